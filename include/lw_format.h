@@ -1,0 +1,221 @@
+/* lw_format.h: the libwait trace format, the one contract between the
+ * recorder (preload/) and the analyzer (analyzer/). Nothing else defines it.
+ *
+ * File layout
+ *   [file header, LW_HEADER_SIZE bytes][chunk 0][chunk 1]...
+ *   chunk i starts at LW_HEADER_SIZE + i * chunk_size.
+ *
+ * A chunk belongs to one thread (one "stream"). A thread claims chunks with a
+ * single atomic add on lw_file_header.next_chunk and writes only into its own.
+ * A chunk is a lw_chunk_header followed by records, back to back.
+ *
+ * Record = [kind u8][len varint][body, len bytes].
+ * The writer fills len and body first and stores the kind byte last with
+ * release order; the pages start zeroed. So a reader that sees kind != 0 has a
+ * complete record, and kind == 0 means "nothing committed from here on".
+ * A chunk the writer left for a newer one ends with LW_REC_CHUNK_END.
+ *
+ * All integers in bodies are LEB128 varints; "s" fields are zigzag-encoded.
+ * Delta state (last stamp, last address) resets at every chunk start, so each
+ * chunk decodes on its own: the stamp base is lw_chunk_header.base_tsc, the
+ * address base is 0.
+ */
+#ifndef LW_FORMAT_H
+#define LW_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LW_MAGIC "LWTRACE"   /* 8 bytes with the NUL */
+#define LW_VERSION 1
+#define LW_HEADER_SIZE 4096u
+#define LW_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
+#define LW_CHUNK_MIN (4u * 1024)
+#define LW_CHUNK_MAX (64u * 1024 * 1024)
+#define LW_MAX_DEPTH 256
+#define LW_CMD_MAX 1024
+#define LW_PATH_MAX 512
+
+/* lw_file_header.flags */
+#define LW_HF_CLOSED 0x1u      /* process ran its exit path */
+#define LW_HF_SWITCHES 0x2u    /* per-thread context-switch collection on */
+#define LW_HF_NO_PERF 0x4u     /* perf_event_open was refused */
+#define LW_HF_STOPPED 0x8u     /* recording stopped early (error) */
+
+/* Monitor-the-monitor counters, summed by threads as they flush. */
+struct lw_stats {
+    uint64_t records;       /* call records written */
+    uint64_t bytes;         /* record bytes written (all kinds) */
+    uint64_t stacks;        /* distinct stacks written */
+    uint64_t unwinds;       /* full unwinds performed */
+    uint64_t stack_hits;    /* stack lookups served by the thread cache */
+    uint64_t nested;        /* calls made inside a wrapped call, not recorded */
+    uint64_t dropped;       /* calls not recorded because recording failed */
+    uint64_t self_ticks;    /* TSC ticks spent in libwait outside real calls */
+    uint64_t chunks;        /* chunks claimed */
+    uint64_t threads;       /* threads seen */
+};
+
+struct lw_file_header {
+    char magic[8];              /* LW_MAGIC */
+    uint32_t version;           /* LW_VERSION */
+    uint32_t header_size;       /* LW_HEADER_SIZE */
+    uint32_t chunk_size;        /* power of two, LW_CHUNK_MIN..LW_CHUNK_MAX */
+    uint32_t flags;             /* LW_HF_* */
+    uint32_t pid, ppid;
+    uint32_t depth;             /* WAIT_DEPTH in force */
+    uint32_t pad0;
+    uint64_t start_tsc, start_mono_ns, start_real_ns;
+    uint64_t end_tsc, end_mono_ns; /* 0 until the exit path ran */
+    uint64_t tsc_hz_hint;       /* short start-up calibration; fallback only */
+    uint8_t pad1[40];           /* next_chunk sits alone on its cache line */
+    uint64_t next_chunk;        /* atomic: chunks claimed so far */
+    uint8_t pad2[56];
+    uint64_t next_stream;       /* atomic: thread serials handed out */
+    uint8_t pad3[56];
+    struct lw_stats stats;
+    char command[LW_CMD_MAX];   /* argv joined by spaces, truncated */
+    char exe[LW_PATH_MAX];      /* /proc/self/exe at start */
+};
+_Static_assert(offsetof(struct lw_file_header, next_chunk) == 128, "layout");
+_Static_assert(offsetof(struct lw_file_header, stats) == 256, "layout");
+_Static_assert(sizeof(struct lw_file_header) <= LW_HEADER_SIZE, "layout");
+
+struct lw_chunk_header {
+    uint32_t magic;             /* LW_CHUNK_MAGIC, stored last */
+    uint32_t stream;            /* thread serial, unique in the process */
+    uint32_t seq;               /* index of this chunk within its stream */
+    uint32_t tid;
+    uint64_t base_tsc;          /* stamp base of the chunk, paired with: */
+    uint64_t base_mono_ns;      /* CLOCK_MONOTONIC read next to base_tsc */
+    uint64_t pad[4];
+};
+_Static_assert(sizeof(struct lw_chunk_header) == 64, "layout");
+
+/* Record kinds. 1..0x7f are calls: the kind is the function id. */
+enum lw_rec_kind {
+    LW_REC_NONE = 0,
+    LW_REC_CHUNK_END = 0x80,    /* empty body */
+    LW_REC_THREAD = 0x81,       /* tid, flags(1=end), s(stamp delta), name */
+    LW_REC_TIME = 0x82,         /* tsc, mono_ns (absolute) */
+    LW_REC_STACK = 0x83,        /* id, depth, depth x s(frame delta) */
+    LW_REC_MODULE = 0x84,       /* base, path, build_id, n, n x (lo, hi) */
+    LW_REC_DROPPED = 0x85,      /* count of calls lost since the last one */
+};
+
+/* Families, as reported ("family" in JSON). */
+enum lw_family { LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT, LW_FAM_COUNT };
+#define LW_FAMILY_NAMES { "malloc", "lock", "io", "event" }
+
+/* Argument schemas of call records, after the common part
+ * [stack_id][s start_delta][duration]:
+ *   ALLOC    size, s(ptr delta)              ptr 0 = failed
+ *   REALLOC  s(old delta), size, s(new delta)
+ *   FREE     s(ptr delta)
+ *   MEMALIGN size, s(ptr delta), err         posix_memalign's return value
+ *   LOCK     s(mutex delta), err             err = returned error number
+ *   IO       fd, s(ret)                      ret = bytes, or -errno
+ *   SELECT   nfds, s(ret), tmo               ret = ready, or -errno;
+ *                                            tmo 0 = none, 1 = zero, 2 = finite
+ *   EVENTFD  initval, flags, s(ret)          ret = fd, or -errno
+ * Address deltas are against the stream's last address (any schema).
+ */
+enum lw_schema {
+    LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
+    LW_S_LOCK, LW_S_IO, LW_S_SELECT, LW_S_EVENTFD
+};
+
+/* X(id, name, family, schema): every wrapped function, ids never reused. */
+#define LW_FUNCS(X)                                         \
+    X(1, malloc, LW_FAM_MALLOC, LW_S_ALLOC)                 \
+    X(2, free, LW_FAM_MALLOC, LW_S_FREE)                    \
+    X(3, calloc, LW_FAM_MALLOC, LW_S_ALLOC)                 \
+    X(4, realloc, LW_FAM_MALLOC, LW_S_REALLOC)              \
+    X(5, posix_memalign, LW_FAM_MALLOC, LW_S_MEMALIGN)      \
+    X(6, aligned_alloc, LW_FAM_MALLOC, LW_S_ALLOC)          \
+    X(7, memalign, LW_FAM_MALLOC, LW_S_ALLOC)               \
+    X(8, valloc, LW_FAM_MALLOC, LW_S_ALLOC)                 \
+    X(9, pthread_mutex_lock, LW_FAM_LOCK, LW_S_LOCK)        \
+    X(10, pthread_mutex_trylock, LW_FAM_LOCK, LW_S_LOCK)    \
+    X(11, pthread_mutex_timedlock, LW_FAM_LOCK, LW_S_LOCK)  \
+    X(12, pthread_mutex_unlock, LW_FAM_LOCK, LW_S_LOCK)     \
+    X(13, read, LW_FAM_IO, LW_S_IO)                         \
+    X(14, write, LW_FAM_IO, LW_S_IO)                        \
+    X(15, select, LW_FAM_EVENT, LW_S_SELECT)                \
+    X(16, eventfd, LW_FAM_EVENT, LW_S_EVENTFD)              \
+    X(17, eventfd_read, LW_FAM_EVENT, LW_S_IO)              \
+    X(18, eventfd_write, LW_FAM_EVENT, LW_S_IO)
+
+enum lw_func {
+#define LW_ENUM_(id, name, fam, sch) LW_F_##name = id,
+    LW_FUNCS(LW_ENUM_)
+#undef LW_ENUM_
+    LW_F_COUNT
+};
+
+struct lw_func_info {
+    const char *name;
+    uint8_t family, schema;
+};
+
+/* lw_func_info_of: static description of function id f, or NULL. */
+static inline const struct lw_func_info *lw_func_info_of(unsigned f)
+{
+    static const struct lw_func_info tab[LW_F_COUNT] = {
+#define LW_INFO_(id, nm, fam, sch) [id] = { #nm, fam, sch },
+        LW_FUNCS(LW_INFO_)
+#undef LW_INFO_
+    };
+    return (f > 0 && f < LW_F_COUNT) ? &tab[f] : NULL;
+}
+
+/* ---- varints, shared by writer and reader ---- */
+
+#define LW_VARINT_MAX 10
+
+/* lw_put_uv: write v as LEB128 at p (needs LW_VARINT_MAX bytes); returns end. */
+static inline uint8_t *lw_put_uv(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline uint64_t lw_zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t lw_unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+static inline uint8_t *lw_put_sv(uint8_t *p, int64_t v) { return lw_put_uv(p, lw_zz(v)); }
+
+/* lw_get_uv: read a varint from [*pp, end). Returns 0 and leaves *pp on a
+ * truncated or over-long varint, 1 on success. Never reads past end. */
+static inline int lw_get_uv(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (p >= end)
+            return 0;
+        uint8_t b = *p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *pp = p;
+            *out = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static inline int lw_get_sv(const uint8_t **pp, const uint8_t *end, int64_t *out)
+{
+    uint64_t u;
+    if (!lw_get_uv(pp, end, &u))
+        return 0;
+    *out = lw_unzz(u);
+    return 1;
+}
+
+#endif

@@ -1,0 +1,210 @@
+/* init.c: start-up and shut-down of the recorder: real symbols, the
+ * bootstrap arena that serves dlsym's own allocations, settings, fork. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lw_internal.h"
+
+struct lw_global lw_g = { .fd = -1 };
+
+void *(*real_malloc)(size_t);
+void (*real_free)(void *);
+void *(*real_calloc)(size_t, size_t);
+void *(*real_realloc)(void *, size_t);
+int (*real_posix_memalign)(void **, size_t, size_t);
+void *(*real_aligned_alloc)(size_t, size_t);
+void *(*real_memalign)(size_t, size_t);
+void *(*real_valloc)(size_t);
+int (*real_pthread_mutex_lock)(void *);
+int (*real_pthread_mutex_trylock)(void *);
+int (*real_pthread_mutex_timedlock)(void *, const struct timespec *);
+int (*real_pthread_mutex_unlock)(void *);
+ssize_t (*real_read)(int, void *, size_t);
+ssize_t (*real_write)(int, const void *, size_t);
+int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+int (*real_eventfd)(unsigned int, int);
+int (*real_eventfd_read)(int, uint64_t *);
+int (*real_eventfd_write)(int, uint64_t);
+
+/* ---- bootstrap arena: serves allocations made while dlsym runs ---- */
+
+#define LW_ARENA_SIZE (64 * 1024)
+static _Alignas(4096) unsigned char lw_arena[LW_ARENA_SIZE];
+static size_t lw_arena_used;
+static int lw_resolve_state; /* 0 not started, 1 running, 2 done */
+
+/* lw_arena_alloc: n bytes aligned to align (power of two, <= 4096) from the
+ * static arena, with the size stored just before. NULL when it is full. */
+void *lw_arena_alloc(size_t n, size_t align)
+{
+    if (align < 16)
+        align = 16;
+    size_t off = (lw_arena_used + 16 + align - 1) & ~(align - 1);
+    if (n > LW_ARENA_SIZE || off + n > LW_ARENA_SIZE)
+        return NULL;
+    ((size_t *)(lw_arena + off))[-1] = n;
+    lw_arena_used = off + n;
+    return lw_arena + off;
+}
+
+/* lw_arena_owns: whether p came from lw_arena_alloc (free must ignore it). */
+int lw_arena_owns(const void *p)
+{
+    return (const unsigned char *)p >= lw_arena && (const unsigned char *)p < lw_arena + LW_ARENA_SIZE;
+}
+
+/* lw_arena_size: the size requested for arena pointer p. */
+size_t lw_arena_size(const void *p) { return ((const size_t *)p)[-1]; }
+
+int lw_resolving(void) { return lw_resolve_state == 1; }
+
+/* lw_resolve: look up every real function once. Allocations made by dlsym
+ * meanwhile go to the arena. A missing symbol stays NULL. */
+void lw_resolve(void)
+{
+    if (lw_resolve_state != 0)
+        return;
+    lw_resolve_state = 1;
+#define R(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
+    R(calloc);
+    R(malloc);
+    R(free);
+    R(realloc);
+    R(posix_memalign);
+    R(aligned_alloc);
+    R(memalign);
+    R(valloc);
+    R(pthread_mutex_lock);
+    R(pthread_mutex_trylock);
+    R(pthread_mutex_timedlock);
+    R(pthread_mutex_unlock);
+    R(read);
+    R(write);
+    R(select);
+    R(eventfd);
+    R(eventfd_read);
+    R(eventfd_write);
+#undef R
+    lw_resolve_state = 2;
+}
+
+/* ---- small helpers ---- */
+
+/* lw_warn: one line on stderr, prefixed "libwait: ". Uses write(2) directly
+ * so it never recurses into the wrappers or stdio. */
+void lw_warn(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + 9, sizeof buf - 10, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    memcpy(buf, "libwait: ", 9);
+    size_t len = 9 + ((size_t)n < sizeof buf - 10 ? (size_t)n : sizeof buf - 11);
+    buf[len++] = '\n';
+    ssize_t w = real_write ? real_write(2, buf, len) : -1;
+    (void)w;
+}
+
+uint64_t lw_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* lw_env_uint: parse env var name as a whole decimal number in [lo, hi].
+ * Unset gives def; a bad value is reported once and gives def. */
+static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigned hi)
+{
+    const char *s = getenv(name);
+    if (!s)
+        return def;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end || errno || v < lo || v > hi) {
+        lw_warn("ignoring %s=%s: expected a whole number from %u to %u; using %u", name, s, lo, hi, def);
+        return def;
+    }
+    return (unsigned)v;
+}
+
+/* ---- fork ---- */
+
+static void lw_atfork_prepare(void) { lw_stack_lock(); }
+static void lw_atfork_parent(void) { lw_stack_unlock(); }
+
+/* lw_atfork_child: the child must never write into the parent's file. It
+ * drops the inherited state and starts a trace file of its own. */
+static void lw_atfork_child(void)
+{
+    lw_stack_unlock();
+    if (!lw_g.ready)
+        return;
+    lw_g.ready = 0;
+    lw_thread_reset_after_fork();
+    lw_stack_reset_after_fork();
+    lw_modules_reset_after_fork();
+    if (lw_g.hdr)
+        munmap(lw_g.hdr, LW_HEADER_SIZE);
+    lw_g.hdr = NULL;
+    if (lw_g.fd >= 0)
+        close(lw_g.fd);
+    lw_g.fd = -1;
+    if (lw_writer_open() == 0)
+        lw_g.ready = 1;
+}
+
+/* ---- constructor and destructor ---- */
+
+__attribute__((constructor(101))) static void lw_init(void)
+{
+    int saved = errno;
+    lw_resolve();
+    if (getauxval(AT_SECURE)) {
+        lw_g.disabled = 1; /* setuid/setgid: never trace */
+        errno = saved;
+        return;
+    }
+    lw_g.depth = lw_env_uint("WAIT_DEPTH", 32, 1, LW_MAX_DEPTH);
+    unsigned kb = lw_env_uint("WAIT_CHUNK_KB", 64, LW_CHUNK_MIN / 1024, LW_CHUNK_MAX / 1024);
+    if (kb & (kb - 1)) {
+        lw_warn("ignoring WAIT_CHUNK_KB=%u: not a power of two; using 64", kb);
+        kb = 64;
+    }
+    lw_g.chunk_size = kb * 1024;
+    lw_modules_self_range();
+    lw_stack_init();
+    lw_thread_init_key();
+    if (lw_writer_open() != 0) {
+        lw_g.disabled = 1;
+        errno = saved;
+        return;
+    }
+    pthread_atfork(lw_atfork_prepare, lw_atfork_parent, lw_atfork_child);
+    __atomic_store_n(&lw_g.ready, 1, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+__attribute__((destructor(101))) static void lw_fini(void)
+{
+    int saved = errno;
+    if (lw_g.ready) {
+        lw_thread_exit_current();
+        lw_writer_close();
+        if (lw_g.default_path && !lw_g.stopped)
+            lw_warn("trace written to %s; read it with: waitreport %s", lw_g.path, lw_g.path);
+    }
+    errno = saved;
+}

@@ -1,0 +1,187 @@
+/* lw_internal.h: shared state and hot-path inlines of the preloaded recorder. */
+#ifndef LW_INTERNAL_H
+#define LW_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/select.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "lw_format.h"
+
+#define LW_EXPORT __attribute__((visibility("default")))
+#define LW_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LW_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* Largest call record: kind, len, func args, all varints at their widest. */
+#define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
+/* Room always kept at a chunk's end for LW_REC_CHUNK_END. */
+#define LW_CHUNK_TAIL 2
+/* A TIME record is written when this many ticks passed since the last one. */
+#define LW_SYNC_TICKS (1ull << 24)
+
+/* Per-thread recorder state. Allocated with mmap, never with malloc. */
+struct lw_thread {
+    volatile int guard;        /* 1 while inside libwait or a wrapped call */
+    int dead;                  /* thread has flushed; record nothing more */
+    uint32_t stream, tid, seq; /* seq: chunks used so far */
+    uint8_t *cur;              /* next record goes here */
+    uint8_t *limit;            /* slow path when a record could pass this */
+    uint8_t *end;              /* chunk end minus LW_CHUNK_TAIL */
+    uint8_t *chunk;            /* current chunk base, NULL if none */
+    uint8_t *next;             /* next chunk, mapped ahead; NULL until claimed */
+    uint64_t next_index;
+    uint64_t last_tsc, last_addr, last_sync;
+    struct lw_stats st;        /* local counters, flushed to the header */
+    struct lw_l1 *l1;          /* stack cache, see stack.c */
+    int err;                   /* the program's errno, kept across recording */
+};
+
+/* Global configuration and state, set up by lw_init. */
+struct lw_global {
+    int ready;                 /* recording may start */
+    int disabled;              /* never record (AT_SECURE, bad output) */
+    int stopped;               /* recording stopped after an error */
+    int default_path;          /* WAIT_OUTPUT unset: announce the file at exit */
+    int fd;
+    uint32_t chunk_size;
+    uint32_t depth;
+    struct lw_file_header *hdr;
+    char path[LW_PATH_MAX];
+    uintptr_t self_lo, self_hi; /* our own text, stripped from stacks */
+};
+
+extern struct lw_global lw_g;
+extern LW_TLS struct lw_thread *lw_tls;
+
+/* Real functions, resolved by lw_resolve through dlsym(RTLD_NEXT). */
+extern void *(*real_malloc)(size_t);
+extern void (*real_free)(void *);
+extern void *(*real_calloc)(size_t, size_t);
+extern void *(*real_realloc)(void *, size_t);
+extern int (*real_posix_memalign)(void **, size_t, size_t);
+extern void *(*real_aligned_alloc)(size_t, size_t);
+extern void *(*real_memalign)(size_t, size_t);
+extern void *(*real_valloc)(size_t);
+extern int (*real_pthread_mutex_lock)(void *);
+extern int (*real_pthread_mutex_trylock)(void *);
+extern int (*real_pthread_mutex_timedlock)(void *, const struct timespec *);
+extern int (*real_pthread_mutex_unlock)(void *);
+extern ssize_t (*real_read)(int, void *, size_t);
+extern ssize_t (*real_write)(int, const void *, size_t);
+extern int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+extern int (*real_eventfd)(unsigned int, int);
+extern int (*real_eventfd_read)(int, uint64_t *);
+extern int (*real_eventfd_write)(int, uint64_t);
+
+/* init.c */
+void lw_resolve(void);
+int lw_resolving(void);
+void *lw_arena_alloc(size_t n, size_t align);
+int lw_arena_owns(const void *p);
+size_t lw_arena_size(const void *p);
+void lw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t lw_mono_ns(void);
+
+/* thread.c */
+struct lw_thread *lw_enter_slow(void);
+void lw_thread_reset_after_fork(void);
+void lw_thread_flush_stats(struct lw_thread *t);
+void lw_thread_init_key(void);
+void lw_thread_exit_current(void);
+
+/* writer.c */
+int lw_writer_open(void);
+int lw_writer_advance(struct lw_thread *t, size_t need);
+int lw_writer_first_chunk(struct lw_thread *t);
+int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len);
+void lw_writer_sync(struct lw_thread *t);
+void lw_writer_close(void);
+void lw_writer_stop(const char *why, int err);
+
+/* stack.c */
+uint32_t lw_stack_id(struct lw_thread *t);
+void lw_stack_init(void);
+void lw_stack_lock(void);
+void lw_stack_unlock(void);
+void lw_stack_reset_after_fork(void);
+void lw_stack_thread_free(struct lw_thread *t);
+
+/* modules.c */
+void lw_modules_emit(struct lw_thread *t, int force);
+void lw_modules_self_range(void);
+void lw_modules_reset_after_fork(void);
+
+static inline uint64_t lw_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* lw_enter: the calling thread's state with the guard taken, or NULL when
+ * this call must not be recorded (nested, not ready, disabled). */
+static inline struct lw_thread *lw_enter(void)
+{
+    struct lw_thread *t = lw_tls;
+    if (LW_LIKELY(t != NULL && !t->guard)) {
+        t->guard = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        return t;
+    }
+    return lw_enter_slow();
+}
+
+/* lw_leave: restore errno saved by lw_rec_start; release the guard. */
+static inline void lw_leave(struct lw_thread *t)
+{
+    errno = t->err;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->guard = 0;
+}
+
+/* lw_rec_start: capture the stack, make room and write the common part of a
+ * call record for func [t0, t1). Returns where the arguments go, or NULL when
+ * nothing can be recorded (the call is then counted as dropped). */
+static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t1)
+{
+    t->err = errno;
+    uint32_t id = lw_stack_id(t);
+    if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS))
+        lw_writer_sync(t);
+    if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) &&
+        !lw_writer_advance(t, LW_REC_CALL_MAX)) {
+        t->st.dropped++;
+        return NULL;
+    }
+    uint8_t *p = t->cur + 2;
+    p = lw_put_uv(p, id);
+    p = lw_put_sv(p, (int64_t)(t0 - t->last_tsc));
+    t->last_tsc = t0;
+    return lw_put_uv(p, t1 - t0);
+}
+
+/* lw_rec_addr: append an address as a delta against the stream's last one. */
+static inline uint8_t *lw_rec_addr(struct lw_thread *t, uint8_t *p, uintptr_t a)
+{
+    p = lw_put_sv(p, (int64_t)(a - t->last_addr));
+    t->last_addr = a;
+    return p;
+}
+
+/* lw_rec_commit: fill the length, then publish the record by storing its
+ * kind byte last, so readers never see a torn record. */
+static inline void lw_rec_commit(struct lw_thread *t, unsigned kind, uint8_t *end)
+{
+    uint8_t *p = t->cur;
+    p[1] = (uint8_t)(end - p - 2);
+    __atomic_store_n(p, (uint8_t)kind, __ATOMIC_RELEASE);
+    t->cur = end;
+    t->st.records++;
+    t->st.bytes += (uint64_t)(end - p);
+}
+
+#endif

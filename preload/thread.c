@@ -1,0 +1,147 @@
+/* thread.c: per-thread recorder state, created lazily at a thread's first
+ * recorded call, flushed by a pthread key destructor at thread exit (which
+ * also runs for pthread_exit and cancellation). */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "lw_internal.h"
+
+LW_TLS struct lw_thread *lw_tls;
+
+/* Installed in lw_tls of a thread that has flushed: the guard stays taken,
+ * so every later call passes straight through. Never written to. */
+static struct lw_thread lw_dead = { .guard = 1, .dead = 1 };
+
+static pthread_key_t lw_key;
+static int lw_key_ok;
+
+/* lw_thread_flush_stats: add t's local counters to the file header. */
+void lw_thread_flush_stats(struct lw_thread *t)
+{
+    struct lw_stats *g = lw_g.hdr ? &lw_g.hdr->stats : NULL;
+    if (!g)
+        return;
+    uint64_t *src = (uint64_t *)&t->st, *dst = (uint64_t *)g;
+    for (size_t i = 0; i < sizeof t->st / sizeof(uint64_t); i++) {
+        if (src[i])
+            __atomic_fetch_add(&dst[i], src[i], __ATOMIC_RELAXED);
+        src[i] = 0;
+    }
+}
+
+/* lw_thread_record: write a THREAD record (start or end) with the name. */
+static void lw_thread_record(struct lw_thread *t, int end)
+{
+    uint8_t body[3 * LW_VARINT_MAX + 17], *p = body;
+    char name[17] = { 0 };
+    prctl(PR_GET_NAME, name, 0, 0, 0);
+    uint64_t now = lw_rdtsc();
+    p = lw_put_uv(p, t->tid);
+    p = lw_put_uv(p, (uint64_t)end);
+    p = lw_put_sv(p, (int64_t)(now - t->last_tsc));
+    t->last_tsc = now;
+    size_t n = strnlen(name, 16);
+    p = lw_put_uv(p, n);
+    memcpy(p, name, n);
+    lw_writer_meta(t, LW_REC_THREAD, body, (size_t)(p + n - body));
+}
+
+/* lw_thread_finish: flush t and retire it; later calls pass through. */
+static void lw_thread_finish(struct lw_thread *t)
+{
+    if (!t || t->dead)
+        return;
+    t->guard = 1;
+    if (t->chunk && !lw_g.stopped) {
+        lw_writer_sync(t);
+        lw_thread_record(t, 1);
+    }
+    lw_thread_flush_stats(t);
+    t->dead = 1;
+    lw_tls = &lw_dead;
+}
+
+static void lw_thread_destructor(void *arg) { lw_thread_finish(arg); }
+
+/* lw_thread_init_key: create the key whose destructor flushes a thread. */
+void lw_thread_init_key(void)
+{
+    lw_key_ok = pthread_key_create(&lw_key, lw_thread_destructor) == 0;
+}
+
+/* lw_thread_exit_current: flush the calling thread (process exit path). */
+void lw_thread_exit_current(void)
+{
+    struct lw_thread *t = lw_tls;
+    if (t && t != &lw_dead)
+        lw_thread_finish(t);
+}
+
+/* lw_thread_new: state for the calling thread, with its first chunk, the
+ * load map (first thread only) and a THREAD start record. NULL on failure. */
+static struct lw_thread *lw_thread_new(void)
+{
+    void *m = mmap(NULL, sizeof(struct lw_thread), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    struct lw_thread *t = m;
+    t->guard = 1;
+    t->tid = (uint32_t)gettid();
+    t->stream = (uint32_t)__atomic_fetch_add(&lw_g.hdr->next_stream, 1, __ATOMIC_RELAXED);
+    if (lw_writer_first_chunk(t) != 0) {
+        munmap(m, sizeof *t);
+        return NULL;
+    }
+    t->st.threads = 1;
+    lw_tls = t;
+    if (lw_key_ok)
+        pthread_setspecific(lw_key, t);
+    lw_writer_sync(t);
+    lw_thread_record(t, 0);
+    lw_modules_emit(t, 0);
+    return t;
+}
+
+/* lw_enter_slow: lw_enter's slow path. Creates the thread's state on its
+ * first call; counts calls nested inside a wrapped call. NULL = don't record. */
+struct lw_thread *lw_enter_slow(void)
+{
+    struct lw_thread *t = lw_tls;
+    if (t) {
+        if (!t->dead)
+            t->st.nested++;
+        return NULL;
+    }
+    if (!__atomic_load_n(&lw_g.ready, __ATOMIC_ACQUIRE) || lw_g.stopped)
+        return NULL;
+    int saved = errno;
+    t = lw_thread_new();
+    errno = saved;
+    if (!t) {
+        lw_tls = &lw_dead;
+        return NULL;
+    }
+    return t; /* guard already taken */
+}
+
+/* lw_thread_reset_after_fork: in the child, forget the inherited state
+ * (its chunks map the parent's file) without touching the mappings' data. */
+void lw_thread_reset_after_fork(void)
+{
+    struct lw_thread *t = lw_tls;
+    if (t && t != &lw_dead) {
+        if (t->chunk)
+            munmap(t->chunk, lw_g.chunk_size);
+        if (t->next)
+            munmap(t->next, lw_g.chunk_size);
+        lw_stack_thread_free(t);
+        munmap(t, sizeof *t);
+    }
+    lw_tls = NULL;
+    if (lw_key_ok)
+        pthread_setspecific(lw_key, NULL);
+}

@@ -1,0 +1,267 @@
+/* writer.c: the trace file, its chunks, and the records around calls.
+ * Each thread owns its chunks; a chunk is claimed with one atomic add on the
+ * header, reserved with fallocate (so a full disk is an error, never a
+ * SIGBUS) and mapped MAP_SHARED, so every committed record is in the page
+ * cache at once and survives a crash or SIGKILL. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lw_internal.h"
+
+/* lw_expand_path: pattern with %p replaced by pid into out. 0, or -1 when it
+ * does not fit or has an unknown % sequence. */
+static int lw_expand_path(const char *pat, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *s = pat; *s; s++) {
+        char tmp[24];
+        const char *add = tmp;
+        if (*s == '%' && s[1] == 'p') {
+            snprintf(tmp, sizeof tmp, "%d", (int)getpid());
+            s++;
+        } else if (*s == '%' && s[1] == '%') {
+            tmp[0] = '%', tmp[1] = 0;
+            s++;
+        } else if (*s == '%') {
+            return -1;
+        } else {
+            tmp[0] = *s, tmp[1] = 0;
+        }
+        size_t n = strlen(add);
+        if (o + n + 1 > cap)
+            return -1;
+        memcpy(out + o, add, n);
+        o += n;
+    }
+    out[o] = 0;
+    return o ? 0 : -1;
+}
+
+/* lw_read_small: read up to cap-1 bytes of a /proc file; returns the length. */
+static size_t lw_read_small(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t n = 0;
+    if (fd >= 0) {
+        ssize_t r;
+        while (n + 1 < cap && (r = real_read(fd, buf + n, cap - 1 - n)) > 0)
+            n += (size_t)r;
+        close(fd);
+    }
+    buf[n] = 0;
+    return n;
+}
+
+/* lw_calibrate: TSC ticks per second over a ~200 us spin against
+ * CLOCK_MONOTONIC. Only a fallback: the analyzer prefers TIME records. */
+static uint64_t lw_calibrate(void)
+{
+    uint64_t m0 = lw_mono_ns(), c0 = lw_rdtsc(), m1, c1;
+    do {
+        m1 = lw_mono_ns();
+        c1 = lw_rdtsc();
+    } while (m1 - m0 < 200000);
+    return (uint64_t)((double)(c1 - c0) * 1e9 / (double)(m1 - m0));
+}
+
+/* lw_writer_open: create the trace file for this process (0600, O_EXCL,
+ * O_NOFOLLOW) and map its header. -1 after saying why on stderr. */
+int lw_writer_open(void)
+{
+    const char *pat = getenv("WAIT_OUTPUT");
+    lw_g.default_path = !pat || !*pat;
+    if (lw_g.default_path)
+        pat = "wait.%p.bin";
+    if (lw_expand_path(pat, lw_g.path, sizeof lw_g.path - 4) != 0) {
+        lw_warn("WAIT_OUTPUT=%s is not a usable path (only %%p and %%%% may follow %%); not recording", pat);
+        return -1;
+    }
+    int fd = -1;
+    size_t base = strlen(lw_g.path);
+    for (int i = 0; i < 10 && fd < 0; i++) {
+        if (i)
+            snprintf(lw_g.path + base, 4, ".%d", i); /* exec kept the pid */
+        fd = open(lw_g.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        lw_g.path[base] = 0;
+        lw_warn("cannot create %s: %s; not recording", lw_g.path, strerror(errno));
+        return -1;
+    }
+    if (ftruncate(fd, LW_HEADER_SIZE) != 0) {
+        lw_warn("cannot size %s: %s; not recording", lw_g.path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    void *m = mmap(NULL, LW_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        lw_warn("cannot map %s: %s; not recording", lw_g.path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    struct lw_file_header *h = m;
+    h->version = LW_VERSION;
+    h->header_size = LW_HEADER_SIZE;
+    h->chunk_size = lw_g.chunk_size;
+    h->pid = (uint32_t)getpid();
+    h->ppid = (uint32_t)getppid();
+    h->depth = lw_g.depth;
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    h->start_real_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+    h->start_mono_ns = lw_mono_ns();
+    h->start_tsc = lw_rdtsc();
+    h->tsc_hz_hint = lw_calibrate();
+    size_t n = lw_read_small("/proc/self/cmdline", h->command, sizeof h->command);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (!h->command[i])
+            h->command[i] = ' ';
+    ssize_t e = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
+    h->exe[e > 0 ? e : 0] = 0;
+    __atomic_store_n(&h->magic[0], 0, __ATOMIC_RELAXED);
+    memcpy(h->magic + 1, LW_MAGIC + 1, sizeof LW_MAGIC - 1);
+    __atomic_store_n(&h->magic[0], LW_MAGIC[0], __ATOMIC_RELEASE);
+    lw_g.fd = fd;
+    lw_g.hdr = h;
+    return 0;
+}
+
+/* lw_writer_stop: stop recording for good after an error; say so once. */
+void lw_writer_stop(const char *why, int err)
+{
+    if (__atomic_exchange_n(&lw_g.stopped, 1, __ATOMIC_ACQ_REL))
+        return;
+    if (lw_g.hdr)
+        __atomic_fetch_or(&lw_g.hdr->flags, LW_HF_STOPPED, __ATOMIC_RELAXED);
+    lw_warn("%s %s: %s; recording stopped, the program runs on (trace kept so far)", why, lw_g.path,
+            strerror(err));
+}
+
+/* lw_claim: claim and map a fresh chunk. NULL on failure (recording stops). */
+static uint8_t *lw_claim(uint64_t *index)
+{
+    if (lw_g.stopped)
+        return NULL;
+    uint64_t i = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
+    off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
+    int r = fallocate(lw_g.fd, 0, off, lw_g.chunk_size);
+    if (r != 0) {
+        lw_writer_stop("cannot extend", errno);
+        return NULL;
+    }
+    void *m = mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, lw_g.fd, off);
+    if (m == MAP_FAILED) {
+        lw_writer_stop("cannot map a chunk of", errno);
+        return NULL;
+    }
+    *index = i;
+    __atomic_fetch_add(&lw_g.hdr->stats.chunks, 1, __ATOMIC_RELAXED);
+    return m;
+}
+
+/* lw_start_chunk: make chunk c the current one: header, fresh delta state. */
+static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
+{
+    struct lw_chunk_header *ch = (struct lw_chunk_header *)c;
+    ch->stream = t->stream;
+    ch->seq = t->seq++;
+    ch->tid = t->tid;
+    ch->base_mono_ns = lw_mono_ns();
+    ch->base_tsc = lw_rdtsc();
+    __atomic_store_n(&ch->magic, LW_CHUNK_MAGIC, __ATOMIC_RELEASE);
+    t->chunk = c;
+    t->cur = c + sizeof *ch;
+    t->end = c + lw_g.chunk_size - LW_CHUNK_TAIL;
+    /* past half of the chunk, the slow path maps the next one ahead */
+    t->limit = c + lw_g.chunk_size / 2;
+    t->last_tsc = ch->base_tsc;
+    t->last_addr = 0;
+    t->last_sync = ch->base_tsc;
+}
+
+/* lw_writer_first_chunk: give a new thread its first chunk. 0, or -1. */
+int lw_writer_first_chunk(struct lw_thread *t)
+{
+    uint64_t i;
+    uint8_t *c = lw_claim(&i);
+    if (!c)
+        return -1;
+    lw_start_chunk(t, c);
+    return 0;
+}
+
+/* lw_writer_advance: slow path when need bytes might not fit below
+ * t->limit. Past the half mark it maps the next chunk ahead; when the chunk is
+ * full it switches to that chunk, already mapped, so it never waits on one.
+ * 1 when need bytes fit at t->cur, 0 when recording cannot go on. */
+int lw_writer_advance(struct lw_thread *t, size_t need)
+{
+    int saved = errno, ok = 0;
+    if (!t->chunk)
+        goto out;
+    if (!t->next && !lw_g.stopped)
+        t->next = lw_claim(&t->next_index);
+    if (t->cur + need <= t->end) {
+        t->limit = t->end;
+        ok = 1;
+        goto out;
+    }
+    uint8_t *old = t->chunk;
+    __atomic_store_n(t->cur, (uint8_t)LW_REC_CHUNK_END, __ATOMIC_RELEASE); /* len byte is 0 */
+    lw_thread_flush_stats(t);
+    t->chunk = NULL;
+    munmap(old, lw_g.chunk_size);
+    if (t->next) {
+        lw_start_chunk(t, t->next);
+        t->next = NULL;
+        ok = t->cur + need <= t->end;
+    }
+out:
+    errno = saved;
+    return ok;
+}
+
+/* lw_writer_meta: write a meta record with a body built elsewhere (slow
+ * paths only). 0, or -1 when it cannot be written. */
+int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len)
+{
+    size_t need = 1 + LW_VARINT_MAX + len;
+    if (len > lw_g.chunk_size / 4 || (t->cur + need > t->limit && !lw_writer_advance(t, need)))
+        return -1;
+    uint8_t *p = t->cur;
+    uint8_t *b = lw_put_uv(p + 1, len);
+    memcpy(b, body, len);
+    __atomic_store_n(p, (uint8_t)kind, __ATOMIC_RELEASE);
+    t->cur = b + len;
+    t->st.bytes += (uint64_t)(t->cur - p);
+    return 0;
+}
+
+/* lw_writer_sync: record a (TSC, CLOCK_MONOTONIC) pair. */
+void lw_writer_sync(struct lw_thread *t)
+{
+    uint8_t body[2 * LW_VARINT_MAX], *p = body;
+    uint64_t m = lw_mono_ns(), c = lw_rdtsc();
+    p = lw_put_uv(p, c);
+    p = lw_put_uv(p, m);
+    t->last_sync = c;
+    lw_writer_meta(t, LW_REC_TIME, body, (size_t)(p - body));
+}
+
+/* lw_writer_close: exit path: stamp the end and mark the trace closed. */
+void lw_writer_close(void)
+{
+    struct lw_file_header *h = lw_g.hdr;
+    if (!h)
+        return;
+    h->end_mono_ns = lw_mono_ns();
+    h->end_tsc = lw_rdtsc();
+    __atomic_fetch_or(&h->flags, LW_HF_CLOSED, __ATOMIC_RELEASE);
+}
