@@ -42,6 +42,13 @@ build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/
 	$(CC) $(CPPFLAGS) -Ianalyzer -Ipreload $(WARN) $(CFLAGS) $(SAN) $< $(ANALYZER_LIB_SRC) -o $@ \
 	  $(ANALYZER_LIBS) -lcmocka -pthread
 
+build/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EXAMPLE_CFLAGS) $< -o $@
+
+# test_recorder drives the real preload on a helper program
+build/tests/test_recorder: build/tests/rec_helper libwait.so
+
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
 
@@ -56,6 +63,18 @@ asan:
 	$(MAKE) waitreport unit CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
+# libFuzzer on the reader and model; seeds are traces of the examples.
+# FUZZ_SECONDS bounds the run (CI uses 60).
+FUZZ_SECONDS ?= 60
+fuzz: all
+	@mkdir -p build/fuzz/seeds build/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
+	  analyzer/reader.c analyzer/model.c analyzer/symbols.c -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
+	for e in $(EXAMPLES); do WAIT_OUTPUT=build/fuzz/seeds/$$(basename $$e).bin WAIT_CHUNK_KB=4 \
+	  LD_PRELOAD=$(CURDIR)/libwait.so $$e > /dev/null || exit 1; done
+	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
+	  build/fuzz/corpus build/fuzz/seeds
+
 demo: all
 	@rm -f demo.bin
 	WAIT_OUTPUT=demo.bin LD_PRELOAD=$(CURDIR)/libwait.so ./examples/lock_contend
@@ -67,4 +86,4 @@ clean-analyzer:
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all unit integration test asan demo clean clean-analyzer
+.PHONY: all unit integration test asan fuzz demo clean clean-analyzer

@@ -47,8 +47,8 @@ struct lw_stats {
     uint64_t records;       /* call records written */
     uint64_t bytes;         /* record bytes written (all kinds) */
     uint64_t stacks;        /* distinct stacks written */
-    uint64_t unwinds;       /* full unwinds performed */
-    uint64_t stack_hits;    /* stack lookups served by the thread cache */
+    uint64_t unwinds;       /* full unwinds performed (fast-cache misses) */
+    uint64_t stack_hits;    /* stacks served by the verified fast cache, no unwind */
     uint64_t nested;        /* calls made inside a wrapped call, not recorded */
     uint64_t dropped;       /* calls not recorded because recording failed */
     uint64_t self_ticks;    /* TSC ticks spent in libwait outside real calls */

@@ -202,6 +202,7 @@ __attribute__((destructor(101))) static void lw_fini(void)
     int saved = errno;
     if (lw_g.ready) {
         lw_thread_exit_current();
+        lw_thread_flush_all();
         lw_writer_close();
         if (lw_g.default_path && !lw_g.stopped)
             lw_warn("trace written to %s; read it with: waitreport %s", lw_g.path, lw_g.path);

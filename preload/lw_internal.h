@@ -38,6 +38,7 @@ struct lw_thread {
     struct lw_stats st;        /* local counters, flushed to the header */
     struct lw_l1 *l1;          /* stack cache, see stack.c */
     int err;                   /* the program's errno, kept across recording */
+    struct lw_thread *all_next; /* registry of every state, for the exit flush */
 };
 
 /* Global configuration and state, set up by lw_init. */
@@ -92,6 +93,7 @@ void lw_thread_reset_after_fork(void);
 void lw_thread_flush_stats(struct lw_thread *t);
 void lw_thread_init_key(void);
 void lw_thread_exit_current(void);
+void lw_thread_flush_all(void);
 
 /* writer.c */
 int lw_writer_open(void);

@@ -94,41 +94,137 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
     return g;
 }
 
+/* The fast cache. Keyed by the program's return address out of the wrapper
+ * and the stack pointer it returns to (cfa). On a hit, every frame of the
+ * cached stack is verified by reloading its saved return address from its
+ * slot on the live stack, at the offset from cfa found by the full unwind.
+ * Same key and all slots equal means the same chain of frames. The slots lie
+ * between cfa and the thread's stack base, which is always mapped. */
+#define LW_FAST_SIZE 256
+#define LW_FAST_DEPTH 64
+struct lw_fast {
+    uintptr_t ra, cfa;
+    const struct lw_gstack *g;
+    int32_t off[LW_FAST_DEPTH]; /* slot of frame i at cfa + off[i] */
+};
+struct lw_cache {
+    struct lw_l1 l1;
+    struct lw_fast fast[LW_FAST_SIZE];
+};
+
+/* lw_caller: the return address and cfa of the outermost libwait frame,
+ * found by walking our own frame pointers (libwait keeps them). 0 if not
+ * found within a few frames. */
+static inline int lw_caller(uintptr_t *ra, uintptr_t *cfa)
+{
+    uintptr_t *fp = __builtin_frame_address(0);
+    for (int i = 0; i < 6 && fp; i++) {
+        uintptr_t ret = fp[1];
+        if (ret < lw_g.self_lo || ret >= lw_g.self_hi) {
+            *ra = ret;
+            *cfa = (uintptr_t)(fp + 2);
+            return 1;
+        }
+        fp = (uintptr_t *)fp[0];
+    }
+    return 0;
+}
+
+/* lw_unwind: full unwind from the program's frame outwards into f (at most
+ * max frames), with each frame's return-address slot relative to cfa in
+ * off when they could all be verified (*offok = 1). Returns the depth. */
+static uint32_t lw_unwind(uintptr_t cfa, uintptr_t *f, int32_t *off, uint32_t max, int *offok)
+{
+    unw_context_t uc;
+    unw_cursor_t c;
+    uint32_t n = 0;
+    *offok = cfa != 0 && max <= LW_FAST_DEPTH;
+    if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0)
+        return 0;
+    int started = 0;
+    do {
+        unw_word_t ip, sp;
+        if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || unw_get_reg(&c, UNW_REG_SP, &sp) != 0)
+            break;
+        if (!started && ip >= lw_g.self_lo && ip < lw_g.self_hi)
+            continue; /* libwait's own frames */
+        if (!started && sp != cfa)
+            *offok = 0;
+        started = 1;
+        f[n] = ip;
+        if (*offok) {
+            uintptr_t slot = sp - sizeof(uintptr_t);
+            int64_t o = (int64_t)slot - (int64_t)cfa;
+            if (*(const uintptr_t *)slot != ip || o < -8 || o > (1 << 30))
+                *offok = 0;
+            else
+                off[n] = (int32_t)o;
+        }
+        n++;
+    } while (n < max && unw_step(&c) > 0);
+    return n;
+}
+
+static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
+{
+    uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
+    return h >> 56;
+}
+
 /* lw_stack_id: id of the calling thread's current stack, from the caller of
  * the wrapped function outwards, at most lw_g.depth frames. 0 if unknown. */
 uint32_t lw_stack_id(struct lw_thread *t)
 {
-    void *buf[LW_MAX_DEPTH + 8];
-    int n = unw_backtrace(buf, (int)lw_g.depth + 8);
-    int s = 0;
-    while (s < n && (uintptr_t)buf[s] >= lw_g.self_lo && (uintptr_t)buf[s] < lw_g.self_hi)
-        s++;
-    uint32_t depth = (uint32_t)(n - s);
-    if (depth > lw_g.depth)
-        depth = lw_g.depth;
-    const uintptr_t *f = (const uintptr_t *)(buf + s);
-    t->st.unwinds++;
-    uint64_t h = lw_hash(f, depth);
+    uintptr_t ra = 0, cfa = 0;
+    int have = lw_caller(&ra, &cfa);
     if (LW_UNLIKELY(!t->l1)) {
-        void *m = mmap(NULL, sizeof(struct lw_l1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *m = mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         t->l1 = m == MAP_FAILED ? NULL : m;
     }
-    struct lw_l1_ent *e = t->l1 ? &t->l1->ent[h & (LW_L1_SIZE - 1)] : NULL;
-    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
-        t->st.stack_hits++;
-        return e->g->id;
+    struct lw_cache *cache = (struct lw_cache *)t->l1;
+    struct lw_fast *fe = NULL;
+    if (LW_LIKELY(have && cache)) {
+        fe = &cache->fast[lw_fast_hash(ra, cfa) & (LW_FAST_SIZE - 1)];
+        if (fe->ra == ra && fe->cfa == cfa && fe->g) {
+            const struct lw_gstack *g = fe->g;
+            uint32_t i = 0;
+            while (i < g->depth && *(const uintptr_t *)(cfa + fe->off[i]) == g->frames[i])
+                i++;
+            if (i == g->depth) {
+                t->st.stack_hits++;
+                return g->id;
+            }
+        }
     }
+    uintptr_t f[LW_MAX_DEPTH];
+    int32_t off[LW_FAST_DEPTH];
+    int offok;
     int saved = errno;
-    /* the load map must precede the stack; never under our lock (the
-     * loader's lock is taken inside, and may be held by our caller) */
-    lw_modules_emit(t, 0);
-    const struct lw_gstack *g = lw_stack_global(t, f, depth);
+    uint32_t depth = lw_unwind(have ? cfa : 0, f, off, lw_g.depth, &offok);
+    t->st.unwinds++;
+    uint64_t h = lw_hash(f, depth);
+    struct lw_l1_ent *e = cache ? &cache->l1.ent[h & (LW_L1_SIZE - 1)] : NULL;
+    const struct lw_gstack *g = NULL;
+    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
+        g = e->g;
+    } else {
+        /* the load map must precede the stack; never under our lock (the
+         * loader's lock is taken inside, and may be held by our caller) */
+        lw_modules_emit(t, 0);
+        g = lw_stack_global(t, f, depth);
+        if (g && e) {
+            e->hash = h;
+            e->g = g;
+        }
+    }
     errno = saved;
     if (!g)
         return 0;
-    if (e) {
-        e->hash = h;
-        e->g = g;
+    if (fe && offok) {
+        fe->ra = ra;
+        fe->cfa = cfa;
+        fe->g = g;
+        memcpy(fe->off, off, depth * sizeof *off);
     }
     return g->id;
 }
@@ -137,7 +233,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
 void lw_stack_thread_free(struct lw_thread *t)
 {
     if (t->l1)
-        munmap(t->l1, sizeof(struct lw_l1));
+        munmap(t->l1, sizeof(struct lw_cache));
     t->l1 = NULL;
 }
 

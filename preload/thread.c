@@ -16,6 +16,11 @@ LW_TLS struct lw_thread *lw_tls;
  * so every later call passes straight through. Never written to. */
 static struct lw_thread lw_dead = { .guard = 1, .dead = 1 };
 
+/* Every state ever created, pushed lock-free. A thread whose last calls
+ * come after its key destructors ran (glibc frees at thread teardown) is
+ * never flushed by them; the exit path flushes it from here. */
+static struct lw_thread *lw_all;
+
 static pthread_key_t lw_key;
 static int lw_key_ok;
 
@@ -27,9 +32,9 @@ void lw_thread_flush_stats(struct lw_thread *t)
         return;
     uint64_t *src = (uint64_t *)&t->st, *dst = (uint64_t *)g;
     for (size_t i = 0; i < sizeof t->st / sizeof(uint64_t); i++) {
-        if (src[i])
-            __atomic_fetch_add(&dst[i], src[i], __ATOMIC_RELAXED);
-        src[i] = 0;
+        uint64_t v = __atomic_exchange_n(&src[i], 0, __ATOMIC_RELAXED);
+        if (v)
+            __atomic_fetch_add(&dst[i], v, __ATOMIC_RELAXED);
     }
 }
 
@@ -81,6 +86,15 @@ void lw_thread_exit_current(void)
         lw_thread_finish(t);
 }
 
+/* lw_thread_flush_all: exit path: flush the counters of every state that
+ * did not flush itself (threads still running, or past their destructors). */
+void lw_thread_flush_all(void)
+{
+    for (struct lw_thread *t = __atomic_load_n(&lw_all, __ATOMIC_ACQUIRE); t; t = t->all_next)
+        if (!t->dead)
+            lw_thread_flush_stats(t);
+}
+
 /* lw_thread_new: state for the calling thread, with its first chunk, the
  * load map (first thread only) and a THREAD start record. NULL on failure. */
 static struct lw_thread *lw_thread_new(void)
@@ -97,6 +111,9 @@ static struct lw_thread *lw_thread_new(void)
         return NULL;
     }
     t->st.threads = 1;
+    t->all_next = __atomic_load_n(&lw_all, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&lw_all, &t->all_next, t, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
     lw_tls = t;
     if (lw_key_ok)
         pthread_setspecific(lw_key, t);
@@ -139,9 +156,9 @@ void lw_thread_reset_after_fork(void)
         if (t->next)
             munmap(t->next, lw_g.chunk_size);
         lw_stack_thread_free(t);
-        munmap(t, sizeof *t);
     }
     lw_tls = NULL;
+    lw_all = NULL; /* the parent's threads do not exist here; their states leak */
     if (lw_key_ok)
         pthread_setspecific(lw_key, NULL);
 }

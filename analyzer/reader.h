@@ -1,0 +1,75 @@
+/* reader.h: read a libwait trace (untrusted input) into per-thread streams
+ * of decoded events. Every offset, length and count is checked before use. */
+#ifndef WR_READER_H
+#define WR_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lw_format.h"
+
+struct wr_chunk_ref {
+    uint32_t stream, seq;
+    uint64_t index;
+};
+
+struct wr_stream {
+    uint32_t stream, tid;
+    size_t first, count; /* range in wr_trace.chunks, sorted by seq */
+};
+
+struct wr_trace {
+    const char *path;
+    const uint8_t *map;
+    size_t size;
+    struct lw_file_header hdr; /* a copy: the file may still be growing */
+    uint64_t nchunks;
+    struct wr_chunk_ref *chunks;
+    size_t nused;              /* chunks with a valid header */
+    struct wr_stream *streams;
+    size_t nstreams;
+    unsigned warnings;         /* problems seen and reported */
+    int quiet;                 /* do not print warnings */
+    int incomplete;            /* trace cut short (crash, kill, still running) */
+    int mapped;                /* map is ours to unmap */
+};
+
+/* One decoded record. For calls, kind is the function id (1..0x7f). */
+struct wr_event {
+    unsigned kind;
+    uint32_t stream, tid;
+    uint64_t tsc;        /* call start, or the record's stamp */
+    uint64_t dur;        /* call duration in ticks */
+    uint32_t stack;
+    uint64_t size;       /* allocation size */
+    uint64_t ptr, old;   /* allocation result, realloc's old pointer, mutex */
+    int64_t ret;         /* I/O result, -errno; fd for eventfd() */
+    uint64_t err;        /* error number returned (locks, posix_memalign) */
+    uint64_t fd, aux;    /* fd or nfds; select timeout class / eventfd flags */
+    const uint8_t *body; /* meta records: the body, len bytes */
+    size_t len;
+};
+
+typedef int (*wr_event_fn)(void *ctx, const struct wr_event *ev);
+
+/* wr_trace_open: map path and validate its header and chunk headers.
+ * t->quiet is kept from the caller (zero-initialise t).
+ * 0 on success; -1 with a message in err (naming the file) on bad input. */
+int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen);
+
+/* wr_trace_open_mem: the same over a caller-owned buffer (tests, fuzzing). */
+int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err,
+                      size_t errlen);
+
+/* wr_trace_walk: decode every stream in order, calling fn for each record.
+ * Damage inside a chunk is warned about and the rest of that chunk skipped.
+ * Stops early and returns fn's value when fn returns non-zero; else 0. */
+int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
+
+/* wr_trace_close: unmap and free; t may be reused. */
+void wr_trace_close(struct wr_trace *t);
+
+/* wr_warn: report a problem with the trace once per call (unless quiet). */
+void wr_warn(struct wr_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,27 @@
+/* report.h: the output formats of waitreport, one file each. */
+#ifndef WR_REPORT_H
+#define WR_REPORT_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+struct wr_opts {
+    int color;      /* ANSI colour (tty and no NO_COLOR) */
+    size_t top;     /* sites to print in text, 0 = all */
+    size_t frames;  /* frames per site in text */
+};
+
+/* wr_report_text: the human report; 0, or -1 on a write error. */
+int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *out);
+
+/* wr_report_json: the JSON contract (README "JSON"); 0, or -1. */
+int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *out);
+
+/* wr_fmt_ns: ns as a short human duration ("812.3 ms") into buf. */
+const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns);
+
+/* wr_fmt_count: n with thousands separators ("80,000") into buf. */
+const char *wr_fmt_count(char *buf, size_t cap, uint64_t n);
+
+#endif

@@ -1,0 +1,88 @@
+/* report_json.c: the machine-readable report. Other issues extend this
+ * contract with new fields; existing fields never change meaning. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report.h"
+
+/* json_str: s as a JSON string literal (NULL as null). */
+static void json_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_frames(FILE *f, struct wr_model *m, uint32_t stack)
+{
+    struct wr_frame fr[LW_MAX_DEPTH];
+    size_t n = wr_model_frames(m, stack, fr, LW_MAX_DEPTH);
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",{\"function\":" : "{\"function\":", f);
+        json_str(f, fr[i].function);
+        fputs(",\"file\":", f);
+        json_str(f, fr[i].file);
+        fprintf(f, ",\"line\":%d,\"module\":", fr[i].line);
+        json_str(f, fr[i].module);
+        fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"inlined\":%s}", fr[i].addr, fr[i].inlined ? "true" : "false");
+    }
+    fputc(']', f);
+}
+
+int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
+{
+    (void)o;
+    const struct lw_file_header *h = &m->trace->hdr;
+    fputs("{\"version\":1,\"process\":{", f);
+    fprintf(f, "\"pid\":%u,\"ppid\":%u,\"command\":", h->pid, h->ppid);
+    json_str(f, h->command);
+    fputs(",\"exe\":", f);
+    json_str(f, h->exe);
+    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\"}", m->wall_ns, m->nthreads,
+            m->trace->incomplete ? "false" : "true",
+            m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks");
+    const struct lw_stats *st = &h->stats;
+    fprintf(f,
+            ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
+            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64
+            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
+            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested,
+            st->dropped, st->chunks, m->calls, m->trace->warnings);
+    fputs(",\"threads\":[", f);
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct wr_thread *t = &m->threads[i];
+        fprintf(f, "%s{\"tid\":%u,\"name\":", i ? "," : "", t->tid);
+        json_str(f, t->name);
+        fprintf(f, ",\"calls\":%" PRIu64 "}", t->calls);
+    }
+    fputs("],\"sites\":[", f);
+    for (size_t i = 0; i < m->nsites; i++) {
+        const struct wr_site *s = m->sorted[i];
+        const struct lw_func_info *fi = lw_func_info_of(s->func);
+        fprintf(f, "%s{\"function\":", i ? "," : "");
+        json_str(f, fi ? fi->name : "?");
+        fputs(",\"family\":", f);
+        json_str(f, wr_model_family(s->func));
+        fprintf(f,
+                ",\"calls\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"bytes\":%" PRIu64
+                ",\"errors\":%" PRIu64 ",\"stack_id\":%u,\"stack\":",
+                s->calls, wr_model_ns(m, s->total_ticks), wr_model_ns(m, s->max_ticks), s->bytes, s->errors,
+                s->stack);
+        json_frames(f, m, s->stack);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+    return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,112 @@
+/* report_text.c: the human report, a table of sites by total time that is
+ * readable at 100 columns. Colour only when wr_opts.color is set. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report.h"
+
+#define BAR_W 20
+
+const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns)
+{
+    static const char *units[] = { "ns", "us", "ms", "s" };
+    double v = (double)ns;
+    int u = 0;
+    while (u < 3 && v >= 1000.0)
+        v /= 1000.0, u++;
+    if (u == 0)
+        snprintf(buf, cap, "%" PRIu64 " ns", ns);
+    else
+        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+    return buf;
+}
+
+const char *wr_fmt_count(char *buf, size_t cap, uint64_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 2 < cap; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* frame_line: "function (file:line)" or "function (module+0x..)". */
+static void frame_line(char *buf, size_t cap, const struct wr_frame *f)
+{
+    const char *file = f->file ? strrchr(f->file, '/') : NULL;
+    file = file ? file + 1 : f->file;
+    if (file && f->line)
+        snprintf(buf, cap, "%s (%s:%d)%s", f->function, file, f->line, f->inlined ? " [inlined]" : "");
+    else
+        snprintf(buf, cap, "%s (%s+0x%" PRIx64 ")", f->function, f->module, f->offset);
+}
+
+static void summary(struct wr_model *m, FILE *f)
+{
+    const struct lw_file_header *h = &m->trace->hdr;
+    char a[32], b[32], c[32];
+    fprintf(f, "libwait report: %s (pid %u)\n", h->command[0] ? h->command : h->exe, h->pid);
+    fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes (%.1f bytes/record)\n",
+            wr_fmt_ns(a, sizeof a, m->wall_ns), m->nthreads, m->nthreads == 1 ? "" : "s",
+            wr_fmt_count(b, sizeof b, m->calls), m->nsites, wr_fmt_count(c, sizeof c, h->stats.bytes),
+            m->records ? (double)h->stats.bytes / (double)m->records : 0.0);
+    const struct lw_stats *st = &h->stats;
+    uint64_t lookups = st->unwinds + st->stack_hits;
+    fprintf(f, "libwait itself: %" PRIu64 " stacks, %" PRIu64 " unwinds for %" PRIu64 " lookups (%.2f%% from the cache), "
+               "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
+            st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
+            st->nested, st->dropped);
+    if (m->trace->incomplete)
+        fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
+                   "this is what was written\n");
+    if (m->rate_estimated == 1)
+        fprintf(f, "note: run too short for a measured clock rate; times use a start-up calibration\n");
+}
+
+int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
+{
+    const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "",
+               *blue = o->color ? "\033[34m" : "", *off = o->color ? "\033[0m" : "";
+    summary(m, f);
+    fprintf(f, "\n%s  # %-22s %10s %10s %10s %10s  %-*s%s\n", bold, "function", "calls", "total", "mean", "max",
+            BAR_W, "share of top", off);
+    size_t n = o->top && o->top < m->nsites ? o->top : m->nsites;
+    uint64_t top = n ? m->sorted[0]->total_ticks : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct wr_site *s = m->sorted[i];
+        const struct lw_func_info *fi = lw_func_info_of(s->func);
+        char c[32], t[32], mean[32], mx[32], bar[BAR_W * 3 + 1];
+        size_t w = top ? (size_t)((double)s->total_ticks / (double)top * BAR_W + 0.5) : 0, bl = 0;
+        for (size_t k = 0; k < w; k++)
+            memcpy(bar + bl, "\xe2\x96\x88", 3), bl += 3; /* U+2588 full block */
+        bar[bl] = 0;
+        fprintf(f, "%3zu %s%-22s%s %10s %10s %10s %10s  %s%s%s\n", i + 1, bold, fi ? fi->name : "?", off,
+                wr_fmt_count(c, sizeof c, s->calls), wr_fmt_ns(t, sizeof t, wr_model_ns(m, s->total_ticks)),
+                wr_fmt_ns(mean, sizeof mean, s->calls ? wr_model_ns(m, s->total_ticks) / s->calls : 0),
+                wr_fmt_ns(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), blue, bar, off);
+        struct wr_frame fr[64];
+        size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
+        for (size_t k = 0; k < nf; k++) {
+            char line[512];
+            frame_line(line, sizeof line, &fr[k]);
+            fprintf(f, "    %s%s %.*s%s\n", dim, k ? "<-" : "at", 90, line, off);
+        }
+        if (!nf)
+            fprintf(f, "    %s(no stack)%s\n", dim, off);
+    }
+    if (n < m->nsites)
+        fprintf(f, "... %zu more sites (--top 0 shows all)\n", m->nsites - n);
+    fprintf(f, "\n%sthreads%s\n", bold, off);
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct wr_thread *t = &m->threads[i];
+        char c[32];
+        fprintf(f, "  tid %-8u %-16s %12s calls\n", t->tid, t->name[0] ? t->name : "?",
+                wr_fmt_count(c, sizeof c, t->calls));
+    }
+    return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,482 @@
+/* symbols.c: offline symbolizer on top of elfutils libdwfl.
+ *
+ * Modules are collected by wr_symbols_add_module and reported to a single
+ * Dwfl lazily, on the next resolve (dwfl_report_begin_add keeps the modules
+ * reported earlier, so Dwfl_Module pointers stay valid).  Address -> module
+ * lookup uses our own sorted range table, not dwfl_addrmodule, so modules
+ * with a missing file or a wrong build-id still give a basename and offset.
+ * Strings are interned in a uthash table and results are cached per address.
+ *
+ * C++ names are demangled with __cxa_demangle when libstdc++.so.6 can be
+ * dlopen()ed at run time; there is no link-time C++ dependency, and without
+ * libstdc++ names are returned mangled. */
+#include "symbols.h"
+
+#include <dlfcn.h>
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static _Thread_local int hash_oom;
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(obj) (hash_oom = 1)
+#include <uthash.h>
+
+#define MAX_FRAMES 32 /* inline depth cap per address */
+#define UNKNOWN_FN "??"
+#define UNKNOWN_MOD "[unknown]"
+
+struct istr {
+    UT_hash_handle hh;
+    char s[];
+};
+
+struct sym_range {
+    uint64_t lo, hi;
+    size_t mod;
+};
+
+struct sym_mod {
+    char *path;
+    const char *name; /* interned basename */
+    uint64_t base;
+    uint8_t *build_id;
+    size_t build_id_len;
+    Dwfl_Module *dm;  /* NULL: missing file, not ELF or build-id mismatch */
+    int pending;      /* not yet reported to the Dwfl */
+};
+
+struct centry {
+    UT_hash_handle hh;
+    uint64_t addr;
+    size_t n;
+    struct wr_frame f[];
+};
+
+typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+
+struct wr_symbols {
+    Dwfl *dwfl;
+    struct sym_mod *mods;
+    size_t nmods, capmods;
+    struct sym_range *ranges;
+    size_t nranges, capranges;
+    int sorted, pending;
+    struct istr *strs;
+    struct centry *cache;
+    demangle_fn demangle;
+    int demangle_tried;
+};
+
+static char *debuginfo_path; /* NULL: default ":.debug:/usr/lib/debug" */
+static const Dwfl_Callbacks offline_callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &debuginfo_path,
+};
+
+/* Intern str; returns NULL on out of memory or if str is NULL. */
+static const char *intern(struct wr_symbols *s, const char *str)
+{
+    struct istr *e;
+    size_t len;
+
+    if (str == NULL)
+        return NULL;
+    HASH_FIND_STR(s->strs, str, e);
+    if (e != NULL)
+        return e->s;
+    len = strlen(str);
+    e = malloc(sizeof(*e) + len + 1);
+    if (e == NULL)
+        return NULL;
+    memcpy(e->s, str, len + 1);
+    hash_oom = 0;
+    HASH_ADD_KEYPTR(hh, s->strs, e->s, len, e);
+    if (hash_oom) {
+        free(e);
+        return NULL;
+    }
+    return e->s;
+}
+
+/* Intern a symbol name, demangled when it looks like a C++ mangled name. */
+static const char *intern_sym(struct wr_symbols *s, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return NULL;
+    if (name[0] == '_' && name[1] == 'Z') {
+        if (!s->demangle_tried) {
+            void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+            s->demangle_tried = 1;
+            if (h != NULL)
+                s->demangle = (demangle_fn)dlsym(h, "__cxa_demangle");
+        }
+        if (s->demangle != NULL) {
+            int status = -1;
+            char *d = s->demangle(name, NULL, NULL, &status);
+            if (d != NULL && status == 0) {
+                const char *r = intern(s, d);
+                free(d);
+                return r;
+            }
+            free(d);
+        }
+    }
+    return intern(s, name);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const struct sym_range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static struct sym_mod *find_module(struct wr_symbols *s, uint64_t a)
+{
+    size_t lo = 0, hi = s->nranges;
+
+    if (!s->sorted) {
+        if (s->nranges > 1)
+            qsort(s->ranges, s->nranges, sizeof(s->ranges[0]), range_cmp);
+        s->sorted = 1;
+    }
+    while (lo < hi) { /* first range with lo > a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ranges[mid].lo <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || a >= s->ranges[lo - 1].hi)
+        return NULL;
+    return &s->mods[s->ranges[lo - 1].mod];
+}
+
+static int build_id_ok(const struct sym_mod *m)
+{
+    const unsigned char *bits = NULL;
+    GElf_Addr vaddr;
+    int len;
+
+    if (m->build_id_len == 0)
+        return 1;
+    len = dwfl_module_build_id(m->dm, &bits, &vaddr);
+    return len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
+           memcmp(bits, m->build_id, m->build_id_len) == 0;
+}
+
+/* Report pending modules to the Dwfl (created on first use). */
+static void sync_dwfl(struct wr_symbols *s)
+{
+    size_t i;
+
+    if (!s->pending)
+        return;
+    s->pending = 0;
+    if (s->dwfl == NULL)
+        s->dwfl = dwfl_begin(&offline_callbacks);
+    if (s->dwfl != NULL)
+        dwfl_report_begin_add(s->dwfl);
+    for (i = 0; i < s->nmods; i++) {
+        struct sym_mod *m = &s->mods[i];
+        struct stat st;
+        char name[64];
+
+        if (!m->pending || s->dwfl == NULL)
+            continue;
+        /* Only regular files: a FIFO or device path could block or loop. */
+        if (stat(m->path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        /* A unique name, so a module is never merged with (and then
+         * garbage-collected together with) an earlier one. */
+        snprintf(name, sizeof(name), "%.40s#%zu", m->name, i);
+        /* add_p_vaddr=true: bias = base, i.e. run-time address = base +
+         * p_vaddr, which is what dlpi_addr means for PIE and shared objects
+         * even when the first PT_LOAD is not at 0.  For ET_EXEC libdwfl
+         * forces base to 0 itself. */
+        m->dm = dwfl_report_elf(s->dwfl, name, m->path, -1, m->base, true);
+    }
+    if (s->dwfl != NULL && dwfl_report_end(s->dwfl, NULL, NULL) != 0) {
+        for (i = 0; i < s->nmods; i++)
+            if (s->mods[i].pending)
+                s->mods[i].dm = NULL;
+    }
+    for (i = 0; i < s->nmods; i++) {
+        struct sym_mod *m = &s->mods[i];
+        if (m->pending && m->dm != NULL && !build_id_ok(m))
+            m->dm = NULL; /* stays in the Dwfl, but is never looked at */
+        m->pending = 0;
+    }
+}
+
+/* Name of a subprogram or inlined_subroutine DIE, like eu-addr2line. */
+static const char *die_name(struct wr_symbols *s, Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    const char *name;
+
+    name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (name == NULL)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    if (name == NULL)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+    return intern_sym(s, name);
+}
+
+static const char *elf_name(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a)
+{
+    GElf_Off off;
+    GElf_Sym sym;
+
+    return intern_sym(s, dwfl_module_addrinfo(dm, a, &off, &sym, NULL, NULL, NULL));
+}
+
+/* Frames for address a from DWARF: walk the physical DIE chain from the
+ * innermost scope at a outwards (dwarf_getscopes stops at the first inlined
+ * instance and continues in its abstract origin, so re-walk from scopes[0]
+ * with dwarf_getscopes_die, as eu-addr2line -i does).  Each inlined
+ * subroutine's DW_AT_call_file/line is the location in the next frame. */
+static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
+                           struct wr_frame *fr, size_t max)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cudie, *scopes = NULL, inner;
+    Dwfl_Line *ln;
+    const char *file = NULL;
+    int line = 0, nscopes, i;
+    size_t n = 0;
+
+    if ((ln = dwfl_module_getsrc(dm, a)) != NULL) {
+        file = intern(s, dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL));
+        if (file == NULL || line < 0)
+            line = 0;
+    }
+    cudie = dwfl_module_addrdie(dm, a, &bias);
+    if (cudie == NULL || (nscopes = dwarf_getscopes(cudie, a - bias, &scopes)) <= 0)
+        goto none;
+    inner = scopes[0];
+    free(scopes);
+    scopes = NULL;
+    if ((nscopes = dwarf_getscopes_die(&inner, &scopes)) <= 0)
+        goto none;
+    for (i = 0; i < nscopes && n < max; i++) {
+        Dwarf_Die *die = &scopes[i], cu;
+        Dwarf_Attribute attr;
+        Dwarf_Files *files;
+        Dwarf_Word val;
+        int tag = dwarf_tag(die);
+
+        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
+            tag != DW_TAG_entry_point)
+            continue;
+        fr[n].function = die_name(s, die);
+        if (fr[n].function == NULL && tag != DW_TAG_inlined_subroutine)
+            fr[n].function = elf_name(s, dm, a);
+        fr[n].file = file;
+        fr[n].line = line;
+        fr[n].inlined = tag == DW_TAG_inlined_subroutine;
+        n++;
+        if (tag != DW_TAG_inlined_subroutine)
+            break;
+        file = NULL;
+        line = 0;
+        if (dwarf_diecu(die, &cu, NULL, NULL) != NULL &&
+            dwarf_getsrcfiles(&cu, &files, NULL) == 0 &&
+            dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &val) == 0)
+            file = intern(s, dwarf_filesrc(files, val, NULL, NULL));
+        if (file != NULL &&
+            dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &val) == 0 &&
+            val <= INT32_MAX)
+            line = (int)val;
+    }
+    free(scopes);
+    if (n > 0 && n < max && fr[n - 1].inlined) {
+        /* No containing subprogram DIE: use the ELF symbol. */
+        fr[n].function = elf_name(s, dm, a);
+        fr[n].file = file;
+        fr[n].line = line;
+        fr[n].inlined = 0;
+        n++;
+    }
+    return n;
+none:
+    free(scopes);
+    /* No DWARF scope: the ELF symbol, with the line table if any. */
+    fr[0].function = elf_name(s, dm, a);
+    fr[0].file = file;
+    fr[0].line = line;
+    fr[0].inlined = 0;
+    return 1;
+}
+
+/* Resolve ret_addr into fr[0..MAX_FRAMES); returns the count (>= 1). */
+static size_t compute(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *fr)
+{
+    uint64_t a = ret_addr - 1; /* the call instruction */
+    struct sym_mod *m = find_module(s, a);
+    size_t n = 0, i;
+
+    memset(fr, 0, MAX_FRAMES * sizeof(fr[0]));
+    if (m != NULL && m->dm != NULL)
+        n = dwarf_frames(s, m->dm, a, fr, MAX_FRAMES);
+    if (n == 0)
+        n = 1;
+    for (i = 0; i < n; i++) {
+        if (fr[i].function == NULL)
+            fr[i].function = UNKNOWN_FN;
+        fr[i].module = m != NULL ? m->name : UNKNOWN_MOD;
+        fr[i].addr = ret_addr;
+        fr[i].offset = m != NULL ? ret_addr - m->base : 0;
+    }
+    return n;
+}
+
+static void cache_add(struct wr_symbols *s, uint64_t ret_addr,
+                      const struct wr_frame *fr, size_t n)
+{
+    struct centry *e = malloc(sizeof(*e) + n * sizeof(fr[0]));
+
+    if (e == NULL)
+        return;
+    e->addr = ret_addr;
+    e->n = n;
+    memcpy(e->f, fr, n * sizeof(fr[0]));
+    hash_oom = 0;
+    HASH_ADD(hh, s->cache, addr, sizeof(e->addr), e);
+    if (hash_oom)
+        free(e);
+}
+
+struct wr_symbols *wr_symbols_new(void)
+{
+    return calloc(1, sizeof(struct wr_symbols));
+}
+
+void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base,
+                           const uint8_t *build_id, size_t build_id_len,
+                           const uint64_t (*ranges)[2], size_t nranges)
+{
+    struct sym_mod *m;
+    struct centry *e, *tmp;
+    const char *slash;
+    size_t i, first = s != NULL ? s->nranges : 0;
+
+    if (s == NULL || path == NULL)
+        return;
+    if (s->nmods == s->capmods) {
+        size_t cap = s->capmods ? 2 * s->capmods : 16;
+        void *p = realloc(s->mods, cap * sizeof(*s->mods));
+        if (p == NULL)
+            return;
+        s->mods = p;
+        s->capmods = cap;
+    }
+    m = &s->mods[s->nmods];
+    memset(m, 0, sizeof(*m));
+    slash = strrchr(path, '/');
+    m->name = intern(s, slash != NULL && slash[1] != '\0' ? slash + 1 : path);
+    if ((m->path = strdup(path)) == NULL || m->name == NULL || m->name[0] == '\0') {
+        free(m->path);
+        return;
+    }
+    m->base = base;
+    if (build_id != NULL && build_id_len > 0 &&
+        (m->build_id = malloc(build_id_len)) != NULL) {
+        memcpy(m->build_id, build_id, build_id_len);
+        m->build_id_len = build_id_len;
+    }
+    m->pending = 1;
+    s->pending = 1;
+    for (i = 0; ranges != NULL && i < nranges; i++) {
+        if (ranges[i][0] >= ranges[i][1])
+            continue;
+        if (s->nranges == s->capranges) {
+            size_t cap = s->capranges ? 2 * s->capranges : 64;
+            void *p = realloc(s->ranges, cap * sizeof(*s->ranges));
+            if (p == NULL)
+                break;
+            s->ranges = p;
+            s->capranges = cap;
+        }
+        s->ranges[s->nranges].lo = ranges[i][0];
+        s->ranges[s->nranges].hi = ranges[i][1];
+        s->ranges[s->nranges].mod = s->nmods;
+        s->nranges++;
+        s->sorted = 0;
+    }
+    s->nmods++;
+    /* Drop cached "[unknown]" results that the new ranges now cover. */
+    HASH_ITER(hh, s->cache, e, tmp) {
+        uint64_t a = e->addr - 1;
+        for (i = first; i < s->nranges; i++) {
+            if (a >= s->ranges[i].lo && a < s->ranges[i].hi) {
+                HASH_DEL(s->cache, e);
+                free(e);
+                break;
+            }
+        }
+    }
+}
+
+size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr,
+                          struct wr_frame *out, size_t max)
+{
+    static const struct wr_frame unknown = {UNKNOWN_FN, NULL, 0, UNKNOWN_MOD, 0, 0, 0};
+    struct wr_frame fr[MAX_FRAMES];
+    const struct wr_frame *src = fr;
+    struct centry *e = NULL;
+    size_t n;
+
+    if (out == NULL || max == 0)
+        return 0;
+    if (s == NULL) {
+        out[0] = unknown;
+        out[0].addr = ret_addr;
+        return 1;
+    }
+    sync_dwfl(s);
+    HASH_FIND(hh, s->cache, &ret_addr, sizeof(ret_addr), e);
+    if (e != NULL) {
+        src = e->f;
+        n = e->n;
+    } else {
+        n = compute(s, ret_addr, fr);
+        cache_add(s, ret_addr, fr, n);
+    }
+    if (n > max)
+        n = max;
+    memcpy(out, src, n * sizeof(out[0]));
+    return n;
+}
+
+void wr_symbols_free(struct wr_symbols *s)
+{
+    struct centry *e, *etmp;
+    struct istr *str, *stmp;
+    size_t i;
+
+    if (s == NULL)
+        return;
+    if (s->dwfl != NULL)
+        dwfl_end(s->dwfl);
+    HASH_ITER(hh, s->cache, e, etmp) {
+        HASH_DEL(s->cache, e);
+        free(e);
+    }
+    HASH_ITER(hh, s->strs, str, stmp) {
+        HASH_DEL(s->strs, str);
+        free(str);
+    }
+    for (i = 0; i < s->nmods; i++) {
+        free(s->mods[i].path);
+        free(s->mods[i].build_id);
+    }
+    free(s->mods);
+    free(s->ranges);
+    free(s);
+}

@@ -1,0 +1,53 @@
+/* symbols.h: offline symbolizer for addresses recorded in a trace, built on
+ * elfutils libdwfl.  Not thread-safe: use one wr_symbols per thread. */
+#ifndef WR_SYMBOLS_H
+#define WR_SYMBOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wr_frame {
+    const char *function;  /* demangled if possible; "??" when unknown; never NULL */
+    const char *file;      /* source file path, or NULL when unknown */
+    int line;              /* 0 when unknown */
+    const char *module;    /* basename of the module path, e.g. "libc.so.6", or "[unknown]" */
+    uint64_t addr;         /* the address as given */
+    uint64_t offset;       /* addr - module load base (0 if no module) */
+    int inlined;           /* 1 if this frame is an inlined call inside the next frame */
+};
+
+struct wr_symbols;
+
+/* Create an empty symbolizer.  Returns NULL only on out of memory. */
+struct wr_symbols *wr_symbols_new(void);
+
+/* Register a module loaded in the traced process: its path on disk, its load
+ * bias (dl_iterate_phdr dlpi_addr; 0 for non-PIE executables), optional GNU
+ * build-id bytes (NULL/0 to skip the check), and its executable address
+ * ranges [lo,hi) at run time.  Never fails: a path that no longer exists, is
+ * not a regular ELF file, or whose build-id differs makes addresses in its
+ * ranges resolve to function "??" with module basename and offset.  Calls
+ * may come in any order and may be interleaved with wr_symbols_resolve;
+ * ranges of different modules never overlap.  Empty ranges (lo >= hi) are
+ * ignored.  On out of memory the module (or some of its ranges) is dropped.
+ * The file is opened lazily, on the next wr_symbols_resolve. */
+void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base,
+                           const uint8_t *build_id, size_t build_id_len,
+                           const uint64_t (*ranges)[2], size_t nranges);
+
+/* Resolve a RETURN address (looks up ret_addr - 1, so the call instruction's
+ * line is found) into up to max frames, innermost first: inlined frames first
+ * (inlined=1), then the containing function (inlined=0).  For an address in
+ * inlined code this gives e.g. [inlined_fn (inlined=1, file:line of the
+ * inlined code), outer_fn (inlined=0, file:line of the call of inlined_fn)].
+ * Returns the number of frames written: at least 1 when max >= 1 and out is
+ * not NULL (an unknown address gives one "??" frame), 0 otherwise.  Any
+ * address value is safe.  Results are cached per address; all strings are
+ * owned by s and live until wr_symbols_free. */
+size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr,
+                          struct wr_frame *out, size_t max);
+
+/* Free s and every string it handed out.  NULL is a no-op. */
+void wr_symbols_free(struct wr_symbols *s);
+
+#endif

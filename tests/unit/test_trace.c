@@ -1,0 +1,345 @@
+/* test_trace.c: record encoding, the reader and the model on synthetic
+ * traces with known answers, and the reader on damaged traces. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+
+#define CHUNK 4096u
+#define HZ 2000000000ull /* 2 ticks per ns */
+
+/* A trace under construction, laid out exactly as the recorder does. */
+struct tb {
+    uint8_t *buf;
+    size_t size;
+    uint8_t *cur, *end;
+    uint64_t last_tsc, last_addr;
+};
+
+static void tb_init(struct tb *b, unsigned nchunks)
+{
+    b->size = LW_HEADER_SIZE + (size_t)nchunks * CHUNK;
+    b->buf = calloc(1, b->size);
+    struct lw_file_header *h = (struct lw_file_header *)b->buf;
+    memcpy(h->magic, LW_MAGIC, sizeof LW_MAGIC);
+    h->version = LW_VERSION;
+    h->header_size = LW_HEADER_SIZE;
+    h->chunk_size = CHUNK;
+    h->pid = 42;
+    h->flags = LW_HF_CLOSED;
+    h->start_tsc = 1000000;
+    h->start_mono_ns = 5000000000ull;
+    h->end_tsc = h->start_tsc + HZ;                    /* 1 s later */
+    h->end_mono_ns = h->start_mono_ns + 1000000000ull; /* 1 s: 2 ticks per ns */
+    h->tsc_hz_hint = HZ;
+    strcpy(h->command, "synthetic");
+}
+
+/* tb_chunk: start chunk index i for stream s, sequence seq. */
+static void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, uint32_t tid)
+{
+    struct lw_file_header *h = (struct lw_file_header *)b->buf;
+    if (i + 1 > h->next_chunk)
+        h->next_chunk = i + 1;
+    uint8_t *c = b->buf + LW_HEADER_SIZE + (size_t)i * CHUNK;
+    struct lw_chunk_header ch = { LW_CHUNK_MAGIC, s, seq, tid, h->start_tsc, h->start_mono_ns, { 0 } };
+    memcpy(c, &ch, sizeof ch);
+    b->cur = c + sizeof ch;
+    b->end = c + CHUNK;
+    b->last_tsc = ch.base_tsc;
+    b->last_addr = 0;
+}
+
+static void tb_rec(struct tb *b, unsigned kind, const uint8_t *body, size_t len)
+{
+    uint8_t *p = lw_put_uv(b->cur + 1, len);
+    memcpy(p, body, len);
+    b->cur[0] = (uint8_t)kind;
+    b->cur = p + len;
+    assert_true(b->cur <= b->end);
+}
+
+static void tb_stack(struct tb *b, uint32_t id, const uint64_t *f, unsigned n)
+{
+    uint8_t body[512], *p = body;
+    p = lw_put_uv(p, id);
+    p = lw_put_uv(p, n);
+    uint64_t prev = 0;
+    for (unsigned i = 0; i < n; i++)
+        p = lw_put_sv(p, (int64_t)(f[i] - prev)), prev = f[i];
+    tb_rec(b, LW_REC_STACK, body, (size_t)(p - body));
+}
+
+/* tb_call: a call record of func at stack, starting at tsc, lasting dur,
+ * with schema arguments a0..a2 (addresses absolute). */
+static void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint64_t dur, uint64_t a0, int64_t a1,
+                    uint64_t a2)
+{
+    uint8_t body[128], *p = body;
+    p = lw_put_uv(p, stack);
+    p = lw_put_sv(p, (int64_t)(tsc - b->last_tsc));
+    b->last_tsc = tsc;
+    p = lw_put_uv(p, dur);
+#define ADDR(a) (p = lw_put_sv(p, (int64_t)((a) - b->last_addr)), b->last_addr = (a))
+    switch (lw_func_info_of(f)->schema) {
+    case LW_S_ALLOC:
+        p = lw_put_uv(p, a0);
+        ADDR((uint64_t)a1);
+        break;
+    case LW_S_FREE:
+        ADDR(a0);
+        break;
+    case LW_S_LOCK:
+        ADDR(a0);
+        p = lw_put_uv(p, (uint64_t)a1);
+        break;
+    case LW_S_IO:
+        p = lw_put_uv(p, a0);
+        p = lw_put_sv(p, a1);
+        break;
+    default:
+        fail_msg("schema not used by these tests");
+    }
+#undef ADDR
+    (void)a2;
+    tb_rec(b, f, body, (size_t)(p - body));
+}
+
+static void tb_end(struct tb *b) { b->cur[0] = LW_REC_CHUNK_END; }
+
+/* open_model: reader + model over b; asserts success. */
+static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
+{
+    char err[256];
+    t->quiet = 1;
+    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
+    assert_int_equal(wr_model_build(m, t), 0);
+}
+
+static struct wr_site *site(struct wr_model *m, unsigned f, uint32_t stack)
+{
+    uint64_t key = (uint64_t)stack << 8 | f;
+    struct wr_site *s;
+    HASH_FIND(hh, m->sites, &key, sizeof key, s);
+    return s;
+}
+
+static void test_varint_roundtrip(void **st)
+{
+    (void)st;
+    static const uint64_t u[] = { 0, 1, 127, 128, 300, 1ull << 32, UINT64_MAX };
+    static const int64_t s[] = { 0, -1, 1, -64, 64, INT64_MIN, INT64_MAX };
+    uint8_t buf[LW_VARINT_MAX];
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+        uint8_t *e = lw_put_uv(buf, u[i]);
+        const uint8_t *p = buf;
+        uint64_t v = 0;
+        assert_true(lw_get_uv(&p, e, &v));
+        assert_true(v == u[i] && p == e);
+        p = buf; /* one byte short: must fail without reading past the end */
+        if (e - buf > 1)
+            assert_false(lw_get_uv(&p, e - 1, &v));
+        e = lw_put_sv(buf, s[i]);
+        p = buf;
+        int64_t w;
+        assert_true(lw_get_sv(&p, e, &w));
+        assert_true(w == s[i]);
+    }
+    /* an 11-byte varint is over-long and rejected */
+    uint8_t bad[11];
+    memset(bad, 0x80, sizeof bad);
+    const uint8_t *p = bad;
+    uint64_t v = 0;
+    assert_false(lw_get_uv(&p, bad + sizeof bad, &v));
+}
+
+static void test_func_table(void **st)
+{
+    (void)st;
+    assert_string_equal(lw_func_info_of(LW_F_pthread_mutex_lock)->name, "pthread_mutex_lock");
+    assert_int_equal(lw_func_info_of(LW_F_read)->family, LW_FAM_IO);
+    assert_null(lw_func_info_of(0));
+    assert_null(lw_func_info_of(LW_F_COUNT));
+    assert_true((unsigned)LW_F_COUNT < (unsigned)LW_REC_CHUNK_END); /* calls stay below meta kinds */
+}
+
+/* Two threads over three chunks: exact calls, bytes, errors and times. */
+static void test_aggregate_known_answer(void **st)
+{
+    (void)st;
+    struct tb b;
+    tb_init(&b, 3);
+    static const uint64_t f1[] = { 0x401000, 0x402000 }, f2[] = { 0x401100, 0x402000 };
+    /* stream 0 (tid 100), chunk 0 then chunk 2 */
+    tb_chunk(&b, 0, 0, 0, 100);
+    tb_stack(&b, 1, f1, 2);
+    tb_stack(&b, 2, f2, 2);
+    uint64_t t = 2000000;
+    for (int i = 0; i < 50; i++, t += 1000)
+        tb_call(&b, LW_F_malloc, 1, t, 100 + (uint64_t)i, 64, (int64_t)(0x10000 + i * 64), 0);
+    tb_end(&b);
+    tb_chunk(&b, 2, 0, 1, 100);
+    for (int i = 0; i < 50; i++, t += 1000)
+        tb_call(&b, LW_F_malloc, 1, t, 100, 64, 0x20000, 0);
+    tb_call(&b, LW_F_malloc, 1, t, 100, 1 << 20, 0, 0); /* failed: NULL */
+    /* stream 1 (tid 101), chunk 1: lock waits and reads */
+    tb_chunk(&b, 1, 1, 0, 101);
+    tb_call(&b, LW_F_pthread_mutex_lock, 2, 3000000, 2000000, 0x601040, 0, 0); /* 1 ms */
+    tb_call(&b, LW_F_pthread_mutex_lock, 2, 6000000, 6000000, 0x601040, 0, 0); /* 3 ms */
+    tb_call(&b, LW_F_read, 2, 9000000, 10, 3, 4096, 0);
+    tb_call(&b, LW_F_read, 2, 9000100, 10, 3, -11, 0); /* -EAGAIN */
+    struct wr_trace tr = { .quiet = 1 };
+    struct wr_model m;
+    open_model(&b, &tr, &m);
+    assert_int_equal(tr.nstreams, 2);
+    assert_int_equal(m.nsites, 3);
+    assert_true(m.ns_per_tick > 0.4999 && m.ns_per_tick < 0.5001);
+    assert_int_equal(m.rate_estimated, 0);
+    struct wr_site *ms = site(&m, LW_F_malloc, 1);
+    assert_non_null(ms);
+    assert_int_equal(ms->calls, 101);
+    assert_int_equal(ms->bytes, 100 * 64 + (1 << 20));
+    assert_int_equal(ms->errors, 1);
+    assert_int_equal(ms->max_ticks, 149);
+    struct wr_site *ls = site(&m, LW_F_pthread_mutex_lock, 2);
+    assert_int_equal(ls->calls, 2);
+    assert_int_equal(wr_model_ns(&m, ls->total_ticks), 4000000); /* 4 ms */
+    assert_int_equal(wr_model_ns(&m, ls->max_ticks), 3000000);
+    struct wr_site *rs = site(&m, LW_F_read, 2);
+    assert_int_equal(rs->bytes, 4096);
+    assert_int_equal(rs->errors, 1);
+    assert_ptr_equal(m.sorted[0], ls); /* sorted by total time */
+    assert_int_equal(m.threads[0].calls, 101);
+    assert_int_equal(m.threads[1].calls, 4);
+    assert_int_equal(m.wall_ns, 1000000000ull);
+    assert_false(tr.incomplete);
+    assert_int_equal(tr.warnings, 0);
+    wr_model_free(&m);
+    wr_trace_close(&tr);
+    free(b.buf);
+}
+
+/* A record whose kind byte was never stored (torn) ends the stream there. */
+static void test_torn_record_is_not_read(void **st)
+{
+    (void)st;
+    struct tb b;
+    tb_init(&b, 1);
+    tb_chunk(&b, 0, 0, 0, 7);
+    tb_call(&b, LW_F_free, 0, 2000000, 5, 0x1000, 0, 0);
+    uint8_t *torn = b.cur;
+    tb_call(&b, LW_F_free, 0, 2000100, 5, 0x2000, 0, 0);
+    torn[0] = 0; /* the writer was killed before publishing it */
+    ((struct lw_file_header *)b.buf)->flags = 0;
+    struct wr_trace tr = { .quiet = 1 };
+    struct wr_model m;
+    open_model(&b, &tr, &m);
+    assert_int_equal(m.calls, 1);
+    assert_true(tr.incomplete);
+    wr_model_free(&m);
+    wr_trace_close(&tr);
+    free(b.buf);
+}
+
+static void test_bad_headers_are_errors(void **st)
+{
+    (void)st;
+    struct tb b;
+    tb_init(&b, 1);
+    struct wr_trace tr = { .quiet = 1 };
+    char err[256];
+    assert_int_equal(wr_trace_open_mem(&tr, b.buf, 100, "short", err, sizeof err), -1);
+    assert_non_null(strstr(err, "short"));
+    struct lw_file_header *h = (struct lw_file_header *)b.buf;
+    h->chunk_size = 12345;
+    assert_int_equal(wr_trace_open_mem(&tr, b.buf, b.size, "x", err, sizeof err), -1);
+    h->chunk_size = CHUNK;
+    h->version = 99;
+    assert_int_equal(wr_trace_open_mem(&tr, b.buf, b.size, "x", err, sizeof err), -1);
+    h->version = LW_VERSION;
+    h->magic[0] = 'X';
+    assert_int_equal(wr_trace_open_mem(&tr, b.buf, b.size, "x", err, sizeof err), -1);
+    free(b.buf);
+}
+
+/* A header claiming more chunks than the file holds is clamped. */
+static void test_chunk_count_clamped(void **st)
+{
+    (void)st;
+    struct tb b;
+    tb_init(&b, 2);
+    tb_chunk(&b, 0, 0, 0, 7);
+    tb_call(&b, LW_F_free, 0, 2000000, 5, 0x1000, 0, 0);
+    ((struct lw_file_header *)b.buf)->next_chunk = 1u << 30;
+    struct wr_trace tr = { .quiet = 1 };
+    struct wr_model m;
+    open_model(&b, &tr, &m);
+    assert_int_equal(tr.nchunks, 2);
+    assert_int_equal(m.calls, 1);
+    assert_true(tr.incomplete);
+    wr_model_free(&m);
+    wr_trace_close(&tr);
+    free(b.buf);
+}
+
+/* Random damage anywhere after the header never crashes or over-reads
+ * (run under ASan by `make asan`). */
+static void test_random_damage(void **st)
+{
+    (void)st;
+    struct tb b;
+    tb_init(&b, 2);
+    static const uint64_t f1[] = { 0x401000, 0x402000, 0x403000 };
+    tb_chunk(&b, 0, 0, 0, 1);
+    tb_stack(&b, 1, f1, 3);
+    for (int i = 0; i < 100; i++)
+        tb_call(&b, LW_F_pthread_mutex_lock, 1, 2000000 + (uint64_t)i * 50, 20, 0x601040, 0, 0);
+    tb_end(&b);
+    tb_chunk(&b, 1, 0, 1, 1);
+    for (int i = 0; i < 100; i++)
+        tb_call(&b, LW_F_write, 1, 3000000 + (uint64_t)i * 50, 20, 1, 100, 0);
+    uint8_t *copy = malloc(b.size);
+    srand(1234);
+    for (int round = 0; round < 2000; round++) {
+        memcpy(copy, b.buf, b.size);
+        int n = 1 + rand() % 16;
+        for (int k = 0; k < n; k++)
+            copy[LW_HEADER_SIZE + (size_t)rand() % (b.size - LW_HEADER_SIZE)] = (uint8_t)rand();
+        size_t size = round % 7 ? b.size : LW_HEADER_SIZE + (size_t)rand() % (b.size - LW_HEADER_SIZE);
+        uint8_t *exact = malloc(size); /* exact-size copy so ASan sees over-reads */
+        memcpy(exact, copy, size);
+        struct wr_trace tr;
+        struct wr_model m;
+        char err[256];
+        tr.quiet = 1;
+        if (wr_trace_open_mem(&tr, exact, size, "damaged", err, sizeof err) == 0) {
+            assert_int_equal(wr_model_build(&m, &tr), 0);
+            assert_true(m.calls <= 200);
+            wr_model_free(&m);
+            wr_trace_close(&tr);
+        }
+        free(exact);
+    }
+    free(copy);
+    free(b.buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_varint_roundtrip),
+        cmocka_unit_test(test_func_table),
+        cmocka_unit_test(test_aggregate_known_answer),
+        cmocka_unit_test(test_torn_record_is_not_read),
+        cmocka_unit_test(test_bad_headers_are_errors),
+        cmocka_unit_test(test_chunk_count_clamped),
+        cmocka_unit_test(test_random_damage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
