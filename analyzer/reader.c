@@ -113,10 +113,9 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
     uint64_t fit = (t->size - LW_HEADER_SIZE) / h->chunk_size;
     t->nchunks = h->next_chunk;
     if (t->nchunks > fit) {
-        /* claimed but not (fully) in the file: killed while extending */
-        if (t->nchunks > fit + 64)
-            wr_warn(t, "header claims %llu chunks, file holds %llu", (unsigned long long)t->nchunks,
-                    (unsigned long long)fit);
+        /* claimed but not in the file: truncated, or killed while extending */
+        wr_warn(t, "file is truncated: %llu chunks claimed, %llu present; reading those",
+                (unsigned long long)t->nchunks, (unsigned long long)fit);
         t->nchunks = fit;
         t->incomplete = 1;
     }

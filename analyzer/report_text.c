@@ -51,10 +51,12 @@ static void summary(struct wr_model *m, FILE *f)
     const struct lw_file_header *h = &m->trace->hdr;
     char a[32], b[32], c[32];
     fprintf(f, "libwait report: %s (pid %u)\n", h->command[0] ? h->command : h->exe, h->pid);
-    fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes (%.1f bytes/record)\n",
-            wr_fmt_ns(a, sizeof a, m->wall_ns), m->nthreads, m->nthreads == 1 ? "" : "s",
-            wr_fmt_count(b, sizeof b, m->calls), m->nsites, wr_fmt_count(c, sizeof c, h->stats.bytes),
-            m->records ? (double)h->stats.bytes / (double)m->records : 0.0);
+    fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes", wr_fmt_ns(a, sizeof a, m->wall_ns),
+            m->nthreads, m->nthreads == 1 ? "" : "s", wr_fmt_count(b, sizeof b, m->calls), m->nsites,
+            wr_fmt_count(c, sizeof c, m->trace->size));
+    if (!m->trace->incomplete && h->stats.records) /* the counters are whole only after a clean exit */
+        fprintf(f, " (%.1f bytes/call)", (double)h->stats.bytes / (double)h->stats.records);
+    fputc('\n', f);
     const struct lw_stats *st = &h->stats;
     uint64_t lookups = st->unwinds + st->stack_hits;
     fprintf(f, "libwait itself: %" PRIu64 " stacks, %" PRIu64 " unwinds for %" PRIu64 " lookups (%.2f%% from the cache), "

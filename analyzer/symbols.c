@@ -236,19 +236,58 @@ static const char *elf_name(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a)
     return intern_sym(s, dwfl_module_addrinfo(dm, a, &off, &sym, NULL, NULL, NULL));
 }
 
-/* Frames for address a from DWARF: walk the physical DIE chain from the
- * innermost scope at a outwards (dwarf_getscopes stops at the first inlined
- * instance and continues in its abstract origin, so re-walk from scopes[0]
- * with dwarf_getscopes_die, as eu-addr2line -i does).  Each inlined
- * subroutine's DW_AT_call_file/line is the location in the next frame. */
+/* Store in chain[depth..] the DIEs below parent that contain pc, outermost
+ * first, following the physical nesting (through namespaces and classes,
+ * which carry no pc).  Returns the new depth.  Unlike dwarf_getscopes this
+ * stays in the concrete tree after an inlined instance and copes with
+ * abstract origins in another CU (LTO), like eu-addr2line -i. */
+static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
+                       int depth, int max)
+{
+    Dwarf_Die child;
+    int d;
+
+    if (depth >= max || dwarf_child(parent, &child) != 0)
+        return depth;
+    do {
+        switch (dwarf_tag(&child)) {
+        case DW_TAG_subprogram:
+        case DW_TAG_inlined_subroutine:
+        case DW_TAG_entry_point:
+        case DW_TAG_lexical_block:
+        case DW_TAG_try_block:
+        case DW_TAG_catch_block:
+            if (dwarf_haspc(&child, pc) > 0) {
+                chain[depth] = child;
+                return find_scopes(&child, pc, chain, depth + 1, max);
+            }
+            break;
+        case DW_TAG_namespace:
+        case DW_TAG_module:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type:
+            if ((d = find_scopes(&child, pc, chain, depth, max)) > depth)
+                return d;
+            break;
+        default:
+            break;
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return depth;
+}
+
+/* Frames for address a from DWARF, innermost first.  The line table gives
+ * the innermost location; each inlined subroutine's DW_AT_call_file/line is
+ * the location in the next frame out. */
 static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
                            struct wr_frame *fr, size_t max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie, *scopes = NULL, inner;
+    Dwarf_Die *cudie, chain[2 * MAX_FRAMES];
     Dwfl_Line *ln;
     const char *file = NULL;
-    int line = 0, nscopes, i;
+    int line = 0, i = 0;
     size_t n = 0;
 
     if ((ln = dwfl_module_getsrc(dm, a)) != NULL) {
@@ -256,16 +295,18 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         if (file == NULL || line < 0)
             line = 0;
     }
-    cudie = dwfl_module_addrdie(dm, a, &bias);
-    if (cudie == NULL || (nscopes = dwarf_getscopes(cudie, a - bias, &scopes)) <= 0)
-        goto none;
-    inner = scopes[0];
-    free(scopes);
-    scopes = NULL;
-    if ((nscopes = dwarf_getscopes_die(&inner, &scopes)) <= 0)
-        goto none;
-    for (i = 0; i < nscopes && n < max; i++) {
-        Dwarf_Die *die = &scopes[i], cu;
+    if ((cudie = dwfl_module_addrdie(dm, a, &bias)) != NULL) {
+        Dwarf_Die sub;
+        uint8_t type;
+        /* split DWARF: the DIE tree is in the .dwo unit */
+        if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 &&
+            type == DW_UT_skeleton && sub.cu != NULL &&
+            dwarf_tag(&sub) == DW_TAG_compile_unit)
+            cudie = &sub;
+        i = find_scopes(cudie, a - bias, chain, 0, 2 * MAX_FRAMES);
+    }
+    while (i-- > 0 && n < max) {
+        Dwarf_Die *die = &chain[i], cu;
         Dwarf_Attribute attr;
         Dwarf_Files *files;
         Dwarf_Word val;
@@ -282,7 +323,7 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         fr[n].inlined = tag == DW_TAG_inlined_subroutine;
         n++;
         if (tag != DW_TAG_inlined_subroutine)
-            break;
+            return n;
         file = NULL;
         line = 0;
         if (dwarf_diecu(die, &cu, NULL, NULL) != NULL &&
@@ -294,9 +335,9 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
             val <= INT32_MAX)
             line = (int)val;
     }
-    free(scopes);
-    if (n > 0 && n < max && fr[n - 1].inlined) {
-        /* No containing subprogram DIE: use the ELF symbol. */
+    /* No DWARF, or no containing subprogram DIE: the ELF symbol, with the
+     * line table (or the last call site) if any. */
+    if (n < max) {
         fr[n].function = elf_name(s, dm, a);
         fr[n].file = file;
         fr[n].line = line;
@@ -304,14 +345,6 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         n++;
     }
     return n;
-none:
-    free(scopes);
-    /* No DWARF scope: the ELF symbol, with the line table if any. */
-    fr[0].function = elf_name(s, dm, a);
-    fr[0].file = file;
-    fr[0].line = line;
-    fr[0].inlined = 0;
-    return 1;
 }
 
 /* Resolve ret_addr into fr[0..MAX_FRAMES); returns the count (>= 1). */

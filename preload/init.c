@@ -204,7 +204,9 @@ __attribute__((destructor(101))) static void lw_fini(void)
         lw_thread_exit_current();
         lw_thread_flush_all();
         lw_writer_close();
-        if (lw_g.default_path && !lw_g.stopped)
+        if (lw_g.renamed && !lw_g.stopped)
+            lw_warn("the trace name was taken; trace written to %s instead", lw_g.path);
+        else if (lw_g.default_path && !lw_g.stopped)
             lw_warn("trace written to %s; read it with: waitreport %s", lw_g.path, lw_g.path);
     }
     errno = saved;

@@ -47,6 +47,7 @@ struct lw_global {
     int disabled;              /* never record (AT_SECURE, bad output) */
     int stopped;               /* recording stopped after an error */
     int default_path;          /* WAIT_OUTPUT unset: announce the file at exit */
+    int renamed;               /* the name was taken: a suffix was added, announce it */
     int fd;
     uint32_t chunk_size;
     uint32_t depth;
