@@ -11,7 +11,7 @@
 static const char *mode;
 static long iters;
 static int depth;
-static void *volatile sink;
+static __thread void *volatile sink; /* per thread: threads must not free each other's */
 
 static double now_ns(void)
 {

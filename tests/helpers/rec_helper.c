@@ -7,7 +7,7 @@
 #define THREADS 8
 #define ITER 3000
 
-static void *volatile sink;
+static __thread void *volatile sink; /* per thread: threads must not free each other's */
 __attribute__((noinline)) static void site_a(void) { sink = malloc(16); free(sink); }
 __attribute__((noinline)) static void site_b(void) { sink = malloc(32); free(sink); }
 __attribute__((noinline)) static void site_c(void) { sink = malloc(48); free(sink); }
