@@ -99,7 +99,7 @@ bad:
     return 0;
 }
 
-static struct wr_thread *thread_of(struct wr_model *m, uint32_t stream)
+struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
 {
     if (m->cur_thread < m->nthreads && m->threads[m->cur_thread].stream == stream)
         return &m->threads[m->cur_thread];
@@ -168,6 +168,20 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->errors += ev->ret < 0;
         break;
     }
+    uint64_t sw = 0;
+    if (m->have_switches) {
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur), bl, rn;
+        wr_cpu_split(th, a, b, &bl, &rn, &sw);
+        s->blocked_ns += bl;
+        s->runnable_ns += rn;
+        s->switches += sw;
+        th->in_blocked_ns += bl;
+        th->in_runnable_ns += rn;
+    }
+    if (sw)
+        s->slow_calls++, s->slow_ticks += ev->dur;
+    else
+        s->fast_calls++, s->fast_ticks += ev->dur;
     m->calls++;
     th->calls++;
     stamp(m, th, ev->tsc + ev->dur);
@@ -178,7 +192,7 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
 static int on_event(void *ctx, const struct wr_event *ev)
 {
     struct wr_model *m = ctx;
-    struct wr_thread *th = thread_of(m, ev->stream);
+    struct wr_thread *th = wr_model_thread(m, ev->stream);
     m->records++;
     if (lw_func_info_of(ev->kind))
         return on_call(m, th, ev);
@@ -266,9 +280,21 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
             add_pair(m, ch.base_tsc, ch.base_mono_ns);
         }
     }
+    if (wr_cpu_prepare(m) != 0)
+        return -1;
+    for (size_t i = 0; i < m->npairs; i++)
+        add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
+    fit_rate(m);
     if (wr_trace_walk(t, on_event, m) != 0)
         return -1;
-    fit_rate(m);
+    for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
+        struct wr_thread *th = &m->threads[i];
+        uint64_t a = wr_cpu_mono(m, th->first_tsc), b = wr_cpu_mono(m, th->last_tsc), sw;
+        if (th->noff && th->off[0].start < a) /* off-CPU before its first stamp */
+            a = th->off[0].start;
+        th->life_ns = b > a ? b - a : 0;
+        wr_cpu_split(th, a, b, &th->blocked_ns, &th->runnable_ns, &sw);
+    }
     m->sorted = malloc((m->nsites ? m->nsites : 1) * sizeof *m->sorted);
     if (!m->sorted)
         return -1;
@@ -323,6 +349,7 @@ void wr_model_free(struct wr_model *m)
     for (size_t i = 0; i < m->nmods; i++)
         free(m->mods[i].path);
     free(m->mods);
+    wr_cpu_free(m);
     free(m->threads);
     free(m->sorted);
     if (m->sym)

@@ -14,6 +14,21 @@ struct wr_site {
     unsigned func;
     uint32_t stack;
     uint64_t calls, total_ticks, max_ticks, bytes, errors;
+    /* from context switches (when the trace has them), in ns */
+    uint64_t blocked_ns, runnable_ns, switches;
+    uint64_t fast_calls, fast_ticks, slow_calls, slow_ticks; /* no switch / switched */
+};
+
+struct wr_pair {
+    uint64_t tsc, ns;
+};
+struct wr_switch {
+    uint64_t ns;
+    uint32_t flags;
+};
+struct wr_offcpu {
+    uint64_t start, end;
+    int preempt;
 };
 
 struct wr_stackdef {
@@ -37,6 +52,12 @@ struct wr_thread {
     uint64_t first_tsc, last_tsc; /* first and last stamps seen */
     int started, ended;           /* THREAD start / end records seen */
     uint64_t calls;
+    struct wr_switch *sw;         /* sorted by time */
+    size_t nsw, capsw;
+    struct wr_offcpu *off;        /* off-CPU intervals, sorted */
+    size_t noff;
+    uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
+    uint64_t in_blocked_ns, in_runnable_ns;   /* inside wrapped calls */
 };
 
 struct wr_model {
@@ -56,6 +77,10 @@ struct wr_model {
     uint64_t first_tsc, last_tsc;
     uint64_t wall_ns;
     struct wr_symbols *sym;      /* created on first use */
+    struct wr_pair *pairs;       /* every clock pair, sorted by tsc */
+    size_t npairs, cappairs;
+    int have_switches;           /* the wait/CPU split is measured */
+    uint64_t switches, switches_lost;
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;
@@ -71,6 +96,18 @@ uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks);
 /* wr_model_frames: the symbolized frames of stack id, caller first,
  * inlined frames expanded; at most max. 0 for an unknown stack. */
 size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max);
+
+/* wr_model_thread: the thread of a stream id, or NULL. */
+struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream);
+
+/* cpu.c: wr_cpu_prepare collects switches and clock pairs (first pass);
+ * wr_cpu_mono maps a TSC stamp to CLOCK_MONOTONIC ns; wr_cpu_split gives
+ * the blocked and runnable ns and the switches of th within [s, e). */
+int wr_cpu_prepare(struct wr_model *m);
+uint64_t wr_cpu_mono(const struct wr_model *m, uint64_t tsc);
+void wr_cpu_split(const struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
+                  uint64_t *switches);
+void wr_cpu_free(struct wr_model *m);
 
 /* wr_model_family: the family name of function id f. */
 const char *wr_model_family(unsigned f);

@@ -265,7 +265,15 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
                 ev.aux = fl;
                 ev.fd = tid;
             }
-        } else if (kind < LW_REC_CHUNK_END || kind > LW_REC_DROPPED) {
+        } else if (kind == LW_REC_SWITCH) {
+            const uint8_t *q = p;
+            int64_t d = 0;
+            ok = lw_get_uv(&q, e, &ev.aux) && lw_get_sv(&q, e, &d);
+            ev.mono = ch.base_mono_ns + (uint64_t)d;
+        } else if (kind == LW_REC_LOST) {
+            const uint8_t *q = p;
+            ok = lw_get_uv(&q, e, &ev.mono);
+        } else if (kind < LW_REC_CHUNK_END || kind > LW_REC_LOST) {
             /* unknown kind from a newer writer: its length lets us skip it */
         }
         if (!ok) {

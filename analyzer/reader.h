@@ -45,7 +45,9 @@ struct wr_event {
     uint64_t ptr, old;   /* allocation result, realloc's old pointer, mutex */
     int64_t ret;         /* I/O result, -errno; fd for eventfd() */
     uint64_t err;        /* error number returned (locks, posix_memalign) */
-    uint64_t fd, aux;    /* fd or nfds; select timeout class / eventfd flags */
+    uint64_t fd, aux;    /* fd or nfds; select timeout class / eventfd flags;
+                            LW_SW_* flags of a SWITCH record */
+    uint64_t mono;       /* SWITCH: CLOCK_MONOTONIC ns; LOST: count */
     const uint8_t *body; /* meta records: the body, len bytes */
     size_t len;
 };

@@ -46,6 +46,36 @@ static void frame_line(char *buf, size_t cap, const struct wr_frame *f)
         snprintf(buf, cap, "%s (%s+0x%" PRIx64 ")", f->function, f->module, f->offset);
 }
 
+/* split_bar: a bar of up to BAR_W cells for share of the top site, split
+ * into CPU, blocked and runnable: three colours on a tty, else three
+ * characters (# cpu, = blocked, . runnable). Without switches: one kind. */
+static void split_bar(char *buf, size_t cap, const struct wr_opts *o, double share, uint64_t total, uint64_t blocked,
+                      uint64_t runnable, int split)
+{
+    size_t w = (size_t)(share * BAR_W + 0.5), nb = 0, nr = 0, o_ = 0;
+    if (split && total) {
+        nb = (size_t)((double)w * (double)blocked / (double)total + 0.5);
+        nr = (size_t)((double)w * (double)runnable / (double)total + 0.5);
+        if (nb + nr > w)
+            nr = w - nb;
+    }
+    size_t nc = w - nb - nr;
+    static const char *col[3] = { "\033[31m", "\033[34m", "\033[33m" }; /* red, blue, yellow */
+    static const char *ch[3] = { "#", "=", "." };
+    size_t cnt[3] = { nc, nb, nr };
+    for (int k = 0; k < 3; k++) {
+        if (!cnt[k])
+            continue;
+        if (o->color)
+            o_ += (size_t)snprintf(buf + o_, cap - o_, "%s", col[k]);
+        for (size_t i = 0; i < cnt[k] && o_ + 4 < cap; i++)
+            o_ += (size_t)snprintf(buf + o_, cap - o_, "%s", o->color ? "\xe2\x96\x88" : ch[k]);
+    }
+    if (o->color && o_ + 5 < cap)
+        o_ += (size_t)snprintf(buf + o_, cap - o_, "\033[0m");
+    buf[o_ < cap ? o_ : cap - 1] = 0;
+}
+
 static void summary(struct wr_model *m, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
@@ -66,6 +96,16 @@ static void summary(struct wr_model *m, FILE *f)
     if (m->trace->incomplete)
         fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
                    "this is what was written\n");
+    if (m->have_switches)
+        fprintf(f, "wait/CPU split measured from %" PRIu64 " kernel context switches (%" PRIu64 " lost)\n"
+                   "bar: share of the top site's total time, split into cpu [# red], blocked [= blue] "
+                   "and runnable (waiting for a CPU) [. yellow]\n",
+                m->switches, m->switches_lost);
+    else if (h->flags & LW_HF_NO_PERF)
+        fprintf(f, "wait/CPU split unavailable: perf_event_open was refused (perf_event_paranoid or seccomp); "
+                   "times are wall time inside each call\n");
+    else
+        fprintf(f, "wait/CPU split unavailable: this trace has no context-switch records\n");
     if (m->rate_estimated == 1)
         fprintf(f, "note: run too short for a measured clock rate; times use a start-up calibration\n");
 }
@@ -73,24 +113,34 @@ static void summary(struct wr_model *m, FILE *f)
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "",
-               *blue = o->color ? "\033[34m" : "", *off = o->color ? "\033[0m" : "";
+               *off = o->color ? "\033[0m" : "";
     summary(m, f);
-    fprintf(f, "\n%s  # %-22s %10s %10s %10s %10s  %-*s%s\n", bold, "function", "calls", "total", "mean", "max",
-            BAR_W, "share of top", off);
+    fprintf(f, "\n%s  # %-20s %9s %10s %10s %10s %10s  %s%s\n", bold, "function", "calls", "total", "wait", "mean",
+            "max", m->have_switches ? "cpu/blocked/runnable" : "total vs top", off);
     size_t n = o->top && o->top < m->nsites ? o->top : m->nsites;
     uint64_t top = n ? m->sorted[0]->total_ticks : 0;
     for (size_t i = 0; i < n; i++) {
         const struct wr_site *s = m->sorted[i];
         const struct lw_func_info *fi = lw_func_info_of(s->func);
-        char c[32], t[32], mean[32], mx[32], bar[BAR_W * 3 + 1];
-        size_t w = top ? (size_t)((double)s->total_ticks / (double)top * BAR_W + 0.5) : 0, bl = 0;
-        for (size_t k = 0; k < w; k++)
-            memcpy(bar + bl, "\xe2\x96\x88", 3), bl += 3; /* U+2588 full block */
-        bar[bl] = 0;
-        fprintf(f, "%3zu %s%-22s%s %10s %10s %10s %10s  %s%s%s\n", i + 1, bold, fi ? fi->name : "?", off,
-                wr_fmt_count(c, sizeof c, s->calls), wr_fmt_ns(t, sizeof t, wr_model_ns(m, s->total_ticks)),
-                wr_fmt_ns(mean, sizeof mean, s->calls ? wr_model_ns(m, s->total_ticks) / s->calls : 0),
-                wr_fmt_ns(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), blue, bar, off);
+        char c[32], t[32], w[32], mean[32], mx[32], bar[256];
+        uint64_t total = wr_model_ns(m, s->total_ticks);
+        if (m->have_switches)
+            wr_fmt_ns(w, sizeof w, s->blocked_ns + s->runnable_ns);
+        else
+            snprintf(w, sizeof w, "-");
+        split_bar(bar, sizeof bar, o, top ? (double)s->total_ticks / (double)top : 0, total,
+                  m->have_switches ? s->blocked_ns : 0, m->have_switches ? s->runnable_ns : 0, m->have_switches);
+        fprintf(f, "%3zu %s%-20s%s %9s %10s %10s %10s %10s  %s\n", i + 1, bold, fi ? fi->name : "?", off,
+                wr_fmt_count(c, sizeof c, s->calls), wr_fmt_ns(t, sizeof t, total), w,
+                wr_fmt_ns(mean, sizeof mean, s->calls ? total / s->calls : 0),
+                wr_fmt_ns(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), bar);
+        if (m->have_switches && fi && fi->family == LW_FAM_EVENT) {
+            char a1[32], a2[32];
+            fprintf(f, "    %sfast path (no switch): %" PRIu64 " calls, %s; slow path (blocked): %" PRIu64
+                       " calls, %s%s\n",
+                    dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
+                    wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
+        }
         struct wr_frame fr[64];
         size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
         for (size_t k = 0; k < nf; k++) {
@@ -103,12 +153,21 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     }
     if (n < m->nsites)
         fprintf(f, "... %zu more sites (--top 0 shows all)\n", m->nsites - n);
-    fprintf(f, "\n%sthreads%s\n", bold, off);
+    if (m->have_switches)
+        fprintf(f, "\n%sthreads%s%36s%11s%11s%11s%11s\n", bold, off, "", "life", "cpu", "blocked", "runnable");
+    else
+        fprintf(f, "\n%sthreads%s\n", bold, off);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
-        char c[32];
-        fprintf(f, "  tid %-8u %-16s %12s calls\n", t->tid, t->name[0] ? t->name : "?",
-                wr_fmt_count(c, sizeof c, t->calls));
+        char c[32], l[32], cp[32], bl[32], rn[32], bar[256];
+        fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?", wr_fmt_count(c, sizeof c, t->calls));
+        if (m->have_switches) {
+            uint64_t offc = t->blocked_ns + t->runnable_ns, cpu = t->life_ns > offc ? t->life_ns - offc : 0;
+            split_bar(bar, sizeof bar, o, 1.0, t->life_ns, t->blocked_ns, t->runnable_ns, 1);
+            fprintf(f, " %10s %10s %10s %10s  %s", wr_fmt_ns(l, sizeof l, t->life_ns), wr_fmt_ns(cp, sizeof cp, cpu),
+                    wr_fmt_ns(bl, sizeof bl, t->blocked_ns), wr_fmt_ns(rn, sizeof rn, t->runnable_ns), bar);
+        }
+        fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;
 }

@@ -1,15 +1,10 @@
 /* symbols.c: offline symbolizer on top of elfutils libdwfl.
- *
- * Modules are collected by wr_symbols_add_module and reported to a single
- * Dwfl lazily, on the next resolve (dwfl_report_begin_add keeps the modules
- * reported earlier, so Dwfl_Module pointers stay valid).  Address -> module
- * lookup uses our own sorted range table, not dwfl_addrmodule, so modules
- * with a missing file or a wrong build-id still give a basename and offset.
- * Strings are interned in a uthash table and results are cached per address.
- *
- * C++ names are demangled with __cxa_demangle when libstdc++.so.6 can be
- * dlopen()ed at run time; there is no link-time C++ dependency, and without
- * libstdc++ names are returned mangled. */
+ * Modules are reported to one Dwfl lazily, on the next resolve
+ * (dwfl_report_begin_add keeps earlier Dwfl_Module pointers valid).  Module
+ * lookup uses our own sorted range table, not dwfl_addrmodule, so a module
+ * with a missing file or wrong build-id still gets a basename and offset.
+ * C++ names are demangled with __cxa_demangle if libstdc++.so.6 can be
+ * dlopen()ed at run time (no link-time C++ dependency); else left mangled. */
 #include "symbols.h"
 
 #include <dlfcn.h>
@@ -29,31 +24,18 @@ static _Thread_local int hash_oom;
 #define UNKNOWN_FN "??"
 #define UNKNOWN_MOD "[unknown]"
 
-struct istr {
-    UT_hash_handle hh;
-    char s[];
-};
-
-struct sym_range {
-    uint64_t lo, hi;
-    size_t mod;
-};
+struct istr { UT_hash_handle hh; char s[]; };      /* interned string */
+struct sym_range { uint64_t lo, hi; size_t mod; };  /* index into mods */
+struct centry { UT_hash_handle hh; uint64_t addr; size_t n; struct wr_frame f[]; };
 
 struct sym_mod {
     char *path;
-    const char *name; /* interned basename */
+    const char *name;  /* interned basename */
     uint64_t base;
-    uint8_t *build_id;
+    uint8_t *build_id; /* NULL: no check */
     size_t build_id_len;
-    Dwfl_Module *dm;  /* NULL: missing file, not ELF or build-id mismatch */
-    int pending;      /* not yet reported to the Dwfl */
-};
-
-struct centry {
-    UT_hash_handle hh;
-    uint64_t addr;
-    size_t n;
-    struct wr_frame f[];
+    Dwfl_Module *dm;   /* NULL: missing file, not ELF or build-id mismatch */
+    int pending;       /* not yet reported to the Dwfl */
 };
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
@@ -61,14 +43,12 @@ typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
 struct wr_symbols {
     Dwfl *dwfl;
     struct sym_mod *mods;
-    size_t nmods, capmods;
     struct sym_range *ranges;
-    size_t nranges, capranges;
-    int sorted, pending;
-    struct istr *strs;
-    struct centry *cache;
+    size_t nmods, capmods, nranges, capranges;
+    int sorted, pending, demangle_tried;
+    struct istr *strs;     /* uthash */
+    struct centry *cache;  /* uthash by ret_addr */
     demangle_fn demangle;
-    int demangle_tried;
 };
 
 static char *debuginfo_path; /* NULL: default ":.debug:/usr/lib/debug" */
@@ -79,7 +59,7 @@ static const Dwfl_Callbacks offline_callbacks = {
     .debuginfo_path = &debuginfo_path,
 };
 
-/* Intern str; returns NULL on out of memory or if str is NULL. */
+/* Intern str; NULL if str is NULL or on out of memory. */
 static const char *intern(struct wr_symbols *s, const char *str)
 {
     struct istr *e;
@@ -91,43 +71,36 @@ static const char *intern(struct wr_symbols *s, const char *str)
     if (e != NULL)
         return e->s;
     len = strlen(str);
-    e = malloc(sizeof(*e) + len + 1);
-    if (e == NULL)
+    if ((e = malloc(sizeof(*e) + len + 1)) == NULL)
         return NULL;
     memcpy(e->s, str, len + 1);
     hash_oom = 0;
     HASH_ADD_KEYPTR(hh, s->strs, e->s, len, e);
-    if (hash_oom) {
+    if (hash_oom)
         free(e);
-        return NULL;
-    }
-    return e->s;
+    return hash_oom ? NULL : e->s;
 }
 
-/* Intern a symbol name, demangled when it looks like a C++ mangled name. */
+/* Intern a symbol name, demangled if it is a C++ mangled name. */
 static const char *intern_sym(struct wr_symbols *s, const char *name)
 {
+    const char *r;
+    char *d = NULL;
+    int status = -1, mangled;
+
     if (name == NULL || name[0] == '\0')
         return NULL;
-    if (name[0] == '_' && name[1] == 'Z') {
-        if (!s->demangle_tried) {
-            void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
-            s->demangle_tried = 1;
-            if (h != NULL)
-                s->demangle = (demangle_fn)dlsym(h, "__cxa_demangle");
-        }
-        if (s->demangle != NULL) {
-            int status = -1;
-            char *d = s->demangle(name, NULL, NULL, &status);
-            if (d != NULL && status == 0) {
-                const char *r = intern(s, d);
-                free(d);
-                return r;
-            }
-            free(d);
-        }
+    mangled = name[0] == '_' && name[1] == 'Z';
+    if (mangled && !s->demangle_tried) {
+        void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+        s->demangle_tried = 1;
+        s->demangle = h != NULL ? (demangle_fn)dlsym(h, "__cxa_demangle") : NULL;
     }
-    return intern(s, name);
+    if (mangled && s->demangle != NULL)
+        d = s->demangle(name, NULL, NULL, &status);
+    r = intern(s, d != NULL && status == 0 ? d : name);
+    free(d);
+    return r;
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -138,15 +111,13 @@ static int range_cmp(const void *a, const void *b)
 
 static struct sym_mod *find_module(struct wr_symbols *s, uint64_t a)
 {
-    size_t lo = 0, hi = s->nranges;
+    size_t lo = 0, hi = s->nranges, mid;
 
-    if (!s->sorted) {
-        if (s->nranges > 1)
-            qsort(s->ranges, s->nranges, sizeof(s->ranges[0]), range_cmp);
-        s->sorted = 1;
-    }
+    if (!s->sorted && s->nranges > 1)
+        qsort(s->ranges, s->nranges, sizeof(s->ranges[0]), range_cmp);
+    s->sorted = 1;
     while (lo < hi) { /* first range with lo > a */
-        size_t mid = lo + (hi - lo) / 2;
+        mid = lo + (hi - lo) / 2;
         if (s->ranges[mid].lo <= a)
             lo = mid + 1;
         else
@@ -161,19 +132,18 @@ static int build_id_ok(const struct sym_mod *m)
 {
     const unsigned char *bits = NULL;
     GElf_Addr vaddr;
-    int len;
+    int len = m->build_id_len ? dwfl_module_build_id(m->dm, &bits, &vaddr) : 0;
 
-    if (m->build_id_len == 0)
-        return 1;
-    len = dwfl_module_build_id(m->dm, &bits, &vaddr);
-    return len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
-           memcmp(bits, m->build_id, m->build_id_len) == 0;
+    return m->build_id_len == 0 ||
+           (len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
+            memcmp(bits, m->build_id, m->build_id_len) == 0);
 }
 
 /* Report pending modules to the Dwfl (created on first use). */
 static void sync_dwfl(struct wr_symbols *s)
 {
     size_t i;
+    int ok;
 
     if (!s->pending)
         return;
@@ -182,34 +152,29 @@ static void sync_dwfl(struct wr_symbols *s)
         s->dwfl = dwfl_begin(&offline_callbacks);
     if (s->dwfl != NULL)
         dwfl_report_begin_add(s->dwfl);
-    for (i = 0; i < s->nmods; i++) {
+    for (i = 0; i < s->nmods && s->dwfl != NULL; i++) {
         struct sym_mod *m = &s->mods[i];
         struct stat st;
         char name[64];
 
-        if (!m->pending || s->dwfl == NULL)
-            continue;
         /* Only regular files: a FIFO or device path could block or loop. */
-        if (stat(m->path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (!m->pending || stat(m->path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        /* A unique name, so a module is never merged with (and then
-         * garbage-collected together with) an earlier one. */
+        /* A unique name, so libdwfl never merges a module with (and then
+         * garbage-collects) an earlier one at the same address range. */
         snprintf(name, sizeof(name), "%.40s#%zu", m->name, i);
-        /* add_p_vaddr=true: bias = base, i.e. run-time address = base +
+        /* add_p_vaddr=true: bias = base, so run-time address = base +
          * p_vaddr, which is what dlpi_addr means for PIE and shared objects
-         * even when the first PT_LOAD is not at 0.  For ET_EXEC libdwfl
-         * forces base to 0 itself. */
+         * (even when the first PT_LOAD is not at 0).  For ET_EXEC libdwfl
+         * uses base 0 itself. */
         m->dm = dwfl_report_elf(s->dwfl, name, m->path, -1, m->base, true);
     }
-    if (s->dwfl != NULL && dwfl_report_end(s->dwfl, NULL, NULL) != 0) {
-        for (i = 0; i < s->nmods; i++)
-            if (s->mods[i].pending)
-                s->mods[i].dm = NULL;
-    }
+    ok = s->dwfl != NULL && dwfl_report_end(s->dwfl, NULL, NULL) == 0;
     for (i = 0; i < s->nmods; i++) {
         struct sym_mod *m = &s->mods[i];
-        if (m->pending && m->dm != NULL && !build_id_ok(m))
-            m->dm = NULL; /* stays in the Dwfl, but is never looked at */
+        /* a mismatched module stays in the Dwfl but is never looked at */
+        if (m->pending && (!ok || (m->dm != NULL && !build_id_ok(m))))
+            m->dm = NULL;
         m->pending = 0;
     }
 }
@@ -217,14 +182,12 @@ static void sync_dwfl(struct wr_symbols *s)
 /* Name of a subprogram or inlined_subroutine DIE, like eu-addr2line. */
 static const char *die_name(struct wr_symbols *s, Dwarf_Die *die)
 {
+    static const unsigned at[] = {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name};
     Dwarf_Attribute attr;
-    const char *name;
+    const char *name = NULL;
 
-    name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-    if (name == NULL)
-        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-    if (name == NULL)
-        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+    for (size_t i = 0; name == NULL && i < sizeof(at) / sizeof(at[0]); i++)
+        name = dwarf_formstring(dwarf_attr_integrate(die, at[i], &attr));
     return intern_sym(s, name);
 }
 
@@ -251,22 +214,15 @@ static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
         return depth;
     do {
         switch (dwarf_tag(&child)) {
-        case DW_TAG_subprogram:
-        case DW_TAG_inlined_subroutine:
-        case DW_TAG_entry_point:
-        case DW_TAG_lexical_block:
-        case DW_TAG_try_block:
-        case DW_TAG_catch_block:
+        case DW_TAG_subprogram: case DW_TAG_inlined_subroutine:
+        case DW_TAG_entry_point: case DW_TAG_lexical_block:
             if (dwarf_haspc(&child, pc) > 0) {
                 chain[depth] = child;
                 return find_scopes(&child, pc, chain, depth + 1, max);
             }
             break;
-        case DW_TAG_namespace:
-        case DW_TAG_module:
-        case DW_TAG_class_type:
-        case DW_TAG_structure_type:
-        case DW_TAG_union_type:
+        case DW_TAG_namespace: case DW_TAG_module: case DW_TAG_class_type:
+        case DW_TAG_structure_type: case DW_TAG_union_type:
             if ((d = find_scopes(&child, pc, chain, depth, max)) > depth)
                 return d;
             break;
@@ -277,27 +233,33 @@ static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
     return depth;
 }
 
-/* Frames for address a from DWARF, innermost first.  The line table gives
- * the innermost location; each inlined subroutine's DW_AT_call_file/line is
- * the location in the next frame out. */
+static void put(struct wr_frame *f, const char *fn, const char *file, int line, int inl)
+{
+    f->function = fn;
+    f->file = file;
+    f->line = line > 0 ? line : 0;
+    f->inlined = inl;
+}
+
+/* Frames for address a, innermost first.  The line table gives the
+ * innermost location; each inlined subroutine's DW_AT_call_file/line is the
+ * location in the next frame out.  Without DWARF (or without a containing
+ * subprogram DIE) the last frame is the ELF symbol. */
 static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
                            struct wr_frame *fr, size_t max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie, chain[2 * MAX_FRAMES];
+    Dwarf_Die *cudie, chain[2 * MAX_FRAMES], sub;
     Dwfl_Line *ln;
     const char *file = NULL;
-    int line = 0, i = 0;
+    int line = 0, i = 0, tag;
     size_t n = 0;
+    uint8_t type;
 
-    if ((ln = dwfl_module_getsrc(dm, a)) != NULL) {
-        file = intern(s, dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL));
-        if (file == NULL || line < 0)
-            line = 0;
-    }
+    if ((ln = dwfl_module_getsrc(dm, a)) != NULL &&
+        (file = intern(s, dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL))) == NULL)
+        line = 0;
     if ((cudie = dwfl_module_addrdie(dm, a, &bias)) != NULL) {
-        Dwarf_Die sub;
-        uint8_t type;
         /* split DWARF: the DIE tree is in the .dwo unit */
         if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 &&
             type == DW_UT_skeleton && sub.cu != NULL &&
@@ -310,40 +272,28 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         Dwarf_Attribute attr;
         Dwarf_Files *files;
         Dwarf_Word val;
-        int tag = dwarf_tag(die);
 
+        tag = dwarf_tag(die);
         if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
             tag != DW_TAG_entry_point)
             continue;
-        fr[n].function = die_name(s, die);
-        if (fr[n].function == NULL && tag != DW_TAG_inlined_subroutine)
-            fr[n].function = elf_name(s, dm, a);
-        fr[n].file = file;
-        fr[n].line = line;
-        fr[n].inlined = tag == DW_TAG_inlined_subroutine;
-        n++;
-        if (tag != DW_TAG_inlined_subroutine)
+        if (tag != DW_TAG_inlined_subroutine) {
+            const char *fn = die_name(s, die);
+            put(&fr[n++], fn != NULL ? fn : elf_name(s, dm, a), file, line, 0);
             return n;
+        }
+        put(&fr[n++], die_name(s, die), file, line, 1);
         file = NULL;
         line = 0;
         if (dwarf_diecu(die, &cu, NULL, NULL) != NULL &&
             dwarf_getsrcfiles(&cu, &files, NULL) == 0 &&
             dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &val) == 0)
             file = intern(s, dwarf_filesrc(files, val, NULL, NULL));
-        if (file != NULL &&
-            dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &val) == 0 &&
-            val <= INT32_MAX)
-            line = (int)val;
+        if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &val) == 0)
+            line = val <= INT32_MAX ? (int)val : 0;
     }
-    /* No DWARF, or no containing subprogram DIE: the ELF symbol, with the
-     * line table (or the last call site) if any. */
-    if (n < max) {
-        fr[n].function = elf_name(s, dm, a);
-        fr[n].file = file;
-        fr[n].line = line;
-        fr[n].inlined = 0;
-        n++;
-    }
+    if (n < max)
+        put(&fr[n++], elf_name(s, dm, a), file, line, 0);
     return n;
 }
 
@@ -357,32 +307,29 @@ static size_t compute(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *
     memset(fr, 0, MAX_FRAMES * sizeof(fr[0]));
     if (m != NULL && m->dm != NULL)
         n = dwarf_frames(s, m->dm, a, fr, MAX_FRAMES);
-    if (n == 0)
-        n = 1;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n || i == 0; i++) {
         if (fr[i].function == NULL)
             fr[i].function = UNKNOWN_FN;
         fr[i].module = m != NULL ? m->name : UNKNOWN_MOD;
         fr[i].addr = ret_addr;
         fr[i].offset = m != NULL ? ret_addr - m->base : 0;
     }
-    return n;
+    return i;
 }
 
-static void cache_add(struct wr_symbols *s, uint64_t ret_addr,
-                      const struct wr_frame *fr, size_t n)
+/* Make room for element n of size sz in *p; 0 on out of memory. */
+static int grow(void **p, size_t *cap, size_t n, size_t sz)
 {
-    struct centry *e = malloc(sizeof(*e) + n * sizeof(fr[0]));
+    size_t c = *cap ? 2 * *cap : 16;
+    void *q;
 
-    if (e == NULL)
-        return;
-    e->addr = ret_addr;
-    e->n = n;
-    memcpy(e->f, fr, n * sizeof(fr[0]));
-    hash_oom = 0;
-    HASH_ADD(hh, s->cache, addr, sizeof(e->addr), e);
-    if (hash_oom)
-        free(e);
+    if (n < *cap)
+        return 1;
+    if ((q = realloc(*p, c * sz)) == NULL)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
 }
 
 struct wr_symbols *wr_symbols_new(void)
@@ -397,57 +344,40 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     struct sym_mod *m;
     struct centry *e, *tmp;
     const char *slash;
-    size_t i, first = s != NULL ? s->nranges : 0;
+    size_t i, first;
 
-    if (s == NULL || path == NULL)
+    if (s == NULL || path == NULL ||
+        !grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods)))
         return;
-    if (s->nmods == s->capmods) {
-        size_t cap = s->capmods ? 2 * s->capmods : 16;
-        void *p = realloc(s->mods, cap * sizeof(*s->mods));
-        if (p == NULL)
-            return;
-        s->mods = p;
-        s->capmods = cap;
-    }
     m = &s->mods[s->nmods];
     memset(m, 0, sizeof(*m));
     slash = strrchr(path, '/');
     m->name = intern(s, slash != NULL && slash[1] != '\0' ? slash + 1 : path);
-    if ((m->path = strdup(path)) == NULL || m->name == NULL || m->name[0] == '\0') {
-        free(m->path);
+    if (m->name == NULL || m->name[0] == '\0' || (m->path = strdup(path)) == NULL)
         return;
-    }
     m->base = base;
     if (build_id != NULL && build_id_len > 0 &&
         (m->build_id = malloc(build_id_len)) != NULL) {
         memcpy(m->build_id, build_id, build_id_len);
         m->build_id_len = build_id_len;
     }
-    m->pending = 1;
-    s->pending = 1;
+    m->pending = s->pending = 1;
+    first = s->nranges;
     for (i = 0; ranges != NULL && i < nranges; i++) {
         if (ranges[i][0] >= ranges[i][1])
             continue;
-        if (s->nranges == s->capranges) {
-            size_t cap = s->capranges ? 2 * s->capranges : 64;
-            void *p = realloc(s->ranges, cap * sizeof(*s->ranges));
-            if (p == NULL)
-                break;
-            s->ranges = p;
-            s->capranges = cap;
-        }
+        if (!grow((void **)&s->ranges, &s->capranges, s->nranges, sizeof(*s->ranges)))
+            break;
         s->ranges[s->nranges].lo = ranges[i][0];
         s->ranges[s->nranges].hi = ranges[i][1];
-        s->ranges[s->nranges].mod = s->nmods;
-        s->nranges++;
+        s->ranges[s->nranges++].mod = s->nmods;
         s->sorted = 0;
     }
     s->nmods++;
     /* Drop cached "[unknown]" results that the new ranges now cover. */
     HASH_ITER(hh, s->cache, e, tmp) {
-        uint64_t a = e->addr - 1;
         for (i = first; i < s->nranges; i++) {
-            if (a >= s->ranges[i].lo && a < s->ranges[i].hi) {
+            if (e->addr - 1 >= s->ranges[i].lo && e->addr - 1 < s->ranges[i].hi) {
                 HASH_DEL(s->cache, e);
                 free(e);
                 break;
@@ -479,10 +409,17 @@ size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr,
         n = e->n;
     } else {
         n = compute(s, ret_addr, fr);
-        cache_add(s, ret_addr, fr, n);
+        if ((e = malloc(sizeof(*e) + n * sizeof(fr[0]))) != NULL) {
+            e->addr = ret_addr;
+            e->n = n;
+            memcpy(e->f, fr, n * sizeof(fr[0]));
+            hash_oom = 0;
+            HASH_ADD(hh, s->cache, addr, sizeof(e->addr), e);
+            if (hash_oom) /* out of memory: just not cached */
+                free(e);
+        }
     }
-    if (n > max)
-        n = max;
+    n = n < max ? n : max;
     memcpy(out, src, n * sizeof(out[0]));
     return n;
 }
@@ -491,21 +428,14 @@ void wr_symbols_free(struct wr_symbols *s)
 {
     struct centry *e, *etmp;
     struct istr *str, *stmp;
-    size_t i;
 
     if (s == NULL)
         return;
     if (s->dwfl != NULL)
         dwfl_end(s->dwfl);
-    HASH_ITER(hh, s->cache, e, etmp) {
-        HASH_DEL(s->cache, e);
-        free(e);
-    }
-    HASH_ITER(hh, s->strs, str, stmp) {
-        HASH_DEL(s->strs, str);
-        free(str);
-    }
-    for (i = 0; i < s->nmods; i++) {
+    HASH_ITER(hh, s->cache, e, etmp) { HASH_DEL(s->cache, e); free(e); }
+    HASH_ITER(hh, s->strs, str, stmp) { HASH_DEL(s->strs, str); free(str); }
+    for (size_t i = 0; i < s->nmods; i++) {
         free(s->mods[i].path);
         free(s->mods[i].build_id);
     }

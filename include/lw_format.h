@@ -101,7 +101,14 @@ enum lw_rec_kind {
     LW_REC_STACK = 0x83,        /* id, depth, depth x s(frame delta) */
     LW_REC_MODULE = 0x84,       /* base, path, build_id, n, n x (lo, hi) */
     LW_REC_DROPPED = 0x85,      /* count of calls lost since the last one */
+    LW_REC_SWITCH = 0x86,       /* flags (LW_SW_*), s(mono ns - chunk base_mono_ns) */
+    LW_REC_LOST = 0x87,         /* switch records the kernel dropped (ring full) */
 };
+
+/* LW_REC_SWITCH flags: the thread left the CPU (else it came back), and
+ * whether it left because it was preempted (runnable) or blocked. */
+#define LW_SW_OUT 0x1u
+#define LW_SW_PREEMPT 0x2u
 
 /* Families, as reported ("family" in JSON). */
 enum lw_family { LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT, LW_FAM_COUNT };

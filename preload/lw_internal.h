@@ -8,6 +8,7 @@
 #include <sys/select.h>
 #include <sys/types.h>
 #include <time.h>
+#include <linux/perf_event.h>
 
 #include "lw_format.h"
 
@@ -39,6 +40,12 @@ struct lw_thread {
     struct lw_l1 *l1;          /* stack cache, see stack.c */
     int err;                   /* the program's errno, kept across recording */
     struct lw_thread *all_next; /* registry of every state, for the exit flush */
+    uint64_t base_mono;        /* the current chunk's base_mono_ns */
+    /* context-switch collector (switches.c); sw_page NULL when off */
+    struct perf_event_mmap_page *sw_page;
+    uint8_t *sw_data;
+    uint64_t sw_size, sw_tail;
+    int sw_draining;
 };
 
 /* Global configuration and state, set up by lw_init. */
@@ -113,6 +120,11 @@ void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
 
+/* switches.c */
+void lw_switch_open(struct lw_thread *t);
+void lw_switch_drain(struct lw_thread *t);
+void lw_switch_close(struct lw_thread *t);
+
 /* modules.c */
 void lw_modules_emit(struct lw_thread *t, int force);
 void lw_modules_self_range(void);
@@ -155,6 +167,9 @@ static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t
     uint32_t id = lw_stack_id(t);
     if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS))
         lw_writer_sync(t);
+    if (t->sw_page && LW_UNLIKELY(__atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail >
+                                  t->sw_size / 2))
+        lw_switch_drain(t);
     if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) &&
         !lw_writer_advance(t, LW_REC_CALL_MAX)) {
         t->st.dropped++;

@@ -62,6 +62,7 @@ static void lw_thread_finish(struct lw_thread *t)
         return;
     t->guard = 1;
     if (t->chunk && !lw_g.stopped) {
+        lw_switch_close(t);
         lw_writer_sync(t);
         lw_thread_record(t, 1);
     }
@@ -120,6 +121,7 @@ static struct lw_thread *lw_thread_new(void)
     lw_writer_sync(t);
     lw_thread_record(t, 0);
     lw_modules_emit(t, 0);
+    lw_switch_open(t);
     return t;
 }
 
@@ -155,6 +157,8 @@ void lw_thread_reset_after_fork(void)
             munmap(t->chunk, lw_g.chunk_size);
         if (t->next)
             munmap(t->next, lw_g.chunk_size);
+        if (t->sw_page) /* it watches the parent's thread: drop, never drain */
+            munmap(t->sw_page, (size_t)sysconf(_SC_PAGESIZE) + t->sw_size);
         lw_stack_thread_free(t);
     }
     lw_tls = NULL;

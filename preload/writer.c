@@ -176,6 +176,7 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
     ch->tid = t->tid;
     ch->base_mono_ns = lw_mono_ns();
     ch->base_tsc = lw_rdtsc();
+    t->base_mono = ch->base_mono_ns;
     __atomic_store_n(&ch->magic, LW_CHUNK_MAGIC, __ATOMIC_RELEASE);
     t->chunk = c;
     t->cur = c + sizeof *ch;
@@ -222,6 +223,8 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     if (t->next) {
         lw_start_chunk(t, t->next);
         t->next = NULL;
+        if (t->sw_page && !t->sw_draining)
+            lw_switch_drain(t); /* a fresh chunk has room for them */
         ok = t->cur + need <= t->end;
     }
 out:

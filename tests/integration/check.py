@@ -201,9 +201,9 @@ def main():
         with open(sys.argv[1]) as f:
             rep = json.load(f)
     except (OSError, ValueError) as e:
-        check(False, "%s: report is valid JSON" % sys.argv[2], str(e))
+        check(False, "report is valid JSON", str(e))
         return 1
-    check(isinstance(rep, dict), "%s: report is a JSON object" % sys.argv[2])
+    check(isinstance(rep, dict), "report is a JSON object")
     if isinstance(rep, dict):
         TESTS[sys.argv[2]](rep)
     return 1 if FAILED else 0

@@ -170,4 +170,7 @@ traced "$d/dangling" "$d/dangling.bin" examples/lock_contend
 same_run dangling "$tmp/lock_contend/native" "$d/dangling"
 t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 
+# the wait/CPU split's known answers
+. "$root/tests/integration/split.sh"
+
 finish

@@ -1,0 +1,51 @@
+# split.sh: known answers for the wait/CPU split (sourced by run.sh, which
+# provides t/ok/notok/native/traced/same_run and $tmp, $WR).
+# Each figure must be within +-10% of the known answer.
+# rel_check JSON DESC PY_EXPR: one check; PY_EXPR sees `d` (the report),
+# `site(fn, caller)` and `thread_runnable_shares()`.
+rel_check() {
+  local j=$1 desc=$2 expr=$3
+  if python3 - "$j" "$expr" >"$tmp/split.msg" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def site(fn, caller):
+    ss = [s for s in d["sites"] if s["function"] == fn and s["stack"] and s["stack"][0]["function"] == caller]
+    assert len(ss) == 1, "sites %s at %s: %d" % (fn, caller, len(ss))
+    return ss[0]
+def within(v, want, pct=10):
+    ok = abs(v - want) <= want * pct / 100.0
+    print("got %.1f ms, want %.1f ms +-%d%%" % (v / 1e6, want / 1e6, pct))
+    return ok
+def busy_shares():
+    th = [t for t in d["threads"] if t.get("life_ns", 0) > 400e6 and t["runnable_ns"] > 0]
+    return [t["runnable_ns"] / t["life_ns"] for t in th]
+assert d["process"]["split"] == "measured", "split is " + d["process"]["split"]
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+  then ok "$desc"; else notok "$desc ($(tr '\n' ' ' <"$tmp/split.msg"))"; fi
+}
+
+d=$tmp/split; mkdir -p "$d"
+native "$d/hold.n" examples/lock_contend hold
+traced "$d/hold.p" "$d/hold.bin" examples/lock_contend hold
+same_run "split hold" "$d/hold.n" "$d/hold.p"
+"$WR" --json "$d/hold.bin" >"$d/hold.json"
+rel_check "$d/hold.json" "split: waiter's lock site ~600 ms blocked" 'within(site("pthread_mutex_lock","waiter")["blocked_ns"], 600e6)'
+rel_check "$d/hold.json" "split: waiter's lock site under 20 ms CPU" 'site("pthread_mutex_lock","waiter")["cpu_ns"] < 20e6'
+
+traced "$d/pipe.p" "$d/pipe.bin" examples/known_waits pipe
+"$WR" --json "$d/pipe.bin" >"$d/pipe.json"
+rel_check "$d/pipe.json" "split: read on an empty pipe filled after 300 ms: ~300 ms blocked" 'within(site("read","reader")["blocked_ns"], 300e6)'
+
+dd if=/dev/zero of="$d/big" bs=1M count=256 status=none && cat "$d/big" >/dev/null
+traced "$d/file.p" "$d/file.bin" examples/known_waits file "$d/big"
+t "split: 256 MiB read returned it all" grep -q "read 268435456" "$d/file.p.out"
+"$WR" --json "$d/file.bin" >"$d/file.json"
+rel_check "$d/file.json" "split: one 256 MiB page-cache read is at least 80% CPU" 'site("read","slurp")["cpu_ns"] >= 0.8 * site("read","slurp")["total_ns"]'
+rm -f "$d/big"
+
+traced "$d/busy.p" "$d/busy.bin" examples/known_waits busy
+"$WR" --json "$d/busy.bin" >"$d/busy.json"
+rel_check "$d/busy.json" "split: two busy threads pinned to one CPU: each ~50% runnable" 'len(busy_shares()) == 2 and all(0.45 <= r <= 0.55 for r in busy_shares()) or print(busy_shares())'
+"$WR" "$d/busy.bin" >"$d/busy.txt"
+t "split: text report has the legend and the per-thread split" grep -q "runnable (waiting for a CPU)" "$d/busy.txt"
