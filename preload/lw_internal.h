@@ -58,6 +58,7 @@ struct lw_global {
     int fd;
     uint32_t chunk_size;
     uint32_t depth;
+    int switches;              /* WAIT_SWITCHES: collect context switches */
     struct lw_file_header *hdr;
     char path[LW_PATH_MAX];
     uintptr_t self_lo, self_hi; /* our own text, stripped from stacks */

@@ -21,7 +21,7 @@ static int lw_sw_refused;
  * once on stderr, and go on without. */
 void lw_switch_open(struct lw_thread *t)
 {
-    if (__atomic_load_n(&lw_sw_refused, __ATOMIC_RELAXED))
+    if (!lw_g.switches || __atomic_load_n(&lw_sw_refused, __ATOMIC_RELAXED))
         return;
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
