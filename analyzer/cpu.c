@@ -96,7 +96,10 @@ static void intervals(struct wr_thread *th, uint64_t end_ns)
 int wr_cpu_prepare(struct wr_model *m)
 {
     struct cpu_pass c = { m, 0 };
-    if (wr_trace_walk(m->trace, on_pass1, &c) != 0 || c.oom)
+    m->trace->skip_calls = 1; /* this pass needs only meta records */
+    int r = wr_trace_walk(m->trace, on_pass1, &c);
+    m->trace->skip_calls = 0;
+    if (r != 0 || c.oom)
         return -1;
     if (m->npairs)
         qsort(m->pairs, m->npairs, sizeof *m->pairs, cmp_pair);
@@ -120,13 +123,16 @@ int wr_cpu_prepare(struct wr_model *m)
     return 0;
 }
 
-uint64_t wr_cpu_mono(const struct wr_model *m, uint64_t tsc)
+uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
 {
     const struct wr_pair *p = m->pairs;
     size_t n = m->npairs;
     if (n == 0)
         return m->pair_lo[1] + (uint64_t)((double)(int64_t)(tsc - m->pair_lo[0]) * m->ns_per_tick);
     size_t lo = 0, hi = n; /* first pair with tsc > the stamp */
+    size_t c = m->seg; /* stamps come mostly in order: try the last segment */
+    if (c > 0 && c < n && p[c - 1].tsc <= tsc && tsc < p[c].tsc)
+        lo = hi = c;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (p[mid].tsc <= tsc)
@@ -134,6 +140,7 @@ uint64_t wr_cpu_mono(const struct wr_model *m, uint64_t tsc)
         else
             hi = mid;
     }
+    m->seg = lo;
     const struct wr_pair *a, *b;
     if (lo == 0)
         a = &p[0], b = n > 1 ? &p[1] : NULL;
@@ -148,9 +155,11 @@ uint64_t wr_cpu_mono(const struct wr_model *m, uint64_t tsc)
 }
 
 /* first_after: index of th's first off-CPU interval ending after t. */
-static size_t first_after(const struct wr_thread *th, uint64_t t)
+static size_t first_after(struct wr_thread *th, uint64_t t)
 {
-    size_t lo = 0, hi = th->noff;
+    size_t lo = 0, hi = th->noff, c = th->cursor;
+    if (c <= th->noff && (c == 0 || th->off[c - 1].end <= t) && (c == th->noff || th->off[c].end > t))
+        return c;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (th->off[mid].end <= t)
@@ -158,10 +167,10 @@ static size_t first_after(const struct wr_thread *th, uint64_t t)
         else
             hi = mid;
     }
-    return lo;
+    return th->cursor = lo;
 }
 
-void wr_cpu_split(const struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
+void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
                   uint64_t *switches)
 {
     *blocked = *runnable = *switches = 0;

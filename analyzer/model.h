@@ -55,7 +55,7 @@ struct wr_thread {
     struct wr_switch *sw;         /* sorted by time */
     size_t nsw, capsw;
     struct wr_offcpu *off;        /* off-CPU intervals, sorted */
-    size_t noff;
+    size_t noff, cursor;          /* cursor: last interval looked at */
     uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
     uint64_t in_blocked_ns, in_runnable_ns;   /* inside wrapped calls */
 };
@@ -78,7 +78,7 @@ struct wr_model {
     uint64_t wall_ns;
     struct wr_symbols *sym;      /* created on first use */
     struct wr_pair *pairs;       /* every clock pair, sorted by tsc */
-    size_t npairs, cappairs;
+    size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
     int have_switches;           /* the wait/CPU split is measured */
     uint64_t switches, switches_lost;
     /* walk state */
@@ -104,8 +104,8 @@ struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream);
  * wr_cpu_mono maps a TSC stamp to CLOCK_MONOTONIC ns; wr_cpu_split gives
  * the blocked and runnable ns and the switches of th within [s, e). */
 int wr_cpu_prepare(struct wr_model *m);
-uint64_t wr_cpu_mono(const struct wr_model *m, uint64_t tsc);
-void wr_cpu_split(const struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
+uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc);
+void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
                   uint64_t *switches);
 void wr_cpu_free(struct wr_model *m);
 

@@ -253,6 +253,10 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
         if (kind == LW_REC_CHUNK_END)
             return 1;
         const struct lw_func_info *fi = lw_func_info_of(kind);
+        if (fi && t->skip_calls) {
+            p = e;
+            continue;
+        }
         if (fi) {
             ok = decode_call(fi, p, e, &last_tsc, &last_addr, &ev);
         } else if (kind == LW_REC_THREAD) {

@@ -32,6 +32,7 @@ struct wr_trace {
     int quiet;                 /* do not print warnings */
     int incomplete;            /* trace cut short (crash, kill, still running) */
     int mapped;                /* map is ours to unmap */
+    int skip_calls;            /* walk: pass call records over, undecoded */
 };
 
 /* One decoded record. For calls, kind is the function id (1..0x7f). */
