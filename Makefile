@@ -67,11 +67,12 @@ asan:
 # FUZZ_SECONDS bounds the run (CI uses 60).
 FUZZ_SECONDS ?= 60
 fuzz: all
-	@mkdir -p build/fuzz/seeds build/fuzz/corpus
+	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
 	  $(filter-out analyzer/report%,$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
-	for e in $(EXAMPLES); do WAIT_OUTPUT=build/fuzz/seeds/$$(basename $$e).bin WAIT_CHUNK_KB=4 \
-	  LD_PRELOAD=$(CURDIR)/libwait.so $$e > /dev/null || exit 1; done
+	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe"; do \
+	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
+	  > /dev/null || exit 1; done
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
 
