@@ -241,6 +241,19 @@ static void put(struct wr_frame *f, const char *fn, const char *file, int line, 
     f->inlined = inl;
 }
 
+/* The compile unit holding a, by scanning the units' own ranges: for
+ * objects without .debug_aranges (clang emits none), where
+ * dwfl_module_addrdie finds nothing. NULL if no unit covers a. */
+static Dwarf_Die *scan_cus(Dwfl_Module *dm, uint64_t a, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = NULL;
+
+    while ((cu = dwfl_module_nextcu(dm, cu, bias)) != NULL)
+        if (dwarf_haspc(cu, a - *bias) > 0)
+            return cu;
+    return NULL;
+}
+
 /* Frames for address a, innermost first.  The line table gives the
  * innermost location; each inlined subroutine's DW_AT_call_file/line is the
  * location in the next frame out.  Without DWARF (or without a containing
@@ -259,7 +272,15 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
     if ((ln = dwfl_module_getsrc(dm, a)) != NULL &&
         (file = intern(s, dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL))) == NULL)
         line = 0;
-    if ((cudie = dwfl_module_addrdie(dm, a, &bias)) != NULL) {
+    if ((cudie = dwfl_module_addrdie(dm, a, &bias)) == NULL)
+        cudie = scan_cus(dm, a, &bias);
+    if (cudie != NULL && ln == NULL) { /* no aranges: the unit's line table */
+        Dwarf_Line *dl = dwarf_getsrc_die(cudie, a - bias);
+        if (dl != NULL && (file = intern(s, dwarf_linesrc(dl, NULL, NULL))) != NULL &&
+            dwarf_lineno(dl, &line) != 0)
+            line = 0;
+    }
+    if (cudie != NULL) {
         /* split DWARF: the DIE tree is in the .dwo unit */
         if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 &&
             type == DW_UT_skeleton && sub.cu != NULL &&

@@ -172,5 +172,7 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 
 # the wait/CPU split's known answers
 . "$root/tests/integration/split.sh"
+# symbols of a clang-built program
+. "$root/tests/integration/clang.sh"
 
 finish
