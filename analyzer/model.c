@@ -214,11 +214,7 @@ static int on_event(void *ctx, const struct wr_event *ev)
         if (lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
             nlen <= 16 && nlen <= (uint64_t)(e - p)) {
             memcpy(th->name, p, nlen);
-            th->name[nlen] = 0;
-            if (fl & 1)
-                th->ended = 1;
-            else
-                th->started = 1;
+            th->name[nlen] = 0; /* the end record's name wins: names change */
             stamp(m, th, ev->tsc);
         }
         return 0;

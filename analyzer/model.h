@@ -50,7 +50,6 @@ struct wr_thread {
     uint32_t stream, tid;
     char name[17];
     uint64_t first_tsc, last_tsc; /* first and last stamps seen */
-    int started, ended;           /* THREAD start / end records seen */
     uint64_t calls;
     struct wr_switch *sw;         /* sorted by time */
     size_t nsw, capsw;
