@@ -44,7 +44,7 @@ build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/
 
 build/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(EXAMPLE_CFLAGS) $< -o $@
+	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -ldl
 
 # test_recorder drives the real preload on a helper program
 build/tests/test_recorder: build/tests/rec_helper libwait.so
@@ -52,7 +52,7 @@ build/tests/test_recorder: build/tests/rec_helper libwait.so
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
 
-integration: all
+integration: all build/tests/dlopen_helper
 	bash tests/integration/run.sh
 
 test: all unit integration

@@ -174,5 +174,7 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 . "$root/tests/integration/split.sh"
 # symbols of a clang-built program
 . "$root/tests/integration/clang.sh"
+# a library loaded with dlopen after start
+. "$root/tests/integration/dlopen.sh"
 
 finish
