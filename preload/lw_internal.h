@@ -37,7 +37,7 @@ struct lw_thread {
     uint64_t next_index;
     uint64_t last_tsc, last_addr, last_sync;
     struct lw_stats st;        /* local counters, flushed to the header */
-    struct lw_l1 *l1;          /* stack cache, see stack.c */
+    struct lw_cache *cache;    /* stack caches, see stack.c */
     int err;                   /* the program's errno, kept across recording */
     struct lw_thread *all_next; /* registry of every state, for the exit flush */
     uint64_t base_mono;        /* the current chunk's base_mono_ns */
@@ -125,6 +125,7 @@ void lw_stack_thread_free(struct lw_thread *t);
 void lw_switch_open(struct lw_thread *t);
 void lw_switch_drain(struct lw_thread *t);
 void lw_switch_close(struct lw_thread *t);
+void lw_switch_forget(struct lw_thread *t);
 
 /* modules.c */
 void lw_modules_emit(struct lw_thread *t, int force);

@@ -177,11 +177,11 @@ uint32_t lw_stack_id(struct lw_thread *t)
 {
     uintptr_t ra = 0, cfa = 0;
     int have = lw_caller(&ra, &cfa);
-    if (LW_UNLIKELY(!t->l1)) {
+    if (LW_UNLIKELY(!t->cache)) {
         void *m = mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        t->l1 = m == MAP_FAILED ? NULL : m;
+        t->cache = m == MAP_FAILED ? NULL : m;
     }
-    struct lw_cache *cache = (struct lw_cache *)t->l1;
+    struct lw_cache *cache = t->cache;
     struct lw_fast *fe = NULL;
     if (LW_LIKELY(have && cache)) {
         fe = &cache->fast[lw_fast_hash(ra, cfa) & (LW_FAST_SIZE - 1)];
@@ -232,9 +232,9 @@ uint32_t lw_stack_id(struct lw_thread *t)
 /* lw_stack_thread_free: release t's cache. */
 void lw_stack_thread_free(struct lw_thread *t)
 {
-    if (t->l1)
-        munmap(t->l1, sizeof(struct lw_cache));
-    t->l1 = NULL;
+    if (t->cache)
+        munmap(t->cache, sizeof(struct lw_cache));
+    t->cache = NULL;
 }
 
 /* lw_stack_reset_after_fork: the child's new file has no stacks yet. */

@@ -111,12 +111,19 @@ void lw_switch_drain(struct lw_thread *t)
     t->sw_draining = 0;
 }
 
-/* lw_switch_close: drain and stop (thread exit, or a fork child). */
-void lw_switch_close(struct lw_thread *t)
+/* lw_switch_forget: stop without draining: unmap the ring (a fork child,
+ * whose inherited ring watches the parent's thread). */
+void lw_switch_forget(struct lw_thread *t)
 {
     if (!t->sw_page)
         return;
-    lw_switch_drain(t);
     munmap(t->sw_page, (size_t)sysconf(_SC_PAGESIZE) + t->sw_size);
     t->sw_page = NULL;
+}
+
+/* lw_switch_close: drain into t's stream, then stop (thread exit). */
+void lw_switch_close(struct lw_thread *t)
+{
+    lw_switch_drain(t);
+    lw_switch_forget(t);
 }

@@ -157,8 +157,7 @@ void lw_thread_reset_after_fork(void)
             munmap(t->chunk, lw_g.chunk_size);
         if (t->next)
             munmap(t->next, lw_g.chunk_size);
-        if (t->sw_page) /* it watches the parent's thread: drop, never drain */
-            munmap(t->sw_page, (size_t)sysconf(_SC_PAGESIZE) + t->sw_size);
+        lw_switch_forget(t); /* it watches the parent's thread: never drain */
         lw_stack_thread_free(t);
     }
     lw_tls = NULL;
