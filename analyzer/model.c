@@ -202,12 +202,6 @@ static int on_event(void *ctx, const struct wr_event *ev)
         return on_stack(m, ev);
     case LW_REC_MODULE:
         return on_module(m, ev);
-    case LW_REC_TIME: {
-        uint64_t tsc, ns;
-        if (lw_get_uv(&p, e, &tsc) && lw_get_uv(&p, e, &ns))
-            add_pair(m, tsc, ns);
-        return 0;
-    }
     case LW_REC_THREAD: {
         uint64_t tid, fl, nlen;
         int64_t d;

@@ -108,6 +108,13 @@ void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocke
                   uint64_t *switches);
 void wr_cpu_free(struct wr_model *m);
 
+/* wr_model_cpu_ns: on-CPU ns of a span of total ns with the given off-CPU
+ * time (never below 0: the intervals are clipped to the span, rounding is not). */
+static inline uint64_t wr_model_cpu_ns(uint64_t total, uint64_t blocked, uint64_t runnable)
+{
+    return total > blocked + runnable ? total - blocked - runnable : 0;
+}
+
 /* wr_model_family: the family name of function id f. */
 const char *wr_model_family(unsigned f);
 

@@ -32,9 +32,8 @@ static void json_split(FILE *f, const struct wr_model *m, uint64_t total, uint64
         fputs(",\"wait_ns\":null,\"blocked_ns\":null,\"runnable_ns\":null,\"cpu_ns\":null", f);
         return;
     }
-    uint64_t wait = blocked + runnable, cpu = total > wait ? total - wait : 0;
     fprintf(f, ",\"wait_ns\":%" PRIu64 ",\"blocked_ns\":%" PRIu64 ",\"runnable_ns\":%" PRIu64 ",\"cpu_ns\":%" PRIu64,
-            wait, blocked, runnable, cpu);
+            blocked + runnable, blocked, runnable, wr_model_cpu_ns(total, blocked, runnable));
 }
 
 static void json_frames(FILE *f, struct wr_model *m, uint32_t stack)

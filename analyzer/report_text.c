@@ -162,7 +162,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         char c[32], l[32], cp[32], bl[32], rn[32], bar[256];
         fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?", wr_fmt_count(c, sizeof c, t->calls));
         if (m->have_switches) {
-            uint64_t offc = t->blocked_ns + t->runnable_ns, cpu = t->life_ns > offc ? t->life_ns - offc : 0;
+            uint64_t cpu = wr_model_cpu_ns(t->life_ns, t->blocked_ns, t->runnable_ns);
             split_bar(bar, sizeof bar, o, 1.0, t->life_ns, t->blocked_ns, t->runnable_ns, 1);
             fprintf(f, " %10s %10s %10s %10s  %s", wr_fmt_ns(l, sizeof l, t->life_ns), wr_fmt_ns(cp, sizeof cp, cpu),
                     wr_fmt_ns(bl, sizeof bl, t->blocked_ns), wr_fmt_ns(rn, sizeof rn, t->runnable_ns), bar);
