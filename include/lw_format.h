@@ -105,6 +105,13 @@ enum lw_rec_kind {
     LW_REC_LOST = 0x87,         /* switch records the kernel dropped (ring full) */
 };
 
+/* Kinds 0x88..0x8f are reserved for control records (marks, pause and
+ * resume). A reader skips kinds it does not know by their length. */
+
+/* LOCK record flags: the mutex was not free at the first attempt, so the
+ * call had to wait for it (lock and timedlock only). */
+#define LW_LOCK_CONTENDED 0x1u
+
 /* LW_REC_SWITCH flags: the thread left the CPU (else it came back), and
  * whether it left because it was preempted (runnable) or blocked. */
 #define LW_SW_OUT 0x1u
@@ -120,7 +127,9 @@ enum lw_family { LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT, LW_FAM_COU
  *   REALLOC  s(old delta), size, s(new delta)
  *   FREE     s(ptr delta)
  *   MEMALIGN size, s(ptr delta), err         posix_memalign's return value
- *   LOCK     s(mutex delta), err             err = returned error number
+ *   LOCK     s(mutex delta), err, [flags]    err = returned error number;
+ *                                            flags (optional, absent = 0):
+ *                                            LW_LOCK_CONTENDED
  *   IO       fd, s(ret)                      ret = bytes, or -errno
  *   SELECT   nfds, s(ret), tmo               ret = ready, or -errno;
  *                                            tmo 0 = none, 1 = zero, 2 = finite
