@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "analyses.h"
 
 const char *wr_model_family(unsigned f)
 {
@@ -146,6 +146,8 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->max_ticks = ev->dur;
     wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    if (fi->family == LW_FAM_MALLOC || fi->family == LW_FAM_LOCK)
+        th->ml_calls++, m->ml_calls++;
     switch (fi->schema) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
@@ -276,7 +278,7 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
-    if (wr_trace_walk(t, on_event, m) != 0)
+    if (wr_trace_walk(t, on_event, m) != 0 || wr_analyses_run(m) != 0)
         return -1;
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
@@ -329,6 +331,7 @@ void wr_model_free(struct wr_model *m)
     HASH_ITER(hh, m->sites, s, ts)
     {
         HASH_DEL(m->sites, s);
+        free(s->holders);
         free(s);
     }
     struct wr_stackdef *d, *td;
@@ -340,6 +343,7 @@ void wr_model_free(struct wr_model *m)
     for (size_t i = 0; i < m->nmods; i++)
         free(m->mods[i].path);
     free(m->mods);
+    wr_mutexes_free(m);
     wr_cpu_free(m);
     free(m->threads);
     free(m->sorted);

@@ -205,8 +205,12 @@ static int decode_call(const struct lw_func_info *fi, const uint8_t *p, const ui
         return ADDR(ev->ptr);
     case LW_S_MEMALIGN:
         return lw_get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && lw_get_uv(&p, e, &ev->err);
-    case LW_S_LOCK:
-        return ADDR(ev->ptr) && lw_get_uv(&p, e, &ev->err);
+    case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
+        if (!ADDR(ev->ptr) || !lw_get_uv(&p, e, &ev->err))
+            return 0;
+        if (p < e && lw_get_uv(&p, e, &ev->aux))
+            ev->fd = 1;
+        return 1;
     case LW_S_IO:
         return lw_get_uv(&p, e, &ev->fd) && lw_get_sv(&p, e, &ev->ret);
     case LW_S_SELECT:

@@ -47,7 +47,8 @@ struct wr_event {
     int64_t ret;         /* I/O result, -errno; fd for eventfd() */
     uint64_t err;        /* error number returned (locks, posix_memalign) */
     uint64_t fd, aux;    /* fd or nfds; select timeout class / eventfd flags;
-                            LW_SW_* flags of a SWITCH record */
+                            LW_SW_* flags of a SWITCH record; LOCK: aux =
+                            LW_LOCK_* flags, fd = 1 when the record has them */
     uint64_t mono;       /* SWITCH: CLOCK_MONOTONIC ns; LOST: count */
     const uint8_t *body; /* meta records: the body, len bytes */
     size_t len;
