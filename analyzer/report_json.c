@@ -73,10 +73,8 @@ static void json_site_analyses(FILE *f, struct wr_model *m, const struct wr_site
 {
     const struct wr_hist *h = &s->hist;
     fprintf(f,
-            ",\"p50_ns\":%" PRIu64 ",\"p95_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64
-            ",\"hist\":[",
-            wr_hist_quantile(h, 0.5), wr_hist_quantile(h, 0.95), wr_hist_quantile(h, 0.99),
-            wr_hist_quantile(h, 0.999));
+            ",\"p50_ns\":%" PRIu64 ",\"p95_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64 ",\"hist\":[",
+            wr_hist_quantile(h, 0.5), wr_hist_quantile(h, 0.95), wr_hist_quantile(h, 0.99), wr_hist_quantile(h, 0.999));
     int first = 1;
     for (size_t i = 0; i < wr_hist_nbuckets(); i++) {
         uint64_t lo, hi, n;
@@ -108,8 +106,8 @@ static void json_site_analyses(FILE *f, struct wr_model *m, const struct wr_site
             fputs("null", f);
     } else if (fi && fi->family == LW_FAM_MALLOC) {
         fprintf(f,
-                ",\"allocs\":%" PRIu64 ",\"alloc_bytes\":%" PRIu64 ",\"peak_bytes\":%" PRIu64
-                ",\"leaked\":%" PRIu64 ",\"leaked_bytes\":%" PRIu64,
+                ",\"allocs\":%" PRIu64 ",\"alloc_bytes\":%" PRIu64 ",\"peak_bytes\":%" PRIu64 ",\"leaked\":%" PRIu64
+                ",\"leaked_bytes\":%" PRIu64,
                 s->allocs, s->alloc_bytes, s->peak_bytes, s->leaked, s->leaked_bytes);
     }
 }
@@ -122,8 +120,9 @@ static void json_mutex_sites(FILE *f, struct wr_model *m, const struct wr_mutex_
         fputs(i ? ",{" : "{", f);
         json_site_ref(f, m, e[i].site);
         if (held)
-            fprintf(f, ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64
-                       ",\"caused_wait_ns\":%" PRIu64 "}",
+            fprintf(f,
+                    ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64
+                    ",\"caused_wait_ns\":%" PRIu64 "}",
                     e[i].count, e[i].ns, e[i].max_ns, e[i].blame_ns);
         else
             fprintf(f, ",\"waits\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"wait_max_ns\":%" PRIu64 "}", e[i].count,
@@ -149,10 +148,10 @@ static void json_heap_locks(FILE *f, struct wr_model *m)
         const struct wr_mutex *mu = m->mutex_sorted[i];
         fprintf(f,
                 "%s{\"addr\":\"0x%" PRIx64 "\",\"locks\":%" PRIu64 ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64
-                ",\"hold_max_ns\":%" PRIu64 ",\"contended\":%" PRIu64 ",\"wait_ns\":%" PRIu64
-                ",\"blamed_ns\":%" PRIu64 ",\"held_by\":",
-                i ? "," : "", mu->addr, mu->locks, mu->holds, mu->hold_ns, mu->hold_max_ns, mu->contended,
-                mu->wait_ns, mu->blamed_ns);
+                ",\"hold_max_ns\":%" PRIu64 ",\"contended\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"blamed_ns\":%" PRIu64
+                ",\"held_by\":",
+                i ? "," : "", mu->addr, mu->locks, mu->holds, mu->hold_ns, mu->hold_max_ns, mu->contended, mu->wait_ns,
+                mu->blamed_ns);
         json_mutex_sites(f, m, mu->held_by, mu->nheld, 1);
         fputs(",\"waited_on_by\":", f);
         json_mutex_sites(f, m, mu->waited_by, mu->nwaited, 0);
@@ -170,9 +169,11 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     json_str(f, h->command);
     fputs(",\"exe\":", f);
     json_str(f, h->exe);
-    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"",
-            m->wall_ns, m->nthreads, m->trace->incomplete ? "false" : "true",
-            m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks",
+    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"", m->wall_ns,
+            m->nthreads, m->trace->incomplete ? "false" : "true",
+            m->rate_estimated == 0   ? "measured"
+            : m->rate_estimated == 1 ? "estimated"
+                                     : "ticks",
             m->have_switches ? "measured" : "unavailable");
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
     uint64_t ob = 0, orn = 0;
@@ -190,10 +191,10 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     const struct lw_stats *st = &h->stats;
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
-            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64
-            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
-            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested,
-            st->dropped, st->chunks, m->calls, m->trace->warnings);
+            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64 ",\"dropped\":%" PRIu64
+            ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
+            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
+            st->chunks, m->calls, m->trace->warnings);
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
