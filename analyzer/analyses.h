@@ -6,24 +6,26 @@
 
 #include "model.h"
 
-/* wr_timeline_fn: one malloc or lock family call of thread index th (into
- * m->threads), at its site (never NULL). Non-zero stops the walk. */
-typedef int (*wr_timeline_fn)(void *ctx, size_t th, struct wr_site *site, const struct wr_event *ev);
+/* wr_timeline_fn: one record of thread index th (into m->threads).
+ * Non-zero stops the walk. */
+typedef int (*wr_timeline_fn)(void *ctx, size_t th, const struct wr_event *ev);
 
 /* wr_timeline_key: the moment a call takes effect, used to order calls across
  * threads: the start of a release (free, unlock), the return of the others
  * (an allocation exists, a lock is held, once the call returns). */
 uint64_t wr_timeline_key(const struct wr_event *ev);
 
-/* wr_timeline_walk: every malloc and lock family call of the trace, in the
- * global order of wr_timeline_key (a k-way merge of the threads; each
- * thread's calls are in order already). Memory: one chunk's malloc/lock calls
- * per thread at a time. 0, -1 on out of memory, or fn's non-zero value. */
+/* wr_timeline_walk: every record of the trace, in the global order of
+ * wr_timeline_key (a k-way merge of the threads; records without a stamp
+ * keep their place in their thread). Memory: one chunk's records per thread
+ * at a time. 0, -1 on out of memory, or fn's non-zero value. */
 int wr_timeline_walk(struct wr_model *m, wr_timeline_fn fn, void *ctx);
 
-/* wr_analyses_run: run the lock and heap analyses over m (after its walk).
- * 0, or -1 on out of memory. */
-int wr_analyses_run(struct wr_model *m);
+/* wr_analyses_walk: the model's walk: model_fn(m, ev) for every record in
+ * timeline order, then the lock and heap analyses of each malloc/lock call
+ * (at m->last_site, which model_fn must leave at the call's site). 0, -1 on
+ * out of memory, or model_fn's non-zero value. */
+int wr_analyses_walk(struct wr_model *m, wr_event_fn model_fn);
 
 /* locks.c */
 struct wr_locks;

@@ -13,7 +13,19 @@
  *
  * Memory: one entry (~100 bytes, pooled, no malloc per call) per block live
  * at a time, i.e. it grows with the program's own live block count. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The live table is keyed by 8-byte pointers only: multiplicative hashing
+ * is enough and much cheaper than uthash's default (this file's tables only). */
+#define HASH_FUNCTION(keyptr, keylen, hashv)                                                                           \
+    do {                                                                                                               \
+        uint64_t k_;                                                                                                   \
+        memcpy(&k_, (keyptr), sizeof k_);                                                                              \
+        (hashv) = (unsigned)((k_ * 0x9e3779b97f4a7c15ull) >> 32);                                                      \
+        (void)(keylen);                                                                                                \
+    } while (0)
 
 #include "analyses.h"
 

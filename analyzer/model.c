@@ -146,8 +146,6 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->max_ticks = ev->dur;
     wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
-    if (fi->family == LW_FAM_MALLOC || fi->family == LW_FAM_LOCK)
-        th->ml_calls++, m->ml_calls++;
     switch (fi->schema) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
@@ -181,6 +179,7 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         th->in_blocked_ns += bl;
         th->in_runnable_ns += rn;
     }
+    m->last_switches = sw;
     if (sw)
         s->slow_calls++, s->slow_ticks += ev->dur;
     else
@@ -278,7 +277,7 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
-    if (wr_trace_walk(t, on_event, m) != 0 || wr_analyses_run(m) != 0)
+    if (wr_analyses_walk(m, on_event) != 0)
         return -1;
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];

@@ -103,7 +103,6 @@ struct wr_thread {
     char name[17];
     uint64_t first_tsc, last_tsc; /* first and last stamps seen */
     uint64_t calls;
-    uint64_t ml_calls;            /* malloc and lock family calls */
     struct wr_switch *sw;         /* sorted by time */
     size_t nsw, capsw;
     struct wr_offcpu *off;        /* off-CPU intervals, sorted */
@@ -137,11 +136,11 @@ struct wr_model {
     struct wr_mutex **mutex_sorted; /* by wait caused, then hold time, descending */
     size_t nmutexes;
     struct wr_heap heap;
-    uint64_t ml_calls;           /* malloc and lock family calls */
     uint64_t unmatched_unlocks, untracked_holds, unattributed_wait_ns;
     /* walk state */
     size_t cur_thread;
-    struct wr_site *last_site;
+    struct wr_site *last_site;   /* the site of the last call aggregated */
+    uint64_t last_switches;      /* and its switches out (0 without the split) */
 };
 
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of

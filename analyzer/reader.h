@@ -70,6 +70,11 @@ int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const
  * Stops early and returns fn's value when fn returns non-zero; else 0. */
 int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
 
+/* wr_trace_walk_chunk: the same for chunk k of stream index si only (the
+ * walk is this over every stream and chunk in order); a duplicate chunk is
+ * warned about and skipped. 0, or fn's non-zero value. */
+int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx);
+
 /* wr_trace_close: unmap and free; t may be reused. */
 void wr_trace_close(struct wr_trace *t);
 

@@ -1,28 +1,41 @@
-/* timeline.c: the malloc and lock family calls of all threads merged into
- * one time order, and the analyses that need it (analyses.h).
+/* timeline.c: the records of all threads merged into one time order: the
+ * model's walk, and the analyses that need a process-wide order (analyses.h).
  *
- * The reader decodes one thread at a time. Here each thread keeps a cursor
- * into its own chunks: the malloc/lock calls of its current chunk are
- * decoded into a buffer (the reader walks a view of the trace holding just
- * that chunk), and a binary heap of threads ordered by their next call's key
- * picks the next call process-wide. Memory is bounded by one chunk's
- * malloc/lock calls per thread, not by the trace's length. */
+ * The reader decodes a thread's chunks one at a time. Here each thread keeps
+ * a cursor into its own chunks; the records of its current chunk are decoded
+ * into a buffer, and a binary heap of threads ordered by their next record's
+ * key picks the next record process-wide. A thread's records keep their
+ * order. Memory is bounded by one chunk's records per thread (about 120
+ * bytes per record), not by the trace's length; the trace is decoded once. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyses.h"
 
+struct tl_ev {
+    uint64_t key;
+    struct wr_event ev;
+};
+
 struct tl_stream {
-    size_t idx;          /* into t->streams and m->threads */
-    size_t k;            /* next chunk of the stream to decode */
-    struct wr_event *ev; /* the current chunk's malloc/lock calls */
+    size_t idx;       /* into t->streams and m->threads */
+    size_t k;         /* next chunk of the stream to decode */
+    struct tl_ev *ev; /* the current chunk's records */
     size_t n, cap, pos;
+    uint64_t last_key; /* records without a stamp take the last key */
 };
 
 struct tl {
     struct wr_model *m;
     struct tl_stream *cur;
     int oom;
+    /* while refilling the thread that is first: records up to lim go
+     * straight to fn, until one has to wait (the rest is buffered) */
+    int direct;
+    uint64_t lim;
+    wr_timeline_fn fn;
+    void *ctx;
+    int rc;
 };
 
 static int wanted(unsigned kind)
@@ -38,56 +51,47 @@ uint64_t wr_timeline_key(const struct wr_event *ev)
     return ev->tsc + ev->dur;
 }
 
-/* collect: keep the malloc/lock calls of the chunk being decoded. */
+/* collect: keep a record of the chunk being decoded, with its key. */
 static int collect(void *ctx, const struct wr_event *ev)
 {
     struct tl *c = ctx;
     struct tl_stream *s = c->cur;
-    if (!wanted(ev->kind))
-        return 0;
+    if (lw_func_info_of(ev->kind))
+        s->last_key = wr_timeline_key(ev);
+    if (c->direct && !s->n && s->last_key <= c->lim)
+        return c->rc = c->fn(c->ctx, s->idx, ev);
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 1024;
-        struct wr_event *n = realloc(s->ev, cap * sizeof *n);
+        struct tl_ev *n = realloc(s->ev, cap * sizeof *n);
         if (!n)
             return c->oom = 1;
         s->ev = n;
         s->cap = cap;
     }
-    s->ev[s->n] = *ev;
-    s->ev[s->n].body = NULL; /* call records need no body */
-    s->n++;
+    s->ev[s->n].key = s->last_key;
+    s->ev[s->n++].ev = *ev;
     return 0;
 }
 
-/* refill: decode s's next chunks until one has malloc/lock calls. 1 when
- * s has calls buffered, 0 at its end, -1 on out of memory. Damage was
- * warned about by the model's own walk, so this view is quiet. */
+/* refill: decode s's next chunks until one has records to buffer. 1 when
+ * s has records buffered, 0 at its end, -1 on out of memory, or the walk's
+ * fn's non-zero value (in c->rc) when it stopped a direct delivery. */
 static int refill(struct tl *c, struct tl_stream *s)
 {
     struct wr_trace *t = c->m->trace;
-    const struct wr_stream *st = &t->streams[s->idx];
     s->n = s->pos = 0;
-    while (s->k < st->count && !s->n) {
-        size_t k = s->k++;
-        if (k && t->chunks[st->first + k].seq == t->chunks[st->first + k - 1].seq)
-            continue; /* a duplicate, skipped by the main walk too */
-        struct wr_trace view = *t;
-        struct wr_stream one = *st;
-        one.first = st->first + k;
-        one.count = 1;
-        view.streams = &one;
-        view.nstreams = 1;
-        view.quiet = 1;
-        view.skip_calls = 0;
+    while (s->k < t->streams[s->idx].count && !s->n) {
         c->cur = s;
-        wr_trace_walk(&view, collect, c);
+        wr_trace_walk_chunk(t, s->idx, s->k++, collect, c);
         if (c->oom)
+            return -1;
+        if (c->rc)
             return -1;
     }
     return s->n > 0;
 }
 
-static uint64_t head(const struct tl_stream *s) { return wr_timeline_key(&s->ev[s->pos]); }
+static uint64_t head(const struct tl_stream *s) { return s->ev[s->pos].key; }
 
 /* sift_down: restore the min-heap of streams h[0..n) from index i. */
 static void sift_down(struct tl_stream **h, size_t n, size_t i)
@@ -107,22 +111,23 @@ static void sift_down(struct tl_stream **h, size_t n, size_t i)
     }
 }
 
-/* site_of: the site of a call the model's walk has aggregated. */
-static struct wr_site *site_of(struct wr_model *m, const struct wr_event *ev)
+struct direct {
+    wr_timeline_fn fn;
+    void *ctx;
+    size_t idx;
+};
+
+/* deliver: a record straight to the walk's fn (one thread left). */
+static int deliver(void *ctx, const struct wr_event *ev)
 {
-    uint64_t key = (uint64_t)ev->stack << 8 | ev->kind;
-    struct wr_site *s = m->last_site;
-    if (!s || s->key != key) {
-        HASH_FIND(hh, m->sites, &key, sizeof key, s);
-        m->last_site = s;
-    }
-    return s;
+    struct direct *d = ctx;
+    return d->fn(d->ctx, d->idx, ev);
 }
 
 int wr_timeline_walk(struct wr_model *m, wr_timeline_fn fn, void *ctx)
 {
     struct wr_trace *t = m->trace;
-    struct tl c = {m, NULL, 0};
+    struct tl c = {.m = m, .fn = fn, .ctx = ctx};
     struct tl_stream *ss = calloc(t->nstreams ? t->nstreams : 1, sizeof *ss);
     struct tl_stream **h = calloc(t->nstreams ? t->nstreams : 1, sizeof *h);
     size_t n = 0;
@@ -133,8 +138,6 @@ int wr_timeline_walk(struct wr_model *m, wr_timeline_fn fn, void *ctx)
     }
     for (size_t i = 0; i < t->nstreams; i++) {
         ss[i].idx = i;
-        if (!m->threads[i].ml_calls)
-            continue; /* no malloc/lock calls: nothing to decode */
         int f = refill(&c, &ss[i]);
         if (f < 0) {
             r = -1;
@@ -154,15 +157,24 @@ int wr_timeline_walk(struct wr_model *m, wr_timeline_fn fn, void *ctx)
         if (n > 2 && head(h[2]) < lim)
             lim = head(h[2]);
         do {
-            const struct wr_event *ev = &s->ev[s->pos++];
-            struct wr_site *site = site_of(m, ev);
-            if (site && (r = fn(ctx, s->idx, site, ev)) != 0)
+            if ((r = fn(ctx, s->idx, &s->ev[s->pos++].ev)) != 0)
                 goto out;
         } while (s->pos < s->n && head(s) <= lim);
+        if (s->pos == s->n && n == 1) {
+            /* the last thread with records left: no merge, no buffer */
+            struct direct d = {fn, ctx, s->idx};
+            while (s->k < t->streams[s->idx].count)
+                if ((r = wr_trace_walk_chunk(t, s->idx, s->k++, deliver, &d)) != 0)
+                    goto out;
+            break;
+        }
         if (s->pos == s->n) {
+            c.direct = 1;
+            c.lim = lim;
             int f = refill(&c, s);
+            c.direct = 0;
             if (f < 0) {
-                r = -1;
+                r = c.rc ? c.rc : -1;
                 goto out;
             }
             if (!f)
@@ -179,24 +191,32 @@ out:
 }
 
 struct run {
+    struct wr_model *m;
+    wr_event_fn model_fn;
     struct wr_locks *locks;
     struct wr_heapan *heap;
 };
 
-static int dispatch(void *ctx, size_t th, struct wr_site *site, const struct wr_event *ev)
+/* each: the model's record, then the analyses of malloc/lock calls. */
+static int each(void *ctx, size_t th, const struct wr_event *ev)
 {
     struct run *r = ctx;
+    r->m->cur_thread = th;
+    int rc = r->model_fn(r->m, ev);
+    if (rc || !wanted(ev->kind))
+        return rc;
+    struct wr_site *site = r->m->last_site; /* the site on_call just charged */
     if (lw_func_info_of(ev->kind)->family == LW_FAM_LOCK)
         return wr_locks_event(r->locks, th, site, ev);
     return wr_heap_event(r->heap, site, ev);
 }
 
-int wr_analyses_run(struct wr_model *m)
+int wr_analyses_walk(struct wr_model *m, wr_event_fn model_fn)
 {
-    struct run r = {wr_locks_new(m), wr_heap_new(m)};
+    struct run r = {m, model_fn, wr_locks_new(m), wr_heap_new(m)};
     int rc = -1;
     if (r.locks && r.heap)
-        rc = m->ml_calls ? wr_timeline_walk(m, dispatch, &r) : 0;
+        rc = wr_timeline_walk(m, each, &r);
     if (r.heap)
         wr_heap_finish(r.heap);
     if (r.locks && wr_locks_finish(r.locks) != 0)
