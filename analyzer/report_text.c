@@ -133,18 +133,20 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
     const struct lw_func_info *fi = lw_func_info_of(s->func);
     char a[32], b[32], c[32], n[200], line[512];
     if (fi && fi->family == LW_FAM_LOCK && (s->contended || s->holds)) {
-        int k = snprintf(line, sizeof line, "%" PRIu64 " contended; holds %" PRIu64 ", %s (max %s)", s->contended,
-                         s->holds, wr_fmt_ns(a, sizeof a, s->hold_ns), wr_fmt_ns(b, sizeof b, s->hold_max_ns));
+        char h[32];
+        int k = snprintf(line, sizeof line, "%" PRIu64 " contended, %s holds %s (max %s)", s->contended,
+                         wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
+                         wr_fmt_ns(b, sizeof b, s->hold_max_ns));
         struct wr_frame fr[1];
         if (s->nholders && k > 0 && (size_t)k < sizeof line) {
             if (wr_model_frames(m, s->holders[0].site->stack, fr, 1))
                 frame_line(n, sizeof n, &fr[0]);
             else
                 snprintf(n, sizeof n, "(no stack)");
-            snprintf(line + k, sizeof line - (size_t)k, "; top holder %s at %s",
-                     wr_fmt_ns(c, sizeof c, s->holders[0].ns), n);
+            snprintf(line + k, sizeof line - (size_t)k, ", top holder %s: %s", wr_fmt_ns(c, sizeof c, s->holders[0].ns),
+                     n);
         }
-        fprintf(f, "    %s%.94s%s\n", dim, line, off);
+        fprintf(f, "    %s%.96s%s\n", dim, line, off);
     } else if (fi && fi->family == LW_FAM_MALLOC && s->allocs) {
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
@@ -186,14 +188,23 @@ static void heap_section(struct wr_model *m, FILE *f, const char *bold, const ch
             wr_fmt_count(a, sizeof a, hp->peak_bytes), wr_fmt_count(b, sizeof b, hp->peak_count),
             wr_fmt_ns(c, sizeof c, hp->peak_ns), m->trace->incomplete ? "live at the end of the trace:" : "leaked:",
             wr_fmt_count(n, sizeof n, hp->leaked_bytes), hp->leaked);
-    size_t shown = 0;
-    for (size_t i = 0; i < m->nsites && shown < 5; i++) {
-        const struct wr_site *s = m->sorted[i];
-        if (!s->leaked)
-            continue;
-        shown++;
-        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %.70s\n", wr_fmt_count(a, sizeof a, s->leaked_bytes),
-                s->leaked, site_name(m, s, n, sizeof n));
+    const struct wr_site *prev = NULL; /* the 5 largest leaks, largest first: repeated selection */
+    for (int shown = 0; shown < 5; shown++) {
+        const struct wr_site *best = NULL;
+        for (size_t i = 0; i < m->nsites; i++) {
+            const struct wr_site *s = m->sorted[i];
+            if (!s->leaked || (prev && (s->leaked_bytes > prev->leaked_bytes ||
+                                        (s->leaked_bytes == prev->leaked_bytes && s->key <= prev->key))))
+                continue; /* shown already */
+            if (!best || s->leaked_bytes > best->leaked_bytes ||
+                (s->leaked_bytes == best->leaked_bytes && s->key < best->key))
+                best = s;
+        }
+        if (!best)
+            break;
+        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %.70s\n", wr_fmt_count(a, sizeof a, best->leaked_bytes),
+                best->leaked, site_name(m, best, n, sizeof n));
+        prev = best;
     }
 }
 
