@@ -339,13 +339,16 @@ int wr_locks_finish(struct wr_locks *l)
     size_t i = 0;
     for (struct wr_mutex *mu = m->mutexes; mu; mu = mu->hh.next) {
         m->mutex_sorted[i++] = mu;
-        qsort(mu->held_by, mu->nheld, sizeof *mu->held_by, cmp_ms);
-        qsort(mu->waited_by, mu->nwaited, sizeof *mu->waited_by, cmp_ms);
+        if (mu->nheld > 1)
+            qsort(mu->held_by, mu->nheld, sizeof *mu->held_by, cmp_ms);
+        if (mu->nwaited > 1)
+            qsort(mu->waited_by, mu->nwaited, sizeof *mu->waited_by, cmp_ms);
         free(mu->ring); /* analysis state, not needed any more */
         mu->ring = NULL;
         mu->rn = mu->rcap = mu->rhead = 0;
     }
-    qsort(m->mutex_sorted, m->nmutexes, sizeof *m->mutex_sorted, cmp_mutex);
+    if (m->nmutexes > 1)
+        qsort(m->mutex_sorted, m->nmutexes, sizeof *m->mutex_sorted, cmp_mutex);
     return 0;
 }
 
