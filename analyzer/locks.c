@@ -30,7 +30,7 @@
 
 #define WR_OPEN_MAX 32
 #define WR_RING_MIN 4
-#define WR_RING_MAX 256
+#define WR_RING_MAX 4096
 
 struct open_hold {
     struct wr_mutex *mu;

@@ -133,10 +133,10 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
     const struct lw_func_info *fi = lw_func_info_of(s->func);
     char a[32], b[32], c[32], n[200], line[512];
     if (fi && fi->family == LW_FAM_LOCK && (s->contended || s->holds)) {
-        char h[32];
-        int k = snprintf(line, sizeof line, "%" PRIu64 " contended, %s holds %s (max %s)", s->contended,
-                         wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
-                         wr_fmt_ns(b, sizeof b, s->hold_max_ns));
+        char h[32], ct[32];
+        int k = snprintf(line, sizeof line, "%s contended, %s holds %s (max %s)",
+                         wr_fmt_count(ct, sizeof ct, s->contended), wr_fmt_count(h, sizeof h, s->holds),
+                         wr_fmt_ns(a, sizeof a, s->hold_ns), wr_fmt_ns(b, sizeof b, s->hold_max_ns));
         struct wr_frame fr[1];
         if (s->nholders && k > 0 && (size_t)k < sizeof line) {
             if (wr_model_frames(m, s->holders[0].site->stack, fr, 1))
@@ -164,9 +164,11 @@ static void locks_section(struct wr_model *m, FILE *f, const char *bold, const c
     fprintf(f, "\n%slocks%s (top %zu of %zu mutexes, by wait caused)\n", bold, off, top, m->nmutexes);
     for (size_t i = 0; i < top; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
-        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %" PRIu64 " contended (%s), held %s (max %s)\n", mu->addr,
-                wr_fmt_count(a, sizeof a, mu->locks), mu->contended, wr_fmt_ns(b, sizeof b, mu->wait_ns),
-                wr_fmt_ns(c, sizeof c, mu->hold_ns), wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
+        char ct[32];
+        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %s contended (%s), held %s (max %s)\n", mu->addr,
+                wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(ct, sizeof ct, mu->contended),
+                wr_fmt_ns(b, sizeof b, mu->wait_ns), wr_fmt_ns(c, sizeof c, mu->hold_ns),
+                wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
         for (size_t k = 0; k < mu->nheld && k < 3; k++)
             fprintf(f, "    held by   %-60.60s %s, caused %s\n", site_name(m, mu->held_by[k].site, n, sizeof n),
                     wr_fmt_ns(a, sizeof a, mu->held_by[k].ns), wr_fmt_ns(b, sizeof b, mu->held_by[k].blame_ns));
