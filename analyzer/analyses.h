@@ -27,20 +27,27 @@ int wr_timeline_walk(struct wr_model *m, wr_timeline_fn fn, void *ctx);
  * out of memory, or model_fn's non-zero value. */
 int wr_analyses_walk(struct wr_model *m, wr_event_fn model_fn);
 
-/* locks.c */
+/* locks.c: wr_locks_new makes the analysis state for m (NULL on OOM);
+ * wr_locks_event takes one lock family call of thread th at its site, in
+ * timeline order (0, or -1 on OOM); wr_locks_finish sorts the results into
+ * m (sites' holders, m->mutex_sorted), frees l, and returns -1 on OOM;
+ * wr_mutexes_free frees m's mutexes. */
 struct wr_locks;
 struct wr_locks *wr_locks_new(struct wr_model *m);
 int wr_locks_event(struct wr_locks *l, size_t th, struct wr_site *site, const struct wr_event *ev);
-int wr_locks_finish(struct wr_locks *l); /* sorts; frees l; -1 on out of memory */
+int wr_locks_finish(struct wr_locks *l);
 void wr_mutexes_free(struct wr_model *m);
 
-/* heap.c */
+/* heap.c: wr_heap_new makes the live-heap state for m (NULL on OOM);
+ * wr_heap_event takes one malloc family call at its site, in timeline order
+ * (0, or -1 on OOM); wr_heap_finish counts what is still live as leaked into
+ * m (sites, m->heap) and frees h. */
 struct wr_heapan;
 struct wr_heapan *wr_heap_new(struct wr_model *m);
 int wr_heap_event(struct wr_heapan *h, struct wr_site *site, const struct wr_event *ev);
-void wr_heap_finish(struct wr_heapan *h); /* counts leaks; frees h */
+void wr_heap_finish(struct wr_heapan *h);
 
-/* wr_lock_contended_unflagged: without the recorder's flag, a lock call is
+/* WR_CONTENDED_NS: without the recorder's flag, a lock call is
  * taken as contended when it left the CPU or lasted longer than this. */
 #define WR_CONTENDED_NS 1000
 

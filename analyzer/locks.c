@@ -158,7 +158,7 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
     }
     uint32_t i;
     for (i = 0; i < mu->rn; i++) {
-        const struct wr_hold *h = &mu->ring[(mu->rhead + mu->rcap - 1 - i) % mu->rcap];
+        const struct wr_hold *h = &mu->ring[(mu->rhead + mu->rcap - 1 - i) & (mu->rcap - 1)];
         if (h->end <= ws)
             break;
         uint64_t o = h->stream == th ? 0 : overlap(m, ws, we, h->start, h->end);
@@ -172,7 +172,7 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
         if (!n)
             return -1;
         for (uint32_t k = 0; k < mu->rn; k++)
-            n[k] = mu->ring[(mu->rhead + k) % mu->rcap];
+            n[k] = mu->ring[(mu->rhead + k) & (mu->rcap - 1)];
         free(mu->ring);
         mu->ring = n;
         mu->rhead = mu->rn;
@@ -193,7 +193,7 @@ static int ring_push(struct wr_mutex *mu, const struct wr_hold *h)
         mu->rcap = WR_RING_MIN;
     }
     mu->ring[mu->rhead] = *h;
-    mu->rhead = (mu->rhead + 1) % mu->rcap;
+    mu->rhead = (mu->rhead + 1) & (mu->rcap - 1); /* rcap: a power of two */
     if (mu->rn < mu->rcap)
         mu->rn++;
     return 0;

@@ -252,7 +252,6 @@ static void fit_rate(struct wr_model *m)
     }
 }
 
-uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks) { return (uint64_t)((double)ticks * m->ns_per_tick); }
 
 int wr_model_build(struct wr_model *m, struct wr_trace *t)
 {

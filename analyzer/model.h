@@ -148,7 +148,10 @@ struct wr_model {
 int wr_model_build(struct wr_model *m, struct wr_trace *t);
 
 /* wr_model_ns: a tick count as nanoseconds. */
-uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks);
+static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
+{
+    return (uint64_t)((double)ticks * m->ns_per_tick);
+}
 
 /* wr_model_frames: the symbolized frames of stack id, caller first,
  * inlined frames expanded; at most max. 0 for an unknown stack. */
