@@ -281,12 +281,44 @@ static void test_heap(void **st)
     close_model(&b, &tr, &m);
 }
 
+/* The merge across several chunks per thread: p1 (chunk 0 of thread 0) is
+ * freed by thread 1 before p2 (chunk 2, thread 0's second) exists, so the
+ * peak is one block, not both; a thread walked on its own would see both. */
+static void test_merge_chunks(void **st)
+{
+    (void)st;
+    struct tb b;
+    tb_init(&b, 3);
+    tb_chunk(&b, 0, 0, 0, 400);
+    tb_call(&b, LW_F_malloc, 1, T0 + 1000, 10, 300, 0x1000, 0);
+    tb_end(&b);
+    tb_chunk(&b, 2, 0, 1, 400);
+    tb_call(&b, LW_F_malloc, 1, T0 + 5000, 10, 200, 0x2000, 0);
+    tb_end(&b);
+    tb_chunk(&b, 1, 1, 0, 401);
+    tb_call(&b, LW_F_free, 2, T0 + 3000, 10, 0x1000, 0, 0);
+    tb_call(&b, LW_F_free, 2, T0 + 6000, 10, 0x2000, 0, 0);
+    tb_end(&b);
+    struct wr_trace tr = {.quiet = 1};
+    struct wr_model m;
+    open_model(&b, &tr, &m);
+    assert_int_equal(m.heap.peak_bytes, 300);
+    assert_int_equal(m.heap.peak_ns, 1010 / 2);
+    assert_int_equal(m.heap.leaked, 0);
+    assert_int_equal(m.heap.foreign_frees, 0);
+    assert_int_equal(tb_site(&m, LW_F_malloc, 1)->calls, 2);
+    assert_int_equal(m.threads[0].calls, 2);
+    assert_int_equal(m.threads[1].calls, 2);
+    close_model(&b, &tr, &m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hist_buckets),   cmocka_unit_test(test_hist_quantiles),
         cmocka_unit_test(test_site_quantiles), cmocka_unit_test(test_hold_matching),
         cmocka_unit_test(test_holder_blame),   cmocka_unit_test(test_heap),
+        cmocka_unit_test(test_merge_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
