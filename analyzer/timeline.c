@@ -5,8 +5,10 @@
  * a cursor into its own chunks; the records of its current chunk are decoded
  * into a buffer, and a binary heap of threads ordered by their next record's
  * key picks the next record process-wide. A thread's records keep their
- * order. Memory is bounded by one chunk's records per thread (about 120
- * bytes per record), not by the trace's length; the trace is decoded once. */
+ * order. Memory is bounded by one chunk's records per thread (128 bytes a
+ * record, some 20x the chunk's size), not by the trace's length; the trace is
+ * decoded once. Records that need no wait behind another thread are handed
+ * on without being buffered. */
 #include <stdlib.h>
 #include <string.h>
 
