@@ -227,13 +227,15 @@ static int decode_call(const struct lw_func_info *fi, const uint8_t *p, const ui
  * in zeros (writer still there, or cut off), -1 on damage, or fn's value
  * as 2+ when fn stopped the walk (returned through *stop). */
 static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struct wr_chunk_ref *c, wr_event_fn fn,
-                      void *ctx, int *stop)
+                      void *ctx, int *stop, struct wr_chunk_pos *pos)
 {
     const uint8_t *base = chunk_at(t, c->index), *p = base + sizeof(struct lw_chunk_header);
     const uint8_t *end = base + t->hdr.chunk_size;
     struct lw_chunk_header ch;
     memcpy(&ch, base, sizeof ch);
     uint64_t last_tsc = ch.base_tsc, last_addr = 0;
+    if (pos && pos->off > (size_t)(p - base) && pos->off <= t->hdr.chunk_size) /* resume */
+        p = base + pos->off, last_tsc = pos->last_tsc, last_addr = pos->last_addr;
     while (p < end) {
         const uint8_t *rec = p;
         unsigned kind = *p++;
@@ -290,6 +292,8 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
             return -1;
         }
         p = e;
+        if (pos)
+            pos->off = (size_t)(p - base), pos->last_tsc = last_tsc, pos->last_addr = last_addr;
         int r = fn(ctx, &ev);
         if (r) {
             *stop = r;
@@ -302,16 +306,24 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
 
 int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
 {
+    return wr_trace_walk_chunk_from(t, si, k, NULL, fn, ctx);
+}
+
+int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
+                             void *ctx)
+{
     const struct wr_stream *s = &t->streams[si];
     const struct wr_chunk_ref *c = &t->chunks[s->first + k];
-    if (k && c->seq == t->chunks[s->first + k - 1].seq) {
-        wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
-        return 0;
+    if (!pos || !pos->off) { /* at the chunk's start (else resuming) */
+        if (k && c->seq == t->chunks[s->first + k - 1].seq) {
+            wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
+            return 0;
+        }
+        if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
+            wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
     }
-    if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
-        wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
     int stop = 0;
-    int r = walk_chunk(t, s, c, fn, ctx, &stop);
+    int r = walk_chunk(t, s, c, fn, ctx, &stop, pos);
     if (stop)
         return stop;
     if (r == 0 && k + 1 < s->count)

@@ -75,6 +75,17 @@ int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
  * warned about and skipped. 0, or fn's non-zero value. */
 int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx);
 
+/* wr_chunk_pos: where a walk of one chunk stands (zero it to start). */
+struct wr_chunk_pos {
+    size_t off;                   /* past the last record handed to fn; 0 = not started */
+    uint64_t last_tsc, last_addr; /* delta state there */
+};
+
+/* wr_trace_walk_chunk_from: the same from *pos, which is kept at the record
+ * after the one fn last saw, so a walk that fn stopped resumes there. */
+int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
+                             void *ctx);
+
 /* wr_trace_close: unmap and free; t may be reused. */
 void wr_trace_close(struct wr_trace *t);
 

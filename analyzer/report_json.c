@@ -169,11 +169,9 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     json_str(f, h->command);
     fputs(",\"exe\":", f);
     json_str(f, h->exe);
-    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"", m->wall_ns,
-            m->nthreads, m->trace->incomplete ? "false" : "true",
-            m->rate_estimated == 0   ? "measured"
-            : m->rate_estimated == 1 ? "estimated"
-                                     : "ticks",
+    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"",
+            m->wall_ns, m->nthreads, m->trace->incomplete ? "false" : "true",
+            m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks",
             m->have_switches ? "measured" : "unavailable");
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
     uint64_t ob = 0, orn = 0;
@@ -191,10 +189,10 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     const struct lw_stats *st = &h->stats;
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
-            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64 ",\"dropped\":%" PRIu64
-            ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
-            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
-            st->chunks, m->calls, m->trace->warnings);
+            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64
+            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
+            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested,
+            st->dropped, st->chunks, m->calls, m->trace->warnings);
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];

@@ -24,8 +24,13 @@ struct tl_stream {
     size_t k;         /* next chunk of the stream to decode */
     struct tl_ev *ev; /* the current chunk's records */
     size_t n, cap, pos;
-    uint64_t last_key; /* records without a stamp take the last key */
+    uint64_t last_key;      /* records without a stamp take the last key */
+    struct wr_chunk_pos at; /* where the walk of chunk k stands */
 };
+
+/* at most this many records buffered per thread (1 MB); then its walk pauses */
+#define TL_BATCH 8192
+#define TL_PAUSE 0x7ffffff0
 
 struct tl {
     struct wr_model *m;
@@ -72,24 +77,34 @@ static int collect(void *ctx, const struct wr_event *ev)
     }
     s->ev[s->n].key = s->last_key;
     s->ev[s->n++].ev = *ev;
+    return s->n == TL_BATCH ? TL_PAUSE : 0;
+}
+
+/* advance: walk s on from where it stands, handing records to fn. TL_PAUSE
+ * when fn paused it (the next walk resumes there), 0 at the stream's end,
+ * or fn's other non-zero value. */
+static int advance(struct wr_trace *t, struct tl_stream *s, wr_event_fn fn, void *ctx)
+{
+    while (s->k < t->streams[s->idx].count) {
+        int r = wr_trace_walk_chunk_from(t, s->idx, s->k, &s->at, fn, ctx);
+        if (r)
+            return r;
+        s->k++;
+        memset(&s->at, 0, sizeof s->at);
+    }
     return 0;
 }
 
-/* refill: decode s's next chunks until one has records to buffer. 1 when
- * s has records buffered, 0 at its end, -1 on out of memory, or the walk's
- * fn's non-zero value (in c->rc) when it stopped a direct delivery. */
+/* refill: decode s on until TL_BATCH records are buffered or it ends.
+ * 1 when s has records buffered, 0 at its end, -1 on out of memory, or
+ * when the walk's fn stopped a direct delivery (its value in c->rc). */
 static int refill(struct tl *c, struct tl_stream *s)
 {
-    struct wr_trace *t = c->m->trace;
     s->n = s->pos = 0;
-    while (s->k < t->streams[s->idx].count && !s->n) {
-        c->cur = s;
-        wr_trace_walk_chunk(t, s->idx, s->k++, collect, c);
-        if (c->oom)
-            return -1;
-        if (c->rc)
-            return -1;
-    }
+    c->cur = s;
+    advance(c->m->trace, s, collect, c);
+    if (c->oom || c->rc)
+        return -1;
     return s->n > 0;
 }
 
@@ -165,9 +180,8 @@ int wr_timeline_walk(struct wr_model *m, wr_timeline_fn fn, void *ctx)
         if (s->pos == s->n && n == 1) {
             /* the last thread with records left: no merge, no buffer */
             struct direct d = {fn, ctx, s->idx};
-            while (s->k < t->streams[s->idx].count)
-                if ((r = wr_trace_walk_chunk(t, s->idx, s->k++, deliver, &d)) != 0)
-                    goto out;
+            if ((r = advance(t, s, deliver, &d)) != 0)
+                goto out;
             break;
         }
         if (s->pos == s->n) {
