@@ -2,13 +2,13 @@
  * model's walk, and the analyses that need a process-wide order (analyses.h).
  *
  * The reader decodes a thread's chunks one at a time. Here each thread keeps
- * a cursor into its own chunks; the records of its current chunk are decoded
- * into a buffer, and a binary heap of threads ordered by their next record's
- * key picks the next record process-wide. A thread's records keep their
- * order. Memory is bounded by one chunk's records per thread (128 bytes a
- * record, some 20x the chunk's size), not by the trace's length; the trace is
- * decoded once. Records that need no wait behind another thread are handed
- * on without being buffered. */
+ * a cursor into its own chunks; its next records are decoded into a buffer
+ * of at most TL_BATCH (the chunk walk pauses there and resumes later), and a
+ * binary heap of threads ordered by their next record's key picks the next
+ * record process-wide. A thread's records keep their order. Records that
+ * need not wait behind another thread's are handed on without buffering.
+ * Memory: TL_BATCH records (1 MB) per thread at most, whatever the trace's
+ * length or chunk size; the trace is decoded once. */
 #include <stdlib.h>
 #include <string.h>
 
