@@ -312,13 +312,60 @@ static void test_merge_chunks(void **st)
     close_model(&b, &tr, &m);
 }
 
+/* tb_room: start the stream's next chunk when this one is nearly full. */
+static void tb_room(struct tb *b, unsigned *chunk, uint32_t stream, uint32_t *seq, uint32_t tid)
+{
+    if (b->cur + 40 <= b->end)
+        return;
+    tb_end(b);
+    tb_chunk(b, ++*chunk, stream, ++*seq, tid);
+}
+
+/* Two threads in lockstep over many chunks: more than the merge buffers at
+ * once (TL_BATCH), so chunk walks pause and resume. Thread 0 allocates a
+ * block that thread 1 frees before the next one: one block live at most. */
+static void test_merge_batches(void **st)
+{
+    (void)st;
+    enum { N = 12000 };
+    struct tb b;
+    tb_init(&b, 80);
+    unsigned chunk = 0;
+    uint32_t seq = 0;
+    tb_chunk(&b, chunk, 0, seq, 500);
+    for (uint64_t i = 0; i < N; i++) {
+        tb_room(&b, &chunk, 0, &seq, 500);
+        tb_call(&b, LW_F_malloc, 1, T0 + 100 * i + 10, 2, 16, 0x100000 + 16 * i, 0);
+    }
+    tb_end(&b);
+    seq = 0;
+    tb_chunk(&b, ++chunk, 1, seq, 501);
+    for (uint64_t i = 0; i < N; i++) {
+        tb_room(&b, &chunk, 1, &seq, 501);
+        tb_call(&b, LW_F_free, 2, T0 + 100 * i + 50, 2, 0x100000 + 16 * i, 0, 0);
+    }
+    tb_end(&b);
+    assert_true(chunk < 80);
+    struct wr_trace tr = {.quiet = 1};
+    struct wr_model m;
+    open_model(&b, &tr, &m);
+    assert_int_equal(tb_site(&m, LW_F_malloc, 1)->calls, N);
+    assert_int_equal(tb_site(&m, LW_F_free, 2)->calls, N);
+    assert_int_equal(m.heap.peak_bytes, 16);
+    assert_int_equal(m.heap.peak_count, 1);
+    assert_int_equal(m.heap.leaked, 0);
+    assert_int_equal(m.heap.foreign_frees, 0);
+    assert_int_equal(tb_site(&m, LW_F_malloc, 1)->peak_bytes, 16);
+    close_model(&b, &tr, &m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hist_buckets),   cmocka_unit_test(test_hist_quantiles),
         cmocka_unit_test(test_site_quantiles), cmocka_unit_test(test_hold_matching),
         cmocka_unit_test(test_holder_blame),   cmocka_unit_test(test_heap),
-        cmocka_unit_test(test_merge_chunks),
+        cmocka_unit_test(test_merge_chunks),   cmocka_unit_test(test_merge_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
