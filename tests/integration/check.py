@@ -195,6 +195,19 @@ def t_malloc_churn(rep):
     got = {(s["function"], caller(s)) for s in rep.get("sites", [])
            if caller(s) in ("site_malloc", "site_calloc", "site_realloc", "site_memalign", "free_all", "checksum")}
     check(got == want, "no other calls at the example's sites", "extra %s missing %s" % (got - want, want - got))
+    peaks = {(s["function"], caller(s)): s.get("peak_bytes") for s in rep.get("sites", [])}
+    for key, want in ((("malloc", "site_malloc"), 64000), (("calloc", "site_calloc"), 160000),
+                      (("posix_memalign", "site_memalign"), 25600), (("aligned_alloc", "site_memalign"), 12800)):
+        check(peaks.get(key) == want, "%s at %s: peak_bytes == %d" % (key + (want,)), "got %r" % peaks.get(key))
+    rs = find(rep, "realloc", "site_realloc")
+    check(max([s.get("peak_bytes", 0) for s in rs] or [0]) == 20000, "realloc at site_realloc: peak 20,000",
+          "got %r" % [s.get("peak_bytes") for s in rs])
+    mine = [s for s in rep.get("sites", []) if caller(s) in ("site_malloc", "site_calloc", "site_realloc",
+                                                              "site_memalign")]
+    check(sum(s.get("leaked", 0) for s in mine) == 0, "everything the example allocates is freed: no leaks")
+    hp = rep.get("heap", {})
+    check(282400 <= hp.get("peak_bytes", 0) <= 282400 + 8192, "process peak ~282,400 bytes (+ libc's own)",
+          "got %r" % hp.get("peak_bytes"))
     if ss:
         check_frame_line(ss, "malloc_churn", "site_malloc", "malloc(64)")
         check(len(ss[0]["stack"]) >= 2 and ss[0]["stack"][1].get("function") == "main",
