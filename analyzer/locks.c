@@ -112,7 +112,7 @@ static struct wr_mutex_site *msite(struct wr_mutex_site **arr, size_t *n, size_t
 }
 
 /* charge: ns of the waiter's wait go to holder site h. -1 on OOM. */
-static int charge(struct wr_locks *l, struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uint64_t ns)
+static int charge(struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uint64_t ns)
 {
     struct wr_blame *b = NULL;
     for (size_t i = 0; i < w->nholders; i++)
@@ -133,7 +133,6 @@ static int charge(struct wr_locks *l, struct wr_mutex *mu, struct wr_site *w, st
     if (!e)
         return -1;
     e->blame_ns += ns;
-    (void)l;
     return 0;
 }
 
@@ -152,7 +151,7 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
     uint64_t wait = wr_model_ns(m, we - ws), got = 0;
     if (mu->is_open && mu->open.stream != th) {
         uint64_t o = overlap(m, ws, we, mu->open.start, we);
-        if (o && charge(l, mu, w, mu->open.site, o))
+        if (o && charge(mu, w, mu->open.site, o))
             return -1;
         got += o;
     }
@@ -162,7 +161,7 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
         if (h->end <= ws)
             break;
         uint64_t o = h->stream == th ? 0 : overlap(m, ws, we, h->start, h->end);
-        if (o && charge(l, mu, w, h->site, o))
+        if (o && charge(mu, w, h->site, o))
             return -1;
         got += o;
     }
@@ -200,13 +199,12 @@ static int ring_push(struct wr_mutex *mu, const struct wr_hold *h)
 }
 
 /* is_contended: see the file comment. */
-static int is_contended(struct wr_model *m, size_t th, const struct wr_event *ev)
+static int is_contended(const struct wr_model *m, const struct wr_event *ev)
 {
     if (ev->kind == LW_F_pthread_mutex_trylock)
         return ev->err == EBUSY || (ev->fd && (ev->aux & LW_LOCK_CONTENDED));
     if (ev->fd)
         return (ev->aux & LW_LOCK_CONTENDED) != 0;
-    (void)th;
     return m->last_switches > 0 || wr_model_ns(m, ev->dur) > WR_CONTENDED_NS;
 }
 
@@ -218,7 +216,7 @@ static int on_lock(struct wr_locks *l, size_t th, struct wr_site *s, const struc
     if (!mu)
         return -1;
     mu->locks++;
-    if (is_contended(m, th, ev)) {
+    if (is_contended(m, ev)) {
         uint64_t ns = wr_model_ns(m, ev->dur);
         s->contended++;
         mu->contended++;
