@@ -144,6 +144,7 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
         s->max_ticks = ev->dur;
+    wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
     switch (fi->schema) {
     case LW_S_ALLOC:

@@ -5,6 +5,7 @@
 
 #include <uthash.h>
 
+#include "hist.h"
 #include "reader.h"
 #include "symbols.h"
 
@@ -17,6 +18,7 @@ struct wr_site {
     /* from context switches (when the trace has them), in ns */
     uint64_t blocked_ns, runnable_ns, switches;
     uint64_t fast_calls, fast_ticks, slow_calls, slow_ticks; /* no switch / switched */
+    struct wr_hist hist;     /* call durations in ns */
 };
 
 struct wr_pair {
