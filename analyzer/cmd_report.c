@@ -33,7 +33,7 @@ static int run_export(struct wr_set *s, const struct wr_cli *c, const char *path
     FILE *f = open_out(path);
     if (!f)
         return 2;
-    int r = html ? -1 : wr_export_chrome(s, c, f);
+    int r = html ? wr_report_html(s, &c->o, f) : wr_export_chrome(s, c, f);
     if (close_out(f, path) != 0 || r != 0)
         return 2;
     if (f != stdout)
@@ -79,6 +79,8 @@ int wr_cmd_report(const struct wr_cli *c)
     }
     if (!r && c->chrome)
         r = run_export(&s, c, c->chrome, 0);
+    if (!r && c->html)
+        r = run_export(&s, c, c->html, 1);
     if (kind < 0 && !c->chrome && !c->html) {
         int w;
         if (s.n == 1)

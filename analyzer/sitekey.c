@@ -97,6 +97,7 @@ int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
         k->v.blocked_ns += s->blocked_ns;
         k->v.runnable_ns += s->runnable_ns;
         k->v.switches += s->switches;
+        wr_hist_merge(&k->hist, &s->hist);
         if (add_pid(k, m->trace->hdr.pid) != 0)
             return -1;
     }

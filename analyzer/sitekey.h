@@ -30,8 +30,9 @@ struct wr_ksite {
     struct wr_model *m; /* the first model it was seen in, and its */
     uint32_t stack;     /* stack id there (to print frames) */
     struct wr_kval v;
-    int split;      /* wait/CPU measured in every model that had it */
-    uint32_t *pids; /* processes it was seen in, in order added */
+    struct wr_hist hist; /* call durations, merged */
+    int split;           /* wait/CPU measured in every model that had it */
+    uint32_t *pids;      /* processes it was seen in, in order added */
     size_t npids;
 };
 

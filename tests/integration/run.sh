@@ -180,5 +180,7 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 . "$root/tests/integration/diff.sh"
 # folded stacks, Chrome trace, several processes
 . "$root/tests/integration/exports.sh"
+# the HTML report in headless Chromium
+. "$root/tests/integration/html.sh"
 
 finish

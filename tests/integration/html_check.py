@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""html_check.py HTML DOM PNG: check a `waitreport --html` report of
+`lock_contend hold`: the file is self-contained; the DOM that headless
+Chromium dumped after running the page's script has the flame graph (the
+waiter's frame carries ~600 ms of wait), the site table, histograms and the
+thread table; the screenshot is not blank. Standard library only."""
+import re
+import struct
+import sys
+import zlib
+from html.parser import HTMLParser
+
+failed = 0
+
+
+def check(cond, desc, detail=""):
+    global failed
+    print(("ok - " if cond else "not ok - ") + desc + ("" if cond or not detail else " (" + detail + ")"))
+    failed += 0 if cond else 1
+
+
+src = open(sys.argv[1], encoding="utf-8").read()
+ext = re.findall(r'(?:src|href)\s*=\s*["\']?[^"\'>\s]+|@import|url\(|<link\b', src, re.I)
+check(not ext, "html: self-contained (no src=, href=, @import, url(), <link>)", str(ext[:3]))
+
+
+class Dom(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.frames, self.tables, self.hists, self.body = [], [], {}, 0, {}
+        self.table = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "body":
+            self.body = a
+        if tag == "g" and "fr" in (a.get("class") or "").split():
+            self.frames.append(a)
+        if tag == "table" and a.get("id"):
+            self.table = a["id"]
+            self.tables[self.table] = {"rows": 0, "text": ""}
+        if tag == "tr" and self.table:
+            self.tables[self.table]["rows"] += 1
+        if tag == "svg" and "hist" in (a.get("class") or "").split():
+            self.hists += 1
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.table = None
+
+    def handle_data(self, data):
+        if self.table:
+            self.tables[self.table]["text"] += data
+
+
+d = Dom()
+d.feed(open(sys.argv[2], encoding="utf-8", errors="replace").read())
+check(d.body.get("data-flame") == "ready", "html: the page's script ran in Chromium (body data-flame=ready)",
+      "body attributes: %s" % d.body)
+names = [f.get("data-n") for f in d.frames]
+check("waiter" in names and "pthread_mutex_lock" in names and "all" in names,
+      "html: the flame graph SVG has frames all, waiter, pthread_mutex_lock", str(names[:10]))
+w = [int(f["data-v"]) for f in d.frames if f.get("data-n") == "waiter"]
+check(len(w) == 1 and 540e6 <= w[0] <= 660e6, "html: the waiter's flame frame holds ~600 ms of wait",
+      "got %s" % w)
+st = d.tables.get("sites-0")
+check(st is not None and st["rows"] >= 3 and "pthread_mutex_lock" in st["text"] and "waiter" in st["text"],
+      "html: the site table renders with pthread_mutex_lock at waiter", str(st)[:200])
+check(d.hists >= 3, "html: per-site latency histograms (%d)" % d.hists)
+th = d.tables.get("threads-0")
+check(th is not None and th["rows"] == 4, "html: the thread table has the 3 threads", str(th)[:200])
+
+# the screenshot: decode the PNG (8-bit RGB/RGBA, no interlace) and look
+# for more than one colour
+png = open(sys.argv[3], "rb").read()
+ok = png[:8] == b"\x89PNG\r\n\x1a\n"
+pos, idat, hdr = 8, b"", None
+while ok and pos < len(png):
+    n, typ = struct.unpack(">I4s", png[pos:pos + 8])
+    body = png[pos + 8:pos + 8 + n]
+    if typ == b"IHDR":
+        hdr = struct.unpack(">IIBBBBB", body)
+    elif typ == b"IDAT":
+        idat += body
+    pos += 12 + n
+colours = 0
+if ok and hdr:
+    raw = zlib.decompress(idat)
+    colours = len(set(raw[i:i + 3] for i in range(1, min(len(raw), 4_000_000), 97)))
+check(ok and hdr and hdr[0] >= 800 and colours > 20, "html: the screenshot is not blank",
+      "png header %s, %d sampled colours" % (hdr, colours))
+if len(sys.argv) > 4:  # fork_exec's three images, opened at #zoom=child_work
+    z = Dom()
+    z.feed(open(sys.argv[4], encoding="utf-8", errors="replace").read())
+    shown = [f.get("data-n") for f in z.frames if "display: none" not in f.get("style", "")]
+    hidden = [f.get("data-n") for f in z.frames if "display: none" in f.get("style", "")]
+    check("child_work" in shown and "common" in hidden and "all" in shown,
+          "html: the flame graph zooms (#zoom=child_work hides common, keeps the root)",
+          "shown %s hidden %s" % (shown[:8], hidden[:8]))
+    check("sites-all" in z.tables and "child_work" in z.tables["sites-all"]["text"]
+          and all("sites-%d" % i in z.tables for i in range(3)),
+          "html: several processes get the merged table and a table each", str(sorted(z.tables)))
+sys.exit(1 if failed else 0)
