@@ -215,9 +215,13 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct wr_set
             if (o->metrics & (1u << m))
                 fprintf(f, "%s%s", c++ ? "," : "", metric_names[m]);
         char fl[32];
-        fprintf(f, " grew by more than %g%% and by more than %s (%" PRIu64 " calls): %s%zu site%s regressed%s\n",
-                o->pct, wr_fmt_ns(fl, sizeof fl, o->floor_ns), o->floor_calls, regressed ? red : green, regressed,
-                regressed == 1 ? "" : "s", off);
+        fprintf(f, " grew by more than %g%% and by more than ", o->pct);
+        if (o->metrics & ~(1u << M_CALLS))
+            fprintf(f, "%s%s", wr_fmt_ns(fl, sizeof fl, o->floor_ns),
+                    o->metrics & (1u << M_CALLS) ? " (time) or " : "");
+        if (o->metrics & (1u << M_CALLS))
+            fprintf(f, "%" PRIu64 " calls", o->floor_calls);
+        fprintf(f, ": %s%zu site%s regressed%s\n", regressed ? red : green, regressed, regressed == 1 ? "" : "s", off);
     }
     fprintf(f, "\n%s  # %-20s %9s %9s %10s %10s %10s %8s %10s %10s  %s%s\n", bold, "function", "calls", "(new)",
             "total", "(new)", "delta", "%", "wait d", "cpu d", "status", off);
@@ -238,11 +242,12 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct wr_set
             snprintf(cd, sizeof cd, "-");
         }
         const char *st = !r->o ? "new" : !r->n ? "gone" : "";
-        fprintf(f, "%3zu %s%-20s%s %9s %9s %10s %10s %10s %8s %10s %10s  %s%s%s%s\n", i + 1, bold, k->leaf, off,
+        char status[32];
+        snprintf(status, sizeof status, "%s%s%s", r->regressed ? "REGRESSED" : "", r->regressed && *st ? " " : "", st);
+        fprintf(f, "%3zu %s%-20s%s %9s %9s %10s %10s %10s %8s %10s %10s  %s%s%s\n", i + 1, bold, k->leaf, off,
                 wr_fmt_count(c0, sizeof c0, r->v[0][M_CALLS]), wr_fmt_count(c1, sizeof c1, r->v[1][M_CALLS]),
                 wr_fmt_ns(t0, sizeof t0, r->v[0][M_TOTAL]), wr_fmt_ns(t1, sizeof t1, r->v[1][M_TOTAL]),
-                wr_fmt_delta_ns(td, sizeof td, delta(r, M_TOTAL)), pc, wd, cd, r->regressed ? red : "",
-                r->regressed ? "REGRESSED " : "", st, off);
+                wr_fmt_delta_ns(td, sizeof td, delta(r, M_TOTAL)), pc, wd, cd, r->regressed ? red : "", status, off);
         wr_print_frames(f, k->m, k->stack, o->frames, dim, off);
     }
     if (shown < n)

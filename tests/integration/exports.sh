@@ -19,6 +19,13 @@ print("waiter's lock path %.1f ms of wait" % (w[0] / 1e6))
 PY
 then ok "folded: $(cat "$d/folded.msg")"
 else notok "folded: waiter's lock path ~600 ms ($(tr '\n' ' ' <"$d/folded.msg"))"; fi
+"$WR" --json "$d/hold.bin" >"$d/hold.report.json"
+t "folded: the JSON site key is the folded path, with the same wait" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+fold = dict(l.rsplit(" ", 1) for l in open(sys.argv[2]).read().splitlines())
+s = [s for s in d["sites"] if s["key"].endswith(";waiter;pthread_mutex_lock")]
+assert len(s) == 1 and int(fold[s[0]["key"]]) == s[0]["wait_ns"], (s, fold)' "$d/hold.report.json" "$d/wait.folded"
 "$WR" --folded=calls "$d/hold.bin" >"$d/calls.folded"
 t "folded: --folded=calls gives the waiter's 3 locks" grep -q ";waiter;pthread_mutex_lock 3$" "$d/calls.folded"
 "$WR" --folded=speed "$d/hold.bin" >/dev/null 2>&1

@@ -22,8 +22,11 @@ else
     --screenshot="$d/hold.png" "file://$d/hold.html" >/dev/null 2>>"$d/chromium.err"
   t "html: chromium --screenshot ran" [ -s "$d/hold.png" ] || show "$d/chromium.err"
   timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" \
-    --dump-dom "file://$d/fe.html#zoom=child_work" >"$d/zoom.dom" 2>>"$d/chromium.err"
-  python3 tests/integration/html_check.py "$d/hold.html" "$d/hold.dom" "$d/hold.png" "$d/zoom.dom" >"$d/check.txt" 2>&1
+    --dump-dom "file://$d/fe.html" >"$d/fe.dom" 2>>"$d/chromium.err"
+  timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" \
+    --dump-dom "file://$d/hold.html#zoom=waiter" >"$d/zoom.dom" 2>>"$d/chromium.err"
+  python3 tests/integration/html_check.py "$d/hold.html" "$d/hold.dom" "$d/hold.png" "$d/fe.dom" "$d/zoom.dom" \
+    >"$d/check.txt" 2>&1
   crc=$?
   while IFS= read -r line; do
     case $line in "ok - "*) ok "${line#ok - }" ;; "not ok - "*) notok "${line#not ok - }" ;; *) echo "# $line" ;; esac

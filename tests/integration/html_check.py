@@ -29,6 +29,7 @@ class Dom(HTMLParser):
         super().__init__()
         self.stack, self.frames, self.tables, self.hists, self.body = [], [], {}, 0, {}
         self.table = None
+        self.svg = {}
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -36,6 +37,10 @@ class Dom(HTMLParser):
             self.body = a
         if tag == "g" and "fr" in (a.get("class") or "").split():
             self.frames.append(a)
+        if tag == "rect" and self.frames and "rect_w" not in self.frames[-1]:
+            self.frames[-1]["rect_w"] = a.get("width")
+        if tag == "svg" and a.get("id") == "flamegraph":
+            self.svg = a
         if tag == "table" and a.get("id"):
             self.table = a["id"]
             self.tables[self.table] = {"rows": 0, "text": ""}
@@ -89,14 +94,20 @@ if ok and hdr:
     colours = len(set(raw[i:i + 3] for i in range(1, min(len(raw), 4_000_000), 97)))
 check(ok and hdr and hdr[0] >= 800 and colours > 20, "html: the screenshot is not blank",
       "png header %s, %d sampled colours" % (hdr, colours))
-if len(sys.argv) > 4:  # fork_exec's three images, opened at #zoom=child_work
+if len(sys.argv) > 5:  # the hold report opened at #zoom=waiter
+    z = Dom()
+    z.feed(open(sys.argv[5], encoding="utf-8", errors="replace").read())
+    w = [f for f in z.frames if f.get("data-n") == "waiter"]
+    lo, hi = (float(w[0]["data-x"]), float(w[0]["data-x"]) + float(w[0]["data-w"])) if w else (0, 0)
+    bad = [f.get("data-n") for f in z.frames
+           if ("display: none" in f.get("style", "")) == (float(f["data-x"]) + float(f["data-w"]) > lo + 1e-6
+                                                          and float(f["data-x"]) < hi - 1e-6)]
+    check(z.svg.get("data-zoom") == "waiter" and w and w[0]["rect_w"] == "1200.00" and not bad,
+          "html: the flame graph zooms (#zoom=waiter: it fills the width, frames off its span are hidden)",
+          "svg %s, waiter %s, wrongly shown/hidden %s" % (z.svg, w[:1], bad[:5]))
+if len(sys.argv) > 4:  # fork_exec's three images
     z = Dom()
     z.feed(open(sys.argv[4], encoding="utf-8", errors="replace").read())
-    shown = [f.get("data-n") for f in z.frames if "display: none" not in f.get("style", "")]
-    hidden = [f.get("data-n") for f in z.frames if "display: none" in f.get("style", "")]
-    check("child_work" in shown and "common" in hidden and "all" in shown,
-          "html: the flame graph zooms (#zoom=child_work hides common, keeps the root)",
-          "shown %s hidden %s" % (shown[:8], hidden[:8]))
     check("sites-all" in z.tables and "child_work" in z.tables["sites-all"]["text"]
           and all("sites-%d" % i in z.tables for i in range(3)),
           "html: several processes get the merged table and a table each", str(sorted(z.tables)))
