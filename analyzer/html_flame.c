@@ -127,7 +127,8 @@ static void draw(FILE *f, struct node *n, double x, int d, int height, double sc
         free(t);
     }
     fputs("</text></g>\n", f);
-    qsort(n->kids, n->nkids, sizeof *n->kids, cmp_name);
+    if (n->nkids > 1)
+        qsort(n->kids, n->nkids, sizeof *n->kids, cmp_name);
     double cx = x;
     for (size_t i = 0; i < n->nkids; i++) {
         double cw = (double)n->kids[i]->value * scale;
