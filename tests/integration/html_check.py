@@ -46,6 +46,9 @@ class Dom(HTMLParser):
             self.tables[self.table] = {"rows": 0, "text": ""}
         if tag == "tr" and self.table:
             self.tables[self.table]["rows"] += 1
+            self.tables[self.table].setdefault("cells", []).append([])
+        if tag in ("td", "th") and self.table and self.tables[self.table].get("cells"):
+            self.tables[self.table]["cells"][-1].append("")
         if tag == "svg" and "hist" in (a.get("class") or "").split():
             self.hists += 1
 
@@ -56,6 +59,9 @@ class Dom(HTMLParser):
     def handle_data(self, data):
         if self.table:
             self.tables[self.table]["text"] += data
+            cells = self.tables[self.table].get("cells")
+            if cells and cells[-1]:
+                cells[-1][-1] += data
 
 
 d = Dom()
@@ -71,6 +77,20 @@ check(len(w) == 1 and 540e6 <= w[0] <= 660e6, "html: the waiter's flame frame ho
 st = d.tables.get("sites-0")
 check(st is not None and st["rows"] >= 3 and "pthread_mutex_lock" in st["text"] and "waiter" in st["text"],
       "html: the site table renders with pthread_mutex_lock at waiter", str(st)[:200])
+def ms(cell):
+    v, unit = cell.split()
+    return float(v) * {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+rows = [r for r in (st or {}).get("cells", []) if len(r) > 15 and r[1] == "pthread_mutex_lock"
+        and r[-1].startswith("at waiter")]
+# columns: # function calls total wait cpu blocked runnable mean p50 p95 p99 max bar histogram stack
+if rows:
+    r = rows[0]
+    check(r[2] == "3" and 540 <= ms(r[6]) <= 660 and 170 <= ms(r[9]) <= 230 and 170 <= ms(r[12]) <= 240,
+          "html: the waiter's lock row: 3 calls, ~600 ms blocked, p50 and max ~200 ms", str(r[:13]))
+else:
+    check(False, "html: the waiter's lock row is in the table", str((st or {}).get("cells", [])[:3]))
 check(d.hists >= 3, "html: per-site latency histograms (%d)" % d.hists)
 th = d.tables.get("threads-0")
 check(th is not None and th["rows"] == 4, "html: the thread table has the 3 threads", str(th)[:200])
