@@ -104,3 +104,9 @@ t "multi: text has the merged table and a section per process" \
 t "multi: one chrome trace holds the three images" python3 -c '
 import json,sys; e=json.load(open(sys.argv[1]))["traceEvents"]
 assert len([x for x in e if x["name"]=="process_name"]) == 3' "$m/all.json"
+"$WR" diff --json --threshold 10 --metric calls "$m/traces" "$m/traces" >"$m/diff.json"
+t "multi: diff of a directory with itself passes the calls gate" [ $? = 0 ]
+t "multi: diff of two directories matches every merged site" python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); s=d["sites"]
+assert len(d["old"]["processes"]) == 3 and s and all(x["status"] == "both" and x["calls_delta"] == 0 for x in s)
+assert [x for x in s if x["key"].endswith(";exec_work;allocs;malloc")][0]["calls_new"] == 300' "$m/diff.json"
