@@ -13,14 +13,14 @@
 #include <stdint.h>
 
 #define WR_HIST_SUB_BITS 3
-#define WR_HIST_SUB (1u << WR_HIST_SUB_BITS)
-#define WR_HIST_MAX_EXP 48
+#define WR_HIST_SUB      (1u << WR_HIST_SUB_BITS)
+#define WR_HIST_MAX_EXP  48
 #define WR_HIST_NBUCKETS (WR_HIST_SUB + (WR_HIST_MAX_EXP - WR_HIST_SUB_BITS) * WR_HIST_SUB)
 
 struct wr_hist {
-    uint64_t n;                        /* values added */
-    uint64_t min_ns, max_ns;           /* exact extremes (0 when n == 0) */
-    uint64_t count[WR_HIST_NBUCKETS];  /* per bucket */
+    uint64_t n;                       /* values added */
+    uint64_t min_ns, max_ns;          /* exact extremes (0 when n == 0) */
+    uint64_t count[WR_HIST_NBUCKETS]; /* per bucket */
 };
 
 /* wr_hist_add: count one value of ns nanoseconds. Never fails. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "analyses.h"
 
 const char *wr_model_family(unsigned f)
 {
@@ -179,6 +179,7 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         th->in_blocked_ns += bl;
         th->in_runnable_ns += rn;
     }
+    m->last_switches = sw;
     if (sw)
         s->slow_calls++, s->slow_ticks += ev->dur;
     else
@@ -276,7 +277,7 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
-    if (wr_trace_walk(t, on_event, m) != 0)
+    if (wr_analyses_walk(m, on_event) != 0)
         return -1;
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
@@ -329,6 +330,7 @@ void wr_model_free(struct wr_model *m)
     HASH_ITER(hh, m->sites, s, ts)
     {
         HASH_DEL(m->sites, s);
+        free(s->holders);
         free(s);
     }
     struct wr_stackdef *d, *td;
@@ -340,6 +342,7 @@ void wr_model_free(struct wr_model *m)
     for (size_t i = 0; i < m->nmods; i++)
         free(m->mods[i].path);
     free(m->mods);
+    wr_mutexes_free(m);
     wr_cpu_free(m);
     free(m->threads);
     free(m->sorted);

@@ -18,7 +18,57 @@ struct wr_site {
     /* from context switches (when the trace has them), in ns */
     uint64_t blocked_ns, runnable_ns, switches;
     uint64_t fast_calls, fast_ticks, slow_calls, slow_ticks; /* no switch / switched */
+    /* lock family (locks.c): contended calls; holds started by this site
+     * (lock return to the matching unlock); the wait of this site charged to
+     * the sites holding the mutex meanwhile, largest first */
+    uint64_t contended, holds, hold_ns, hold_max_ns, blamed_ns;
+    struct wr_blame *holders;
+    size_t nholders, capholders;
+    /* malloc family (heap.c): successful allocations and their bytes; this
+     * site's own live bytes, their peak; still live at the end of the trace */
+    uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
     struct wr_hist hist;     /* call durations in ns */
+};
+
+/* wr_blame: wait time of one site charged to one other site. */
+struct wr_blame {
+    struct wr_site *site;
+    uint64_t ns, count;      /* overlapping wait, number of waits touched */
+};
+
+/* wr_mutex_site: one site's part in one mutex. For held_by: holds, hold ns,
+ * longest hold, and the wait it caused others (blame_ns); for waited_by:
+ * contended calls and their ns (max_ns: longest). */
+struct wr_mutex_site {
+    struct wr_site *site;
+    uint64_t count, ns, max_ns, blame_ns;
+};
+
+struct wr_hold {
+    uint64_t start, end;     /* TSC: lock return, unlock call */
+    struct wr_site *site;
+    uint32_t stream;
+};
+
+/* wr_mutex: one mutex address (locks.c). */
+struct wr_mutex {
+    UT_hash_handle hh;
+    uint64_t addr;
+    uint64_t locks, holds, hold_ns, hold_max_ns, contended, wait_ns, blamed_ns;
+    struct wr_mutex_site *held_by, *waited_by; /* sorted by ns, descending, after the build */
+    size_t nheld, capheld, nwaited, capwaited;
+    /* analysis state: the last closed holds (ring, grows on demand) and the open one */
+    struct wr_hold *ring;
+    uint32_t rhead, rn, rcap;
+    struct wr_hold open;
+    int is_open;
+};
+
+/* Process heap (heap.c); times in ns since the trace started. */
+struct wr_heap {
+    uint64_t live_bytes, live_count, peak_bytes, peak_ns, peak_count;
+    uint64_t leaked, leaked_bytes;       /* live at the end of the trace */
+    uint64_t foreign_frees;              /* frees of pointers not allocated in the trace */
 };
 
 struct wr_pair {
@@ -82,9 +132,15 @@ struct wr_model {
     size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
     int have_switches;           /* the wait/CPU split is measured */
     uint64_t switches, switches_lost;
+    struct wr_mutex *mutexes;    /* hash by address */
+    struct wr_mutex **mutex_sorted; /* by wait caused, then hold time, descending */
+    size_t nmutexes;
+    struct wr_heap heap;
+    uint64_t unmatched_unlocks, untracked_holds, unattributed_wait_ns;
     /* walk state */
     size_t cur_thread;
-    struct wr_site *last_site;
+    struct wr_site *last_site;   /* the site of the last call aggregated */
+    uint64_t last_switches;      /* and its switches out (0 without the split) */
 };
 
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of

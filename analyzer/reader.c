@@ -205,8 +205,12 @@ static int decode_call(const struct lw_func_info *fi, const uint8_t *p, const ui
         return ADDR(ev->ptr);
     case LW_S_MEMALIGN:
         return lw_get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && lw_get_uv(&p, e, &ev->err);
-    case LW_S_LOCK:
-        return ADDR(ev->ptr) && lw_get_uv(&p, e, &ev->err);
+    case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
+        if (!ADDR(ev->ptr) || !lw_get_uv(&p, e, &ev->err))
+            return 0;
+        if (p < e && lw_get_uv(&p, e, &ev->aux))
+            ev->fd = 1;
+        return 1;
     case LW_S_IO:
         return lw_get_uv(&p, e, &ev->fd) && lw_get_sv(&p, e, &ev->ret);
     case LW_S_SELECT:
@@ -296,25 +300,32 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
     return -1;
 }
 
+int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
+{
+    const struct wr_stream *s = &t->streams[si];
+    const struct wr_chunk_ref *c = &t->chunks[s->first + k];
+    if (k && c->seq == t->chunks[s->first + k - 1].seq) {
+        wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
+        return 0;
+    }
+    if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
+        wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
+    int stop = 0;
+    int r = walk_chunk(t, s, c, fn, ctx, &stop);
+    if (stop)
+        return stop;
+    if (r == 0 && k + 1 < s->count)
+        wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+    return 0;
+}
+
 int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx)
 {
-    for (size_t i = 0; i < t->nstreams; i++) {
-        const struct wr_stream *s = &t->streams[i];
-        for (size_t k = 0; k < s->count; k++) {
-            const struct wr_chunk_ref *c = &t->chunks[s->first + k];
-            if (k && c->seq == t->chunks[s->first + k - 1].seq) {
-                wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
-                continue;
-            }
-            if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
-                wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
-            int stop = 0;
-            int r = walk_chunk(t, s, c, fn, ctx, &stop);
-            if (stop)
-                return stop;
-            if (r == 0 && k + 1 < s->count)
-                wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+    for (size_t i = 0; i < t->nstreams; i++)
+        for (size_t k = 0; k < t->streams[i].count; k++) {
+            int r = wr_trace_walk_chunk(t, i, k, fn, ctx);
+            if (r)
+                return r;
         }
-    }
     return 0;
 }

@@ -47,7 +47,8 @@ struct wr_event {
     int64_t ret;         /* I/O result, -errno; fd for eventfd() */
     uint64_t err;        /* error number returned (locks, posix_memalign) */
     uint64_t fd, aux;    /* fd or nfds; select timeout class / eventfd flags;
-                            LW_SW_* flags of a SWITCH record */
+                            LW_SW_* flags of a SWITCH record; LOCK: aux =
+                            LW_LOCK_* flags, fd = 1 when the record has them */
     uint64_t mono;       /* SWITCH: CLOCK_MONOTONIC ns; LOST: count */
     const uint8_t *body; /* meta records: the body, len bytes */
     size_t len;
@@ -68,6 +69,11 @@ int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const
  * Damage inside a chunk is warned about and the rest of that chunk skipped.
  * Stops early and returns fn's value when fn returns non-zero; else 0. */
 int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
+
+/* wr_trace_walk_chunk: the same for chunk k of stream index si only (the
+ * walk is this over every stream and chunk in order); a duplicate chunk is
+ * warned about and skipped. 0, or fn's non-zero value. */
+int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx);
 
 /* wr_trace_close: unmap and free; t may be reused. */
 void wr_trace_close(struct wr_trace *t);

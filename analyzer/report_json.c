@@ -7,6 +7,9 @@
 #include "report.h"
 #include "sitekey.h"
 
+/* at most this many mutexes (the most waited on) in "mutexes" */
+#define WR_JSON_MUTEXES 1000
+
 /* json_str: s as a JSON string literal (NULL as null). */
 static void json_str(FILE *f, const char *s)
 {
@@ -64,6 +67,110 @@ static void json_key(FILE *f, struct wr_model *m, const struct wr_site *s)
     free(k);
 }
 
+/* json_site_ref: "stack_id", "function" and "at" (innermost frame's function)
+ * naming site s inside another object. */
+static void json_site_ref(FILE *f, struct wr_model *m, const struct wr_site *s)
+{
+    struct wr_frame fr[1];
+    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    fprintf(f, "\"stack_id\":%u,\"function\":", s->stack);
+    json_str(f, fi ? fi->name : "?");
+    fputs(",\"at\":", f);
+    json_str(f, wr_model_frames(m, s->stack, fr, 1) ? fr[0].function : NULL);
+}
+
+/* json_site_analyses: a site's quantiles, histogram, lock and heap fields. */
+static void json_site_analyses(FILE *f, struct wr_model *m, const struct wr_site *s)
+{
+    const struct wr_hist *h = &s->hist;
+    fprintf(f,
+            ",\"p50_ns\":%" PRIu64 ",\"p95_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64 ",\"hist\":[",
+            wr_hist_quantile(h, 0.5), wr_hist_quantile(h, 0.95), wr_hist_quantile(h, 0.99), wr_hist_quantile(h, 0.999));
+    int first = 1;
+    for (size_t i = 0; i < wr_hist_nbuckets(); i++) {
+        uint64_t lo, hi, n;
+        wr_hist_bucket(h, i, &lo, &hi, &n);
+        if (!n)
+            continue;
+        fprintf(f, "%s{\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64 "}", first ? "" : ",", lo, hi, n);
+        first = 0;
+    }
+    fputc(']', f);
+    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    if (fi && fi->family == LW_FAM_LOCK) {
+        fprintf(f,
+                ",\"contended\":%" PRIu64 ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64
+                ",\"blamed_ns\":%" PRIu64 ",\"holders\":[",
+                s->contended, s->holds, s->hold_ns, s->hold_max_ns, s->blamed_ns);
+        for (size_t i = 0; i < s->nholders && i < 10; i++) {
+            fputs(i ? ",{" : "{", f);
+            json_site_ref(f, m, s->holders[i].site);
+            fprintf(f, ",\"wait_ns\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"stack\":", s->holders[i].ns,
+                    s->holders[i].count);
+            json_frames(f, m, s->holders[i].site->stack);
+            fputc('}', f);
+        }
+        fputs("],\"holder_stack\":", f);
+        if (s->nholders)
+            json_frames(f, m, s->holders[0].site->stack);
+        else
+            fputs("null", f);
+    } else if (fi && fi->family == LW_FAM_MALLOC) {
+        fprintf(f,
+                ",\"allocs\":%" PRIu64 ",\"alloc_bytes\":%" PRIu64 ",\"peak_bytes\":%" PRIu64 ",\"leaked\":%" PRIu64
+                ",\"leaked_bytes\":%" PRIu64,
+                s->allocs, s->alloc_bytes, s->peak_bytes, s->leaked, s->leaked_bytes);
+    }
+}
+
+/* json_mutex_sites: one of a mutex's site lists. */
+static void json_mutex_sites(FILE *f, struct wr_model *m, const struct wr_mutex_site *e, size_t n, int held)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",{" : "{", f);
+        json_site_ref(f, m, e[i].site);
+        if (held)
+            fprintf(f,
+                    ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64
+                    ",\"caused_wait_ns\":%" PRIu64 "}",
+                    e[i].count, e[i].ns, e[i].max_ns, e[i].blame_ns);
+        else
+            fprintf(f, ",\"waits\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"wait_max_ns\":%" PRIu64 "}", e[i].count,
+                    e[i].ns, e[i].max_ns);
+    }
+    fputc(']', f);
+}
+
+/* json_heap_locks: the top-level "heap", "locks" and "mutexes" members. */
+static void json_heap_locks(FILE *f, struct wr_model *m)
+{
+    const struct wr_heap *hp = &m->heap;
+    fprintf(f,
+            ",\"heap\":{\"peak_bytes\":%" PRIu64 ",\"peak_ns\":%" PRIu64 ",\"peak_blocks\":%" PRIu64
+            ",\"leaked\":%" PRIu64 ",\"leaked_bytes\":%" PRIu64 ",\"foreign_frees\":%" PRIu64 "}",
+            hp->peak_bytes, hp->peak_ns, hp->peak_count, hp->leaked, hp->leaked_bytes, hp->foreign_frees);
+    fprintf(f,
+            ",\"locks\":{\"mutexes\":%zu,\"unmatched_unlocks\":%" PRIu64 ",\"untracked_holds\":%" PRIu64
+            ",\"unattributed_wait_ns\":%" PRIu64 "}",
+            m->nmutexes, m->unmatched_unlocks, m->untracked_holds, m->unattributed_wait_ns);
+    fputs(",\"mutexes\":[", f);
+    for (size_t i = 0; i < m->nmutexes && i < WR_JSON_MUTEXES; i++) {
+        const struct wr_mutex *mu = m->mutex_sorted[i];
+        fprintf(f,
+                "%s{\"addr\":\"0x%" PRIx64 "\",\"locks\":%" PRIu64 ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64
+                ",\"hold_max_ns\":%" PRIu64 ",\"contended\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"blamed_ns\":%" PRIu64
+                ",\"held_by\":",
+                i ? "," : "", mu->addr, mu->locks, mu->holds, mu->hold_ns, mu->hold_max_ns, mu->contended, mu->wait_ns,
+                mu->blamed_ns);
+        json_mutex_sites(f, m, mu->held_by, mu->nheld, 1);
+        fputs(",\"waited_on_by\":", f);
+        json_mutex_sites(f, m, mu->waited_by, mu->nwaited, 0);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     (void)o;
@@ -73,9 +180,11 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     json_str(f, h->command);
     fputs(",\"exe\":", f);
     json_str(f, h->exe);
-    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"",
-            m->wall_ns, m->nthreads, m->trace->incomplete ? "false" : "true",
-            m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks",
+    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"", m->wall_ns,
+            m->nthreads, m->trace->incomplete ? "false" : "true",
+            m->rate_estimated == 0   ? "measured"
+            : m->rate_estimated == 1 ? "estimated"
+                                     : "ticks",
             m->have_switches ? "measured" : "unavailable");
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
     uint64_t ob = 0, orn = 0;
@@ -93,10 +202,10 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     const struct lw_stats *st = &h->stats;
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
-            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64
-            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
-            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested,
-            st->dropped, st->chunks, m->calls, m->trace->warnings);
+            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64 ",\"dropped\":%" PRIu64
+            ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
+            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
+            st->chunks, m->calls, m->trace->warnings);
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
@@ -130,12 +239,15 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
                     wr_model_ns(m, s->slow_ticks));
         else
             fputs(",\"switches\":null,\"fast_calls\":null,\"fast_ns\":null,\"slow_calls\":null,\"slow_ns\":null", f);
+        json_site_analyses(f, m, s);
         fprintf(f, ",\"stack_id\":%u,\"key\":", s->stack);
         json_key(f, m, s); /* the symbolized path: matches sites across runs */
         fputs(",\"stack\":", f);
         json_frames(f, m, s->stack);
         fputc('}', f);
     }
-    fputs("]}\n", f);
+    fputc(']', f);
+    json_heap_locks(f, m);
+    fputs("}\n", f);
     return ferror(f) ? -1 : 0;
 }

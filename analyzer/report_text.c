@@ -5,11 +5,11 @@
 
 #include "report.h"
 
-#define BAR_W 20
+#define BAR_W 14
 
 const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns)
 {
-    static const char *units[] = { "ns", "us", "ms", "s" };
+    static const char *units[] = {"ns", "us", "ms", "s"};
     double v = (double)ns;
     int u = 0;
     while (u < 3 && v >= 1000.0)
@@ -60,9 +60,9 @@ static void split_bar(char *buf, size_t cap, const struct wr_opts *o, double sha
             nr = w - nb;
     }
     size_t nc = w - nb - nr;
-    static const char *col[3] = { "\033[31m", "\033[34m", "\033[33m" }; /* red, blue, yellow */
-    static const char *ch[3] = { "#", "=", "." };
-    size_t cnt[3] = { nc, nb, nr };
+    static const char *col[3] = {"\033[31m", "\033[34m", "\033[33m"}; /* red, blue, yellow */
+    static const char *ch[3] = {"#", "=", "."};
+    size_t cnt[3] = {nc, nb, nr};
     for (int k = 0; k < 3; k++) {
         if (!cnt[k])
             continue;
@@ -89,17 +89,19 @@ static void summary(struct wr_model *m, FILE *f)
     fputc('\n', f);
     const struct lw_stats *st = &h->stats;
     uint64_t lookups = st->unwinds + st->stack_hits;
-    fprintf(f, "libwait itself: %" PRIu64 " stacks, %" PRIu64 " unwinds for %" PRIu64 " lookups (%.2f%% from the cache), "
-               "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
+    fprintf(f,
+            "libwait itself: %" PRIu64 " stacks, %" PRIu64 " unwinds for %" PRIu64 " lookups (%.2f%% from the cache), "
+            "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
     if (m->trace->incomplete)
         fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
                    "this is what was written\n");
     if (m->have_switches)
-        fprintf(f, "wait/CPU split measured from %" PRIu64 " kernel context switches (%" PRIu64 " lost)\n"
-                   "bar: share of the top site's total time, split into cpu [# red], blocked [= blue] "
-                   "and runnable (waiting for a CPU) [. yellow]\n",
+        fprintf(f,
+                "wait/CPU split measured from %" PRIu64 " kernel context switches (%" PRIu64 " lost)\n"
+                "bar: share of the top site's total time, split into cpu [# red], blocked [= blue] "
+                "and runnable (waiting for a CPU) [. yellow]\n",
                 m->switches, m->switches_lost);
     else if (h->flags & LW_HF_NO_PERF)
         fprintf(f, "wait/CPU split unavailable: perf_event_open was refused (perf_event_paranoid or seccomp); "
@@ -110,19 +112,114 @@ static void summary(struct wr_model *m, FILE *f)
         fprintf(f, "note: run too short for a measured clock rate; times use a start-up calibration\n");
 }
 
+/* site_name: "pthread_mutex_lock at worker (x.c:21)" for site s. */
+static const char *site_name(struct wr_model *m, const struct wr_site *s, char *buf, size_t cap)
+{
+    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    struct wr_frame fr[1];
+    char line[400];
+    if (wr_model_frames(m, s->stack, fr, 1)) {
+        frame_line(line, sizeof line, &fr[0]);
+        snprintf(buf, cap, "%s at %.*s", fi ? fi->name : "?", 60, line);
+    } else {
+        snprintf(buf, cap, "%s (no stack)", fi ? fi->name : "?");
+    }
+    return buf;
+}
+
+/* site_extra: a line of lock or heap figures under a site's row. */
+static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, const char *dim, const char *off)
+{
+    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    char a[32], b[32], c[32], n[200], line[512];
+    if (fi && fi->family == LW_FAM_LOCK && (s->contended || s->holds)) {
+        char h[32];
+        int k = snprintf(line, sizeof line, "%" PRIu64 " contended, %s holds %s (max %s)", s->contended,
+                         wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
+                         wr_fmt_ns(b, sizeof b, s->hold_max_ns));
+        struct wr_frame fr[1];
+        if (s->nholders && k > 0 && (size_t)k < sizeof line) {
+            if (wr_model_frames(m, s->holders[0].site->stack, fr, 1))
+                frame_line(n, sizeof n, &fr[0]);
+            else
+                snprintf(n, sizeof n, "(no stack)");
+            snprintf(line + k, sizeof line - (size_t)k, ", top holder %s: %s", wr_fmt_ns(c, sizeof c, s->holders[0].ns),
+                     n);
+        }
+        fprintf(f, "    %s%.96s%s\n", dim, line, off);
+    } else if (fi && fi->family == LW_FAM_MALLOC && s->allocs) {
+        fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
+                wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
+                wr_fmt_count(c, sizeof c, s->leaked_bytes), off);
+    }
+}
+
+/* locks_section: the most waited-on mutexes with who held and who waited. */
+static void locks_section(struct wr_model *m, FILE *f, const char *bold, const char *off)
+{
+    if (!m->nmutexes)
+        return;
+    char a[32], b[32], c[32], d[32], n[200];
+    size_t top = m->nmutexes < 5 ? m->nmutexes : 5;
+    fprintf(f, "\n%slocks%s (top %zu of %zu mutexes, by wait caused)\n", bold, off, top, m->nmutexes);
+    for (size_t i = 0; i < top; i++) {
+        const struct wr_mutex *mu = m->mutex_sorted[i];
+        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %" PRIu64 " contended (%s), held %s (max %s)\n", mu->addr,
+                wr_fmt_count(a, sizeof a, mu->locks), mu->contended, wr_fmt_ns(b, sizeof b, mu->wait_ns),
+                wr_fmt_ns(c, sizeof c, mu->hold_ns), wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
+        for (size_t k = 0; k < mu->nheld && k < 3; k++)
+            fprintf(f, "    held by   %-60.60s %s, caused %s\n", site_name(m, mu->held_by[k].site, n, sizeof n),
+                    wr_fmt_ns(a, sizeof a, mu->held_by[k].ns), wr_fmt_ns(b, sizeof b, mu->held_by[k].blame_ns));
+        for (size_t k = 0; k < mu->nwaited && k < 3; k++)
+            fprintf(f, "    waited by %-60.60s %s in %" PRIu64 " calls\n",
+                    site_name(m, mu->waited_by[k].site, n, sizeof n), wr_fmt_ns(a, sizeof a, mu->waited_by[k].ns),
+                    mu->waited_by[k].count);
+    }
+}
+
+/* heap_section: the peak live heap and the leaks by site. */
+static void heap_section(struct wr_model *m, FILE *f, const char *bold, const char *off)
+{
+    const struct wr_heap *hp = &m->heap;
+    if (!hp->peak_bytes)
+        return;
+    char a[32], b[32], c[32], n[200];
+    fprintf(f, "\n%sheap%s peak %s bytes live in %s blocks at %s; %s %s bytes in %" PRIu64 " blocks\n", bold, off,
+            wr_fmt_count(a, sizeof a, hp->peak_bytes), wr_fmt_count(b, sizeof b, hp->peak_count),
+            wr_fmt_ns(c, sizeof c, hp->peak_ns), m->trace->incomplete ? "live at the end of the trace:" : "leaked:",
+            wr_fmt_count(n, sizeof n, hp->leaked_bytes), hp->leaked);
+    const struct wr_site *prev = NULL; /* the 5 largest leaks, largest first: repeated selection */
+    for (int shown = 0; shown < 5; shown++) {
+        const struct wr_site *best = NULL;
+        for (size_t i = 0; i < m->nsites; i++) {
+            const struct wr_site *s = m->sorted[i];
+            if (!s->leaked || (prev && (s->leaked_bytes > prev->leaked_bytes ||
+                                        (s->leaked_bytes == prev->leaked_bytes && s->key <= prev->key))))
+                continue; /* shown already */
+            if (!best || s->leaked_bytes > best->leaked_bytes ||
+                (s->leaked_bytes == best->leaked_bytes && s->key < best->key))
+                best = s;
+        }
+        if (!best)
+            break;
+        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %.70s\n", wr_fmt_count(a, sizeof a, best->leaked_bytes),
+                best->leaked, site_name(m, best, n, sizeof n));
+        prev = best;
+    }
+}
+
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
-    const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "",
-               *off = o->color ? "\033[0m" : "";
+    const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
     summary(m, f);
-    fprintf(f, "\n%s  # %-20s %9s %10s %10s %10s %10s  %s%s\n", bold, "function", "calls", "total", "wait", "mean",
-            "max", m->have_switches ? "cpu/blocked/runnable" : "total vs top", off);
+    fprintf(f, "\n%s  # %-20s %9s %9s %9s %9s %9s %9s  %s%s\n", bold, "function", "calls", "total", "wait", "p50",
+            "p99", "max", m->have_switches ? "cpu/blk/run" : "vs top", off);
     size_t n = o->top && o->top < m->nsites ? o->top : m->nsites;
     uint64_t top = n ? m->sorted[0]->total_ticks : 0;
     for (size_t i = 0; i < n; i++) {
         const struct wr_site *s = m->sorted[i];
         const struct lw_func_info *fi = lw_func_info_of(s->func);
-        char c[32], t[32], w[32], mean[32], mx[32], bar[256];
+        char c[32], t[32], w[32], p50[32], p99[32], mx[32], bar[256];
         uint64_t total = wr_model_ns(m, s->total_ticks);
         if (m->have_switches)
             wr_fmt_ns(w, sizeof w, s->blocked_ns + s->runnable_ns);
@@ -130,16 +227,18 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
             snprintf(w, sizeof w, "-");
         split_bar(bar, sizeof bar, o, top ? (double)s->total_ticks / (double)top : 0, total,
                   m->have_switches ? s->blocked_ns : 0, m->have_switches ? s->runnable_ns : 0, m->have_switches);
-        fprintf(f, "%3zu %s%-20s%s %9s %10s %10s %10s %10s  %s\n", i + 1, bold, fi ? fi->name : "?", off,
+        fprintf(f, "%3zu %s%-20s%s %9s %9s %9s %9s %9s %9s  %s\n", i + 1, bold, fi ? fi->name : "?", off,
                 wr_fmt_count(c, sizeof c, s->calls), wr_fmt_ns(t, sizeof t, total), w,
-                wr_fmt_ns(mean, sizeof mean, s->calls ? total / s->calls : 0),
+                wr_fmt_ns(p50, sizeof p50, wr_hist_quantile(&s->hist, 0.5)),
+                wr_fmt_ns(p99, sizeof p99, wr_hist_quantile(&s->hist, 0.99)),
                 wr_fmt_ns(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), bar);
+        site_extra(m, s, f, dim, off);
         if (m->have_switches && fi && fi->family == LW_FAM_EVENT) {
             char a1[32], a2[32];
-            fprintf(f, "    %sfast path (no switch): %" PRIu64 " calls, %s; slow path (blocked): %" PRIu64
-                       " calls, %s%s\n",
-                    dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
-                    wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
+            fprintf(
+                f, "    %sfast path (no switch): %" PRIu64 " calls, %s; slow path (blocked): %" PRIu64 " calls, %s%s\n",
+                dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
+                wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
         }
         struct wr_frame fr[64];
         size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
@@ -160,7 +259,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
         char c[32], l[32], cp[32], bl[32], rn[32], bar[256];
-        fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?", wr_fmt_count(c, sizeof c, t->calls));
+        fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?",
+                wr_fmt_count(c, sizeof c, t->calls));
         if (m->have_switches) {
             uint64_t cpu = wr_model_cpu_ns(t->life_ns, t->blocked_ns, t->runnable_ns);
             split_bar(bar, sizeof bar, o, 1.0, t->life_ns, t->blocked_ns, t->runnable_ns, 1);
@@ -169,5 +269,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         }
         fputc('\n', f);
     }
+    locks_section(m, f, bold, off);
+    heap_section(m, f, bold, off);
     return ferror(f) ? -1 : 0;
 }

@@ -101,6 +101,12 @@ def common(rep, example, nthreads):
     check(not bad, "no libwait frames in any stack", "got %s" % bad[:5])
     nostack = [s["function"] for s in rep.get("sites", []) if not s.get("stack")]
     check(not nostack, "every site has a stack", "%d without: %s" % (len(nostack), nostack[:5]))
+    badq = [s["function"] for s in rep.get("sites", [])
+            if not s["p50_ns"] <= s["p95_ns"] <= s["p99_ns"] <= s["p999_ns"] <= s["max_ns"]]
+    check(not badq, "every site: p50 <= p95 <= p99 <= p99.9 <= max", "got %s" % badq[:5])
+    badh = [s["function"] for s in rep.get("sites", []) if sum(b["count"] for b in s["hist"]) != s["calls"]
+            or any(not (b["lo"] < b["hi"] and b["count"] > 0) for b in s["hist"])]
+    check(not badh, "every site: non-empty histogram buckets sum to its calls", "got %s" % badh[:5])
 
 
 def check_frame_line(ss, example, func, needle):
@@ -124,6 +130,17 @@ def t_lock_contend(rep):
               "worker lock stack has no libwait.so frame", str([f.get("module") for f in st]))
         check(ss[0]["max_ns"] <= ss[0]["total_ns"], "worker lock max_ns <= total_ns")
         check_frame_line(ss, "lock_contend", "worker", "pthread_mutex_lock")
+        w = ss[0]
+        check(w.get("holds") == 80000, "worker lock: 80000 holds", "got %r" % w.get("holds"))
+        check(0 < w.get("hold_ns", 0) <= rep["process"]["wall_ns"], "worker hold_ns within the run",
+              "got %r" % w.get("hold_ns"))
+        check(w.get("contended", -1) <= 80000, "worker contended <= calls", "got %r" % w.get("contended"))
+        blamed = sum(x["wait_ns"] for x in w.get("holders", []))
+        check(blamed <= w["total_ns"], "wait charged to holders <= the lock calls' time",
+              "%d > %d" % (blamed, w["total_ns"]))
+    mus = rep.get("mutexes") or [{}]
+    check(len(mus) == 1 and mus[0].get("locks") == 80000 and mus[0].get("holds") == 80000,
+          "one mutex, locked and held 80000 times", "got %r" % [(m.get("locks"), m.get("holds")) for m in mus])
 
 
 def t_lock_hold(rep):
@@ -140,6 +157,29 @@ def t_lock_hold(rep):
         check(t < 100e6, "holder lock total_ns small", "got %.1f ms" % (t / 1e6))
     expect(rep, "pthread_mutex_unlock", "holder", calls=3)
     check(not find(rep, at="worker"), "no worker sites in hold mode")
+    if h:
+        hold = h[0].get("hold_ns", 0)
+        check(600e6 <= hold <= 2000e6, "holder lock hold_ns >= 600 ms", "got %.1f ms" % (hold / 1e6))
+        check(h[0].get("holds") == 3, "holder lock: 3 holds", "got %r" % h[0].get("holds"))
+    if ss:
+        w = ss[0]
+        check(w.get("contended") == 3, "waiter lock: 3 contended calls", "got %r" % w.get("contended"))
+        hs = w.get("holder_stack") or [{}]
+        check(hs[0].get("function") == "holder", "waiter's top holder stack is holder",
+              "got %r" % hs[0].get("function"))
+        top = (w.get("holders") or [{}])[0]
+        check(top.get("at") == "holder" and top.get("stack") == w.get("holder_stack"),
+              "holders[0] is the holder's site, with holder_stack's frames", "got %r" % top.get("at"))
+        check(500e6 <= top.get("wait_ns", 0) <= w["total_ns"], "waiter's wait charged to holder ~600 ms",
+              "got %.1f ms" % (top.get("wait_ns", 0) / 1e6))
+    mus = rep.get("mutexes") or [{}]
+    mu = mus[0]
+    check(len(mus) == 1, "one mutex", "got %d" % len(mus))
+    hb, wb = mu.get("held_by") or [{}], mu.get("waited_on_by") or [{}]
+    check(hb[0].get("at") == "holder" and hb[0].get("caused_wait_ns", 0) >= 500e6,
+          "mutex held_by: holder first, caused ~600 ms of wait", "got %r" % hb[0])
+    check(wb[0].get("at") == "waiter" and wb[0].get("waits") == 3, "mutex waited_on_by: waiter, 3 waits",
+          "got %r" % wb[0])
 
 
 def t_malloc_churn(rep):
@@ -159,6 +199,36 @@ def t_malloc_churn(rep):
         check_frame_line(ss, "malloc_churn", "site_malloc", "malloc(64)")
         check(len(ss[0]["stack"]) >= 2 and ss[0]["stack"][1].get("function") == "main",
               "site_malloc is called from main", str([f.get("function") for f in ss[0]["stack"]][:3]))
+
+
+def t_heap_leaks(rep):
+    common(rep, "heap_leaks", 2)
+    keep = expect(rep, "malloc", "site_keep", calls=10, bytes_=10000, nsites=1)
+    if keep:
+        k = keep[0]
+        check((k.get("leaked"), k.get("leaked_bytes")) == (10, 10000), "site_keep leaked 10 blocks, 10,000 bytes",
+              "got %r" % ((k.get("leaked"), k.get("leaked_bytes")),))
+        check(k.get("peak_bytes") == 10000, "site_keep peak 10,000", "got %r" % k.get("peak_bytes"))
+    grow = expect(rep, "realloc", "site_grow", calls=10)
+    check((total(grow, "leaked"), total(grow, "leaked_bytes")) == (1, 1000), "site_grow leaked 1 block, 1,000 bytes",
+          "got %r" % ((total(grow, "leaked"), total(grow, "leaked_bytes")),))
+    check(max([g.get("peak_bytes", 0) for g in grow] or [0]) == 1000, "site_grow peak 1,000")
+    tmp = expect(rep, "malloc", "site_temp", calls=100, bytes_=500000, nsites=1)
+    if tmp:
+        check(tmp[0].get("peak_bytes") == 500000, "site_temp peak 500,000", "got %r" % tmp[0].get("peak_bytes"))
+        check(tmp[0].get("leaked") == 0, "site_temp: freed by another thread, nothing leaked",
+              "got %r" % tmp[0].get("leaked"))
+    expect(rep, "free", "free_them", calls=100)
+    sm = expect(rep, "malloc", "site_small", calls=50, nsites=1)
+    check(total(sm, "leaked") == 0 and total(sm, "peak_bytes") == 100000, "site_small: peak 100,000, no leak")
+    hp = rep.get("heap", {})
+    check(511000 <= hp.get("peak_bytes", 0) <= 511000 + 8192, "process peak ~511,000 bytes (+ libc's own)",
+          "got %r" % hp.get("peak_bytes"))
+    check(0 < hp.get("peak_ns", 0) < rep["process"]["wall_ns"], "peak time within the run",
+          "got %r" % hp.get("peak_ns"))
+    check(11000 <= hp.get("leaked_bytes", 0) <= 11000 + 8192, "process leaked ~11,000 bytes (+ libc's own)",
+          "got %r" % hp.get("leaked_bytes"))
+    check(hp.get("foreign_frees") == 0, "no frees of unknown pointers", "got %r" % hp.get("foreign_frees"))
 
 
 def t_pipe_rw(rep):
@@ -190,7 +260,7 @@ def t_eventfd_select(rep):
 
 
 TESTS = {"lock_contend": t_lock_contend, "lock_hold": t_lock_hold, "malloc_churn": t_malloc_churn,
-         "pipe_rw": t_pipe_rw, "eventfd_select": t_eventfd_select}
+         "pipe_rw": t_pipe_rw, "eventfd_select": t_eventfd_select, "heap_leaks": t_heap_leaks}
 
 
 def main():

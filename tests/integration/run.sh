@@ -75,6 +75,7 @@ cases=(
   "malloc_churn|malloc_churn|examples/malloc_churn"
   "pipe_rw|pipe_rw|examples/pipe_rw"
   "eventfd_select|eventfd_select|examples/eventfd_select"
+  "heap_leaks|heap_leaks|examples/heap_leaks"
 )
 
 for c in "${cases[@]}"; do
