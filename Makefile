@@ -67,7 +67,7 @@ asan:
 # FUZZ_SECONDS bounds the run (CI uses 60).
 FUZZ_SECONDS ?= 60
 # outputs and subcommands are not fuzzed (they only read the model)
-FUZZ_SKIP := analyzer/cmd_% analyzer/export_% analyzer/multi.c analyzer/traceset.c analyzer/oututil.c
+FUZZ_SKIP := analyzer/cmd_% analyzer/export_% analyzer/html_% analyzer/multi.c analyzer/traceset.c analyzer/oututil.c
 fuzz: all
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
