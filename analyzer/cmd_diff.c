@@ -177,6 +177,14 @@ static void write_json(FILE *f, struct drow *rows, size_t n, const struct wr_set
             fprintf(f, ",\"%s_old\":%" PRIu64 ",\"%s_new\":%" PRIu64 ",\"%s_delta\":%" PRId64, jn[m], r->v[0][m], jn[m],
                     r->v[1][m], jn[m], delta(r, m));
         }
+        static const struct {
+            const char *name;
+            double q;
+        } qs[] = {{"p50_ns", 0.5}, {"p99_ns", 0.99}, {"max_ns", 1.0}};
+        for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++)
+            fprintf(f, ",\"%s_old\":%" PRIu64 ",\"%s_new\":%" PRIu64, qs[q].name,
+                    r->o ? wr_hist_quantile(&r->o->hist, qs[q].q) : 0, qs[q].name,
+                    r->n ? wr_hist_quantile(&r->n->hist, qs[q].q) : 0);
         fputs(",\"total_pct\":", f);
         if (r->v[0][M_TOTAL])
             fprintf(f, "%.2f", 100.0 * (double)delta(r, M_TOTAL) / (double)r->v[0][M_TOTAL]);

@@ -120,6 +120,9 @@ int wr_multi_json(struct wr_set *s, const struct wr_opts *o, FILE *f)
                 "],\"calls\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"bytes\":%" PRIu64
                 ",\"errors\":%" PRIu64,
                 k->v.calls, k->v.total_ns, k->v.max_ns, k->v.bytes, k->v.errors);
+        fprintf(f, ",\"p50_ns\":%" PRIu64 ",\"p95_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64,
+                wr_hist_quantile(&k->hist, 0.5), wr_hist_quantile(&k->hist, 0.95), wr_hist_quantile(&k->hist, 0.99),
+                wr_hist_quantile(&k->hist, 0.999));
         if (k->split)
             fprintf(f,
                     ",\"wait_ns\":%" PRIu64 ",\"blocked_ns\":%" PRIu64 ",\"runnable_ns\":%" PRIu64

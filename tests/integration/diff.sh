@@ -51,6 +51,9 @@ for k in ("total_ns", "wait_ns", "cpu_ns", "blocked_ns", "runnable_ns"):
     assert sel[k + "_delta"] == sel[k + "_new"] - sel[k + "_old"], k
 # 12 more naps of 10 ms, all blocked (+-15% for a loaded machine)
 assert 0.85 * 120e6 <= sel["wait_ns_delta"] <= 1.15 * 120e6 + 10e6, sel["wait_ns_delta"]
+# every nap is one 10 ms select: p50 ~10 ms in both runs (+-20%, bucket width and load)
+assert all(8e6 <= sel[k] <= 14e6 for k in ("p50_ns_old", "p50_ns_new")), sel
+assert sel["max_ns_new"] >= sel["p99_ns_new"] >= sel["p50_ns_new"], sel
 m = row(d, "malloc", "churn")
 assert (m["calls_old"], m["calls_new"]) == (400, 1600), m
 assert d["sites"][0] is sel or d["sites"][0]["total_ns_delta"] >= sel["total_ns_delta"], "sorted by growth"

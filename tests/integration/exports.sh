@@ -77,6 +77,7 @@ def comb(at):
     return ss[0]
 c = comb("common")
 assert c["calls"] == 30 and len(c["pids"]) == 2, c
+assert all(s["p50_ns"] <= s["p95_ns"] <= s["p99_ns"] <= s["p999_ns"] <= s["max_ns"] for s in d["sites"]), "quantiles"
 assert comb("parent_work")["calls"] == 100
 assert comb("child_work")["calls"] == 200 and comb("child_work")["pids"] == [child_pid]
 assert comb("exec_work")["calls"] == 300 and comb("exec_work")["pids"] == [child_pid]
