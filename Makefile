@@ -58,7 +58,7 @@ integration: all build/tests/dlopen_helper
 test: all unit integration
 
 # Analyzer and unit tests under ASan+UBSan: `make asan test` or `make asan`.
-asan:
+asan: libwait.so  # built first with the normal flags, so the sanitized sub-make never rebuilds it
 	$(MAKE) clean-analyzer
 	$(MAKE) waitreport unit CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
