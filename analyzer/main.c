@@ -1,55 +1,84 @@
-/* main.c: the waitreport command line. */
+/* main.c: the waitreport command line: subcommand dispatch, and the
+ * options of the report (the default command). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
+#include "cli.h"
 
 static void usage(FILE *f)
 {
-    fputs("usage: waitreport [--json] [--top N] [--frames N] [--color|--no-color] TRACE\n"
+    fputs("usage: waitreport [options] TRACE...   report (several traces: one per process, or a directory)\n"
+          "       waitreport diff [options] OLD NEW  compare two runs (waitreport diff --help)\n"
           "  Reports, for every call site (wrapped function + stack), the calls\n"
           "  libwait recorded and the time they took.\n"
-          "  --json       the report as JSON (see README)\n"
-          "  --top N      text: show the N sites with most total time (default 20, 0 = all)\n"
-          "  --frames N   text: frames shown per site (default 4)\n",
+          "  --json              the report as JSON (see README)\n"
+          "  --top N             text: show the N sites with most total time (default 20, 0 = all)\n"
+          "  --frames N          text: frames shown per site (default 4)\n"
+          "  --color|--no-color  text: ANSI colour (default: on a terminal, unless NO_COLOR is set)\n"
+          "  --pid N             only the trace(s) of process N\n"
+          "  --folded=KIND       folded stacks for flame graphs; KIND is wait, cpu, blocked, runnable,\n"
+          "                      total, calls or bytes\n"
+          "  --chrome FILE|-     Chrome Trace Event JSON (Perfetto): calls, threads, off-CPU intervals\n"
+          "  --chrome-min-us N   --chrome: calls and off-CPU intervals shorter than N us are left out (10)\n"
+          "  --chrome-max-events N  --chrome: at most N events; the threshold rises to fit (1000000)\n"
+          "  --html FILE         one self-contained HTML report\n"
+          "  With --folded, --chrome or --html, only those outputs are written.\n",
           f);
 }
 
-/* parse_count: a whole number for option opt, or exit 2. */
-static size_t parse_count(const char *opt, const char *v)
+/* opt_value: the value of "--opt=V" or "--opt V"; advances *i. NULL when
+ * argv[*i] is not opt. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt)
 {
-    char *end;
-    if (!v || !*v || *v == '-') {
-        fprintf(stderr, "waitreport: %s needs a whole number\n", opt);
+    size_t l = strlen(opt);
+    if (strncmp(argv[*i], opt, l) != 0)
+        return NULL;
+    if (argv[*i][l] == '=')
+        return argv[*i] + l + 1;
+    if (argv[*i][l])
+        return NULL;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "waitreport: %s needs a value\n", opt);
         exit(2);
     }
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*end || n > 1000000) {
-        fprintf(stderr, "waitreport: %s: bad number '%s'\n", opt, v);
-        exit(2);
-    }
-    return (size_t)n;
+    return argv[++*i];
 }
 
 int main(int argc, char **argv)
 {
-    int json = 0, color = -1;
-    struct wr_opts o = { 0, 20, 4 };
-    const char *path = NULL;
+    if (argc > 1 && !strcmp(argv[1], "diff"))
+        return wr_cmd_diff(argc - 1, argv + 1);
+    struct wr_cli c = {.o = {0, 20, 4}, .chrome_min_ns = 10000, .chrome_max_events = 1000000};
+    int color = -1;
+    c.paths = calloc((size_t)argc, sizeof *c.paths);
+    if (!c.paths)
+        return 2;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (!strcmp(a, "--json"))
-            json = 1;
-        else if (!strcmp(a, "--top"))
-            o.top = parse_count(a, i + 1 < argc ? argv[++i] : NULL);
-        else if (!strcmp(a, "--frames"))
-            o.frames = parse_count(a, i + 1 < argc ? argv[++i] : NULL);
+            c.json = 1;
+        else if ((v = opt_value(argc, argv, &i, "--top")))
+            c.o.top = wr_parse_count(a, v, 1000000);
+        else if ((v = opt_value(argc, argv, &i, "--frames")))
+            c.o.frames = wr_parse_count(a, v, 1000000);
         else if (!strcmp(a, "--color"))
             color = 1;
         else if (!strcmp(a, "--no-color"))
             color = 0;
+        else if ((v = opt_value(argc, argv, &i, "--pid")))
+            c.have_pid = 1, c.pid = (uint32_t)wr_parse_count(a, v, UINT32_MAX);
+        else if ((v = opt_value(argc, argv, &i, "--folded")))
+            c.folded = v;
+        else if ((v = opt_value(argc, argv, &i, "--chrome-min-us")))
+            c.chrome_min_ns = wr_parse_count(a, v, 3600ull * 1000000) * 1000;
+        else if ((v = opt_value(argc, argv, &i, "--chrome-max-events")))
+            c.chrome_max_events = wr_parse_count(a, v, 100000000);
+        else if ((v = opt_value(argc, argv, &i, "--chrome")))
+            c.chrome = v;
+        else if ((v = opt_value(argc, argv, &i, "--html")))
+            c.html = v;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -57,36 +86,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "waitreport: unknown option %s\n", a);
             usage(stderr);
             return 2;
-        } else if (path) {
-            fprintf(stderr, "waitreport: one trace at a time\n");
-            return 2;
         } else
-            path = a;
+            c.paths[c.npaths++] = a;
     }
-    if (!path) {
+    if (!c.npaths) {
         usage(stderr);
         return 2;
     }
-    if (color < 0)
-        color = isatty(1) && !getenv("NO_COLOR");
-    o.color = color;
-    struct wr_trace t = { 0 };
-    char err[512];
-    if (wr_trace_open(&t, path, err, sizeof err) != 0) {
-        fprintf(stderr, "waitreport: %s\n", err);
-        return 2;
-    }
-    struct wr_model m;
-    if (wr_model_build(&m, &t) != 0) {
-        fprintf(stderr, "waitreport: %s: out of memory\n", path);
-        return 2;
-    }
-    int r = json ? wr_report_json(&m, &o, stdout) : wr_report_text(&m, &o, stdout);
-    wr_model_free(&m);
-    wr_trace_close(&t);
-    if (r != 0 || fflush(stdout) != 0) {
-        perror("waitreport: writing the report");
-        return 2;
-    }
-    return 0;
+    c.o.color = color < 0 ? wr_color_default() : color;
+    int r = wr_cmd_report(&c);
+    free(c.paths);
+    return r;
 }

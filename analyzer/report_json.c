@@ -1,9 +1,11 @@
 /* report_json.c: the machine-readable report. Other issues extend this
  * contract with new fields; existing fields never change meaning. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "sitekey.h"
 
 /* at most this many mutexes (the most waited on) in "mutexes" */
 #define WR_JSON_MUTEXES 1000
@@ -54,6 +56,15 @@ static void json_frames(FILE *f, struct wr_model *m, uint32_t stack)
         fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"inlined\":%s}", fr[i].addr, fr[i].inlined ? "true" : "false");
     }
     fputc(']', f);
+}
+
+/* json_key: the site's key by symbolized stack (sitekey.h), or null. */
+static void json_key(FILE *f, struct wr_model *m, const struct wr_site *s)
+{
+    size_t nf;
+    char *k = wr_site_key(m, s, &nf);
+    json_str(f, k);
+    free(k);
 }
 
 /* json_site_ref: "stack_id", "function" and "at" (innermost frame's function)
@@ -227,7 +238,9 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         else
             fputs(",\"switches\":null,\"fast_calls\":null,\"fast_ns\":null,\"slow_calls\":null,\"slow_ns\":null", f);
         json_site_analyses(f, m, s);
-        fprintf(f, ",\"stack_id\":%u,\"stack\":", s->stack);
+        fprintf(f, ",\"stack_id\":%u,\"key\":", s->stack);
+        json_key(f, m, s); /* the symbolized path: matches sites across runs */
+        fputs(",\"stack\":", f);
         json_frames(f, m, s->stack);
         fputc('}', f);
     }

@@ -177,5 +177,11 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 . "$root/tests/integration/clang.sh"
 # a library loaded with dlopen after start
 . "$root/tests/integration/dlopen.sh"
+# waitreport diff and its gate
+. "$root/tests/integration/diff.sh"
+# folded stacks, Chrome trace, several processes
+. "$root/tests/integration/exports.sh"
+# the HTML report in headless Chromium
+. "$root/tests/integration/html.sh"
 
 finish

@@ -1,0 +1,94 @@
+/* cmd_report.c: the default command: read the traces, then write the
+ * text or JSON report (one process, or several), or the exports asked for. */
+#include <errno.h>
+#include <string.h>
+
+#include "export.h"
+
+/* open_out: path for writing ("-" is stdout); NULL after a message. */
+static FILE *open_out(const char *path)
+{
+    if (!strcmp(path, "-"))
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "waitreport: %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* close_out: flush and close f (not stdout); 0, or -1 after a message. */
+static int close_out(FILE *f, const char *path)
+{
+    int r = fflush(f) != 0 || ferror(f);
+    if (f != stdout)
+        r |= fclose(f) != 0;
+    if (r)
+        fprintf(stderr, "waitreport: writing %s: %s\n", path, strerror(errno));
+    return r ? -1 : 0;
+}
+
+/* run_export: write one export to path with fn; 0 or 2. */
+static int run_export(struct wr_set *s, const struct wr_cli *c, const char *path, int html)
+{
+    FILE *f = open_out(path);
+    if (!f)
+        return 2;
+    int r = html ? wr_report_html(s, &c->o, f) : wr_export_chrome(s, c, f);
+    if (close_out(f, path) != 0 || r != 0)
+        return 2;
+    if (f != stdout)
+        fprintf(stderr, "waitreport: wrote %s\n", path);
+    return 0;
+}
+
+int wr_cmd_report(const struct wr_cli *c)
+{
+    int kind = -1;
+    if (c->folded && (kind = wr_fold_kind_parse(c->folded)) < 0) {
+        fprintf(stderr, "waitreport: --folded=%s: the kind is wait, cpu, blocked, runnable, total, calls or bytes\n",
+                c->folded);
+        return 2;
+    }
+    if (c->folded && c->chrome && !strcmp(c->chrome, "-")) {
+        fprintf(stderr, "waitreport: --folded and --chrome - both write to stdout\n");
+        return 2;
+    }
+    if (c->html && !strcmp(c->html, "-") && (c->folded || (c->chrome && !strcmp(c->chrome, "-")))) {
+        fprintf(stderr, "waitreport: only one output can go to stdout\n");
+        return 2;
+    }
+    struct wr_set s;
+    int r = wr_set_load(&s, c->paths, c->npaths, c->have_pid, c->pid);
+    if (r) {
+        wr_set_free(&s);
+        return r;
+    }
+    if (kind >= 0 && wr_fold_needs_split(kind)) {
+        for (size_t i = 0; i < s.n; i++)
+            if (!s.m[i].have_switches) {
+                fprintf(stderr,
+                        "waitreport: %s: no wait/CPU split in this trace; --folded=%s needs it "
+                        "(use total or calls)\n",
+                        s.t[i].path, c->folded);
+                wr_set_free(&s);
+                return 2;
+            }
+    }
+    if (kind >= 0) {
+        r = wr_export_folded(&s, kind, stdout) != 0 || close_out(stdout, "folded stacks") != 0 ? 2 : 0;
+    }
+    if (!r && c->chrome)
+        r = run_export(&s, c, c->chrome, 0);
+    if (!r && c->html)
+        r = run_export(&s, c, c->html, 1);
+    if (kind < 0 && !c->chrome && !c->html) {
+        int w;
+        if (s.n == 1)
+            w = c->json ? wr_report_json(&s.m[0], &c->o, stdout) : wr_report_text(&s.m[0], &c->o, stdout);
+        else
+            w = c->json ? wr_multi_json(&s, &c->o, stdout) : wr_multi_text(&s, &c->o, stdout);
+        r = w != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
+    }
+    wr_set_free(&s);
+    return r;
+}

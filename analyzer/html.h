@@ -1,0 +1,20 @@
+/* html.h: pieces of the HTML report (report_html.c) in their own files. */
+#ifndef WR_HTML_H
+#define WR_HTML_H
+
+#include <stdio.h>
+
+#include "hist.h"
+#include "sitekey.h"
+
+/* wr_html_flame: an inline SVG flame graph (root at the bottom) of the
+ * sites in t weighted by wait (blocked + runnable) when by_wait, else
+ * by total time; id "flamegraph". Frames narrower than 1/2000 of the width
+ * are merged into their parent. 0, or -1 on out of memory. */
+int wr_html_flame(FILE *f, const struct wr_ktable *t, int by_wait);
+
+/* wr_html_hist: an inline SVG bar chart of h's non-empty bucket range,
+ * with p50/p95/p99/max. */
+void wr_html_hist(FILE *f, const struct wr_hist *h);
+
+#endif

@@ -1,0 +1,104 @@
+/* oututil.c: output helpers shared by diff, multi and the exports. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "oututil.h"
+#include "report.h"
+
+void wr_json_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void wr_json_frames(FILE *f, struct wr_model *m, uint32_t stack)
+{
+    struct wr_frame fr[LW_MAX_DEPTH];
+    size_t n = wr_model_frames(m, stack, fr, LW_MAX_DEPTH);
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",{\"function\":" : "{\"function\":", f);
+        wr_json_str(f, fr[i].function);
+        fputs(",\"file\":", f);
+        wr_json_str(f, fr[i].file);
+        fprintf(f, ",\"line\":%d,\"module\":", fr[i].line);
+        wr_json_str(f, fr[i].module);
+        fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"inlined\":%s}", fr[i].addr, fr[i].inlined ? "true" : "false");
+    }
+    fputc(']', f);
+}
+
+void wr_frame_line(char *buf, size_t cap, const struct wr_frame *f)
+{
+    const char *file = f->file ? strrchr(f->file, '/') : NULL;
+    file = file ? file + 1 : f->file;
+    if (file && f->line)
+        snprintf(buf, cap, "%s (%s:%d)%s", f->function, file, f->line, f->inlined ? " [inlined]" : "");
+    else
+        snprintf(buf, cap, "%s (%s+0x%" PRIx64 ")", f->function, f->module, f->offset);
+}
+
+void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, const char *dim, const char *off)
+{
+    struct wr_frame fr[64];
+    size_t nf = wr_model_frames(m, stack, fr, max < 64 ? max : 64);
+    for (size_t k = 0; k < nf; k++) {
+        char line[512];
+        wr_frame_line(line, sizeof line, &fr[k]);
+        fprintf(f, "    %s%s %.*s%s\n", dim, k ? "<-" : "at", 90, line, off);
+    }
+    if (!nf && max)
+        fprintf(f, "    %s(no stack)%s\n", dim, off);
+}
+
+const char *wr_fmt_delta_ns(char *buf, size_t cap, int64_t ns)
+{
+    if (ns == 0) {
+        snprintf(buf, cap, "0");
+        return buf;
+    }
+    char t[32];
+    wr_fmt_ns(t, sizeof t, ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns);
+    snprintf(buf, cap, "%c%s", ns < 0 ? '-' : '+', t);
+    return buf;
+}
+
+void wr_html_str(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            if (*p < 0x20 && *p != '\n' && *p != '\t')
+                fputc('?', f);
+            else
+                fputc(*p, f);
+        }
+    }
+}

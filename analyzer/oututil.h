@@ -1,0 +1,29 @@
+/* oututil.h: small output helpers shared by diff, the multi-process
+ * report and the exports. */
+#ifndef WR_OUTUTIL_H
+#define WR_OUTUTIL_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+/* wr_json_str: s as a JSON string literal (NULL as null). */
+void wr_json_str(FILE *f, const char *s);
+
+/* wr_json_frames: the frames of stack in m as the report's JSON array. */
+void wr_json_frames(FILE *f, struct wr_model *m, uint32_t stack);
+
+/* wr_frame_line: "function (file:line)" or "function (module+0x..)". */
+void wr_frame_line(char *buf, size_t cap, const struct wr_frame *f);
+
+/* wr_print_frames: up to max frames of stack, "at ..." then "<- ...",
+ * indented, dimmed by the given escape (or ""). */
+void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, const char *dim, const char *off);
+
+/* wr_fmt_delta_ns: a signed duration ("+12.3 ms", "-800 ns", "0"). */
+const char *wr_fmt_delta_ns(char *buf, size_t cap, int64_t ns);
+
+/* wr_html_str: s with &<>"' escaped for HTML text and attributes. */
+void wr_html_str(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,140 @@
+/* sitekey.c: sites keyed by symbolized stack (see sitekey.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitekey.h"
+
+/* put_name: append name to buf at *o (cap bytes), ';' and line breaks
+ * made '_'; stops quietly at the end of buf. */
+static void put_name(char *buf, size_t cap, size_t *o, const char *name)
+{
+    for (const char *p = name; *p && *o + 1 < cap; p++)
+        buf[(*o)++] = *p == ';' || *p == '\n' || *p == '\r' ? '_' : *p;
+}
+
+char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
+{
+    struct wr_frame fr[LW_MAX_DEPTH];
+    size_t n = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH), cap = 64, o = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(fr[i].function) + strlen(fr[i].module) + 4;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    for (size_t i = n; i-- > 0;) { /* fr is innermost first */
+        if (strcmp(fr[i].function, "??") != 0) {
+            put_name(buf, cap, &o, fr[i].function);
+        } else {
+            put_name(buf, cap, &o, "[");
+            put_name(buf, cap, &o, fr[i].module);
+            put_name(buf, cap, &o, "]");
+        }
+        if (o + 1 < cap)
+            buf[o++] = ';';
+    }
+    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    put_name(buf, cap, &o, fi ? fi->name : "?");
+    buf[o] = 0;
+    *nframes = n;
+    return buf;
+}
+
+struct wr_ksite *wr_ktable_find(struct wr_ktable *t, const char *key)
+{
+    struct wr_ksite *k;
+    HASH_FIND_STR(t->h, key, k);
+    return k;
+}
+
+/* add_pid: note pid in k's process list once. 0 or -1. */
+static int add_pid(struct wr_ksite *k, uint32_t pid)
+{
+    for (size_t i = 0; i < k->npids; i++)
+        if (k->pids[i] == pid)
+            return 0;
+    uint32_t *p = realloc(k->pids, (k->npids + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    k->pids = p;
+    k->pids[k->npids++] = pid;
+    return 0;
+}
+
+int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
+{
+    for (size_t i = 0; i < m->nsites; i++) {
+        const struct wr_site *s = m->sorted[i];
+        size_t nf;
+        char *key = wr_site_key(m, s, &nf);
+        if (!key)
+            return -1;
+        struct wr_ksite *k = wr_ktable_find(t, key);
+        if (k) {
+            free(key);
+            k->split = k->split && m->have_switches;
+        } else {
+            k = calloc(1, sizeof *k);
+            if (!k) {
+                free(key);
+                return -1;
+            }
+            k->key = key;
+            k->leaf = strrchr(key, ';') ? strrchr(key, ';') + 1 : key;
+            k->nframes = nf;
+            k->func = s->func;
+            k->m = m;
+            k->stack = s->stack;
+            k->split = m->have_switches;
+            HASH_ADD_KEYPTR(hh, t->h, k->key, strlen(k->key), k);
+            t->n++;
+        }
+        uint64_t total = wr_model_ns(m, s->total_ticks), mx = wr_model_ns(m, s->max_ticks);
+        k->v.calls += s->calls;
+        k->v.total_ns += total;
+        k->v.max_ns = mx > k->v.max_ns ? mx : k->v.max_ns;
+        k->v.bytes += s->bytes;
+        k->v.errors += s->errors;
+        k->v.blocked_ns += s->blocked_ns;
+        k->v.runnable_ns += s->runnable_ns;
+        k->v.switches += s->switches;
+        wr_hist_merge(&k->hist, &s->hist);
+        if (add_pid(k, m->trace->hdr.pid) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int cmp_ksite(const void *a, const void *b)
+{
+    const struct wr_ksite *x = *(struct wr_ksite *const *)a, *y = *(struct wr_ksite *const *)b;
+    if (x->v.total_ns != y->v.total_ns)
+        return x->v.total_ns > y->v.total_ns ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+int wr_ktable_sort(struct wr_ktable *t)
+{
+    free(t->sorted);
+    t->sorted = malloc((t->n ? t->n : 1) * sizeof *t->sorted);
+    if (!t->sorted)
+        return -1;
+    size_t i = 0;
+    for (struct wr_ksite *k = t->h; k; k = k->hh.next)
+        t->sorted[i++] = k;
+    qsort(t->sorted, t->n, sizeof *t->sorted, cmp_ksite);
+    return 0;
+}
+
+void wr_ktable_free(struct wr_ktable *t)
+{
+    struct wr_ksite *k, *tmp;
+    HASH_ITER(hh, t->h, k, tmp)
+    {
+        HASH_DEL(t->h, k);
+        free(k->key);
+        free(k->pids);
+        free(k);
+    }
+    free(t->sorted);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,189 @@
+/* traceset.c: several traces (one per process) read together, for the
+ * multi-process report and the exports; and the shared option parsers. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+uint64_t wr_parse_count(const char *opt, const char *v, uint64_t max)
+{
+    char *end;
+    if (!v || !*v || *v < '0' || *v > '9') {
+        fprintf(stderr, "waitreport: %s needs a whole number\n", opt);
+        exit(2);
+    }
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || errno || n > max) {
+        fprintf(stderr, "waitreport: %s: bad number '%s' (0 to %llu)\n", opt, v, (unsigned long long)max);
+        exit(2);
+    }
+    return n;
+}
+
+double wr_parse_real(const char *opt, const char *v)
+{
+    char *end;
+    if (!v || !*v || !((*v >= '0' && *v <= '9') || *v == '.')) {
+        fprintf(stderr, "waitreport: %s needs a number\n", opt);
+        exit(2);
+    }
+    double d = strtod(v, &end);
+    if (*end || !isfinite(d) || d < 0 || d > 1e12) {
+        fprintf(stderr, "waitreport: %s: bad number '%s'\n", opt, v);
+        exit(2);
+    }
+    return d;
+}
+
+int wr_color_default(void) { return isatty(1) && !getenv("NO_COLOR"); }
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* push_path: append a copy of p to *v. 0 or -1. */
+static int push_path(char ***v, size_t *n, size_t *cap, const char *p)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 8;
+        char **nv = realloc(*v, c * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = c;
+    }
+    if (!((*v)[*n] = strdup(p)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* trace_name: name ends in ".bin", or ".bin.N" (a trace renamed because
+ * exec kept the pid). */
+static int trace_name(const char *name)
+{
+    const char *b = strstr(name, ".bin"), *n;
+    for (; b; b = strstr(b + 1, ".bin")) {
+        if (b == name)
+            continue;
+        if (!b[4])
+            return 1;
+        if (b[4] == '.' && b[5]) {
+            for (n = b + 5; *n >= '0' && *n <= '9'; n++)
+                ;
+            if (!*n)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* expand_dir: the regular *.bin files of directory d, sorted by name.
+ * 0, -1 on out of memory, or 2 after a message. */
+static int expand_dir(const char *d, char ***v, size_t *n, size_t *cap)
+{
+    DIR *dir = opendir(d);
+    if (!dir) {
+        fprintf(stderr, "waitreport: %s: %s\n", d, strerror(errno));
+        return 2;
+    }
+    size_t first = *n;
+    struct dirent *e;
+    int r = 0;
+    while (!r && (e = readdir(dir))) {
+        if (!trace_name(e->d_name))
+            continue;
+        char *p;
+        if (asprintf(&p, "%s/%s", d, e->d_name) < 0) {
+            r = -1;
+            break;
+        }
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            r = push_path(v, n, cap, p);
+        free(p);
+    }
+    closedir(dir);
+    if (!r && *n == first) {
+        fprintf(stderr, "waitreport: %s: no *.bin trace files in this directory\n", d);
+        return 2;
+    }
+    if (!r)
+        qsort(*v + first, *n - first, sizeof **v, cmp_str);
+    return r;
+}
+
+int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid)
+{
+    memset(s, 0, sizeof *s);
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    int r = 0;
+    for (size_t i = 0; !r && i < npaths; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            r = expand_dir(paths[i], &v, &n, &cap);
+        else
+            r = push_path(&v, &n, &cap, paths[i]);
+    }
+    s->paths = v;
+    s->t = calloc(n ? n : 1, sizeof *s->t);
+    s->m = calloc(n ? n : 1, sizeof *s->m);
+    if (r == -1 || !s->t || !s->m) {
+        fprintf(stderr, "waitreport: out of memory\n");
+        r = 2;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; !r && i < n; i++) {
+        char err[512];
+        struct wr_trace *t = &s->t[kept];
+        if (wr_trace_open(t, v[i], err, sizeof err) != 0) {
+            fprintf(stderr, "waitreport: %s\n", err);
+            r = 2;
+            break;
+        }
+        if (have_pid && t->hdr.pid != pid) {
+            wr_trace_close(t);
+            memset(t, 0, sizeof *t);
+            continue;
+        }
+        if (wr_model_build(&s->m[kept], t) != 0) {
+            fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
+            wr_model_free(&s->m[kept]);
+            wr_trace_close(t);
+            r = 2;
+            break;
+        }
+        kept++;
+    }
+    /* wr_trace keeps a pointer to its path: keep v alive in s->paths */
+    s->n = kept;
+    if (!r && !kept) {
+        if (have_pid)
+            fprintf(stderr, "waitreport: no trace of pid %u among the %zu given\n", pid, n);
+        else
+            fprintf(stderr, "waitreport: no trace given\n");
+        r = 2;
+    }
+    s->npaths = n;
+    return r;
+}
+
+void wr_set_free(struct wr_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        wr_model_free(&s->m[i]);
+        wr_trace_close(&s->t[i]);
+    }
+    for (size_t i = 0; i < s->npaths; i++)
+        free(s->paths[i]);
+    free(s->paths);
+    free(s->t);
+    free(s->m);
+    memset(s, 0, sizeof *s);
+}

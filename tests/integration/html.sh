@@ -1,0 +1,35 @@
+# html.sh: `waitreport --html` rendered by headless Chromium (sourced by
+# run.sh). CI installs chromium; locally the checks are skipped, with a
+# message, only when it is missing.
+d=$tmp/html; mkdir -p "$d"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+traced "$d/hold.p" "$d/hold.bin" examples/lock_contend hold
+"$WR" --html "$d/hold.html" "$d/hold.bin" 2>"$d/err"
+t "html: --html FILE exits 0" [ $? = 0 ] || show "$d/err"
+mkdir -p "$d/fe"
+traced "$d/fe.p" "$d/fe/fe.%p.bin" examples/fork_exec
+"$WR" --html "$d/fe.html" "$d/fe" 2>"$d/err"
+t "html: --html of a directory of 3 traces exits 0" [ $? = 0 ] || show "$d/err"
+if [ -z "$CHROMIUM" ]; then
+  echo "# SKIP html: chromium is not installed, the HTML report is not rendered (CI installs it)"
+else
+  copts=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync --hide-scrollbars)
+  timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" \
+    --dump-dom "file://$d/hold.html" >"$d/hold.dom" 2>"$d/chromium.err"
+  t "html: chromium --dump-dom ran (rc $?)" [ -s "$d/hold.dom" ] || show "$d/chromium.err"
+  timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" --window-size=1280,900 \
+    --screenshot="$d/hold.png" "file://$d/hold.html" >/dev/null 2>>"$d/chromium.err"
+  t "html: chromium --screenshot ran" [ -s "$d/hold.png" ] || show "$d/chromium.err"
+  timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" \
+    --dump-dom "file://$d/fe.html" >"$d/fe.dom" 2>>"$d/chromium.err"
+  timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" \
+    --dump-dom "file://$d/hold.html#zoom=waiter" >"$d/zoom.dom" 2>>"$d/chromium.err"
+  python3 tests/integration/html_check.py "$d/hold.html" "$d/hold.dom" "$d/hold.png" "$d/fe.dom" "$d/zoom.dom" \
+    >"$d/check.txt" 2>&1
+  crc=$?
+  while IFS= read -r line; do
+    case $line in "ok - "*) ok "${line#ok - }" ;; "not ok - "*) notok "${line#not ok - }" ;; *) echo "# $line" ;; esac
+  done <"$d/check.txt"
+  [ "$crc" = 0 ] || grep -q '^not ok' "$d/check.txt" || notok "html: html_check.py ran (rc $crc)"
+fi
