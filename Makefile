@@ -46,13 +46,19 @@ build/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -ldl
 
+# linked against libwait.so itself, so libwait loads even when setuid
+build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
+	@mkdir -p $(dir $@)
+	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(CURDIR) -lwait -Wl,-rpath,$(CURDIR)
+
 # test_recorder drives the real preload on a helper program
 build/tests/test_recorder: build/tests/rec_helper libwait.so
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
 
-integration: all build/tests/dlopen_helper
+HELPERS := $(patsubst tests/helpers/%.c,build/tests/%,$(wildcard tests/helpers/*.c))
+integration: all $(HELPERS)
 	bash tests/integration/run.sh
 
 test: all unit integration

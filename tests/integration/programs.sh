@@ -1,0 +1,1 @@
+# programs.sh: real programs under the preload (sourced by run.sh).
