@@ -250,7 +250,12 @@ static void fit_rate(struct wr_model *m)
     }
 }
 
-uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks) { return (uint64_t)((double)ticks * m->ns_per_tick); }
+/* wr_model_ns: ticks in ns, saturated to [0, 2^64) (hostile rates). */
+uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
+{
+    double v = (double)ticks * m->ns_per_tick;
+    return !(v > 0) ? 0 : v >= 1.8e19 ? UINT64_MAX : (uint64_t)v;
+}
 
 int wr_model_build(struct wr_model *m, struct wr_trace *t)
 {

@@ -11,8 +11,17 @@
 
 #include "lw_internal.h"
 
-#define uthash_malloc(sz) real_malloc(sz)
-#define uthash_free(p, sz) real_free(p)
+/* Nothing done under lw_stack_spin may call the program's allocator: it can
+ * take locks of its own (jemalloc does), and the thread holding one of them
+ * may be the one waiting for lw_stack_spin (redis deadlocked so). uthash's
+ * tables come from mmap directly and the stack nodes from mmap'd slabs. */
+static void *lw_map(size_t n)
+{
+    void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+#define uthash_malloc(sz) lw_map(sz)
+#define uthash_free(p, sz) munmap((p), (sz))
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
 
@@ -32,6 +41,30 @@ struct lw_l1 {
 };
 
 static struct lw_gstack *lw_gtab;
+
+#define LW_SLAB_SIZE (256 * 1024)
+static uint8_t *lw_slab;    /* current slab of stack nodes */
+static size_t lw_slab_used; /* bytes of it handed out */
+
+/* lw_node_alloc: n bytes for a stack node, from the current slab or a new
+ * one (under lw_stack_spin; never freed, only dropped after a fork). NULL
+ * when no memory can be mapped. */
+static void *lw_node_alloc(size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n > LW_SLAB_SIZE)
+        return NULL;
+    if (!lw_slab || lw_slab_used + n > LW_SLAB_SIZE) {
+        uint8_t *m = lw_map(LW_SLAB_SIZE);
+        if (!m)
+            return NULL;
+        lw_slab = m;
+        lw_slab_used = 0;
+    }
+    void *p = lw_slab + lw_slab_used;
+    lw_slab_used += n;
+    return p;
+}
 static uint32_t lw_next_id = 1;
 static int lw_stack_spin;
 
@@ -80,7 +113,7 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
     lw_stack_lock();
     HASH_FIND(hh, lw_gtab, f, klen, g);
     if (!g) {
-        g = real_malloc(sizeof *g + klen);
+        g = lw_node_alloc(sizeof *g + klen);
         if (g) {
             g->id = lw_next_id++;
             g->depth = n;
@@ -240,11 +273,6 @@ void lw_stack_thread_free(struct lw_thread *t)
 /* lw_stack_reset_after_fork: the child's new file has no stacks yet. */
 void lw_stack_reset_after_fork(void)
 {
-    struct lw_gstack *g, *tmp;
-    HASH_ITER(hh, lw_gtab, g, tmp)
-    {
-        HASH_DEL(lw_gtab, g);
-        real_free(g);
-    }
+    HASH_CLEAR(hh, lw_gtab); /* the nodes stay in their slabs, unused */
     lw_next_id = 1;
 }

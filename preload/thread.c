@@ -195,7 +195,7 @@ void lw_thread_reset_after_fork(void)
         munmap(t, sizeof *t);
     }
     lw_tls = NULL;
-    lw_all = NULL; /* the parent's threads do not exist here; their states leak */
+    lw_all = NULL;   /* the parent's threads do not exist here; their states leak */
     lw_all_spin = 0; /* another thread may have held it at the fork */
     if (lw_key_ok)
         pthread_setspecific(lw_key, NULL);

@@ -89,7 +89,8 @@ int lw_writer_open(void)
         pat = "wait.%p.bin";
     if (lw_expand_path(pat, lw_g.path, sizeof lw_g.path - 4) != 0) {
         lw_warn("WAIT_OUTPUT is not a usable path (longer than %d bytes, or a %% not followed by p or %%); "
-                "not recording: %.200s", LW_PATH_MAX - 5, pat);
+                "not recording: %.200s",
+                LW_PATH_MAX - 5, pat);
         return -1;
     }
     int fd = -1;
