@@ -55,6 +55,7 @@ struct lw_global {
     int stopped;               /* recording stopped after an error */
     int default_path;          /* WAIT_OUTPUT unset: announce the file at exit */
     int renamed;               /* the name was taken: a suffix was added, announce it */
+    int reopen;                /* fork child: 1 = open its own file at its first call, 2 = opening */
     int fd;
     uint32_t chunk_size;
     uint32_t depth;

@@ -158,6 +158,21 @@ static struct lw_thread *lw_thread_new(void)
     return t;
 }
 
+/* lw_thread_reopen: in a fork child, create its own trace file at its
+ * first call. One thread opens; calls of others (or of a signal handler)
+ * meanwhile pass through unrecorded. 0 when the file is there. */
+static int lw_thread_reopen(void)
+{
+    int one = 1;
+    if (!__atomic_compare_exchange_n(&lw_g.reopen, &one, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return __atomic_load_n(&lw_g.reopen, __ATOMIC_ACQUIRE) == 0 && lw_g.hdr ? 0 : -1;
+    int ok = lw_writer_open() == 0;
+    if (!ok)
+        __atomic_store_n(&lw_g.ready, 0, __ATOMIC_RELEASE); /* said why; record nothing more */
+    __atomic_store_n(&lw_g.reopen, 0, __ATOMIC_RELEASE);
+    return ok ? 0 : -1;
+}
+
 /* lw_enter_slow: lw_enter's slow path. Creates the thread's state on its
  * first call; counts calls nested inside a wrapped call. NULL = don't record. */
 struct lw_thread *lw_enter_slow(void)
@@ -171,6 +186,10 @@ struct lw_thread *lw_enter_slow(void)
     if (!__atomic_load_n(&lw_g.ready, __ATOMIC_ACQUIRE) || lw_g.stopped)
         return NULL;
     int saved = errno;
+    if (LW_UNLIKELY(__atomic_load_n(&lw_g.reopen, __ATOMIC_ACQUIRE)) && lw_thread_reopen() != 0) {
+        errno = saved;
+        return NULL;
+    }
     t = lw_thread_new();
     errno = saved;
     if (!t) {

@@ -5,7 +5,8 @@
  *   fork        multi-threaded parent forks children while two threads are
  *               inside the recorder; each child starts a thread and forks a
  *               grandchild while that thread runs
- *   spawn SELF  posix_spawn, vfork+exec and vfork+write+_exit children
+ *   spawn SELF  posix_spawn, vfork+exec, fork+exec and vfork+write+_exit
+ *               children
  *   exec SELF   exec without exit (same pid), the new image does known calls
  *   after       (the exec'd image) known calls, then exit
  *   _exit | abort | kill | segv   known calls, then end that way
@@ -147,6 +148,12 @@ static int mode_spawn(const char *self)
         _exit(127);
     }
     ok += pid > 0 && waitok(pid);
+    pid = fork(); /* fork, then exec at once: no call in between */
+    if (pid == 0) {
+        execve(self, av, environ);
+        _exit(127);
+    }
+    ok += pid > 0 && waitok(pid);
     pid = vfork();
     if (pid == 0) {
         static const char msg[] = "vfork child wrote this\n";
@@ -155,8 +162,8 @@ static int mode_spawn(const char *self)
     ok += pid > 0 && waitok(pid);
     for (int i = 0; i < CHILD_CALLS; i++)
         site_parent();
-    printf("spawn: %d of 3 children ok\n", ok);
-    return ok == 3 ? 0 : 1;
+    printf("spawn: %d of 4 children ok\n", ok);
+    return ok == 4 ? 0 : 1;
 }
 
 /* mode_dlclose: allocations inside a library that is unloaded afterwards. */

@@ -53,21 +53,23 @@ PY
 relay fork "$d/check.txt"
 grep -q '^ok - \|^not ok - ' "$d/check.txt" || notok "fork: checker ran"
 
-# ---- posix_spawn and vfork children (exec'd: their own files; a vfork
-# child that writes and _exits) are unharmed
+# ---- posix_spawn, vfork and fork children that exec (their own files,
+# no stray file or message from a fork child that only execs) and a vfork
+# child that writes and _exits are unharmed
 d=$tmp/spawn; mkdir -p "$d/traces"
 native "$d/native" "$LH" spawn "$LH"
 traced "$d/traced" "$d/traces/t.%p.bin" "$LH" spawn "$LH"
 same_run spawn "$d/native" "$d/traced"
 t "spawn: the vfork child's write reached stdout" grep -q "vfork child wrote this" "$d/traced.out"
-n=$(ls "$d"/traces/*.bin | wc -l)
-t "spawn: three traces, parent + the two exec'd children ($n)" [ "$n" = 3 ]
+t "spawn: no stderr" [ ! -s "$d/traced.err" ] || show "$d/traced.err"
+n=$(ls "$d"/traces/ | wc -l)
+t "spawn: four traces, parent + the three exec'd children, none renamed ($n)" [ "$n" = 4 ]
 nafter=0
 for f in "$d"/traces/*.bin; do
   "$WR" --json "$f" >"$f.json" 2>/dev/null
   python3 "$EXPECT" "$f.json" malloc@site_after=100 complete=true >/dev/null && nafter=$((nafter + 1))
 done
-t "spawn: both exec'd children traced exactly 100 calls into their own complete files" [ "$nafter" = 2 ]
+t "spawn: the three exec'd children traced exactly 100 calls into their own complete files" [ "$nafter" = 3 ]
 
 # ---- exec without exit: same pid, the old image's trace is read as
 # incomplete, the new image writes <name>.1
