@@ -142,8 +142,19 @@ static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigne
 
 /* ---- fork ---- */
 
-static void lw_atfork_prepare(void) { lw_stack_lock(); }
-static void lw_atfork_parent(void) { lw_stack_unlock(); }
+/* Fork: no thread may be inside libunwind or the loader (lw_gate_close), and
+ * none may hold the stack table's lock, while the process is copied. */
+static void lw_atfork_prepare(void)
+{
+    lw_gate_close();
+    lw_stack_lock();
+}
+
+static void lw_atfork_parent(void)
+{
+    lw_stack_unlock();
+    lw_gate_open(0);
+}
 
 /* lw_atfork_child: the child must never write into the parent's file. It
  * drops the inherited state; its own trace file is created at its first
@@ -152,6 +163,7 @@ static void lw_atfork_parent(void) { lw_stack_unlock(); }
 static void lw_atfork_child(void)
 {
     lw_stack_unlock();
+    lw_gate_open(1);
     if (!lw_g.ready)
         return;
     lw_g.ready = 0;

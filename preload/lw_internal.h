@@ -121,6 +121,10 @@ void lw_stack_lock(void);
 void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
+void lw_gate_enter(void);
+void lw_gate_leave(void);
+void lw_gate_close(void);
+void lw_gate_open(int child);
 
 /* switches.c */
 void lw_switch_open(struct lw_thread *t);

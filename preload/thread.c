@@ -153,7 +153,9 @@ static struct lw_thread *lw_thread_new(void)
         pthread_setspecific(lw_key, t);
     lw_writer_sync(t);
     lw_thread_record(t, 0);
+    lw_gate_enter(); /* the loader's lock is taken inside: not across a fork */
     lw_modules_emit(t, 0);
+    lw_gate_leave();
     lw_switch_open(t);
     return t;
 }
