@@ -144,6 +144,18 @@ if chown nobody "$d/suid" 2>/dev/null && chmod 4755 "$d/suid" && (cd "$d/run" &&
 else
   echo "# setuid: cannot make a setuid copy that runs with AT_SECURE here (not root, or nosuid); skipped"
 fi
+# the same without a setuid file (works on nosuid mounts): effective uid
+# nobody, real uid root at exec also makes the kernel set AT_SECURE
+mkdir -p "$d/run2" && chmod 1777 "$d/run2"
+if (cd "$d/run2" && WAIT_OUTPUT="$d/run2/e.%p.bin" python3 -c '
+import os, sys
+os.setresuid(0, 65534, 0)
+os.execv(sys.argv[1], [sys.argv[1]])' "$root/build/tests/secure_helper" >"$d/euid.out" 2>"$d/euid.err"); then
+  t "euid != uid: AT_SECURE is set" grep -q "AT_SECURE=1" "$d/euid.out"
+  t "euid != uid: no trace written" [ -z "$(ls "$d/run2")" ] || ls -l "$d/run2"
+else
+  echo "# euid != uid: cannot switch the effective uid here (not root); skipped"
+fi
 
 # ---- the program's data is never recorded: a unique secret moved through
 # write/read, malloc/calloc/realloc'd buffers and a mutex's neighbour
