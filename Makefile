@@ -46,13 +46,19 @@ build/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -ldl
 
+# linked against libwait.so itself, so libwait loads even when setuid
+build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
+	@mkdir -p $(dir $@)
+	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(CURDIR) -lwait -Wl,-rpath,$(CURDIR)
+
 # test_recorder drives the real preload on a helper program
 build/tests/test_recorder: build/tests/rec_helper libwait.so
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
 
-integration: all build/tests/dlopen_helper
+HELPERS := $(patsubst tests/helpers/%.c,build/tests/%,$(wildcard tests/helpers/*.c))
+integration: all $(HELPERS)
 	bash tests/integration/run.sh
 
 test: all unit integration
@@ -68,13 +74,22 @@ asan: libwait.so  # built first with the normal flags, so the sanitized sub-make
 FUZZ_SECONDS ?= 60
 # outputs and subcommands are not fuzzed (they only read the model)
 FUZZ_SKIP := analyzer/cmd_% analyzer/export_% analyzer/html_% analyzer/multi.c analyzer/traceset.c analyzer/oututil.c
-fuzz: all
+fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
 	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
 	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe"; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done
+	# seeds of the unusual ends: killed, recording stopped (ulimit -f), perf refused, many threads
+	(WAIT_OUTPUT=build/fuzz/seeds/killed.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so \
+	  build/tests/life_helper kill) > /dev/null 2>&1 || true
+	(ulimit -f 40; WAIT_OUTPUT=build/fuzz/seeds/stopped.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so \
+	  examples/lock_contend) > /dev/null 2>&1
+	build/tests/noperf LD_PRELOAD=$(CURDIR)/libwait.so WAIT_OUTPUT=build/fuzz/seeds/noperf.bin WAIT_CHUNK_KB=4 \
+	  examples/lock_contend hold > /dev/null 2>&1
+	WAIT_OUTPUT=build/fuzz/seeds/threads.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so \
+	  build/tests/threads_helper 40 > /dev/null
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
 

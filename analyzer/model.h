@@ -147,10 +147,11 @@ struct wr_model {
  * memory. Damage in t is warned about by the reader and skipped. */
 int wr_model_build(struct wr_model *m, struct wr_trace *t);
 
-/* wr_model_ns: a tick count as nanoseconds. */
+/* wr_model_ns: ticks in ns, saturated to [0, 2^64) (hostile rates). */
 static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
 {
-    return (uint64_t)((double)ticks * m->ns_per_tick);
+    double v = (double)ticks * m->ns_per_tick;
+    return !(v > 0) ? 0 : v >= 1.8e19 ? UINT64_MAX : (uint64_t)v;
 }
 
 /* wr_model_frames: the symbolized frames of stack id, caller first,

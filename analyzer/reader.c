@@ -112,10 +112,16 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
     h->exe[sizeof h->exe - 1] = 0;
     uint64_t fit = (t->size - LW_HEADER_SIZE) / h->chunk_size;
     t->nchunks = h->next_chunk;
+    if (h->flags & LW_HF_STOPPED) {
+        wr_warn(t, "recording was stopped early by an error (full disk, file size limit); reading what was written");
+        t->incomplete = 1;
+    }
     if (t->nchunks > fit) {
-        /* claimed but not in the file: truncated, or killed while extending */
-        wr_warn(t, "file is truncated: %llu chunks claimed, %llu present; reading those",
-                (unsigned long long)t->nchunks, (unsigned long long)fit);
+        /* claimed but not in the file: truncated, killed while extending, or
+         * the claim that failed when recording stopped */
+        if (!(h->flags & LW_HF_STOPPED) || t->nchunks > fit + 1)
+            wr_warn(t, "file is truncated: %llu chunks claimed, %llu present; reading those",
+                    (unsigned long long)t->nchunks, (unsigned long long)fit);
         t->nchunks = fit;
         t->incomplete = 1;
     }

@@ -184,6 +184,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
             m->wall_ns, m->nthreads, m->trace->incomplete ? "false" : "true",
             m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks",
             m->have_switches ? "measured" : "unavailable");
+    fprintf(f, ",\"stopped\":%s", h->flags & LW_HF_STOPPED ? "true" : "false");
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
     uint64_t ob = 0, orn = 0;
     for (size_t i = 0; i < m->nthreads; i++) {

@@ -93,7 +93,10 @@ static void summary(struct wr_model *m, FILE *f)
                "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
-    if (m->trace->incomplete)
+    if (h->flags & LW_HF_STOPPED)
+        fprintf(f, "note: libwait stopped recording early (full disk or file size limit): this is what was "
+                   "written before\n");
+    else if (m->trace->incomplete)
         fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
                    "this is what was written\n");
     if (m->have_switches)

@@ -142,14 +142,28 @@ static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigne
 
 /* ---- fork ---- */
 
-static void lw_atfork_prepare(void) { lw_stack_lock(); }
-static void lw_atfork_parent(void) { lw_stack_unlock(); }
+/* Fork: no thread may be inside libunwind or the loader (lw_gate_close), and
+ * none may hold the stack table's lock, while the process is copied. */
+static void lw_atfork_prepare(void)
+{
+    lw_gate_close();
+    lw_stack_lock();
+}
+
+static void lw_atfork_parent(void)
+{
+    lw_stack_unlock();
+    lw_gate_open(0);
+}
 
 /* lw_atfork_child: the child must never write into the parent's file. It
- * drops the inherited state and starts a trace file of its own. */
+ * drops the inherited state; its own trace file is created at its first
+ * recorded call (lw_enter_slow), so a child that only execs leaves no file
+ * and its new image can take the name. */
 static void lw_atfork_child(void)
 {
     lw_stack_unlock();
+    lw_gate_open(1);
     if (!lw_g.ready)
         return;
     lw_g.ready = 0;
@@ -162,8 +176,9 @@ static void lw_atfork_child(void)
     if (lw_g.fd >= 0)
         close(lw_g.fd);
     lw_g.fd = -1;
-    if (lw_writer_open() == 0)
-        lw_g.ready = 1;
+    lw_g.stopped = 0; /* a new file, a new chance */
+    lw_g.reopen = 1;
+    lw_g.ready = 1;
 }
 
 /* ---- constructor and destructor ---- */
@@ -201,7 +216,7 @@ __attribute__((constructor(101))) static void lw_init(void)
 __attribute__((destructor(101))) static void lw_fini(void)
 {
     int saved = errno;
-    if (lw_g.ready) {
+    if (lw_g.ready && lw_g.hdr) {
         lw_thread_exit_current();
         lw_thread_flush_all();
         lw_writer_close();

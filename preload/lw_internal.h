@@ -55,6 +55,7 @@ struct lw_global {
     int stopped;               /* recording stopped after an error */
     int default_path;          /* WAIT_OUTPUT unset: announce the file at exit */
     int renamed;               /* the name was taken: a suffix was added, announce it */
+    int reopen;                /* fork child: 1 = open its own file at its first call, 2 = opening */
     int fd;
     uint32_t chunk_size;
     uint32_t depth;
@@ -120,6 +121,10 @@ void lw_stack_lock(void);
 void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
+void lw_gate_enter(void);
+void lw_gate_leave(void);
+void lw_gate_close(void);
+void lw_gate_open(int child);
 
 /* switches.c */
 void lw_switch_open(struct lw_thread *t);

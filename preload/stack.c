@@ -11,8 +11,17 @@
 
 #include "lw_internal.h"
 
-#define uthash_malloc(sz) real_malloc(sz)
-#define uthash_free(p, sz) real_free(p)
+/* Nothing done under lw_stack_spin may call the program's allocator: it can
+ * take locks of its own (jemalloc does), and the thread holding one of them
+ * may be the one waiting for lw_stack_spin (redis deadlocked so). uthash's
+ * tables come from mmap directly and the stack nodes from mmap'd slabs. */
+static void *lw_map(size_t n)
+{
+    void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+#define uthash_malloc(sz) lw_map(sz)
+#define uthash_free(p, sz) munmap((p), (sz))
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
 
@@ -32,6 +41,30 @@ struct lw_l1 {
 };
 
 static struct lw_gstack *lw_gtab;
+
+#define LW_SLAB_SIZE (256 * 1024)
+static uint8_t *lw_slab;    /* current slab of stack nodes */
+static size_t lw_slab_used; /* bytes of it handed out */
+
+/* lw_node_alloc: n bytes for a stack node, from the current slab or a new
+ * one (under lw_stack_spin; never freed, only dropped after a fork). NULL
+ * when no memory can be mapped. */
+static void *lw_node_alloc(size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n > LW_SLAB_SIZE)
+        return NULL;
+    if (!lw_slab || lw_slab_used + n > LW_SLAB_SIZE) {
+        uint8_t *m = lw_map(LW_SLAB_SIZE);
+        if (!m)
+            return NULL;
+        lw_slab = m;
+        lw_slab_used = 0;
+    }
+    void *p = lw_slab + lw_slab_used;
+    lw_slab_used += n;
+    return p;
+}
 static uint32_t lw_next_id = 1;
 static int lw_stack_spin;
 
@@ -43,6 +76,59 @@ void lw_stack_lock(void)
 }
 
 void lw_stack_unlock(void) { __atomic_store_n(&lw_stack_spin, 0, __ATOMIC_RELEASE); }
+
+/* The fork gate. libunwind and the loader (dl_iterate_phdr) keep locks of
+ * their own; a fork child inherits them held if another thread was inside
+ * at the fork, and its first unwind then waits forever. So the unwind path
+ * runs inside the gate, and the fork prepare handler closes the gate and
+ * waits until nobody is inside. Never nest lw_gate_enter. */
+static int lw_gate_closed, lw_gate_inside;
+static LW_TLS int lw_gate_mine; /* this thread closed the gate, or is inside */
+
+void lw_gate_enter(void)
+{
+    if (lw_gate_mine) /* a signal handler of the closer, or of an insider */
+        return;
+    for (;;) {
+        while (__atomic_load_n(&lw_gate_closed, __ATOMIC_SEQ_CST))
+            __builtin_ia32_pause();
+        __atomic_fetch_add(&lw_gate_inside, 1, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&lw_gate_closed, __ATOMIC_SEQ_CST))
+            break;
+        __atomic_fetch_sub(&lw_gate_inside, 1, __ATOMIC_SEQ_CST);
+    }
+    lw_gate_mine = 1;
+}
+
+void lw_gate_leave(void)
+{
+    if (lw_gate_mine != 1)
+        return;
+    lw_gate_mine = 0;
+    __atomic_fetch_sub(&lw_gate_inside, 1, __ATOMIC_SEQ_CST);
+}
+
+/* lw_gate_close: (fork prepare) wait until no other thread is inside. */
+void lw_gate_close(void)
+{
+    int mine = lw_gate_mine == 1;
+    lw_gate_mine = 2;
+    __atomic_store_n(&lw_gate_closed, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&lw_gate_inside, __ATOMIC_SEQ_CST) > mine)
+        __builtin_ia32_pause();
+    lw_gate_mine = mine ? 1 : 2;
+}
+
+/* lw_gate_open: (fork parent and child) let threads in again. In the child
+ * only the forking thread exists. */
+void lw_gate_open(int child)
+{
+    int mine = lw_gate_mine == 1;
+    if (child)
+        __atomic_store_n(&lw_gate_inside, mine, __ATOMIC_SEQ_CST);
+    lw_gate_mine = mine;
+    __atomic_store_n(&lw_gate_closed, 0, __ATOMIC_SEQ_CST);
+}
 
 /* lw_stack_init: ask libunwind for its per-thread cache. */
 void lw_stack_init(void) { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD); }
@@ -80,7 +166,7 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
     lw_stack_lock();
     HASH_FIND(hh, lw_gtab, f, klen, g);
     if (!g) {
-        g = real_malloc(sizeof *g + klen);
+        g = lw_node_alloc(sizeof *g + klen);
         if (g) {
             g->id = lw_next_id++;
             g->depth = n;
@@ -200,6 +286,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
     int32_t off[LW_FAST_DEPTH];
     int offok;
     int saved = errno;
+    lw_gate_enter();
     uint32_t depth = lw_unwind(have ? cfa : 0, f, off, lw_g.depth, &offok);
     t->st.unwinds++;
     uint64_t h = lw_hash(f, depth);
@@ -217,6 +304,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
             e->g = g;
         }
     }
+    lw_gate_leave();
     errno = saved;
     if (!g)
         return 0;
@@ -240,11 +328,6 @@ void lw_stack_thread_free(struct lw_thread *t)
 /* lw_stack_reset_after_fork: the child's new file has no stacks yet. */
 void lw_stack_reset_after_fork(void)
 {
-    struct lw_gstack *g, *tmp;
-    HASH_ITER(hh, lw_gtab, g, tmp)
-    {
-        HASH_DEL(lw_gtab, g);
-        real_free(g);
-    }
+    HASH_CLEAR(hh, lw_gtab); /* the nodes stay in their slabs, unused */
     lw_next_id = 1;
 }

@@ -16,10 +16,23 @@ LW_TLS struct lw_thread *lw_tls;
  * so every later call passes straight through. Never written to. */
 static struct lw_thread lw_dead = { .guard = 1, .dead = 1 };
 
-/* Every state ever created, pushed lock-free. A thread whose last calls
- * come after its key destructors ran (glibc frees at thread teardown) is
- * never flushed by them; the exit path flushes it from here. */
+/* Every live state, for the exit path's flush of threads still running
+ * (or whose state was created after their key destructors ran, so that no
+ * destructor flushes it). States join on creation and leave when their
+ * thread finishes; the list is guarded by a spinlock that is only taken
+ * while the taking thread's lw_tls is &lw_dead, so a signal handler on that
+ * thread never reaches it (its wrapped calls pass straight through). */
 static struct lw_thread *lw_all;
+static int lw_all_spin;
+
+static void lw_all_lock(void)
+{
+    while (__atomic_exchange_n(&lw_all_spin, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&lw_all_spin, __ATOMIC_RELAXED))
+            __builtin_ia32_pause();
+}
+
+static void lw_all_unlock(void) { __atomic_store_n(&lw_all_spin, 0, __ATOMIC_RELEASE); }
 
 static pthread_key_t lw_key;
 static int lw_key_ok;
@@ -55,7 +68,9 @@ static void lw_thread_record(struct lw_thread *t, int end)
     lw_writer_meta(t, LW_REC_THREAD, body, (size_t)(p + n - body));
 }
 
-/* lw_thread_finish: flush t and retire it; later calls pass through. */
+/* lw_thread_finish: flush t, then release everything it holds (chunks,
+ * perf ring, stack cache, the state itself); later calls of the thread
+ * pass through. A thousand short threads leave no mapping behind. */
 static void lw_thread_finish(struct lw_thread *t)
 {
     if (!t || t->dead)
@@ -66,9 +81,23 @@ static void lw_thread_finish(struct lw_thread *t)
         lw_writer_sync(t);
         lw_thread_record(t, 1);
     }
+    lw_switch_forget(t);
     lw_thread_flush_stats(t);
     t->dead = 1;
-    lw_tls = &lw_dead;
+    lw_tls = &lw_dead; /* from here a signal handler's calls pass through */
+    lw_all_lock();
+    struct lw_thread **pp = &lw_all;
+    while (*pp && *pp != t)
+        pp = &(*pp)->all_next;
+    if (*pp)
+        *pp = t->all_next;
+    lw_all_unlock();
+    if (t->chunk)
+        munmap(t->chunk, lw_g.chunk_size);
+    if (t->next)
+        munmap(t->next, lw_g.chunk_size); /* claimed ahead, never started: read as empty */
+    lw_stack_thread_free(t);
+    munmap(t, sizeof *t);
 }
 
 static void lw_thread_destructor(void *arg) { lw_thread_finish(arg); }
@@ -91,15 +120,18 @@ void lw_thread_exit_current(void)
  * did not flush itself (threads still running, or past their destructors). */
 void lw_thread_flush_all(void)
 {
-    for (struct lw_thread *t = __atomic_load_n(&lw_all, __ATOMIC_ACQUIRE); t; t = t->all_next)
+    lw_all_lock();
+    for (struct lw_thread *t = lw_all; t; t = t->all_next)
         if (!t->dead)
             lw_thread_flush_stats(t);
+    lw_all_unlock();
 }
 
 /* lw_thread_new: state for the calling thread, with its first chunk, the
  * load map (first thread only) and a THREAD start record. NULL on failure. */
 static struct lw_thread *lw_thread_new(void)
 {
+    lw_tls = &lw_dead; /* a signal handler meanwhile must not make a second state */
     void *m = mmap(NULL, sizeof(struct lw_thread), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
@@ -112,17 +144,35 @@ static struct lw_thread *lw_thread_new(void)
         return NULL;
     }
     t->st.threads = 1;
-    t->all_next = __atomic_load_n(&lw_all, __ATOMIC_RELAXED);
-    while (!__atomic_compare_exchange_n(&lw_all, &t->all_next, t, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-        ;
+    lw_all_lock();
+    t->all_next = lw_all;
+    lw_all = t;
+    lw_all_unlock();
     lw_tls = t;
     if (lw_key_ok)
         pthread_setspecific(lw_key, t);
     lw_writer_sync(t);
     lw_thread_record(t, 0);
+    lw_gate_enter(); /* the loader's lock is taken inside: not across a fork */
     lw_modules_emit(t, 0);
+    lw_gate_leave();
     lw_switch_open(t);
     return t;
+}
+
+/* lw_thread_reopen: in a fork child, create its own trace file at its
+ * first call. One thread opens; calls of others (or of a signal handler)
+ * meanwhile pass through unrecorded. 0 when the file is there. */
+static int lw_thread_reopen(void)
+{
+    int one = 1;
+    if (!__atomic_compare_exchange_n(&lw_g.reopen, &one, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return __atomic_load_n(&lw_g.reopen, __ATOMIC_ACQUIRE) == 0 && lw_g.hdr ? 0 : -1;
+    int ok = lw_writer_open() == 0;
+    if (!ok)
+        __atomic_store_n(&lw_g.ready, 0, __ATOMIC_RELEASE); /* said why; record nothing more */
+    __atomic_store_n(&lw_g.reopen, 0, __ATOMIC_RELEASE);
+    return ok ? 0 : -1;
 }
 
 /* lw_enter_slow: lw_enter's slow path. Creates the thread's state on its
@@ -138,6 +188,10 @@ struct lw_thread *lw_enter_slow(void)
     if (!__atomic_load_n(&lw_g.ready, __ATOMIC_ACQUIRE) || lw_g.stopped)
         return NULL;
     int saved = errno;
+    if (LW_UNLIKELY(__atomic_load_n(&lw_g.reopen, __ATOMIC_ACQUIRE)) && lw_thread_reopen() != 0) {
+        errno = saved;
+        return NULL;
+    }
     t = lw_thread_new();
     errno = saved;
     if (!t) {
@@ -159,9 +213,11 @@ void lw_thread_reset_after_fork(void)
             munmap(t->next, lw_g.chunk_size);
         lw_switch_forget(t); /* it watches the parent's thread: never drain */
         lw_stack_thread_free(t);
+        munmap(t, sizeof *t);
     }
     lw_tls = NULL;
-    lw_all = NULL; /* the parent's threads do not exist here; their states leak */
+    lw_all = NULL;   /* the parent's threads do not exist here; their states leak */
+    lw_all_spin = 0; /* another thread may have held it at the fork */
     if (lw_key_ok)
         pthread_setspecific(lw_key, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lw_internal.h"
@@ -69,6 +70,15 @@ static uint64_t lw_calibrate(void)
     return (uint64_t)((double)(c1 - c0) * 1e9 / (double)(m1 - m0));
 }
 
+/* lw_fits_fsize: whether the file may grow to end bytes under RLIMIT_FSIZE.
+ * Growing past it would raise SIGXFSZ, which kills the program by default,
+ * so that limit is checked first and treated like a full disk. */
+static int lw_fits_fsize(off_t end)
+{
+    struct rlimit rl;
+    return getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || (rlim_t)end <= rl.rlim_cur;
+}
+
 /* lw_writer_open: create the trace file for this process (0600, O_EXCL,
  * O_NOFOLLOW) and map its header. -1 after saying why on stderr. */
 int lw_writer_open(void)
@@ -78,7 +88,9 @@ int lw_writer_open(void)
     if (lw_g.default_path)
         pat = "wait.%p.bin";
     if (lw_expand_path(pat, lw_g.path, sizeof lw_g.path - 4) != 0) {
-        lw_warn("WAIT_OUTPUT=%s is not a usable path (only %%p and %%%% may follow %%); not recording", pat);
+        lw_warn("WAIT_OUTPUT is not a usable path (longer than %d bytes, or a %% not followed by p or %%); "
+                "not recording: %.200s",
+                LW_PATH_MAX - 5, pat);
         return -1;
     }
     int fd = -1;
@@ -95,8 +107,17 @@ int lw_writer_open(void)
         lw_warn("cannot create %s: %s; not recording", lw_g.path, strerror(errno));
         return -1;
     }
-    if (ftruncate(fd, LW_HEADER_SIZE) != 0) {
-        lw_warn("cannot size %s: %s; not recording", lw_g.path, strerror(errno));
+    if (!lw_fits_fsize(LW_HEADER_SIZE)) {
+        lw_warn("cannot size %s: the file size limit (ulimit -f) is below %d bytes; not recording", lw_g.path,
+                LW_HEADER_SIZE);
+        unlink(lw_g.path);
+        close(fd);
+        return -1;
+    }
+    int r = posix_fallocate(fd, 0, LW_HEADER_SIZE); /* a full disk fails here, not as SIGBUS */
+    if (r != 0) {
+        lw_warn("cannot size %s: %s; not recording", lw_g.path, strerror(r));
+        unlink(lw_g.path);
         close(fd);
         return -1;
     }
@@ -152,9 +173,16 @@ static uint8_t *lw_claim(uint64_t *index)
         return NULL;
     uint64_t i = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
     off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
-    int r = fallocate(lw_g.fd, 0, off, lw_g.chunk_size);
+    if (!lw_fits_fsize(off + (off_t)lw_g.chunk_size)) {
+        lw_writer_stop("file size limit (ulimit -f) reached for", EFBIG);
+        return NULL;
+    }
+    /* blocks reserved now: a full disk is this error, never a SIGBUS later
+     * (posix_fallocate falls back to writing zeros where fallocate is
+     * not supported) */
+    int r = posix_fallocate(lw_g.fd, off, lw_g.chunk_size);
     if (r != 0) {
-        lw_writer_stop("cannot extend", errno);
+        lw_writer_stop("cannot extend", r);
         return NULL;
     }
     void *m = mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, lw_g.fd, off);
@@ -226,6 +254,8 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
         if (t->sw_page && !t->sw_draining)
             lw_switch_drain(t); /* a fresh chunk has room for them */
         ok = t->cur + need <= t->end;
+    } else {
+        t->limit = t->end = t->cur; /* no chunk: every later record comes here */
     }
 out:
     errno = saved;

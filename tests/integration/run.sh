@@ -183,5 +183,11 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 . "$root/tests/integration/exports.sh"
 # the HTML report in headless Chromium
 . "$root/tests/integration/html.sh"
+# fork/exec/spawn, abnormal ends, threads, signals
+. "$root/tests/integration/safety.sh"
+# full disk, bad paths and values, no perf, setuid, secrets
+. "$root/tests/integration/failures.sh"
+# real programs under the preload
+. "$root/tests/integration/programs.sh"
 
 finish
