@@ -200,6 +200,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
     int32_t off[LW_FAST_DEPTH];
     int offok;
     int saved = errno;
+    lw_slow_begin(t);
     uint32_t depth = lw_unwind(have ? cfa : 0, f, off, lw_g.depth, &offok);
     t->st.unwinds++;
     uint64_t h = lw_hash(f, depth);
@@ -217,16 +218,15 @@ uint32_t lw_stack_id(struct lw_thread *t)
             e->g = g;
         }
     }
-    errno = saved;
-    if (!g)
-        return 0;
-    if (fe && offok) {
+    if (g && fe && offok) {
         fe->ra = ra;
         fe->cfa = cfa;
         fe->g = g;
         memcpy(fe->off, off, depth * sizeof *off);
     }
-    return g->id;
+    lw_slow_end(t);
+    errno = saved;
+    return g ? g->id : 0;
 }
 
 /* lw_stack_thread_free: release t's cache. */

@@ -216,6 +216,7 @@ int lw_writer_first_chunk(struct lw_thread *t)
 int lw_writer_advance(struct lw_thread *t, size_t need)
 {
     int saved = errno, ok = 0;
+    lw_slow_begin(t);
     if (!t->chunk)
         goto out;
     if (!t->next && !lw_g.stopped)
@@ -238,6 +239,7 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
         ok = t->cur + need <= t->end;
     }
 out:
+    lw_slow_end(t);
     errno = saved;
     return ok;
 }
