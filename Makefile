@@ -81,10 +81,14 @@ demo: all
 	WAIT_OUTPUT=demo.bin LD_PRELOAD=$(CURDIR)/libwait.so ./examples/lock_contend
 	./waitreport demo.bin
 
+# Overhead benchmarks (not part of make test): writes BENCH.md; < 10 min.
+bench: libwait.so waitreport
+	python3 bench/run.py
+
 clean-analyzer:
 	rm -rf build/analyzer build/tests waitreport
 
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all unit integration test asan fuzz demo clean clean-analyzer
+.PHONY: all unit integration test asan fuzz demo bench clean clean-analyzer
