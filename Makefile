@@ -48,6 +48,7 @@ build/tests/%: tests/helpers/%.c
 
 # test_recorder drives the real preload on a helper program
 build/tests/test_recorder: build/tests/rec_helper libwait.so
+build/tests/test_lockflags: build/tests/lock_helper libwait.so
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail

@@ -84,7 +84,6 @@ static void loop(int side)
     }
 }
 
-
 __attribute__((noinline)) static void work(int d, int side)
 {
     if (d > 1) {

@@ -138,11 +138,12 @@ def callgrind_ir(cmd, env, preload):
     out = os.path.join(WORK, "cg.out")
     tr = os.path.join(WORK, "cg.bin")
     e = dict(env)
+    for f in os.listdir(WORK):  # valgrind's launcher takes cg.bin, the guest cg.bin.N
+        if f.startswith("cg.bin"):
+            os.unlink(os.path.join(WORK, f))
     if preload:
         e["LD_PRELOAD"] = LIB
         e["WAIT_OUTPUT"] = tr
-        if os.path.exists(tr):
-            os.unlink(tr)
     full = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd
     env2 = dict(os.environ)
     env2.pop("LD_PRELOAD", None)
@@ -150,7 +151,10 @@ def callgrind_ir(cmd, env, preload):
     p = subprocess.run(full, env=env2, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if p.returncode != 0:
         raise BenchError("callgrind failed: " + p.stderr.decode(errors="replace")[-300:])
-    m = re.search(r"Collected\s*:\s*([0-9]+)", p.stderr.decode(errors="replace"))
+    err = p.stderr.decode(errors="replace")
+    if "not recording" in err or "recording stopped" in err:
+        raise BenchError("libwait did not record under callgrind: " + err[-300:])
+    m = re.search(r"Collected\s*:\s*([0-9]+)", err)
     if not m:
         raise BenchError("no callgrind total")
     return int(m.group(1))
