@@ -103,8 +103,8 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
  * Set-associative: one key (one call site at one depth) is often reached
  * along several chains (an allocator wrapper called from everywhere), so a
  * set holds LW_FAST_WAYS of them, most recently added first. */
-#define LW_FAST_SETS 512
-#define LW_FAST_WAYS 8
+#define LW_FAST_SETS  512
+#define LW_FAST_WAYS  8
 #define LW_FAST_DEPTH 64
 struct lw_fast_set {
     uintptr_t ra[LW_FAST_WAYS], cfa[LW_FAST_WAYS];
