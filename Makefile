@@ -53,6 +53,7 @@ build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
 
 # test_recorder drives the real preload on a helper program
 build/tests/test_recorder: build/tests/rec_helper libwait.so
+build/tests/test_lockflags: build/tests/lock_helper libwait.so
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
@@ -98,10 +99,14 @@ demo: all
 	WAIT_OUTPUT=demo.bin LD_PRELOAD=$(CURDIR)/libwait.so ./examples/lock_contend
 	./waitreport demo.bin
 
+# Overhead benchmarks (not part of make test): writes BENCH.md; < 10 min.
+bench: libwait.so waitreport
+	python3 bench/run.py
+
 clean-analyzer:
 	rm -rf build/analyzer build/tests waitreport
 
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all unit integration test asan fuzz demo clean clean-analyzer
+.PHONY: all unit integration test asan fuzz demo bench clean clean-analyzer

@@ -103,6 +103,12 @@ int wr_cpu_prepare(struct wr_model *m)
         return -1;
     if (m->npairs)
         qsort(m->pairs, m->npairs, sizeof *m->pairs, cmp_pair);
+    for (size_t i = 0; i < m->npairs; i++) { /* once here, not per stamp */
+        const struct wr_pair *a = i ? &m->pairs[i - 1] : NULL, *b = &m->pairs[i];
+        m->pairs[i].rate = 0;
+        if (a && b->tsc != a->tsc && b->ns != a->ns && (b->tsc > a->tsc) == (b->ns > a->ns))
+            m->pairs[i].rate = (double)((int64_t)(b->ns - a->ns)) / (double)((int64_t)(b->tsc - a->tsc));
+    }
     const struct lw_file_header *h = &m->trace->hdr;
     uint64_t end_ns = h->end_mono_ns;
     for (size_t i = 0; i < m->nthreads; i++) {
@@ -162,8 +168,12 @@ uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
     else
         a = &p[lo - 1], b = &p[lo];
     double rate = m->ns_per_tick;
-    if (b && b->tsc != a->tsc && b->ns != a->ns && (b->tsc > a->tsc) == (b->ns > a->ns))
+    if (lo > 0 && lo < n) {
+        if (b->rate != 0)
+            rate = b->rate; /* segment a..b, computed by wr_cpu_prepare */
+    } else if (b && b->tsc != a->tsc && b->ns != a->ns && (b->tsc > a->tsc) == (b->ns > a->ns)) {
         rate = (double)((int64_t)(b->ns - a->ns)) / (double)((int64_t)(b->tsc - a->tsc));
+    }
     return a->ns + (uint64_t)sat_i64((double)(int64_t)(tsc - a->tsc) * rate);
 }
 

@@ -73,6 +73,7 @@ struct wr_heap {
 
 struct wr_pair {
     uint64_t tsc, ns;
+    double rate; /* ns per tick from the previous pair to this one; 0 = none */
 };
 struct wr_switch {
     uint64_t ns;

@@ -229,6 +229,25 @@ static int decode_call(const struct lw_func_info *fi, const uint8_t *p, const ui
     return 0;
 }
 
+/* wr_event_init: a fresh event, every field set. Field by field, not
+ * memset: GCC turns that into `rep stos`, a third of the walk's time.
+ * The assert catches a field added to struct wr_event but not here. */
+_Static_assert(sizeof(struct wr_event) == 120, "wr_event_init must set every field of struct wr_event");
+static inline void wr_event_init(struct wr_event *ev, unsigned kind, const struct wr_stream *s, const uint8_t *body,
+                                 size_t len)
+{
+    ev->kind = kind;
+    ev->stream = s->stream;
+    ev->tid = s->tid;
+    ev->tsc = ev->dur = 0;
+    ev->stack = 0;
+    ev->size = ev->ptr = ev->old = 0;
+    ev->ret = 0;
+    ev->err = ev->fd = ev->aux = ev->mono = 0;
+    ev->body = body;
+    ev->len = len;
+}
+
 /* walk_chunk: decode one chunk. 1 if it ended with CHUNK_END, 0 if it ends
  * in zeros (writer still there, or cut off), -1 on damage, or fn's value
  * as 2+ when fn stopped the walk (returned through *stop). */
@@ -254,12 +273,7 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
             return -1;
         }
         struct wr_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = kind;
-        ev.stream = s->stream;
-        ev.tid = s->tid;
-        ev.body = p;
-        ev.len = (size_t)len;
+        wr_event_init(&ev, kind, s, p, (size_t)len);
         const uint8_t *e = p + len;
         int ok = 1;
         if (kind == LW_REC_CHUNK_END)
@@ -330,6 +344,10 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
     }
     int stop = 0;
     int r = walk_chunk(t, s, c, fn, ctx, &stop, pos);
+    /* done with this chunk for this pass: give its pages back, so the
+     * walk's resident memory stays a chunk per thread, not the trace */
+    if (t->mapped && !(pos && pos->off))
+        madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_DONTNEED);
     if (stop)
         return stop;
     if (r == 0 && k + 1 < s->count)

@@ -202,9 +202,10 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
             ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64
-            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u}",
+            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
+            ",\"self_ns\":%" PRIu64 "}",
             st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested,
-            st->dropped, st->chunks, m->calls, m->trace->warnings);
+            st->dropped, st->chunks, m->calls, m->trace->warnings, wr_model_ns(m, st->self_ticks));
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];

@@ -93,6 +93,10 @@ static void summary(struct wr_model *m, FILE *f)
                "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
+    if (st->self_ticks) /* sampled; whole only after a clean exit */
+        fprintf(f, "libwait's own time (estimated): %s, %.1f ns per call\n",
+                wr_fmt_ns(a, sizeof a, wr_model_ns(m, st->self_ticks)),
+                st->records ? (double)wr_model_ns(m, st->self_ticks) / (double)st->records : 0.0);
     if (h->flags & LW_HF_STOPPED)
         fprintf(f, "note: libwait stopped recording early (full disk or file size limit): this is what was "
                    "written before\n");

@@ -194,10 +194,10 @@ __attribute__((constructor(101))) static void lw_init(void)
     }
     lw_g.depth = lw_env_uint("WAIT_DEPTH", 32, 1, LW_MAX_DEPTH);
     lw_g.switches = (int)lw_env_uint("WAIT_SWITCHES", 1, 0, 1);
-    unsigned kb = lw_env_uint("WAIT_CHUNK_KB", 64, LW_CHUNK_MIN / 1024, LW_CHUNK_MAX / 1024);
+    unsigned kb = lw_env_uint("WAIT_CHUNK_KB", 1024, LW_CHUNK_MIN / 1024, LW_CHUNK_MAX / 1024);
     if (kb & (kb - 1)) {
-        lw_warn("ignoring WAIT_CHUNK_KB=%u: not a power of two; using 64", kb);
-        kb = 64;
+        lw_warn("ignoring WAIT_CHUNK_KB=%u: not a power of two; using 1024", kb);
+        kb = 1024;
     }
     lw_g.chunk_size = kb * 1024;
     lw_modules_self_range();

@@ -21,6 +21,12 @@
 #define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
 /* Room always kept at a chunk's end for LW_REC_CHUNK_END. */
 #define LW_CHUNK_TAIL 2
+/* One call record in LW_SELF_SAMPLE is timed from the end of the real call
+ * (its second stamp) to its commit, stack lookup, unwinds and chunk changes
+ * included; self_ticks adds that time times LW_SELF_SAMPLE: an estimate of
+ * the time spent in libwait (it leaves out the few instructions before the
+ * first stamp; with trylock-first it includes an uncontended trylock). */
+#define LW_SELF_SAMPLE 64
 /* A TIME record is written when this many ticks passed since the last one. */
 #define LW_SYNC_TICKS (1ull << 24)
 
@@ -46,6 +52,9 @@ struct lw_thread {
     uint8_t *sw_data;
     uint64_t sw_size, sw_tail;
     int sw_draining;
+    uint64_t self_t0;          /* sampled record: stamp after the real call */
+    uint64_t slow_t0;          /* start of the outermost timed slow path */
+    int slow_nest;             /* timed slow paths entered, not left */
 };
 
 /* Global configuration and state, set up by lw_init. */
@@ -165,18 +174,40 @@ static inline void lw_leave(struct lw_thread *t)
     t->guard = 0;
 }
 
+/* lw_slow_begin/lw_slow_end: time a slow path (unwind, chunk change,
+ * switch drain) exactly into self_ticks, the outermost one only; the record
+ * in progress then leaves the sample (its fast part is not counted). */
+static inline void lw_slow_begin(struct lw_thread *t)
+{
+    if (t->slow_nest++ == 0)
+        t->slow_t0 = lw_rdtsc();
+}
+
+static inline void lw_slow_end(struct lw_thread *t)
+{
+    if (--t->slow_nest == 0) {
+        t->st.self_ticks += lw_rdtsc() - t->slow_t0;
+        t->self_t0 = 0;
+    }
+}
+
 /* lw_rec_start: capture the stack, make room and write the common part of a
  * call record for func [t0, t1). Returns where the arguments go, or NULL when
  * nothing can be recorded (the call is then counted as dropped). */
 static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t1)
 {
     t->err = errno;
+    if (LW_UNLIKELY((t->st.records & (LW_SELF_SAMPLE - 1)) == 0))
+        t->self_t0 = t1;
     uint32_t id = lw_stack_id(t);
     if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS))
         lw_writer_sync(t);
     if (t->sw_page && LW_UNLIKELY(__atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail >
-                                  t->sw_size / 2))
+                                  t->sw_size / 2)) {
+        lw_slow_begin(t);
         lw_switch_drain(t);
+        lw_slow_end(t);
+    }
     if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) &&
         !lw_writer_advance(t, LW_REC_CALL_MAX)) {
         t->st.dropped++;
@@ -207,6 +238,10 @@ static inline void lw_rec_commit(struct lw_thread *t, unsigned kind, uint8_t *en
     t->cur = end;
     t->st.records++;
     t->st.bytes += (uint64_t)(end - p);
+    if (LW_UNLIKELY(t->self_t0)) {
+        t->st.self_ticks += (lw_rdtsc() - t->self_t0) * LW_SELF_SAMPLE;
+        t->self_t0 = 0;
+    }
 }
 
 #endif

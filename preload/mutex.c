@@ -1,38 +1,70 @@
 /* mutex.c: pthread mutexes. Each call records the mutex address and the
- * returned error number (EBUSY from trylock, ETIMEDOUT from timedlock). */
+ * returned error number (EBUSY from trylock, ETIMEDOUT from timedlock).
+ * lock and timedlock try the mutex first: a free mutex costs one stamp (the
+ * record's duration is 0); only a busy one is timed around the real call,
+ * and its record carries LW_LOCK_CONTENDED. trylock returns what lock would
+ * for every mutex type except EBUSY (errorcheck: the caller's own mutex;
+ * lock then says EDEADLK, and the record is flagged contended: the mutex
+ * was not free), so results are unchanged. */
 #define _GNU_SOURCE
 #include <pthread.h>
 
 #include "lw_internal.h"
 
 /* lw_rec_lock: record a mutex call on m that returned r, then leave. */
-static inline void lw_rec_lock(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, void *m, int r)
+static inline void lw_rec_lock(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, void *m, int r,
+                               unsigned flags)
 {
     uint8_t *b = lw_rec_start(t, t0, t1);
     if (b) {
         b = lw_rec_addr(t, b, (uintptr_t)m);
-        lw_rec_commit(t, f, lw_put_uv(b, (uint64_t)(unsigned)r));
+        b = lw_put_uv(b, (uint64_t)(unsigned)r);
+        if (flags)
+            b = lw_put_uv(b, flags);
+        lw_rec_commit(t, f, b);
     }
     lw_leave(t);
 }
 
-/* LW_MUTEX_WRAPPER: the four mutex calls share one shape. */
-#define LW_MUTEX_WRAPPER(name, params, args)                                     \
-    LW_EXPORT int name params                                                    \
-    {                                                                            \
-        if (LW_UNLIKELY(!real_##name))                                           \
-            lw_resolve();                                                        \
-        struct lw_thread *t = lw_enter();                                        \
-        if (!t)                                                                  \
-            return real_##name args;                                             \
-        uint64_t t0 = lw_rdtsc();                                                \
-        int r = real_##name args;                                                \
-        uint64_t t1 = lw_rdtsc();                                                \
-        lw_rec_lock(t, LW_F_##name, t0, t1, m, r);                               \
-        return r;                                                                \
+/* LW_MUTEX_WRAPPER: trylock and unlock share one shape: timed around. */
+#define LW_MUTEX_WRAPPER(name, params, args)                                                                           \
+    LW_EXPORT int name params                                                                                          \
+    {                                                                                                                  \
+        if (LW_UNLIKELY(!real_##name))                                                                                 \
+            lw_resolve();                                                                                              \
+        struct lw_thread *t = lw_enter();                                                                              \
+        if (!t)                                                                                                        \
+            return real_##name args;                                                                                   \
+        uint64_t t0 = lw_rdtsc();                                                                                      \
+        int r = real_##name args;                                                                                      \
+        uint64_t t1 = lw_rdtsc();                                                                                      \
+        lw_rec_lock(t, LW_F_##name, t0, t1, m, r, 0);                                                                  \
+        return r;                                                                                                      \
     }
 
-LW_MUTEX_WRAPPER(pthread_mutex_lock, (pthread_mutex_t * m), (m))
+/* LW_MUTEX_TRYFIRST: lock and timedlock: trylock, then the real call only
+ * when the mutex was busy. */
+#define LW_MUTEX_TRYFIRST(name, params, args)                                                                          \
+    LW_EXPORT int name params                                                                                          \
+    {                                                                                                                  \
+        if (LW_UNLIKELY(!real_##name || !real_pthread_mutex_trylock))                                                  \
+            lw_resolve();                                                                                              \
+        struct lw_thread *t = lw_enter();                                                                              \
+        if (!t)                                                                                                        \
+            return real_##name args;                                                                                   \
+        uint64_t t0 = lw_rdtsc();                                                                                      \
+        int r = real_pthread_mutex_trylock(m);                                                                         \
+        if (LW_LIKELY(r != EBUSY)) {                                                                                   \
+            lw_rec_lock(t, LW_F_##name, t0, t0, m, r, 0);                                                              \
+            return r;                                                                                                  \
+        }                                                                                                              \
+        r = real_##name args;                                                                                          \
+        uint64_t t1 = lw_rdtsc();                                                                                      \
+        lw_rec_lock(t, LW_F_##name, t0, t1, m, r, LW_LOCK_CONTENDED);                                                  \
+        return r;                                                                                                      \
+    }
+
+LW_MUTEX_TRYFIRST(pthread_mutex_lock, (pthread_mutex_t * m), (m))
 LW_MUTEX_WRAPPER(pthread_mutex_trylock, (pthread_mutex_t * m), (m))
-LW_MUTEX_WRAPPER(pthread_mutex_timedlock, (pthread_mutex_t * m, const struct timespec *ts), (m, ts))
+LW_MUTEX_TRYFIRST(pthread_mutex_timedlock, (pthread_mutex_t * m, const struct timespec *ts), (m, ts))
 LW_MUTEX_WRAPPER(pthread_mutex_unlock, (pthread_mutex_t * m), (m))

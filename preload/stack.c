@@ -185,17 +185,21 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
  * cached stack is verified by reloading its saved return address from its
  * slot on the live stack, at the offset from cfa found by the full unwind.
  * Same key and all slots equal means the same chain of frames. The slots lie
- * between cfa and the thread's stack base, which is always mapped. */
-#define LW_FAST_SIZE 256
+ * between cfa and the thread's stack base, which is always mapped.
+ * Set-associative: one key (one call site at one depth) is often reached
+ * along several chains (an allocator wrapper called from everywhere), so a
+ * set holds LW_FAST_WAYS of them, most recently added first. */
+#define LW_FAST_SETS  512
+#define LW_FAST_WAYS  8
 #define LW_FAST_DEPTH 64
-struct lw_fast {
-    uintptr_t ra, cfa;
-    const struct lw_gstack *g;
-    int32_t off[LW_FAST_DEPTH]; /* slot of frame i at cfa + off[i] */
+struct lw_fast_set {
+    uintptr_t ra[LW_FAST_WAYS], cfa[LW_FAST_WAYS];
+    const struct lw_gstack *g[LW_FAST_WAYS];
 };
 struct lw_cache {
     struct lw_l1 l1;
-    struct lw_fast fast[LW_FAST_SIZE];
+    struct lw_fast_set set[LW_FAST_SETS];
+    int32_t off[LW_FAST_SETS][LW_FAST_WAYS][LW_FAST_DEPTH]; /* slot of frame i at cfa + off[i] */
 };
 
 /* lw_caller: the return address and cfa of the outermost libwait frame,
@@ -254,7 +258,7 @@ static uint32_t lw_unwind(uintptr_t cfa, uintptr_t *f, int32_t *off, uint32_t ma
 static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
 {
     uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
-    return h >> 56;
+    return h >> 55;
 }
 
 /* lw_stack_id: id of the calling thread's current stack, from the caller of
@@ -268,13 +272,17 @@ uint32_t lw_stack_id(struct lw_thread *t)
         t->cache = m == MAP_FAILED ? NULL : m;
     }
     struct lw_cache *cache = t->cache;
-    struct lw_fast *fe = NULL;
+    unsigned si = 0;
     if (LW_LIKELY(have && cache)) {
-        fe = &cache->fast[lw_fast_hash(ra, cfa) & (LW_FAST_SIZE - 1)];
-        if (fe->ra == ra && fe->cfa == cfa && fe->g) {
-            const struct lw_gstack *g = fe->g;
+        si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
+        const struct lw_fast_set *fs = &cache->set[si];
+        for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
+            const struct lw_gstack *g = fs->g[w];
+            if (fs->ra[w] != ra || fs->cfa[w] != cfa || !g)
+                continue;
+            const int32_t *off = cache->off[si][w];
             uint32_t i = 0;
-            while (i < g->depth && *(const uintptr_t *)(cfa + fe->off[i]) == g->frames[i])
+            while (i < g->depth && *(const uintptr_t *)(cfa + off[i]) == g->frames[i])
                 i++;
             if (i == g->depth) {
                 t->st.stack_hits++;
@@ -286,6 +294,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
     int32_t off[LW_FAST_DEPTH];
     int offok;
     int saved = errno;
+    lw_slow_begin(t);
     lw_gate_enter();
     uint32_t depth = lw_unwind(have ? cfa : 0, f, off, lw_g.depth, &offok);
     t->st.unwinds++;
@@ -305,16 +314,21 @@ uint32_t lw_stack_id(struct lw_thread *t)
         }
     }
     lw_gate_leave();
-    errno = saved;
-    if (!g)
-        return 0;
-    if (fe && offok) {
-        fe->ra = ra;
-        fe->cfa = cfa;
-        fe->g = g;
-        memcpy(fe->off, off, depth * sizeof *off);
+    if (g && have && cache && offok) {
+        /* newest first: shift the set down one way, dropping the oldest */
+        struct lw_fast_set *fs = &cache->set[si];
+        memmove(&fs->ra[1], &fs->ra[0], (LW_FAST_WAYS - 1) * sizeof fs->ra[0]);
+        memmove(&fs->cfa[1], &fs->cfa[0], (LW_FAST_WAYS - 1) * sizeof fs->cfa[0]);
+        memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
+        memmove(cache->off[si][1], cache->off[si][0], (LW_FAST_WAYS - 1) * sizeof cache->off[si][0]);
+        fs->ra[0] = ra;
+        fs->cfa[0] = cfa;
+        fs->g[0] = g;
+        memcpy(cache->off[si][0], off, depth * sizeof *off);
     }
-    return g->id;
+    lw_slow_end(t);
+    errno = saved;
+    return g ? g->id : 0;
 }
 
 /* lw_stack_thread_free: release t's cache. */

@@ -24,7 +24,7 @@ one_line() {
 # ---- full disk: a 320 KiB tmpfs (root only; skipped where mount is refused)
 d=$tmp/enospc; mkdir -p "$d/fs"
 if mount -t tmpfs -o size=320k lwtest "$d/fs" 2>/dev/null; then
-  traced "$d/run" "$d/fs/t.bin" examples/lock_contend
+  traced "$d/run" "$d/fs/t.bin" WAIT_CHUNK_KB=64 examples/lock_contend
   same_run "full disk" "$N" "$d/run"
   one_line "full disk" "$d/run.err" "No space left on device; recording stopped"
   cp "$d/fs/t.bin" "$d/t.bin"
@@ -52,7 +52,7 @@ fi
 # ---- file size limit: growing past ulimit -f would raise SIGXFSZ, which
 # kills by default; libwait checks the limit first and stops instead
 d=$tmp/fsize; mkdir -p "$d"
-(ulimit -f 300 && traced "$d/run" "$d/t.bin" examples/lock_contend) 2>/dev/null
+(ulimit -f 300 && traced "$d/run" "$d/t.bin" WAIT_CHUNK_KB=64 examples/lock_contend) 2>/dev/null
 same_run "ulimit -f" "$N" "$d/run"
 one_line "ulimit -f" "$d/run.err" "file size limit (ulimit -f) reached"
 report "ulimit -f" "$d/t.bin"
@@ -81,7 +81,7 @@ for kv in "WAIT_DEPTH=abc" "WAIT_DEPTH=0" "WAIT_DEPTH=257" "WAIT_DEPTH=12x" "WAI
   traced "$d/r$i" "$d/t$i.bin" "$kv" examples/lock_contend
   same_run "$kv" "$N" "$d/r$i"
   one_line "$kv" "$d/r$i.err" "ignoring $var="
-  want="65536 3 32" # chunk 64 KiB, closed + switches, depth 32
+  want="1048576 3 32" # chunk 1 MiB, closed + switches, depth 32
   t "$kv: the default is in force (chunk flags depth: $(hdr "$d/t$i.bin"))" [ "$(hdr "$d/t$i.bin")" = "$want" ]
 done
 # good values are taken as given

@@ -1,0 +1,97 @@
+/* test_lockflags.c: trylock-first mutex recording under the real preload
+ * (tests/helpers/lock_helper): return values unchanged for normal,
+ * errorcheck and recursive mutexes; a free mutex is one stamp (duration 0,
+ * no flags); a busy one is timed and flagged LW_LOCK_CONTENDED. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+
+static char trace_path[256];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(trace_path, sizeof trace_path, "/tmp/lw_test_lockflags.%d.bin", (int)getpid());
+    unlink(trace_path);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "WAIT_OUTPUT=%s LD_PRELOAD=%s/libwait.so build/tests/lock_helper > /dev/null", trace_path,
+             getenv("PWD") ? getenv("PWD") : ".");
+    return system(cmd) == 0 ? 0 : -1; /* the helper checks the return values */
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    unlink(trace_path);
+    return 0;
+}
+
+struct tally {
+    int free_locks, free_with_dur, contended, contended_ms, timed_out, edeadlk;
+};
+
+/* on_ev: decode LOCK bodies of the main thread's lock/timedlock by hand,
+ * trailing flags included. */
+static int on_ev(void *ctx, const struct wr_event *ev)
+{
+    struct tally *t = ctx;
+    if (ev->kind != LW_F_pthread_mutex_lock && ev->kind != LW_F_pthread_mutex_timedlock)
+        return 0;
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t id = 0, dur = 0, err = 0, flags = 0;
+    int64_t d = 0, a = 0;
+    assert_true(lw_get_uv(&p, e, &id) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &dur));
+    assert_true(lw_get_sv(&p, e, &a) && lw_get_uv(&p, e, &err));
+    if (p < e)
+        assert_true(lw_get_uv(&p, e, &flags));
+    if (flags & LW_LOCK_CONTENDED) {
+        t->contended++;
+        if (err == ETIMEDOUT)
+            t->timed_out++;
+        t->contended_ms += (int)(dur / 1000000); /* ticks: >= 1 GHz, so an upper bound in ms */
+    } else {
+        t->free_locks++;
+        t->free_with_dur += dur != 0;
+    }
+    t->edeadlk += err == EDEADLK;
+    return 0;
+}
+
+static void test_flags(void **st)
+{
+    (void)st;
+    struct wr_trace tr;
+    char errbuf[512];
+    memset(&tr, 0, sizeof tr);
+    if (wr_trace_open(&tr, trace_path, errbuf, sizeof errbuf) != 0)
+        fail_msg("%s", errbuf);
+    struct tally t = {0};
+    assert_int_equal(wr_trace_walk(&tr, on_ev, &t), 0);
+    /* main: 100 free + errorcheck 1 + recursive 2; holder: 2 (libc may
+     * lock a few of its own) */
+    assert_true(t.free_locks >= 100 + 1 + 2 + 2);
+    assert_int_equal(t.free_with_dur, 0);
+    /* the errorcheck relock found its mutex taken (by itself): EDEADLK,
+     * flagged contended like the busy lock and the timed-out timedlock */
+    assert_int_equal(t.edeadlk, 1);
+    assert_int_equal(t.contended, 3);
+    assert_int_equal(t.timed_out, 1);
+    assert_true(t.contended_ms >= 100); /* ~170 ms of waiting, in ticks/1e6 */
+    wr_trace_close(&tr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_flags)};
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
