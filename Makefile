@@ -13,7 +13,7 @@ ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
 ANALYZER_LIBS := -ldw -lelf -lm
 EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c))
-EXAMPLE_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
+EXAMPLE_CFLAGS := $(WARN) -Iinclude -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 

@@ -69,6 +69,11 @@ int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const
  * Stops early and returns fn's value when fn returns non-zero; else 0. */
 int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
 
+/* wr_decode_call: one call record's body [p, e) into ev, advancing the
+ * stream's stamp and address deltas. 0 when malformed (never reads past e). */
+int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
+                   uint64_t *last_addr, struct wr_event *ev);
+
 /* wr_trace_close: unmap and free; t may be reused. */
 void wr_trace_close(struct wr_trace *t);
 

@@ -123,6 +123,10 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         json_frames(f, m, s->stack);
         fputc('}', f);
     }
-    fputs("]}\n", f);
+    fputs("]", f);
+    wr_marks_json(m, f);
+    fputs("}\n", f);
     return ferror(f) ? -1 : 0;
 }
+
+void wr_json_str(FILE *f, const char *s) { json_str(f, s); }

@@ -169,5 +169,6 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         }
         fputc('\n', f);
     }
+    wr_marks_text(m, f);
     return ferror(f) ? -1 : 0;
 }

@@ -41,6 +41,7 @@
 #define LW_HF_SWITCHES 0x2u    /* per-thread context-switch collection on */
 #define LW_HF_NO_PERF 0x4u     /* perf_event_open was refused */
 #define LW_HF_STOPPED 0x8u     /* recording stopped early (error) */
+#define LW_HF_PAUSED 0x10u     /* recording is paused right now (live readers) */
 
 /* Monitor-the-monitor counters, summed by threads as they flush. */
 struct lw_stats {
@@ -105,8 +106,21 @@ enum lw_rec_kind {
     LW_REC_LOST = 0x87,         /* switch records the kernel dropped (ring full) */
 };
 
-/* Kinds 0x88..0x8f are reserved for control records (marks, pause and
- * resume). A reader skips kinds it does not know by their length. */
+/* Kinds 0x88..0x8f are control records. A reader skips kinds it does not
+ * know by their length. Their stamps are absolute TSC values (they never
+ * touch the chunk's delta state, so older readers stay in step).
+ *   MARK    tsc, name length (<= LW_MARK_MAX), name bytes (libwait_mark)
+ *   PAUSE   tsc, source (LW_CTL_*): recording paused from this stamp on
+ *   RESUME  tsc, source: recording resumed
+ * PAUSE/RESUME go to the stream of the thread that made the change; a
+ * change made by a signal that arrived inside a wrapped call, or on a
+ * thread that never recorded, has no record (the header flag still moves). */
+#define LW_REC_MARK 0x88
+#define LW_REC_PAUSE 0x89
+#define LW_REC_RESUME 0x8a
+#define LW_MARK_MAX 64
+#define LW_CTL_API 1    /* libwait_pause()/libwait_resume() */
+#define LW_CTL_SIGNAL 2 /* SIGUSR2 */
 
 /* LOCK record flags: the mutex was not free at the first attempt, so the
  * call had to wait for it (lock and timedlock only). */

@@ -194,6 +194,7 @@ __attribute__((constructor(101))) static void lw_init(void)
         return;
     }
     pthread_atfork(lw_atfork_prepare, lw_atfork_parent, lw_atfork_child);
+    lw_control_init(); /* WAIT_START, WAIT_SIGNAL */
     __atomic_store_n(&lw_g.ready, 1, __ATOMIC_RELEASE);
     errno = saved;
 }

@@ -66,6 +66,9 @@ struct lw_global {
 
 extern struct lw_global lw_g;
 extern LW_TLS struct lw_thread *lw_tls;
+/* Recording paused (WAIT_START=0, SIGUSR2, libwait_pause): every wrapper
+ * passes straight through. Read with one relaxed load in lw_enter. */
+extern int lw_paused;
 
 /* Real functions, resolved by lw_resolve through dlsym(RTLD_NEXT). */
 extern void *(*real_malloc)(size_t);
@@ -98,6 +101,7 @@ uint64_t lw_mono_ns(void);
 
 /* thread.c */
 struct lw_thread *lw_enter_slow(void);
+struct lw_thread *lw_thread_start(void);
 void lw_thread_reset_after_fork(void);
 void lw_thread_flush_stats(struct lw_thread *t);
 void lw_thread_init_key(void);
@@ -127,6 +131,9 @@ void lw_switch_drain(struct lw_thread *t);
 void lw_switch_close(struct lw_thread *t);
 void lw_switch_forget(struct lw_thread *t);
 
+/* control.c */
+void lw_control_init(void);
+
 /* modules.c */
 void lw_modules_emit(struct lw_thread *t, int force);
 void lw_modules_self_range(void);
@@ -144,7 +151,7 @@ static inline uint64_t lw_rdtsc(void)
 static inline struct lw_thread *lw_enter(void)
 {
     struct lw_thread *t = lw_tls;
-    if (LW_LIKELY(t != NULL && !t->guard)) {
+    if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(&lw_paused, __ATOMIC_RELAXED))) {
         t->guard = 1;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return t;
