@@ -11,7 +11,7 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=build/%.o)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
-ANALYZER_LIBS := -ldw -lelf -lm
+ANALYZER_LIBS := -ldw -lelf -lm -lncurses
 EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c))
 EXAMPLE_CFLAGS := $(WARN) -Iinclude -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -69,7 +69,7 @@ FUZZ_SECONDS ?= 60
 fuzz: all
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
-	  $(filter-out analyzer/report%,$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
+	  $(filter-out analyzer/report% analyzer/cmd_%,$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
 	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe"; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done

@@ -33,8 +33,12 @@ static size_t parse_count(const char *opt, const char *v)
     return (size_t)n;
 }
 
+int wr_cmd_top(int argc, char **argv); /* cmd_top.c */
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "top"))
+        return wr_cmd_top(argc - 1, argv + 1);
     int json = 0, color = -1;
     struct wr_opts o = { 0, 20, 4 };
     const char *path = NULL;

@@ -176,5 +176,7 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 . "$root/tests/integration/clang.sh"
 # a library loaded with dlopen after start
 . "$root/tests/integration/dlopen.sh"
+# waitreport top, run-time control and marks
+. "$root/tests/integration/top.sh"
 
 finish

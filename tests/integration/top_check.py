@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""top_check.py: helpers for top.sh (stdlib only).
+  top_check.py rows FILE FUNC WHERE         -> sum of CALLS of matching rows
+  top_check.py field FILE FUNC WHERE COL    -> COL (wait/s, p99...) of the first match, in ns
+  top_check.py span FILE                    -> the span of the last snapshot in ns
+  top_check.py stdin_run OUT TRACE LIB CMD  -> drive `phases stdin` with SIGUSR2s
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+
+COLS = ["calls", "calls/s", "time/s", "wait/s", "cpu/s", "p99"]
+UNIT = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def ns(tok):
+    v, u = tok
+    return float(v) * UNIT[u]
+
+
+def parse_row(line):
+    """A table row: six figures (durations are two tokens) then function, site."""
+    toks = line.split()
+    out, i = [], 0
+    for c in COLS:
+        if i >= len(toks):
+            return None
+        if c in ("calls", "calls/s"):
+            out.append(toks[i].replace(",", ""))
+            i += 1
+        elif toks[i] == "-":
+            out.append(None)
+            i += 1
+        else:
+            if i + 1 >= len(toks) or toks[i + 1] not in UNIT:
+                return None
+            out.append(ns((toks[i], toks[i + 1])))
+            i += 2
+    if not out[0].isdigit():
+        return None
+    return dict(zip(COLS, out), func=toks[i] if i < len(toks) else "", rest=" ".join(toks[i + 1:]))
+
+
+def rows(path, func, where):
+    for line in open(path, errors="replace"):
+        r = parse_row(line)
+        if r and r["func"] == func and where in r["rest"]:
+            yield r
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "rows":
+        print(sum(int(r["calls"]) for r in rows(*sys.argv[2:5])))
+    elif cmd == "field":
+        for r in rows(*sys.argv[2:5]):
+            print(int(r[sys.argv[5]] or 0))
+            return
+        print(-1)
+    elif cmd == "span":
+        last = None
+        for line in open(sys.argv[2]):
+            m = re.search(r"(since start|last interval): ([0-9.]+) (ns|us|ms|s)\b", line)
+            if m:
+                last = ns((m.group(2), m.group(3)))
+        print(int(last or 0))
+    elif cmd == "stdin_run":
+        out, trace, lib = sys.argv[2:5]
+        env = dict(os.environ, LD_PRELOAD=lib, WAIT_OUTPUT=trace, WAIT_START="0")
+        p = subprocess.Popen(sys.argv[5:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+        got = []
+        for step in range(2):
+            got.append(p.stdout.readline().strip())
+            p.send_signal(signal.SIGUSR2)  # delivered before the line below is read
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        rest = p.communicate(timeout=30)[0]
+        got += rest.split()
+        with open(out, "w") as f:
+            f.write(" ".join(got) + "\n")
+        sys.exit(p.returncode)
+
+
+main()
