@@ -255,6 +255,7 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     ev.tid = s->tid;
     ev.mono = ch.base_mono_ns;
     ev.tsc = ch.base_tsc;
+    l->cur = s;
     int r = fn(ctx, &ev);
     return r ? r + 1 : 1;
 }
@@ -373,6 +374,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             s->ended = 1;
         s->off = (uint32_t)(q + len - base);
         l->records++;
+        l->cur = s;
         int r = fn(ctx, &ev);
         if (r)
             return r + 1;

@@ -48,6 +48,7 @@ struct wr_live {
     struct wr_live_chunk *chunks;
     struct wr_live_stream *streams;
     size_t nstreams;
+    struct wr_live_stream *cur; /* the stream of the event being passed on */
     double ns_per_tick;
     uint64_t records;    /* records taken so far (all kinds) */
     uint64_t last_taken; /* records taken by the last poll */

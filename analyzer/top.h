@@ -53,6 +53,7 @@ struct wr_top {
     size_t sym_mods;     /* modules given to sym.sym so far */
     struct wr_top_site *sites;
     size_t nsites;
+    struct wr_top_site *last_site;  /* the site of the previous call */
     struct wr_top_thread **threads; /* in order of appearance */
     size_t nthreads, capthreads;
     int have_switches;

@@ -38,10 +38,10 @@ int wr_top_open(struct wr_top *t, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* thread_of: the top thread of live stream id (created on first use). */
-static struct wr_top_thread *thread_of(struct wr_top *t, const struct wr_event *ev)
+/* thread_of: the top thread of the stream being read (made on first use). */
+static struct wr_top_thread *thread_of(struct wr_top *t)
 {
-    struct wr_live_stream *s = wr_live_stream_of(&t->live, ev->stream);
+    struct wr_live_stream *s = t->live.cur;
     if (!s)
         return NULL;
     if (s->user)
@@ -67,6 +67,14 @@ static void acc_add(struct wr_top_acc *a, uint64_t dur, uint64_t bl, uint64_t rn
     wr_thist_add(&a->hist, dur);
 }
 
+/* count: a call of dur ns at site s on thread th, bl blocked, rn runnable:
+ * into the current interval (folded into since-start at its end). */
+static void count(struct wr_top_site *s, struct wr_top_thread *th, uint64_t dur, uint64_t bl, uint64_t rn)
+{
+    acc_add(&s->cur, dur, bl, rn);
+    acc_add(&th->cur, dur, bl, rn);
+}
+
 /* settle: count the oldest pending call of th, split by its off-CPU
  * intervals as far as they are known. */
 static void settle(struct wr_top *t, struct wr_top_thread *th)
@@ -83,10 +91,7 @@ static void settle(struct wr_top *t, struct wr_top_thread *th)
         bl = p->dur_ns;
     if (rn > p->dur_ns - bl)
         rn = p->dur_ns - bl;
-    acc_add(&p->site->cur, p->dur_ns, bl, rn);
-    acc_add(&p->site->cum, p->dur_ns, bl, rn);
-    acc_add(&th->cur, p->dur_ns, bl, rn);
-    acc_add(&th->cum, p->dur_ns, bl, rn);
+    count(p->site, th, p->dur_ns, bl, rn);
     th->last_b = p->b;
 }
 
@@ -119,8 +124,9 @@ static void settle_thread(struct wr_top *t, struct wr_top_thread *th, int force)
 static int on_call(struct wr_top *t, struct wr_top_thread *th, const struct wr_event *ev)
 {
     uint64_t key = (uint64_t)ev->stack << 8 | ev->kind;
-    struct wr_top_site *s;
-    HASH_FIND(hh, t->sites, &key, sizeof key, s);
+    struct wr_top_site *s = t->last_site;
+    if (!s || s->key != key)
+        HASH_FIND(hh, t->sites, &key, sizeof key, s);
     if (!s) {
         s = calloc(1, sizeof *s);
         if (!s)
@@ -131,12 +137,16 @@ static int on_call(struct wr_top *t, struct wr_top_thread *th, const struct wr_e
         HASH_ADD(hh, t->sites, key, sizeof s->key, s);
         t->nsites++;
     }
+    t->last_site = s;
+    uint64_t dur = (uint64_t)((double)ev->dur * t->live.ns_per_tick);
+    if (!t->have_switches) { /* nothing to wait for */
+        count(s, th, dur, 0, 0);
+        return 0;
+    }
     if (grow((void **)&th->pend, &th->cappend, th->np, sizeof *th->pend))
         return -1;
-    const struct wr_live_stream *ls = wr_live_stream_of(&t->live, ev->stream);
-    uint64_t a = wr_live_mono(&t->live, ls, ev->tsc);
-    th->pend[th->np++] = (struct wr_top_pend){s, a, a + (uint64_t)((double)ev->dur * t->live.ns_per_tick),
-                                              (uint64_t)((double)ev->dur * t->live.ns_per_tick)};
+    uint64_t a = wr_live_mono(&t->live, t->live.cur, ev->tsc);
+    th->pend[th->np++] = (struct wr_top_pend){s, a, a + dur, dur};
     return 0;
 }
 
@@ -184,19 +194,23 @@ static void on_mark(struct wr_top *t, const struct wr_event *ev)
 static int on_event(void *ctx, const struct wr_event *ev)
 {
     struct wr_top *t = ctx;
-    struct wr_top_thread *th = thread_of(t, ev);
+    struct wr_top_thread *th = thread_of(t);
     if (!th)
         return t->oom = 1;
     if (ev->kind != LW_REC_SWITCH && ev->kind != LW_REC_TIME && ev->kind != WR_LIVE_CHUNK && th->have_cand) {
         if (th->cand > th->covered)
             th->covered = th->cand; /* the drain after the sync or chunk start is complete */
         th->have_cand = 0;
+        if (th->p0 < th->np && th->pend[th->p0].b <= th->covered)
+            settle_thread(t, th, 0); /* keeps the queue short */
     }
     if (lw_func_info_of(ev->kind))
         return on_call(t, th, ev) ? (t->oom = 1) : 0;
     switch (ev->kind) {
     case LW_REC_SWITCH:
         on_switch(t, th, ev);
+        if (th->p0 < th->np && th->pend[th->p0].b <= th->covered)
+            settle_thread(t, th, 0);
         break;
     case LW_REC_TIME:
     case WR_LIVE_CHUNK:
@@ -236,6 +250,19 @@ static int on_event(void *ctx, const struct wr_event *ev)
     return 0;
 }
 
+/* roll: close an interval: cur becomes last and is added to cum. */
+static void roll(struct wr_top_acc *cur, struct wr_top_acc *last, struct wr_top_acc *cum)
+{
+    cum->calls += cur->calls;
+    cum->total_ns += cur->total_ns;
+    cum->blocked_ns += cur->blocked_ns;
+    cum->runnable_ns += cur->runnable_ns;
+    if (cur->hist.n)
+        wr_thist_merge(&cum->hist, &cur->hist);
+    *last = *cur;
+    memset(cur, 0, sizeof *cur);
+}
+
 uint64_t wr_top_end_ns(const struct wr_top *t)
 {
     const struct lw_file_header *h = &t->live.hdr;
@@ -258,14 +285,10 @@ int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns)
     t->t_now = now_ns > t->t_now ? now_ns : t->t_now;
     t->events_last = t->live.records - t->rec_prev;
     t->rec_prev = t->live.records;
-    for (struct wr_top_site *s = t->sites; s; s = s->hh.next) {
-        s->last = s->cur;
-        memset(&s->cur, 0, sizeof s->cur);
-    }
-    for (size_t i = 0; i < t->nthreads; i++) {
-        t->threads[i]->last = t->threads[i]->cur;
-        memset(&t->threads[i]->cur, 0, sizeof t->threads[i]->cur);
-    }
+    for (struct wr_top_site *s = t->sites; s; s = s->hh.next)
+        roll(&s->cur, &s->last, &s->cum);
+    for (size_t i = 0; i < t->nthreads; i++)
+        roll(&t->threads[i]->cur, &t->threads[i]->last, &t->threads[i]->cum);
     return 0;
 }
 
