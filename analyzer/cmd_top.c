@@ -159,9 +159,10 @@ static size_t header(const struct view *v, char lines[4][512])
     if (v->o.replay > 0)
         snprintf(lines[n] + strlen(lines[n]), 512 - strlen(lines[n]), ", replay x%g", v->o.replay);
     n++;
-    snprintf(lines[n++], 512, "sort: %s | split: %s%s", sort_names[v->o.sort],
+    snprintf(lines[n++], 512, "sort: %s | split: %s%s%s", sort_names[v->o.sort],
              t->have_switches ? "cpu # / blocked = / runnable ." : "unavailable (no switch records)",
-             t->lost ? " (some switches lost)" : "");
+             t->lost ? " (some switches lost)" : "",
+             t->live.t.warnings ? " | damaged trace: parts skipped (waitreport TRACE lists them)" : "");
     if (t->nmarks) {
         size_t o = (size_t)snprintf(lines[n], 512, "marks (%zu):", t->nmarks);
         for (size_t k = 0; k < 4 && k < t->nmarks && k < WR_TOP_MARKS && o < 400; k++) {

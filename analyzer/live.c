@@ -355,7 +355,9 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         } else {
             ok = decode_meta(l, s, q, q + len, &ev);
             t = ev.mono;
-            if (kind == LW_REC_LOST || kind == LW_REC_STACK || kind == LW_REC_MODULE)
+            /* no stamp, or (SWITCH) one that is always before the records
+             * around it: never held back by a replay's horizon */
+            if (kind == LW_REC_LOST || kind == LW_REC_STACK || kind == LW_REC_MODULE || kind == LW_REC_SWITCH)
                 t = 0;
         }
         if (!ok) {

@@ -85,6 +85,11 @@ t "replay: interval calls add up to the report's $want" [ "$(python3 "$TC" rows 
 t "replay: the last snapshot says finished" [ "$(grep '^libwait top' "$d/rp.top" | tail -1 | grep -c 'replay finished')" = 1 ]
 t "replay: marks (tick) shown" grep -q 'tick @' "$d/rp.top"
 
+# switch records drained across a chunk boundary keep their stamps relative
+# to the chunk they land in (small chunks make that frequent)
+timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/sw.bin" WAIT_CHUNK_KB=4 examples/phases run 2 >/dev/null 2>&1
+t "switch stamps all within the run (4 KiB chunks)" [ "$(python3 "$TC" bad_switches "$d/sw.bin")" = 0 ]
+
 # --- live: top in a real terminal (tmux) on a running example ---
 if command -v tmux >/dev/null; then
   sock=$d/tmux.sock

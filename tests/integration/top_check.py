@@ -4,6 +4,7 @@
   top_check.py field FILE FUNC WHERE COL    -> COL (wait/s, p99...) of the first match, in ns
   top_check.py span FILE                    -> the span of the last snapshot in ns
   top_check.py stdin_run OUT TRACE LIB CMD  -> drive `phases stdin` with SIGUSR2s
+  top_check.py bad_switches TRACE           -> SWITCH records stamped outside the run
 """
 import os
 import re
@@ -50,6 +51,42 @@ def rows(path, func, where):
             yield r
 
 
+def uv(b, p):
+    v = s = 0
+    while True:
+        x = b[p]
+        p += 1
+        v |= (x & 0x7F) << s
+        s += 7
+        if not x & 0x80:
+            return v, p
+
+
+def bad_switches(path):
+    """SWITCH records (0x86) whose stamp lies outside [start, end] of the run
+    (a closed trace of the local format; layout from include/lw_format.h)."""
+    import struct
+    d = open(path, "rb").read()
+    cs = struct.unpack_from("<I", d, 16)[0]
+    start, end = struct.unpack_from("<Q", d, 48)[0], struct.unpack_from("<Q", d, 72)[0]
+    bad = 0
+    for i in range((len(d) - 4096) // cs):
+        o = 4096 + i * cs
+        magic, _, _, _, _, bmono = struct.unpack_from("<IIIIQQ", d, o)
+        if magic != 0x4B4E4843:
+            continue
+        p = o + 64
+        while p < o + cs and d[p] not in (0, 0x80):
+            ln, q = uv(d, p + 1)
+            if d[p] == 0x86:
+                _, q2 = uv(d, q)
+                z, _ = uv(d, q2)
+                t = bmono + ((z >> 1) ^ -(z & 1))
+                bad += not (start <= t <= end)
+            p = q + ln
+    return bad
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "rows":
@@ -66,6 +103,8 @@ def main():
             if m:
                 last = ns((m.group(2), m.group(3)))
         print(int(last or 0))
+    elif cmd == "bad_switches":
+        print(bad_switches(sys.argv[2]))
     elif cmd == "stdin_run":
         out, trace, lib = sys.argv[2:5]
         env = dict(os.environ, LD_PRELOAD=lib, WAIT_OUTPUT=trace, WAIT_START="0")
