@@ -20,6 +20,8 @@
 enum { SORT_WAIT, SORT_CPU, SORT_CALLS, SORT_P99, SORT_N };
 static const char *sort_names[SORT_N] = {"wait", "cpu", "calls", "p99"};
 
+int wr_ctl_set(const char *path, int paused, int quiet); /* cmd_ctl.c */
+
 struct top_opts {
     double delay, replay;
     int once, cumulative, threads, sort;
@@ -146,10 +148,10 @@ static size_t header(const struct view *v, char lines[4][512])
     const struct lw_file_header *h = &t->live.hdr;
     char a[32], b[32], c[32];
     size_t n = 0;
-    const char *state = v->finished                 ? (v->o.replay > 0 ? "replay finished" : "exited")
-                        : (h->flags & LW_HF_PAUSED) ? "recording PAUSED"
-                        : v->o.replay > 0           ? "replaying"
-                                                    : "running";
+    const char *state = v->finished                ? (v->o.replay > 0 ? "replay finished" : "exited")
+                        : wr_live_paused(&t->live) ? "recording PAUSED"
+                        : v->o.replay > 0          ? "replaying"
+                                                   : "running";
     snprintf(lines[n++], 512, "libwait top - %.200s (pid %u), %s, %s since start", h->command[0] ? h->command : h->exe,
              h->pid, state, wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
     uint64_t sp = span(v), ev = v->o.cumulative ? t->live.records : t->events_last;
@@ -252,8 +254,9 @@ static void draw(struct view *v)
     for (size_t i = 0; i < nh && y < LINES; i++)
         mvaddnstr(y++, 0, lines[i], COLS);
     if (y < LINES) {
-        snprintf(buf, sizeof buf, "keys: w/c/n/p sort by wait/cpu/calls/p99, a %s, t %s, q quit",
-                 v->o.cumulative ? "last interval" : "since start", v->o.threads ? "sites" : "threads");
+        snprintf(buf, sizeof buf, "keys: w/c/n/p sort by wait/cpu/calls/p99, a %s, t %s, r %s recording, q quit",
+                 v->o.cumulative ? "last interval" : "since start", v->o.threads ? "sites" : "threads",
+                 wr_live_paused(&v->t->live) ? "resume" : "pause");
         mvaddnstr(y++, 0, buf, COLS);
     }
     if (y < LINES) {
@@ -378,6 +381,10 @@ static int run_tty(struct view *v, uint64_t replay_t0)
             break;
         case 't':
             v->o.threads = !v->o.threads;
+            break;
+        case 'r':             /* pause or resume recording in the traced process */
+            if (!v->finished) /* a read-only trace just stays as it is */
+                wr_ctl_set(v->t->live.t.path, !wr_live_paused(&v->t->live), 1);
             break;
         case KEY_RESIZE: /* ncurses caught SIGWINCH and resized its screen */
             break;

@@ -60,6 +60,7 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen)
     memset(l, 0, sizeof *l);
     l->t.quiet = quiet;
     l->t.path = path;
+    l->fd = -1;
     l->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (l->fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -117,10 +118,16 @@ void wr_live_close(struct wr_live *l)
     free(l->unstarted);
     if (l->t.map)
         munmap((void *)l->t.map, l->t.size);
-    if (l->fd > 0)
+    if (l->fd >= 0)
         close(l->fd);
     memset(l, 0, sizeof *l);
     l->fd = -1;
+}
+
+int wr_live_paused(const struct wr_live *l)
+{
+    const struct lw_control *c = (const void *)(l->t.map + LW_CONTROL_OFFSET);
+    return l->t.map && l->t.size >= LW_HEADER_SIZE && __atomic_load_n(&c->paused, __ATOMIC_ACQUIRE) != 0;
 }
 
 struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id)
@@ -392,7 +399,7 @@ int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *c
         return 0;
     }
     read_header(l);
-    if (!l->closed && l->hdr.pid && kill((pid_t)l->hdr.pid, 0) != 0 && errno == ESRCH)
+    if (!l->closed && l->hdr.pid > 0 && l->hdr.pid < (1u << 22) && kill((pid_t)l->hdr.pid, 0) != 0 && errno == ESRCH)
         l->gone = 1;
     int was_done = l->closed || l->gone;
     if (discover(l) != 0)

@@ -74,6 +74,10 @@ uint64_t wr_live_mono(const struct wr_live *l, const struct wr_live_stream *s, u
 /* wr_live_stream_of: the stream with id, or NULL. */
 struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id);
 
+/* wr_live_paused: 1 when the header's control line says recording is
+ * paused (lw_control), 0 otherwise. */
+int wr_live_paused(const struct wr_live *l);
+
 void wr_live_close(struct wr_live *l);
 
 #endif

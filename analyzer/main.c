@@ -34,11 +34,14 @@ static size_t parse_count(const char *opt, const char *v)
 }
 
 int wr_cmd_top(int argc, char **argv); /* cmd_top.c */
+int wr_cmd_ctl(int argc, char **argv); /* cmd_ctl.c */
 
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "top"))
         return wr_cmd_top(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "ctl"))
+        return wr_cmd_ctl(argc - 1, argv + 1);
     int json = 0, color = -1;
     struct wr_opts o = { 0, 20, 4 };
     const char *path = NULL;

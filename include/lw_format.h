@@ -41,7 +41,6 @@
 #define LW_HF_SWITCHES 0x2u    /* per-thread context-switch collection on */
 #define LW_HF_NO_PERF 0x4u     /* perf_event_open was refused */
 #define LW_HF_STOPPED 0x8u     /* recording stopped early (error) */
-#define LW_HF_PAUSED 0x10u     /* recording is paused right now (live readers) */
 
 /* Monitor-the-monitor counters, summed by threads as they flush. */
 struct lw_stats {
@@ -82,6 +81,17 @@ _Static_assert(offsetof(struct lw_file_header, next_chunk) == 128, "layout");
 _Static_assert(offsetof(struct lw_file_header, stats) == 256, "layout");
 _Static_assert(sizeof(struct lw_file_header) <= LW_HEADER_SIZE, "layout");
 
+/* Run-time control, in the header page on a cache line of its own. The
+ * recorder reads `paused` on every wrapped call (1 = pass straight through)
+ * and writes it for WAIT_START, SIGUSR2 and libwait_pause/resume; other
+ * processes may write it too (`waitreport ctl`, top's p key): 0 or 1 only. */
+#define LW_CONTROL_OFFSET (LW_HEADER_SIZE - 64)
+struct lw_control {
+    uint32_t paused;
+    uint32_t pad[15];
+};
+_Static_assert(sizeof(struct lw_file_header) <= LW_CONTROL_OFFSET, "layout");
+
 struct lw_chunk_header {
     uint32_t magic;             /* LW_CHUNK_MAGIC, stored last */
     uint32_t stream;            /* thread serial, unique in the process */
@@ -114,7 +124,8 @@ enum lw_rec_kind {
  *   RESUME  tsc, source: recording resumed
  * PAUSE/RESUME go to the stream of the thread that made the change; a
  * change made by a signal that arrived inside a wrapped call, or on a
- * thread that never recorded, has no record (the header flag still moves). */
+ * thread that never recorded, or from outside the process (lw_control), has
+ * no record. */
 #define LW_REC_MARK 0x88
 #define LW_REC_PAUSE 0x89
 #define LW_REC_RESUME 0x8a

@@ -4,6 +4,9 @@
  *                   is set; WAIT_SIGNAL=0 keeps the signal untouched.
  *   include/libwait.h: libwait_pause(), libwait_resume(), libwait_mark(name)
  *                   find lw_api_* below through dlsym(RTLD_DEFAULT).
+ *   lw_control      the paused word lives in the trace header's control
+ *                   line, so `waitreport ctl TRACE pause|resume` (another
+ *                   process) can flip it too.
  * Paused, lw_enter returns NULL after one relaxed load, so every wrapper
  * calls the real function directly. */
 #define _GNU_SOURCE
@@ -13,7 +16,25 @@
 
 #include "lw_internal.h"
 
-int lw_paused;
+static uint32_t lw_pause_local;
+uint32_t *lw_pause_word = &lw_pause_local;
+
+/* lw_control_attach: move the paused state into header h's lw_control, so
+ * other processes can see and change it. Before recording starts (writer). */
+void lw_control_attach(struct lw_file_header *h)
+{
+    struct lw_control *c = (struct lw_control *)((uint8_t *)h + LW_CONTROL_OFFSET);
+    __atomic_store_n(&c->paused, __atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+    __atomic_store_n(&lw_pause_word, &c->paused, __ATOMIC_RELEASE);
+}
+
+/* lw_control_detach: back to the private word (the header is about to be
+ * unmapped: fork child), keeping the state. */
+void lw_control_detach(void)
+{
+    __atomic_store_n(&lw_pause_local, __atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE) != 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&lw_pause_word, &lw_pause_local, __ATOMIC_RELEASE);
+}
 
 /* lw_ctl_enter: the calling thread's state with the guard taken, even while
  * paused; create it when may_create. NULL when inside a wrapped call or
@@ -68,14 +89,8 @@ static void lw_ctl_record(unsigned kind, uint64_t arg, const char *name, int may
  * from a signal). */
 static int lw_set_paused(int paused, unsigned src)
 {
-    if (__atomic_exchange_n(&lw_paused, paused, __ATOMIC_ACQ_REL) == paused)
+    if (__atomic_exchange_n(lw_pause_word, (uint32_t)paused, __ATOMIC_ACQ_REL) == (uint32_t)paused)
         return 0;
-    if (lw_g.hdr) {
-        if (paused)
-            __atomic_fetch_or(&lw_g.hdr->flags, LW_HF_PAUSED, __ATOMIC_RELEASE);
-        else
-            __atomic_fetch_and(&lw_g.hdr->flags, ~LW_HF_PAUSED, __ATOMIC_RELEASE);
-    }
     lw_ctl_record(paused ? LW_REC_PAUSE : LW_REC_RESUME, src, NULL, src != LW_CTL_SIGNAL);
     return 1;
 }
@@ -85,7 +100,7 @@ static void lw_on_sigusr2(int sig)
 {
     (void)sig;
     int saved = errno;
-    lw_set_paused(!__atomic_load_n(&lw_paused, __ATOMIC_ACQUIRE), LW_CTL_SIGNAL);
+    lw_set_paused(!__atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE), LW_CTL_SIGNAL);
     errno = saved;
 }
 
@@ -108,11 +123,8 @@ static int lw_env_flag(const char *name, int def)
 void lw_control_init(void)
 {
     int start = lw_env_flag("WAIT_START", 1), sig = lw_env_flag("WAIT_SIGNAL", 0);
-    if (start == 0) {
-        __atomic_store_n(&lw_paused, 1, __ATOMIC_RELEASE);
-        if (lw_g.hdr)
-            __atomic_fetch_or(&lw_g.hdr->flags, LW_HF_PAUSED, __ATOMIC_RELEASE);
-    }
+    if (start == 0)
+        __atomic_store_n(lw_pause_word, 1, __ATOMIC_RELEASE);
     if (sig == 0 || (sig < 0 && start < 0))
         return;
     struct sigaction old, sa;
@@ -146,4 +158,4 @@ LW_EXPORT void lw_api_mark(const char *name)
 }
 
 /* lw_api_paused: 1 while recording is paused. */
-LW_EXPORT int lw_api_paused(void) { return __atomic_load_n(&lw_paused, __ATOMIC_ACQUIRE); }
+LW_EXPORT int lw_api_paused(void) { return __atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE) != 0; }

@@ -156,6 +156,7 @@ static void lw_atfork_child(void)
     lw_thread_reset_after_fork();
     lw_stack_reset_after_fork();
     lw_modules_reset_after_fork();
+    lw_control_detach(); /* off the parent's header before it is unmapped */
     if (lw_g.hdr)
         munmap(lw_g.hdr, LW_HEADER_SIZE);
     lw_g.hdr = NULL;

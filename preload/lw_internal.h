@@ -66,9 +66,11 @@ struct lw_global {
 
 extern struct lw_global lw_g;
 extern LW_TLS struct lw_thread *lw_tls;
-/* Recording paused (WAIT_START=0, SIGUSR2, libwait_pause): every wrapper
- * passes straight through. Read with one relaxed load in lw_enter. */
-extern int lw_paused;
+/* Recording paused (WAIT_START=0, SIGUSR2, libwait_pause, or another
+ * process through the trace header's lw_control): every wrapper passes
+ * straight through. Points at lw_control.paused of the trace's header once
+ * it is mapped (control.c), else at a private word. */
+extern uint32_t *lw_pause_word;
 
 /* Real functions, resolved by lw_resolve through dlsym(RTLD_NEXT). */
 extern void *(*real_malloc)(size_t);
@@ -133,6 +135,8 @@ void lw_switch_forget(struct lw_thread *t);
 
 /* control.c */
 void lw_control_init(void);
+void lw_control_attach(struct lw_file_header *h);
+void lw_control_detach(void);
 
 /* modules.c */
 void lw_modules_emit(struct lw_thread *t, int force);
@@ -151,7 +155,7 @@ static inline uint64_t lw_rdtsc(void)
 static inline struct lw_thread *lw_enter(void)
 {
     struct lw_thread *t = lw_tls;
-    if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(&lw_paused, __ATOMIC_RELAXED))) {
+    if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))) {
         t->guard = 1;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return t;

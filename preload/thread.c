@@ -130,7 +130,7 @@ static struct lw_thread *lw_thread_new(void)
  * call. NULL = don't record. */
 struct lw_thread *lw_enter_slow(void)
 {
-    if (__atomic_load_n(&lw_paused, __ATOMIC_RELAXED))
+    if (__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))
         return NULL;
     struct lw_thread *t = lw_tls;
     if (t) {

@@ -130,6 +130,7 @@ int lw_writer_open(void)
     __atomic_store_n(&h->magic[0], LW_MAGIC[0], __ATOMIC_RELEASE);
     lw_g.fd = fd;
     lw_g.hdr = h;
+    lw_control_attach(h);
     lw_g.renamed = strlen(lw_g.path) != base;
     return 0;
 }

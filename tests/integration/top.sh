@@ -44,6 +44,14 @@ t "signal: 0 in third() (paused again)" [ "$(calls_at "$d/sig.json" pthread_mute
 t "signal: a pause record from the signal" [ "$(jq_py "$d/sig.json" '",".join(m["kind"]+":"+m["source"] for m in d["marks"])')" = "pause:signal" ]
 printf 'a\nb\n' | env -u LD_PRELOAD examples/phases stdin >"$d/sig.n.out"
 t "signal: the same program runs natively" [ "$(tr '\n' ' ' <"$d/sig.n.out")" = "1 2 3 " ]
+# the same window through the trace header: `waitreport ctl`, no signal
+WR=$WR python3 "$TC" stdin_ctl "$d/ctl.out" "$d/ctl.bin" "$LIB" examples/phases stdin
+t "ctl: resume/pause from another process (got: $(cat "$d/ctl.out"))" [ "$(cat "$d/ctl.out")" = "1 recording 2 paused 3" ]
+"$WR" --json "$d/ctl.bin" >"$d/ctl.json"
+t "ctl: 40 locks recorded in second()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock second)" = 40 ]
+t "ctl: 0 in first() and third()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock first)$(calls_at "$d/ctl.json" pthread_mutex_lock third)" = 00 ]
+t "ctl: status of a finished trace says paused" [ "$("$WR" ctl "$d/ctl.bin" status)" = "$d/ctl.bin: paused" ]
+t "ctl: refuses a file that is not a trace" not "$WR" ctl "$d/ctl.out" pause 2>/dev/null
 # the program's own SIGUSR2 handler is never taken over
 native "$d/own.n" examples/phases ownsig
 timeout 30 env LD_PRELOAD="$LIB" WAIT_START=1 WAIT_OUTPUT="$d/own.bin" examples/phases ownsig >"$d/own.p.out" 2>"$d/own.p.err"
@@ -111,6 +119,14 @@ if command -v tmux >/dev/null; then
   sleep 0.4
   tmux -S "$sock" capture-pane -p -t top >"$d/cap3"
   t "tmux: key t shows threads" grep -q 'THREAD' "$d/cap3"
+  tmux -S "$sock" send-keys -t top r
+  sleep 0.7
+  tmux -S "$sock" capture-pane -p -t top >"$d/cap5"
+  t "tmux: key r pauses recording (header)" grep -q 'recording PAUSED' "$d/cap5"
+  t "tmux: key r pauses recording (ctl status)" [ "$("$WR" ctl "$d/live.bin" status)" = "$d/live.bin: paused" ]
+  tmux -S "$sock" send-keys -t top r
+  sleep 0.3
+  t "tmux: key r again resumes" [ "$("$WR" ctl "$d/live.bin" status)" = "$d/live.bin: recording" ]
   tmux -S "$sock" resize-window -t top -x 90 -y 20 2>/dev/null
   sleep 0.6
   tmux -S "$sock" capture-pane -p -t top >"$d/cap4"

@@ -4,6 +4,7 @@
   top_check.py field FILE FUNC WHERE COL    -> COL (wait/s, p99...) of the first match, in ns
   top_check.py span FILE                    -> the span of the last snapshot in ns
   top_check.py stdin_run OUT TRACE LIB CMD  -> drive `phases stdin` with SIGUSR2s
+  top_check.py stdin_ctl OUT TRACE LIB CMD  -> the same with `waitreport ctl` ($WR)
   top_check.py bad_switches TRACE           -> SWITCH records stamped outside the run
 """
 import os
@@ -105,14 +106,21 @@ def main():
         print(int(last or 0))
     elif cmd == "bad_switches":
         print(bad_switches(sys.argv[2]))
-    elif cmd == "stdin_run":
+    elif cmd in ("stdin_run", "stdin_ctl"):
         out, trace, lib = sys.argv[2:5]
         env = dict(os.environ, LD_PRELOAD=lib, WAIT_OUTPUT=trace, WAIT_START="0")
+        if cmd == "stdin_ctl":
+            env["WAIT_SIGNAL"] = "0"  # control through the trace header only
         p = subprocess.Popen(sys.argv[5:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
         got = []
         for step in range(2):
             got.append(p.stdout.readline().strip())
-            p.send_signal(signal.SIGUSR2)  # delivered before the line below is read
+            if cmd == "stdin_run":
+                p.send_signal(signal.SIGUSR2)  # delivered before the line below is read
+            else:  # visible to the program's next call once ctl returns
+                r = subprocess.run([os.environ["WR"], "ctl", trace, "resume" if step == 0 else "pause"],
+                                   stdout=subprocess.PIPE, text=True)
+                got.append(r.stdout.split(": ")[-1].strip())
             p.stdin.write("go\n")
             p.stdin.flush()
         rest = p.communicate(timeout=30)[0]
