@@ -64,8 +64,10 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined"
 
 # libFuzzer on the reader and model; seeds are traces of the examples.
-# FUZZ_SECONDS bounds the run (CI uses 60).
+# FUZZ_SECONDS bounds the run (CI uses 60); FUZZ_LIVE_SECONDS the live
+# reader's (waitreport top).
 FUZZ_SECONDS ?= 60
+FUZZ_LIVE_SECONDS ?= 30
 fuzz: all
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
@@ -75,6 +77,11 @@ fuzz: all
 	  > /dev/null || exit 1; done
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
+	@mkdir -p build/fuzz/corpus_live
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_live.c \
+	  $(filter-out analyzer/report% analyzer/cmd_%,$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_live $(ANALYZER_LIBS)
+	./build/fuzz/fuzz_live -max_total_time=$(FUZZ_LIVE_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
+	  build/fuzz/corpus_live build/fuzz/seeds
 
 demo: all
 	@rm -f demo.bin

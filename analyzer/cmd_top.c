@@ -135,10 +135,13 @@ static int build_rows(struct view *v)
     return 0;
 }
 
+/* d2u: d as an unsigned integer, clamped (figures from untrusted input). */
+static uint64_t d2u(double d) { return d >= 1.8e19 ? UINT64_MAX : d > 0 ? (uint64_t)d : 0; }
+
 /* per_s: ns (or a count) per second of the shown span, as a duration. */
 static const char *per_s(char *buf, size_t cap, uint64_t ns, uint64_t sp)
 {
-    return wr_fmt_ns(buf, cap, sp ? (uint64_t)((double)ns * 1e9 / (double)sp) : 0);
+    return wr_fmt_ns(buf, cap, sp ? d2u((double)ns * 1e9 / (double)sp) : 0);
 }
 
 /* header: the lines above the table, each into lines[i] (up to 4). */
@@ -156,7 +159,7 @@ static size_t header(const struct view *v, char lines[4][512])
              h->pid, state, wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
     uint64_t sp = span(v), ev = v->o.cumulative ? t->live.records : t->events_last;
     snprintf(lines[n], 512, "threads %zu, %s events/s recorded, %s: %s", t->nthreads,
-             wr_fmt_count(b, sizeof b, sp ? (uint64_t)((double)ev * 1e9 / (double)sp) : 0),
+             wr_fmt_count(b, sizeof b, sp ? d2u((double)ev * 1e9 / (double)sp) : 0),
              v->o.cumulative ? "since start" : "last interval", wr_fmt_ns(c, sizeof c, sp));
     if (v->o.replay > 0)
         snprintf(lines[n] + strlen(lines[n]), 512 - strlen(lines[n]), ", replay x%g", v->o.replay);
@@ -187,7 +190,7 @@ static void format_row(const struct view *v, const struct row *r, uint64_t top, 
     uint64_t cpu = wr_model_cpu_ns(a->total_ns, a->blocked_ns, a->runnable_ns);
     char c0[32], c1[32], c2[32], c3[32], c4[32], c5[32];
     wr_fmt_count(c0, sizeof c0, a->calls);
-    wr_fmt_count(c1, sizeof c1, sp ? (uint64_t)((double)a->calls * 1e9 / (double)sp + 0.5) : 0);
+    wr_fmt_count(c1, sizeof c1, sp ? d2u((double)a->calls * 1e9 / (double)sp + 0.5) : 0);
     per_s(c2, sizeof c2, a->total_ns, sp);
     if (v->t->have_switches) {
         per_s(c3, sizeof c3, w, sp);

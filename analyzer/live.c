@@ -141,7 +141,7 @@ uint64_t wr_live_mono(const struct wr_live *l, const struct wr_live_stream *s, u
 {
     uint64_t ptsc = s && s->pair_tsc ? s->pair_tsc : l->hdr.start_tsc;
     uint64_t pns = s && s->pair_tsc ? s->pair_ns : l->hdr.start_mono_ns;
-    return pns + (uint64_t)(int64_t)((double)(int64_t)(tsc - ptsc) * l->ns_per_tick);
+    return pns + (uint64_t)wr_live_d2i((double)(int64_t)(tsc - ptsc) * l->ns_per_tick);
 }
 
 /* note_pair: a clock pair; refits the rate against the start pair once

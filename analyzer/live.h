@@ -57,6 +57,13 @@ struct wr_live {
     int finished;        /* closed or gone, and the last poll found nothing */
 };
 
+/* wr_live_d2i: d as an integer, clamped to +-2^62 (untrusted stamps and
+ * rates must not overflow a conversion). */
+static inline int64_t wr_live_d2i(double d)
+{
+    return d >= 4.6e18 ? (int64_t)4600000000000000000 : d <= -4.6e18 ? -(int64_t)4600000000000000000 : (int64_t)d;
+}
+
 /* wr_live_open: open and map path, check its header. 0, or -1 with a
  * message naming the file in err. */
 int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen);

@@ -138,7 +138,8 @@ static int on_call(struct wr_top *t, struct wr_top_thread *th, const struct wr_e
         t->nsites++;
     }
     t->last_site = s;
-    uint64_t dur = (uint64_t)((double)ev->dur * t->live.ns_per_tick);
+    int64_t di = wr_live_d2i((double)ev->dur * t->live.ns_per_tick);
+    uint64_t dur = di > 0 ? (uint64_t)di : 0;
     if (!t->have_switches) { /* nothing to wait for */
         count(s, th, dur, 0, 0);
         return 0;
