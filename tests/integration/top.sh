@@ -141,6 +141,16 @@ else
   notok "tmux is installed"
 fi
 
+# --- a process killed with SIGKILL: its header never says closed; the pid is gone ---
+env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/kill.bin" examples/phases run 5 >/dev/null 2>&1 &
+kpid=$!
+sleep 1
+kill -9 "$kpid"
+wait "$kpid" 2>/dev/null
+"$WR" top --once "$d/kill.bin" >"$d/kill.top" 2>&1
+t "killed: top --once says exited" grep -q ', exited,' "$d/kill.top" || show "$d/kill.top"
+t "killed: the calls before the kill are there" [ "$(python3 "$TC" rows "$d/kill.top" pthread_mutex_lock busy_worker)" -gt 100 ]
+
 # --- untrusted input: damaged and truncated traces never crash top ---
 python3 - "$d/rp.bin" "$d/bad" <<'PY'
 import os, random, sys
