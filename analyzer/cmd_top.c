@@ -337,7 +337,10 @@ static int update(struct view *v, uint64_t replay_t0)
 /* run_tty: the interactive loop until q. */
 static int run_tty(struct view *v, uint64_t replay_t0)
 {
-    initscr();
+    if (!newterm(NULL, stdout, stdin)) { /* unknown TERM: one snapshot instead */
+        v->o.cumulative = 1;
+        return print_snapshot(v, stdout) != 0 || fflush(stdout) != 0 ? 2 : 0;
+    }
     cbreak();
     noecho();
     keypad(stdscr, TRUE);
