@@ -141,6 +141,13 @@ else
   notok "tmux is installed"
 fi
 
+# --- without switch records: calls count at once, wait and CPU are "-" ---
+timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/nosw.bin" WAIT_SWITCHES=0 examples/lock_contend >/dev/null 2>&1
+"$WR" top --once "$d/nosw.bin" >"$d/nosw.top"
+t "no switches: 80,000 locks at worker" [ "$(python3 "$TC" rows "$d/nosw.top" pthread_mutex_lock worker)" = 80000 ]
+t "no switches: wait/s and cpu/s shown as -" grep -qE ' - +- +[0-9.]+ [num]?s +pthread_mutex_lock +worker' "$d/nosw.top" || show "$d/nosw.top"
+t "no switches: the header says the split is unavailable" grep -q 'split: unavailable' "$d/nosw.top"
+
 # --- a process killed with SIGKILL: its header never says closed; the pid is gone ---
 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/kill.bin" examples/phases run 5 >/dev/null 2>&1 &
 kpid=$!
