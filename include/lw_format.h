@@ -122,10 +122,11 @@ enum lw_rec_kind {
  *   MARK    tsc, name length (<= LW_MARK_MAX), name bytes (libwait_mark)
  *   PAUSE   tsc, source (LW_CTL_*): recording paused from this stamp on
  *   RESUME  tsc, source: recording resumed
- * PAUSE/RESUME go to the stream of the thread that made the change; a
- * change made by a signal that arrived inside a wrapped call, or on a
- * thread that never recorded, or from outside the process (lw_control), has
- * no record. */
+ * PAUSE/RESUME go to the stream of the thread that made the change. One
+ * made where no record can be written (a signal inside a wrapped call, or on
+ * a thread with no stream yet) is written later, with its own stamp, by the
+ * next thread that starts or syncs its clock. A change made from outside
+ * the process (lw_control) has no record. */
 #define LW_REC_MARK 0x88
 #define LW_REC_PAUSE 0x89
 #define LW_REC_RESUME 0x8a

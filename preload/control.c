@@ -58,29 +58,61 @@ static void lw_ctl_leave(struct lw_thread *t)
     t->guard = 0;
 }
 
+/* A PAUSE/RESUME that could not be written when it happened (a signal
+ * inside a wrapped call, or on a thread with no stream yet): written with
+ * its own stamp by the next slow path of a recording thread (thread start,
+ * clock sync). One slot: a newer change replaces an older one. */
+static uint64_t lw_pend_tsc;
+static uint32_t lw_pend; /* kind << 8 | source, 0 = none */
+
+/* lw_ctl_write: the record into t's stream (guard held). */
+static void lw_ctl_write(struct lw_thread *t, unsigned kind, uint64_t tsc, uint64_t arg, const char *name)
+{
+    if (!t->chunk || t->dead || lw_g.stopped)
+        return;
+    uint8_t body[2 * LW_VARINT_MAX + LW_MARK_MAX], *p = body;
+    p = lw_put_uv(p, tsc);
+    if (name) {
+        size_t n = strnlen(name, LW_MARK_MAX);
+        p = lw_put_uv(p, n);
+        memcpy(p, name, n);
+        p += n;
+    } else {
+        p = lw_put_uv(p, arg);
+    }
+    lw_writer_meta(t, kind, body, (size_t)(p - body));
+}
+
+/* lw_control_flush: write a pending PAUSE/RESUME into t's stream (slow
+ * paths of a thread that holds its guard and has a chunk). */
+void lw_control_flush(struct lw_thread *t)
+{
+    if (LW_LIKELY(!__atomic_load_n(&lw_pend, __ATOMIC_RELAXED)))
+        return;
+    uint64_t tsc = __atomic_load_n(&lw_pend_tsc, __ATOMIC_ACQUIRE);
+    uint32_t ks = __atomic_exchange_n(&lw_pend, 0, __ATOMIC_ACQ_REL);
+    if (ks)
+        lw_ctl_write(t, ks >> 8, tsc, ks & 0xff, NULL);
+}
+
 /* lw_ctl_record: a PAUSE/RESUME/MARK record on the calling thread's stream
- * (name only for MARK, truncated to LW_MARK_MAX). Silently nothing when the
- * thread cannot write now (see lw_ctl_enter). errno is kept. */
+ * (name only for MARK, truncated to LW_MARK_MAX). When the thread cannot
+ * write now (see lw_ctl_enter), a PAUSE/RESUME is left pending and a MARK
+ * dropped. errno is kept. */
 static void lw_ctl_record(unsigned kind, uint64_t arg, const char *name, int may_create)
 {
     int saved = errno;
+    uint64_t tsc = lw_rdtsc();
     struct lw_thread *t = lw_ctl_enter(may_create);
-    if (t) {
-        if (t->chunk && !t->dead && !lw_g.stopped) {
-            uint8_t body[2 * LW_VARINT_MAX + LW_MARK_MAX], *p = body;
-            p = lw_put_uv(p, lw_rdtsc());
-            if (name) {
-                size_t n = strnlen(name, LW_MARK_MAX);
-                p = lw_put_uv(p, n);
-                memcpy(p, name, n);
-                p += n;
-            } else {
-                p = lw_put_uv(p, arg);
-            }
-            lw_writer_meta(t, kind, body, (size_t)(p - body));
-        }
-        lw_ctl_leave(t);
+    if (t && t->chunk && !t->dead) {
+        lw_control_flush(t); /* an older pending change goes first */
+        lw_ctl_write(t, kind, tsc, arg, name);
+    } else if (!name) {
+        __atomic_store_n(&lw_pend_tsc, tsc, __ATOMIC_RELEASE);
+        __atomic_store_n(&lw_pend, (uint32_t)(kind << 8 | (arg & 0xff)), __ATOMIC_RELEASE);
     }
+    if (t)
+        lw_ctl_leave(t);
     errno = saved;
 }
 

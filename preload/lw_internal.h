@@ -137,6 +137,7 @@ void lw_switch_forget(struct lw_thread *t);
 void lw_control_init(void);
 void lw_control_attach(struct lw_file_header *h);
 void lw_control_detach(void);
+void lw_control_flush(struct lw_thread *t);
 
 /* modules.c */
 void lw_modules_emit(struct lw_thread *t, int force);

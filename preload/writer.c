@@ -262,6 +262,7 @@ void lw_writer_sync(struct lw_thread *t)
     lw_writer_meta(t, LW_REC_TIME, body, (size_t)(p - body));
     if (t->sw_page && !t->sw_draining)
         lw_switch_drain(t);
+    lw_control_flush(t);
 }
 
 /* lw_writer_close: exit path: stamp the end and mark the trace closed. */

@@ -39,9 +39,9 @@ t "signal: program ran to the end under WAIT_START=0 (got: $(cat "$d/sig.out"))"
 t "signal: 40 locks recorded in second() (the resumed window)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock second)" = 40 ]
 t "signal: 0 in first() (started paused)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock first)" = 0 ]
 t "signal: 0 in third() (paused again)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock third)" = 0 ]
-# the resume arrives on a thread that has not recorded anything yet (it
-# started paused), so it leaves no record (documented); the pause does
-t "signal: a pause record from the signal" [ "$(jq_py "$d/sig.json" '",".join(m["kind"]+":"+m["source"] for m in d["marks"])')" = "pause:signal" ]
+# the resume arrives on a thread with no stream yet (it started paused): its
+# record is written when the thread starts recording, with the signal's time
+t "signal: resume and pause records from the signal" [ "$(jq_py "$d/sig.json" '",".join(m["kind"]+":"+m["source"] for m in d["marks"])')" = "resume:signal,pause:signal" ]
 printf 'a\nb\n' | env -u LD_PRELOAD examples/phases stdin >"$d/sig.n.out"
 t "signal: the same program runs natively" [ "$(tr '\n' ' ' <"$d/sig.n.out")" = "1 2 3 " ]
 # the same window through the trace header: `waitreport ctl`, no signal
