@@ -11,9 +11,9 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=build/%.o)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
-ANALYZER_LIBS := -ldw -lelf -lm
+ANALYZER_LIBS := -ldw -lelf -lm -lncurses
 EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c))
-EXAMPLE_CFLAGS := $(WARN) -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
+EXAMPLE_CFLAGS := $(WARN) -Iinclude -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
@@ -71,9 +71,11 @@ asan: libwait.so  # built first with the normal flags, so the sanitized sub-make
 	  LDFLAGS="-fsanitize=address,undefined"
 
 # libFuzzer on the reader and model; seeds are traces of the examples.
-# FUZZ_SECONDS bounds the run (CI uses 60).
+# FUZZ_SECONDS bounds the run (CI uses 60); FUZZ_LIVE_SECONDS the live
+# reader's (waitreport top).
 FUZZ_SECONDS ?= 60
 # outputs and subcommands are not fuzzed (they only read the model)
+FUZZ_LIVE_SECONDS ?= 30
 FUZZ_SKIP := analyzer/cmd_% analyzer/export_% analyzer/html_% analyzer/multi.c analyzer/traceset.c analyzer/oututil.c
 fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
@@ -93,6 +95,11 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	  build/tests/threads_helper 40 > /dev/null
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
+	@mkdir -p build/fuzz/corpus_live
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_live.c \
+	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_live $(ANALYZER_LIBS)
+	./build/fuzz/fuzz_live -max_total_time=$(FUZZ_LIVE_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
+	  build/fuzz/corpus_live build/fuzz/seeds
 
 demo: all
 	@rm -f demo.bin

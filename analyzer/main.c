@@ -46,8 +46,15 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt)
     return argv[++*i];
 }
 
+int wr_cmd_top(int argc, char **argv); /* cmd_top.c */
+int wr_cmd_ctl(int argc, char **argv); /* cmd_ctl.c */
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "top"))
+        return wr_cmd_top(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "ctl"))
+        return wr_cmd_ctl(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "diff"))
         return wr_cmd_diff(argc - 1, argv + 1);
     struct wr_cli c = {.o = {0, 20, 4}, .chrome_min_ns = 10000, .chrome_max_events = 1000000};

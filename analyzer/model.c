@@ -215,6 +215,10 @@ static int on_event(void *ctx, const struct wr_event *ev)
         }
         return 0;
     }
+    case LW_REC_MARK:
+    case LW_REC_PAUSE:
+    case LW_REC_RESUME:
+        return wr_marks_add(m, ev);
     case LW_REC_DROPPED: {
         uint64_t n;
         if (lw_get_uv(&p, e, &n))
@@ -286,6 +290,7 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
         th->life_ns = b > a ? b - a : 0;
         wr_cpu_split(th, a, b, &th->blocked_ns, &th->runnable_ns, &sw);
     }
+    wr_marks_finish(m);
     m->sorted = malloc((m->nsites ? m->nsites : 1) * sizeof *m->sorted);
     if (!m->sorted)
         return -1;
@@ -342,10 +347,22 @@ void wr_model_free(struct wr_model *m)
         free(m->mods[i].path);
     free(m->mods);
     wr_mutexes_free(m);
+    free(m->marks);
     wr_cpu_free(m);
     free(m->threads);
     free(m->sorted);
     if (m->sym)
         wr_symbols_free(m->sym);
     memset(m, 0, sizeof *m);
+}
+
+/* wr_model_meta: feed one STACK or MODULE record to m (incremental readers
+ * that keep only stacks and modules, e.g. top). 0, or -1 on out of memory. */
+int wr_model_meta(struct wr_model *m, const struct wr_event *ev)
+{
+    if (ev->kind == LW_REC_STACK)
+        return on_stack(m, ev);
+    if (ev->kind == LW_REC_MODULE)
+        return on_module(m, ev);
+    return 0;
 }

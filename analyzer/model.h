@@ -84,6 +84,14 @@ struct wr_offcpu {
     int preempt;
 };
 
+/* A control record: a libwait_mark name, or recording paused/resumed. */
+struct wr_mark {
+    uint64_t tsc, t_ns;     /* stamp; ns since the process started */
+    uint32_t tid;
+    unsigned kind, source;  /* LW_REC_MARK/PAUSE/RESUME; LW_CTL_* */
+    char name[LW_MARK_MAX + 1];
+};
+
 struct wr_stackdef {
     UT_hash_handle hh;
     uint32_t id, depth;
@@ -132,6 +140,8 @@ struct wr_model {
     struct wr_pair *pairs;       /* every clock pair, sorted by tsc */
     size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
     int have_switches;           /* the wait/CPU split is measured */
+    struct wr_mark *marks;       /* by stamp (marks.c) */
+    size_t nmarks, capmarks;
     uint64_t switches, switches_lost;
     struct wr_mutex *mutexes;    /* hash by address */
     struct wr_mutex **mutex_sorted; /* by wait caused, then hold time, descending */
@@ -147,6 +157,9 @@ struct wr_model {
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of
  * memory. Damage in t is warned about by the reader and skipped. */
 int wr_model_build(struct wr_model *m, struct wr_trace *t);
+
+/* wr_model_meta: add a STACK or MODULE record (others ignored). 0, or -1. */
+int wr_model_meta(struct wr_model *m, const struct wr_event *ev);
 
 /* wr_model_ns: ticks in ns, saturated to [0, 2^64) (hostile rates). */
 static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
@@ -177,6 +190,10 @@ static inline uint64_t wr_model_cpu_ns(uint64_t total, uint64_t blocked, uint64_
 {
     return total > blocked + runnable ? total - blocked - runnable : 0;
 }
+
+/* marks.c */
+int wr_marks_add(struct wr_model *m, const struct wr_event *ev);
+void wr_marks_finish(struct wr_model *m);
 
 /* wr_model_family: the family name of function id f. */
 const char *wr_model_family(unsigned f);

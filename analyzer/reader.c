@@ -365,3 +365,11 @@ int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx)
         }
     return 0;
 }
+
+/* wr_decode_call: decode_call for incremental readers (live.c): the body
+ * [p, e) of a call record of function fi, with the stream's delta state. */
+int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
+                   uint64_t *last_addr, struct wr_event *ev)
+{
+    return decode_call(fi, p, e, last_tsc, last_addr, ev);
+}

@@ -86,6 +86,11 @@ struct wr_chunk_pos {
 int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
                              void *ctx);
 
+/* wr_decode_call: one call record's body [p, e) into ev, advancing the
+ * stream's stamp and address deltas. 0 when malformed (never reads past e). */
+int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
+                   uint64_t *last_addr, struct wr_event *ev);
+
 /* wr_trace_close: unmap and free; t may be reused. */
 void wr_trace_close(struct wr_trace *t);
 

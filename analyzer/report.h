@@ -24,4 +24,10 @@ const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns);
 /* wr_fmt_count: n with thousands separators ("80,000") into buf. */
 const char *wr_fmt_count(char *buf, size_t cap, uint64_t n);
 
+
+/* marks.c: the marks section (text), the "marks" array (JSON). */
+const char *wr_mark_label(const struct wr_mark *k, char *buf, size_t cap);
+void wr_marks_text(const struct wr_model *m, FILE *f);
+void wr_marks_json(const struct wr_model *m, FILE *f);
+
 #endif

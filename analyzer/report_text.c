@@ -278,5 +278,6 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     }
     locks_section(m, f, bold, off);
     heap_section(m, f, bold, off);
+    wr_marks_text(m, f);
     return ferror(f) ? -1 : 0;
 }

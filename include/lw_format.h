@@ -81,6 +81,17 @@ _Static_assert(offsetof(struct lw_file_header, next_chunk) == 128, "layout");
 _Static_assert(offsetof(struct lw_file_header, stats) == 256, "layout");
 _Static_assert(sizeof(struct lw_file_header) <= LW_HEADER_SIZE, "layout");
 
+/* Run-time control, in the header page on a cache line of its own. The
+ * recorder reads `paused` on every wrapped call (1 = pass straight through)
+ * and writes it for WAIT_START, SIGUSR2 and libwait_pause/resume; other
+ * processes may write it too (`waitreport ctl`, top's p key): 0 or 1 only. */
+#define LW_CONTROL_OFFSET (LW_HEADER_SIZE - 64)
+struct lw_control {
+    uint32_t paused;
+    uint32_t pad[15];
+};
+_Static_assert(sizeof(struct lw_file_header) <= LW_CONTROL_OFFSET, "layout");
+
 struct lw_chunk_header {
     uint32_t magic;             /* LW_CHUNK_MAGIC, stored last */
     uint32_t stream;            /* thread serial, unique in the process */
@@ -105,8 +116,23 @@ enum lw_rec_kind {
     LW_REC_LOST = 0x87,         /* switch records the kernel dropped (ring full) */
 };
 
-/* Kinds 0x88..0x8f are reserved for control records (marks, pause and
- * resume). A reader skips kinds it does not know by their length. */
+/* Kinds 0x88..0x8f are control records. A reader skips kinds it does not
+ * know by their length. Their stamps are absolute TSC values (they never
+ * touch the chunk's delta state, so older readers stay in step).
+ *   MARK    tsc, name length (<= LW_MARK_MAX), name bytes (libwait_mark)
+ *   PAUSE   tsc, source (LW_CTL_*): recording paused from this stamp on
+ *   RESUME  tsc, source: recording resumed
+ * PAUSE/RESUME go to the stream of the thread that made the change. One
+ * made where no record can be written (a signal inside a wrapped call, or on
+ * a thread with no stream yet) is written later, with its own stamp, by the
+ * next thread that starts or syncs its clock. A change made from outside
+ * the process (lw_control) has no record. */
+#define LW_REC_MARK 0x88
+#define LW_REC_PAUSE 0x89
+#define LW_REC_RESUME 0x8a
+#define LW_MARK_MAX 64
+#define LW_CTL_API 1    /* libwait_pause()/libwait_resume() */
+#define LW_CTL_SIGNAL 2 /* SIGUSR2 */
 
 /* LOCK record flags: the mutex was not free at the first attempt, so the
  * call had to wait for it (lock and timedlock only). */

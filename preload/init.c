@@ -170,6 +170,7 @@ static void lw_atfork_child(void)
     lw_thread_reset_after_fork();
     lw_stack_reset_after_fork();
     lw_modules_reset_after_fork();
+    lw_control_detach(); /* off the parent's header before it is unmapped */
     if (lw_g.hdr)
         munmap(lw_g.hdr, LW_HEADER_SIZE);
     lw_g.hdr = NULL;
@@ -209,6 +210,7 @@ __attribute__((constructor(101))) static void lw_init(void)
         return;
     }
     pthread_atfork(lw_atfork_prepare, lw_atfork_parent, lw_atfork_child);
+    lw_control_init(); /* WAIT_START, WAIT_SIGNAL */
     __atomic_store_n(&lw_g.ready, 1, __ATOMIC_RELEASE);
     errno = saved;
 }

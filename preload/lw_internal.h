@@ -76,6 +76,11 @@ struct lw_global {
 
 extern struct lw_global lw_g;
 extern LW_TLS struct lw_thread *lw_tls;
+/* Recording paused (WAIT_START=0, SIGUSR2, libwait_pause, or another
+ * process through the trace header's lw_control): every wrapper passes
+ * straight through. Points at lw_control.paused of the trace's header once
+ * it is mapped (control.c), else at a private word. */
+extern uint32_t *lw_pause_word;
 
 /* Real functions, resolved by lw_resolve through dlsym(RTLD_NEXT). */
 extern void *(*real_malloc)(size_t);
@@ -108,6 +113,7 @@ uint64_t lw_mono_ns(void);
 
 /* thread.c */
 struct lw_thread *lw_enter_slow(void);
+struct lw_thread *lw_thread_start(void);
 void lw_thread_reset_after_fork(void);
 void lw_thread_flush_stats(struct lw_thread *t);
 void lw_thread_init_key(void);
@@ -141,6 +147,12 @@ void lw_switch_drain(struct lw_thread *t);
 void lw_switch_close(struct lw_thread *t);
 void lw_switch_forget(struct lw_thread *t);
 
+/* control.c */
+void lw_control_init(void);
+void lw_control_attach(struct lw_file_header *h);
+void lw_control_detach(void);
+void lw_control_flush(struct lw_thread *t);
+
 /* modules.c */
 void lw_modules_emit(struct lw_thread *t, int force);
 void lw_modules_self_range(void);
@@ -158,7 +170,7 @@ static inline uint64_t lw_rdtsc(void)
 static inline struct lw_thread *lw_enter(void)
 {
     struct lw_thread *t = lw_tls;
-    if (LW_LIKELY(t != NULL && !t->guard)) {
+    if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))) {
         t->guard = 1;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return t;

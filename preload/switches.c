@@ -87,6 +87,10 @@ void lw_switch_drain(struct lw_thread *t)
         size_t n = h.size < sizeof rec ? h.size : sizeof rec;
         lw_ring_copy(t, tail, rec, n);
         uint8_t body[2 * LW_VARINT_MAX], *p = body;
+        /* make room first: a chunk switch inside lw_writer_meta would leave
+         * this record's stamp relative to the previous chunk's base */
+        if (t->cur + 1 + 3 * LW_VARINT_MAX > t->limit && !lw_writer_advance(t, 1 + 3 * LW_VARINT_MAX))
+            break;
         if (h.type == PERF_RECORD_SWITCH && n >= sizeof h + 16) {
             uint64_t time;
             memcpy(&time, rec + sizeof h + 8, sizeof time); /* after pid, tid */

@@ -175,16 +175,27 @@ static int lw_thread_reopen(void)
     return ok ? 0 : -1;
 }
 
-/* lw_enter_slow: lw_enter's slow path. Creates the thread's state on its
- * first call; counts calls nested inside a wrapped call. NULL = don't record. */
+/* lw_enter_slow: lw_enter's slow path. Nothing while paused; creates the
+ * thread's state on its first call; counts calls nested inside a wrapped
+ * call. NULL = don't record. */
 struct lw_thread *lw_enter_slow(void)
 {
+    if (__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))
+        return NULL;
     struct lw_thread *t = lw_tls;
     if (t) {
         if (!t->dead)
             t->st.nested++;
         return NULL;
     }
+    return lw_thread_start();
+}
+
+/* lw_thread_start: state for a thread that has none yet, guard taken; NULL
+ * when recording is not ready, stopped, or the state cannot be made. */
+struct lw_thread *lw_thread_start(void)
+{
+    struct lw_thread *t;
     if (!__atomic_load_n(&lw_g.ready, __ATOMIC_ACQUIRE) || lw_g.stopped)
         return NULL;
     int saved = errno;

@@ -157,6 +157,7 @@ int lw_writer_open(void)
     __atomic_store_n(&h->magic[0], LW_MAGIC[0], __ATOMIC_RELEASE);
     lw_g.fd = fd;
     lw_g.hdr = h;
+    lw_control_attach(h);
     lw_g.renamed = strlen(lw_g.path) != base;
     return 0;
 }
@@ -168,8 +169,7 @@ void lw_writer_stop(const char *why, int err)
         return;
     if (lw_g.hdr)
         __atomic_fetch_or(&lw_g.hdr->flags, LW_HF_STOPPED, __ATOMIC_RELAXED);
-    lw_warn("%s %s: %s; recording stopped, the program runs on (trace kept so far)", why, lw_g.path,
-            strerror(err));
+    lw_warn("%s %s: %s; recording stopped, the program runs on (trace kept so far)", why, lw_g.path, strerror(err));
 }
 
 /* lw_claim: claim and map a fresh chunk. NULL on failure (recording stops). */
@@ -290,7 +290,10 @@ int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size
     return 0;
 }
 
-/* lw_writer_sync: record a (TSC, CLOCK_MONOTONIC) pair. */
+/* lw_writer_sync: record a (TSC, CLOCK_MONOTONIC) pair, then drain the
+ * context-switch ring: a live reader (waitreport top) then knows that every
+ * switch before the pair's time is in the stream once it sees the next
+ * record that is not a SWITCH. */
 void lw_writer_sync(struct lw_thread *t)
 {
     uint8_t body[2 * LW_VARINT_MAX], *p = body;
@@ -299,6 +302,9 @@ void lw_writer_sync(struct lw_thread *t)
     p = lw_put_uv(p, m);
     t->last_sync = c;
     lw_writer_meta(t, LW_REC_TIME, body, (size_t)(p - body));
+    if (t->sw_page && !t->sw_draining)
+        lw_switch_drain(t);
+    lw_control_flush(t);
 }
 
 /* lw_writer_close: exit path: stamp the end and mark the trace closed. */

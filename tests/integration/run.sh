@@ -189,5 +189,7 @@ t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 . "$root/tests/integration/failures.sh"
 # real programs under the preload
 . "$root/tests/integration/programs.sh"
+# waitreport top, run-time control and marks
+. "$root/tests/integration/top.sh"
 
 finish

@@ -1,0 +1,193 @@
+/* control.c: starting and stopping recording at run time, and marks.
+ *   WAIT_START=0    start paused (WAIT_START=1: start recording, the default)
+ *   WAIT_SIGNAL=1   SIGUSR2 toggles recording. On by default when WAIT_START
+ *                   is set; WAIT_SIGNAL=0 keeps the signal untouched.
+ *   include/libwait.h: libwait_pause(), libwait_resume(), libwait_mark(name)
+ *                   find lw_api_* below through dlsym(RTLD_DEFAULT).
+ *   lw_control      the paused word lives in the trace header's control
+ *                   line, so `waitreport ctl TRACE pause|resume` (another
+ *                   process) can flip it too.
+ * Paused, lw_enter returns NULL after one relaxed load, so every wrapper
+ * calls the real function directly. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lw_internal.h"
+
+static uint32_t lw_pause_local;
+uint32_t *lw_pause_word = &lw_pause_local;
+
+/* lw_control_attach: move the paused state into header h's lw_control, so
+ * other processes can see and change it. Before recording starts (writer). */
+void lw_control_attach(struct lw_file_header *h)
+{
+    struct lw_control *c = (struct lw_control *)((uint8_t *)h + LW_CONTROL_OFFSET);
+    __atomic_store_n(&c->paused, __atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+    __atomic_store_n(&lw_pause_word, &c->paused, __ATOMIC_RELEASE);
+}
+
+/* lw_control_detach: back to the private word (the header is about to be
+ * unmapped: fork child), keeping the state. */
+void lw_control_detach(void)
+{
+    __atomic_store_n(&lw_pause_local, __atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE) != 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&lw_pause_word, &lw_pause_local, __ATOMIC_RELEASE);
+}
+
+/* lw_ctl_enter: the calling thread's state with the guard taken, even while
+ * paused; create it when may_create. NULL when inside a wrapped call or
+ * libwait itself (a signal handler that interrupted one), or not recording. */
+static struct lw_thread *lw_ctl_enter(int may_create)
+{
+    struct lw_thread *t = lw_tls;
+    if (t && !t->guard) {
+        t->guard = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        return t;
+    }
+    if (t || !may_create || !__atomic_load_n(&lw_g.ready, __ATOMIC_ACQUIRE))
+        return NULL;
+    return lw_thread_start();
+}
+
+static void lw_ctl_leave(struct lw_thread *t)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->guard = 0;
+}
+
+/* A PAUSE/RESUME that could not be written when it happened (a signal
+ * inside a wrapped call, or on a thread with no stream yet): written with
+ * its own stamp by the next slow path of a recording thread (thread start,
+ * clock sync). One slot: a newer change replaces an older one. */
+static uint64_t lw_pend_tsc;
+static uint32_t lw_pend; /* kind << 8 | source, 0 = none */
+
+/* lw_ctl_write: the record into t's stream (guard held). */
+static void lw_ctl_write(struct lw_thread *t, unsigned kind, uint64_t tsc, uint64_t arg, const char *name)
+{
+    if (!t->chunk || t->dead || lw_g.stopped)
+        return;
+    uint8_t body[2 * LW_VARINT_MAX + LW_MARK_MAX], *p = body;
+    p = lw_put_uv(p, tsc);
+    if (name) {
+        size_t n = strnlen(name, LW_MARK_MAX);
+        p = lw_put_uv(p, n);
+        memcpy(p, name, n);
+        p += n;
+    } else {
+        p = lw_put_uv(p, arg);
+    }
+    lw_writer_meta(t, kind, body, (size_t)(p - body));
+}
+
+/* lw_control_flush: write a pending PAUSE/RESUME into t's stream (slow
+ * paths of a thread that holds its guard and has a chunk). */
+void lw_control_flush(struct lw_thread *t)
+{
+    if (LW_LIKELY(!__atomic_load_n(&lw_pend, __ATOMIC_RELAXED)))
+        return;
+    uint64_t tsc = __atomic_load_n(&lw_pend_tsc, __ATOMIC_ACQUIRE);
+    uint32_t ks = __atomic_exchange_n(&lw_pend, 0, __ATOMIC_ACQ_REL);
+    if (ks)
+        lw_ctl_write(t, ks >> 8, tsc, ks & 0xff, NULL);
+}
+
+/* lw_ctl_record: a PAUSE/RESUME/MARK record on the calling thread's stream
+ * (name only for MARK, truncated to LW_MARK_MAX). When the thread cannot
+ * write now (see lw_ctl_enter), a PAUSE/RESUME is left pending and a MARK
+ * dropped. errno is kept. */
+static void lw_ctl_record(unsigned kind, uint64_t arg, const char *name, int may_create)
+{
+    int saved = errno;
+    uint64_t tsc = lw_rdtsc();
+    struct lw_thread *t = lw_ctl_enter(may_create);
+    if (t && t->chunk && !t->dead) {
+        lw_control_flush(t); /* an older pending change goes first */
+        lw_ctl_write(t, kind, tsc, arg, name);
+    } else if (!name) {
+        __atomic_store_n(&lw_pend_tsc, tsc, __ATOMIC_RELEASE);
+        __atomic_store_n(&lw_pend, (uint32_t)(kind << 8 | (arg & 0xff)), __ATOMIC_RELEASE);
+    }
+    if (t)
+        lw_ctl_leave(t);
+    errno = saved;
+}
+
+/* lw_set_paused: move to paused (1) or recording (0); src is LW_CTL_*.
+ * Returns 1 when the state changed. Async-signal-safe (no state is created
+ * from a signal). */
+static int lw_set_paused(int paused, unsigned src)
+{
+    if (__atomic_exchange_n(lw_pause_word, (uint32_t)paused, __ATOMIC_ACQ_REL) == (uint32_t)paused)
+        return 0;
+    lw_ctl_record(paused ? LW_REC_PAUSE : LW_REC_RESUME, src, NULL, src != LW_CTL_SIGNAL);
+    return 1;
+}
+
+/* lw_on_sigusr2: toggle recording. */
+static void lw_on_sigusr2(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    lw_set_paused(!__atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE), LW_CTL_SIGNAL);
+    errno = saved;
+}
+
+/* lw_env_flag: "0" -> 0, "1" -> 1, unset -> -1; anything else is reported
+ * and gives def. */
+static int lw_env_flag(const char *name, int def)
+{
+    const char *s = getenv(name);
+    if (!s)
+        return -1;
+    if ((s[0] == '0' || s[0] == '1') && !s[1])
+        return s[0] - '0';
+    lw_warn("ignoring %s=%s: expected 0 or 1", name, s);
+    return def;
+}
+
+/* lw_control_init: apply WAIT_START and WAIT_SIGNAL (constructor, before
+ * recording starts). SIGUSR2 is taken only when it is at SIG_DFL: a handler
+ * (or SIG_IGN) already there belongs to the program and stays. */
+void lw_control_init(void)
+{
+    int start = lw_env_flag("WAIT_START", 1), sig = lw_env_flag("WAIT_SIGNAL", 0);
+    if (start == 0)
+        __atomic_store_n(lw_pause_word, 1, __ATOMIC_RELEASE);
+    if (sig == 0 || (sig < 0 && start < 0))
+        return;
+    struct sigaction old, sa;
+    if (sigaction(SIGUSR2, NULL, &old) != 0)
+        return;
+    if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) {
+        lw_warn("SIGUSR2 is already handled by the program; leaving it alone (use libwait_pause/resume)");
+        return;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = lw_on_sigusr2;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, NULL);
+}
+
+/* ---- the API of include/libwait.h ---- */
+
+/* lw_api_pause: stop recording in every thread until lw_api_resume. */
+LW_EXPORT void lw_api_pause(void) { lw_set_paused(1, LW_CTL_API); }
+
+/* lw_api_resume: start recording again. */
+LW_EXPORT void lw_api_resume(void) { lw_set_paused(0, LW_CTL_API); }
+
+/* lw_api_mark: a named instant on the calling thread (recorded even while
+ * paused). NULL is ignored; names are cut at LW_MARK_MAX bytes. */
+LW_EXPORT void lw_api_mark(const char *name)
+{
+    if (name)
+        lw_ctl_record(LW_REC_MARK, 0, name, 1);
+}
+
+/* lw_api_paused: 1 while recording is paused. */
+LW_EXPORT int lw_api_paused(void) { return __atomic_load_n(lw_pause_word, __ATOMIC_ACQUIRE) != 0; }

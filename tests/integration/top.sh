@@ -1,0 +1,182 @@
+# top.sh: `waitreport top` (live view, --once, --replay), run-time control
+# (WAIT_START, SIGUSR2, include/libwait.h) and marks. Sourced by run.sh,
+# which provides t/ok/notok/show/native/traced/same_run, $tmp, $WR, $LIB.
+TC=$root/tests/integration/top_check.py
+d=$tmp/top
+mkdir -p "$d"
+not() { ! "$@"; }
+jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
+# calls_at JSON FUNC FRAME: calls of FUNC whose stack has FRAME (any depth)
+calls_at() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(s["calls"] for s in d["sites"] if s["function"] == sys.argv[2]
+          and any(f["function"] == sys.argv[3] for f in s["stack"])))
+PY
+}
+
+# --- libwait.h: pause/resume/mark from the program, exact counts ---
+native "$d/api.n" examples/phases api
+traced "$d/api.p" "$d/api.bin" examples/phases api
+same_run "api" "$d/api.n" "$d/api.p"
+t "api: runs without libwait (prints api done)" grep -q "api done 440" "$d/api.n.out"
+"$WR" --json "$d/api.bin" >"$d/api.json"
+t "api: 100 locks recorded in shown() (50 per thread, resumed)" [ "$(calls_at "$d/api.json" pthread_mutex_lock shown)" = 100 ]
+t "api: 100 unlocks recorded in shown()" [ "$(calls_at "$d/api.json" pthread_mutex_unlock shown)" = 100 ]
+t "api: nothing recorded in hidden() (paused)" [ "$(calls_at "$d/api.json" pthread_mutex_lock hidden)" = 0 ]
+t "api: marks in order with names" [ "$(jq_py "$d/api.json" '",".join(m["kind"]+":"+(m["name"] or m["source"]) for m in d["marks"])')" = "pause:api,mark:start,resume:api,mark:phase A,mark:phase B,pause:api" ]
+t "api: mark times increase from 0" python3 -c "
+import json,sys; m=json.load(open('$d/api.json'))['marks']; w=json.load(open('$d/api.json'))['process']['wall_ns']
+sys.exit(0 if all(0 < a['t_ns'] <= b['t_ns'] <= w for a,b in zip(m,m[1:])) else 1)"
+"$WR" "$d/api.bin" >"$d/api.txt"
+t "api: text report has a marks section naming phase A" grep -A8 '^marks (time since start)' "$d/api.txt" | grep -q 'phase A'
+
+# --- WAIT_START=0 + SIGUSR2 from outside: only the window between the signals ---
+python3 "$TC" stdin_run "$d/sig.out" "$d/sig.bin" "$LIB" examples/phases stdin
+t "signal: program ran to the end under WAIT_START=0 (got: $(cat "$d/sig.out"))" [ "$(cat "$d/sig.out")" = "1 2 3" ]
+"$WR" --json "$d/sig.bin" >"$d/sig.json"
+t "signal: 40 locks recorded in second() (the resumed window)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock second)" = 40 ]
+t "signal: 0 in first() (started paused)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock first)" = 0 ]
+t "signal: 0 in third() (paused again)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock third)" = 0 ]
+# the resume arrives on a thread with no stream yet (it started paused): its
+# record is written when the thread starts recording, with the signal's time
+t "signal: resume and pause records from the signal" [ "$(jq_py "$d/sig.json" '",".join(m["kind"]+":"+m["source"] for m in d["marks"])')" = "resume:signal,pause:signal" ]
+printf 'a\nb\n' | env -u LD_PRELOAD examples/phases stdin >"$d/sig.n.out"
+t "signal: the same program runs natively" [ "$(tr '\n' ' ' <"$d/sig.n.out")" = "1 2 3 " ]
+# the same window through the trace header: `waitreport ctl`, no signal
+WR=$WR python3 "$TC" stdin_ctl "$d/ctl.out" "$d/ctl.bin" "$LIB" examples/phases stdin
+t "ctl: resume/pause from another process (got: $(cat "$d/ctl.out"))" [ "$(cat "$d/ctl.out")" = "1 recording 2 paused 3" ]
+"$WR" --json "$d/ctl.bin" >"$d/ctl.json"
+t "ctl: 40 locks recorded in second()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock second)" = 40 ]
+t "ctl: 0 in first() and third()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock first)$(calls_at "$d/ctl.json" pthread_mutex_lock third)" = 00 ]
+t "ctl: status of a finished trace says paused" [ "$("$WR" ctl "$d/ctl.bin" status)" = "$d/ctl.bin: paused" ]
+t "ctl: refuses a file that is not a trace" not "$WR" ctl "$d/ctl.out" pause 2>/dev/null
+# the program's own SIGUSR2 handler is never taken over
+native "$d/own.n" examples/phases ownsig
+timeout 30 env LD_PRELOAD="$LIB" WAIT_START=1 WAIT_OUTPUT="$d/own.bin" examples/phases ownsig >"$d/own.p.out" 2>"$d/own.p.err"
+echo $? >"$d/own.p.rc"
+same_run "own SIGUSR2 handler with WAIT_START=1" "$d/own.n" "$d/own.p"
+
+# --- top --once on a finished trace: exact counts, known wait and p99 ---
+traced "$d/hold" "$d/hold.bin" examples/lock_contend hold
+"$WR" top --once "$d/hold.bin" >"$d/hold.top" 2>"$d/hold.top.err"
+t "top --once: exits 0 on a finished trace" [ $? = 0 ] || show "$d/hold.top.err"
+t "top --once: says the process exited" grep -q ', exited,' "$d/hold.top"
+t "top --once: 3 calls at the waiter's lock" [ "$(python3 "$TC" rows "$d/hold.top" pthread_mutex_lock waiter)" = 3 ]
+sp=$(python3 "$TC" span "$d/hold.top")
+w=$(python3 "$TC" field "$d/hold.top" pthread_mutex_lock waiter wait/s)
+p99=$(python3 "$TC" field "$d/hold.top" pthread_mutex_lock waiter p99)
+t "top --once: waiter's wait/s x span ~600 ms (+-10%; got $((w / 1000)) us/s over $((sp / 1000000)) ms)" \
+  python3 -c "import sys; v=$w*$sp/1e9; sys.exit(0 if 540e6 <= v <= 660e6 else 1)"
+t "top --once: waiter's p99 ~200 ms (+-10%, got $((p99 / 1000)) us)" python3 -c "import sys; sys.exit(0 if 180e6 <= $p99 <= 220e6 else 1)"
+"$WR" top --once "$tmp/lock_contend.bin" >"$d/lc.top"
+t "top --once: 80,000 locks at worker (lock_contend)" [ "$(python3 "$TC" rows "$d/lc.top" pthread_mutex_lock worker)" = 80000 ]
+"$WR" top --once --threads "$tmp/lock_contend.bin" >"$d/lc.thr"
+t "top --once --threads: one row per thread with calls" [ "$(grep -c ' tid [0-9]' "$d/lc.thr")" = 5 ]
+"$WR" top "$tmp/lock_contend.bin" </dev/null | cat >"$d/lc.notty"
+t "top without a tty prints one snapshot" [ "$(grep -c '^libwait top' "$d/lc.notty")" = 1 ]
+
+# --- --replay on a finished trace: snapshots per interval add up to the run ---
+traced "$d/rp" "$d/rp.bin" examples/phases run 2
+"$WR" --json "$d/rp.bin" >"$d/rp.json"
+want=$(calls_at "$d/rp.json" pthread_mutex_lock busy_worker)
+s0=$(date +%s%N)
+"$WR" top --replay 4 -d 0.1 "$d/rp.bin" >"$d/rp.top" 2>"$d/rp.err"
+rc=$?
+el=$((($(date +%s%N) - s0) / 1000000))
+n=$(grep -c '^libwait top' "$d/rp.top")
+t "replay x4: exits 0" [ $rc = 0 ] || show "$d/rp.err"
+t "replay x4 of a 2 s run: about 0.5 s (took $el ms)" [ "$el" -ge 400 -a "$el" -le 2500 ]
+t "replay x4 -d 0.1: one snapshot per interval (got $n, want 4..8)" [ "$n" -ge 4 -a "$n" -le 8 ]
+t "replay: interval calls add up to the report's $want" [ "$(python3 "$TC" rows "$d/rp.top" pthread_mutex_lock busy_worker)" = "$want" ]
+t "replay: the last snapshot says finished" [ "$(grep '^libwait top' "$d/rp.top" | tail -1 | grep -c 'replay finished')" = 1 ]
+t "replay: marks (tick) shown" grep -q 'tick @' "$d/rp.top"
+
+# switch records drained across a chunk boundary keep their stamps relative
+# to the chunk they land in (small chunks make that frequent)
+timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/sw.bin" WAIT_CHUNK_KB=4 examples/phases run 2 >/dev/null 2>&1
+t "switch stamps all within the run (4 KiB chunks)" [ "$(python3 "$TC" bad_switches "$d/sw.bin")" = 0 ]
+
+# --- live: top in a real terminal (tmux) on a running example ---
+if command -v tmux >/dev/null; then
+  sock=$d/tmux.sock
+  env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/live.bin" examples/phases run 6 >"$d/live.out" 2>&1 &
+  lpid=$!
+  sleep 1
+  "$WR" top --once "$d/live.bin" >"$d/live.once"
+  t "live --once: names busy_worker while running" grep -q 'busy_worker' "$d/live.once"
+  t "live --once: says running" grep -q ', running,' "$d/live.once"
+  tmux -S "$sock" new-session -d -s top -x 150 -y 30 "$WR top -d 0.5 $d/live.bin"
+  sleep 1.5
+  tmux -S "$sock" capture-pane -p -t top >"$d/cap1"
+  sleep 1.6
+  tmux -S "$sock" capture-pane -p -t top >"$d/cap2"
+  t "tmux: first screen names the example's site" grep -q 'pthread_mutex_lock .*busy_worker (phases.c' "$d/cap1" || show "$d/cap1"
+  t "tmux: second screen names it too" grep -q 'busy_worker' "$d/cap2"
+  t "tmux: the screen changed between captures" not cmp -s "$d/cap1" "$d/cap2"
+  tmux -S "$sock" send-keys -t top t
+  sleep 0.4
+  tmux -S "$sock" capture-pane -p -t top >"$d/cap3"
+  t "tmux: key t shows threads" grep -q 'THREAD' "$d/cap3"
+  tmux -S "$sock" send-keys -t top r
+  sleep 0.7
+  tmux -S "$sock" capture-pane -p -t top >"$d/cap5"
+  t "tmux: key r pauses recording (header)" grep -q 'recording PAUSED' "$d/cap5"
+  t "tmux: key r pauses recording (ctl status)" [ "$("$WR" ctl "$d/live.bin" status)" = "$d/live.bin: paused" ]
+  tmux -S "$sock" send-keys -t top r
+  sleep 0.3
+  t "tmux: key r again resumes" [ "$("$WR" ctl "$d/live.bin" status)" = "$d/live.bin: recording" ]
+  tmux -S "$sock" resize-window -t top -x 90 -y 20 2>/dev/null
+  sleep 0.6
+  tmux -S "$sock" capture-pane -p -t top >"$d/cap4"
+  t "tmux: after a resize to 90 columns no line is wider" [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$d/cap4")" -le 90 ]
+  tmux -S "$sock" send-keys -t top q
+  sleep 0.5
+  t "tmux: q quits" not tmux -S "$sock" has-session -t top 2>/dev/null
+  tmux -S "$sock" kill-server 2>/dev/null
+  wait "$lpid"
+  t "live: the example finished normally under top" grep -q 'run done' "$d/live.out"
+else
+  notok "tmux is installed"
+fi
+
+# --- without switch records: calls count at once, wait and CPU are "-" ---
+timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/nosw.bin" WAIT_SWITCHES=0 examples/lock_contend >/dev/null 2>&1
+"$WR" top --once "$d/nosw.bin" >"$d/nosw.top"
+t "no switches: 80,000 locks at worker" [ "$(python3 "$TC" rows "$d/nosw.top" pthread_mutex_lock worker)" = 80000 ]
+t "no switches: wait/s and cpu/s shown as -" grep -qE ' - +- +[0-9.]+ [num]?s +pthread_mutex_lock +worker' "$d/nosw.top" || show "$d/nosw.top"
+t "no switches: the header says the split is unavailable" grep -q 'split: unavailable' "$d/nosw.top"
+
+# --- a process killed with SIGKILL: its header never says closed; the pid is gone ---
+env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/kill.bin" examples/phases run 5 >/dev/null 2>&1 &
+kpid=$!
+sleep 1
+kill -9 "$kpid"
+wait "$kpid" 2>/dev/null
+"$WR" top --once "$d/kill.bin" >"$d/kill.top" 2>&1
+t "killed: top --once says exited" grep -q ', exited,' "$d/kill.top" || show "$d/kill.top"
+t "killed: the calls before the kill are there" [ "$(python3 "$TC" rows "$d/kill.top" pthread_mutex_lock busy_worker)" -gt 100 ]
+
+# --- untrusted input: damaged and truncated traces never crash top ---
+python3 - "$d/rp.bin" "$d/bad" <<'PY'
+import os, random, sys
+src = open(sys.argv[1], "rb").read()
+os.makedirs(sys.argv[2], exist_ok=True)
+rnd = random.Random(7)
+for i in range(40):
+    b = bytearray(src)
+    if i % 4 == 0:
+        b = b[:rnd.randrange(len(b))]
+    else:
+        for _ in range(rnd.randrange(1, 50)):
+            b[rnd.randrange(4096 if i % 3 == 0 else len(b))] = rnd.randrange(256)
+    open(os.path.join(sys.argv[2], "%02d.bin" % i), "wb").write(b)
+PY
+crash=0
+for f in "$d"/bad/*.bin; do
+  timeout 20 "$WR" top --once "$f" >/dev/null 2>&1
+  rc=$?
+  [ $rc -le 2 ] || { crash=1; echo "# top --once $f: rc $rc"; }
+done
+t "damaged traces: top --once exits 0 or 2, never crashes (40 files)" [ $crash = 0 ]
