@@ -129,25 +129,14 @@ int wr_cpu_prepare(struct wr_model *m)
     return 0;
 }
 
-/* sat_i64: x as int64, saturated (NaN gives 0): a hostile trace can make
- * any clock rate, and an out-of-range conversion is undefined behaviour. */
-static int64_t sat_i64(double x)
-{
-    if (!(x == x))
-        return 0;
-    if (x >= 9.2e18)
-        return INT64_MAX;
-    if (x <= -9.2e18)
-        return INT64_MIN;
-    return (int64_t)x;
-}
-
-uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
+/* wr_cpu_mono_seek: wr_cpu_mono for any stamp: finds its segment (kept in
+ * m->seg for the next stamp) by binary search. */
+uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
 {
     const struct wr_pair *p = m->pairs;
     size_t n = m->npairs;
     if (n == 0)
-        return m->pair_lo[1] + (uint64_t)sat_i64((double)(int64_t)(tsc - m->pair_lo[0]) * m->ns_per_tick);
+        return m->pair_lo[1] + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - m->pair_lo[0]) * m->ns_per_tick);
     size_t lo = 0, hi = n; /* first pair with tsc > the stamp */
     size_t c = m->seg; /* stamps come mostly in order: try the last segment */
     if (c > 0 && c < n && p[c - 1].tsc <= tsc && tsc < p[c].tsc)
@@ -174,7 +163,7 @@ uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
     } else if (b && b->tsc != a->tsc && b->ns != a->ns && (b->tsc > a->tsc) == (b->ns > a->ns)) {
         rate = (double)((int64_t)(b->ns - a->ns)) / (double)((int64_t)(b->tsc - a->tsc));
     }
-    return a->ns + (uint64_t)sat_i64((double)(int64_t)(tsc - a->tsc) * rate);
+    return a->ns + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - a->tsc) * rate);
 }
 
 /* first_after: index of th's first off-CPU interval ending after t. */

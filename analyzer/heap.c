@@ -11,87 +11,106 @@
  * was not recorded) replaces the older block. Whatever is live when the
  * trace ends is leaked: at exit for a trace whose process exited.
  *
- * Memory: one entry (~100 bytes, pooled, no malloc per call) per block live
- * at a time, i.e. it grows with the program's own live block count. */
+ * Memory: one 24-byte slot per block live at a time, at most half full (an
+ * open-addressing table, linear probing), i.e. it grows with the program's
+ * own live block count; no allocation per call. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The live table is keyed by 8-byte pointers only: multiplicative hashing
- * is enough and much cheaper than uthash's default (this file's tables only). */
-#define HASH_FUNCTION(keyptr, keylen, hashv)                                                                           \
-    do {                                                                                                               \
-        uint64_t k_;                                                                                                   \
-        memcpy(&k_, (keyptr), sizeof k_);                                                                              \
-        (hashv) = (unsigned)((k_ * 0x9e3779b97f4a7c15ull) >> 32);                                                      \
-        (void)(keylen);                                                                                                \
-    } while (0)
-
 #include "analyses.h"
 
-#define POOL_BLOCK 4096
-
 struct live {
-    UT_hash_handle hh;
-    uint64_t ptr, size;
+    uint64_t ptr; /* 0: empty slot (a NULL result is never live) */
+    uint64_t size;
     struct wr_site *site;
-    struct live *next_free;
-};
-
-struct pool_block {
-    struct pool_block *next;
-    struct live e[POOL_BLOCK];
 };
 
 struct wr_heapan {
     struct wr_model *m;
-    struct live *live; /* hash by ptr */
-    struct live *free_list;
-    struct pool_block *blocks;
+    struct live *tab; /* cap slots, a power of two */
+    size_t cap, n;
 };
+
+#define HEAP_MIN_CAP 1024
 
 struct wr_heapan *wr_heap_new(struct wr_model *m)
 {
     struct wr_heapan *h = calloc(1, sizeof *h);
-    if (h)
-        h->m = m;
+    if (!h)
+        return NULL;
+    h->m = m;
+    h->tab = calloc(HEAP_MIN_CAP, sizeof *h->tab);
+    if (!h->tab) {
+        free(h);
+        return NULL;
+    }
+    h->cap = HEAP_MIN_CAP;
     return h;
 }
 
-/* entry: a free pooled entry; NULL on OOM. */
-static struct live *entry(struct wr_heapan *h)
+/* slot_of: the home slot of ptr (multiplicative hashing: keys are addresses). */
+static inline size_t slot_of(const struct wr_heapan *h, uint64_t ptr)
 {
-    if (!h->free_list) {
-        struct pool_block *b = malloc(sizeof *b);
-        if (!b)
-            return NULL;
-        b->next = h->blocks;
-        h->blocks = b;
-        for (size_t i = 0; i < POOL_BLOCK; i++) {
-            b->e[i].next_free = h->free_list;
-            h->free_list = &b->e[i];
+    return (size_t)((ptr * 0x9e3779b97f4a7c15ull) >> 32) & (h->cap - 1);
+}
+
+/* find: the slot holding ptr, or the empty slot where it would go. */
+static inline size_t find(const struct wr_heapan *h, uint64_t ptr)
+{
+    size_t i = slot_of(h, ptr);
+    while (h->tab[i].ptr && h->tab[i].ptr != ptr)
+        i = (i + 1) & (h->cap - 1);
+    return i;
+}
+
+/* grow: double the table. -1 on OOM (the table is unchanged). */
+static int grow(struct wr_heapan *h)
+{
+    struct live *old = h->tab;
+    size_t ocap = h->cap;
+    struct live *n = calloc(2 * ocap, sizeof *n);
+    if (!n)
+        return -1;
+    h->tab = n;
+    h->cap = 2 * ocap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].ptr)
+            h->tab[find(h, old[i].ptr)] = old[i];
+    free(old);
+    return 0;
+}
+
+/* unlink_slot: empty slot i, moving later entries of its probe run back so
+ * every entry stays reachable from its home slot. */
+static void unlink_slot(struct wr_heapan *h, size_t i)
+{
+    size_t mask = h->cap - 1;
+    for (size_t j = (i + 1) & mask; h->tab[j].ptr; j = (j + 1) & mask) {
+        size_t home = slot_of(h, h->tab[j].ptr);
+        /* j's entry may move to i when its home is not in (i, j] cyclically */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            h->tab[i] = h->tab[j];
+            i = j;
         }
     }
-    struct live *e = h->free_list;
-    h->free_list = e->next_free;
-    return e;
+    h->tab[i].ptr = 0;
+    h->n--;
 }
 
 /* release: ptr stops being live (no-op when it is not). */
 static void release(struct wr_heapan *h, uint64_t ptr)
 {
-    struct live *e;
-    HASH_FIND(hh, h->live, &ptr, sizeof ptr, e);
-    if (!e) {
+    size_t i = find(h, ptr);
+    struct live *e = &h->tab[i];
+    if (!e->ptr) {
         h->m->heap.foreign_frees++;
         return;
     }
-    HASH_DEL(h->live, e);
     h->m->heap.live_bytes -= e->size;
     h->m->heap.live_count--;
     e->site->live_bytes -= e->size;
-    e->next_free = h->free_list;
-    h->free_list = e;
+    unlink_slot(h, i);
 }
 
 /* acquire: ptr becomes live with size, allocated at site s at key (TSC). */
@@ -99,17 +118,15 @@ static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_
 {
     struct wr_model *m = h->m;
     struct wr_heap *hp = &m->heap;
-    struct live *e;
-    HASH_FIND(hh, h->live, &ptr, sizeof ptr, e);
-    if (e) /* its free was not recorded */
-        release(h, ptr);
-    e = entry(h);
-    if (!e)
+    if (2 * (h->n + 1) > h->cap && grow(h) != 0)
         return -1;
-    e->ptr = ptr;
-    e->size = size;
-    e->site = s;
-    HASH_ADD(hh, h->live, ptr, sizeof e->ptr, e);
+    size_t i = find(h, ptr);
+    if (h->tab[i].ptr) { /* its free was not recorded */
+        release(h, ptr);
+        i = find(h, ptr);
+    }
+    h->tab[i] = (struct live){ptr, size, s};
+    h->n++;
     s->allocs++;
     s->alloc_bytes += size;
     s->live_bytes += size;
@@ -154,19 +171,15 @@ int wr_heap_event(struct wr_heapan *h, struct wr_site *s, const struct wr_event 
 void wr_heap_finish(struct wr_heapan *h)
 {
     struct wr_heap *hp = &h->m->heap;
-    struct live *e, *tmp;
-    HASH_ITER(hh, h->live, e, tmp)
-    {
+    for (size_t i = 0; i < h->cap; i++) {
+        struct live *e = &h->tab[i];
+        if (!e->ptr)
+            continue;
         e->site->leaked++;
         e->site->leaked_bytes += e->size;
         hp->leaked++;
         hp->leaked_bytes += e->size;
     }
-    HASH_CLEAR(hh, h->live);
-    while (h->blocks) {
-        struct pool_block *b = h->blocks;
-        h->blocks = b->next;
-        free(b);
-    }
+    free(h->tab);
     free(h);
 }

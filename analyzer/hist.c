@@ -1,16 +1,6 @@
 /* hist.c: log-linear latency histograms (see hist.h). */
 #include "hist.h"
 
-void wr_hist_add(struct wr_hist *h, uint64_t ns)
-{
-    if (!h->n || ns < h->min_ns)
-        h->min_ns = ns;
-    if (ns > h->max_ns)
-        h->max_ns = ns;
-    h->n++;
-    h->count[wr_hist_index(ns)]++;
-}
-
 void wr_hist_merge(struct wr_hist *dst, const struct wr_hist *src)
 {
     if (!src->n)

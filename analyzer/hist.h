@@ -23,8 +23,6 @@ struct wr_hist {
     uint64_t count[WR_HIST_NBUCKETS]; /* per bucket */
 };
 
-/* wr_hist_add: count one value of ns nanoseconds. Never fails. */
-void wr_hist_add(struct wr_hist *h, uint64_t ns);
 
 /* wr_hist_merge: add every value counted in src to dst. */
 void wr_hist_merge(struct wr_hist *dst, const struct wr_hist *src);
@@ -51,6 +49,18 @@ static inline size_t wr_hist_index(uint64_t ns)
         return WR_HIST_NBUCKETS - 1;
     return WR_HIST_SUB + (size_t)(e - WR_HIST_SUB_BITS) * WR_HIST_SUB +
            (size_t)((ns >> (e - WR_HIST_SUB_BITS)) & (WR_HIST_SUB - 1));
+}
+
+/* wr_hist_add: count one value of ns nanoseconds. Never fails. Inline: the
+ * analyzer adds one value per call record. */
+static inline void wr_hist_add(struct wr_hist *h, uint64_t ns)
+{
+    if (!h->n || ns < h->min_ns)
+        h->min_ns = ns;
+    if (ns > h->max_ns)
+        h->max_ns = ns;
+    h->n++;
+    h->count[wr_hist_index(ns)]++;
 }
 
 #endif

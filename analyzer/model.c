@@ -125,7 +125,8 @@ static void stamp(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
 static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_event *ev)
 {
     uint64_t key = (uint64_t)ev->stack << 8 | ev->kind;
-    struct wr_site *s = m->last_site;
+    struct wr_site **slot = &m->site_cache[(key * 0x9e3779b97f4a7c15ull) >> 54 & (WR_SITE_CACHE - 1)];
+    struct wr_site *s = *slot;
     if (!s || s->key != key) {
         HASH_FIND(hh, m->sites, &key, sizeof key, s);
         if (!s) {
@@ -138,8 +139,9 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
             HASH_ADD(hh, m->sites, key, sizeof s->key, s);
             m->nsites++;
         }
-        m->last_site = s;
+        *slot = s;
     }
+    m->last_site = s;
     s->calls++;
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)

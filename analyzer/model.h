@@ -120,6 +120,8 @@ struct wr_thread {
     uint64_t in_blocked_ns, in_runnable_ns;   /* inside wrapped calls */
 };
 
+#define WR_SITE_CACHE 1024 /* a power of two */
+
 struct wr_model {
     struct wr_trace *trace;
     struct wr_site *sites;       /* hash by key */
@@ -151,6 +153,7 @@ struct wr_model {
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;   /* the site of the last call aggregated */
+    struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;      /* and its switches out (0 without the split) */
 };
 
@@ -179,7 +182,34 @@ struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream);
  * wr_cpu_mono maps a TSC stamp to CLOCK_MONOTONIC ns; wr_cpu_split gives
  * the blocked and runnable ns and the switches of th within [s, e). */
 int wr_cpu_prepare(struct wr_model *m);
-uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc);
+uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc);
+
+/* wr_cpu_sat_i64: x as int64, saturated (NaN gives 0): a hostile trace can
+ * make any clock rate, and an out-of-range conversion is undefined behaviour. */
+static inline int64_t wr_cpu_sat_i64(double x)
+{
+    if (!(x == x))
+        return 0;
+    if (x >= 9.2e18)
+        return INT64_MAX;
+    if (x <= -9.2e18)
+        return INT64_MIN;
+    return (int64_t)x;
+}
+
+/* wr_cpu_mono: tsc in CLOCK_MONOTONIC ns. Inline for a stamp inside the
+ * segment used last (stamps come mostly in order); wr_cpu_mono_seek else. */
+static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
+{
+    size_t c = m->seg;
+    if (c > 0 && c < m->npairs) {
+        const struct wr_pair *a = &m->pairs[c - 1], *b = &m->pairs[c];
+        if (a->tsc <= tsc && tsc < b->tsc)
+            return a->ns +
+                   (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - a->tsc) * (b->rate != 0 ? b->rate : m->ns_per_tick));
+    }
+    return wr_cpu_mono_seek(m, tsc);
+}
 void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
                   uint64_t *switches);
 void wr_cpu_free(struct wr_model *m);

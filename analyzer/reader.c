@@ -272,10 +272,7 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
                     (size_t)(rec - t->map));
             return -1;
         }
-        struct wr_event ev;
-        wr_event_init(&ev, kind, s, p, (size_t)len);
         const uint8_t *e = p + len;
-        int ok = 1;
         if (kind == LW_REC_CHUNK_END)
             return 1;
         const struct lw_func_info *fi = lw_func_info_of(kind);
@@ -283,6 +280,9 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
             p = e;
             continue;
         }
+        struct wr_event ev;
+        wr_event_init(&ev, kind, s, p, (size_t)len);
+        int ok = 1;
         if (fi) {
             ok = decode_call(fi, p, e, &last_tsc, &last_addr, &ev);
         } else if (kind == LW_REC_THREAD) {
@@ -341,12 +341,18 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
         }
         if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
             wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
+#ifdef MADV_POPULATE_READ
+        /* map the whole chunk in one call, not a page fault per few pages
+         * (older kernels refuse: then the faults do it) */
+        if (t->mapped)
+            madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
+#endif
     }
     int stop = 0;
     int r = walk_chunk(t, s, c, fn, ctx, &stop, pos);
-    /* done with this chunk for this pass: give its pages back, so the
-     * walk's resident memory stays a chunk per thread, not the trace */
-    if (t->mapped && !(pos && pos->off))
+    /* done with this chunk for this pass (not paused by fn): give its pages
+     * back, so the walk's resident memory stays a chunk per thread, not the trace */
+    if (t->mapped && !stop)
         madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_DONTNEED);
     if (stop)
         return stop;
