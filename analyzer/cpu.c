@@ -163,6 +163,18 @@ uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
     } else if (b && b->tsc != a->tsc && b->ns != a->ns && (b->tsc > a->tsc) == (b->ns > a->ns)) {
         rate = (double)((int64_t)(b->ns - a->ns)) / (double)((int64_t)(b->tsc - a->tsc));
     }
+    /* the segment from a on, while the product stays far from saturation,
+     * is now wr_cpu_mono's inline range */
+    m->mono.span = 0;
+    if (lo > 0 && rate == rate) {
+        uint64_t span = (lo < n ? p[lo].tsc : UINT64_MAX) - a->tsc;
+        double lim = rate != 0 ? 9.0e18 / (rate < 0 ? -rate : rate) : 4.0e18;
+        if (span > (1ull << 62))
+            span = 1ull << 62;
+        if (lim < (double)span)
+            span = (uint64_t)lim;
+        m->mono.a_tsc = a->tsc, m->mono.a_ns = a->ns, m->mono.rate = rate, m->mono.span = span;
+    }
     return a->ns + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - a->tsc) * rate);
 }
 

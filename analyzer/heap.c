@@ -113,8 +113,8 @@ static void release(struct wr_heapan *h, uint64_t ptr)
     unlink_slot(h, i);
 }
 
-/* acquire: ptr becomes live with size, allocated at site s at key (TSC). */
-static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_t size, uint64_t key)
+/* acquire: ptr becomes live with size, allocated at site s by call ev. */
+static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_t size, const struct wr_event *ev)
 {
     struct wr_model *m = h->m;
     struct wr_heap *hp = &m->heap;
@@ -135,7 +135,7 @@ static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_
     hp->live_bytes += size;
     hp->live_count++;
     if (hp->live_bytes > hp->peak_bytes) {
-        uint64_t ns = wr_cpu_mono(m, key), t0 = m->trace->hdr.start_mono_ns;
+        uint64_t ns = wr_cpu_mono(m, wr_timeline_key(ev)), t0 = m->trace->hdr.start_mono_ns;
         hp->peak_bytes = hp->live_bytes;
         hp->peak_count = hp->live_count;
         hp->peak_ns = ns > t0 ? ns - t0 : 0;
@@ -145,12 +145,11 @@ static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_
 
 int wr_heap_event(struct wr_heapan *h, struct wr_site *s, const struct wr_event *ev)
 {
-    uint64_t key = wr_timeline_key(ev);
     switch (lw_func_info_of(ev->kind)->schema) {
     case LW_S_ALLOC:
-        return ev->ptr ? acquire(h, s, ev->ptr, ev->size, key) : 0;
+        return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
     case LW_S_MEMALIGN:
-        return ev->ptr && !ev->err ? acquire(h, s, ev->ptr, ev->size, key) : 0;
+        return ev->ptr && !ev->err ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
     case LW_S_FREE:
         if (ev->ptr)
             release(h, ev->ptr);
@@ -159,7 +158,7 @@ int wr_heap_event(struct wr_heapan *h, struct wr_site *s, const struct wr_event 
         if (ev->ptr) {
             if (ev->old)
                 release(h, ev->old);
-            return acquire(h, s, ev->ptr, ev->size, key);
+            return acquire(h, s, ev->ptr, ev->size, ev);
         }
         if (!ev->size && ev->old) /* realloc(p, 0) freed p */
             release(h, ev->old);

@@ -121,6 +121,17 @@ static void stamp(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
         m->last_tsc = tsc;
 }
 
+/* off_cpu_free: 1 when th surely has no off-CPU time in [a, b): the
+ * interval at its cursor (where wr_cpu_split would start) ends after a and
+ * starts at or after b, or there is none (most calls); 0 when unsure. */
+static inline int off_cpu_free(const struct wr_thread *th, uint64_t a, uint64_t b)
+{
+    size_t c = th->cursor;
+    if (c > th->noff || (c > 0 && th->off[c - 1].end > a))
+        return 0;
+    return c == th->noff || (th->off[c].end > a && th->off[c].start >= b);
+}
+
 /* on_call: aggregate one call into its site. */
 static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_event *ev)
 {
@@ -174,12 +185,14 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     uint64_t sw = 0;
     if (m->have_switches) {
         uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur), bl, rn;
-        wr_cpu_split(th, a, b, &bl, &rn, &sw);
-        s->blocked_ns += bl;
-        s->runnable_ns += rn;
-        s->switches += sw;
-        th->in_blocked_ns += bl;
-        th->in_runnable_ns += rn;
+        if (!off_cpu_free(th, a, b)) {
+            wr_cpu_split(th, a, b, &bl, &rn, &sw);
+            s->blocked_ns += bl;
+            s->runnable_ns += rn;
+            s->switches += sw;
+            th->in_blocked_ns += bl;
+            th->in_runnable_ns += rn;
+        }
     }
     m->last_switches = sw;
     if (sw)
@@ -188,8 +201,21 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->fast_calls++, s->fast_ticks += ev->dur;
     m->calls++;
     th->calls++;
-    stamp(m, th, ev->tsc + ev->dur);
-    stamp(m, th, ev->tsc);
+    uint64_t end = ev->tsc + ev->dur;
+    if (end >= ev->tsc && ev->tsc) {
+        /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
+        if (!th->first_tsc || ev->tsc < th->first_tsc)
+            th->first_tsc = ev->tsc;
+        if (end > th->last_tsc)
+            th->last_tsc = end;
+        if (!m->first_tsc || ev->tsc < m->first_tsc)
+            m->first_tsc = ev->tsc;
+        if (end > m->last_tsc)
+            m->last_tsc = end;
+    } else {
+        stamp(m, th, end);
+        stamp(m, th, ev->tsc);
+    }
     return 0;
 }
 

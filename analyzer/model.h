@@ -141,6 +141,10 @@ struct wr_model {
     struct wr_symbols *sym;      /* created on first use */
     struct wr_pair *pairs;       /* every clock pair, sorted by tsc */
     size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
+    struct {
+        uint64_t a_tsc, span, a_ns; /* wr_cpu_mono of tsc in [a_tsc, a_tsc + span) */
+        double rate;                /* is a_ns + (tsc - a_tsc) * rate, never saturated */
+    } mono;
     int have_switches;           /* the wait/CPU split is measured */
     struct wr_mark *marks;       /* by stamp (marks.c) */
     size_t nmarks, capmarks;
@@ -197,17 +201,14 @@ static inline int64_t wr_cpu_sat_i64(double x)
     return (int64_t)x;
 }
 
-/* wr_cpu_mono: tsc in CLOCK_MONOTONIC ns. Inline for a stamp inside the
- * segment used last (stamps come mostly in order); wr_cpu_mono_seek else. */
+/* wr_cpu_mono: tsc in CLOCK_MONOTONIC ns. Inline for a stamp in the range
+ * of the segment used last (stamps come mostly in order), where the
+ * saturation cannot apply (wr_cpu_mono_seek sets it); wr_cpu_mono_seek else. */
 static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
 {
-    size_t c = m->seg;
-    if (c > 0 && c < m->npairs) {
-        const struct wr_pair *a = &m->pairs[c - 1], *b = &m->pairs[c];
-        if (a->tsc <= tsc && tsc < b->tsc)
-            return a->ns +
-                   (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - a->tsc) * (b->rate != 0 ? b->rate : m->ns_per_tick));
-    }
+    uint64_t d = tsc - m->mono.a_tsc;
+    if (d < m->mono.span)
+        return m->mono.a_ns + (uint64_t)(int64_t)((double)(int64_t)d * m->mono.rate);
     return wr_cpu_mono_seek(m, tsc);
 }
 void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,

@@ -190,40 +190,62 @@ void wr_trace_close(struct wr_trace *t)
     memset(t, 0, sizeof *t);
 }
 
+/* get_uv, get_sv: lw_get_uv/lw_get_sv with the one-byte case inline (most
+ * fields of most records); the same results and bounds checks. */
+static inline __attribute__((always_inline)) int get_uv(const uint8_t **pp, const uint8_t *e, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    if (__builtin_expect(p < e && !(*p & 0x80), 1)) {
+        *out = *p;
+        *pp = p + 1;
+        return 1;
+    }
+    return lw_get_uv(pp, e, out);
+}
+
+static inline __attribute__((always_inline)) int get_sv(const uint8_t **pp, const uint8_t *e, int64_t *out)
+{
+    uint64_t u;
+    if (!get_uv(pp, e, &u))
+        return 0;
+    *out = lw_unzz(u);
+    return 1;
+}
+
 /* decode_call: the body of call record f into ev. 0 when malformed. */
-static int decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
+static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
                        uint64_t *last_addr, struct wr_event *ev)
 {
     uint64_t id, dur, u;
     int64_t d;
-    if (!lw_get_uv(&p, e, &id) || !lw_get_sv(&p, e, &d) || !lw_get_uv(&p, e, &dur) || id > UINT32_MAX)
+    if (!get_uv(&p, e, &id) || !get_sv(&p, e, &d) || !get_uv(&p, e, &dur) || id > UINT32_MAX)
         return 0;
     ev->stack = (uint32_t)id;
     ev->tsc = *last_tsc += (uint64_t)d;
     ev->dur = dur;
-#define ADDR(dst) (lw_get_sv(&p, e, &d) ? ((dst) = *last_addr += (uint64_t)d, 1) : 0)
+#define ADDR(dst) (get_sv(&p, e, &d) ? ((dst) = *last_addr += (uint64_t)d, 1) : 0)
     switch (fi->schema) {
     case LW_S_ALLOC:
-        return lw_get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
+        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
     case LW_S_REALLOC:
-        return ADDR(ev->old) && lw_get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
+        return ADDR(ev->old) && get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
     case LW_S_FREE:
         return ADDR(ev->ptr);
     case LW_S_MEMALIGN:
-        return lw_get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && lw_get_uv(&p, e, &ev->err);
+        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
     case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
-        if (!ADDR(ev->ptr) || !lw_get_uv(&p, e, &ev->err))
+        if (!ADDR(ev->ptr) || !get_uv(&p, e, &ev->err))
             return 0;
-        if (p < e && lw_get_uv(&p, e, &ev->aux))
+        if (p < e && get_uv(&p, e, &ev->aux))
             ev->fd = 1;
         return 1;
     case LW_S_IO:
-        return lw_get_uv(&p, e, &ev->fd) && lw_get_sv(&p, e, &ev->ret);
+        return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret);
     case LW_S_SELECT:
-        return lw_get_uv(&p, e, &ev->fd) && lw_get_sv(&p, e, &ev->ret) && lw_get_uv(&p, e, &ev->aux);
+        return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret) && get_uv(&p, e, &ev->aux);
     case LW_S_EVENTFD:
-        return lw_get_uv(&p, e, &ev->size) && lw_get_uv(&p, e, &u) && (ev->aux = u, 1) &&
-               lw_get_sv(&p, e, &ev->ret);
+        return get_uv(&p, e, &ev->size) && get_uv(&p, e, &u) && (ev->aux = u, 1) &&
+               get_sv(&p, e, &ev->ret);
     }
 #undef ADDR
     return 0;
@@ -263,11 +285,12 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
         p = base + pos->off, last_tsc = pos->last_tsc, last_addr = pos->last_addr;
     while (p < end) {
         const uint8_t *rec = p;
+        __builtin_prefetch(p + 768); /* the hardware prefetcher stops at page ends */
         unsigned kind = *p++;
         uint64_t len;
         if (kind == LW_REC_NONE)
             return 0;
-        if (!lw_get_uv(&p, end, &len) || len > (uint64_t)(end - p)) {
+        if (!get_uv(&p, end, &len) || len > (uint64_t)(end - p)) {
             wr_warn(t, "thread %u: record at offset %zu runs past its chunk; rest of chunk skipped", s->tid,
                     (size_t)(rec - t->map));
             return -1;
