@@ -45,6 +45,7 @@ struct lw_thread {
     struct lw_stats st;        /* local counters, flushed to the header */
     struct lw_cache *cache;    /* stack caches, see stack.c */
     int err;                   /* the program's errno, kept across recording */
+    int *errp;                 /* the thread's errno (&errno), NULL until set */
     struct lw_thread *all_next; /* registry of every state, for the exit flush */
     uint64_t base_mono;        /* the current chunk's base_mono_ns */
     /* context-switch collector (switches.c); sw_page NULL when off */
@@ -181,7 +182,7 @@ static inline struct lw_thread *lw_enter(void)
 /* lw_leave: restore errno saved by lw_rec_start; release the guard. */
 static inline void lw_leave(struct lw_thread *t)
 {
-    errno = t->err;
+    *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno) = t->err;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->guard = 0;
 }
@@ -208,7 +209,7 @@ static inline void lw_slow_end(struct lw_thread *t)
  * nothing can be recorded (the call is then counted as dropped). */
 static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t1)
 {
-    t->err = errno;
+    t->err = *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno);
     if (LW_UNLIKELY((t->st.records & (LW_SELF_SAMPLE - 1)) == 0))
         t->self_t0 = t1;
     uint32_t id = lw_stack_id(t);

@@ -137,6 +137,7 @@ static struct lw_thread *lw_thread_new(void)
         return NULL;
     struct lw_thread *t = m;
     t->guard = 1;
+    t->errp = &errno; /* fixed for the thread's life: no __errno_location per call */
     t->tid = (uint32_t)gettid();
     t->stream = (uint32_t)__atomic_fetch_add(&lw_g.hdr->next_stream, 1, __ATOMIC_RELAXED);
     if (lw_writer_first_chunk(t) != 0) {
