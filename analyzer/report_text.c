@@ -83,10 +83,12 @@ static void summary(struct wr_model *m, FILE *f)
                "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
-    if (st->self_ticks) /* sampled; whole only after a clean exit */
-        fprintf(f, "libwait's own time (estimated): %s, %.1f ns per call\n",
-                wr_fmt_ns(a, sizeof a, wr_model_ns(m, st->self_ticks)),
-                st->records ? (double)wr_model_ns(m, st->self_ticks) / (double)st->records : 0.0);
+    if (st->self_ticks) { /* sampled; whole only after a clean exit */
+        fprintf(f, "libwait's own time (estimated): %s", wr_fmt_ns(a, sizeof a, wr_model_ns(m, st->self_ticks)));
+        if (st->records >= 10000) /* else start-up (unwinds, load map, first chunks) dominates */
+            fprintf(f, ", %.1f ns per call", (double)wr_model_ns(m, st->self_ticks) / (double)st->records);
+        fputc('\n', f);
+    }
     if (h->flags & LW_HF_STOPPED)
         fprintf(f, "note: libwait stopped recording early (full disk or file size limit): this is what was "
                    "written before\n");
@@ -111,22 +113,20 @@ static void summary(struct wr_model *m, FILE *f)
 static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, const char *dim, const char *off)
 {
     const struct lw_func_info *fi = lw_func_info_of(s->func);
-    char a[32], b[32], c[32], n[200], line[512];
+    char a[32], b[32], c[32], line[512];
     if (fi && fi->family == LW_FAM_LOCK && (s->contended || s->holds)) {
         char h[32], ct[32];
-        int k = snprintf(line, sizeof line, "%s contended, %s holds %s (max %s)",
-                         wr_fmt_count(ct, sizeof ct, s->contended), wr_fmt_count(h, sizeof h, s->holds),
-                         wr_fmt_ns(a, sizeof a, s->hold_ns), wr_fmt_ns(b, sizeof b, s->hold_max_ns));
+        fprintf(f, "    %s%s contended, %s holds %s (max %s)%s\n", dim, wr_fmt_count(ct, sizeof ct, s->contended),
+                wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
+                wr_fmt_ns(b, sizeof b, s->hold_max_ns), off);
         struct wr_frame fr[1];
-        if (s->nholders && k > 0 && (size_t)k < sizeof line) {
+        if (s->nholders) {
             if (wr_model_frames(m, s->holders[0].site->stack, fr, 1))
-                wr_frame_line(n, sizeof n, &fr[0]);
+                wr_frame_line(line, sizeof line, &fr[0]);
             else
-                snprintf(n, sizeof n, "(no stack)");
-            snprintf(line + k, sizeof line - (size_t)k, ", top holder %s: %s", wr_fmt_ns(c, sizeof c, s->holders[0].ns),
-                     n);
+                snprintf(line, sizeof line, "(no stack)");
+            fprintf(f, "    %stop holder %s: %.90s%s\n", dim, wr_fmt_ns(c, sizeof c, s->holders[0].ns), line, off);
         }
-        fprintf(f, "    %s%.96s%s\n", dim, line, off);
     } else if (fi && fi->family == LW_FAM_MALLOC && s->allocs) {
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
@@ -145,7 +145,7 @@ static void locks_section(struct wr_model *m, FILE *f, const char *bold, const c
     for (size_t i = 0; i < top; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
         char ct[32];
-        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %s contended (%s), held %s (max %s)\n", mu->addr,
+        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %s contended taking %s, held %s (max %s)\n", mu->addr,
                 wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(ct, sizeof ct, mu->contended),
                 wr_fmt_ns(b, sizeof b, mu->wait_ns), wr_fmt_ns(c, sizeof c, mu->hold_ns),
                 wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
