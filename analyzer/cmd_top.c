@@ -84,7 +84,7 @@ static uint64_t sort_key(const struct view *v, const struct wr_top_acc *a)
     case SORT_CALLS:
         return a->calls;
     default:
-        return wr_thist_quantile(&a->hist, 0.99);
+        return wr_hist_quantile(&a->hist, 0.99);
     }
 }
 
@@ -199,7 +199,7 @@ static void format_row(const struct view *v, const struct row *r, uint64_t top, 
         strcpy(c3, "-");
         strcpy(c4, "-");
     }
-    wr_fmt_ns(c5, sizeof c5, wr_thist_quantile(&a->hist, 0.99));
+    wr_fmt_ns(c5, sizeof c5, wr_hist_quantile(&a->hist, 0.99));
     snprintf(buf, cap, "%10s %9s %9s %9s %9s %9s  %-22.22s %-34.34s ", c0, c1, c2, c3, c4, c5, r->what,
              r->where ? r->where : r->tid);
     int n = top ? (int)((double)barw * (double)a->total_ns / (double)top + 0.5) : 0, nb = 0, nr = 0;

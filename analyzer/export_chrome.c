@@ -3,7 +3,8 @@
  * events; an "X" event per call at least min_ns long (cat = the family);
  * an "X" event per off-CPU interval at least min_ns long (cat "offcpu",
  * name "blocked" or "runnable"), clipped to the call it falls in so slices
- * nest. Timestamps are us from the earliest trace start (CLOCK_MONOTONIC,
+ * nest. Marks (libwait_mark, pauses, resumes) are "i" instant events of
+ * their thread (cat "mark"). Timestamps are us from the earliest trace start (CLOCK_MONOTONIC,
  * shared by every process of one machine).
  * Size bound: a first pass counts the events by duration; when more than
  * max_events would pass min_ns, the threshold rises to the smallest one
@@ -209,6 +210,21 @@ static void meta(struct chrome *c, struct wr_model *m, int first)
     }
 }
 
+/* marks: an instant event ("i", thread scope) per mark, pause and resume
+ * of model m, named as in the text report. */
+static void marks(struct chrome *c, struct wr_model *m)
+{
+    uint64_t t0 = m->trace->hdr.start_mono_ns;
+    for (size_t i = 0; i < m->nmarks; i++) {
+        const struct wr_mark *k = &m->marks[i];
+        char ts[32], b[96];
+        fprintf(c->f, ",\n{\"name\":");
+        wr_json_str(c->f, wr_mark_label(k, b, sizeof b));
+        fprintf(c->f, ",\"cat\":\"mark\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%s,\"pid\":%u,\"tid\":%u}",
+                us(ts, sizeof ts, rel(c, t0 + k->t_ns)), m->trace->hdr.pid, k->tid);
+    }
+}
+
 /* pass: walk every model once, counting (c->f NULL) or writing. 0 or -1. */
 static int pass(struct chrome *c, struct wr_set *s)
 {
@@ -251,6 +267,8 @@ int wr_export_chrome(struct wr_set *s, const struct wr_cli *cli, FILE *f)
     fputs("{\"traceEvents\":[\n", f);
     for (size_t i = 0; i < s->n; i++)
         meta(&c, &s->m[i], i == 0);
+    for (size_t i = 0; i < s->n; i++)
+        marks(&c, &s->m[i]);
     if (pass(&c, s) != 0)
         return -1;
     char a[32], b[32];

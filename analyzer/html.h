@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "hist.h"
+#include "model.h"
 #include "sitekey.h"
 
 /* wr_html_flame: an inline SVG flame graph (root at the bottom) of the
@@ -16,5 +17,10 @@ int wr_html_flame(FILE *f, const struct wr_ktable *t, int by_wait);
 /* wr_html_hist: an inline SVG bar chart of h's non-empty bucket range,
  * with p50/p95/p99/max. */
 void wr_html_hist(FILE *f, const struct wr_hist *h);
+
+/* wr_html_analyses: model m's locks (top mutexes), heap (peak, largest
+ * leaks) and marks sections, each only when there is something to show;
+ * element ids end in -idx. */
+void wr_html_analyses(FILE *f, struct wr_model *m, size_t idx);
 
 #endif

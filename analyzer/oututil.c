@@ -102,3 +102,39 @@ void wr_html_str(FILE *f, const char *s)
         }
     }
 }
+
+const char *wr_site_name(struct wr_model *m, const struct wr_site *s, char *buf, size_t cap)
+{
+    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    struct wr_frame fr[1];
+    char line[400];
+    if (wr_model_frames(m, s->stack, fr, 1)) {
+        wr_frame_line(line, sizeof line, &fr[0]);
+        snprintf(buf, cap, "%s at %.*s", fi ? fi->name : "?", 60, line);
+    } else {
+        snprintf(buf, cap, "%s (no stack)", fi ? fi->name : "?");
+    }
+    return buf;
+}
+
+size_t wr_top_leaks(const struct wr_model *m, const struct wr_site **out, size_t max)
+{
+    const struct wr_site *prev = NULL; /* repeated selection: max is small */
+    size_t n = 0;
+    for (; n < max; n++) {
+        const struct wr_site *best = NULL;
+        for (size_t i = 0; i < m->nsites; i++) {
+            const struct wr_site *s = m->sorted[i];
+            if (!s->leaked || (prev && (s->leaked_bytes > prev->leaked_bytes ||
+                                        (s->leaked_bytes == prev->leaked_bytes && s->key <= prev->key))))
+                continue; /* taken already */
+            if (!best || s->leaked_bytes > best->leaked_bytes ||
+                (s->leaked_bytes == best->leaked_bytes && s->key < best->key))
+                best = s;
+        }
+        if (!best)
+            break;
+        out[n] = prev = best;
+    }
+    return n;
+}

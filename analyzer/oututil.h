@@ -26,4 +26,11 @@ const char *wr_fmt_delta_ns(char *buf, size_t cap, int64_t ns);
 /* wr_html_str: s with &<>"' escaped for HTML text and attributes. */
 void wr_html_str(FILE *f, const char *s);
 
+/* wr_site_name: "pthread_mutex_lock at worker (x.c:21)" for site s. */
+const char *wr_site_name(struct wr_model *m, const struct wr_site *s, char *buf, size_t cap);
+
+/* wr_top_leaks: up to max sites with leaked blocks, most leaked bytes
+ * first (ties by key); returns how many were put in out. */
+size_t wr_top_leaks(const struct wr_model *m, const struct wr_site **out, size_t max);
+
 #endif

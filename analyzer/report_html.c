@@ -282,6 +282,7 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
                   f);
         model_sites(f, &s->m[i], i, o);
         threads(f, &s->m[i], i);
+        wr_html_analyses(f, &s->m[i], i);
         fputs("</section>\n", f);
     }
     fprintf(f, "<script>%s</script>\n</body></html>\n", script);

@@ -4,30 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oututil.h"
 #include "report.h"
 #include "sitekey.h"
 
 /* at most this many mutexes (the most waited on) in "mutexes" */
 #define WR_JSON_MUTEXES 1000
-
-/* json_str: s as a JSON string literal (NULL as null). */
-static void json_str(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
 
 /* json_split: the wait/CPU fields; null when the trace has no switches,
  * so a missing measurement is never shown as a number. */
@@ -41,29 +23,12 @@ static void json_split(FILE *f, const struct wr_model *m, uint64_t total, uint64
             blocked + runnable, blocked, runnable, wr_model_cpu_ns(total, blocked, runnable));
 }
 
-static void json_frames(FILE *f, struct wr_model *m, uint32_t stack)
-{
-    struct wr_frame fr[LW_MAX_DEPTH];
-    size_t n = wr_model_frames(m, stack, fr, LW_MAX_DEPTH);
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++) {
-        fputs(i ? ",{\"function\":" : "{\"function\":", f);
-        json_str(f, fr[i].function);
-        fputs(",\"file\":", f);
-        json_str(f, fr[i].file);
-        fprintf(f, ",\"line\":%d,\"module\":", fr[i].line);
-        json_str(f, fr[i].module);
-        fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"inlined\":%s}", fr[i].addr, fr[i].inlined ? "true" : "false");
-    }
-    fputc(']', f);
-}
-
 /* json_key: the site's key by symbolized stack (sitekey.h), or null. */
 static void json_key(FILE *f, struct wr_model *m, const struct wr_site *s)
 {
     size_t nf;
     char *k = wr_site_key(m, s, &nf);
-    json_str(f, k);
+    wr_json_str(f, k);
     free(k);
 }
 
@@ -74,9 +39,9 @@ static void json_site_ref(FILE *f, struct wr_model *m, const struct wr_site *s)
     struct wr_frame fr[1];
     const struct lw_func_info *fi = lw_func_info_of(s->func);
     fprintf(f, "\"stack_id\":%u,\"function\":", s->stack);
-    json_str(f, fi ? fi->name : "?");
+    wr_json_str(f, fi ? fi->name : "?");
     fputs(",\"at\":", f);
-    json_str(f, wr_model_frames(m, s->stack, fr, 1) ? fr[0].function : NULL);
+    wr_json_str(f, wr_model_frames(m, s->stack, fr, 1) ? fr[0].function : NULL);
 }
 
 /* json_site_analyses: a site's quantiles, histogram, lock and heap fields. */
@@ -107,12 +72,12 @@ static void json_site_analyses(FILE *f, struct wr_model *m, const struct wr_site
             json_site_ref(f, m, s->holders[i].site);
             fprintf(f, ",\"wait_ns\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"stack\":", s->holders[i].ns,
                     s->holders[i].count);
-            json_frames(f, m, s->holders[i].site->stack);
+            wr_json_frames(f, m, s->holders[i].site->stack);
             fputc('}', f);
         }
         fputs("],\"holder_stack\":", f);
         if (s->nholders)
-            json_frames(f, m, s->holders[0].site->stack);
+            wr_json_frames(f, m, s->holders[0].site->stack);
         else
             fputs("null", f);
     } else if (fi && fi->family == LW_FAM_MALLOC) {
@@ -177,9 +142,9 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     const struct lw_file_header *h = &m->trace->hdr;
     fputs("{\"version\":1,\"process\":{", f);
     fprintf(f, "\"pid\":%u,\"ppid\":%u,\"command\":", h->pid, h->ppid);
-    json_str(f, h->command);
+    wr_json_str(f, h->command);
     fputs(",\"exe\":", f);
-    json_str(f, h->exe);
+    wr_json_str(f, h->exe);
     fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"",
             m->wall_ns, m->nthreads, m->trace->incomplete ? "false" : "true",
             m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks",
@@ -210,7 +175,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
         fprintf(f, "%s{\"tid\":%u,\"name\":", i ? "," : "", t->tid);
-        json_str(f, t->name);
+        wr_json_str(f, t->name);
         fprintf(f, ",\"calls\":%" PRIu64, t->calls);
         if (m->have_switches)
             fprintf(f, ",\"life_ns\":%" PRIu64, t->life_ns);
@@ -222,9 +187,9 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         const struct wr_site *s = m->sorted[i];
         const struct lw_func_info *fi = lw_func_info_of(s->func);
         fprintf(f, "%s{\"function\":", i ? "," : "");
-        json_str(f, fi ? fi->name : "?");
+        wr_json_str(f, fi ? fi->name : "?");
         fputs(",\"family\":", f);
-        json_str(f, wr_model_family(s->func));
+        wr_json_str(f, wr_model_family(s->func));
         uint64_t total = wr_model_ns(m, s->total_ticks);
         fprintf(f,
                 ",\"calls\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -243,7 +208,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         fprintf(f, ",\"stack_id\":%u,\"key\":", s->stack);
         json_key(f, m, s); /* the symbolized path: matches sites across runs */
         fputs(",\"stack\":", f);
-        json_frames(f, m, s->stack);
+        wr_json_frames(f, m, s->stack);
         fputc('}', f);
     }
     fputc(']', f);

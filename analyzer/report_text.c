@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "oututil.h"
 #include "report.h"
 
 #define BAR_W 14
@@ -33,17 +34,6 @@ const char *wr_fmt_count(char *buf, size_t cap, uint64_t n)
     }
     buf[o] = 0;
     return buf;
-}
-
-/* frame_line: "function (file:line)" or "function (module+0x..)". */
-static void frame_line(char *buf, size_t cap, const struct wr_frame *f)
-{
-    const char *file = f->file ? strrchr(f->file, '/') : NULL;
-    file = file ? file + 1 : f->file;
-    if (file && f->line)
-        snprintf(buf, cap, "%s (%s:%d)%s", f->function, file, f->line, f->inlined ? " [inlined]" : "");
-    else
-        snprintf(buf, cap, "%s (%s+0x%" PRIx64 ")", f->function, f->module, f->offset);
 }
 
 /* split_bar: a bar of up to BAR_W cells for share of the top site, split
@@ -93,10 +83,12 @@ static void summary(struct wr_model *m, FILE *f)
                "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
-    if (st->self_ticks) /* sampled; whole only after a clean exit */
-        fprintf(f, "libwait's own time (estimated): %s, %.1f ns per call\n",
-                wr_fmt_ns(a, sizeof a, wr_model_ns(m, st->self_ticks)),
-                st->records ? (double)wr_model_ns(m, st->self_ticks) / (double)st->records : 0.0);
+    if (st->self_ticks) { /* sampled; whole only after a clean exit */
+        fprintf(f, "libwait's own time (estimated): %s", wr_fmt_ns(a, sizeof a, wr_model_ns(m, st->self_ticks)));
+        if (st->records >= 10000) /* else start-up (unwinds, load map, first chunks) dominates */
+            fprintf(f, ", %.1f ns per call", (double)wr_model_ns(m, st->self_ticks) / (double)st->records);
+        fputc('\n', f);
+    }
     if (h->flags & LW_HF_STOPPED)
         fprintf(f, "note: libwait stopped recording early (full disk or file size limit): this is what was "
                    "written before\n");
@@ -117,41 +109,24 @@ static void summary(struct wr_model *m, FILE *f)
         fprintf(f, "note: run too short for a measured clock rate; times use a start-up calibration\n");
 }
 
-/* site_name: "pthread_mutex_lock at worker (x.c:21)" for site s. */
-static const char *site_name(struct wr_model *m, const struct wr_site *s, char *buf, size_t cap)
-{
-    const struct lw_func_info *fi = lw_func_info_of(s->func);
-    struct wr_frame fr[1];
-    char line[400];
-    if (wr_model_frames(m, s->stack, fr, 1)) {
-        frame_line(line, sizeof line, &fr[0]);
-        snprintf(buf, cap, "%s at %.*s", fi ? fi->name : "?", 60, line);
-    } else {
-        snprintf(buf, cap, "%s (no stack)", fi ? fi->name : "?");
-    }
-    return buf;
-}
-
 /* site_extra: a line of lock or heap figures under a site's row. */
 static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, const char *dim, const char *off)
 {
     const struct lw_func_info *fi = lw_func_info_of(s->func);
-    char a[32], b[32], c[32], n[200], line[512];
+    char a[32], b[32], c[32], line[512];
     if (fi && fi->family == LW_FAM_LOCK && (s->contended || s->holds)) {
         char h[32], ct[32];
-        int k = snprintf(line, sizeof line, "%s contended, %s holds %s (max %s)",
-                         wr_fmt_count(ct, sizeof ct, s->contended), wr_fmt_count(h, sizeof h, s->holds),
-                         wr_fmt_ns(a, sizeof a, s->hold_ns), wr_fmt_ns(b, sizeof b, s->hold_max_ns));
+        fprintf(f, "    %s%s contended, %s holds %s (max %s)%s\n", dim, wr_fmt_count(ct, sizeof ct, s->contended),
+                wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
+                wr_fmt_ns(b, sizeof b, s->hold_max_ns), off);
         struct wr_frame fr[1];
-        if (s->nholders && k > 0 && (size_t)k < sizeof line) {
+        if (s->nholders) {
             if (wr_model_frames(m, s->holders[0].site->stack, fr, 1))
-                frame_line(n, sizeof n, &fr[0]);
+                wr_frame_line(line, sizeof line, &fr[0]);
             else
-                snprintf(n, sizeof n, "(no stack)");
-            snprintf(line + k, sizeof line - (size_t)k, ", top holder %s: %s", wr_fmt_ns(c, sizeof c, s->holders[0].ns),
-                     n);
+                snprintf(line, sizeof line, "(no stack)");
+            fprintf(f, "    %stop holder %s: %.90s%s\n", dim, wr_fmt_ns(c, sizeof c, s->holders[0].ns), line, off);
         }
-        fprintf(f, "    %s%.96s%s\n", dim, line, off);
     } else if (fi && fi->family == LW_FAM_MALLOC && s->allocs) {
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
@@ -170,16 +145,16 @@ static void locks_section(struct wr_model *m, FILE *f, const char *bold, const c
     for (size_t i = 0; i < top; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
         char ct[32];
-        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %s contended (%s), held %s (max %s)\n", mu->addr,
+        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %s contended taking %s, held %s (max %s)\n", mu->addr,
                 wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(ct, sizeof ct, mu->contended),
                 wr_fmt_ns(b, sizeof b, mu->wait_ns), wr_fmt_ns(c, sizeof c, mu->hold_ns),
                 wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
         for (size_t k = 0; k < mu->nheld && k < 3; k++)
-            fprintf(f, "    held by   %-60.60s %s, caused %s\n", site_name(m, mu->held_by[k].site, n, sizeof n),
+            fprintf(f, "    held by   %-60.60s %s, caused %s\n", wr_site_name(m, mu->held_by[k].site, n, sizeof n),
                     wr_fmt_ns(a, sizeof a, mu->held_by[k].ns), wr_fmt_ns(b, sizeof b, mu->held_by[k].blame_ns));
         for (size_t k = 0; k < mu->nwaited && k < 3; k++)
             fprintf(f, "    waited by %-60.60s %s in %" PRIu64 " calls\n",
-                    site_name(m, mu->waited_by[k].site, n, sizeof n), wr_fmt_ns(a, sizeof a, mu->waited_by[k].ns),
+                    wr_site_name(m, mu->waited_by[k].site, n, sizeof n), wr_fmt_ns(a, sizeof a, mu->waited_by[k].ns),
                     mu->waited_by[k].count);
     }
 }
@@ -195,24 +170,11 @@ static void heap_section(struct wr_model *m, FILE *f, const char *bold, const ch
             wr_fmt_count(a, sizeof a, hp->peak_bytes), wr_fmt_count(b, sizeof b, hp->peak_count),
             wr_fmt_ns(c, sizeof c, hp->peak_ns), m->trace->incomplete ? "live at the end of the trace:" : "leaked:",
             wr_fmt_count(n, sizeof n, hp->leaked_bytes), hp->leaked);
-    const struct wr_site *prev = NULL; /* the 5 largest leaks, largest first: repeated selection */
-    for (int shown = 0; shown < 5; shown++) {
-        const struct wr_site *best = NULL;
-        for (size_t i = 0; i < m->nsites; i++) {
-            const struct wr_site *s = m->sorted[i];
-            if (!s->leaked || (prev && (s->leaked_bytes > prev->leaked_bytes ||
-                                        (s->leaked_bytes == prev->leaked_bytes && s->key <= prev->key))))
-                continue; /* shown already */
-            if (!best || s->leaked_bytes > best->leaked_bytes ||
-                (s->leaked_bytes == best->leaked_bytes && s->key < best->key))
-                best = s;
-        }
-        if (!best)
-            break;
-        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %.70s\n", wr_fmt_count(a, sizeof a, best->leaked_bytes),
-                best->leaked, site_name(m, best, n, sizeof n));
-        prev = best;
-    }
+    const struct wr_site *top[5];
+    size_t n5 = wr_top_leaks(m, top, 5);
+    for (size_t i = 0; i < n5; i++)
+        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %.70s\n", wr_fmt_count(a, sizeof a, top[i]->leaked_bytes),
+                top[i]->leaked, wr_site_name(m, top[i], n, sizeof n));
 }
 
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
@@ -252,7 +214,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
         for (size_t k = 0; k < nf; k++) {
             char line[512];
-            frame_line(line, sizeof line, &fr[k]);
+            wr_frame_line(line, sizeof line, &fr[k]);
             fprintf(f, "    %s%s %.*s%s\n", dim, k ? "<-" : "at", 90, line, off);
         }
         if (!nf)

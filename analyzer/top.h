@@ -6,11 +6,11 @@
 
 #include "live.h"
 #include "model.h"
-#include "top_hist.h"
+#include "hist.h"
 
 struct wr_top_acc {
     uint64_t calls, total_ns, blocked_ns, runnable_ns;
-    struct wr_thist hist;
+    struct wr_hist hist;
 };
 
 struct wr_top_site {

@@ -64,7 +64,7 @@ static void acc_add(struct wr_top_acc *a, uint64_t dur, uint64_t bl, uint64_t rn
     a->total_ns += dur;
     a->blocked_ns += bl;
     a->runnable_ns += rn;
-    wr_thist_add(&a->hist, dur);
+    wr_hist_add(&a->hist, dur);
 }
 
 /* count: a call of dur ns at site s on thread th, bl blocked, rn runnable:
@@ -259,7 +259,7 @@ static void roll(struct wr_top_acc *cur, struct wr_top_acc *last, struct wr_top_
     cum->blocked_ns += cur->blocked_ns;
     cum->runnable_ns += cur->runnable_ns;
     if (cur->hist.n)
-        wr_thist_merge(&cum->hist, &cur->hist);
+        wr_hist_merge(&cum->hist, &cur->hist);
     *last = *cur;
     memset(cur, 0, sizeof *cur);
 }

@@ -18,7 +18,7 @@
 static void view(struct wr_top *t)
 {
     for (struct wr_top_site *s = t->sites; s; s = s->hh.next)
-        (void)wr_thist_quantile(&s->cum.hist, 0.99);
+        (void)wr_hist_quantile(&s->cum.hist, 0.99);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

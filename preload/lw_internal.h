@@ -41,6 +41,8 @@ struct lw_thread {
     uint8_t *chunk;            /* current chunk base, NULL if none */
     uint8_t *next;             /* next chunk, mapped ahead; NULL until claimed */
     uint64_t next_index;
+    uint64_t chunk_index;      /* the current chunk's index in the file */
+    uint8_t *pop_end;          /* the current chunk is pre-faulted up to here */
     uint64_t last_tsc, last_addr, last_sync;
     struct lw_stats st;        /* local counters, flushed to the header */
     struct lw_cache *cache;    /* stack caches, see stack.c */
@@ -125,6 +127,7 @@ void lw_thread_flush_all(void);
 int lw_writer_open(void);
 int lw_writer_advance(struct lw_thread *t, size_t need);
 int lw_writer_first_chunk(struct lw_thread *t);
+void lw_writer_release(struct lw_thread *t);
 int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len);
 void lw_writer_sync(struct lw_thread *t);
 void lw_writer_close(void);

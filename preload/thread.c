@@ -92,10 +92,7 @@ static void lw_thread_finish(struct lw_thread *t)
     if (*pp)
         *pp = t->all_next;
     lw_all_unlock();
-    if (t->chunk)
-        munmap(t->chunk, lw_g.chunk_size);
-    if (t->next)
-        munmap(t->next, lw_g.chunk_size); /* claimed ahead, never started: read as empty */
+    lw_writer_release(t);
     lw_stack_thread_free(t);
     munmap(t, sizeof *t);
 }

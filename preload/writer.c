@@ -20,6 +20,32 @@
 #define LW_MADV_POPULATE_WRITE MADV_POPULATE_WRITE
 #endif
 
+/* a chunk is pre-faulted writable this much at a time, ahead of the
+ * writer (so a short thread dirties 64 KiB, not a whole chunk) */
+#define LW_POP_WINDOW (64u << 10)
+
+/* lw_populate: fault [p, p + len) in writable now, in one call, rather than
+ * one write fault per page on the hot path (MAP_POPULATE would map shared
+ * file pages read-only); kernels before 5.14 refuse it and take the faults
+ * as before. */
+static void lw_populate(uint8_t *p, size_t len) { madvise(p, len, LW_MADV_POPULATE_WRITE); }
+
+/* lw_window: the pre-fault step for this chunk size. */
+static size_t lw_window(void) { return lw_g.chunk_size < LW_POP_WINDOW ? lw_g.chunk_size : LW_POP_WINDOW; }
+
+/* lw_set_limit: where t's hot path next takes the slow path: the end of
+ * the chunk, of its pre-faulted part, or (with no chunk claimed ahead yet)
+ * its middle, whichever comes first. */
+static void lw_set_limit(struct lw_thread *t)
+{
+    uint8_t *l = t->end, *half = t->chunk + lw_g.chunk_size / 2;
+    if (t->pop_end < l)
+        l = t->pop_end;
+    if (!t->next && !lw_g.stopped && t->cur < half && half < l)
+        l = half;
+    t->limit = l;
+}
+
 /* lw_expand_path: pattern with %p replaced by pid into out. 0, or -1 when it
  * does not fit or has an unknown % sequence. */
 static int lw_expand_path(const char *pat, char *out, size_t cap)
@@ -191,15 +217,12 @@ static uint8_t *lw_claim(uint64_t *index)
         lw_writer_stop("cannot extend", r);
         return NULL;
     }
-    void *m = mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, lw_g.fd, off);
+    void *m = mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED, lw_g.fd, off);
     if (m == MAP_FAILED) {
         lw_writer_stop("cannot map a chunk of", errno);
         return NULL;
     }
-    /* fault every page in writable now, in one call, rather than one write
-     * fault per page on the hot path (MAP_POPULATE maps them read-only);
-     * kernels before 5.14 refuse it and take the faults as before */
-    madvise(m, lw_g.chunk_size, LW_MADV_POPULATE_WRITE);
+    lw_populate(m, lw_window());
     *index = i;
     __atomic_fetch_add(&lw_g.hdr->stats.chunks, 1, __ATOMIC_RELAXED);
     return m;
@@ -219,8 +242,8 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
     t->chunk = c;
     t->cur = c + sizeof *ch;
     t->end = c + lw_g.chunk_size - LW_CHUNK_TAIL;
-    /* past half of the chunk, the slow path maps the next one ahead */
-    t->limit = c + lw_g.chunk_size / 2;
+    t->pop_end = c + lw_window(); /* lw_claim pre-faulted that much */
+    lw_set_limit(t);
     t->last_tsc = ch->base_tsc;
     t->last_addr = 0;
     t->last_sync = ch->base_tsc;
@@ -233,8 +256,42 @@ int lw_writer_first_chunk(struct lw_thread *t)
     uint8_t *c = lw_claim(&i);
     if (!c)
         return -1;
+    t->chunk_index = i;
     lw_start_chunk(t, c);
     return 0;
+}
+
+/* lw_punch: give back the disk blocks of [from, chunk end) of chunk i,
+ * which hold only zeros and are never written again: the file reads the
+ * same, and a thousand short threads do not leave a thousand reserved
+ * chunks on disk. Best effort: a file system without holes keeps them. */
+static void lw_punch(uint64_t i, size_t from)
+{
+    from = (from + 4095) & ~(size_t)4095;
+    if (from >= lw_g.chunk_size)
+        return;
+    off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
+    fallocate(lw_g.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off + (off_t)from,
+              (off_t)(lw_g.chunk_size - from));
+}
+
+/* lw_writer_release: a finished thread's chunks: the unused tail of the
+ * current one and the whole of one claimed ahead are given back to the
+ * file system, then both are unmapped. t writes nothing afterwards. */
+void lw_writer_release(struct lw_thread *t)
+{
+    if (t->chunk) {
+        /* the byte at cur stays: a zero kind ends the reader's walk */
+        size_t used = (size_t)(t->cur - t->chunk) + 1;
+        munmap(t->chunk, lw_g.chunk_size); /* first: punching mapped pages costs more */
+        t->chunk = NULL;
+        lw_punch(t->chunk_index, used);
+    }
+    if (t->next) {
+        munmap(t->next, lw_g.chunk_size);
+        t->next = NULL;
+        lw_punch(t->next_index, 0); /* claimed ahead, never started: read as empty */
+    }
 }
 
 /* lw_writer_advance: slow path when need bytes might not fit below
@@ -247,10 +304,17 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     lw_slow_begin(t);
     if (!t->chunk)
         goto out;
-    if (!t->next && !lw_g.stopped)
+    /* past half of the chunk, map the next one ahead */
+    if (!t->next && !lw_g.stopped && t->cur + need > t->chunk + lw_g.chunk_size / 2)
         t->next = lw_claim(&t->next_index);
     if (t->cur + need <= t->end) {
-        t->limit = t->end;
+        uint8_t *ce = t->chunk + lw_g.chunk_size;
+        while (t->pop_end < ce && t->cur + need + LW_REC_CALL_MAX > t->pop_end) {
+            size_t w = (size_t)(ce - t->pop_end) < lw_window() ? (size_t)(ce - t->pop_end) : lw_window();
+            lw_populate(t->pop_end, w);
+            t->pop_end += w;
+        }
+        lw_set_limit(t);
         ok = 1;
         goto out;
     }
@@ -260,6 +324,7 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     t->chunk = NULL;
     munmap(old, lw_g.chunk_size);
     if (t->next) {
+        t->chunk_index = t->next_index;
         lw_start_chunk(t, t->next);
         t->next = NULL;
         if (t->sw_page && !t->sw_draining)

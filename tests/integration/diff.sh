@@ -20,6 +20,8 @@ rc_of 1 "diff: --threshold 50 --metric calls trips on 4x the work" "$WR" diff --
 # load, so noise on a busy machine cannot trip these
 rc_of 0 "diff: --threshold 50 --metric calls,blocked passes two identical runs" \
   "$WR" diff --threshold 50 --metric calls,blocked "$d/w4a.bin" "$d/w4b.bin"
+rc_of 0 "diff: --threshold 100 with the default gate (total,wait) passes two identical runs" \
+  "$WR" diff --threshold 100 "$d/w4a.bin" "$d/w4b.bin"
 rc_of 0 "diff: without --threshold the exit status is 0" "$WR" diff "$d/w4a.bin" "$d/w16.bin"
 rc_of 0 "diff: a floor above the growth keeps the gate shut" \
   "$WR" diff --threshold 50 --floor-ms 100000 --floor-calls 100000 --metric total,wait,calls "$d/w4a.bin" "$d/w16.bin"

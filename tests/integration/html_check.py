@@ -94,6 +94,14 @@ else:
 check(d.hists >= 3, "html: per-site latency histograms (%d)" % d.hists)
 th = d.tables.get("threads-0")
 check(th is not None and th["rows"] == 4, "html: the thread table has the 3 threads", str(th)[:200])
+lk = d.tables.get("locks-0")
+lr = (lk or {}).get("cells", [])[1:]
+# columns: mutex locks contended wait held max-hold top-holder caused top-waiter waited
+check(len(lr) == 1 and lr[0][1] == "6" and lr[0][2] == "3" and 540 <= ms(lr[0][3]) <= 660
+      and 540 <= ms(lr[0][4]) <= 700 and lr[0][6].startswith("pthread_mutex_lock at holder")
+      and 540 <= ms(lr[0][7]) <= 660 and lr[0][8].startswith("pthread_mutex_lock at waiter"),
+      "html: the locks table: 6 locks, 3 contended, ~600 ms wait and hold, holder blamed, waiter named",
+      str(lr)[:300])
 
 # the screenshot: decode the PNG (8-bit RGB/RGBA, no interlace) and look
 # for more than one colour

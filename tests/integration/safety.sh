@@ -118,6 +118,9 @@ traced "$d/traced" "$d/t.bin" build/tests/threads_helper 1000
 same_run threads "$d/native" "$d/traced"
 t "threads: mappings stay bounded under the preload" grep -q "mappings stayed bounded" "$d/traced.out" ||
   show "$d/traced.out"
+disk=$(( $(stat -c '%b * %B' "$d/t.bin") / 1048576 ))
+t "threads: 1061 finished threads leave their unused chunk space to the file system (${disk} MiB on disk)" \
+  [ "$disk" -lt 64 ]
 report threads "$d/t.bin"
 expect threads "$d/t.bin.json" malloc@site_short=1000 free@site_short=1000 malloc@site_exit=120 free@site_exit=120 \
   malloc@site_cancel=100 free@site_cancel=100 threads'>='1061 complete=true warnings=0 dropped=0

@@ -38,15 +38,44 @@ traced "$d/pipe.p" "$d/pipe.bin" examples/known_waits pipe
 "$WR" --json "$d/pipe.bin" >"$d/pipe.json"
 rel_check "$d/pipe.json" "split: read on an empty pipe filled after 300 ms: ~300 ms blocked" 'within(site("read","reader")["blocked_ns"], 300e6)'
 
+# CPU shares depend on what else runs on these CPUs: on a loaded machine a
+# run that misses is repeated once, and the second run decides
+# load_sensitive NAME SETUP_FN EXPR DESC
+load_sensitive() {
+  local name=$1 setup=$2 expr=$3 desc=$4
+  "$setup"
+  if ! python3 - "$d/$name.json" "$expr" >/dev/null 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def site(fn, caller):
+    return [s for s in d["sites"] if s["function"] == fn and s["stack"] and s["stack"][0]["function"] == caller][0]
+def busy_shares():
+    th = [t for t in d["threads"] if t.get("life_ns", 0) > 400e6 and t["cpu_ns"] > 100e6]
+    return [t["runnable_ns"] / t["life_ns"] for t in th]
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+  then
+    echo "# split: $name missed on the first run (load $(cut -d' ' -f1 /proc/loadavg)); running it again"
+    "$setup"
+  fi
+  rel_check "$d/$name.json" "$desc" "$expr"
+}
+
+split_file() {
+  traced "$d/file.p" "$d/file.bin" examples/known_waits file "$d/big"
+  "$WR" --json "$d/file.bin" >"$d/file.json"
+}
 dd if=/dev/zero of="$d/big" bs=1M count=256 status=none && cat "$d/big" >/dev/null
-traced "$d/file.p" "$d/file.bin" examples/known_waits file "$d/big"
+load_sensitive file split_file 'site("read","slurp")["cpu_ns"] >= 0.8 * site("read","slurp")["total_ns"]' \
+  "split: one 256 MiB page-cache read is at least 80% CPU"
 t "split: 256 MiB read returned it all" grep -q "read 268435456" "$d/file.p.out"
-"$WR" --json "$d/file.bin" >"$d/file.json"
-rel_check "$d/file.json" "split: one 256 MiB page-cache read is at least 80% CPU" 'site("read","slurp")["cpu_ns"] >= 0.8 * site("read","slurp")["total_ns"]'
 rm -f "$d/big"
 
-traced "$d/busy.p" "$d/busy.bin" examples/known_waits busy
-"$WR" --json "$d/busy.bin" >"$d/busy.json"
-rel_check "$d/busy.json" "split: two busy threads pinned to one CPU: each ~50% runnable" 'len(busy_shares()) == 2 and all(0.45 <= r <= 0.55 for r in busy_shares()) or print(busy_shares())'
+split_busy() {
+  traced "$d/busy.p" "$d/busy.bin" examples/known_waits busy
+  "$WR" --json "$d/busy.bin" >"$d/busy.json"
+}
+load_sensitive busy split_busy 'len(busy_shares()) == 2 and all(0.45 <= r <= 0.55 for r in busy_shares()) or print(busy_shares())' \
+  "split: two busy threads pinned to one CPU: each ~50% runnable"
 "$WR" "$d/busy.bin" >"$d/busy.txt"
 t "split: text report has the legend and the per-thread split" grep -q "runnable (waiting for a CPU)" "$d/busy.txt"

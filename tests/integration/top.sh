@@ -31,6 +31,8 @@ import json,sys; m=json.load(open('$d/api.json'))['marks']; w=json.load(open('$d
 sys.exit(0 if all(0 < a['t_ns'] <= b['t_ns'] <= w for a,b in zip(m,m[1:])) else 1)"
 "$WR" "$d/api.bin" >"$d/api.txt"
 t "api: text report has a marks section naming phase A" grep -A8 '^marks (time since start)' "$d/api.txt" | grep -q 'phase A'
+"$WR" --chrome "$d/api.chrome.json" "$d/api.bin" 2>/dev/null
+t "api: the Chrome trace has the marks as instant events, in order" [ "$(jq_py "$d/api.chrome.json" '",".join(e["name"] for e in d["traceEvents"] if e.get("cat") == "mark" and e["ph"] == "i")')" = "[recording paused (libwait_pause)],start,[recording resumed (libwait_resume)],phase A,phase B,[recording paused (libwait_pause)]" ]
 
 # --- WAIT_START=0 + SIGUSR2 from outside: only the window between the signals ---
 python3 "$TC" stdin_run "$d/sig.out" "$d/sig.bin" "$LIB" examples/phases stdin
