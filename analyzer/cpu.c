@@ -67,9 +67,14 @@ static int cmp_sw(const void *a, const void *b)
 
 /* intervals: turn a thread's sorted switches into off-CPU intervals, in
  * place (an interval per OUT that an IN closes; an OUT left open at the end
- * of the trace is closed at end_ns). */
+ * of the trace is closed at end_ns). The intervals overwrite the switches'
+ * own buffer: interval k (24 bytes at 24k) is written once switch 2k+1 or
+ * later was read, and ends before switch 2k+2 (at 32k+32), the next one
+ * unread; at most nsw/2+1 intervals fit, as capsw >= max(nsw, 64). Then
+ * th->off owns the buffer (shrunk) and th->sw is gone: no second array. */
 static void intervals(struct wr_thread *th, uint64_t end_ns)
 {
+    struct wr_offcpu *off = (struct wr_offcpu *)(void *)th->sw;
     size_t n = 0;
     uint64_t open = 0;
     uint32_t fl = 0;
@@ -79,18 +84,21 @@ static void intervals(struct wr_thread *th, uint64_t end_ns)
         if (s.flags & LW_SW_OUT) {
             open = s.ns, fl = s.flags, have = 1;
         } else if (have) {
-            th->off[n].start = open;
-            th->off[n].end = s.ns;
-            th->off[n++].preempt = (fl & LW_SW_PREEMPT) != 0;
+            struct wr_offcpu o = {open, s.ns, (fl & LW_SW_PREEMPT) != 0};
+            off[n++] = o;
             have = 0;
         }
     }
     if (have && end_ns > open) {
-        th->off[n].start = open;
-        th->off[n].end = end_ns;
-        th->off[n++].preempt = (fl & LW_SW_PREEMPT) != 0;
+        struct wr_offcpu o = {open, end_ns, (fl & LW_SW_PREEMPT) != 0};
+        off[n++] = o;
     }
+    th->off = n ? realloc(off, n * sizeof *off) : NULL;
+    if (!th->off) /* shrinking cannot fail in practice; keep the buffer if it does */
+        th->off = off;
     th->noff = n;
+    th->sw = NULL;
+    th->nsw = th->capsw = 0;
 }
 
 int wr_cpu_prepare(struct wr_model *m)
@@ -120,9 +128,13 @@ int wr_cpu_prepare(struct wr_model *m)
     }
     for (size_t i = 0; i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
-        th->off = calloc(th->nsw + 1, sizeof *th->off);
-        if (!th->off)
-            return -1;
+        if (!th->sw) { /* no switches: an empty list, never NULL */
+            th->off = calloc(1, sizeof *th->off);
+            if (!th->off)
+                return -1;
+            th->noff = 0;
+            continue;
+        }
         intervals(th, end_ns);
     }
     m->have_switches = (h->flags & LW_HF_SWITCHES) != 0;

@@ -335,10 +335,10 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
             return -1;
         }
         p = e;
-        if (pos)
-            pos->off = (size_t)(p - base), pos->last_tsc = last_tsc, pos->last_addr = last_addr;
         int r = fn(ctx, &ev);
         if (r) {
+            if (pos) /* resume after this record */
+                pos->off = (size_t)(p - base), pos->last_tsc = last_tsc, pos->last_addr = last_addr;
             *stop = r;
             return -1;
         }

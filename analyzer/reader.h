@@ -81,8 +81,9 @@ struct wr_chunk_pos {
     uint64_t last_tsc, last_addr; /* delta state there */
 };
 
-/* wr_trace_walk_chunk_from: the same from *pos, which is kept at the record
- * after the one fn last saw, so a walk that fn stopped resumes there. */
+/* wr_trace_walk_chunk_from: the same from *pos; when fn stops the walk,
+ * *pos is left at the record after the one fn saw last, so the walk resumes
+ * there (a walk that ends the chunk leaves *pos as it was). */
 int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
                              void *ctx);
 
