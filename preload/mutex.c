@@ -76,8 +76,7 @@ LW_MUTEX_TRYFIRST(pthread_mutex_timedlock, (pthread_mutex_t * m, const struct ti
 #define LW_MUTEX_KIND_ODD (16 | 32 | 64)
 static inline int lw_mutex_unwaited(pthread_mutex_t *m)
 {
-    return (m->__data.__kind & LW_MUTEX_KIND_ODD) == 0 &&
-           __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 1;
+    return (m->__data.__kind & LW_MUTEX_KIND_ODD) == 0 && __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 1;
 }
 
 /* unlock: timed around the real call only when a waiter may have to be
