@@ -305,7 +305,10 @@ static int guarded_update(struct wr_top *t, uint64_t horizon, uint64_t now)
         return -1;
     }
     if (wr_top_update(t, horizon, now) != 0) {
-        fprintf(stderr, "waitreport: %s: out of memory\n", t->live.t.path);
+        if (!isendwin())
+            endwin();
+        fprintf(stderr, "waitreport: %s: %s\n", t->live.t.path,
+                t->live.cut ? "the file was cut short while being read" : "out of memory");
         return -1;
     }
     return 0;

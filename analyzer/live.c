@@ -14,7 +14,9 @@
 
 /* remap: map the whole file again when it grew. 0, or -1 (stat/map failed:
  * the previous mapping is kept). The file only grows; a file that shrank
- * is bad input: the mapping is cut to the new size. */
+ * was cut short under us (bad input): l->cut is set, the mapping dropped,
+ * and -1 returned; the chunk table and the streams' positions may point
+ * past the new end, so nothing is read from the file after that. */
 static int remap(struct wr_live *l)
 {
     struct stat st;
@@ -23,8 +25,14 @@ static int remap(struct wr_live *l)
     size_t size = (size_t)st.st_size;
     if (size == l->t.size)
         return 0;
-    if (size < l->t.size)
-        wr_warn(&l->t, "the file shrank from %zu to %zu bytes", l->t.size, size);
+    if (size < l->t.size || l->cut) {
+        if (l->t.map)
+            munmap((void *)l->t.map, l->t.size);
+        l->t.map = NULL;
+        l->t.size = 0;
+        l->cut = 1;
+        return -1;
+    }
     if (l->t.map)
         munmap((void *)l->t.map, l->t.size);
     l->t.map = NULL;
@@ -157,6 +165,7 @@ static void note_pair(struct wr_live *l, struct wr_live_stream *s, uint64_t tsc,
         l->ns_per_tick = (double)(ns - h->start_mono_ns) / (double)(tsc - h->start_tsc);
 }
 
+/* chunk_at: chunk i of the mapping; i < l->nchunks (the caller checks). */
 static const uint8_t *chunk_at(const struct wr_live *l, uint64_t i)
 {
     return l->t.map + LW_HEADER_SIZE + i * l->hdr.chunk_size;
@@ -166,6 +175,8 @@ static const uint8_t *chunk_at(const struct wr_live *l, uint64_t i)
  * started yet, -1 out of memory. A bad header is warned about and dropped. */
 static int look_chunk(struct wr_live *l, uint64_t i)
 {
+    if (i >= l->nchunks)
+        return 0;
     const uint8_t *b = chunk_at(l, i);
     uint32_t magic = __atomic_load_n((const uint32_t *)b, __ATOMIC_ACQUIRE);
     if (magic == 0)
@@ -242,7 +253,7 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     uint64_t key = (uint64_t)s->stream << 32 | seq;
     struct wr_live_chunk *c;
     HASH_FIND(hh, l->chunks, &key, sizeof key, c);
-    if (!c)
+    if (!c || c->index >= l->nchunks)
         return 0;
     struct lw_chunk_header ch;
     memcpy(&ch, chunk_at(l, c->index), sizeof ch);
@@ -318,6 +329,8 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             if (r > 1)
                 return r;
         }
+        if (s->chunk >= l->nchunks)
+            return 0; /* not in the file (any more) */
         const uint8_t *base = chunk_at(l, s->chunk), *end = base + cs;
         const uint8_t *p = base + s->off;
         if (p >= end) {
@@ -392,7 +405,11 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
 
 int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *ctx)
 {
-    if (remap(l) != 0 || l->t.size < LW_HEADER_SIZE) {
+    if (l->cut)
+        return -1;
+    if (remap(l) != 0 && l->cut)
+        return -1;
+    if (!l->t.map || l->t.size < LW_HEADER_SIZE) {
         wr_warn(&l->t, "cannot read the file any more");
         l->gone = 1;
         l->finished = 1;

@@ -55,6 +55,7 @@ struct wr_live {
     int closed;          /* header says the process ran its exit path */
     int gone;            /* the pid no longer exists */
     int finished;        /* closed or gone, and the last poll found nothing */
+    int cut;             /* the file shrank under us: nothing more is read */
 };
 
 /* wr_live_d2i: d as an integer, clamped to +-2^62 (untrusted stamps and
@@ -71,7 +72,8 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen);
 /* wr_live_poll: take every committed record not taken yet whose time is at
  * most horizon_ns (CLOCK_MONOTONIC; UINT64_MAX = all), calling fn for each
  * (and for WR_LIVE_CHUNK). Call records are decoded (ev.tsc, ev.dur...).
- * 0, fn's non-zero value when it stopped, or -1 on out of memory. */
+ * 0, fn's non-zero value when it stopped, or -1 on out of memory or when
+ * the file shrank (l->cut set: it was cut short; nothing more is read). */
 int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *ctx);
 
 /* wr_live_mono: a TSC stamp of stream s as CLOCK_MONOTONIC ns, from the

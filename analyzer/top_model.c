@@ -274,10 +274,11 @@ uint64_t wr_top_end_ns(const struct wr_top *t)
 
 int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns)
 {
-    t->have_switches = (__atomic_load_n(&((const struct lw_file_header *)t->live.t.map)->flags, __ATOMIC_ACQUIRE) &
-                        LW_HF_SWITCHES) != 0;
+    /* from the header copy (taken at open and each poll), never the mapping */
+    t->have_switches = (t->live.hdr.flags & LW_HF_SWITCHES) != 0;
     if (wr_live_poll(&t->live, horizon, on_event, t) != 0 || t->oom)
         return -1;
+    t->have_switches = (t->live.hdr.flags & LW_HF_SWITCHES) != 0;
     /* the process is gone and everything it wrote has been read */
     int all = t->live.finished || (horizon != UINT64_MAX && horizon >= wr_top_end_ns(t) && wr_top_end_ns(t));
     for (size_t i = 0; i < t->nthreads; i++)

@@ -184,7 +184,8 @@ static void test_growing_file(void **st)
     assert_int_equal(s->cum.calls, 6);
     assert_int_equal(s->cum.total_ns, 9000 + 7000 + 300);
     assert_int_equal(wr_hist_quantile(&s->cum.hist, 1.0), 7000); /* the exact max */
-    assert_int_equal(wr_hist_quantile(&s->cum.hist, 0.5), 992); /* the 3rd of 6 (1000): its bucket [960, 1024)'s middle */
+    assert_int_equal(wr_hist_quantile(&s->cum.hist, 0.5),
+                     992); /* the 3rd of 6 (1000): its bucket [960, 1024)'s middle */
     assert_false(t.live.finished);
     /* the process exits */
     put_header(&f, LW_HF_CLOSED, 2);
@@ -273,12 +274,52 @@ static void test_replay_horizon(void **st)
     lf_close(&f);
 }
 
+/* A trace that shrinks while it is followed was cut short: the poll says so
+ * and reads nothing past the new end (the stream was in chunk 1, which is
+ * gone; or the file is cut to its header, or to nothing). */
+static void shrink_case(off_t to)
+{
+    struct lf f;
+    lf_open(&f);
+    put_header(&f, 0, 2);
+    start_chunk(&f, 0, 0, 0, 0);
+    stack1(&f);
+    call(&f, 100, 1000, 1);
+    f.chunk[f.off] = LW_REC_CHUNK_END;
+    flush(&f);
+    start_chunk(&f, 1, 0, 1, 30000);
+    call(&f, 31000, 100, 1);
+    flush(&f);
+    struct wr_top t;
+    char err[256];
+    assert_int_equal(wr_top_open(&t, f.path, err, sizeof err), 0);
+    assert_int_equal(wr_top_update(&t, UINT64_MAX, M0 + 100000), 0);
+    assert_int_equal(only_site(&t)->cum.calls, 2);
+    assert_int_equal(ftruncate(f.fd, to), 0);
+    assert_int_equal(wr_top_update(&t, UINT64_MAX, M0 + 200000), -1);
+    assert_true(t.live.cut);
+    assert_int_equal(wr_top_update(&t, UINT64_MAX, M0 + 300000), -1); /* stays cut */
+    assert_int_equal(only_site(&t)->cum.calls, 2);
+    wr_top_close(&t);
+    lf_close(&f);
+}
+
+static void test_shrink(void **st)
+{
+    (void)st;
+    shrink_case(LW_HEADER_SIZE + CHUNK); /* header + chunk 0: the stream is in chunk 1 */
+    shrink_case(LW_HEADER_SIZE);
+    shrink_case(4096);
+    shrink_case(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_growing_file),
         cmocka_unit_test(test_split_waits_for_switches),
         cmocka_unit_test(test_replay_horizon),
+        cmocka_unit_test(test_shrink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
