@@ -295,16 +295,27 @@ static void draw(struct view *v)
 }
 
 /* guarded_update: wr_top_update, leaving through bus_jmp if the file is
- * cut short under the mapping. 0, or -1 after a message. */
+ * cut short under the mapping. The SIGBUS handler is armed only here (the
+ * only code that reads the mapping); outside, a SIGBUS is not ours. 0, or
+ * -1 after a message (the terminal restored first). */
 static int guarded_update(struct wr_top *t, uint64_t horizon, uint64_t now)
 {
+    static struct sigaction old; /* static: kept across the siglongjmp */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
     if (sigsetjmp(bus_jmp, 1)) {
+        sigaction(SIGBUS, &old, NULL);
         if (!isendwin())
             endwin();
         fprintf(stderr, "waitreport: %s: the file was cut short while being read\n", t->live.t.path);
         return -1;
     }
-    if (wr_top_update(t, horizon, now) != 0) {
+    sigaction(SIGBUS, &sa, &old);
+    int r = wr_top_update(t, horizon, now);
+    sigaction(SIGBUS, &old, NULL);
+    if (r != 0) {
         if (!isendwin())
             endwin();
         fprintf(stderr, "waitreport: %s: %s\n", t->live.t.path,
@@ -391,9 +402,12 @@ static int run_tty(struct view *v, uint64_t replay_t0)
         case 't':
             v->o.threads = !v->o.threads;
             break;
-        case 'r':             /* pause or resume recording in the traced process */
-            if (!v->finished) /* a read-only trace just stays as it is */
-                wr_ctl_set(v->t->live.t.path, !wr_live_paused(&v->t->live), 1);
+        case 'r':               /* pause or resume recording in the traced process */
+            if (!v->finished) { /* a read-only trace just stays as it is */
+                int now_paused = wr_ctl_set(v->t->live.t.path, !wr_live_paused(&v->t->live), 1);
+                if (now_paused >= 0)
+                    v->t->live.paused = now_paused; /* shown until the next poll reads it */
+            }
             break;
         case KEY_RESIZE: /* ncurses caught SIGWINCH and resized its screen */
             break;
@@ -484,10 +498,6 @@ int wr_cmd_top(int argc, char **argv)
         return 2;
     }
     v.t = &t;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
-    sigaction(SIGBUS, &sa, NULL);
     int tty = isatty(1) && isatty(0) && !v.o.once;
     uint64_t t0 = mono_now();
     int rc = 0;

@@ -47,10 +47,13 @@ static int remap(struct wr_live *l)
     return 0;
 }
 
-/* read_header: copy the header (fields the writer updates are read once). */
+/* read_header: copy the header and the control word (fields the writer
+ * updates are read once); nothing else reads the header in the mapping. */
 static void read_header(struct wr_live *l)
 {
     const struct lw_file_header *h = (const void *)l->t.map;
+    const struct lw_control *c = (const void *)(l->t.map + LW_CONTROL_OFFSET);
+    l->paused = __atomic_load_n(&c->paused, __ATOMIC_ACQUIRE) != 0;
     memcpy(&l->hdr, h, sizeof l->hdr);
     l->hdr.flags = __atomic_load_n(&h->flags, __ATOMIC_ACQUIRE);
     l->hdr.next_chunk = __atomic_load_n(&h->next_chunk, __ATOMIC_ACQUIRE);
@@ -132,11 +135,7 @@ void wr_live_close(struct wr_live *l)
     l->fd = -1;
 }
 
-int wr_live_paused(const struct wr_live *l)
-{
-    const struct lw_control *c = (const void *)(l->t.map + LW_CONTROL_OFFSET);
-    return l->t.map && l->t.size >= LW_HEADER_SIZE && __atomic_load_n(&c->paused, __ATOMIC_ACQUIRE) != 0;
-}
+int wr_live_paused(const struct wr_live *l) { return l->paused; }
 
 struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id)
 {

@@ -56,6 +56,7 @@ struct wr_live {
     int gone;            /* the pid no longer exists */
     int finished;        /* closed or gone, and the last poll found nothing */
     int cut;             /* the file shrank under us: nothing more is read */
+    int paused;          /* the control word at the last poll (lw_control) */
 };
 
 /* wr_live_d2i: d as an integer, clamped to +-2^62 (untrusted stamps and
@@ -83,8 +84,9 @@ uint64_t wr_live_mono(const struct wr_live *l, const struct wr_live_stream *s, u
 /* wr_live_stream_of: the stream with id, or NULL. */
 struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id);
 
-/* wr_live_paused: 1 when the header's control line says recording is
- * paused (lw_control), 0 otherwise. */
+/* wr_live_paused: 1 when the header's control line said recording is
+ * paused (lw_control) at the last poll, 0 otherwise. Reads the copy, never
+ * the mapping (which may be cut short under us). */
 int wr_live_paused(const struct wr_live *l);
 
 void wr_live_close(struct wr_live *l);

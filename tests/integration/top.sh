@@ -138,6 +138,27 @@ if command -v tmux >/dev/null; then
   t "tmux: q quits" not tmux -S "$sock" has-session -t top 2>/dev/null
   tmux -S "$sock" kill-server 2>/dev/null
   wait "$lpid"
+  # a trace cut to nothing under an interactive top (its writer "running":
+  # the header names this shell, which started before it): a key redraws
+  # the screen before the next poll, then the poll says cut short, exit 2
+  python3 - "$d/hold.bin" "$d/cut.bin" $$ <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+flags, = struct.unpack_from("<I", b, 20)
+struct.pack_into("<II", b, 20, flags & ~1, int(sys.argv[3]))  # not CLOSED; pid
+open(sys.argv[2], "wb").write(b)
+PY
+  rm -f "$d/cut.rc"
+  tmux -S "$sock" new-session -d -s cut -x 150 -y 30 "sh -c '$WR top -d 2.5 $d/cut.bin 2>$d/cut.err; echo \$? >$d/cut.rc'"
+  sleep 1
+  tmux -S "$sock" capture-pane -p -t cut >"$d/cut.cap"
+  t "cut: top shows the running trace" grep -q 'pthread_mutex_lock' "$d/cut.cap" || show "$d/cut.cap"
+  : >"$d/cut.bin"
+  tmux -S "$sock" send-keys -t cut a
+  sleep 3.5
+  t "cut: top exits 2 when the trace is cut to nothing (rc $(cat "$d/cut.rc" 2>/dev/null))" [ "$(cat "$d/cut.rc" 2>/dev/null)" = 2 ]
+  t "cut: says the file was cut short" grep -q 'cut short' "$d/cut.err"
+  tmux -S "$sock" kill-server 2>/dev/null
   t "live: the example finished normally under top" grep -q 'run done' "$d/live.out"
 else
   notok "tmux is installed"
