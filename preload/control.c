@@ -1,7 +1,9 @@
 /* control.c: starting and stopping recording at run time, and marks.
  *   WAIT_START=0    start paused (WAIT_START=1: start recording, the default)
- *   WAIT_SIGNAL=1   SIGUSR2 toggles recording. On by default when WAIT_START
- *                   is set; WAIT_SIGNAL=0 keeps the signal untouched.
+ *   WAIT_SIGNAL=1   SIGUSR2 toggles recording. On by default with WAIT_START=0
+ *                   only; WAIT_SIGNAL=0 keeps the signal untouched. Otherwise
+ *                   (WAIT_START unset or 1) SIGUSR2's disposition is never
+ *                   changed: a program that raises it dies as it would.
  *   include/libwait.h: libwait_pause(), libwait_resume(), libwait_mark(name)
  *                   find lw_api_* below through dlsym(RTLD_DEFAULT).
  *   lw_control      the paused word lives in the trace header's control
@@ -150,14 +152,15 @@ static int lw_env_flag(const char *name, int def)
 }
 
 /* lw_control_init: apply WAIT_START and WAIT_SIGNAL (constructor, before
- * recording starts). SIGUSR2 is taken only when it is at SIG_DFL: a handler
- * (or SIG_IGN) already there belongs to the program and stays. */
+ * recording starts). SIGUSR2 is taken only with WAIT_SIGNAL=1, or with
+ * WAIT_START=0 and WAIT_SIGNAL unset, and only when it is at SIG_DFL: a
+ * handler (or SIG_IGN) already there belongs to the program and stays. */
 void lw_control_init(void)
 {
     int start = lw_env_flag("WAIT_START", 1), sig = lw_env_flag("WAIT_SIGNAL", 0);
     if (start == 0)
         __atomic_store_n(lw_pause_word, 1, __ATOMIC_RELEASE);
-    if (sig == 0 || (sig < 0 && start < 0))
+    if (!(sig == 1 || (sig < 0 && start == 0)))
         return;
     struct sigaction old, sa;
     if (sigaction(SIGUSR2, NULL, &old) != 0)

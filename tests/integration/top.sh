@@ -60,6 +60,24 @@ timeout 30 env LD_PRELOAD="$LIB" WAIT_START=1 WAIT_OUTPUT="$d/own.bin" examples/
 echo $? >"$d/own.p.rc"
 same_run "own SIGUSR2 handler with WAIT_START=1" "$d/own.n" "$d/own.p"
 
+# SIGUSR2 is libwait's only with WAIT_START=0 or WAIT_SIGNAL=1: with
+# WAIT_START=1 (the default) or unset, a program raising it dies as natively
+env -u LD_PRELOAD sh -c 'kill -USR2 $$; exit 0' 2>/dev/null
+n_rc=$?
+for ws in 1 unset; do
+  if [ $ws = unset ]; then
+    env -u WAIT_START LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0' 2>/dev/null
+  else
+    env LD_PRELOAD="$LIB" WAIT_START=$ws WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0' 2>/dev/null
+  fi
+  p_rc=$?
+  t "SIGUSR2 with WAIT_START=$ws: the program dies of it as natively (rc $p_rc, native $n_rc)" [ $n_rc = 140 -a $p_rc = $n_rc ]
+done
+# ... and SIG_IGN inherited stays (even with WAIT_START=0): the program lives
+n_out=$( (trap '' USR2; env -u LD_PRELOAD sh -c 'kill -USR2 $$; echo alive') 2>/dev/null)
+p_out=$( (trap '' USR2; env LD_PRELOAD="$LIB" WAIT_START=0 WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; echo alive') 2>/dev/null)
+t "SIGUSR2 ignored by the parent: ignored under libwait too (WAIT_START=0)" [ "$n_out" = alive -a "$p_out" = alive ]
+
 # --- top --once on a finished trace: exact counts, known wait and p99 ---
 traced "$d/hold" "$d/hold.bin" examples/lock_contend hold
 "$WR" top --once "$d/hold.bin" >"$d/hold.top" 2>"$d/hold.top.err"
