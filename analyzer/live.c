@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "live.h"
@@ -45,6 +46,43 @@ static int remap(struct wr_live *l)
     l->t.map = m;
     l->t.size = size;
     return 0;
+}
+
+/* wr_live_pid_alive: 1 when the process that wrote h still runs: its pid
+ * exists and (when /proc says) that process started no later than the
+ * trace did, so a newer process that got the pid again does not count. */
+int wr_live_pid_alive(const struct lw_file_header *h)
+{
+    if (!h->pid || h->pid >= (1u << 22))
+        return 0;
+    if (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%u/stat", h->pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno != ENOENT; /* no /proc: trust kill() */
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command may hold spaces and ')' */
+    unsigned long long start = 0;
+    /* after ')': state is field 3, starttime field 22 (clock ticks since boot) */
+    for (int f = 2; p && f < 22; f++)
+        p = strchr(p + 1, ' ');
+    long hz = sysconf(_SC_CLK_TCK);
+    if (!p || sscanf(p + 1, "%llu", &start) != 1 || hz <= 0)
+        return 1;
+    struct timespec b, m;
+    clock_gettime(CLOCK_BOOTTIME, &b);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    double boot_minus_mono = (double)(b.tv_sec - m.tv_sec) * 1e9 + (double)(b.tv_nsec - m.tv_nsec);
+    double started = (double)start * 1e9 / (double)hz - boot_minus_mono; /* as CLOCK_MONOTONIC */
+    /* a tick of rounding and some slack; a reused pid started after the
+     * traced process ended, so after the trace's start */
+    return started <= (double)h->start_mono_ns + 2e9 / (double)hz + 50e6;
 }
 
 /* read_header: copy the header and the control word (fields the writer
@@ -389,6 +427,8 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             s->last_addr = save_addr;
             return 0;
         }
+        if (t > l->last_mono)
+            l->last_mono = t;
         if (kind == LW_REC_TIME)
             note_pair(l, s, ev.tsc, ev.mono);
         if (kind == LW_REC_THREAD && (ev.aux & 1))
@@ -415,7 +455,7 @@ int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *c
         return 0;
     }
     read_header(l);
-    if (!l->closed && l->hdr.pid > 0 && l->hdr.pid < (1u << 22) && kill((pid_t)l->hdr.pid, 0) != 0 && errno == ESRCH)
+    if (!l->closed && !l->gone && !wr_live_pid_alive(&l->hdr))
         l->gone = 1;
     int was_done = l->closed || l->gone;
     if (discover(l) != 0)
@@ -433,4 +473,27 @@ int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *c
     if (was_done && horizon_ns == UINT64_MAX && l->last_taken == 0)
         l->finished = 1;
     return 0;
+}
+
+/* noop: an event callback that takes everything. */
+static int noop(void *ctx, const struct wr_event *ev)
+{
+    (void)ctx;
+    (void)ev;
+    return 0;
+}
+
+int wr_live_scan_end(const char *path, uint64_t *end)
+{
+    struct wr_live l;
+    char err[256];
+    memset(&l, 0, sizeof l);
+    l.t.quiet = 1;
+    *end = 0;
+    if (wr_live_open(&l, path, err, sizeof err) != 0)
+        return -1;
+    int r = wr_live_poll(&l, UINT64_MAX, noop, NULL);
+    *end = l.last_mono;
+    wr_live_close(&l);
+    return r;
 }

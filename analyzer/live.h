@@ -53,10 +53,11 @@ struct wr_live {
     uint64_t records;    /* records taken so far (all kinds) */
     uint64_t last_taken; /* records taken by the last poll */
     int closed;          /* header says the process ran its exit path */
-    int gone;            /* the pid no longer exists */
+    int gone;            /* the process no longer runs (wr_live_pid_alive) */
     int finished;        /* closed or gone, and the last poll found nothing */
     int cut;             /* the file shrank under us: nothing more is read */
     int paused;          /* the control word at the last poll (lw_control) */
+    uint64_t last_mono;  /* the latest stamp (CLOCK_MONOTONIC ns) taken so far */
 };
 
 /* wr_live_d2i: d as an integer, clamped to +-2^62 (untrusted stamps and
@@ -88,6 +89,15 @@ struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id);
  * paused (lw_control) at the last poll, 0 otherwise. Reads the copy, never
  * the mapping (which may be cut short under us). */
 int wr_live_paused(const struct wr_live *l);
+
+/* wr_live_pid_alive: 1 when the process that wrote header h still runs
+ * (its pid exists and did not start after the trace: not a reused pid). */
+int wr_live_pid_alive(const struct lw_file_header *h);
+
+/* wr_live_scan_end: the latest stamp in the trace at path, read through
+ * once (the end of a run that never closed its trace). 0, or -1 (cannot
+ * open, out of memory, cut short); *end is 0 when nothing was read. */
+int wr_live_scan_end(const char *path, uint64_t *end);
 
 void wr_live_close(struct wr_live *l);
 

@@ -269,7 +269,7 @@ uint64_t wr_top_end_ns(const struct wr_top *t)
     const struct lw_file_header *h = &t->live.hdr;
     if ((h->flags & LW_HF_CLOSED) && h->end_mono_ns > h->start_mono_ns)
         return h->end_mono_ns;
-    return 0;
+    return t->live.gone ? t->end_ns : 0;
 }
 
 int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns)
@@ -279,6 +279,15 @@ int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns)
     if (wr_live_poll(&t->live, horizon, on_event, t) != 0 || t->oom)
         return -1;
     t->have_switches = (t->live.hdr.flags & LW_HF_SWITCHES) != 0;
+    if (t->live.gone && !t->end_ns) { /* ended without closing: its latest stamp */
+        if (horizon == UINT64_MAX)
+            t->end_ns = t->live.last_mono; /* everything was read */
+        else if (wr_live_scan_end(t->live.t.path, &t->end_ns) != 0 && !t->end_ns)
+            return -1;
+    }
+    uint64_t end = wr_top_end_ns(t);
+    if (end && now_ns > end)
+        now_ns = end > t->t_start ? end : t->t_start;
     /* the process is gone and everything it wrote has been read */
     int all = t->live.finished || (horizon != UINT64_MAX && horizon >= wr_top_end_ns(t) && wr_top_end_ns(t));
     for (size_t i = 0; i < t->nthreads; i++)

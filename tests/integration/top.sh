@@ -62,13 +62,13 @@ same_run "own SIGUSR2 handler with WAIT_START=1" "$d/own.n" "$d/own.p"
 
 # SIGUSR2 is libwait's only with WAIT_START=0 or WAIT_SIGNAL=1: with
 # WAIT_START=1 (the default) or unset, a program raising it dies as natively
-env -u LD_PRELOAD sh -c 'kill -USR2 $$; exit 0' 2>/dev/null
+{ env -u LD_PRELOAD sh -c 'kill -USR2 $$; exit 0'; } 2>/dev/null
 n_rc=$?
 for ws in 1 unset; do
   if [ $ws = unset ]; then
-    env -u WAIT_START LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0' 2>/dev/null
+    { env -u WAIT_START LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0'; } 2>/dev/null
   else
-    env LD_PRELOAD="$LIB" WAIT_START=$ws WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0' 2>/dev/null
+    { env LD_PRELOAD="$LIB" WAIT_START=$ws WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0'; } 2>/dev/null
   fi
   p_rc=$?
   t "SIGUSR2 with WAIT_START=$ws: the program dies of it as natively (rc $p_rc, native $n_rc)" [ $n_rc = 140 -a $p_rc = $n_rc ]
@@ -192,12 +192,40 @@ t "no switches: the header says the split is unavailable" grep -q 'split: unavai
 # --- a process killed with SIGKILL: its header never says closed; the pid is gone ---
 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/kill.bin" examples/phases run 5 >/dev/null 2>&1 &
 kpid=$!
-sleep 1
+sleep 2
 kill -9 "$kpid"
-wait "$kpid" 2>/dev/null
+{ wait "$kpid"; } 2>/dev/null
+sleep 2 # top runs 2 s after the end: the figures cover the 2 s run, not 4 s
 "$WR" top --once "$d/kill.bin" >"$d/kill.top" 2>&1
 t "killed: top --once says exited" grep -q ', exited,' "$d/kill.top" || show "$d/kill.top"
-t "killed: the calls before the kill are there" [ "$(python3 "$TC" rows "$d/kill.top" pthread_mutex_lock busy_worker)" -gt 100 ]
+kc=$(python3 "$TC" rows "$d/kill.top" pthread_mutex_lock busy_worker)
+t "killed: the calls before the kill are there" [ "$kc" -gt 100 ]
+ks=$(python3 "$TC" span "$d/kill.top")
+t "killed: the span is the run (~2 s), not until top ran (got $((ks / 1000000)) ms)" [ "$ks" -ge 1700000000 -a "$ks" -le 2600000000 ]
+t "killed: 'since start' is the run too" grep -qE 'exited, (1\.[7-9]|2\.[0-5])[0-9]* s since start' "$d/kill.top"
+kcs=$(python3 "$TC" field "$d/kill.top" pthread_mutex_lock busy_worker calls/s)
+t "killed: calls/s = calls / run length (+-5%: $kcs vs $kc over $((ks / 1000000)) ms)" \
+  python3 -c "import sys; w=$kc*1e9/$ks; sys.exit(0 if abs($kcs-w) <= 0.05*w else 1)"
+# --replay of the killed run: it plays to its last record, then finishes
+"$WR" top --replay 4 -d 0.1 "$d/kill.bin" >"$d/kill.rp" 2>&1
+t "killed --replay x4: several snapshots ($(grep -c '^libwait top' "$d/kill.rp"))" [ "$(grep -c '^libwait top' "$d/kill.rp")" -ge 3 ]
+t "killed --replay: the intervals add up to the calls" [ "$(python3 "$TC" rows "$d/kill.rp" pthread_mutex_lock busy_worker)" = "$kc" ]
+t "killed --replay: the last snapshot says finished" [ "$(grep '^libwait top' "$d/kill.rp" | tail -1 | grep -c 'replay finished')" = 1 ]
+# the pid is reused by a newer process: still exited, replay still ends
+sleep 20 &
+rpid=$!
+python3 - "$d/kill.bin" "$d/reuse.bin" "$rpid" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<I", b, 24, int(sys.argv[3]))  # header pid
+open(sys.argv[2], "wb").write(b)
+PY
+"$WR" top --once "$d/reuse.bin" >"$d/reuse.top" 2>&1
+t "reused pid: top --once says exited" grep -q ', exited,' "$d/reuse.top" || show "$d/reuse.top"
+timeout 10 "$WR" top --replay 4 -d 0.1 "$d/reuse.bin" >"$d/reuse.rp" 2>&1
+t "reused pid: --replay ends (rc $?)" [ "$(grep '^libwait top' "$d/reuse.rp" | tail -1 | grep -c 'replay finished')" = 1 ]
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
 
 # --- untrusted input: damaged and truncated traces never crash top ---
 python3 - "$d/rp.bin" "$d/bad" <<'PY'

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -17,9 +18,10 @@
 #include "top.h"
 
 #define CHUNK 4096u
-#define T0    1000000ull    /* start tsc */
-#define M0    5000000000ull /* start mono ns */
-#define HZ    1000000000ull /* 1 tick per ns: stamps read as ns */
+#define T0    1000000ull /* start tsc */
+#define M0    m0         /* start mono ns: now (the writer, this process, started before) */
+static uint64_t m0;
+#define HZ 1000000000ull /* 1 tick per ns: stamps read as ns */
 
 struct lf {
     int fd;
@@ -315,6 +317,9 @@ static void test_shrink(void **st)
 
 int main(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    m0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_growing_file),
         cmocka_unit_test(test_split_waits_for_switches),
