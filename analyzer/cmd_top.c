@@ -151,9 +151,11 @@ static size_t header(const struct view *v, char lines[4][512])
     const struct lw_file_header *h = &t->live.hdr;
     char a[32], b[32], c[32];
     size_t n = 0;
+    /* a replay shows the state its PAUSE/RESUME records give at the replay
+     * time (a `ctl` pause leaves none), never the file's current one */
     const char *state = v->finished                ? (v->o.replay > 0 ? "replay finished" : "exited")
+                        : v->o.replay > 0          ? (t->rec_paused ? "replaying, recording was PAUSED" : "replaying")
                         : wr_live_paused(&t->live) ? "recording PAUSED"
-                        : v->o.replay > 0          ? "replaying"
                                                    : "running";
     snprintf(lines[n++], 512, "libwait top - %.200s (pid %u), %s, %s since start", h->command[0] ? h->command : h->exe,
              h->pid, state, wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
@@ -257,9 +259,12 @@ static void draw(struct view *v)
     for (size_t i = 0; i < nh && y < LINES; i++)
         mvaddnstr(y++, 0, lines[i], COLS);
     if (y < LINES) {
-        snprintf(buf, sizeof buf, "keys: w/c/n/p sort by wait/cpu/calls/p99, a %s, t %s, r %s recording, q quit",
+        int live = !v->finished && v->o.replay <= 0 && !v->t->live.closed && !v->t->live.gone;
+        snprintf(buf, sizeof buf, "keys: w/c/n/p sort by wait/cpu/calls/p99, a %s, t %s%s, q quit",
                  v->o.cumulative ? "last interval" : "since start", v->o.threads ? "sites" : "threads",
-                 wr_live_paused(&v->t->live) ? "resume" : "pause");
+                 !live                         ? ""
+                 : wr_live_paused(&v->t->live) ? ", r resume recording"
+                                               : ", r pause recording");
         mvaddnstr(y++, 0, buf, COLS);
     }
     if (y < LINES) {
@@ -402,11 +407,13 @@ static int run_tty(struct view *v, uint64_t replay_t0)
         case 't':
             v->o.threads = !v->o.threads;
             break;
-        case 'r':               /* pause or resume recording in the traced process */
-            if (!v->finished) { /* a read-only trace just stays as it is */
+        case 'r': /* pause or resume recording in the traced process */
+            /* only a running process listens: a replayed or finished trace
+             * is left as it is */
+            if (!v->finished && v->o.replay <= 0 && !v->t->live.closed && !v->t->live.gone) {
                 int now_paused = wr_ctl_set(v->t->live.t.path, !wr_live_paused(&v->t->live), 1);
                 if (now_paused >= 0)
-                    v->t->live.paused = now_paused; /* shown until the next poll reads it */
+                    v->t->live.paused = now_paused & 1; /* shown until the next poll reads it */
             }
             break;
         case KEY_RESIZE: /* ncurses caught SIGWINCH and resized its screen */

@@ -63,6 +63,7 @@ struct wr_top {
     struct wr_mark marks[WR_TOP_MARKS]; /* the latest marks (ring) */
     size_t nmarks;                      /* marks seen in all */
     uint64_t lost;                      /* switch records the kernel lost */
+    int rec_paused;                     /* the last PAUSE/RESUME record taken was a PAUSE */
     uint64_t end_ns;                    /* gone unclosed: its latest stamp, 0 = not known */
     int oom;
 };

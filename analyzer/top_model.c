@@ -240,6 +240,8 @@ static int on_event(void *ctx, const struct wr_event *ev)
     case LW_REC_MARK:
     case LW_REC_PAUSE:
     case LW_REC_RESUME:
+        if (ev->kind != LW_REC_MARK)
+            t->rec_paused = ev->kind == LW_REC_PAUSE;
         on_mark(t, ev);
         break;
     case LW_REC_STACK:

@@ -52,7 +52,17 @@ t "ctl: resume/pause from another process (got: $(cat "$d/ctl.out"))" [ "$(cat "
 "$WR" --json "$d/ctl.bin" >"$d/ctl.json"
 t "ctl: 40 locks recorded in second()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock second)" = 40 ]
 t "ctl: 0 in first() and third()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock first)$(calls_at "$d/ctl.json" pthread_mutex_lock third)" = 00 ]
-t "ctl: status of a finished trace says paused" [ "$("$WR" ctl "$d/ctl.bin" status)" = "$d/ctl.bin: paused" ]
+t "ctl: status of a finished trace says exited (paused)" [ "$("$WR" ctl "$d/ctl.bin" status)" = "$d/ctl.bin: exited (paused)" ]
+cp "$d/ctl.bin" "$d/ctl.copy"
+"$WR" ctl "$d/ctl.bin" resume >"$d/ctl.res.out" 2>"$d/ctl.res.err"
+t "ctl: resume on a finished trace exits 1 (rc $?)" [ $? = 1 ]
+t "ctl: ... says the process has exited, prints no state" grep -q 'has exited' "$d/ctl.res.err" && [ ! -s "$d/ctl.res.out" ]
+t "ctl: ... and leaves the file as it was" cmp -s "$d/ctl.bin" "$d/ctl.copy"
+# a replay shows the pause state of its records (none: ctl leaves none),
+# not the file's word (paused at the end by ctl)
+"$WR" top --replay 1 -d 0.05 "$d/ctl.bin" >"$d/ctl.rp" 2>&1
+t "ctl: replay snapshots before the end ($(grep -c ', replaying,' "$d/ctl.rp"))" grep -q ', replaying,' "$d/ctl.rp"
+t "ctl: no replay snapshot says PAUSED (the file's current state)" not grep -q 'PAUSED' "$d/ctl.rp"
 t "ctl: refuses a file that is not a trace" not "$WR" ctl "$d/ctl.out" pause 2>/dev/null
 # the program's own SIGUSR2 handler is never taken over
 native "$d/own.n" examples/phases ownsig
@@ -156,6 +166,16 @@ if command -v tmux >/dev/null; then
   t "tmux: q quits" not tmux -S "$sock" has-session -t top 2>/dev/null
   tmux -S "$sock" kill-server 2>/dev/null
   wait "$lpid"
+  # key r during a replay: the finished trace is not written
+  cp "$d/rp.bin" "$d/rp.copy"
+  tmux -S "$sock" new-session -d -s rp -x 150 -y 30 "$WR top --replay 0.5 -d 0.3 $d/rp.bin"
+  sleep 1
+  tmux -S "$sock" send-keys -t rp r
+  sleep 0.7
+  tmux -S "$sock" capture-pane -p -t rp >"$d/rp.cap"
+  t "tmux replay: key r leaves the trace file as it was" cmp -s "$d/rp.bin" "$d/rp.copy"
+  t "tmux replay: no r key offered, no PAUSED shown" not grep -qE 'r pause|PAUSED' "$d/rp.cap"
+  tmux -S "$sock" kill-server 2>/dev/null
   # a trace cut to nothing under an interactive top (its writer "running":
   # the header names this shell, which started before it): a key redraws
   # the screen before the next poll, then the poll says cut short, exit 2

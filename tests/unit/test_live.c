@@ -315,16 +315,58 @@ static void test_shrink(void **st)
     shrink_case(0);
 }
 
+/* pauserec: a PAUSE or RESUME record at ns (source: the API). */
+static void pauserec(struct lf *f, unsigned kind, uint64_t ns)
+{
+    uint8_t b[32], *p = b;
+    p = lw_put_uv(p, T0 + ns);
+    p = lw_put_uv(p, LW_CTL_API);
+    rec(f, kind, b, (size_t)(p - b), 1);
+}
+
+/* A replay's pause state comes from the PAUSE/RESUME records up to its
+ * horizon, not from the file's control word (paused at the end here). */
+static void test_replay_pause_state(void **st)
+{
+    (void)st;
+    struct lf f;
+    lf_open(&f);
+    put_header(&f, LW_HF_CLOSED, 1);
+    start_chunk(&f, 0, 0, 0, 0);
+    stack1(&f);
+    call(&f, 50000, 1000, 1);
+    pauserec(&f, LW_REC_PAUSE, 100000);
+    pauserec(&f, LW_REC_RESUME, 300000);
+    call(&f, 350000, 1000, 1);
+    pauserec(&f, LW_REC_PAUSE, 500000);
+    f.chunk[f.off] = LW_REC_CHUNK_END;
+    flush(&f);
+    uint32_t one = 1;
+    assert_int_equal(pwrite(f.fd, &one, sizeof one, LW_CONTROL_OFFSET), (ssize_t)sizeof one);
+    struct wr_top t;
+    char err[256];
+    assert_int_equal(wr_top_open(&t, f.path, err, sizeof err), 0);
+    t.replay = 1;
+    static const uint64_t at[] = {60000, 200000, 400000, 600000};
+    static const int want[] = {0, 1, 0, 1};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(wr_top_update(&t, M0 + at[i], M0 + at[i]), 0);
+        assert_int_equal(t.rec_paused, want[i]);
+    }
+    assert_true(wr_live_paused(&t.live)); /* the file's word: its state at the end */
+    wr_top_close(&t);
+    lf_close(&f);
+}
+
 int main(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     m0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_growing_file),
-        cmocka_unit_test(test_split_waits_for_switches),
-        cmocka_unit_test(test_replay_horizon),
-        cmocka_unit_test(test_shrink),
+        cmocka_unit_test(test_growing_file),       cmocka_unit_test(test_split_waits_for_switches),
+        cmocka_unit_test(test_replay_horizon),     cmocka_unit_test(test_shrink),
+        cmocka_unit_test(test_replay_pause_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
