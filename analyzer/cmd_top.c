@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oututil.h"
 #include "report.h"
 #include "top.h"
 
@@ -157,8 +158,10 @@ static size_t header(const struct view *v, char lines[4][512])
                         : v->o.replay > 0          ? (t->rec_paused ? "replaying, recording was PAUSED" : "replaying")
                         : wr_live_paused(&t->live) ? "recording PAUSED"
                                                    : "running";
-    snprintf(lines[n++], 512, "libwait top - %.200s (pid %u), %s, %s since start", h->command[0] ? h->command : h->exe,
-             h->pid, state, wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
+    char cmd[256];
+    snprintf(lines[n++], 512, "libwait top - %.200s (pid %u), %s, %s since start",
+             wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe), h->pid, state,
+             wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
     uint64_t sp = span(v), ev = v->o.cumulative ? t->live.records : t->events_last;
     snprintf(lines[n], 512, "threads %zu, %s events/s recorded, %s: %s", t->nthreads,
              wr_fmt_count(b, sizeof b, sp ? d2u((double)ev * 1e9 / (double)sp) : 0),

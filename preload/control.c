@@ -75,7 +75,12 @@ static void lw_ctl_write(struct lw_thread *t, unsigned kind, uint64_t tsc, uint6
     uint8_t body[2 * LW_VARINT_MAX + LW_MARK_MAX], *p = body;
     p = lw_put_uv(p, tsc);
     if (name) {
-        size_t n = strnlen(name, LW_MARK_MAX);
+        size_t n = strnlen(name, LW_MARK_MAX + 1);
+        if (n > LW_MARK_MAX) { /* cut at a character boundary: drop a UTF-8 sequence that straddles it */
+            n = LW_MARK_MAX;
+            while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+                n--;
+        }
         p = lw_put_uv(p, n);
         memcpy(p, name, n);
         p += n;
@@ -185,7 +190,8 @@ LW_EXPORT void lw_api_pause(void) { lw_set_paused(1, LW_CTL_API); }
 LW_EXPORT void lw_api_resume(void) { lw_set_paused(0, LW_CTL_API); }
 
 /* lw_api_mark: a named instant on the calling thread (recorded even while
- * paused). NULL is ignored; names are cut at LW_MARK_MAX bytes. */
+ * paused). NULL is ignored; names are cut at LW_MARK_MAX bytes, before a
+ * UTF-8 character that would straddle the cut. */
 LW_EXPORT void lw_api_mark(const char *name)
 {
     if (name)

@@ -107,6 +107,36 @@ t "top --once --threads: one row per thread with calls" [ "$(grep -c ' tid [0-9]
 "$WR" top "$tmp/lock_contend.bin" </dev/null | cat >"$d/lc.notty"
 t "top without a tty prints one snapshot" [ "$(grep -c '^libwait top' "$d/lc.notty")" = 1 ]
 
+# --- untrusted text stays valid UTF-8 in JSON and free of control bytes on a terminal ---
+# a mark name cut at 64 bytes is cut before a character, never inside one
+mk="a$(python3 -c 'print("\u00e9" * 40)')"
+timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/mk.bin" examples/phases mark "$mk" >/dev/null 2>&1
+"$WR" --json "$d/mk.bin" >"$d/mk.json"
+t "marks: a 81-byte UTF-8 name is cut to 63 bytes at a character boundary" python3 -c "
+import json, sys
+d = json.loads(open('$d/mk.json', 'rb').read().decode('utf-8'))
+sys.exit(0 if [m['name'] for m in d['marks']] == ['a' + '\u00e9' * 31] else 1)"
+# a header command with an escape sequence and bytes that are not UTF-8
+python3 - "$d/hold.bin" "$d/evil.bin" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+old = b"examples/lock_contend hold"
+i = b.index(old, 0, 4096)
+new = b"\x1b[2J\xff\xfeevil\xc3"
+b[i:i + len(old)] = new + b"\0" * (len(old) - len(new))
+open(sys.argv[2], "wb").write(bytes(b))
+PY
+"$WR" --json "$d/evil.bin" >"$d/evil.json" 2>/dev/null
+t "untrusted command: --json is valid UTF-8 with U+FFFD for the bad bytes" python3 -c "
+import json, sys
+d = json.loads(open('$d/evil.json', 'rb').read().decode('utf-8'))
+sys.exit(0 if d['process']['command'] == '\x1b[2J\ufffd\ufffdevil\ufffd' else 1)"
+"$WR" "$d/evil.bin" >"$d/evil.txt" 2>/dev/null
+"$WR" top --once "$d/evil.bin" >"$d/evil.top" 2>/dev/null
+t "untrusted command: no escape byte in the text report or top" python3 -c "
+import sys
+sys.exit(0 if all(b'\x1b' not in open(f, 'rb').read() and b'?[2J' in open(f, 'rb').read() for f in ('$d/evil.txt', '$d/evil.top')) else 1)"
+
 # --- --replay on a finished trace: snapshots per interval add up to the run ---
 traced "$d/rp" "$d/rp.bin" examples/phases run 2
 "$WR" --json "$d/rp.bin" >"$d/rp.json"
