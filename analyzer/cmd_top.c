@@ -54,6 +54,8 @@ static void on_sigbus(int sig)
     siglongjmp(bus_jmp, 1);
 }
 
+/* mono_now: CLOCK_MONOTONIC in ns (the clock of the trace's stamps).
+ * Cannot fail on Linux. */
 static uint64_t mono_now(void)
 {
     struct timespec ts;
@@ -74,6 +76,8 @@ static const struct wr_top_acc *acc_of(const struct view *v, const struct wr_top
     return v->o.cumulative ? cum : cur_last;
 }
 
+/* sort_key: a's figure for the current sort (larger first): wait, CPU
+ * (both the total time without switch records), calls or p99. */
 static uint64_t sort_key(const struct view *v, const struct wr_top_acc *a)
 {
     uint64_t w = a->blocked_ns + a->runnable_ns;
@@ -89,6 +93,8 @@ static uint64_t sort_key(const struct view *v, const struct wr_top_acc *a)
     }
 }
 
+/* cmp_row: qsort order of rows: larger key first, then larger total
+ * time, then by site label (or thread id text): a total order. */
 static int cmp_row(const void *a, const void *b)
 {
     const struct row *x = a, *y = b;

@@ -88,6 +88,12 @@ n_out=$( (trap '' USR2; env -u LD_PRELOAD sh -c 'kill -USR2 $$; echo alive') 2>/
 p_out=$( (trap '' USR2; env LD_PRELOAD="$LIB" WAIT_START=0 WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; echo alive') 2>/dev/null)
 t "SIGUSR2 ignored by the parent: ignored under libwait too (WAIT_START=0)" [ "$n_out" = alive -a "$p_out" = alive ]
 
+# include/libwait.h compiles as C89 (and later) with GCC and Clang
+printf '#include "libwait.h"\nint main(void) { libwait_mark("x"); libwait_pause(); libwait_resume(); return libwait_paused(); }\n' >"$d/c89.c"
+for std in c89 c99 gnu11; do
+  t "libwait.h compiles with -std=$std -pedantic-errors" cc -std=$std -pedantic-errors -Wall -Wextra -Werror -Iinclude -c "$d/c89.c" -o "$d/c89.o"
+done
+
 # --- top --once on a finished trace: exact counts, known wait and p99 ---
 traced "$d/hold" "$d/hold.bin" examples/lock_contend hold
 "$WR" top --once "$d/hold.bin" >"$d/hold.top" 2>"$d/hold.top.err"
@@ -175,6 +181,9 @@ if command -v tmux >/dev/null; then
   t "tmux: first screen names the example's site" grep -q 'pthread_mutex_lock .*busy_worker (phases.c' "$d/cap1" || show "$d/cap1"
   t "tmux: second screen names it too" grep -q 'busy_worker' "$d/cap2"
   t "tmux: the screen changed between captures" not cmp -s "$d/cap1" "$d/cap2"
+  # ... in a count, not only the clock: the example marks a tick each second
+  mk1=$(sed -n 's/^marks (\([0-9]*\)).*/\1/p' "$d/cap1") mk2=$(sed -n 's/^marks (\([0-9]*\)).*/\1/p' "$d/cap2")
+  t "tmux: the marks count grew between captures ($mk1 -> $mk2)" [ "${mk2:-0}" -gt "${mk1:-0}" ]
   tmux -S "$sock" send-keys -t top t
   sleep 0.4
   tmux -S "$sock" capture-pane -p -t top >"$d/cap3"
