@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oututil.h"
 #include "report.h"
 #include "top.h"
 
@@ -53,6 +54,8 @@ static void on_sigbus(int sig)
     siglongjmp(bus_jmp, 1);
 }
 
+/* mono_now: CLOCK_MONOTONIC in ns (the clock of the trace's stamps).
+ * Cannot fail on Linux. */
 static uint64_t mono_now(void)
 {
     struct timespec ts;
@@ -73,6 +76,8 @@ static const struct wr_top_acc *acc_of(const struct view *v, const struct wr_top
     return v->o.cumulative ? cum : cur_last;
 }
 
+/* sort_key: a's figure for the current sort (larger first): wait, CPU
+ * (both the total time without switch records), calls or p99. */
 static uint64_t sort_key(const struct view *v, const struct wr_top_acc *a)
 {
     uint64_t w = a->blocked_ns + a->runnable_ns;
@@ -88,6 +93,8 @@ static uint64_t sort_key(const struct view *v, const struct wr_top_acc *a)
     }
 }
 
+/* cmp_row: qsort order of rows: larger key first, then larger total
+ * time, then by site label (or thread id text): a total order. */
 static int cmp_row(const void *a, const void *b)
 {
     const struct row *x = a, *y = b;
@@ -151,12 +158,16 @@ static size_t header(const struct view *v, char lines[4][512])
     const struct lw_file_header *h = &t->live.hdr;
     char a[32], b[32], c[32];
     size_t n = 0;
+    /* a replay shows the state its PAUSE/RESUME records give at the replay
+     * time (a `ctl` pause leaves none), never the file's current one */
     const char *state = v->finished                ? (v->o.replay > 0 ? "replay finished" : "exited")
+                        : v->o.replay > 0          ? (t->rec_paused ? "replaying, recording was PAUSED" : "replaying")
                         : wr_live_paused(&t->live) ? "recording PAUSED"
-                        : v->o.replay > 0          ? "replaying"
                                                    : "running";
-    snprintf(lines[n++], 512, "libwait top - %.200s (pid %u), %s, %s since start", h->command[0] ? h->command : h->exe,
-             h->pid, state, wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
+    char cmd[256];
+    snprintf(lines[n++], 512, "libwait top - %.200s (pid %u), %s, %s since start",
+             wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe), h->pid, state,
+             wr_fmt_ns(a, sizeof a, t->t_now - t->t_start));
     uint64_t sp = span(v), ev = v->o.cumulative ? t->live.records : t->events_last;
     snprintf(lines[n], 512, "threads %zu, %s events/s recorded, %s: %s", t->nthreads,
              wr_fmt_count(b, sizeof b, sp ? d2u((double)ev * 1e9 / (double)sp) : 0),
@@ -257,9 +268,12 @@ static void draw(struct view *v)
     for (size_t i = 0; i < nh && y < LINES; i++)
         mvaddnstr(y++, 0, lines[i], COLS);
     if (y < LINES) {
-        snprintf(buf, sizeof buf, "keys: w/c/n/p sort by wait/cpu/calls/p99, a %s, t %s, r %s recording, q quit",
+        int live = !v->finished && v->o.replay <= 0 && !v->t->live.closed && !v->t->live.gone;
+        snprintf(buf, sizeof buf, "keys: w/c/n/p sort by wait/cpu/calls/p99, a %s, t %s%s, q quit",
                  v->o.cumulative ? "last interval" : "since start", v->o.threads ? "sites" : "threads",
-                 wr_live_paused(&v->t->live) ? "resume" : "pause");
+                 !live                         ? ""
+                 : wr_live_paused(&v->t->live) ? ", r resume recording"
+                                               : ", r pause recording");
         mvaddnstr(y++, 0, buf, COLS);
     }
     if (y < LINES) {
@@ -295,17 +309,31 @@ static void draw(struct view *v)
 }
 
 /* guarded_update: wr_top_update, leaving through bus_jmp if the file is
- * cut short under the mapping. 0, or -1 after a message. */
+ * cut short under the mapping. The SIGBUS handler is armed only here (the
+ * only code that reads the mapping); outside, a SIGBUS is not ours. 0, or
+ * -1 after a message (the terminal restored first). */
 static int guarded_update(struct wr_top *t, uint64_t horizon, uint64_t now)
 {
+    static struct sigaction old; /* static: kept across the siglongjmp */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
     if (sigsetjmp(bus_jmp, 1)) {
+        sigaction(SIGBUS, &old, NULL);
         if (!isendwin())
             endwin();
         fprintf(stderr, "waitreport: %s: the file was cut short while being read\n", t->live.t.path);
         return -1;
     }
-    if (wr_top_update(t, horizon, now) != 0) {
-        fprintf(stderr, "waitreport: %s: out of memory\n", t->live.t.path);
+    sigaction(SIGBUS, &sa, &old);
+    int r = wr_top_update(t, horizon, now);
+    sigaction(SIGBUS, &old, NULL);
+    if (r != 0) {
+        if (!isendwin())
+            endwin();
+        fprintf(stderr, "waitreport: %s: %s\n", t->live.t.path,
+                t->live.cut ? "the file was cut short while being read" : "out of memory");
         return -1;
     }
     return 0;
@@ -388,9 +416,14 @@ static int run_tty(struct view *v, uint64_t replay_t0)
         case 't':
             v->o.threads = !v->o.threads;
             break;
-        case 'r':             /* pause or resume recording in the traced process */
-            if (!v->finished) /* a read-only trace just stays as it is */
-                wr_ctl_set(v->t->live.t.path, !wr_live_paused(&v->t->live), 1);
+        case 'r': /* pause or resume recording in the traced process */
+            /* only a running process listens: a replayed or finished trace
+             * is left as it is */
+            if (!v->finished && v->o.replay <= 0 && !v->t->live.closed && !v->t->live.gone) {
+                int now_paused = wr_ctl_set(v->t->live.t.path, !wr_live_paused(&v->t->live), 1);
+                if (now_paused >= 0)
+                    v->t->live.paused = now_paused & 1; /* shown until the next poll reads it */
+            }
             break;
         case KEY_RESIZE: /* ncurses caught SIGWINCH and resized its screen */
             break;
@@ -481,10 +514,6 @@ int wr_cmd_top(int argc, char **argv)
         return 2;
     }
     v.t = &t;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
-    sigaction(SIGBUS, &sa, NULL);
     int tty = isatty(1) && isatty(0) && !v.o.once;
     uint64_t t0 = mono_now();
     int rc = 0;

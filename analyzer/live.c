@@ -8,13 +8,16 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "live.h"
 
 /* remap: map the whole file again when it grew. 0, or -1 (stat/map failed:
  * the previous mapping is kept). The file only grows; a file that shrank
- * is bad input: the mapping is cut to the new size. */
+ * was cut short under us (bad input): l->cut is set, the mapping dropped,
+ * and -1 returned; the chunk table and the streams' positions may point
+ * past the new end, so nothing is read from the file after that. */
 static int remap(struct wr_live *l)
 {
     struct stat st;
@@ -23,8 +26,14 @@ static int remap(struct wr_live *l)
     size_t size = (size_t)st.st_size;
     if (size == l->t.size)
         return 0;
-    if (size < l->t.size)
-        wr_warn(&l->t, "the file shrank from %zu to %zu bytes", l->t.size, size);
+    if (size < l->t.size || l->cut) {
+        if (l->t.map)
+            munmap((void *)l->t.map, l->t.size);
+        l->t.map = NULL;
+        l->t.size = 0;
+        l->cut = 1;
+        return -1;
+    }
     if (l->t.map)
         munmap((void *)l->t.map, l->t.size);
     l->t.map = NULL;
@@ -39,10 +48,50 @@ static int remap(struct wr_live *l)
     return 0;
 }
 
-/* read_header: copy the header (fields the writer updates are read once). */
+/* wr_live_pid_alive: 1 when the process that wrote h still runs: its pid
+ * exists and (when /proc says) that process started no later than the
+ * trace did, so a newer process that got the pid again does not count. */
+int wr_live_pid_alive(const struct lw_file_header *h)
+{
+    if (!h->pid || h->pid >= (1u << 22))
+        return 0;
+    if (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%u/stat", h->pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno != ENOENT; /* no /proc: trust kill() */
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command may hold spaces and ')' */
+    unsigned long long start = 0;
+    /* after ')': state is field 3, starttime field 22 (clock ticks since boot) */
+    for (int f = 2; p && f < 22; f++)
+        p = strchr(p + 1, ' ');
+    long hz = sysconf(_SC_CLK_TCK);
+    if (!p || sscanf(p + 1, "%llu", &start) != 1 || hz <= 0)
+        return 1;
+    struct timespec b, m;
+    clock_gettime(CLOCK_BOOTTIME, &b);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    double boot_minus_mono = (double)(b.tv_sec - m.tv_sec) * 1e9 + (double)(b.tv_nsec - m.tv_nsec);
+    double started = (double)start * 1e9 / (double)hz - boot_minus_mono; /* as CLOCK_MONOTONIC */
+    /* a tick of rounding and some slack; a reused pid started after the
+     * traced process ended, so after the trace's start */
+    return started <= (double)h->start_mono_ns + 2e9 / (double)hz + 50e6;
+}
+
+/* read_header: copy the header and the control word (fields the writer
+ * updates are read once); nothing else reads the header in the mapping. */
 static void read_header(struct wr_live *l)
 {
     const struct lw_file_header *h = (const void *)l->t.map;
+    const struct lw_control *c = (const void *)(l->t.map + LW_CONTROL_OFFSET);
+    l->paused = __atomic_load_n(&c->paused, __ATOMIC_ACQUIRE) != 0;
     memcpy(&l->hdr, h, sizeof l->hdr);
     l->hdr.flags = __atomic_load_n(&h->flags, __ATOMIC_ACQUIRE);
     l->hdr.next_chunk = __atomic_load_n(&h->next_chunk, __ATOMIC_ACQUIRE);
@@ -124,11 +173,7 @@ void wr_live_close(struct wr_live *l)
     l->fd = -1;
 }
 
-int wr_live_paused(const struct wr_live *l)
-{
-    const struct lw_control *c = (const void *)(l->t.map + LW_CONTROL_OFFSET);
-    return l->t.map && l->t.size >= LW_HEADER_SIZE && __atomic_load_n(&c->paused, __ATOMIC_ACQUIRE) != 0;
-}
+int wr_live_paused(const struct wr_live *l) { return l->paused; }
 
 struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id)
 {
@@ -157,6 +202,7 @@ static void note_pair(struct wr_live *l, struct wr_live_stream *s, uint64_t tsc,
         l->ns_per_tick = (double)(ns - h->start_mono_ns) / (double)(tsc - h->start_tsc);
 }
 
+/* chunk_at: chunk i of the mapping; i < l->nchunks (the caller checks). */
 static const uint8_t *chunk_at(const struct wr_live *l, uint64_t i)
 {
     return l->t.map + LW_HEADER_SIZE + i * l->hdr.chunk_size;
@@ -166,6 +212,8 @@ static const uint8_t *chunk_at(const struct wr_live *l, uint64_t i)
  * started yet, -1 out of memory. A bad header is warned about and dropped. */
 static int look_chunk(struct wr_live *l, uint64_t i)
 {
+    if (i >= l->nchunks)
+        return 0;
     const uint8_t *b = chunk_at(l, i);
     uint32_t magic = __atomic_load_n((const uint32_t *)b, __ATOMIC_ACQUIRE);
     if (magic == 0)
@@ -242,7 +290,7 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     uint64_t key = (uint64_t)s->stream << 32 | seq;
     struct wr_live_chunk *c;
     HASH_FIND(hh, l->chunks, &key, sizeof key, c);
-    if (!c)
+    if (!c || c->index >= l->nchunks)
         return 0;
     struct lw_chunk_header ch;
     memcpy(&ch, chunk_at(l, c->index), sizeof ch);
@@ -318,6 +366,8 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             if (r > 1)
                 return r;
         }
+        if (s->chunk >= l->nchunks)
+            return 0; /* not in the file (any more) */
         const uint8_t *base = chunk_at(l, s->chunk), *end = base + cs;
         const uint8_t *p = base + s->off;
         if (p >= end) {
@@ -377,6 +427,8 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             s->last_addr = save_addr;
             return 0;
         }
+        if (t > l->last_mono)
+            l->last_mono = t;
         if (kind == LW_REC_TIME)
             note_pair(l, s, ev.tsc, ev.mono);
         if (kind == LW_REC_THREAD && (ev.aux & 1))
@@ -392,14 +444,18 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
 
 int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *ctx)
 {
-    if (remap(l) != 0 || l->t.size < LW_HEADER_SIZE) {
+    if (l->cut)
+        return -1;
+    if (remap(l) != 0 && l->cut)
+        return -1;
+    if (!l->t.map || l->t.size < LW_HEADER_SIZE) {
         wr_warn(&l->t, "cannot read the file any more");
         l->gone = 1;
         l->finished = 1;
         return 0;
     }
     read_header(l);
-    if (!l->closed && l->hdr.pid > 0 && l->hdr.pid < (1u << 22) && kill((pid_t)l->hdr.pid, 0) != 0 && errno == ESRCH)
+    if (!l->closed && !l->gone && !wr_live_pid_alive(&l->hdr))
         l->gone = 1;
     int was_done = l->closed || l->gone;
     if (discover(l) != 0)
@@ -417,4 +473,27 @@ int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *c
     if (was_done && horizon_ns == UINT64_MAX && l->last_taken == 0)
         l->finished = 1;
     return 0;
+}
+
+/* noop: an event callback that takes everything. */
+static int noop(void *ctx, const struct wr_event *ev)
+{
+    (void)ctx;
+    (void)ev;
+    return 0;
+}
+
+int wr_live_scan_end(const char *path, uint64_t *end)
+{
+    struct wr_live l;
+    char err[256];
+    memset(&l, 0, sizeof l);
+    l.t.quiet = 1;
+    *end = 0;
+    if (wr_live_open(&l, path, err, sizeof err) != 0)
+        return -1;
+    int r = wr_live_poll(&l, UINT64_MAX, noop, NULL);
+    *end = l.last_mono;
+    wr_live_close(&l);
+    return r;
 }

@@ -53,8 +53,11 @@ struct wr_live {
     uint64_t records;    /* records taken so far (all kinds) */
     uint64_t last_taken; /* records taken by the last poll */
     int closed;          /* header says the process ran its exit path */
-    int gone;            /* the pid no longer exists */
+    int gone;            /* the process no longer runs (wr_live_pid_alive) */
     int finished;        /* closed or gone, and the last poll found nothing */
+    int cut;             /* the file shrank under us: nothing more is read */
+    int paused;          /* the control word at the last poll (lw_control) */
+    uint64_t last_mono;  /* the latest stamp (CLOCK_MONOTONIC ns) taken so far */
 };
 
 /* wr_live_d2i: d as an integer, clamped to +-2^62 (untrusted stamps and
@@ -71,7 +74,8 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen);
 /* wr_live_poll: take every committed record not taken yet whose time is at
  * most horizon_ns (CLOCK_MONOTONIC; UINT64_MAX = all), calling fn for each
  * (and for WR_LIVE_CHUNK). Call records are decoded (ev.tsc, ev.dur...).
- * 0, fn's non-zero value when it stopped, or -1 on out of memory. */
+ * 0, fn's non-zero value when it stopped, or -1 on out of memory or when
+ * the file shrank (l->cut set: it was cut short; nothing more is read). */
 int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *ctx);
 
 /* wr_live_mono: a TSC stamp of stream s as CLOCK_MONOTONIC ns, from the
@@ -81,9 +85,19 @@ uint64_t wr_live_mono(const struct wr_live *l, const struct wr_live_stream *s, u
 /* wr_live_stream_of: the stream with id, or NULL. */
 struct wr_live_stream *wr_live_stream_of(struct wr_live *l, uint32_t id);
 
-/* wr_live_paused: 1 when the header's control line says recording is
- * paused (lw_control), 0 otherwise. */
+/* wr_live_paused: 1 when the header's control line said recording is
+ * paused (lw_control) at the last poll, 0 otherwise. Reads the copy, never
+ * the mapping (which may be cut short under us). */
 int wr_live_paused(const struct wr_live *l);
+
+/* wr_live_pid_alive: 1 when the process that wrote header h still runs
+ * (its pid exists and did not start after the trace: not a reused pid). */
+int wr_live_pid_alive(const struct lw_file_header *h);
+
+/* wr_live_scan_end: the latest stamp in the trace at path, read through
+ * once (the end of a run that never closed its trace). 0, or -1 (cannot
+ * open, out of memory, cut short); *end is 0 when nothing was read. */
+int wr_live_scan_end(const char *path, uint64_t *end);
 
 void wr_live_close(struct wr_live *l);
 

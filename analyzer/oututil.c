@@ -5,6 +5,33 @@
 #include "oututil.h"
 #include "report.h"
 
+/* utf8_seq: the length (2..4) of the well-formed UTF-8 sequence at p (a
+ * byte >= 0x80), or 0 when it is not one (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF). Stops at a 0 byte. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    unsigned c = p[0], lo = 0x80, hi = 0xbf;
+    size_t n;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        lo = c == 0xe0 ? 0xa0 : 0x80;
+        hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
 void wr_json_str(FILE *f, const char *s)
 {
     if (!s) {
@@ -17,10 +44,27 @@ void wr_json_str(FILE *f, const char *s)
             fprintf(f, "\\%c", *p);
         else if (*p < 0x20 || *p == 0x7f)
             fprintf(f, "\\u%04x", *p);
-        else
+        else if (*p < 0x80)
             fputc(*p, f);
+        else {
+            size_t n = utf8_seq(p);
+            if (!n)
+                fputs("\\ufffd", f); /* one per bad byte: the output is always valid UTF-8 */
+            else
+                fwrite(p, 1, n, f), p += n - 1;
+        }
     }
     fputc('"', f);
+}
+
+const char *wr_clean(char *buf, size_t cap, const char *s)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < cap; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (cap)
+        buf[i] = 0;
+    return buf;
 }
 
 void wr_json_frames(FILE *f, struct wr_model *m, uint32_t stack)

@@ -7,8 +7,14 @@
 
 #include "model.h"
 
-/* wr_json_str: s as a JSON string literal (NULL as null). */
+/* wr_json_str: s as a JSON string literal (NULL as null). Always valid
+ * UTF-8: each byte that is not part of a well-formed sequence (untrusted
+ * traces) becomes \ufffd. */
 void wr_json_str(FILE *f, const char *s);
+
+/* wr_clean: s (untrusted: a command line from a trace) copied into buf for
+ * a terminal, control bytes replaced by '?', cut to cap - 1 bytes. buf. */
+const char *wr_clean(char *buf, size_t cap, const char *s);
 
 /* wr_json_frames: the frames of stack in m as the report's JSON array. */
 void wr_json_frames(FILE *f, struct wr_model *m, uint32_t stack);

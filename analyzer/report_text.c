@@ -10,7 +10,7 @@
 
 const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns)
 {
-    static const char *units[] = { "ns", "us", "ms", "s" };
+    static const char *units[] = {"ns", "us", "ms", "s"};
     double v = (double)ns;
     int u = 0;
     while (u < 3 && v >= 1000.0)
@@ -50,9 +50,9 @@ static void split_bar(char *buf, size_t cap, const struct wr_opts *o, double sha
             nr = w - nb;
     }
     size_t nc = w - nb - nr;
-    static const char *col[3] = { "\033[31m", "\033[34m", "\033[33m" }; /* red, blue, yellow */
-    static const char *ch[3] = { "#", "=", "." };
-    size_t cnt[3] = { nc, nb, nr };
+    static const char *col[3] = {"\033[31m", "\033[34m", "\033[33m"}; /* red, blue, yellow */
+    static const char *ch[3] = {"#", "=", "."};
+    size_t cnt[3] = {nc, nb, nr};
     for (int k = 0; k < 3; k++) {
         if (!cnt[k])
             continue;
@@ -70,7 +70,8 @@ static void summary(struct wr_model *m, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
     char a[32], b[32], c[32];
-    fprintf(f, "libwait report: %s (pid %u)\n", h->command[0] ? h->command : h->exe, h->pid);
+    char cmd[sizeof h->exe > sizeof h->command ? sizeof h->exe : sizeof h->command];
+    fprintf(f, "libwait report: %s (pid %u)\n", wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe), h->pid);
     fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes", wr_fmt_ns(a, sizeof a, m->wall_ns),
             m->nthreads, m->nthreads == 1 ? "" : "s", wr_fmt_count(b, sizeof b, m->calls), m->nsites,
             wr_fmt_count(c, sizeof c, m->trace->size));
@@ -79,8 +80,9 @@ static void summary(struct wr_model *m, FILE *f)
     fputc('\n', f);
     const struct lw_stats *st = &h->stats;
     uint64_t lookups = st->unwinds + st->stack_hits;
-    fprintf(f, "libwait itself: %" PRIu64 " stacks, %" PRIu64 " unwinds for %" PRIu64 " lookups (%.2f%% from the cache), "
-               "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
+    fprintf(f,
+            "libwait itself: %" PRIu64 " stacks, %" PRIu64 " unwinds for %" PRIu64 " lookups (%.2f%% from the cache), "
+            "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
     if (st->self_ticks) { /* sampled; whole only after a clean exit */
@@ -96,9 +98,10 @@ static void summary(struct wr_model *m, FILE *f)
         fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
                    "this is what was written\n");
     if (m->have_switches)
-        fprintf(f, "wait/CPU split measured from %" PRIu64 " kernel context switches (%" PRIu64 " lost)\n"
-                   "bar: share of the top site's total time, split into cpu [# red], blocked [= blue] "
-                   "and runnable (waiting for a CPU) [. yellow]\n",
+        fprintf(f,
+                "wait/CPU split measured from %" PRIu64 " kernel context switches (%" PRIu64 " lost)\n"
+                "bar: share of the top site's total time, split into cpu [# red], blocked [= blue] "
+                "and runnable (waiting for a CPU) [. yellow]\n",
                 m->switches, m->switches_lost);
     else if (h->flags & LW_HF_NO_PERF)
         fprintf(f, "wait/CPU split unavailable: perf_event_open was refused (perf_event_paranoid or seccomp); "
@@ -179,8 +182,7 @@ static void heap_section(struct wr_model *m, FILE *f, const char *bold, const ch
 
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
-    const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "",
-               *off = o->color ? "\033[0m" : "";
+    const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
     summary(m, f);
     fprintf(f, "\n%s  # %-20s %9s %9s %9s %9s %9s %9s  %s%s\n", bold, "function", "calls", "total", "wait", "p50",
             "p99", "max", m->have_switches ? "cpu/blk/run" : "vs top", off);
@@ -205,10 +207,10 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         site_extra(m, s, f, dim, off);
         if (m->have_switches && fi && fi->family == LW_FAM_EVENT) {
             char a1[32], a2[32];
-            fprintf(f, "    %sfast path (no switch): %" PRIu64 " calls, %s; slow path (blocked): %" PRIu64
-                       " calls, %s%s\n",
-                    dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
-                    wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
+            fprintf(
+                f, "    %sfast path (no switch): %" PRIu64 " calls, %s; slow path (blocked): %" PRIu64 " calls, %s%s\n",
+                dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
+                wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
         }
         struct wr_frame fr[64];
         size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
@@ -229,7 +231,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
         char c[32], l[32], cp[32], bl[32], rn[32], bar[256];
-        fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?", wr_fmt_count(c, sizeof c, t->calls));
+        fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?",
+                wr_fmt_count(c, sizeof c, t->calls));
         if (m->have_switches) {
             uint64_t cpu = wr_model_cpu_ns(t->life_ns, t->blocked_ns, t->runnable_ns);
             split_bar(bar, sizeof bar, o, 1.0, t->life_ns, t->blocked_ns, t->runnable_ns, 1);

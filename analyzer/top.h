@@ -63,6 +63,8 @@ struct wr_top {
     struct wr_mark marks[WR_TOP_MARKS]; /* the latest marks (ring) */
     size_t nmarks;                      /* marks seen in all */
     uint64_t lost;                      /* switch records the kernel lost */
+    int rec_paused;                     /* the last PAUSE/RESUME record taken was a PAUSE */
+    uint64_t end_ns;                    /* gone unclosed: its latest stamp, 0 = not known */
     int oom;
 };
 
@@ -71,13 +73,16 @@ int wr_top_open(struct wr_top *t, const char *path, char *err, size_t errlen);
 
 /* wr_top_update: take what was written up to horizon (UINT64_MAX = now),
  * settle the calls whose switches are in, and close the interval at
- * now_ns (the last interval becomes `last`). 0, or -1 on out of memory. */
+ * now_ns (the last interval becomes `last`; now_ns is clamped to the end
+ * of a run that is over). 0, or -1 on out of memory or a file cut short. */
 int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns);
 
 /* wr_top_label: the site's first frame as "function (file:line)". */
 const char *wr_top_label(struct wr_top *t, struct wr_top_site *s);
 
-/* wr_top_end_ns: when the traced process ended, or 0 while it runs. */
+/* wr_top_end_ns: when the traced process ended (the header's end; for a
+ * process gone without closing its trace, the latest stamp in the file),
+ * or 0 while it runs or before an update found it gone. */
 uint64_t wr_top_end_ns(const struct wr_top *t);
 
 void wr_top_close(struct wr_top *t);

@@ -240,6 +240,8 @@ static int on_event(void *ctx, const struct wr_event *ev)
     case LW_REC_MARK:
     case LW_REC_PAUSE:
     case LW_REC_RESUME:
+        if (ev->kind != LW_REC_MARK)
+            t->rec_paused = ev->kind == LW_REC_PAUSE;
         on_mark(t, ev);
         break;
     case LW_REC_STACK:
@@ -269,15 +271,25 @@ uint64_t wr_top_end_ns(const struct wr_top *t)
     const struct lw_file_header *h = &t->live.hdr;
     if ((h->flags & LW_HF_CLOSED) && h->end_mono_ns > h->start_mono_ns)
         return h->end_mono_ns;
-    return 0;
+    return t->live.gone ? t->end_ns : 0;
 }
 
 int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns)
 {
-    t->have_switches = (__atomic_load_n(&((const struct lw_file_header *)t->live.t.map)->flags, __ATOMIC_ACQUIRE) &
-                        LW_HF_SWITCHES) != 0;
+    /* from the header copy (taken at open and each poll), never the mapping */
+    t->have_switches = (t->live.hdr.flags & LW_HF_SWITCHES) != 0;
     if (wr_live_poll(&t->live, horizon, on_event, t) != 0 || t->oom)
         return -1;
+    t->have_switches = (t->live.hdr.flags & LW_HF_SWITCHES) != 0;
+    if (t->live.gone && !t->end_ns) { /* ended without closing: its latest stamp */
+        if (horizon == UINT64_MAX)
+            t->end_ns = t->live.last_mono; /* everything was read */
+        else if (wr_live_scan_end(t->live.t.path, &t->end_ns) != 0 && !t->end_ns)
+            return -1;
+    }
+    uint64_t end = wr_top_end_ns(t);
+    if (end && now_ns > end)
+        now_ns = end > t->t_start ? end : t->t_start;
     /* the process is gone and everything it wrote has been read */
     int all = t->live.finished || (horizon != UINT64_MAX && horizon >= wr_top_end_ns(t) && wr_top_end_ns(t));
     for (size_t i = 0; i < t->nthreads; i++)

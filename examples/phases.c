@@ -171,8 +171,13 @@ int main(int argc, char **argv)
         return run_stdin();
     if (!strcmp(mode, "ownsig"))
         return run_ownsig();
+    if (!strcmp(mode, "mark") && argc > 2) { /* one mark named argv[2] */
+        libwait_mark(argv[2]);
+        printf("mark done\n");
+        return 0;
+    }
     if (!strcmp(mode, "run"))
         return run_run(argc > 2 ? atoi(argv[2]) : 4);
-    fprintf(stderr, "usage: phases [api|stdin|ownsig|run [SECONDS]]\n");
+    fprintf(stderr, "usage: phases [api|stdin|ownsig|run [SECONDS]|mark NAME]\n");
     return 2;
 }

@@ -1,7 +1,8 @@
 /* fuzz_live.c: libFuzzer target for top's incremental reader (live.c) and
  * model (top_model.c). The input is written to a memory file in two steps
  * (the first part, then all of it), as a trace that grows while it is read,
- * and then replayed up to a few horizons. Any input must give an error or a
+ * then cut to a quarter (a trace that shrinks under the reader), and then
+ * the whole input replayed up to a few horizons. Any input must give an error or a
  * view, never a crash, a hang or an out-of-bounds access. */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -39,9 +40,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 wr_top_update(&t, UINT64_MAX, t0 + 2000);
                 wr_top_update(&t, UINT64_MAX, t0 + 3000);
                 view(&t);
+                /* then it shrinks (cut short): must be noticed, never read past */
+                if (ftruncate(fd, (off_t)(size > LW_HEADER_SIZE ? LW_HEADER_SIZE + (size - LW_HEADER_SIZE) / 4
+                                                                : size / 2)) == 0)
+                    wr_top_update(&t, UINT64_MAX, t0 + 4000);
+                view(&t);
             }
             wr_top_close(&t);
         }
+        if (pwrite(fd, data, size, 0) != (ssize_t)size) /* all of it again */
+            goto out;
         if (wr_top_open(&t, path, err, sizeof err) == 0) {
             uint64_t t0 = t.t_start;
             for (uint64_t h = 1; h < 4; h++)
@@ -51,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             wr_top_close(&t);
         }
     }
+out:
     close(fd);
     return 0;
 }

@@ -9,7 +9,8 @@
  * points once with dlsym(RTLD_DEFAULT) and does nothing when the program
  * runs without LD_PRELOAD=libwait.so. On glibc before 2.34 link with -ldl.
  * Safe to call from any thread. Not async-signal-safe on the first call
- * (dlsym); later calls are. */
+ * (dlsym); later calls are. Compiles as C89 and later (GCC or Clang: it
+ * uses __inline__ and the __atomic builtins). */
 #ifndef LIBWAIT_H
 #define LIBWAIT_H
 
@@ -23,55 +24,60 @@
 
 /* libwait_sym_: entry point i (0 pause, 1 resume, 2 mark, 3 paused) of the
  * preloaded libwait, or NULL. Resolved once per translation unit. */
-static inline void *libwait_sym_(int i)
+static __inline__ void *libwait_sym_(int i)
 {
     static void *fn[4];
     static int state; /* 0 not looked up, 1 done */
     if (!__atomic_load_n(&state, __ATOMIC_ACQUIRE)) {
         static const char *const names[4] = {"lw_api_pause", "lw_api_resume", "lw_api_mark", "lw_api_paused"};
-        for (int k = 0; k < 4; k++)
+        int k;
+        for (k = 0; k < 4; k++)
             __atomic_store_n(&fn[k], dlsym(LIBWAIT_RTLD_DEFAULT_, names[k]), __ATOMIC_RELAXED);
         __atomic_store_n(&state, 1, __ATOMIC_RELEASE);
     }
     return __atomic_load_n(&fn[i], __ATOMIC_RELAXED);
 }
 
-static inline void libwait_pause(void)
+static __inline__ void libwait_pause(void)
 {
     union {
         void *p;
         void (*f)(void);
-    } u = {libwait_sym_(0)};
+    } u;
+    u.p = libwait_sym_(0);
     if (u.p)
         u.f();
 }
 
-static inline void libwait_resume(void)
+static __inline__ void libwait_resume(void)
 {
     union {
         void *p;
         void (*f)(void);
-    } u = {libwait_sym_(1)};
+    } u;
+    u.p = libwait_sym_(1);
     if (u.p)
         u.f();
 }
 
-static inline void libwait_mark(const char *name)
+static __inline__ void libwait_mark(const char *name)
 {
     union {
         void *p;
         void (*f)(const char *);
-    } u = {libwait_sym_(2)};
+    } u;
+    u.p = libwait_sym_(2);
     if (u.p)
         u.f(name);
 }
 
-static inline int libwait_paused(void)
+static __inline__ int libwait_paused(void)
 {
     union {
         void *p;
         int (*f)(void);
-    } u = {libwait_sym_(3)};
+    } u;
+    u.p = libwait_sym_(3);
     return u.p ? u.f() : 0;
 }
 

@@ -52,13 +52,47 @@ t "ctl: resume/pause from another process (got: $(cat "$d/ctl.out"))" [ "$(cat "
 "$WR" --json "$d/ctl.bin" >"$d/ctl.json"
 t "ctl: 40 locks recorded in second()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock second)" = 40 ]
 t "ctl: 0 in first() and third()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock first)$(calls_at "$d/ctl.json" pthread_mutex_lock third)" = 00 ]
-t "ctl: status of a finished trace says paused" [ "$("$WR" ctl "$d/ctl.bin" status)" = "$d/ctl.bin: paused" ]
+t "ctl: status of a finished trace says exited (paused)" [ "$("$WR" ctl "$d/ctl.bin" status)" = "$d/ctl.bin: exited (paused)" ]
+cp "$d/ctl.bin" "$d/ctl.copy"
+"$WR" ctl "$d/ctl.bin" resume >"$d/ctl.res.out" 2>"$d/ctl.res.err"
+t "ctl: resume on a finished trace exits 1 (rc $?)" [ $? = 1 ]
+t "ctl: ... says the process has exited, prints no state" grep -q 'has exited' "$d/ctl.res.err" && [ ! -s "$d/ctl.res.out" ]
+t "ctl: ... and leaves the file as it was" cmp -s "$d/ctl.bin" "$d/ctl.copy"
+# a replay shows the pause state of its records (none: ctl leaves none),
+# not the file's word (paused at the end by ctl)
+"$WR" top --replay 1 -d 0.05 "$d/ctl.bin" >"$d/ctl.rp" 2>&1
+t "ctl: replay snapshots before the end ($(grep -c ', replaying,' "$d/ctl.rp"))" grep -q ', replaying,' "$d/ctl.rp"
+t "ctl: no replay snapshot says PAUSED (the file's current state)" not grep -q 'PAUSED' "$d/ctl.rp"
 t "ctl: refuses a file that is not a trace" not "$WR" ctl "$d/ctl.out" pause 2>/dev/null
 # the program's own SIGUSR2 handler is never taken over
 native "$d/own.n" examples/phases ownsig
 timeout 30 env LD_PRELOAD="$LIB" WAIT_START=1 WAIT_OUTPUT="$d/own.bin" examples/phases ownsig >"$d/own.p.out" 2>"$d/own.p.err"
 echo $? >"$d/own.p.rc"
 same_run "own SIGUSR2 handler with WAIT_START=1" "$d/own.n" "$d/own.p"
+
+# SIGUSR2 is libwait's only with WAIT_START=0 or WAIT_SIGNAL=1: with
+# WAIT_START=1 (the default) or unset, a program raising it dies as natively
+{ env -u LD_PRELOAD sh -c 'kill -USR2 $$; exit 0'; } 2>/dev/null
+n_rc=$?
+for ws in 1 unset; do
+  if [ $ws = unset ]; then
+    { env -u WAIT_START LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0'; } 2>/dev/null
+  else
+    { env LD_PRELOAD="$LIB" WAIT_START=$ws WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; exit 0'; } 2>/dev/null
+  fi
+  p_rc=$?
+  t "SIGUSR2 with WAIT_START=$ws: the program dies of it as natively (rc $p_rc, native $n_rc)" [ $n_rc = 140 -a $p_rc = $n_rc ]
+done
+# ... and SIG_IGN inherited stays (even with WAIT_START=0): the program lives
+n_out=$( (trap '' USR2; env -u LD_PRELOAD sh -c 'kill -USR2 $$; echo alive') 2>/dev/null)
+p_out=$( (trap '' USR2; env LD_PRELOAD="$LIB" WAIT_START=0 WAIT_OUTPUT="$d/usr2.bin" sh -c 'kill -USR2 $$; echo alive') 2>/dev/null)
+t "SIGUSR2 ignored by the parent: ignored under libwait too (WAIT_START=0)" [ "$n_out" = alive -a "$p_out" = alive ]
+
+# include/libwait.h compiles as C89 (and later) with GCC and Clang
+printf '#include "libwait.h"\nint main(void) { libwait_mark("x"); libwait_pause(); libwait_resume(); return libwait_paused(); }\n' >"$d/c89.c"
+for std in c89 c99 gnu11; do
+  t "libwait.h compiles with -std=$std -pedantic-errors" cc -std=$std -pedantic-errors -Wall -Wextra -Werror -Iinclude -c "$d/c89.c" -o "$d/c89.o"
+done
 
 # --- top --once on a finished trace: exact counts, known wait and p99 ---
 traced "$d/hold" "$d/hold.bin" examples/lock_contend hold
@@ -78,6 +112,36 @@ t "top --once: 80,000 locks at worker (lock_contend)" [ "$(python3 "$TC" rows "$
 t "top --once --threads: one row per thread with calls" [ "$(grep -c ' tid [0-9]' "$d/lc.thr")" = 5 ]
 "$WR" top "$tmp/lock_contend.bin" </dev/null | cat >"$d/lc.notty"
 t "top without a tty prints one snapshot" [ "$(grep -c '^libwait top' "$d/lc.notty")" = 1 ]
+
+# --- untrusted text stays valid UTF-8 in JSON and free of control bytes on a terminal ---
+# a mark name cut at 64 bytes is cut before a character, never inside one
+mk="a$(python3 -c 'print("\u00e9" * 40)')"
+timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/mk.bin" examples/phases mark "$mk" >/dev/null 2>&1
+"$WR" --json "$d/mk.bin" >"$d/mk.json"
+t "marks: a 81-byte UTF-8 name is cut to 63 bytes at a character boundary" python3 -c "
+import json, sys
+d = json.loads(open('$d/mk.json', 'rb').read().decode('utf-8'))
+sys.exit(0 if [m['name'] for m in d['marks']] == ['a' + '\u00e9' * 31] else 1)"
+# a header command with an escape sequence and bytes that are not UTF-8
+python3 - "$d/hold.bin" "$d/evil.bin" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+old = b"examples/lock_contend hold"
+i = b.index(old, 0, 4096)
+new = b"\x1b[2J\xff\xfeevil\xc3"
+b[i:i + len(old)] = new + b"\0" * (len(old) - len(new))
+open(sys.argv[2], "wb").write(bytes(b))
+PY
+"$WR" --json "$d/evil.bin" >"$d/evil.json" 2>/dev/null
+t "untrusted command: --json is valid UTF-8 with U+FFFD for the bad bytes" python3 -c "
+import json, sys
+d = json.loads(open('$d/evil.json', 'rb').read().decode('utf-8'))
+sys.exit(0 if d['process']['command'] == '\x1b[2J\ufffd\ufffdevil\ufffd' else 1)"
+"$WR" "$d/evil.bin" >"$d/evil.txt" 2>/dev/null
+"$WR" top --once "$d/evil.bin" >"$d/evil.top" 2>/dev/null
+t "untrusted command: no escape byte in the text report or top" python3 -c "
+import sys
+sys.exit(0 if all(b'\x1b' not in open(f, 'rb').read() and b'?[2J' in open(f, 'rb').read() for f in ('$d/evil.txt', '$d/evil.top')) else 1)"
 
 # --- --replay on a finished trace: snapshots per interval add up to the run ---
 traced "$d/rp" "$d/rp.bin" examples/phases run 2
@@ -103,7 +167,7 @@ t "switch stamps all within the run (4 KiB chunks)" [ "$(python3 "$TC" bad_switc
 # --- live: top in a real terminal (tmux) on a running example ---
 if command -v tmux >/dev/null; then
   sock=$d/tmux.sock
-  env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/live.bin" examples/phases run 6 >"$d/live.out" 2>&1 &
+  env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/live.bin" examples/phases run 9 >"$d/live.out" 2>&1 &
   lpid=$!
   sleep 1
   "$WR" top --once "$d/live.bin" >"$d/live.once"
@@ -117,6 +181,9 @@ if command -v tmux >/dev/null; then
   t "tmux: first screen names the example's site" grep -q 'pthread_mutex_lock .*busy_worker (phases.c' "$d/cap1" || show "$d/cap1"
   t "tmux: second screen names it too" grep -q 'busy_worker' "$d/cap2"
   t "tmux: the screen changed between captures" not cmp -s "$d/cap1" "$d/cap2"
+  # ... in a count, not only the clock: the example marks a tick each second
+  mk1=$(sed -n 's/^marks (\([0-9]*\)).*/\1/p' "$d/cap1") mk2=$(sed -n 's/^marks (\([0-9]*\)).*/\1/p' "$d/cap2")
+  t "tmux: the marks count grew between captures ($mk1 -> $mk2)" [ "${mk2:-0}" -gt "${mk1:-0}" ]
   tmux -S "$sock" send-keys -t top t
   sleep 0.4
   tmux -S "$sock" capture-pane -p -t top >"$d/cap3"
@@ -124,7 +191,7 @@ if command -v tmux >/dev/null; then
   tmux -S "$sock" send-keys -t top r
   sleep 0.7
   tmux -S "$sock" capture-pane -p -t top >"$d/cap5"
-  t "tmux: key r pauses recording (header)" grep -q 'recording PAUSED' "$d/cap5"
+  t "tmux: key r pauses recording (header)" grep -q 'recording PAUSED' "$d/cap5" || show "$d/cap5"
   t "tmux: key r pauses recording (ctl status)" [ "$("$WR" ctl "$d/live.bin" status)" = "$d/live.bin: paused" ]
   tmux -S "$sock" send-keys -t top r
   sleep 0.3
@@ -138,6 +205,37 @@ if command -v tmux >/dev/null; then
   t "tmux: q quits" not tmux -S "$sock" has-session -t top 2>/dev/null
   tmux -S "$sock" kill-server 2>/dev/null
   wait "$lpid"
+  # key r during a replay: the finished trace is not written
+  cp "$d/rp.bin" "$d/rp.copy"
+  tmux -S "$sock" new-session -d -s rp -x 150 -y 30 "$WR top --replay 0.5 -d 0.3 $d/rp.bin"
+  sleep 1
+  tmux -S "$sock" send-keys -t rp r
+  sleep 0.7
+  tmux -S "$sock" capture-pane -p -t rp >"$d/rp.cap"
+  t "tmux replay: key r leaves the trace file as it was" cmp -s "$d/rp.bin" "$d/rp.copy"
+  t "tmux replay: no r key offered, no PAUSED shown" not grep -qE 'r pause|PAUSED' "$d/rp.cap"
+  tmux -S "$sock" kill-server 2>/dev/null
+  # a trace cut to nothing under an interactive top (its writer "running":
+  # the header names this shell, which started before it): a key redraws
+  # the screen before the next poll, then the poll says cut short, exit 2
+  python3 - "$d/hold.bin" "$d/cut.bin" $$ <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+flags, = struct.unpack_from("<I", b, 20)
+struct.pack_into("<II", b, 20, flags & ~1, int(sys.argv[3]))  # not CLOSED; pid
+open(sys.argv[2], "wb").write(b)
+PY
+  rm -f "$d/cut.rc"
+  tmux -S "$sock" new-session -d -s cut -x 150 -y 30 "sh -c '$WR top -d 2.5 $d/cut.bin 2>$d/cut.err; echo \$? >$d/cut.rc'"
+  sleep 1
+  tmux -S "$sock" capture-pane -p -t cut >"$d/cut.cap"
+  t "cut: top shows the running trace" grep -q 'pthread_mutex_lock' "$d/cut.cap" || show "$d/cut.cap"
+  : >"$d/cut.bin"
+  tmux -S "$sock" send-keys -t cut a
+  sleep 3.5
+  t "cut: top exits 2 when the trace is cut to nothing (rc $(cat "$d/cut.rc" 2>/dev/null))" [ "$(cat "$d/cut.rc" 2>/dev/null)" = 2 ]
+  t "cut: says the file was cut short" grep -q 'cut short' "$d/cut.err"
+  tmux -S "$sock" kill-server 2>/dev/null
   t "live: the example finished normally under top" grep -q 'run done' "$d/live.out"
 else
   notok "tmux is installed"
@@ -153,12 +251,40 @@ t "no switches: the header says the split is unavailable" grep -q 'split: unavai
 # --- a process killed with SIGKILL: its header never says closed; the pid is gone ---
 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/kill.bin" examples/phases run 5 >/dev/null 2>&1 &
 kpid=$!
-sleep 1
+sleep 2
 kill -9 "$kpid"
-wait "$kpid" 2>/dev/null
+{ wait "$kpid"; } 2>/dev/null
+sleep 2 # top runs 2 s after the end: the figures cover the 2 s run, not 4 s
 "$WR" top --once "$d/kill.bin" >"$d/kill.top" 2>&1
 t "killed: top --once says exited" grep -q ', exited,' "$d/kill.top" || show "$d/kill.top"
-t "killed: the calls before the kill are there" [ "$(python3 "$TC" rows "$d/kill.top" pthread_mutex_lock busy_worker)" -gt 100 ]
+kc=$(python3 "$TC" rows "$d/kill.top" pthread_mutex_lock busy_worker)
+t "killed: the calls before the kill are there" [ "$kc" -gt 100 ]
+ks=$(python3 "$TC" span "$d/kill.top")
+t "killed: the span is the run (~2 s), not until top ran (got $((ks / 1000000)) ms)" [ "$ks" -ge 1700000000 -a "$ks" -le 2600000000 ]
+t "killed: 'since start' is the run too" grep -qE 'exited, (1\.[7-9]|2\.[0-5])[0-9]* s since start' "$d/kill.top"
+kcs=$(python3 "$TC" field "$d/kill.top" pthread_mutex_lock busy_worker calls/s)
+t "killed: calls/s = calls / run length (+-5%: $kcs vs $kc over $((ks / 1000000)) ms)" \
+  python3 -c "import sys; w=$kc*1e9/$ks; sys.exit(0 if abs($kcs-w) <= 0.05*w else 1)"
+# --replay of the killed run: it plays to its last record, then finishes
+"$WR" top --replay 4 -d 0.1 "$d/kill.bin" >"$d/kill.rp" 2>&1
+t "killed --replay x4: several snapshots ($(grep -c '^libwait top' "$d/kill.rp"))" [ "$(grep -c '^libwait top' "$d/kill.rp")" -ge 2 ]
+t "killed --replay: the intervals add up to the calls" [ "$(python3 "$TC" rows "$d/kill.rp" pthread_mutex_lock busy_worker)" = "$kc" ]
+t "killed --replay: the last snapshot says finished" [ "$(grep '^libwait top' "$d/kill.rp" | tail -1 | grep -c 'replay finished')" = 1 ]
+# the pid is reused by a newer process: still exited, replay still ends
+sleep 20 &
+rpid=$!
+python3 - "$d/kill.bin" "$d/reuse.bin" "$rpid" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<I", b, 24, int(sys.argv[3]))  # header pid
+open(sys.argv[2], "wb").write(b)
+PY
+"$WR" top --once "$d/reuse.bin" >"$d/reuse.top" 2>&1
+t "reused pid: top --once says exited" grep -q ', exited,' "$d/reuse.top" || show "$d/reuse.top"
+timeout 10 "$WR" top --replay 4 -d 0.1 "$d/reuse.bin" >"$d/reuse.rp" 2>&1
+t "reused pid: --replay ends (rc $?)" [ "$(grep '^libwait top' "$d/reuse.rp" | tail -1 | grep -c 'replay finished')" = 1 ]
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
 
 # --- untrusted input: damaged and truncated traces never crash top ---
 python3 - "$d/rp.bin" "$d/bad" <<'PY'

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -17,9 +18,10 @@
 #include "top.h"
 
 #define CHUNK 4096u
-#define T0    1000000ull    /* start tsc */
-#define M0    5000000000ull /* start mono ns */
-#define HZ    1000000000ull /* 1 tick per ns: stamps read as ns */
+#define T0    1000000ull /* start tsc */
+#define M0    m0         /* start mono ns: now (the writer, this process, started before) */
+static uint64_t m0;
+#define HZ 1000000000ull /* 1 tick per ns: stamps read as ns */
 
 struct lf {
     int fd;
@@ -184,7 +186,8 @@ static void test_growing_file(void **st)
     assert_int_equal(s->cum.calls, 6);
     assert_int_equal(s->cum.total_ns, 9000 + 7000 + 300);
     assert_int_equal(wr_hist_quantile(&s->cum.hist, 1.0), 7000); /* the exact max */
-    assert_int_equal(wr_hist_quantile(&s->cum.hist, 0.5), 992); /* the 3rd of 6 (1000): its bucket [960, 1024)'s middle */
+    assert_int_equal(wr_hist_quantile(&s->cum.hist, 0.5),
+                     992); /* the 3rd of 6 (1000): its bucket [960, 1024)'s middle */
     assert_false(t.live.finished);
     /* the process exits */
     put_header(&f, LW_HF_CLOSED, 2);
@@ -273,12 +276,97 @@ static void test_replay_horizon(void **st)
     lf_close(&f);
 }
 
+/* A trace that shrinks while it is followed was cut short: the poll says so
+ * and reads nothing past the new end (the stream was in chunk 1, which is
+ * gone; or the file is cut to its header, or to nothing). */
+static void shrink_case(off_t to)
+{
+    struct lf f;
+    lf_open(&f);
+    put_header(&f, 0, 2);
+    start_chunk(&f, 0, 0, 0, 0);
+    stack1(&f);
+    call(&f, 100, 1000, 1);
+    f.chunk[f.off] = LW_REC_CHUNK_END;
+    flush(&f);
+    start_chunk(&f, 1, 0, 1, 30000);
+    call(&f, 31000, 100, 1);
+    flush(&f);
+    struct wr_top t;
+    char err[256];
+    assert_int_equal(wr_top_open(&t, f.path, err, sizeof err), 0);
+    assert_int_equal(wr_top_update(&t, UINT64_MAX, M0 + 100000), 0);
+    assert_int_equal(only_site(&t)->cum.calls, 2);
+    assert_int_equal(ftruncate(f.fd, to), 0);
+    assert_int_equal(wr_top_update(&t, UINT64_MAX, M0 + 200000), -1);
+    assert_true(t.live.cut);
+    assert_int_equal(wr_top_update(&t, UINT64_MAX, M0 + 300000), -1); /* stays cut */
+    assert_int_equal(only_site(&t)->cum.calls, 2);
+    wr_top_close(&t);
+    lf_close(&f);
+}
+
+static void test_shrink(void **st)
+{
+    (void)st;
+    shrink_case(LW_HEADER_SIZE + CHUNK); /* header + chunk 0: the stream is in chunk 1 */
+    shrink_case(LW_HEADER_SIZE);
+    shrink_case(4096);
+    shrink_case(0);
+}
+
+/* pauserec: a PAUSE or RESUME record at ns (source: the API). */
+static void pauserec(struct lf *f, unsigned kind, uint64_t ns)
+{
+    uint8_t b[32], *p = b;
+    p = lw_put_uv(p, T0 + ns);
+    p = lw_put_uv(p, LW_CTL_API);
+    rec(f, kind, b, (size_t)(p - b), 1);
+}
+
+/* A replay's pause state comes from the PAUSE/RESUME records up to its
+ * horizon, not from the file's control word (paused at the end here). */
+static void test_replay_pause_state(void **st)
+{
+    (void)st;
+    struct lf f;
+    lf_open(&f);
+    put_header(&f, LW_HF_CLOSED, 1);
+    start_chunk(&f, 0, 0, 0, 0);
+    stack1(&f);
+    call(&f, 50000, 1000, 1);
+    pauserec(&f, LW_REC_PAUSE, 100000);
+    pauserec(&f, LW_REC_RESUME, 300000);
+    call(&f, 350000, 1000, 1);
+    pauserec(&f, LW_REC_PAUSE, 500000);
+    f.chunk[f.off] = LW_REC_CHUNK_END;
+    flush(&f);
+    uint32_t one = 1;
+    assert_int_equal(pwrite(f.fd, &one, sizeof one, LW_CONTROL_OFFSET), (ssize_t)sizeof one);
+    struct wr_top t;
+    char err[256];
+    assert_int_equal(wr_top_open(&t, f.path, err, sizeof err), 0);
+    t.replay = 1;
+    static const uint64_t at[] = {60000, 200000, 400000, 600000};
+    static const int want[] = {0, 1, 0, 1};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(wr_top_update(&t, M0 + at[i], M0 + at[i]), 0);
+        assert_int_equal(t.rec_paused, want[i]);
+    }
+    assert_true(wr_live_paused(&t.live)); /* the file's word: its state at the end */
+    wr_top_close(&t);
+    lf_close(&f);
+}
+
 int main(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    m0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_growing_file),
-        cmocka_unit_test(test_split_waits_for_switches),
-        cmocka_unit_test(test_replay_horizon),
+        cmocka_unit_test(test_growing_file),       cmocka_unit_test(test_split_waits_for_switches),
+        cmocka_unit_test(test_replay_horizon),     cmocka_unit_test(test_shrink),
+        cmocka_unit_test(test_replay_pause_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
