@@ -111,6 +111,20 @@ static struct wr_mutex_site *msite(struct wr_mutex_site **arr, size_t *n, size_t
     return e;
 }
 
+/* msite_add: count one event of ns at site in a mutex's list (count, total,
+ * max). 0, or -1 on OOM. */
+static int msite_add(struct wr_mutex_site **arr, size_t *n, size_t *cap, struct wr_site *site, uint64_t ns)
+{
+    struct wr_mutex_site *e = msite(arr, n, cap, site);
+    if (!e)
+        return -1;
+    e->count++;
+    e->ns += ns;
+    if (ns > e->max_ns)
+        e->max_ns = ns;
+    return 0;
+}
+
 /* charge: ns of the waiter's wait go to holder site h. -1 on OOM. */
 static int charge(struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uint64_t ns)
 {
@@ -221,13 +235,8 @@ static int on_lock(struct wr_locks *l, size_t th, struct wr_site *s, const struc
         s->contended++;
         mu->contended++;
         mu->wait_ns += ns;
-        struct wr_mutex_site *e = msite(&mu->waited_by, &mu->nwaited, &mu->capwaited, s);
-        if (!e)
+        if (msite_add(&mu->waited_by, &mu->nwaited, &mu->capwaited, s, ns))
             return -1;
-        e->count++;
-        e->ns += ns;
-        if (ns > e->max_ns)
-            e->max_ns = ns;
         if (ev->kind != LW_F_pthread_mutex_trylock && blame(l, mu, th, s, ev->tsc, ev->tsc + ev->dur))
             return -1;
     }
@@ -278,13 +287,8 @@ static int on_unlock(struct wr_locks *l, size_t th, const struct wr_event *ev)
     mu->hold_ns += ns;
     if (ns > mu->hold_max_ns)
         mu->hold_max_ns = ns;
-    struct wr_mutex_site *e = msite(&mu->held_by, &mu->nheld, &mu->capheld, s);
-    if (!e)
+    if (msite_add(&mu->held_by, &mu->nheld, &mu->capheld, s, ns))
         return -1;
-    e->count++;
-    e->ns += ns;
-    if (ns > e->max_ns)
-        e->max_ns = ns;
     if (mu->is_open && mu->open.stream == th)
         mu->is_open = 0;
     return ring_push(mu, &(struct wr_hold){h.start, end, s, (uint32_t)th});
