@@ -59,9 +59,11 @@ t "ctl: resume on a finished trace exits 1 (rc $?)" [ $? = 1 ]
 t "ctl: ... says the process has exited, prints no state" grep -q 'has exited' "$d/ctl.res.err" && [ ! -s "$d/ctl.res.out" ]
 t "ctl: ... and leaves the file as it was" cmp -s "$d/ctl.bin" "$d/ctl.copy"
 # a replay shows the pause state of its records (none: ctl leaves none),
-# not the file's word (paused at the end by ctl)
-"$WR" top --replay 1 -d 0.05 "$d/ctl.bin" >"$d/ctl.rp" 2>&1
-t "ctl: replay snapshots before the end ($(grep -c ', replaying,' "$d/ctl.rp"))" grep -q ', replaying,' "$d/ctl.rp"
+# not the file's word (paused at the end by ctl). The run spans a few ms to
+# a second: its replay speed is set so the replay takes ~0.5 s (~10 snapshots)
+rp_speed=$(jq_py "$d/ctl.json" 'max(0.001, d["process"]["wall_ns"] / 5e8)')
+"$WR" top --replay "${rp_speed:-1}" -d 0.05 "$d/ctl.bin" >"$d/ctl.rp" 2>&1
+t "ctl: replay snapshots before the end (x$rp_speed: $(grep -c ', replaying' "$d/ctl.rp"))" grep -q ', replaying,' "$d/ctl.rp"
 t "ctl: no replay snapshot says PAUSED (the file's current state)" not grep -q 'PAUSED' "$d/ctl.rp"
 t "ctl: refuses a file that is not a trace" not "$WR" ctl "$d/ctl.out" pause 2>/dev/null
 # the program's own SIGUSR2 handler is never taken over
