@@ -78,6 +78,12 @@ cases=(
   "heap_leaks|heap_leaks|examples/heap_leaks"
 )
 
+# ONLY="name ..." runs just those sections (files under tests/integration/)
+# and skips the core cases below: for quick runs while working on one area
+section() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+# sections reuse the core's lock_contend trace
+[ -z "${ONLY:-}" ] || traced "$tmp/lc_only" "$tmp/lock_contend.bin" examples/lock_contend
+if section core; then
 for c in "${cases[@]}"; do
   IFS='|' read -r name test cmd <<<"$c"
   read -r -a argv <<<"$cmd"
@@ -171,25 +177,27 @@ traced "$d/dangling" "$d/dangling.bin" examples/lock_contend
 same_run dangling "$tmp/lock_contend/native" "$d/dangling"
 t "dangling symlink: its target is not created" [ ! -e "$d/absent" ]
 
+fi
+
 # the wait/CPU split's known answers
-. "$root/tests/integration/split.sh"
+section split && . "$root/tests/integration/split.sh"
 # symbols of a clang-built program
-. "$root/tests/integration/clang.sh"
+section clang && . "$root/tests/integration/clang.sh"
 # a library loaded with dlopen after start
-. "$root/tests/integration/dlopen.sh"
+section dlopen && . "$root/tests/integration/dlopen.sh"
 # waitreport diff and its gate
-. "$root/tests/integration/diff.sh"
+section diff && . "$root/tests/integration/diff.sh"
 # folded stacks, Chrome trace, several processes
-. "$root/tests/integration/exports.sh"
+section exports && . "$root/tests/integration/exports.sh"
 # the HTML report in headless Chromium
-. "$root/tests/integration/html.sh"
+section html && . "$root/tests/integration/html.sh"
 # fork/exec/spawn, abnormal ends, threads, signals
-. "$root/tests/integration/safety.sh"
+section safety && . "$root/tests/integration/safety.sh"
 # full disk, bad paths and values, no perf, setuid, secrets
-. "$root/tests/integration/failures.sh"
+section failures && . "$root/tests/integration/failures.sh"
 # real programs under the preload
-. "$root/tests/integration/programs.sh"
+section programs && . "$root/tests/integration/programs.sh"
 # waitreport top, run-time control and marks
-. "$root/tests/integration/top.sh"
+section top && . "$root/tests/integration/top.sh"
 
 finish
