@@ -143,9 +143,14 @@ enum lw_rec_kind {
 #define LW_SW_OUT 0x1u
 #define LW_SW_PREEMPT 0x2u
 
-/* Families, as reported ("family" in JSON). */
-enum lw_family { LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT, LW_FAM_COUNT };
-#define LW_FAMILY_NAMES { "malloc", "lock", "io", "event" }
+/* Families, as reported ("family" in JSON). sleep: intentional waits
+ * (nanosleep, ...); mmap: anonymous mappings, with bytes; sync: condition
+ * variables, rwlocks, semaphores, spinlocks, joins and barriers. */
+enum lw_family {
+    LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT,
+    LW_FAM_SLEEP, LW_FAM_MMAP, LW_FAM_SYNC, LW_FAM_COUNT
+};
+#define LW_FAMILY_NAMES { "malloc", "lock", "io", "event", "sleep", "mmap", "sync" }
 
 /* Argument schemas of call records, after the common part
  * [stack_id][s start_delta][duration]:
@@ -161,6 +166,8 @@ enum lw_family { LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT, LW_FAM_COU
  *                                            tmo 0 = none, 1 = zero, 2 = finite
  *   EVENTFD  initval, flags, s(ret)          ret = fd, or -errno
  * Address deltas are against the stream's last address (any schema).
+ * Function ids 19..69 are kept for polls, I/O, sleeps and mmap; 70..99 for
+ * the sync family (issue 8).
  */
 enum lw_schema {
     LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
