@@ -181,6 +181,16 @@ static int on_event(void *ctx, const struct wr_event *ev)
     case LW_S_IO:
         fprintf(c->f, "\"fd\":%" PRIu64 ",\"ret\":%" PRId64 ",", ev->fd, ev->ret);
         break;
+    case LW_S_FDOP:
+        fprintf(c->f, "\"fd\":%" PRId64 ",\"ret\":%" PRId64 ",", (int64_t)ev->fd, ev->ret);
+        break;
+    case LW_S_SLEEP:
+        fprintf(c->f, "\"asked_ns\":%" PRIu64 ",\"ret\":%" PRId64 ",", ev->size, ev->ret);
+        break;
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
+        fprintf(c->f, "\"size\":%" PRIu64 ",\"addr\":\"0x%" PRIx64 "\",", ev->size, ev->ptr);
+        break;
     default:
         break;
     }

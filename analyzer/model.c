@@ -179,7 +179,15 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         break;
     case LW_S_SELECT:
     case LW_S_EVENTFD:
+    case LW_S_FDOP:
+    case LW_S_SLEEP:
         s->errors += ev->ret < 0;
+        break;
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
+        if (!ev->err)
+            s->bytes += ev->size;
+        s->errors += ev->err != 0;
         break;
     }
     uint64_t sw = 0;

@@ -246,6 +246,15 @@ static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, c
     case LW_S_EVENTFD:
         return get_uv(&p, e, &ev->size) && get_uv(&p, e, &u) && (ev->aux = u, 1) &&
                get_sv(&p, e, &ev->ret);
+    case LW_S_FDOP: /* fd may be negative (AT_FDCWD): kept as its 64-bit pattern */
+        return get_sv(&p, e, &d) && (ev->fd = (uint64_t)d, 1) && get_sv(&p, e, &ev->ret);
+    case LW_S_SLEEP:
+        return get_uv(&p, e, &ev->size) && get_sv(&p, e, &ev->ret);
+    case LW_S_MMAP:
+        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
+    case LW_S_MREMAP: /* aux = the old size */
+        return ADDR(ev->old) && get_uv(&p, e, &ev->aux) && get_uv(&p, e, &ev->size) && ADDR(ev->ptr) &&
+               get_uv(&p, e, &ev->err);
     }
 #undef ADDR
     return 0;

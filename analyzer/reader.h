@@ -42,11 +42,13 @@ struct wr_event {
     uint64_t tsc;        /* call start, or the record's stamp */
     uint64_t dur;        /* call duration in ticks */
     uint32_t stack;
-    uint64_t size;       /* allocation size */
+    uint64_t size;       /* allocation size; SLEEP: ns asked for; MMAP,
+                            MREMAP: bytes mapped (MREMAP: new size) */
     uint64_t ptr, old;   /* allocation result, realloc's old pointer, mutex */
     int64_t ret;         /* I/O result, -errno; fd for eventfd() */
     uint64_t err;        /* error number returned (locks, posix_memalign) */
-    uint64_t fd, aux;    /* fd or nfds; select timeout class / eventfd flags;
+    uint64_t fd, aux;    /* fd or nfds (FDOP: a signed fd); select timeout
+                            class / eventfd flags; MREMAP: aux = old size;
                             LW_SW_* flags of a SWITCH record; LOCK: aux =
                             LW_LOCK_* flags, fd = 1 when the record has them */
     uint64_t mono;       /* SWITCH: CLOCK_MONOTONIC ns; LOST: count */

@@ -112,7 +112,7 @@ static void summary(struct wr_model *m, FILE *f)
         fprintf(f, "note: run too short for a measured clock rate; times use a start-up calibration\n");
 }
 
-/* site_extra: a line of lock or heap figures under a site's row. */
+/* site_extra: a line of lock, heap or mapping figures under a site's row. */
 static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, const char *dim, const char *off)
 {
     const struct lw_func_info *fi = lw_func_info_of(s->func);
@@ -134,6 +134,9 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
                 wr_fmt_count(c, sizeof c, s->leaked_bytes), off);
+    } else if (fi && fi->family == LW_FAM_MMAP) {
+        fprintf(f, "    %s%s bytes %s, %" PRIu64 " failed%s\n", dim, wr_fmt_count(a, sizeof a, s->bytes),
+                s->func == LW_F_munmap ? "unmapped" : "mapped", s->errors, off);
     }
 }
 

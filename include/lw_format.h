@@ -165,13 +165,33 @@ enum lw_family {
  *   SELECT   nfds, s(ret), tmo               ret = ready, or -errno;
  *                                            tmo 0 = none, 1 = zero, 2 = finite
  *   EVENTFD  initval, flags, s(ret)          ret = fd, or -errno
+ *   FDOP     s(fd), s(ret)                   calls on an fd whose result is
+ *                                            not a byte count: accept,
+ *                                            connect, fsync, close, open ...
+ *                                            fd = the fd acted on (open,
+ *                                            creat: AT_FDCWD; openat: dirfd);
+ *                                            ret = the new fd, 0, or -errno
+ *   SLEEP    ns, s(ret)                      ns = time asked for (an
+ *                                            absolute clock_nanosleep: the
+ *                                            time left to its deadline);
+ *                                            ret = 0, -errno, or sleep()'s
+ *                                            unslept seconds
+ *   MMAP     size, s(addr delta), err        mmap: addr = result (0 when
+ *                                            it failed); munmap: the range
+ *                                            unmapped; err = errno or 0
+ *   MREMAP   s(old delta), old size, size, s(new delta), err
+ *                                            new = 0 when it failed
+ * The polls (poll, ppoll, epoll_*, pselect) use SELECT, with nfds = the
+ * number of fds (poll) or maxevents (epoll_*). The stdio calls (fread ...)
+ * use IO with fd = fileno of the stream and ret = bytes moved.
  * Address deltas are against the stream's last address (any schema).
  * Function ids 19..69 are kept for polls, I/O, sleeps and mmap; 70..99 for
  * the sync family (issue 8).
  */
 enum lw_schema {
     LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
-    LW_S_LOCK, LW_S_IO, LW_S_SELECT, LW_S_EVENTFD
+    LW_S_LOCK, LW_S_IO, LW_S_SELECT, LW_S_EVENTFD,
+    LW_S_FDOP, LW_S_SLEEP, LW_S_MMAP, LW_S_MREMAP
 };
 
 /* X(id, name, family, schema): every wrapped function, ids never reused. */
@@ -193,7 +213,51 @@ enum lw_schema {
     X(15, select, LW_FAM_EVENT, LW_S_SELECT)                \
     X(16, eventfd, LW_FAM_EVENT, LW_S_EVENTFD)              \
     X(17, eventfd_read, LW_FAM_EVENT, LW_S_IO)              \
-    X(18, eventfd_write, LW_FAM_EVENT, LW_S_IO)
+    X(18, eventfd_write, LW_FAM_EVENT, LW_S_IO)             \
+    X(19, poll, LW_FAM_EVENT, LW_S_SELECT)                  \
+    X(20, ppoll, LW_FAM_EVENT, LW_S_SELECT)                 \
+    X(21, epoll_wait, LW_FAM_EVENT, LW_S_SELECT)            \
+    X(22, epoll_pwait, LW_FAM_EVENT, LW_S_SELECT)           \
+    X(23, epoll_pwait2, LW_FAM_EVENT, LW_S_SELECT)          \
+    X(24, pselect, LW_FAM_EVENT, LW_S_SELECT)               \
+    X(25, pread, LW_FAM_IO, LW_S_IO)                        \
+    X(26, pwrite, LW_FAM_IO, LW_S_IO)                       \
+    X(27, readv, LW_FAM_IO, LW_S_IO)                        \
+    X(28, writev, LW_FAM_IO, LW_S_IO)                       \
+    X(29, preadv, LW_FAM_IO, LW_S_IO)                       \
+    X(30, pwritev, LW_FAM_IO, LW_S_IO)                      \
+    X(31, preadv2, LW_FAM_IO, LW_S_IO)                      \
+    X(32, pwritev2, LW_FAM_IO, LW_S_IO)                     \
+    X(33, recv, LW_FAM_IO, LW_S_IO)                         \
+    X(34, recvfrom, LW_FAM_IO, LW_S_IO)                     \
+    X(35, recvmsg, LW_FAM_IO, LW_S_IO)                      \
+    X(36, send, LW_FAM_IO, LW_S_IO)                         \
+    X(37, sendto, LW_FAM_IO, LW_S_IO)                       \
+    X(38, sendmsg, LW_FAM_IO, LW_S_IO)                      \
+    X(39, accept, LW_FAM_IO, LW_S_FDOP)                     \
+    X(40, accept4, LW_FAM_IO, LW_S_FDOP)                    \
+    X(41, connect, LW_FAM_IO, LW_S_FDOP)                    \
+    X(42, fsync, LW_FAM_IO, LW_S_FDOP)                      \
+    X(43, fdatasync, LW_FAM_IO, LW_S_FDOP)                  \
+    X(44, sync_file_range, LW_FAM_IO, LW_S_FDOP)            \
+    X(45, open, LW_FAM_IO, LW_S_FDOP)                       \
+    X(46, openat, LW_FAM_IO, LW_S_FDOP)                     \
+    X(47, creat, LW_FAM_IO, LW_S_FDOP)                      \
+    X(48, close, LW_FAM_IO, LW_S_FDOP)                      \
+    X(49, nanosleep, LW_FAM_SLEEP, LW_S_SLEEP)              \
+    X(50, clock_nanosleep, LW_FAM_SLEEP, LW_S_SLEEP)        \
+    X(51, usleep, LW_FAM_SLEEP, LW_S_SLEEP)                 \
+    X(52, sleep, LW_FAM_SLEEP, LW_S_SLEEP)                  \
+    X(53, mmap, LW_FAM_MMAP, LW_S_MMAP)                     \
+    X(54, munmap, LW_FAM_MMAP, LW_S_MMAP)                   \
+    X(55, mremap, LW_FAM_MMAP, LW_S_MREMAP)                 \
+    X(56, fread, LW_FAM_IO, LW_S_IO)                        \
+    X(57, fwrite, LW_FAM_IO, LW_S_IO)                       \
+    X(58, fgets, LW_FAM_IO, LW_S_IO)                        \
+    X(59, fputs, LW_FAM_IO, LW_S_IO)                        \
+    X(60, fflush, LW_FAM_IO, LW_S_IO)                       \
+    X(61, getline, LW_FAM_IO, LW_S_IO)                      \
+    X(62, getdelim, LW_FAM_IO, LW_S_IO)
 
 enum lw_func {
 #define LW_ENUM_(id, name, fam, sch) LW_F_##name = id,
@@ -207,7 +271,8 @@ struct lw_func_info {
     uint8_t family, schema;
 };
 
-/* lw_func_info_of: static description of function id f, or NULL. */
+/* lw_func_info_of: static description of function id f, or NULL (also
+ * for an id in a gap of the table). */
 static inline const struct lw_func_info *lw_func_info_of(unsigned f)
 {
     static const struct lw_func_info tab[LW_F_COUNT] = {
@@ -215,7 +280,7 @@ static inline const struct lw_func_info *lw_func_info_of(unsigned f)
         LW_FUNCS(LW_INFO_)
 #undef LW_INFO_
     };
-    return (f > 0 && f < LW_F_COUNT) ? &tab[f] : NULL;
+    return (f > 0 && f < LW_F_COUNT && tab[f].name) ? &tab[f] : NULL;
 }
 
 /* ---- varints, shared by writer and reader ---- */

@@ -93,6 +93,12 @@ void lw_resolve(void)
     R(eventfd_read);
     R(eventfd_write);
 #undef R
+    lw_resolve_mmap();
+    lw_resolve_fileio();
+    lw_resolve_poll();
+    lw_resolve_sockets();
+    lw_resolve_sleep();
+    lw_resolve_stdio();
     lw_resolve_state = 2;
 }
 
@@ -172,10 +178,10 @@ static void lw_atfork_child(void)
     lw_modules_reset_after_fork();
     lw_control_detach(); /* off the parent's header before it is unmapped */
     if (lw_g.hdr)
-        munmap(lw_g.hdr, LW_HEADER_SIZE);
+        real_munmap(lw_g.hdr, LW_HEADER_SIZE);
     lw_g.hdr = NULL;
     if (lw_g.fd >= 0)
-        close(lw_g.fd);
+        real_close(lw_g.fd);
     lw_g.fd = -1;
     lw_g.stopped = 0; /* a new file, a new chance */
     lw_g.reopen = 1;

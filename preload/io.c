@@ -6,18 +6,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
-
-/* lw_rec_io: record an fd call that returned ret (-errno on failure). */
-static inline void lw_rec_io(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, int fd, int64_t ret)
-{
-    uint8_t *b = lw_rec_start(t, t0, t1);
-    if (b) {
-        b = lw_put_uv(b, (uint64_t)(unsigned)fd);
-        lw_rec_commit(t, f, lw_put_sv(b, ret));
-    }
-    lw_leave(t);
-}
+#include "lw_wrap.h"
 
 /* LW_IO_WRAPPER: calls returning a count or -1 with errno. */
 #define LW_IO_WRAPPER(rtype, name, params, args)                                 \

@@ -69,6 +69,7 @@ struct lw_global {
     int renamed;               /* the name was taken: a suffix was added, announce it */
     int reopen;                /* fork child: 1 = open its own file at its first call, 2 = opening */
     int fd;
+    uint64_t fd_dev, fd_ino;   /* the trace file, to tell that fd still is it */
     uint32_t chunk_size;
     uint32_t depth;
     int switches;              /* WAIT_SWITCHES: collect context switches */
@@ -104,6 +105,22 @@ extern int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
 extern int (*real_eventfd)(unsigned int, int);
 extern int (*real_eventfd_read)(int, uint64_t *);
 extern int (*real_eventfd_write)(int, uint64_t);
+/* mmap.c and fileio.c: also what libwait itself calls for its own maps and
+ * files, so that they are never recorded and never recurse */
+extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+extern int (*real_munmap)(void *, size_t);
+extern int (*real_open)(const char *, int, ...);
+extern int (*real_close)(int);
+
+/* lw_resolve_<family>: dlsym the real functions of one preload file
+ * (called by lw_resolve). LW_R(name) resolves one. */
+#define LW_R(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
+void lw_resolve_poll(void);
+void lw_resolve_fileio(void);
+void lw_resolve_sockets(void);
+void lw_resolve_sleep(void);
+void lw_resolve_mmap(void);
+void lw_resolve_stdio(void);
 
 /* init.c */
 void lw_resolve(void);

@@ -17,11 +17,11 @@
  * tables come from mmap directly and the stack nodes from mmap'd slabs. */
 static void *lw_map(size_t n)
 {
-    void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *m = real_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return m == MAP_FAILED ? NULL : m;
 }
 #define uthash_malloc(sz) lw_map(sz)
-#define uthash_free(p, sz) munmap((p), (sz))
+#define uthash_free(p, sz) real_munmap((p), (sz))
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
 
@@ -268,7 +268,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
     uintptr_t ra = 0, cfa = 0;
     int have = lw_caller(&ra, &cfa);
     if (LW_UNLIKELY(!t->cache)) {
-        void *m = mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *m = real_mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         t->cache = m == MAP_FAILED ? NULL : m;
     }
     struct lw_cache *cache = t->cache;
@@ -335,7 +335,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
 void lw_stack_thread_free(struct lw_thread *t)
 {
     if (t->cache)
-        munmap(t->cache, sizeof(struct lw_cache));
+        real_munmap(t->cache, sizeof(struct lw_cache));
     t->cache = NULL;
 }
 

@@ -46,8 +46,8 @@ void lw_switch_open(struct lw_thread *t)
         return;
     }
     size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    void *m = mmap(NULL, (1 + LW_SW_PAGES) * pg, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
-    close((int)fd); /* the mapping keeps the event alive; the program sees no fd */
+    void *m = real_mmap(NULL, (1 + LW_SW_PAGES) * pg, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+    real_close((int)fd); /* the mapping keeps the event alive; the program sees no fd */
     errno = saved;
     if (m == MAP_FAILED)
         return;
@@ -121,7 +121,7 @@ void lw_switch_forget(struct lw_thread *t)
 {
     if (!t->sw_page)
         return;
-    munmap(t->sw_page, (size_t)sysconf(_SC_PAGESIZE) + t->sw_size);
+    real_munmap(t->sw_page, (size_t)sysconf(_SC_PAGESIZE) + t->sw_size);
     t->sw_page = NULL;
 }
 

@@ -94,7 +94,7 @@ static void lw_thread_finish(struct lw_thread *t)
     lw_all_unlock();
     lw_writer_release(t);
     lw_stack_thread_free(t);
-    munmap(t, sizeof *t);
+    real_munmap(t, sizeof *t);
 }
 
 static void lw_thread_destructor(void *arg) { lw_thread_finish(arg); }
@@ -129,7 +129,7 @@ void lw_thread_flush_all(void)
 static struct lw_thread *lw_thread_new(void)
 {
     lw_tls = &lw_dead; /* a signal handler meanwhile must not make a second state */
-    void *m = mmap(NULL, sizeof(struct lw_thread), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *m = real_mmap(NULL, sizeof(struct lw_thread), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
     struct lw_thread *t = m;
@@ -138,7 +138,7 @@ static struct lw_thread *lw_thread_new(void)
     t->tid = (uint32_t)gettid();
     t->stream = (uint32_t)__atomic_fetch_add(&lw_g.hdr->next_stream, 1, __ATOMIC_RELAXED);
     if (lw_writer_first_chunk(t) != 0) {
-        munmap(m, sizeof *t);
+        real_munmap(m, sizeof *t);
         return NULL;
     }
     t->st.threads = 1;
@@ -217,12 +217,12 @@ void lw_thread_reset_after_fork(void)
     struct lw_thread *t = lw_tls;
     if (t && t != &lw_dead) {
         if (t->chunk)
-            munmap(t->chunk, lw_g.chunk_size);
+            real_munmap(t->chunk, lw_g.chunk_size);
         if (t->next)
-            munmap(t->next, lw_g.chunk_size);
+            real_munmap(t->next, lw_g.chunk_size);
         lw_switch_forget(t); /* it watches the parent's thread: never drain */
         lw_stack_thread_free(t);
-        munmap(t, sizeof *t);
+        real_munmap(t, sizeof *t);
     }
     lw_tls = NULL;
     lw_all = NULL;   /* the parent's threads do not exist here; their states leak */

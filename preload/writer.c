@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lw_internal.h"
@@ -78,13 +79,13 @@ static int lw_expand_path(const char *pat, char *out, size_t cap)
 /* lw_read_small: read up to cap-1 bytes of a /proc file; returns the length. */
 static size_t lw_read_small(const char *path, char *buf, size_t cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = real_open(path, O_RDONLY | O_CLOEXEC);
     size_t n = 0;
     if (fd >= 0) {
         ssize_t r;
         while (n + 1 < cap && (r = real_read(fd, buf + n, cap - 1 - n)) > 0)
             n += (size_t)r;
-        close(fd);
+        real_close(fd);
     }
     buf[n] = 0;
     return n;
@@ -130,7 +131,7 @@ int lw_writer_open(void)
     for (int i = 0; i < 10 && fd < 0; i++) {
         if (i)
             snprintf(lw_g.path + base, 4, ".%d", i); /* exec kept the pid */
-        fd = open(lw_g.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = real_open(lw_g.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST)
             break;
     }
@@ -143,20 +144,20 @@ int lw_writer_open(void)
         lw_warn("cannot size %s: the file size limit (ulimit -f) is below %d bytes; not recording", lw_g.path,
                 LW_HEADER_SIZE);
         unlink(lw_g.path);
-        close(fd);
+        real_close(fd);
         return -1;
     }
     int r = posix_fallocate(fd, 0, LW_HEADER_SIZE); /* a full disk fails here, not as SIGBUS */
     if (r != 0) {
         lw_warn("cannot size %s: %s; not recording", lw_g.path, strerror(r));
         unlink(lw_g.path);
-        close(fd);
+        real_close(fd);
         return -1;
     }
-    void *m = mmap(NULL, LW_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *m = real_mmap(NULL, LW_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) {
         lw_warn("cannot map %s: %s; not recording", lw_g.path, strerror(errno));
-        close(fd);
+        real_close(fd);
         return -1;
     }
     struct lw_file_header *h = m;
@@ -181,6 +182,9 @@ int lw_writer_open(void)
     __atomic_store_n(&h->magic[0], 0, __ATOMIC_RELAXED);
     memcpy(h->magic + 1, LW_MAGIC + 1, sizeof LW_MAGIC - 1);
     __atomic_store_n(&h->magic[0], LW_MAGIC[0], __ATOMIC_RELEASE);
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        lw_g.fd_dev = st.st_dev, lw_g.fd_ino = st.st_ino;
     lw_g.fd = fd;
     lw_g.hdr = h;
     lw_control_attach(h);
@@ -203,6 +207,14 @@ static uint8_t *lw_claim(uint64_t *index)
 {
     if (lw_g.stopped)
         return NULL;
+    /* the program may have closed the trace fd (close() refuses it, but not
+     * closefrom, close_range or dup2) and reused the number: never extend or
+     * map a file of the program's (one fstat per chunk, not per record) */
+    struct stat st;
+    if (fstat(lw_g.fd, &st) != 0 || st.st_dev != lw_g.fd_dev || st.st_ino != lw_g.fd_ino) {
+        lw_writer_stop("the program closed the file descriptor of", EBADF);
+        return NULL;
+    }
     uint64_t i = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
     off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
     if (!lw_fits_fsize(off + (off_t)lw_g.chunk_size)) {
@@ -217,7 +229,7 @@ static uint8_t *lw_claim(uint64_t *index)
         lw_writer_stop("cannot extend", r);
         return NULL;
     }
-    void *m = mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED, lw_g.fd, off);
+    void *m = real_mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED, lw_g.fd, off);
     if (m == MAP_FAILED) {
         lw_writer_stop("cannot map a chunk of", errno);
         return NULL;
@@ -283,12 +295,12 @@ void lw_writer_release(struct lw_thread *t)
     if (t->chunk) {
         /* the byte at cur stays: a zero kind ends the reader's walk */
         size_t used = (size_t)(t->cur - t->chunk) + 1;
-        munmap(t->chunk, lw_g.chunk_size); /* first: punching mapped pages costs more */
+        real_munmap(t->chunk, lw_g.chunk_size); /* first: punching mapped pages costs more */
         t->chunk = NULL;
         lw_punch(t->chunk_index, used);
     }
     if (t->next) {
-        munmap(t->next, lw_g.chunk_size);
+        real_munmap(t->next, lw_g.chunk_size);
         t->next = NULL;
         lw_punch(t->next_index, 0); /* claimed ahead, never started: read as empty */
     }
@@ -322,7 +334,7 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     __atomic_store_n(t->cur, (uint8_t)LW_REC_CHUNK_END, __ATOMIC_RELEASE); /* len byte is 0 */
     lw_thread_flush_stats(t);
     t->chunk = NULL;
-    munmap(old, lw_g.chunk_size);
+    real_munmap(old, lw_g.chunk_size);
     if (t->next) {
         t->chunk_index = t->next_index;
         lw_start_chunk(t, t->next);

@@ -1,0 +1,627 @@
+/* all_io_waits: every poll, I/O, sleep, mmap and stdio call libwait wraps,
+ * a known number of times, each kind from its own function (site_<call>),
+ * so each site is unambiguous. The table of counts is in the integration
+ * test (tests/integration/waits_io_check.py); the constants below are it.
+ *
+ *   all_io_waits          the calls (prints what they moved)
+ *   all_io_waits eintr    poll and nanosleep interrupted by a signal
+ *   all_io_waits cancel   threads cancelled inside read, poll and nanosleep
+ *   all_io_waits closeall close(3..1023), then known calls
+ *   all_io_waits closefrom closefrom(3), then known calls into a file
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N 3        /* most kinds: 3 calls */
+#define MAPSZ 65536
+#define NOINL __attribute__((noinline))
+
+/* the fortified entry points, called directly (as _FORTIFY_SOURCE would) */
+extern ssize_t __read_chk(int, void *, size_t, size_t);
+extern ssize_t __pread_chk(int, void *, size_t, off_t, size_t);
+extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
+extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+extern int __open_2(const char *, int);
+extern int __openat_2(int, const char *, int);
+extern int __poll_chk(struct pollfd *, nfds_t, int, size_t);
+extern size_t __fread_chk(void *, size_t, size_t, size_t, FILE *);
+extern char *__fgets_chk(char *, size_t, int, FILE *);
+
+static long moved; /* bytes moved, printed at the end */
+static char dir[] = "/tmp/all_io_waits.XXXXXX";
+static char path[64];
+
+static void fail(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static void ck(long r, const char *what)
+{
+    if (r < 0)
+        fail(what);
+    moved += r;
+}
+
+/* ckfd: an fd result (its number is not printed: libwait's own fds shift it) */
+static void ckfd(long r, const char *what)
+{
+    if (r < 0)
+        fail(what);
+}
+
+/* ---- polls: pipe p is ready (one byte in it) unless drained ---- */
+static int p[2];
+
+NOINL static void site_poll(void) /* 3 fast */
+{
+    for (int i = 0; i < N; i++) {
+        struct pollfd f = { p[0], POLLIN, 0 };
+        ck(poll(&f, 1, 1000) - 1, "poll");
+    }
+}
+
+NOINL static void site_poll_chk(void) /* 2 fast, recorded as poll */
+{
+    for (int i = 0; i < 2; i++) {
+        struct pollfd f = { p[0], POLLIN, 0 };
+        ck(__poll_chk(&f, 1, 0, sizeof f) - 1, "__poll_chk");
+    }
+}
+
+static int slow_pipe[2];
+
+NOINL static void site_helper_sleep(void) /* the helper: 1 nanosleep of 100 ms */
+{
+    struct timespec ts = { 0, 100000000 };
+    nanosleep(&ts, NULL);
+}
+
+NOINL static void site_helper_write(void) /* the helper: 1 write */
+{
+    ck(write(slow_pipe[1], "x", 1), "write");
+}
+
+static void *helper(void *arg)
+{
+    (void)arg;
+    site_helper_sleep();
+    site_helper_write();
+    return NULL;
+}
+
+NOINL static void site_poll_wait(void) /* 1 slow: data comes 100 ms later */
+{
+    struct pollfd f = { slow_pipe[0], POLLIN, 0 };
+    ck(poll(&f, 1, 5000) - 1, "poll (wait)");
+}
+
+NOINL static void site_ppoll(void) /* 2 fast, 1 slow (20 ms timeout) */
+{
+    struct timespec z = { 0, 0 }, tmo = { 0, 20000000 };
+    struct pollfd f = { p[0], POLLIN, 0 }, g = { slow_pipe[0], POLLIN, 0 };
+    ck(ppoll(&f, 1, &z, NULL) - 1, "ppoll");
+    ck(ppoll(&f, 1, NULL, NULL) - 1, "ppoll");
+    ck(ppoll(&g, 1, &tmo, NULL), "ppoll (timeout)");
+}
+
+static int ep;
+
+NOINL static void site_epoll_wait(void) /* 3 fast */
+{
+    struct epoll_event ev;
+    for (int i = 0; i < N; i++)
+        ck(epoll_wait(ep, &ev, 1, 1000) - 1, "epoll_wait");
+}
+
+NOINL static void site_epoll_pwait(void) /* 3 fast */
+{
+    struct epoll_event ev;
+    sigset_t ss;
+    sigemptyset(&ss);
+    for (int i = 0; i < N; i++)
+        ck(epoll_pwait(ep, &ev, 1, 0, &ss) - 1, "epoll_pwait");
+}
+
+NOINL static void site_epoll_pwait2(void) /* 3 fast */
+{
+    struct epoll_event ev;
+    struct timespec ts = { 1, 0 };
+    for (int i = 0; i < N; i++)
+        ck(epoll_pwait2(ep, &ev, 1, &ts, NULL) - 1, "epoll_pwait2");
+}
+
+NOINL static void site_pselect(void) /* 2 fast, 1 slow (20 ms timeout) */
+{
+    struct timespec z = { 0, 0 }, tmo = { 0, 20000000 };
+    fd_set rs;
+    for (int i = 0; i < 2; i++) {
+        FD_ZERO(&rs);
+        FD_SET(p[0], &rs);
+        ck(pselect(p[0] + 1, &rs, NULL, NULL, &z, NULL) - 1, "pselect");
+    }
+    FD_ZERO(&rs);
+    FD_SET(slow_pipe[0], &rs);
+    ck(pselect(slow_pipe[0] + 1, &rs, NULL, NULL, &tmo, NULL), "pselect (timeout)");
+}
+
+/* ---- file I/O on path: 3 calls of 100 bytes each ---- */
+static int fd;
+static char buf[4096];
+
+NOINL static void site_pwrite(void) { for (int i = 0; i < N; i++) ck(pwrite(fd, buf, 100, 100 * i), "pwrite"); }
+NOINL static void site_pread(void) { for (int i = 0; i < N; i++) ck(pread(fd, buf, 100, 100 * i), "pread"); }
+NOINL static void site_pwrite64(void) { for (int i = 0; i < 2; i++) ck(pwrite64(fd, buf, 100, 0), "pwrite64"); }
+NOINL static void site_pread64(void) { for (int i = 0; i < 2; i++) ck(pread64(fd, buf, 100, 0), "pread64"); }
+NOINL static void site_pread_chk(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(__pread_chk(fd, buf, 100, 0, sizeof buf), "__pread_chk");
+}
+
+static struct iovec iov[2] = { { buf, 40 }, { buf + 40, 60 } };
+NOINL static void site_writev(void) { for (int i = 0; i < N; i++) ck(writev(fd, iov, 2), "writev"); }
+NOINL static void site_readv(void)
+{
+    lseek(fd, 0, SEEK_SET);
+    for (int i = 0; i < N; i++)
+        ck(readv(fd, iov, 2), "readv");
+}
+NOINL static void site_pwritev(void) { for (int i = 0; i < N; i++) ck(pwritev(fd, iov, 2, 0), "pwritev"); }
+NOINL static void site_preadv(void) { for (int i = 0; i < N; i++) ck(preadv(fd, iov, 2, 0), "preadv"); }
+NOINL static void site_pwritev2(void) { for (int i = 0; i < N; i++) ck(pwritev2(fd, iov, 2, 0, 0), "pwritev2"); }
+NOINL static void site_preadv2(void) { for (int i = 0; i < N; i++) ck(preadv2(fd, iov, 2, 0, 0), "preadv2"); }
+NOINL static void site_read_chk(void)
+{
+    lseek(fd, 0, SEEK_SET);
+    for (int i = 0; i < 2; i++)
+        ck(__read_chk(fd, buf, 100, sizeof buf), "__read_chk");
+}
+NOINL static void site_fsync(void) { for (int i = 0; i < 2; i++) ck(fsync(fd), "fsync"); }
+NOINL static void site_fdatasync(void) { for (int i = 0; i < 2; i++) ck(fdatasync(fd), "fdatasync"); }
+NOINL static void site_sync_file_range(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE), "sync_file_range");
+}
+
+/* ---- open and close: every fd this program opens is closed by site_close ---- */
+static int opened[32], nopened;
+
+NOINL static void site_open(void)
+{
+    for (int i = 0; i < N; i++) /* 2 plain, 1 with O_CREAT and a mode */
+        ckfd(opened[nopened++] = open(path, i < 2 ? O_RDONLY : O_RDWR | O_CREAT, 0600), "open");
+}
+NOINL static void site_open64(void) { ckfd(opened[nopened++] = open64(path, O_RDONLY), "open64"); }
+NOINL static void site_open_2(void) { ckfd(opened[nopened++] = __open_2(path, O_RDONLY), "__open_2"); }
+NOINL static void site_openat(void)
+{
+    for (int i = 0; i < N; i++)
+        ckfd(opened[nopened++] = openat(AT_FDCWD, path, O_RDONLY), "openat");
+}
+NOINL static void site_openat_2(void) { ckfd(opened[nopened++] = __openat_2(AT_FDCWD, path, O_RDONLY), "__openat_2"); }
+NOINL static void site_creat(void)
+{
+    char q[80];
+    snprintf(q, sizeof q, "%s/c", dir);
+    for (int i = 0; i < 2; i++)
+        ckfd(opened[nopened++] = creat(q, 0600), "creat");
+}
+NOINL static void site_open_fail(void) /* 1 failed open: errno ENOENT kept */
+{
+    errno = 0;
+    int r = open("/nonexistent/all_io_waits", O_RDONLY);
+    if (r != -1 || errno != ENOENT)
+        fail("open of a missing file");
+}
+NOINL static void site_close(int f) { ck(close(f), "close"); }
+
+/* ---- sockets: a stream socketpair s, and TCP over loopback ---- */
+static int s[2];
+
+NOINL static void site_send(void) { for (int i = 0; i < N; i++) ck(send(s[0], buf, 10, 0), "send"); }
+NOINL static void site_recv(void) { for (int i = 0; i < N; i++) ck(recv(s[1], buf, 10, MSG_WAITALL), "recv"); }
+NOINL static void site_sendto(void) { for (int i = 0; i < N; i++) ck(sendto(s[0], buf, 10, 0, NULL, 0), "sendto"); }
+NOINL static void site_recvfrom(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(recvfrom(s[1], buf, 10, MSG_WAITALL, NULL, NULL), "recvfrom");
+}
+NOINL static void site_recv_chk(void) /* 2, recorded as recv; sends at site_send_for_chk */
+{
+    for (int i = 0; i < 2; i++)
+        ck(__recv_chk(s[1], buf, 10, sizeof buf, MSG_WAITALL), "__recv_chk");
+}
+NOINL static void site_recvfrom_chk(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(__recvfrom_chk(s[1], buf, 10, sizeof buf, MSG_WAITALL, NULL, NULL), "__recvfrom_chk");
+}
+NOINL static void site_send_for_chk(void) { ck(send(s[0], buf, 40, 0), "send"); }
+NOINL static void site_sendmsg(void)
+{
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+    for (int i = 0; i < N; i++)
+        ck(sendmsg(s[0], &m, 0), "sendmsg");
+}
+NOINL static void site_recvmsg(void)
+{
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+    for (int i = 0; i < N; i++)
+        ck(recvmsg(s[1], &m, MSG_WAITALL), "recvmsg");
+}
+
+static int lsn, cli[N];
+static struct sockaddr_in addr;
+
+NOINL static void site_connect(void)
+{
+    for (int i = 0; i < N; i++) {
+        cli[i] = socket(AF_INET, SOCK_STREAM, 0);
+        ckfd(cli[i], "socket");
+        ck(connect(cli[i], (struct sockaddr *)&addr, sizeof addr), "connect");
+    }
+}
+NOINL static void site_accept(void) { for (int i = 0; i < 2; i++) ckfd(opened[nopened++] = accept(lsn, NULL, NULL), "accept"); }
+NOINL static void site_accept4(void) { ckfd(opened[nopened++] = accept4(lsn, NULL, NULL, SOCK_CLOEXEC), "accept4"); }
+
+/* ---- sleeps ---- */
+NOINL static void site_nanosleep(void) /* 1 x 150 ms */
+{
+    struct timespec ts = { 0, 150000000 };
+    ck(nanosleep(&ts, NULL), "nanosleep");
+}
+NOINL static void site_clock_nanosleep(void) /* 1 relative 20 ms, 1 absolute +20 ms */
+{
+    struct timespec ts = { 0, 20000000 }, now;
+    if (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL))
+        fail("clock_nanosleep");
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    now.tv_nsec += 20000000;
+    if (now.tv_nsec >= 1000000000)
+        now.tv_sec++, now.tv_nsec -= 1000000000;
+    if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now, NULL))
+        fail("clock_nanosleep");
+}
+NOINL static void site_usleep(void) { for (int i = 0; i < 2; i++) ck(usleep(10000), "usleep"); }
+NOINL static void site_sleep(void) { ck(sleep(1), "sleep"); }
+
+/* ---- anonymous memory: 3 maps of 64 KiB, 1 file map (not recorded) ---- */
+static void *maps[N], *fmap;
+
+NOINL static void site_mmap(void)
+{
+    for (int i = 0; i < N; i++)
+        if ((maps[i] = mmap(NULL, MAPSZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+            fail("mmap");
+    if ((fmap = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) /* a file: not recorded */
+        fail("mmap (file)");
+}
+NOINL static void site_mremap(void) /* 2: 64 KiB -> 128 KiB -> 64 KiB */
+{
+    if ((maps[0] = mremap(maps[0], MAPSZ, 2 * MAPSZ, MREMAP_MAYMOVE)) == MAP_FAILED ||
+        (maps[0] = mremap(maps[0], 2 * MAPSZ, MAPSZ, MREMAP_MAYMOVE)) == MAP_FAILED)
+        fail("mremap");
+}
+NOINL static void site_munmap(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(munmap(maps[i], MAPSZ), "munmap");
+}
+NOINL static void site_munmap_file(void) { ck(munmap(fmap, 4096), "munmap (file)"); }
+
+/* ---- stdio on a file of its own ---- */
+static FILE *fp;
+
+NOINL static void site_fwrite(void) { for (int i = 0; i < N; i++) ck((long)fwrite(buf, 1, 10, fp) - 10, "fwrite"); }
+NOINL static void site_fputs(void) { for (int i = 0; i < N; i++) ck(fputs("line\n", fp), "fputs"); }
+NOINL static void site_fflush(void) { for (int i = 0; i < 2; i++) ck(fflush(fp), "fflush"); }
+NOINL static void site_fread(void) { for (int i = 0; i < N; i++) ck((long)fread(buf, 1, 10, fp) - 10, "fread"); }
+NOINL static void site_fread_chk(void) { ck((long)__fread_chk(buf, sizeof buf, 1, 0, fp), "__fread_chk"); }
+NOINL static void site_fgets(void)
+{
+    for (int i = 0; i < N; i++)
+        if (!fgets(buf, sizeof buf, fp))
+            fail("fgets");
+}
+NOINL static void site_fgets_chk(void)
+{
+    if (!__fgets_chk(buf, sizeof buf, sizeof buf, fp))
+        fail("__fgets_chk");
+}
+NOINL static void site_getline(void)
+{
+    static char *l;
+    static size_t n;
+    for (int i = 0; i < N; i++)
+        ck(getline(&l, &n, fp), "getline");
+}
+NOINL static void site_getdelim(void)
+{
+    static char *l;
+    static size_t n;
+    for (int i = 0; i < 2; i++)
+        ck(getdelim(&l, &n, '\n', fp), "getdelim");
+}
+
+static void stdio_part(void)
+{
+    char q[80];
+    snprintf(q, sizeof q, "%s/stdio", dir);
+    if (!(fp = fopen(q, "w+")))
+        fail("fopen");
+    site_fwrite();                                  /* 30 bytes, no newline */
+    fputc('\n', fp);                                /* line 1: the 30 bytes */
+    site_fputs();                                   /* lines 2..4 */
+    for (int i = 0; i < 6; i++)
+        fprintf(fp, "more %d\n", i);                /* lines 5..10 */
+    site_fflush();
+    rewind(fp);
+    site_fread();                                   /* 30 of line 1 */
+    site_fgets();                                   /* "\n", "line\n" x 2 */
+    site_fgets_chk();                               /* "line\n" */
+    site_getline();                                 /* "more 0..2\n" */
+    site_getdelim();                                /* "more 3..4\n" */
+    site_fread_chk();                               /* 0 items asked */
+    fclose(fp);
+}
+
+static void socket_part(void)
+{
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+        fail("socketpair");
+    site_send();
+    site_recv();
+    site_sendto();
+    site_recvfrom();
+    site_send_for_chk();
+    site_recv_chk();
+    site_recvfrom_chk();
+    site_sendmsg();
+    site_recvmsg();
+    lsn = socket(AF_INET, SOCK_STREAM, 0);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof addr;
+    if (lsn < 0 || bind(lsn, (struct sockaddr *)&addr, sizeof addr) || listen(lsn, 8) ||
+        getsockname(lsn, (struct sockaddr *)&addr, &al))
+        fail("listen");
+    site_connect();
+    site_accept();
+    site_accept4();
+    for (int i = 0; i < N; i++)
+        opened[nopened++] = cli[i];
+    opened[nopened++] = lsn;
+    opened[nopened++] = s[0];
+    opened[nopened++] = s[1];
+}
+
+static void run_all(void)
+{
+    if (!mkdtemp(dir))
+        fail("mkdtemp");
+    snprintf(path, sizeof path, "%s/f", dir);
+    memset(buf, 'a', sizeof buf);
+    /* polls */
+    if (pipe(p) || pipe(slow_pipe) || write(p[1], "r", 1) != 1)
+        fail("pipe");
+    site_poll();
+    site_poll_chk();
+    pthread_t th;
+    if (pthread_create(&th, NULL, helper, NULL))
+        fail("pthread_create");
+    site_poll_wait();
+    pthread_join(th, NULL);
+    if (read(slow_pipe[0], buf, 1) != 1)
+        fail("read");
+    site_ppoll();
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN };
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev))
+        fail("epoll");
+    site_epoll_wait();
+    site_epoll_pwait();
+    site_epoll_pwait2();
+    site_pselect();
+    /* file I/O */
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600); /* from run_all: not a site of the table */
+    if (fd < 0)
+        fail("open");
+    opened[nopened++] = fd;
+    site_pwrite();
+    site_pread();
+    site_pwrite64();
+    site_pread64();
+    site_pread_chk();
+    site_writev();
+    site_readv();
+    site_pwritev();
+    site_preadv();
+    site_pwritev2();
+    site_preadv2();
+    site_read_chk();
+    site_fsync();
+    site_fdatasync();
+    site_sync_file_range();
+    site_open();
+    site_open64();
+    site_open_2();
+    site_openat();
+    site_openat_2();
+    site_creat();
+    site_open_fail();
+    socket_part();
+    site_nanosleep();
+    site_clock_nanosleep();
+    site_usleep();
+    site_sleep();
+    site_mmap();
+    site_mremap();
+    site_munmap();
+    site_munmap_file();
+    stdio_part();
+    opened[nopened++] = ep;
+    opened[nopened++] = p[0], opened[nopened++] = p[1];
+    opened[nopened++] = slow_pipe[0], opened[nopened++] = slow_pipe[1];
+    int closed = nopened;
+    for (int i = 0; i < nopened; i++)
+        site_close(opened[i]);
+    char q[80];
+    snprintf(q, sizeof q, "%s/stdio", dir);
+    unlink(q);
+    snprintf(q, sizeof q, "%s/c", dir);
+    unlink(q);
+    unlink(path);
+    rmdir(dir);
+    printf("closed %d fds, moved %ld\n", closed, moved);
+}
+
+/* ---- eintr: a signal interrupts poll and nanosleep as it would natively ---- */
+static void on_alarm(int sig) { (void)sig; }
+
+static void run_eintr(void)
+{
+    struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    int q[2];
+    if (pipe(q))
+        fail("pipe");
+    struct pollfd f = { q[0], POLLIN, 0 };
+    ualarm(50000, 0);
+    int r = poll(&f, 1, 5000);
+    printf("poll %d %s\n", r, r < 0 ? strerror(errno) : "-");
+    struct timespec ts = { 5, 0 }, rem = { 0, 0 };
+    ualarm(50000, 0);
+    r = nanosleep(&ts, &rem);
+    printf("nanosleep %d %s rem<5s %d rem>4s %d\n", r, r < 0 ? strerror(errno) : "-", rem.tv_sec < 5,
+           rem.tv_sec >= 4);
+    ualarm(50000, 0);
+    unsigned left = sleep(5);
+    printf("sleep left %u\n", left);
+}
+
+/* ---- cancel: threads blocked in read, poll, nanosleep are cancelled ---- */
+static int cq[2];
+
+static void *block_read(void *a)
+{
+    (void)a;
+    char c;
+    ssize_t r = read(cq[0], &c, 1);
+    return (void *)r;
+}
+static void *block_poll(void *a)
+{
+    (void)a;
+    struct pollfd f = { cq[0], POLLIN, 0 };
+    return (void *)(long)poll(&f, 1, -1);
+}
+static void *block_sleep(void *a)
+{
+    (void)a;
+    struct timespec ts = { 60, 0 };
+    return (void *)(long)nanosleep(&ts, NULL);
+}
+NOINL static void site_after_cancel(void) /* 100 zero-timeout polls */
+{
+    struct pollfd f = { cq[0], POLLIN, 0 };
+    for (int i = 0; i < 100; i++)
+        if (poll(&f, 1, 0) != 0)
+            fail("poll");
+}
+static void *after_thread(void *a)
+{
+    (void)a;
+    site_after_cancel();
+    return NULL;
+}
+
+static void run_cancel(void)
+{
+    if (pipe(cq))
+        fail("pipe");
+    void *(*fn[3])(void *) = { block_read, block_poll, block_sleep };
+    pthread_t t[3];
+    int cancelled = 0;
+    for (int i = 0; i < 3; i++)
+        if (pthread_create(&t[i], NULL, fn[i], NULL))
+            fail("pthread_create");
+    usleep(100000); /* all three are blocked by now */
+    for (int i = 0; i < 3; i++) {
+        void *res;
+        pthread_cancel(t[i]);
+        pthread_join(t[i], &res);
+        cancelled += res == PTHREAD_CANCELED;
+    }
+    pthread_t a;
+    pthread_create(&a, NULL, after_thread, NULL);
+    pthread_join(a, NULL);
+    site_after_cancel();
+    printf("%d of 3 threads cancelled\n", cancelled);
+}
+
+/* ---- closeall / closefrom: a program that closes every fd ---- */
+NOINL static void site_after_close(int f) /* 2000 writes of 1 byte */
+{
+    for (int i = 0; i < 2000; i++)
+        ck(write(f, "z", 1), "write");
+}
+
+static void run_closeall(int from)
+{
+    if (from)
+        closefrom(3);
+    else
+        for (int f = 3; f < 1024; f++)
+            close(f); /* how many were open differs: libunwind keeps a pipe */
+    char q[] = "/tmp/all_io_waits.closeXXXXXX";
+    int f = mkstemp(q);
+    if (f < 0)
+        fail("mkstemp");
+    site_after_close(f);
+    close(f);
+    /* the file holds exactly the program's 2000 bytes, nothing of libwait's */
+    FILE *r = fopen(q, "r");
+    int c, n = 0, other = 0;
+    while (r && (c = getc(r)) != EOF)
+        n++, other += c != 'z';
+    if (r)
+        fclose(r);
+    unlink(q);
+    printf("file has %d bytes, %d foreign\n", n, other);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "all";
+    if (!strcmp(mode, "all"))
+        run_all();
+    else if (!strcmp(mode, "eintr"))
+        run_eintr();
+    else if (!strcmp(mode, "cancel"))
+        run_cancel();
+    else if (!strcmp(mode, "closeall"))
+        run_closeall(0);
+    else if (!strcmp(mode, "closefrom"))
+        run_closeall(1);
+    else
+        return 2;
+    return 0;
+}

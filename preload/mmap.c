@@ -1,0 +1,114 @@
+/* mmap.c: mmap of anonymous memory (MAP_ANONYMOUS; file mappings pass
+ * through unrecorded), munmap and mremap, family "mmap", with bytes.
+ * munmap and mremap cannot tell an anonymous range from a file's without
+ * tracking every mapping, so every call of theirs is recorded. libwait's
+ * own maps (trace chunks, perf ring, thread states, stack tables) call
+ * real_mmap/real_munmap directly and are never seen here. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lw_wrap.h"
+
+void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+int (*real_munmap)(void *, size_t);
+static void *(*real_mremap)(void *, size_t, size_t, int, ...);
+
+/* lw_resolve_mmap: the real functions of this file (lw_resolve). */
+void lw_resolve_mmap(void)
+{
+    LW_R(mmap);
+    LW_R(munmap);
+    LW_R(mremap);
+}
+
+/* lw_rec_map: record a map call over [addr, addr + size), err = errno or 0. */
+static inline void lw_rec_map(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, size_t size, void *addr,
+                              int err)
+{
+    uint8_t *b = lw_rec_start(t, t0, t1);
+    if (b) {
+        b = lw_put_uv(b, size);
+        b = lw_rec_addr(t, b, (uintptr_t)addr);
+        lw_rec_commit(t, f, lw_put_uv(b, (uint64_t)err));
+    }
+    lw_leave(t);
+}
+
+/* mmap: a call made while the real functions are being resolved (nothing
+ * to call yet) goes to the system call itself. */
+LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (LW_UNLIKELY(!real_mmap)) {
+        lw_resolve();
+        if (!real_mmap)
+            return (void *)syscall(SYS_mmap, a, len, prot, flags, fd, off);
+    }
+    if (!(flags & MAP_ANONYMOUS))
+        return real_mmap(a, len, prot, flags, fd, off);
+    struct lw_thread *t = lw_enter();
+    if (!t)
+        return real_mmap(a, len, prot, flags, fd, off);
+    uint64_t t0 = lw_rdtsc();
+    void *r = real_mmap(a, len, prot, flags, fd, off);
+    uint64_t t1 = lw_rdtsc();
+    int e = errno;
+    lw_rec_map(t, LW_F_mmap, t0, t1, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? e : 0);
+    errno = e;
+    return r;
+}
+LW_ALIAS(mmap, mmap64);
+
+LW_EXPORT int munmap(void *a, size_t len)
+{
+    if (LW_UNLIKELY(!real_munmap)) {
+        lw_resolve();
+        if (!real_munmap)
+            return (int)syscall(SYS_munmap, a, len);
+    }
+    struct lw_thread *t = lw_enter();
+    if (!t)
+        return real_munmap(a, len);
+    uint64_t t0 = lw_rdtsc();
+    int r = real_munmap(a, len);
+    uint64_t t1 = lw_rdtsc();
+    int e = errno;
+    lw_rec_map(t, LW_F_munmap, t0, t1, len, a, r < 0 ? e : 0);
+    errno = e;
+    return r;
+}
+
+/* mremap(old, old_size, new_size, flags[, new_address]) */
+LW_EXPORT void *mremap(void *old, size_t osize, size_t nsize, int flags, ...)
+{
+    void *na = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        na = va_arg(ap, void *);
+        va_end(ap);
+    }
+    if (LW_UNLIKELY(!real_mremap))
+        lw_resolve();
+    struct lw_thread *t = lw_enter();
+    if (!t)
+        return real_mremap(old, osize, nsize, flags, na);
+    uint64_t t0 = lw_rdtsc();
+    void *r = real_mremap(old, osize, nsize, flags, na);
+    uint64_t t1 = lw_rdtsc();
+    int e = errno;
+    uint8_t *b = lw_rec_start(t, t0, t1);
+    if (b) {
+        b = lw_rec_addr(t, b, (uintptr_t)old);
+        b = lw_put_uv(b, osize);
+        b = lw_put_uv(b, nsize);
+        b = lw_rec_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
+        lw_rec_commit(t, LW_F_mremap, lw_put_uv(b, r == MAP_FAILED ? (uint64_t)e : 0));
+    }
+    lw_leave(t);
+    errno = e;
+    return r;
+}

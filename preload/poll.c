@@ -1,0 +1,58 @@
+/* poll.c: poll, ppoll, epoll_wait, epoll_pwait, epoll_pwait2 and pselect,
+ * recorded like select (SELECT schema: nfds or maxevents, ready count or
+ * -errno, timeout class) so the report splits their fast path (found an fd
+ * ready, no switch) from their slow path (blocked). The fortified
+ * __poll_chk/__ppoll_chk are recorded as poll/ppoll. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+
+#include "lw_wrap.h"
+
+static int (*real_poll)(struct pollfd *, nfds_t, int);
+static int (*real___poll_chk)(struct pollfd *, nfds_t, int, size_t);
+static int (*real_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t);
+static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
+static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+static int (*real_epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
+static int (*real_pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
+
+/* lw_resolve_poll: the real functions of this file (lw_resolve). */
+void lw_resolve_poll(void)
+{
+    LW_R(poll);
+    LW_R(__poll_chk);
+    LW_R(ppoll);
+    LW_R(__ppoll_chk);
+    LW_R(epoll_wait);
+    LW_R(epoll_pwait);
+    LW_R(epoll_pwait2);
+    LW_R(pselect);
+}
+
+/* LW_WRAP_POLL: a wait returning the number of ready fds or -1. */
+#define LW_WRAP_POLL(sym, f, params, args, n, tmo) \
+    LW_WRAP(int, sym, params, args, lw_rec_select(t, f, t0, t1, (uint64_t)(n), r < 0 ? -(int64_t)e : r, tmo))
+
+LW_WRAP_POLL(poll, LW_F_poll, (struct pollfd * fds, nfds_t n, int ms), (fds, n, ms), n, lw_tmo_ms(ms))
+LW_WRAP_POLL(__poll_chk, LW_F_poll, (struct pollfd * fds, nfds_t n, int ms, size_t len), (fds, n, ms, len), n,
+             lw_tmo_ms(ms))
+LW_WRAP_POLL(ppoll, LW_F_ppoll, (struct pollfd * fds, nfds_t n, const struct timespec *ts, const sigset_t *ss),
+             (fds, n, ts, ss), n, lw_tmo_ts(ts))
+LW_WRAP_POLL(__ppoll_chk, LW_F_ppoll,
+             (struct pollfd * fds, nfds_t n, const struct timespec *ts, const sigset_t *ss, size_t len),
+             (fds, n, ts, ss, len), n, lw_tmo_ts(ts))
+LW_WRAP_POLL(epoll_wait, LW_F_epoll_wait, (int ep, struct epoll_event *ev, int max, int ms), (ep, ev, max, ms),
+             (unsigned)max, lw_tmo_ms(ms))
+LW_WRAP_POLL(epoll_pwait, LW_F_epoll_pwait, (int ep, struct epoll_event *ev, int max, int ms, const sigset_t *ss),
+             (ep, ev, max, ms, ss), (unsigned)max, lw_tmo_ms(ms))
+LW_WRAP_POLL(epoll_pwait2, LW_F_epoll_pwait2,
+             (int ep, struct epoll_event *ev, int max, const struct timespec *ts, const sigset_t *ss),
+             (ep, ev, max, ts, ss), (unsigned)max, lw_tmo_ts(ts))
+LW_WRAP_POLL(pselect, LW_F_pselect,
+             (int n, fd_set *r_, fd_set *w, fd_set *x, const struct timespec *ts, const sigset_t *ss),
+             (n, r_, w, x, ts, ss), (unsigned)n, lw_tmo_ts(ts))

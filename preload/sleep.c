@@ -1,0 +1,76 @@
+/* sleep.c: nanosleep, clock_nanosleep, usleep and sleep: intentional waits
+ * (family "sleep"), with the time asked for. glibc's sleep and usleep reach
+ * nanosleep inside libc without the PLT, so each is wrapped itself; one
+ * sleep() is one record (a nested call would also pass unrecorded). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lw_wrap.h"
+
+static int (*real_nanosleep)(const struct timespec *, struct timespec *);
+static int (*real_clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+static int (*real_usleep)(useconds_t);
+static unsigned (*real_sleep)(unsigned);
+
+/* lw_resolve_sleep: the real functions of this file (lw_resolve). */
+void lw_resolve_sleep(void)
+{
+    LW_R(nanosleep);
+    LW_R(clock_nanosleep);
+    LW_R(usleep);
+    LW_R(sleep);
+}
+
+/* lw_rec_sleep: record a sleep that asked for ns and returned ret. */
+static inline void lw_rec_sleep(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, uint64_t ns, int64_t ret)
+{
+    uint8_t *b = lw_rec_start(t, t0, t1);
+    if (b) {
+        b = lw_put_uv(b, ns);
+        lw_rec_commit(t, f, lw_put_sv(b, ret));
+    }
+    lw_leave(t);
+}
+
+/* lw_ts_ns: a timespec as ns (0 for NULL or negative). */
+static inline uint64_t lw_ts_ns(const struct timespec *ts)
+{
+    if (!ts || ts->tv_sec < 0 || ts->tv_nsec < 0)
+        return 0;
+    return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
+LW_WRAP(int, nanosleep, (const struct timespec *req, struct timespec *rem), (req, rem),
+        lw_rec_sleep(t, LW_F_nanosleep, t0, t1, lw_ts_ns(req), r < 0 ? -(int64_t)e : r))
+LW_WRAP(int, usleep, (useconds_t us), (us),
+        lw_rec_sleep(t, LW_F_usleep, t0, t1, (uint64_t)us * 1000, r < 0 ? -(int64_t)e : r))
+LW_WRAP(unsigned, sleep, (unsigned s), (s),
+        lw_rec_sleep(t, LW_F_sleep, t0, t1, (uint64_t)s * 1000000000ull, (int64_t)r))
+
+/* clock_nanosleep returns an error number (errno untouched). An absolute
+ * deadline is recorded as the time that was left to it at the call. */
+LW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+    if (LW_UNLIKELY(!real_clock_nanosleep))
+        lw_resolve();
+    struct lw_thread *t = lw_enter();
+    if (!t)
+        return real_clock_nanosleep(clk, flags, req, rem);
+    uint64_t ns = lw_ts_ns(req);
+    if (flags & TIMER_ABSTIME) {
+        struct timespec now;
+        int saved = errno; /* a clock it refuses must not change errno */
+        uint64_t n = clock_gettime(clk, &now) == 0 ? lw_ts_ns(&now) : ns;
+        errno = saved;
+        ns = ns > n ? ns - n : 0;
+    }
+    uint64_t t0 = lw_rdtsc();
+    int r = real_clock_nanosleep(clk, flags, req, rem);
+    uint64_t t1 = lw_rdtsc();
+    int e = errno;
+    lw_rec_sleep(t, LW_F_clock_nanosleep, t0, t1, ns, -(int64_t)r);
+    errno = e;
+    return r;
+}
