@@ -3,12 +3,9 @@
  * so each site is unambiguous. The table of counts is in the integration
  * test (tests/integration/waits_io_check.py); the constants below are it.
  *
- *   all_io_waits          the calls (prints what they moved)
- *   all_io_waits eintr    poll and nanosleep interrupted by a signal
- *   all_io_waits cancel   threads cancelled inside read, poll and nanosleep
- *   all_io_waits closeall close(3..1023), then known calls
- *   all_io_waits closefrom closefrom(3), then known calls into a file
- */
+ * Prints the fds it closed and the bytes it moved (the same with or
+ * without the preload). EINTR, cancellation and closing every fd are
+ * tested by tests/helpers/io_safety_helper.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -493,135 +490,8 @@ static void run_all(void)
     printf("closed %d fds, moved %ld\n", closed, moved);
 }
 
-/* ---- eintr: a signal interrupts poll and nanosleep as it would natively ---- */
-static void on_alarm(int sig) { (void)sig; }
-
-static void run_eintr(void)
+int main(void)
 {
-    struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
-    sigaction(SIGALRM, &sa, NULL);
-    int q[2];
-    if (pipe(q))
-        fail("pipe");
-    struct pollfd f = { q[0], POLLIN, 0 };
-    ualarm(50000, 0);
-    int r = poll(&f, 1, 5000);
-    printf("poll %d %s\n", r, r < 0 ? strerror(errno) : "-");
-    struct timespec ts = { 5, 0 }, rem = { 0, 0 };
-    ualarm(50000, 0);
-    r = nanosleep(&ts, &rem);
-    printf("nanosleep %d %s rem<5s %d rem>4s %d\n", r, r < 0 ? strerror(errno) : "-", rem.tv_sec < 5,
-           rem.tv_sec >= 4);
-    ualarm(50000, 0);
-    unsigned left = sleep(5);
-    printf("sleep left %u\n", left);
-}
-
-/* ---- cancel: threads blocked in read, poll, nanosleep are cancelled ---- */
-static int cq[2];
-
-static void *block_read(void *a)
-{
-    (void)a;
-    char c;
-    ssize_t r = read(cq[0], &c, 1);
-    return (void *)r;
-}
-static void *block_poll(void *a)
-{
-    (void)a;
-    struct pollfd f = { cq[0], POLLIN, 0 };
-    return (void *)(long)poll(&f, 1, -1);
-}
-static void *block_sleep(void *a)
-{
-    (void)a;
-    struct timespec ts = { 60, 0 };
-    return (void *)(long)nanosleep(&ts, NULL);
-}
-NOINL static void site_after_cancel(void) /* 100 zero-timeout polls */
-{
-    struct pollfd f = { cq[0], POLLIN, 0 };
-    for (int i = 0; i < 100; i++)
-        if (poll(&f, 1, 0) != 0)
-            fail("poll");
-}
-static void *after_thread(void *a)
-{
-    (void)a;
-    site_after_cancel();
-    return NULL;
-}
-
-static void run_cancel(void)
-{
-    if (pipe(cq))
-        fail("pipe");
-    void *(*fn[3])(void *) = { block_read, block_poll, block_sleep };
-    pthread_t t[3];
-    int cancelled = 0;
-    for (int i = 0; i < 3; i++)
-        if (pthread_create(&t[i], NULL, fn[i], NULL))
-            fail("pthread_create");
-    usleep(100000); /* all three are blocked by now */
-    for (int i = 0; i < 3; i++) {
-        void *res;
-        pthread_cancel(t[i]);
-        pthread_join(t[i], &res);
-        cancelled += res == PTHREAD_CANCELED;
-    }
-    pthread_t a;
-    pthread_create(&a, NULL, after_thread, NULL);
-    pthread_join(a, NULL);
-    site_after_cancel();
-    printf("%d of 3 threads cancelled\n", cancelled);
-}
-
-/* ---- closeall / closefrom: a program that closes every fd ---- */
-NOINL static void site_after_close(int f) /* 2000 writes of 1 byte */
-{
-    for (int i = 0; i < 2000; i++)
-        ck(write(f, "z", 1), "write");
-}
-
-static void run_closeall(int from)
-{
-    if (from)
-        closefrom(3);
-    else
-        for (int f = 3; f < 1024; f++)
-            close(f); /* how many were open differs: libunwind keeps a pipe */
-    char q[] = "/tmp/all_io_waits.closeXXXXXX";
-    int f = mkstemp(q);
-    if (f < 0)
-        fail("mkstemp");
-    site_after_close(f);
-    close(f);
-    /* the file holds exactly the program's 2000 bytes, nothing of libwait's */
-    FILE *r = fopen(q, "r");
-    int c, n = 0, other = 0;
-    while (r && (c = getc(r)) != EOF)
-        n++, other += c != 'z';
-    if (r)
-        fclose(r);
-    unlink(q);
-    printf("file has %d bytes, %d foreign\n", n, other);
-}
-
-int main(int argc, char **argv)
-{
-    const char *mode = argc > 1 ? argv[1] : "all";
-    if (!strcmp(mode, "all"))
-        run_all();
-    else if (!strcmp(mode, "eintr"))
-        run_eintr();
-    else if (!strcmp(mode, "cancel"))
-        run_cancel();
-    else if (!strcmp(mode, "closeall"))
-        run_closeall(0);
-    else if (!strcmp(mode, "closefrom"))
-        run_closeall(1);
-    else
-        return 2;
+    run_all();
     return 0;
 }

@@ -3,7 +3,7 @@
  * The 64 names are the same functions (aliases, as in glibc on LP64); the
  * fortified __read_chk, __pread_chk, __open_2 and __openat_2 (and their 64
  * names) are recorded under the plain name. close refuses libwait's own
- * trace fd with EBADF, as it would be without libwait. */
+ * fds (fds.c) with EBADF, as it would be without libwait. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -141,16 +141,21 @@ LW_ALIAS(creat, creat64);
 LW_WRAP_FDOP(int, __openat_2, LW_F_openat, (int fd, const char *path, int flags), (fd, path, flags))
 LW_ALIAS(__openat_2, __openat64_2);
 
-/* close: libwait's trace fd is not the program's to close (a loop closing
- * every fd reaches it): EBADF, which is what close gives without libwait,
- * where that fd is not open. Anything else is the real close, recorded. */
+/* close: libwait's own fds (fds.c) are not the program's to close (a loop
+ * closing every fd reaches them): EBADF, which is what close gives without
+ * libwait, where those numbers are not open; libunwind itself (inside
+ * libwait, lw_own_window) may close its pipe. Anything else is the real
+ * close, recorded. */
 LW_EXPORT int close(int fd)
 {
     if (LW_UNLIKELY(!real_close))
         lw_resolve();
-    if (LW_UNLIKELY(fd == lw_g.fd) && fd >= 0) {
-        errno = EBADF;
-        return -1;
+    if (LW_UNLIKELY(lw_fd_is_own(fd))) {
+        if (!lw_own_window) {
+            errno = EBADF;
+            return -1;
+        }
+        lw_fd_forget(fd);
     }
     struct lw_thread *t = lw_enter();
     if (!t)

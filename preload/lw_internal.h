@@ -112,6 +112,16 @@ extern int (*real_munmap)(void *, size_t);
 extern int (*real_open)(const char *, int, ...);
 extern int (*real_close)(int);
 
+/* fileio.c: libwait's own fds (the trace file, libunwind's pipe) sit high
+ * up, out of the program's way; close, closefrom and close_range leave
+ * them open. lw_own_window is set while this thread runs libunwind or the
+ * loader for libwait: a pipe made then is libunwind's. */
+extern LW_TLS int lw_own_window;
+int lw_fd_high(int fd, int cloexec);
+int lw_fd_is_own(int fd);
+void lw_fd_forget(int fd);
+int lw_fd_still_ours(void);
+
 /* lw_resolve_<family>: dlsym the real functions of one preload file
  * (called by lw_resolve). LW_R(name) resolves one. */
 #define LW_R(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)

@@ -98,6 +98,7 @@ void lw_gate_enter(void)
         __atomic_fetch_sub(&lw_gate_inside, 1, __ATOMIC_SEQ_CST);
     }
     lw_gate_mine = 1;
+    lw_own_window = 1;
 }
 
 void lw_gate_leave(void)
@@ -105,6 +106,7 @@ void lw_gate_leave(void)
     if (lw_gate_mine != 1)
         return;
     lw_gate_mine = 0;
+    lw_own_window = 0;
     __atomic_fetch_sub(&lw_gate_inside, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -131,7 +133,12 @@ void lw_gate_open(int child)
 }
 
 /* lw_stack_init: ask libunwind for its per-thread cache. */
-void lw_stack_init(void) { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD); }
+void lw_stack_init(void)
+{
+    lw_own_window = 1; /* libunwind may make its pipe now */
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    lw_own_window = 0;
+}
 
 static uint64_t lw_hash(const uintptr_t *f, uint32_t n)
 {

@@ -182,6 +182,7 @@ int lw_writer_open(void)
     __atomic_store_n(&h->magic[0], 0, __ATOMIC_RELAXED);
     memcpy(h->magic + 1, LW_MAGIC + 1, sizeof LW_MAGIC - 1);
     __atomic_store_n(&h->magic[0], LW_MAGIC[0], __ATOMIC_RELEASE);
+    fd = lw_fd_high(fd, 1); /* the program's own fds number as without libwait */
     struct stat st;
     if (fstat(fd, &st) == 0)
         lw_g.fd_dev = st.st_dev, lw_g.fd_ino = st.st_ino;
@@ -202,19 +203,26 @@ void lw_writer_stop(const char *why, int err)
     lw_warn("%s %s: %s; recording stopped, the program runs on (trace kept so far)", why, lw_g.path, strerror(err));
 }
 
+/* lw_fd_still_ours: whether lw_g.fd is still the trace file. The program
+ * may have replaced it (dup2 onto it) and then libwait must never extend,
+ * punch or map that file of the program's: recording stops, said once.
+ * One fstat per chunk or thread end, never per record. */
+int lw_fd_still_ours(void)
+{
+    struct stat st;
+    if (fstat(lw_g.fd, &st) == 0 && st.st_dev == lw_g.fd_dev && st.st_ino == lw_g.fd_ino)
+        return 1;
+    lw_writer_stop("the program closed or replaced the file descriptor of", EBADF);
+    return 0;
+}
+
 /* lw_claim: claim and map a fresh chunk. NULL on failure (recording stops). */
 static uint8_t *lw_claim(uint64_t *index)
 {
     if (lw_g.stopped)
         return NULL;
-    /* the program may have closed the trace fd (close() refuses it, but not
-     * closefrom, close_range or dup2) and reused the number: never extend or
-     * map a file of the program's (one fstat per chunk, not per record) */
-    struct stat st;
-    if (fstat(lw_g.fd, &st) != 0 || st.st_dev != lw_g.fd_dev || st.st_ino != lw_g.fd_ino) {
-        lw_writer_stop("the program closed the file descriptor of", EBADF);
+    if (!lw_fd_still_ours())
         return NULL;
-    }
     uint64_t i = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
     off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
     if (!lw_fits_fsize(off + (off_t)lw_g.chunk_size)) {
@@ -283,6 +291,8 @@ static void lw_punch(uint64_t i, size_t from)
     if (from >= lw_g.chunk_size)
         return;
     off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
+    if (!lw_fd_still_ours())
+        return;
     fallocate(lw_g.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off + (off_t)from,
               (off_t)(lw_g.chunk_size - from));
 }

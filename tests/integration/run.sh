@@ -199,5 +199,7 @@ section failures && . "$root/tests/integration/failures.sh"
 section programs && . "$root/tests/integration/programs.sh"
 # waitreport top, run-time control and marks
 section top && . "$root/tests/integration/top.sh"
+# polls, I/O, sleeps, mmap and stdio at known sites; redis's event loop
+section waits_io && . "$root/tests/integration/waits_io.sh"
 
 finish

@@ -1,0 +1,162 @@
+/* fds.c: libwait's own file descriptors, kept out of the program's way.
+ * The trace file and libunwind's memory-check pipe are moved up to just
+ * below min(RLIMIT_NOFILE, 1024), so the program's own open() calls get
+ * the numbers they would get without libwait. close(), closefrom() and
+ * close_range() leave them open (close gives EBADF, as it would natively:
+ * without libwait those numbers are not open). A program that dup2s onto
+ * one is caught before libwait touches that file again (writer.c,
+ * lw_fd_still_ours). pipe2, closefrom and close_range are not recorded. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "lw_internal.h"
+
+#define LW_OWN_MAX 8
+
+LW_TLS int lw_own_window;
+static int lw_own[LW_OWN_MAX]; /* fd + 1 of libunwind's pipe ends; 0 = free slot */
+static int (*real_pipe2)(int[2], int);
+static int (*real_close_range)(unsigned, unsigned, int);
+static void (*real_closefrom)(int);
+
+/* lw_fd_resolve: the real functions of this file (first use). */
+static void lw_fd_resolve(void)
+{
+    if (!real_close)
+        lw_resolve();
+    if (!real_pipe2) {
+        LW_R(pipe2);
+        LW_R(close_range);
+        LW_R(closefrom);
+    }
+}
+
+/* lw_fd_high: fd moved to a high free number (FD_CLOEXEC when cloexec),
+ * the low one closed; fd itself when that fails (a low limit). */
+int lw_fd_high(int fd, int cloexec)
+{
+    struct rlimit rl;
+    if (fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return fd;
+    rlim_t top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
+    if (top < 64)
+        return fd;
+    int saved = errno;
+    int h = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, (int)(top - 32));
+    errno = saved;
+    if (h < 0)
+        return fd;
+    real_close(fd);
+    return h;
+}
+
+/* lw_fd_is_own: whether fd is libwait's (the trace file, a pipe end of
+ * libunwind's). */
+int lw_fd_is_own(int fd)
+{
+    if (fd < 0)
+        return 0;
+    if (fd == __atomic_load_n(&lw_g.fd, __ATOMIC_RELAXED))
+        return 1;
+    for (int i = 0; i < LW_OWN_MAX; i++)
+        if (__atomic_load_n(&lw_own[i], __ATOMIC_RELAXED) == fd + 1)
+            return 1;
+    return 0;
+}
+
+/* lw_fd_forget: fd is no longer libwait's (libunwind closed it). */
+void lw_fd_forget(int fd)
+{
+    for (int i = 0; i < LW_OWN_MAX; i++) {
+        int v = fd + 1;
+        __atomic_compare_exchange_n(&lw_own[i], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
+}
+
+/* lw_fd_adopt: remember fd as libwait's (no room: it stays the program's
+ * to close, as before). */
+static void lw_fd_adopt(int fd)
+{
+    for (int i = 0; i < LW_OWN_MAX; i++) {
+        int z = 0;
+        if (__atomic_compare_exchange_n(&lw_own[i], &z, fd + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+/* pipe2: a pipe libunwind makes for libwait (lw_own_window) goes high and
+ * becomes libwait's; any other is the program's, untouched. */
+LW_EXPORT int pipe2(int fds[2], int flags)
+{
+    lw_fd_resolve();
+    int r = real_pipe2(fds, flags);
+    if (r == 0 && lw_own_window) {
+        for (int i = 0; i < 2; i++) {
+            fds[i] = lw_fd_high(fds[i], flags & O_CLOEXEC);
+            lw_fd_adopt(fds[i]);
+        }
+    }
+    return r;
+}
+
+/* lw_own_sorted: libwait's fds within [lo, hi] into out, ascending. */
+static int lw_own_sorted(unsigned lo, unsigned hi, unsigned *out)
+{
+    int n = 0;
+    for (int fd = -1, i = 0; i <= LW_OWN_MAX; i++) {
+        fd = i < LW_OWN_MAX ? __atomic_load_n(&lw_own[i], __ATOMIC_RELAXED) - 1 : lw_g.fd;
+        if (fd >= 0 && (unsigned)fd >= lo && (unsigned)fd <= hi) {
+            int k = n++;
+            while (k > 0 && out[k - 1] > (unsigned)fd)
+                out[k] = out[k - 1], k--;
+            out[k] = (unsigned)fd;
+        }
+    }
+    return n;
+}
+
+/* close_range: the real one over [first, last] minus libwait's fds: one
+ * call per gap between them (CLOSE_RANGE_UNSHARE on the first only). The
+ * first failure is returned with its errno. */
+LW_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+    lw_fd_resolve();
+    unsigned own[LW_OWN_MAX + 1];
+    int n = lw_own_sorted(first, last, own), r = 0, e = 0;
+    if (!n)
+        return real_close_range(first, last, flags);
+    unsigned a = first; /* fds are below INT_MAX: own[i] + 1 never wraps */
+    for (int i = 0; i <= n; i++) {
+        unsigned b = i < n ? own[i] - 1 : last;
+        if (i < n ? own[i] > a : a <= last) {
+            if (real_close_range(a, b, flags) != 0 && !e)
+                r = -1, e = errno;
+            flags &= ~CLOSE_RANGE_UNSHARE;
+        }
+        if (i < n)
+            a = own[i] + 1;
+    }
+    if (r)
+        errno = e;
+    return r;
+}
+
+/* closefrom: close_range(low, ~0) without libwait's fds, else the real one
+ * (which also has a fallback where close_range is missing). */
+LW_EXPORT void closefrom(int low)
+{
+    lw_fd_resolve();
+    unsigned own[LW_OWN_MAX + 1];
+    if (low < 0 || !lw_own_sorted((unsigned)low, ~0u, own)) {
+        real_closefrom(low);
+        return;
+    }
+    int saved = errno;
+    if (close_range((unsigned)low, ~0u, 0) != 0) /* no close_range: one by one */
+        for (int fd = low; fd < (int)own[0]; fd++)
+            real_close(fd);
+    errno = saved;
+}
