@@ -92,8 +92,8 @@ static void summary(struct wr_model *m, FILE *f)
         fputc('\n', f);
     }
     if (h->flags & LW_HF_STOPPED)
-        fprintf(f, "note: libwait stopped recording early (full disk or file size limit): this is what was "
-                   "written before\n");
+        fprintf(f, "note: libwait stopped recording early (full disk, file size limit or trace fd taken): this is "
+                   "what was written before\n");
     else if (m->trace->incomplete)
         fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
                    "this is what was written\n");

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N 3        /* most kinds: 3 calls */
+#define N     3 /* most kinds: 3 calls */
 #define MAPSZ 65536
 #define NOINL __attribute__((noinline))
 
@@ -69,7 +69,7 @@ static int p[2];
 NOINL static void site_poll(void) /* 3 fast */
 {
     for (int i = 0; i < N; i++) {
-        struct pollfd f = { p[0], POLLIN, 0 };
+        struct pollfd f = {p[0], POLLIN, 0};
         ck(poll(&f, 1, 1000) - 1, "poll");
     }
 }
@@ -77,7 +77,7 @@ NOINL static void site_poll(void) /* 3 fast */
 NOINL static void site_poll_chk(void) /* 2 fast, recorded as poll */
 {
     for (int i = 0; i < 2; i++) {
-        struct pollfd f = { p[0], POLLIN, 0 };
+        struct pollfd f = {p[0], POLLIN, 0};
         ck(__poll_chk(&f, 1, 0, sizeof f) - 1, "__poll_chk");
     }
 }
@@ -86,14 +86,11 @@ static int slow_pipe[2];
 
 NOINL static void site_helper_sleep(void) /* the helper: 1 nanosleep of 100 ms */
 {
-    struct timespec ts = { 0, 100000000 };
+    struct timespec ts = {0, 100000000};
     nanosleep(&ts, NULL);
 }
 
-NOINL static void site_helper_write(void) /* the helper: 1 write */
-{
-    ck(write(slow_pipe[1], "x", 1), "write");
-}
+NOINL static void site_helper_write(void) /* the helper: 1 write */ { ck(write(slow_pipe[1], "x", 1), "write"); }
 
 static void *helper(void *arg)
 {
@@ -105,14 +102,14 @@ static void *helper(void *arg)
 
 NOINL static void site_poll_wait(void) /* 1 slow: data comes 100 ms later */
 {
-    struct pollfd f = { slow_pipe[0], POLLIN, 0 };
+    struct pollfd f = {slow_pipe[0], POLLIN, 0};
     ck(poll(&f, 1, 5000) - 1, "poll (wait)");
 }
 
 NOINL static void site_ppoll(void) /* 2 fast, 1 slow (20 ms timeout) */
 {
-    struct timespec z = { 0, 0 }, tmo = { 0, 20000000 };
-    struct pollfd f = { p[0], POLLIN, 0 }, g = { slow_pipe[0], POLLIN, 0 };
+    struct timespec z = {0, 0}, tmo = {0, 20000000};
+    struct pollfd f = {p[0], POLLIN, 0}, g = {slow_pipe[0], POLLIN, 0};
     ck(ppoll(&f, 1, &z, NULL) - 1, "ppoll");
     ck(ppoll(&f, 1, NULL, NULL) - 1, "ppoll");
     ck(ppoll(&g, 1, &tmo, NULL), "ppoll (timeout)");
@@ -139,14 +136,14 @@ NOINL static void site_epoll_pwait(void) /* 3 fast */
 NOINL static void site_epoll_pwait2(void) /* 3 fast */
 {
     struct epoll_event ev;
-    struct timespec ts = { 1, 0 };
+    struct timespec ts = {1, 0};
     for (int i = 0; i < N; i++)
         ck(epoll_pwait2(ep, &ev, 1, &ts, NULL) - 1, "epoll_pwait2");
 }
 
 NOINL static void site_pselect(void) /* 2 fast, 1 slow (20 ms timeout) */
 {
-    struct timespec z = { 0, 0 }, tmo = { 0, 20000000 };
+    struct timespec z = {0, 0}, tmo = {0, 20000000};
     fd_set rs;
     for (int i = 0; i < 2; i++) {
         FD_ZERO(&rs);
@@ -162,36 +159,80 @@ NOINL static void site_pselect(void) /* 2 fast, 1 slow (20 ms timeout) */
 static int fd;
 static char buf[4096];
 
-NOINL static void site_pwrite(void) { for (int i = 0; i < N; i++) ck(pwrite(fd, buf, 100, 100 * i), "pwrite"); }
-NOINL static void site_pread(void) { for (int i = 0; i < N; i++) ck(pread(fd, buf, 100, 100 * i), "pread"); }
-NOINL static void site_pwrite64(void) { for (int i = 0; i < 2; i++) ck(pwrite64(fd, buf, 100, 0), "pwrite64"); }
-NOINL static void site_pread64(void) { for (int i = 0; i < 2; i++) ck(pread64(fd, buf, 100, 0), "pread64"); }
+NOINL static void site_pwrite(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(pwrite(fd, buf, 100, 100 * i), "pwrite");
+}
+NOINL static void site_pread(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(pread(fd, buf, 100, 100 * i), "pread");
+}
+NOINL static void site_pwrite64(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(pwrite64(fd, buf, 100, 0), "pwrite64");
+}
+NOINL static void site_pread64(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(pread64(fd, buf, 100, 0), "pread64");
+}
 NOINL static void site_pread_chk(void)
 {
     for (int i = 0; i < 2; i++)
         ck(__pread_chk(fd, buf, 100, 0, sizeof buf), "__pread_chk");
 }
 
-static struct iovec iov[2] = { { buf, 40 }, { buf + 40, 60 } };
-NOINL static void site_writev(void) { for (int i = 0; i < N; i++) ck(writev(fd, iov, 2), "writev"); }
+static struct iovec iov[2] = {{buf, 40}, {buf + 40, 60}};
+NOINL static void site_writev(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(writev(fd, iov, 2), "writev");
+}
 NOINL static void site_readv(void)
 {
     lseek(fd, 0, SEEK_SET);
     for (int i = 0; i < N; i++)
         ck(readv(fd, iov, 2), "readv");
 }
-NOINL static void site_pwritev(void) { for (int i = 0; i < N; i++) ck(pwritev(fd, iov, 2, 0), "pwritev"); }
-NOINL static void site_preadv(void) { for (int i = 0; i < N; i++) ck(preadv(fd, iov, 2, 0), "preadv"); }
-NOINL static void site_pwritev2(void) { for (int i = 0; i < N; i++) ck(pwritev2(fd, iov, 2, 0, 0), "pwritev2"); }
-NOINL static void site_preadv2(void) { for (int i = 0; i < N; i++) ck(preadv2(fd, iov, 2, 0, 0), "preadv2"); }
+NOINL static void site_pwritev(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(pwritev(fd, iov, 2, 0), "pwritev");
+}
+NOINL static void site_preadv(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(preadv(fd, iov, 2, 0), "preadv");
+}
+NOINL static void site_pwritev2(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(pwritev2(fd, iov, 2, 0, 0), "pwritev2");
+}
+NOINL static void site_preadv2(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(preadv2(fd, iov, 2, 0, 0), "preadv2");
+}
 NOINL static void site_read_chk(void)
 {
     lseek(fd, 0, SEEK_SET);
     for (int i = 0; i < 2; i++)
         ck(__read_chk(fd, buf, 100, sizeof buf), "__read_chk");
 }
-NOINL static void site_fsync(void) { for (int i = 0; i < 2; i++) ck(fsync(fd), "fsync"); }
-NOINL static void site_fdatasync(void) { for (int i = 0; i < 2; i++) ck(fdatasync(fd), "fdatasync"); }
+NOINL static void site_fsync(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(fsync(fd), "fsync");
+}
+NOINL static void site_fdatasync(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(fdatasync(fd), "fdatasync");
+}
 NOINL static void site_sync_file_range(void)
 {
     for (int i = 0; i < 2; i++)
@@ -233,9 +274,21 @@ NOINL static void site_close(int f) { ck(close(f), "close"); }
 /* ---- sockets: a stream socketpair s, and TCP over loopback ---- */
 static int s[2];
 
-NOINL static void site_send(void) { for (int i = 0; i < N; i++) ck(send(s[0], buf, 10, 0), "send"); }
-NOINL static void site_recv(void) { for (int i = 0; i < N; i++) ck(recv(s[1], buf, 10, MSG_WAITALL), "recv"); }
-NOINL static void site_sendto(void) { for (int i = 0; i < N; i++) ck(sendto(s[0], buf, 10, 0, NULL, 0), "sendto"); }
+NOINL static void site_send(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(send(s[0], buf, 10, 0), "send");
+}
+NOINL static void site_recv(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(recv(s[1], buf, 10, MSG_WAITALL), "recv");
+}
+NOINL static void site_sendto(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(sendto(s[0], buf, 10, 0, NULL, 0), "sendto");
+}
 NOINL static void site_recvfrom(void)
 {
     for (int i = 0; i < N; i++)
@@ -254,13 +307,13 @@ NOINL static void site_recvfrom_chk(void)
 NOINL static void site_send_for_chk(void) { ck(send(s[0], buf, 40, 0), "send"); }
 NOINL static void site_sendmsg(void)
 {
-    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
     for (int i = 0; i < N; i++)
         ck(sendmsg(s[0], &m, 0), "sendmsg");
 }
 NOINL static void site_recvmsg(void)
 {
-    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
     for (int i = 0; i < N; i++)
         ck(recvmsg(s[1], &m, MSG_WAITALL), "recvmsg");
 }
@@ -276,18 +329,22 @@ NOINL static void site_connect(void)
         ck(connect(cli[i], (struct sockaddr *)&addr, sizeof addr), "connect");
     }
 }
-NOINL static void site_accept(void) { for (int i = 0; i < 2; i++) ckfd(opened[nopened++] = accept(lsn, NULL, NULL), "accept"); }
+NOINL static void site_accept(void)
+{
+    for (int i = 0; i < 2; i++)
+        ckfd(opened[nopened++] = accept(lsn, NULL, NULL), "accept");
+}
 NOINL static void site_accept4(void) { ckfd(opened[nopened++] = accept4(lsn, NULL, NULL, SOCK_CLOEXEC), "accept4"); }
 
 /* ---- sleeps ---- */
 NOINL static void site_nanosleep(void) /* 1 x 150 ms */
 {
-    struct timespec ts = { 0, 150000000 };
+    struct timespec ts = {0, 150000000};
     ck(nanosleep(&ts, NULL), "nanosleep");
 }
 NOINL static void site_clock_nanosleep(void) /* 1 relative 20 ms, 1 absolute +20 ms */
 {
-    struct timespec ts = { 0, 20000000 }, now;
+    struct timespec ts = {0, 20000000}, now;
     if (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL))
         fail("clock_nanosleep");
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -297,7 +354,11 @@ NOINL static void site_clock_nanosleep(void) /* 1 relative 20 ms, 1 absolute +20
     if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now, NULL))
         fail("clock_nanosleep");
 }
-NOINL static void site_usleep(void) { for (int i = 0; i < 2; i++) ck(usleep(10000), "usleep"); }
+NOINL static void site_usleep(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(usleep(10000), "usleep");
+}
 NOINL static void site_sleep(void) { ck(sleep(1), "sleep"); }
 
 /* ---- anonymous memory: 3 maps of 64 KiB, 1 file map (not recorded) ---- */
@@ -327,10 +388,26 @@ NOINL static void site_munmap_file(void) { ck(munmap(fmap, 4096), "munmap (file)
 /* ---- stdio on a file of its own ---- */
 static FILE *fp;
 
-NOINL static void site_fwrite(void) { for (int i = 0; i < N; i++) ck((long)fwrite(buf, 1, 10, fp) - 10, "fwrite"); }
-NOINL static void site_fputs(void) { for (int i = 0; i < N; i++) ck(fputs("line\n", fp), "fputs"); }
-NOINL static void site_fflush(void) { for (int i = 0; i < 2; i++) ck(fflush(fp), "fflush"); }
-NOINL static void site_fread(void) { for (int i = 0; i < N; i++) ck((long)fread(buf, 1, 10, fp) - 10, "fread"); }
+NOINL static void site_fwrite(void)
+{
+    for (int i = 0; i < N; i++)
+        ck((long)fwrite(buf, 1, 10, fp) - 10, "fwrite");
+}
+NOINL static void site_fputs(void)
+{
+    for (int i = 0; i < N; i++)
+        ck(fputs("line\n", fp), "fputs");
+}
+NOINL static void site_fflush(void)
+{
+    for (int i = 0; i < 2; i++)
+        ck(fflush(fp), "fflush");
+}
+NOINL static void site_fread(void)
+{
+    for (int i = 0; i < N; i++)
+        ck((long)fread(buf, 1, 10, fp) - 10, "fread");
+}
 NOINL static void site_fread_chk(void) { ck((long)__fread_chk(buf, sizeof buf, 1, 0, fp), "__fread_chk"); }
 NOINL static void site_fgets(void)
 {
@@ -364,19 +441,19 @@ static void stdio_part(void)
     snprintf(q, sizeof q, "%s/stdio", dir);
     if (!(fp = fopen(q, "w+")))
         fail("fopen");
-    site_fwrite();                                  /* 30 bytes, no newline */
-    fputc('\n', fp);                                /* line 1: the 30 bytes */
-    site_fputs();                                   /* lines 2..4 */
+    site_fwrite();   /* 30 bytes, no newline */
+    fputc('\n', fp); /* line 1: the 30 bytes */
+    site_fputs();    /* lines 2..4 */
     for (int i = 0; i < 6; i++)
-        fprintf(fp, "more %d\n", i);                /* lines 5..10 */
+        fprintf(fp, "more %d\n", i); /* lines 5..10 */
     site_fflush();
     rewind(fp);
-    site_fread();                                   /* 30 of line 1 */
-    site_fgets();                                   /* "\n", "line\n" x 2 */
-    site_fgets_chk();                               /* "line\n" */
-    site_getline();                                 /* "more 0..2\n" */
-    site_getdelim();                                /* "more 3..4\n" */
-    site_fread_chk();                               /* 0 items asked */
+    site_fread();     /* 30 of line 1 */
+    site_fgets();     /* "\n", "line\n" x 2 */
+    site_fgets_chk(); /* "line\n" */
+    site_getline();   /* "more 0..2\n" */
+    site_getdelim();  /* "more 3..4\n" */
+    site_fread_chk(); /* 0 items asked */
     fclose(fp);
 }
 
@@ -430,7 +507,7 @@ static void run_all(void)
         fail("read");
     site_ppoll();
     ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = { .events = EPOLLIN };
+    struct epoll_event ev = {.events = EPOLLIN};
     if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev))
         fail("epoll");
     site_epoll_wait();

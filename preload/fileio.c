@@ -67,10 +67,8 @@ LW_WRAP_IO(ssize_t, readv, LW_F_readv, (int fd, const struct iovec *v, int n), (
 LW_WRAP_IO(ssize_t, writev, LW_F_writev, (int fd, const struct iovec *v, int n), (fd, v, n))
 LW_WRAP_IO(ssize_t, preadv, LW_F_preadv, (int fd, const struct iovec *v, int n, off_t o), (fd, v, n, o))
 LW_WRAP_IO(ssize_t, pwritev, LW_F_pwritev, (int fd, const struct iovec *v, int n, off_t o), (fd, v, n, o))
-LW_WRAP_IO(ssize_t, preadv2, LW_F_preadv2, (int fd, const struct iovec *v, int n, off_t o, int fl),
-           (fd, v, n, o, fl))
-LW_WRAP_IO(ssize_t, pwritev2, LW_F_pwritev2, (int fd, const struct iovec *v, int n, off_t o, int fl),
-           (fd, v, n, o, fl))
+LW_WRAP_IO(ssize_t, preadv2, LW_F_preadv2, (int fd, const struct iovec *v, int n, off_t o, int fl), (fd, v, n, o, fl))
+LW_WRAP_IO(ssize_t, pwritev2, LW_F_pwritev2, (int fd, const struct iovec *v, int n, off_t o, int fl), (fd, v, n, o, fl))
 LW_ALIAS(pread, pread64);
 LW_ALIAS(__pread_chk, __pread64_chk);
 LW_ALIAS(pwrite, pwrite64);
@@ -84,13 +82,13 @@ LW_WRAP_FDOP(int, fdatasync, LW_F_fdatasync, (int fd), (fd))
 LW_WRAP_FDOP(int, sync_file_range, LW_F_sync_file_range, (int fd, off_t o, off_t n, unsigned fl), (fd, o, n, fl))
 
 /* lw_mode: open's mode argument, present only with O_CREAT or O_TMPFILE. */
-#define LW_MODE(flags, last)                                                     \
-    mode_t mode = 0;                                                             \
-    if ((flags) & O_CREAT || ((flags) & O_TMPFILE) == O_TMPFILE) {               \
-        va_list ap;                                                              \
-        va_start(ap, last);                                                      \
-        mode = (mode_t)va_arg(ap, int);                                          \
-        va_end(ap);                                                              \
+#define LW_MODE(flags, last)                                                                                           \
+    mode_t mode = 0;                                                                                                   \
+    if ((flags)&O_CREAT || ((flags)&O_TMPFILE) == O_TMPFILE) {                                                         \
+        va_list ap;                                                                                                    \
+        va_start(ap, last);                                                                                            \
+        mode = (mode_t)va_arg(ap, int);                                                                                \
+        va_end(ap);                                                                                                    \
     }
 
 /* open(path, flags[, mode]); recorded with fd = AT_FDCWD. */

@@ -32,8 +32,8 @@ static inline void lw_rec_fdop(struct lw_thread *t, unsigned f, uint64_t t0, uin
 
 /* lw_rec_select: record a SELECT-schema call (nfds, ready or -errno, timeout
  * class 0 none / 1 zero / 2 finite); releases the guard. */
-static inline void lw_rec_select(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, uint64_t nfds,
-                                 int64_t ret, unsigned tmo)
+static inline void lw_rec_select(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, uint64_t nfds, int64_t ret,
+                                 unsigned tmo)
 {
     uint8_t *b = lw_rec_start(t, t0, t1);
     if (b) {
@@ -57,30 +57,30 @@ static inline unsigned lw_tmo_ms(int ms) { return ms < 0 ? 0 : ms == 0 ? 1 : 2; 
  * returns rtype with errno set on failure. REC records it (it sees t, t0,
  * t1, r and e = the real call's errno) and must release the guard. The
  * program gets r and errno exactly as the real call left them. */
-#define LW_WRAP(rtype, sym, params, args, REC)                                   \
-    LW_EXPORT rtype sym params                                                   \
-    {                                                                            \
-        if (LW_UNLIKELY(!real_##sym))                                            \
-            lw_resolve();                                                        \
-        struct lw_thread *t = lw_enter();                                        \
-        if (!t)                                                                  \
-            return real_##sym args;                                              \
-        uint64_t t0 = lw_rdtsc();                                                \
-        rtype r = real_##sym args;                                               \
-        uint64_t t1 = lw_rdtsc();                                                \
-        int e = errno;                                                           \
-        REC;                                                                     \
-        errno = e;                                                               \
-        return r;                                                                \
+#define LW_WRAP(rtype, sym, params, args, REC)                                                                         \
+    LW_EXPORT rtype sym params                                                                                         \
+    {                                                                                                                  \
+        if (LW_UNLIKELY(!real_##sym))                                                                                  \
+            lw_resolve();                                                                                              \
+        struct lw_thread *t = lw_enter();                                                                              \
+        if (!t)                                                                                                        \
+            return real_##sym args;                                                                                    \
+        uint64_t t0 = lw_rdtsc();                                                                                      \
+        rtype r = real_##sym args;                                                                                     \
+        uint64_t t1 = lw_rdtsc();                                                                                      \
+        int e = errno;                                                                                                 \
+        REC;                                                                                                           \
+        errno = e;                                                                                                     \
+        return r;                                                                                                      \
     }
 
 /* LW_WRAP_IO: a call on fd returning a byte count or -1, recorded as
  * function id f (the plain name for the 64 and _chk variants). */
-#define LW_WRAP_IO(rtype, sym, f, params, args) \
+#define LW_WRAP_IO(rtype, sym, f, params, args)                                                                        \
     LW_WRAP(rtype, sym, params, args, lw_rec_io(t, f, t0, t1, fd, r < 0 ? -(int64_t)e : (int64_t)r))
 
 /* LW_WRAP_FDOP: a call on fd returning an fd, 0 or -1. */
-#define LW_WRAP_FDOP(rtype, sym, f, params, args) \
+#define LW_WRAP_FDOP(rtype, sym, f, params, args)                                                                      \
     LW_WRAP(rtype, sym, params, args, lw_rec_fdop(t, f, t0, t1, fd, r < 0 ? -(int64_t)e : (int64_t)r))
 
 /* LW_ALIAS: export sym2 as the very same function as sym (the 64 names of

@@ -35,7 +35,7 @@ void lw_resolve_poll(void)
 }
 
 /* LW_WRAP_POLL: a wait returning the number of ready fds or -1. */
-#define LW_WRAP_POLL(sym, f, params, args, n, tmo) \
+#define LW_WRAP_POLL(sym, f, params, args, n, tmo)                                                                     \
     LW_WRAP(int, sym, params, args, lw_rec_select(t, f, t0, t1, (uint64_t)(n), r < 0 ? -(int64_t)e : r, tmo))
 
 LW_WRAP_POLL(poll, LW_F_poll, (struct pollfd * fds, nfds_t n, int ms), (fds, n, ms), n, lw_tmo_ms(ms))

@@ -41,13 +41,11 @@ LW_WRAP_IO(ssize_t, __recv_chk, LW_F_recv, (int fd, void *b, size_t n, size_t bl
 LW_WRAP_IO(ssize_t, recvfrom, LW_F_recvfrom, (int fd, void *b, size_t n, int fl, struct sockaddr *a, socklen_t *al),
            (fd, b, n, fl, a, al))
 LW_WRAP_IO(ssize_t, __recvfrom_chk, LW_F_recvfrom,
-           (int fd, void *b, size_t n, size_t bl, int fl, struct sockaddr *a, socklen_t *al),
-           (fd, b, n, bl, fl, a, al))
+           (int fd, void *b, size_t n, size_t bl, int fl, struct sockaddr *a, socklen_t *al), (fd, b, n, bl, fl, a, al))
 LW_WRAP_IO(ssize_t, recvmsg, LW_F_recvmsg, (int fd, struct msghdr *m, int fl), (fd, m, fl))
 LW_WRAP_IO(ssize_t, send, LW_F_send, (int fd, const void *b, size_t n, int fl), (fd, b, n, fl))
 LW_WRAP_IO(ssize_t, sendto, LW_F_sendto,
-           (int fd, const void *b, size_t n, int fl, const struct sockaddr *a, socklen_t al),
-           (fd, b, n, fl, a, al))
+           (int fd, const void *b, size_t n, int fl, const struct sockaddr *a, socklen_t al), (fd, b, n, fl, a, al))
 LW_WRAP_IO(ssize_t, sendmsg, LW_F_sendmsg, (int fd, const struct msghdr *m, int fl), (fd, m, fl))
 LW_WRAP_FDOP(int, accept, LW_F_accept, (int fd, struct sockaddr *a, socklen_t *al), (fd, a, al))
 LW_WRAP_FDOP(int, accept4, LW_F_accept4, (int fd, struct sockaddr *a, socklen_t *al, int fl), (fd, a, al, fl))

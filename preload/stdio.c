@@ -46,15 +46,14 @@ static inline int64_t lw_stdio_ret(FILE *fp, int shortc, uint64_t bytes, int e)
     return shortc && fp && ferror_unlocked(fp) ? -(int64_t)(e ? e : EIO) : (int64_t)bytes;
 }
 
-#define LW_WRAP_STDIO(rtype, sym, f, params, args, shortc, bytes) \
+#define LW_WRAP_STDIO(rtype, sym, f, params, args, shortc, bytes)                                                      \
     LW_WRAP(rtype, sym, params, args, lw_rec_io(t, f, t0, t1, lw_fd(fp), lw_stdio_ret(fp, shortc, bytes, e)))
 
-LW_WRAP_STDIO(size_t, fread, LW_F_fread, (void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp), r < n,
-              (uint64_t)r * s)
-LW_WRAP_STDIO(size_t, __fread_chk, LW_F_fread, (void *p, size_t pl, size_t s, size_t n, FILE *fp),
-              (p, pl, s, n, fp), r < n, (uint64_t)r * s)
+LW_WRAP_STDIO(size_t, fread, LW_F_fread, (void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp), r < n, s *(uint64_t)r)
+LW_WRAP_STDIO(size_t, __fread_chk, LW_F_fread, (void *p, size_t pl, size_t s, size_t n, FILE *fp), (p, pl, s, n, fp),
+              r < n, s *(uint64_t)r)
 LW_WRAP_STDIO(size_t, fwrite, LW_F_fwrite, (const void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp), r < n,
-              (uint64_t)r * s)
+              s *(uint64_t)r)
 LW_WRAP_STDIO(char *, fgets, LW_F_fgets, (char *s, int n, FILE *fp), (s, n, fp), !r, r ? strlen(r) : 0)
 LW_WRAP_STDIO(char *, __fgets_chk, LW_F_fgets, (char *s, size_t sl, int n, FILE *fp), (s, sl, n, fp), !r,
               r ? strlen(r) : 0)

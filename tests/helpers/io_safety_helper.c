@@ -44,20 +44,19 @@ static void on_alarm(int sig) { (void)sig; }
 
 static void run_eintr(void)
 {
-    struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
     sigaction(SIGALRM, &sa, NULL);
     int q[2];
     if (pipe(q))
         fail("pipe");
-    struct pollfd f = { q[0], POLLIN, 0 };
+    struct pollfd f = {q[0], POLLIN, 0};
     ualarm(50000, 0);
     int r = poll(&f, 1, 5000);
     printf("poll %d %s\n", r, r < 0 ? strerror(errno) : "-");
-    struct timespec ts = { 5, 0 }, rem = { 0, 0 };
+    struct timespec ts = {5, 0}, rem = {0, 0};
     ualarm(50000, 0);
     r = nanosleep(&ts, &rem);
-    printf("nanosleep %d %s rem<5s %d rem>4s %d\n", r, r < 0 ? strerror(errno) : "-", rem.tv_sec < 5,
-           rem.tv_sec >= 4);
+    printf("nanosleep %d %s rem<5s %d rem>4s %d\n", r, r < 0 ? strerror(errno) : "-", rem.tv_sec < 5, rem.tv_sec >= 4);
     ualarm(50000, 0);
     unsigned left = sleep(5);
     printf("sleep left %u\n", left);
@@ -76,18 +75,18 @@ static void *block_read(void *a)
 static void *block_poll(void *a)
 {
     (void)a;
-    struct pollfd f = { cq[0], POLLIN, 0 };
+    struct pollfd f = {cq[0], POLLIN, 0};
     return (void *)(long)poll(&f, 1, -1);
 }
 static void *block_sleep(void *a)
 {
     (void)a;
-    struct timespec ts = { 60, 0 };
+    struct timespec ts = {60, 0};
     return (void *)(long)nanosleep(&ts, NULL);
 }
 NOINL static void site_after_cancel(void) /* 100 zero-timeout polls */
 {
-    struct pollfd f = { cq[0], POLLIN, 0 };
+    struct pollfd f = {cq[0], POLLIN, 0};
     for (int i = 0; i < 100; i++)
         if (poll(&f, 1, 0) != 0)
             fail("poll");
@@ -103,7 +102,7 @@ static void run_cancel(void)
 {
     if (pipe(cq))
         fail("pipe");
-    void *(*fn[3])(void *) = { block_read, block_poll, block_sleep };
+    void *(*fn[3])(void *) = {block_read, block_poll, block_sleep};
     pthread_t t[3];
     int cancelled = 0;
     for (int i = 0; i < 3; i++)

@@ -59,18 +59,18 @@ static void test_table(void **st)
         const char *name;
         int fam, sch;
     } want[] = {
-        { LW_F_poll, "poll", LW_FAM_EVENT, LW_S_SELECT },
-        { LW_F_epoll_wait, "epoll_wait", LW_FAM_EVENT, LW_S_SELECT },
-        { LW_F_pselect, "pselect", LW_FAM_EVENT, LW_S_SELECT },
-        { LW_F_pread, "pread", LW_FAM_IO, LW_S_IO },
-        { LW_F_recvmsg, "recvmsg", LW_FAM_IO, LW_S_IO },
-        { LW_F_accept4, "accept4", LW_FAM_IO, LW_S_FDOP },
-        { LW_F_close, "close", LW_FAM_IO, LW_S_FDOP },
-        { LW_F_nanosleep, "nanosleep", LW_FAM_SLEEP, LW_S_SLEEP },
-        { LW_F_sleep, "sleep", LW_FAM_SLEEP, LW_S_SLEEP },
-        { LW_F_mmap, "mmap", LW_FAM_MMAP, LW_S_MMAP },
-        { LW_F_mremap, "mremap", LW_FAM_MMAP, LW_S_MREMAP },
-        { LW_F_getdelim, "getdelim", LW_FAM_IO, LW_S_IO },
+        {LW_F_poll, "poll", LW_FAM_EVENT, LW_S_SELECT},
+        {LW_F_epoll_wait, "epoll_wait", LW_FAM_EVENT, LW_S_SELECT},
+        {LW_F_pselect, "pselect", LW_FAM_EVENT, LW_S_SELECT},
+        {LW_F_pread, "pread", LW_FAM_IO, LW_S_IO},
+        {LW_F_recvmsg, "recvmsg", LW_FAM_IO, LW_S_IO},
+        {LW_F_accept4, "accept4", LW_FAM_IO, LW_S_FDOP},
+        {LW_F_close, "close", LW_FAM_IO, LW_S_FDOP},
+        {LW_F_nanosleep, "nanosleep", LW_FAM_SLEEP, LW_S_SLEEP},
+        {LW_F_sleep, "sleep", LW_FAM_SLEEP, LW_S_SLEEP},
+        {LW_F_mmap, "mmap", LW_FAM_MMAP, LW_S_MMAP},
+        {LW_F_mremap, "mremap", LW_FAM_MMAP, LW_S_MREMAP},
+        {LW_F_getdelim, "getdelim", LW_FAM_IO, LW_S_IO},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const struct lw_func_info *fi = lw_func_info_of(want[i].f);
@@ -166,9 +166,9 @@ static void test_poll_select(void **st)
     (void)st;
     struct body b;
     uint8_t *p = common(b.b, 4, 1, 2);
-    p = lw_put_uv(p, 64);   /* maxevents */
-    p = lw_put_sv(p, 3);    /* 3 ready */
-    p = lw_put_uv(p, 2);    /* finite timeout */
+    p = lw_put_uv(p, 64); /* maxevents */
+    p = lw_put_sv(p, 3);  /* 3 ready */
+    p = lw_put_uv(p, 2);  /* finite timeout */
     b.n = (size_t)(p - b.b);
     struct wr_event ev;
     assert_int_equal(decode(LW_F_epoll_wait, b.b, b.n, &ev), 1);
@@ -179,8 +179,7 @@ static void test_poll_select(void **st)
 }
 
 /* emit: a call record of f with a prepared argument part into b. */
-static void emit(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint64_t dur, const uint8_t *args,
-                 size_t n)
+static void emit(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint64_t dur, const uint8_t *args, size_t n)
 {
     uint8_t body[128], *p = body;
     p = lw_put_uv(p, stack);
@@ -236,7 +235,7 @@ static void test_model_and_damage(void **st)
     p = lw_put_uv(p, 4096);
     emit(&b, LW_F_mremap, 5, t + 400000000, 10, a, (size_t)(p - a));
     tb_end(&b);
-    struct wr_trace tr = { .quiet = 1 };
+    struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
     char err[256];
     assert_int_equal(wr_trace_open_mem(&tr, b.buf, b.size, "synthetic", err, sizeof err), 0);
@@ -266,9 +265,8 @@ static void test_model_and_damage(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),         cmocka_unit_test(test_fdop),
-        cmocka_unit_test(test_sleep),         cmocka_unit_test(test_mmap_mremap),
-        cmocka_unit_test(test_poll_select),   cmocka_unit_test(test_model_and_damage),
+        cmocka_unit_test(test_table),       cmocka_unit_test(test_fdop),        cmocka_unit_test(test_sleep),
+        cmocka_unit_test(test_mmap_mremap), cmocka_unit_test(test_poll_select), cmocka_unit_test(test_model_and_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
