@@ -81,7 +81,7 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
 	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
-	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe"; do \
+	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_io_waits; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done
 	# seeds of the unusual ends: killed, recording stopped (ulimit -f), perf refused, many threads
