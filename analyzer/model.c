@@ -180,7 +180,10 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     case LW_S_SELECT:
     case LW_S_EVENTFD:
     case LW_S_FDOP:
+        s->errors += ev->ret < 0;
+        break;
     case LW_S_SLEEP:
+        s->asked_ns += ev->size;
         s->errors += ev->ret < 0;
         break;
     case LW_S_MMAP:

@@ -27,6 +27,7 @@ struct wr_site {
     /* malloc family (heap.c): successful allocations and their bytes; this
      * site's own live bytes, their peak; still live at the end of the trace */
     uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
+    uint64_t asked_ns;       /* sleep family: the time the calls asked for */
     struct wr_hist hist;     /* call durations in ns */
 };
 

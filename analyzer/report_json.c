@@ -85,6 +85,8 @@ static void json_site_analyses(FILE *f, struct wr_model *m, const struct wr_site
                 ",\"allocs\":%" PRIu64 ",\"alloc_bytes\":%" PRIu64 ",\"peak_bytes\":%" PRIu64 ",\"leaked\":%" PRIu64
                 ",\"leaked_bytes\":%" PRIu64,
                 s->allocs, s->alloc_bytes, s->peak_bytes, s->leaked, s->leaked_bytes);
+    } else if (fi && fi->family == LW_FAM_SLEEP) {
+        fprintf(f, ",\"asked_ns\":%" PRIu64, s->asked_ns);
     }
 }
 

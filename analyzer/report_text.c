@@ -134,6 +134,8 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
                 wr_fmt_count(c, sizeof c, s->leaked_bytes), off);
+    } else if (fi && fi->family == LW_FAM_SLEEP) {
+        fprintf(f, "    %sasked for %s in all%s\n", dim, wr_fmt_ns(a, sizeof a, s->asked_ns), off);
     } else if (fi && fi->family == LW_FAM_MMAP) {
         fprintf(f, "    %s%s bytes %s, %" PRIu64 " failed%s\n", dim, wr_fmt_count(a, sizeof a, s->bytes),
                 s->func == LW_F_munmap ? "unmapped" : "mapped", s->errors, off);

@@ -97,6 +97,16 @@ BLOCKED = [
     ("pselect", "site_pselect", 19, 80),
 ]
 
+# time asked for (ns) by the sleep sites: (function, site, low, high); an
+# absolute clock_nanosleep counts the time left to its deadline
+ASKED = [
+    ("nanosleep", "site_nanosleep", 150000000, 150000000),
+    ("nanosleep", "site_helper_sleep", 100000000, 100000000),
+    ("usleep", "site_usleep", 20000000, 20000000),
+    ("sleep", "site_sleep", 1000000000, 1000000000),
+    ("clock_nanosleep", "site_clock_nanosleep", 38000000, 40000000),
+]
+
 failed = 0
 
 
@@ -140,6 +150,9 @@ def main():
         ss = [s for s in by.get(site, []) if s["function"] == fn]
         b = sum(s["blocked_ns"] or 0 for s in ss) / 1e6
         check(lo <= b <= hi, "json: %s at %s blocked %.1f ms, in [%d, %d] ms" % (fn, site, b, lo, hi), b)
+    for fn, site, lo, hi in ASKED:
+        a = sum(s.get("asked_ns", 0) for s in by.get(site, []) if s["function"] == fn)
+        check(lo <= a <= hi, "json: %s at %s asked for %d ns, in [%d, %d]" % (fn, site, a, lo, hi), a)
     # the text report (--top 0 --frames 1): "  N function  calls ..." then
     # "    at site (file:line)", and the fast/slow line of event sites
     rows = {}
@@ -167,8 +180,10 @@ def main():
         check(r[0] == calls, "text: %s at %s: %d calls" % (fn, site, calls), r[0])
         if fast is not None:
             check((r[1], r[2]) == (fast, slow), "text: %s at %s: fast %d, slow %d" % (fn, site, fast, slow), r)
-    m = re.search(r"(\S+) bytes mapped", text)
-    check(m is not None, "text: the mmap family shows its bytes mapped")
+    m = re.search(r"196,608 bytes mapped, 0 failed", text)
+    check(m is not None, "text: the mmap site shows its 196,608 bytes mapped")
+    m = re.search(r"asked for 150 ms in all", text)
+    check(m is not None, "text: the 150 ms nanosleep shows the time asked for")
     sys.exit(1 if failed else 0)
 
 

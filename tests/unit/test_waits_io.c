@@ -255,6 +255,7 @@ static void test_model_and_damage(void **st)
     assert_int_equal(s->calls, 2);
     assert_int_equal(s->errors, 1);
     assert_int_equal(wr_model_ns(&m, s->max_ticks), 150000000);
+    assert_int_equal(s->asked_ns, 160000000);
     assert_null(tb_site(&m, LW_F_mremap, 5)); /* the damaged record is not counted */
     assert_int_equal(tr.warnings, 1);
     wr_model_free(&m);
