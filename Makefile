@@ -22,7 +22,7 @@ all: libwait.so waitreport $(EXAMPLES)
 libwait.so: $(PRELOAD_OBJ)
 	$(CC) -shared -o $@ $^ -lunwind -ldl -pthread
 
-build/preload/%.o: preload/%.c preload/lw_internal.h include/lw_format.h
+build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_sync.h include/lw_format.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lw_internal.h"
+#include "lw_sync.h"
 
 struct lw_global lw_g = { .fd = -1 };
 
@@ -93,6 +94,7 @@ void lw_resolve(void)
     R(eventfd_read);
     R(eventfd_write);
 #undef R
+    lw_resolve_sync();
     lw_resolve_state = 2;
 }
 
