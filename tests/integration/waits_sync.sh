@@ -1,0 +1,72 @@
+# waits_sync.sh: the sync calls (issue 8) with known answers (sourced by
+# run.sh; uses lib.sh): examples/all_sync_waits makes a known number of each
+# call from its own function, with known waits (sync_check.py); threads
+# cancelled inside cond_wait, sem_wait and join leave libwait consistent;
+# python3's GIL (pthread_cond_timedwait under take_gil) and threading.Lock
+# (sem_wait/sem_clockwait in PyThread_acquire_lock_timed) are seen; a C++
+# program's std::mutex/condition_variable reach the wrappers and its
+# symbols are demangled in every output.
+. "$root/tests/integration/lib.sh"
+SYNC_CHECK=$root/tests/integration/sync_check.py
+
+# sync_relay PREFIX MODE JSON [TXT]: sync_check.py's lines as checks
+sync_relay() {
+  local p=$1; shift
+  python3 "$SYNC_CHECK" "$@" >"$2.sync" 2>&1
+  relay "$p" "$2.sync"
+  grep -q '^ok - \|^not ok - ' "$2.sync" || { notok "$p: sync_check.py ran"; show "$2.sync"; }
+}
+
+d=$tmp/waits_sync; mkdir -p "$d"
+native "$d/n" examples/all_sync_waits
+traced "$d/p" "$d/all.bin" examples/all_sync_waits
+same_run "sync all" "$d/n" "$d/p"
+t "sync all: every call gave the expected result" grep -q "^all sync calls made: ok$" "$d/p.out"
+report "sync all" "$d/all.bin"
+"$WR" --top 0 "$d/all.bin" >"$d/all.txt" 2>/dev/null
+sync_relay "sync all" all "$d/all.bin.json" "$d/all.txt"
+# folded stacks and the Chrome trace carry the new calls too
+"$WR" --folded=calls "$d/all.bin" >"$d/all.folded" 2>/dev/null
+t "sync all: folded stacks count 5 cond waits at cond_waiter" \
+  [ "$(grep ';cond_waiter;pthread_cond_wait ' "$d/all.folded" | awk '{n += $NF} END {print n + 0}')" = 5 ]
+"$WR" --chrome "$d/all.chrome.json" "$d/all.bin" >/dev/null 2>&1
+t "sync all: the Chrome trace has the cond waits with their condvar and mutex" \
+  python3 -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1]))["traceEvents"] if x.get("name")=="pthread_cond_wait"]; sys.exit(not (len(e)==5 and all("cond" in x["args"] and "mutex" in x["args"] for x in e)))' "$d/all.chrome.json"
+
+# cancellation inside the waits
+native "$d/cn" examples/all_sync_waits cancel
+traced "$d/cp" "$d/cancel.bin" examples/all_sync_waits cancel
+same_run "sync cancel" "$d/cn" "$d/cp"
+t "sync cancel: the three threads were cancelled and their cleanup handlers ran" \
+  grep -q "^cancelled: 1 1 1, cleanups 3, timedwait after: " "$d/cp.out"
+report "sync cancel" "$d/cancel.bin"
+sync_relay "sync cancel" cancel "$d/cancel.bin.json"
+
+# python3: 4 threads contending the GIL and a threading.Lock (blocking and timed acquires)
+PY3=/usr/bin/python3
+[ -x $PY3 ] || PY3=$(command -v python3)
+cat >"$d/gil.py" <<'PYEOF'
+import threading
+lock = threading.Lock()
+total = 0
+def work():
+    global total
+    for i in range(4000):
+        if i % 2:
+            lock.acquire()
+        else:
+            lock.acquire(timeout=5)
+        total += sum(range(200))
+        lock.release()
+ts = [threading.Thread(target=work) for _ in range(4)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(total)
+PYEOF
+native "$d/pyn" $PY3 "$d/gil.py"
+traced "$d/pyp" "$d/py.bin" $PY3 "$d/gil.py"
+same_run "sync python3" "$d/pyn" "$d/pyp"
+report "sync python3" "$d/py.bin"
+sync_relay "sync python3" python "$d/py.bin.json"
