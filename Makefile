@@ -12,7 +12,8 @@ ANALYZER_SRC := $(wildcard analyzer/*.c)
 ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
 ANALYZER_LIBS := -ldw -lelf -lm -lncurses
-EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c))
+CXX ?= g++
+EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c)) $(patsubst %.cpp,%,$(wildcard examples/*.cpp))
 EXAMPLE_CFLAGS := $(WARN) -Iinclude -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
@@ -35,6 +36,9 @@ build/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) include/lw_format.h
 
 examples/%: examples/%.c
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@
+
+examples/%: examples/%.cpp
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
 
 # unit tests link the analyzer's library files (not main.c)
 build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/*.h) include/lw_format.h

@@ -70,3 +70,30 @@ traced "$d/pyp" "$d/py.bin" $PY3 "$d/gil.py"
 same_run "sync python3" "$d/pyn" "$d/pyp"
 report "sync python3" "$d/py.bin"
 sync_relay "sync python3" python "$d/py.bin.json"
+
+# C++: std::mutex, std::condition_variable, new/delete reach the wrappers;
+# names are demangled in the text, JSON, folded and HTML outputs
+native "$d/xn" examples/cpp_waits
+traced "$d/xp" "$d/cpp.bin" examples/cpp_waits
+same_run "sync C++" "$d/xn" "$d/xp"
+report "sync C++" "$d/cpp.bin"
+"$WR" "$d/cpp.bin" >"$d/cpp.txt" 2>/dev/null
+"$WR" --folded=wait "$d/cpp.bin" >"$d/cpp.folded" 2>/dev/null
+"$WR" --html "$d/cpp.html" "$d/cpp.bin" >/dev/null 2>&1
+WF='demo::Waiter::wait_for_items(demo::Queue&, int)'
+t "sync C++: 4 pthread_cond_wait under $WF, 70..300 ms" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ss = [s for s in d["sites"] if s["function"] == "pthread_cond_wait" and any(f["function"] == sys.argv[2] for f in s["stack"][:3])]
+n, t = sum(s["calls"] for s in ss), sum(s["total_ns"] for s in ss) / 1e6
+print("#   calls", n, "total ms", t)
+sys.exit(not (n == 4 and 70 <= t <= 300))' "$d/cpp.bin.json" "$WF"
+t "sync C++: new reaches malloc (4 allocations under demo::Producer::produce)" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = sum(s["calls"] for s in d["sites"] if s["function"] == "malloc" and any(f["function"].startswith("demo::Producer::produce") for f in s["stack"][:3]))
+sys.exit(n != 4)' "$d/cpp.bin.json"
+t "sync C++: text report demangles" grep -qF "<- $WF (cpp_waits.cpp:" "$d/cpp.txt"
+t "sync C++: folded stacks demangle" grep -qF ";$WF;" "$d/cpp.folded"
+t "sync C++: HTML demangles" grep -qF "demo::Waiter::wait_for_items(demo::Queue&amp;, int)" "$d/cpp.html"
+t "sync C++: no mangled name left in the text report" lacks "_ZN4demo" "$d/cpp.txt"
