@@ -20,8 +20,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
 all: libwait.so waitreport $(EXAMPLES)
 
-libwait.so: $(PRELOAD_OBJ)
-	$(CC) -shared -o $@ $^ -lunwind -ldl -pthread
+libwait.so: $(PRELOAD_OBJ) preload/libwait.map
+	$(CC) -shared -o $@ $(PRELOAD_OBJ) -Wl,--version-script=preload/libwait.map -lunwind -ldl -pthread
 
 build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_sync.h include/lw_format.h
 	@mkdir -p $(dir $@)
@@ -85,7 +85,7 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
 	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
-	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe"; do \
+	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_sync_waits; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done
 	# seeds of the unusual ends: killed, recording stopped (ulimit -f), perf refused, many threads

@@ -141,6 +141,10 @@ def mode_python(d, txt):
     check("GIL: those waits take time (total > 1 ms)", tot(gil, "total_ns") > MS, tot(gil, "total_ns"))
     if d["process"].get("split") == "measured":
         check("GIL: wait time at those frames > 1 ms", tot(gil, "wait_ns") > MS, tot(gil, "wait_ns"))
+    lk = [s for s in d["sites"] if s["function"] == "sem_clockwait" and "PyThread_acquire_lock_timed" in frames(s, 1)]
+    t = tot(lk, "total_ns") / MS
+    check("threading.Lock: the 2 timed acquires of a lock held 30 ms: 2 sem_clockwait, 55..200 ms",
+          tot(lk, "calls") == 2 and 55 <= t <= 200, (tot(lk, "calls"), "%.1f ms" % t))
     for fn in ("sem_wait", "sem_clockwait"):
         lk = [s for s in d["sites"] if s["function"] == fn and "PyThread_acquire_lock_timed" in frames(s, 1)]
         check("threading.Lock: %s at PyThread_acquire_lock_timed calls > 0" % fn, tot(lk, "calls") > 0,
