@@ -1,6 +1,7 @@
 /* sem.c: POSIX semaphores (sync family, SYNC schema: the semaphore's
  * address and, for a failed call, errno: EAGAIN from trywait, ETIMEDOUT,
- * EINTR). Every call is timed around the real one: sem_wait cannot be
+ * EINTR). Every call but an unwaited sem_post (below) is timed around
+ * the real one: sem_wait cannot be
  * tried first, because glibc acts on a pending cancellation at its start
  * even when the semaphore is free. wait, timedwait and clockwait are
  * cancellation points: a thread cancelled inside one has it recorded with
@@ -29,7 +30,7 @@
         return r;                                                                                                      \
     }
 
-/* LW_SEM_PLAIN: trywait and post. */
+/* LW_SEM_PLAIN: trywait. */
 #define LW_SEM_PLAIN(name)                                                                                             \
     LW_EXPORT int name(sem_t *s)                                                                                       \
     {                                                                                                                  \
@@ -47,8 +48,40 @@
         return r;                                                                                                      \
     }
 
+/* lw_sem_unwaited: 1 when glibc's waiter count of s (the high half of its
+ * 64-bit word, x86-64 and other 64-bit ABIs) is 0: sem_post then wakes
+ * nobody. */
+static inline int lw_sem_unwaited(sem_t *s)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+    return (__atomic_load_n((const uint64_t *)(void *)s, __ATOMIC_RELAXED) >> 32) == 0;
+#else
+    (void)s;
+    return 0;
+#endif
+}
+
+/* sem_post: timed only when a waiter may have to be woken; one that wakes
+ * nobody takes one stamp (duration 0), like an unlock. */
+LW_EXPORT int sem_post(sem_t *s)
+{
+    if (LW_UNLIKELY(!real_sem_post))
+        lw_resolve();
+    struct lw_thread *t = lw_enter();
+    if (!t)
+        return real_sem_post(s);
+    uint64_t t0 = lw_rdtsc(), t1 = t0;
+    int unwaited = lw_sem_unwaited(s);
+    int r = real_sem_post(s);
+    if (!unwaited)
+        t1 = lw_rdtsc();
+    int e = errno;
+    lw_rec_obj(t, LW_F_sem_post, t0, t1, s, r ? (unsigned)e : 0, 0);
+    errno = e;
+    return r;
+}
+
 LW_SEM_CANCELLABLE(sem_wait, (sem_t * s), (s))
 LW_SEM_CANCELLABLE(sem_timedwait, (sem_t * s, const struct timespec *ts), (s, ts))
 LW_SEM_CANCELLABLE(sem_clockwait, (sem_t * s, clockid_t clk, const struct timespec *ts), (s, clk, ts))
 LW_SEM_PLAIN(sem_trywait)
-LW_SEM_PLAIN(sem_post)
