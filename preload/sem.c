@@ -1,9 +1,9 @@
 /* sem.c: POSIX semaphores (sync family, SYNC schema: the semaphore's
  * address and, for a failed call, errno: EAGAIN from trywait, ETIMEDOUT,
  * EINTR). Every call but an unwaited sem_post (below) is timed around
- * the real one: sem_wait cannot be
- * tried first, because glibc acts on a pending cancellation at its start
- * even when the semaphore is free. wait, timedwait and clockwait are
+ * the real one: sem_wait cannot be tried first, because glibc acts on a
+ * pending cancellation at its start even when the semaphore is free.
+ * wait, timedwait and clockwait are
  * cancellation points: a thread cancelled inside one has it recorded with
  * ECANCELED by a cleanup handler that also releases the guard. */
 #define _GNU_SOURCE
