@@ -26,15 +26,14 @@
         r = real_##name args;                                                                                          \
         pthread_cleanup_pop(0);                                                                                        \
         uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_cond(pd.t, LW_F_##name, pd.t0, t1, c, m, (unsigned)r);                                                   \
+        lw_rec_cond(pd.t, LW_F_##name, pd.t0, t1, c, m, (unsigned)r);                                                  \
         return r;                                                                                                      \
     }
 
 LW_COND_WAIT(pthread_cond_wait, (pthread_cond_t * c, pthread_mutex_t *m), (c, m))
-LW_COND_WAIT(pthread_cond_timedwait, (pthread_cond_t * c, pthread_mutex_t *m, const struct timespec *ts),
-             (c, m, ts))
-LW_COND_WAIT(pthread_cond_clockwait,
-             (pthread_cond_t * c, pthread_mutex_t *m, clockid_t clk, const struct timespec *ts), (c, m, clk, ts))
+LW_COND_WAIT(pthread_cond_timedwait, (pthread_cond_t * c, pthread_mutex_t *m, const struct timespec *ts), (c, m, ts))
+LW_COND_WAIT(pthread_cond_clockwait, (pthread_cond_t * c, pthread_mutex_t *m, clockid_t clk, const struct timespec *ts),
+             (c, m, clk, ts))
 
 /* lw_cond_unwaited: 1 when glibc's waiter reference count of c (bits 3
  * and up of __wrefs) is 0: signal and broadcast then return at once. */

@@ -53,8 +53,8 @@ static inline void lw_rec_obj(struct lw_thread *t, unsigned f, uint64_t t0, uint
 }
 
 /* lw_rec_cond: a COND record (condvar, mutex, error number), then leave. */
-static inline void lw_rec_cond(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, const void *c,
-                               const void *m, unsigned err)
+static inline void lw_rec_cond(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, const void *c, const void *m,
+                               unsigned err)
 {
     uint8_t *b = lw_rec_start(t, t0, t1);
     if (b) {

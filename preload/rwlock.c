@@ -13,7 +13,7 @@
  * glibc checks a timed variant's clock and timeout before anything else
  * (EINVAL even for a free lock), so a bad one goes straight to the real
  * call. */
-#define LW_RW_TRYFIRST(name, try, params, args, ok)                                                                     \
+#define LW_RW_TRYFIRST(name, try, params, args, ok)                                                                    \
     LW_EXPORT int name params                                                                                          \
     {                                                                                                                  \
         if (LW_UNLIKELY(!real_##name || !real_##try))                                                                  \
@@ -52,8 +52,7 @@
 /* lw_ts_ok: clk and ts are what glibc's timed rwlock calls accept. */
 static inline int lw_ts_ok(clockid_t clk, const struct timespec *ts)
 {
-    return (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC) &&
-           (!ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000));
+    return (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC) && (!ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000));
 }
 
 #define P1 (pthread_rwlock_t * l)

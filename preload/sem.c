@@ -25,7 +25,7 @@
         pthread_cleanup_pop(0);                                                                                        \
         uint64_t t1 = lw_rdtsc();                                                                                      \
         int e = errno;                                                                                                 \
-        lw_rec_obj(pd.t, LW_F_##name, pd.t0, t1, s, r ? (unsigned)e : 0, 0);                                            \
+        lw_rec_obj(pd.t, LW_F_##name, pd.t0, t1, s, r ? (unsigned)e : 0, 0);                                           \
         errno = e;                                                                                                     \
         return r;                                                                                                      \
     }

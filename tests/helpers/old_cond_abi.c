@@ -22,7 +22,8 @@ int main(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += 10000000;
-    if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+    if (ts.tv_nsec >= 1000000000)
+        ts.tv_sec++, ts.tv_nsec -= 1000000000;
     int r = pthread_cond_timedwait(&c, &m, &ts);
     pthread_mutex_unlock(&m);
     pthread_cond_signal(&c);
