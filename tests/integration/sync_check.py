@@ -32,7 +32,10 @@ def tot(sites, k):
 
 MS = 1000000
 
-# function, wrapped call, calls, errors, (lo, hi) wait in ms or None
+# function, wrapped call, calls, errors, (lo, hi) wait in ms or None. The
+# lower bounds are strict where the program makes them so (a timeout, a
+# signal sent 40 ms after the wait began), looser where a thread's start or
+# a 1 ms poll comes first (rw_writer, sem_waiter, the barrier).
 ALL = [
     ("cond_waiter", "pthread_cond_wait", 5, 0, (195, 400)),
     ("cond_timed", "pthread_cond_timedwait", 3, 3, (58, 150)),
@@ -40,7 +43,7 @@ ALL = [
     ("cond_signaller", "pthread_cond_signal", 5, 0, None),
     ("cond_broadcaster", "pthread_cond_broadcast", 2, 0, None),
     ("rw_reader", "pthread_rwlock_rdlock", 6, 0, None),
-    ("rw_writer", "pthread_rwlock_wrlock", 4, 0, (28, 100)),
+    ("rw_writer", "pthread_rwlock_wrlock", 4, 0, (20, 100)),
     ("rw_holder_lock", "pthread_rwlock_wrlock", 1, 0, None),
     ("rw_tryreader", "pthread_rwlock_tryrdlock", 3, 0, None),
     ("rw_trywriter", "pthread_rwlock_trywrlock", 3, 0, None),
@@ -49,7 +52,7 @@ ALL = [
     ("rw_clockreader", "pthread_rwlock_clockrdlock", 2, 0, None),
     ("rw_clockwriter", "pthread_rwlock_clockwrlock", 2, 0, None),
     ("rw_release", "pthread_rwlock_unlock", 25, 0, None),
-    ("sem_waiter", "sem_wait", 4, 0, (115, 250)),
+    ("sem_waiter", "sem_wait", 4, 0, (100, 250)),
     ("sem_timed", "sem_timedwait", 2, 2, (39, 100)),
     ("sem_clocked", "sem_clockwait", 2, 2, (29, 80)),
     ("sem_trier", "sem_trywait", 3, 3, None),
@@ -89,7 +92,7 @@ def mode_all(d, txt):
     bw = [s for s in at(d, "pthread_barrier_wait", "barrier_sync")
           if len(s["stack"]) > 1 and s["stack"][1]["function"] == "run_all"]
     t = tot(bw, "total_ns") / MS
-    check("pthread_barrier_wait in run_all: 3 calls, total 29..90 ms", tot(bw, "calls") == 3 and 29 <= t <= 90,
+    check("pthread_barrier_wait in run_all: 3 calls, total 24..90 ms", tot(bw, "calls") == 3 and 24 <= t <= 90,
           (tot(bw, "calls"), "%.1f ms" % t))
     # locks: the wrlock that waited blames rw_holder's hold; cond waits keep the mutex accounted
     w = at(d, "pthread_rwlock_wrlock", "rw_writer")
@@ -97,7 +100,7 @@ def mode_all(d, txt):
           (tot(w, "contended"), tot(w, "holds")))
     top = [h for s in w for h in s.get("holders", [])]
     check("rw_writer's wait is blamed on rw_holder_lock (~30 ms)",
-          any(h["at"].startswith("rw_holder_lock") and 25 * MS <= h["wait_ns"] <= 100 * MS for h in top),
+          any(h["at"].startswith("rw_holder_lock") and 20 * MS <= h["wait_ns"] <= 100 * MS for h in top),
           [(h["at"], h["wait_ns"]) for h in top])
     cw = at(d, "pthread_cond_wait", "cond_waiter")
     check("cond_waiter: the mutex held again after each of the 5 waits (holds = 5)", tot(cw, "holds") == 5,
@@ -143,8 +146,8 @@ def mode_python(d, txt):
         check("GIL: wait time at those frames > 1 ms", tot(gil, "wait_ns") > MS, tot(gil, "wait_ns"))
     lk = [s for s in d["sites"] if s["function"] == "sem_clockwait" and "PyThread_acquire_lock_timed" in frames(s, 1)]
     t = tot(lk, "total_ns") / MS
-    check("threading.Lock: the 2 timed acquires of a lock held 30 ms: 2 sem_clockwait, 55..200 ms",
-          tot(lk, "calls") == 2 and 55 <= t <= 200, (tot(lk, "calls"), "%.1f ms" % t))
+    check("threading.Lock: the 2 timed acquires of a lock held 30 ms: 2 sem_clockwait, 40..200 ms",
+          tot(lk, "calls") == 2 and 40 <= t <= 200, (tot(lk, "calls"), "%.1f ms" % t))
     for fn in ("sem_wait", "sem_clockwait"):
         lk = [s for s in d["sites"] if s["function"] == fn and "PyThread_acquire_lock_timed" in frames(s, 1)]
         check("threading.Lock: %s at PyThread_acquire_lock_timed calls > 0" % fn, tot(lk, "calls") > 0,
