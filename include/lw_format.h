@@ -146,9 +146,11 @@ enum lw_rec_kind {
 #define LW_SW_OUT 0x1u
 #define LW_SW_PREEMPT 0x2u
 
-/* Families, as reported ("family" in JSON). sleep: intentional waits
- * (nanosleep, ...); mmap: anonymous mappings, with bytes; sync: condition
- * variables, rwlocks, semaphores, spinlocks, joins and barriers. */
+/* Families, as reported ("family" in JSON). lock: mutexes, rwlocks and
+ * spinlocks (held, so with holds and holder blame); sleep: intentional
+ * waits (nanosleep, ...); mmap: anonymous mappings, with bytes; sync:
+ * condition variables, semaphores, joins and barriers (waits for an
+ * event). */
 enum lw_family {
     LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT,
     LW_FAM_SLEEP, LW_FAM_MMAP, LW_FAM_SYNC, LW_FAM_COUNT
