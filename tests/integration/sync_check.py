@@ -65,7 +65,24 @@ ALL = [
 ]
 
 
+def text_calls(txt):
+    """{(function, first frame's function): calls} from a text report"""
+    out, cur = {}, None
+    for line in txt.splitlines():
+        m = re.match(r"^ {0,3}\d+ (\S+)\s+([\d,]+)\s", line)  # rows; their notes are indented 4
+        if m:
+            cur = (m.group(1), int(m.group(2).replace(",", "")))
+            continue
+        m = re.match(r"^    at (.+?) \(", line)
+        if m and cur:
+            k = (cur[0], m.group(1))
+            out[k] = out.get(k, 0) + cur[1]
+            cur = None
+    return out
+
+
 def mode_all(d, txt):
+    tc = text_calls(txt) if txt is not None else {}
     split = d["process"].get("split") == "measured"
     for where, fn, n, errs, wait in ALL:
         ss = at(d, fn, where)
@@ -80,9 +97,8 @@ def mode_all(d, txt):
                 check("%s at %s: wait %d..%d ms, cpu < 10 ms" % (fn, where, lo, hi),
                       lo <= w <= hi and c < 10, "wait %.1f ms, cpu %.2f ms" % (w, c))
         if txt is not None:
-            # the text report shows the same site: a row naming fn with "at where (" below it
-            check("text report: %s at %s" % (fn, where),
-                  re.search(r"\b%s\s+\d[\d,]*\s.*\n(?:    .*\n)*?    at %s \(" % (fn, where), txt) is not None)
+            got = tc.get((fn, where), 0)
+            check("text report: %s at %s: %d calls" % (fn, where, n), got == n, got)
     fam = {s["function"]: s["family"] for s in d["sites"]}
     check("families: condvars, semaphores, join, barrier are sync; rwlocks, spinlocks are lock",
           fam.get("pthread_cond_wait") == "sync" and fam.get("sem_wait") == "sync"
