@@ -12,17 +12,18 @@ ANALYZER_SRC := $(wildcard analyzer/*.c)
 ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
 ANALYZER_LIBS := -ldw -lelf -lm -lncurses
-EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c))
+CXX ?= g++
+EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c)) $(patsubst %.cpp,%,$(wildcard examples/*.cpp))
 EXAMPLE_CFLAGS := $(WARN) -Iinclude -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
 all: libwait.so waitreport $(EXAMPLES)
 
-libwait.so: $(PRELOAD_OBJ)
-	$(CC) -shared -o $@ $^ -lunwind -ldl -pthread
+libwait.so: $(PRELOAD_OBJ) preload/libwait.map
+	$(CC) -shared -o $@ $(PRELOAD_OBJ) -Wl,--version-script=preload/libwait.map -lunwind -ldl -pthread
 
-build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_wrap.h include/lw_format.h
+build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_wrap.h preload/lw_sync.h include/lw_format.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
@@ -35,6 +36,9 @@ build/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) include/lw_format.h
 
 examples/%: examples/%.c
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@
+
+examples/%: examples/%.cpp
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
 
 # unit tests link the analyzer's library files (not main.c)
 build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/*.h) include/lw_format.h
@@ -81,7 +85,7 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
 	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
-	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_io_waits; do \
+	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_io_waits all_sync_waits; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done
 	# seeds of the unusual ends: killed, recording stopped (ulimit -f), perf refused, many threads

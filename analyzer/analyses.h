@@ -11,7 +11,8 @@
 typedef int (*wr_timeline_fn)(void *ctx, size_t th, const struct wr_event *ev);
 
 /* wr_timeline_key: the moment a call takes effect, used to order calls across
- * threads: the start of a release (free, unlock), the return of the others
+ * threads: the start of a release (free, unlock, a condvar wait: it releases
+ * the mutex), the return of the others
  * (an allocation exists, a lock is held, once the call returns). */
 uint64_t wr_timeline_key(const struct wr_event *ev);
 

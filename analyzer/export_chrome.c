@@ -191,6 +191,13 @@ static int on_event(void *ctx, const struct wr_event *ev)
     case LW_S_MREMAP:
         fprintf(c->f, "\"size\":%" PRIu64 ",\"addr\":\"0x%" PRIx64 "\",", ev->size, ev->ptr);
         break;
+    case LW_S_COND:
+        fprintf(c->f, "\"cond\":\"0x%" PRIx64 "\",\"mutex\":\"0x%" PRIx64 "\",\"err\":%" PRIu64 ",", ev->ptr,
+                ev->old, ev->err);
+        break;
+    case LW_S_SYNC:
+        fprintf(c->f, "\"object\":\"0x%" PRIx64 "\",\"err\":%" PRIu64 ",", ev->ptr, ev->err);
+        break;
     default:
         break;
     }

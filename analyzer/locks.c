@@ -1,6 +1,9 @@
 /* locks.c: lock holds, contention and holder blame, fed by the timeline
  * (calls of all threads in time order, see analyses.h).
  *
+ * The lock family: mutexes, rwlocks (a read hold is per thread, like a
+ * mutex's) and spinlocks; condvar waits end and reopen holds (on_cond).
+ *
  * Holds: a successful lock, trylock or timedlock opens a hold at its return;
  * the same thread's successful unlock of the same mutex closes it at the
  * unlock's start. Each thread keeps a small table of its open holds (mutex,
@@ -20,7 +23,8 @@
  * doubling up to WR_RING_MAX when a wait reaches past the oldest) plus its
  * open hold. A contended lock/timedlock call [start, return) is charged, hold
  * by hold, the overlap with holds of other threads; the holder's site gets it
- * in the waiter's `holders`. Wait the ring no longer covers is counted as
+ * in the waiter's `holders` (never more than the wait in all: read holds
+ * overlap each other). Wait the ring no longer covers is counted as
  * unattributed. Memory: per mutex and per (mutex, site) pair, never per call. */
 #include <errno.h>
 #include <stdlib.h>
@@ -165,6 +169,8 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
     uint64_t wait = wr_model_ns(m, we - ws), got = 0;
     if (mu->is_open && mu->open.stream != th) {
         uint64_t o = overlap(m, ws, we, mu->open.start, we);
+        if (o > wait - got) /* shared (read) holds overlap each other */
+            o = wait - got;
         if (o && charge(mu, w, mu->open.site, o))
             return -1;
         got += o;
@@ -175,6 +181,8 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
         if (h->end <= ws)
             break;
         uint64_t o = h->stream == th ? 0 : overlap(m, ws, we, h->start, h->end);
+        if (o > wait - got)
+            o = wait - got;
         if (o && charge(mu, w, h->site, o))
             return -1;
         got += o;
@@ -212,10 +220,17 @@ static int ring_push(struct wr_mutex *mu, const struct wr_hold *h)
     return 0;
 }
 
+/* is_try: a lock family call that only tries (EBUSY: the lock was busy). */
+static int is_try(unsigned k)
+{
+    return k == LW_F_pthread_mutex_trylock || k == LW_F_pthread_rwlock_tryrdlock ||
+           k == LW_F_pthread_rwlock_trywrlock || k == LW_F_pthread_spin_trylock;
+}
+
 /* is_contended: see the file comment. */
 static int is_contended(const struct wr_model *m, const struct wr_event *ev)
 {
-    if (ev->kind == LW_F_pthread_mutex_trylock)
+    if (is_try(ev->kind))
         return ev->err == EBUSY || (ev->fd && (ev->aux & LW_LOCK_CONTENDED));
     if (ev->fd)
         return (ev->aux & LW_LOCK_CONTENDED) != 0;
@@ -237,7 +252,7 @@ static int on_lock(struct wr_locks *l, size_t th, struct wr_site *s, const struc
         mu->wait_ns += ns;
         if (msite_add(&mu->waited_by, &mu->nwaited, &mu->capwaited, s, ns))
             return -1;
-        if (ev->kind != LW_F_pthread_mutex_trylock && blame(l, mu, th, s, ev->tsc, ev->tsc + ev->dur))
+        if (!is_try(ev->kind) && blame(l, mu, th, s, ev->tsc, ev->tsc + ev->dur))
             return -1;
     }
     if (ev->err)
@@ -258,24 +273,16 @@ static int on_lock(struct wr_locks *l, size_t th, struct wr_site *s, const struc
     return 0;
 }
 
-/* on_unlock: close the hold of thread th on the unlocked mutex. */
-static int on_unlock(struct wr_locks *l, size_t th, const struct wr_event *ev)
+/* close_hold: end thread th's open hold i at stamp at: charge it to the
+ * site that opened it and keep it in the mutex's ring. -1 on OOM. */
+static int close_hold(struct wr_locks *l, size_t th, unsigned i, uint64_t at)
 {
     struct wr_model *m = l->m;
     struct open_hold *o = l->open[th];
-    unsigned i = l->nopen[th];
-    while (i-- > 0 && o[i].mu->addr != ev->ptr)
-        ;
-    if (i == (unsigned)-1) {
-        m->unmatched_unlocks++;
-        return 0;
-    }
-    if (--o[i].depth)
-        return 0;
     struct open_hold h = o[i];
     memmove(&o[i], &o[i + 1], (l->nopen[th] - i - 1) * sizeof *o);
     l->nopen[th]--;
-    uint64_t end = ev->tsc > h.start ? ev->tsc : h.start;
+    uint64_t end = at > h.start ? at : h.start;
     uint64_t ns = wr_model_ns(m, end - h.start);
     struct wr_site *s = h.site;
     struct wr_mutex *mu = h.mu;
@@ -294,9 +301,68 @@ static int on_unlock(struct wr_locks *l, size_t th, const struct wr_event *ev)
     return ring_push(mu, &(struct wr_hold){h.start, end, s, (uint32_t)th});
 }
 
+/* find_open: index of thread th's open hold on the mutex at addr, or -1. */
+static int find_open(const struct wr_locks *l, size_t th, uint64_t addr)
+{
+    for (unsigned i = l->nopen[th]; i-- > 0;)
+        if (l->open[th][i].mu->addr == addr)
+            return (int)i;
+    return -1;
+}
+
+/* on_unlock: close the hold of thread th on the unlocked mutex. */
+static int on_unlock(struct wr_locks *l, size_t th, const struct wr_event *ev)
+{
+    int i = find_open(l, th, ev->ptr);
+    if (i < 0) {
+        l->m->unmatched_unlocks++;
+        return 0;
+    }
+    if (--l->open[th][i].depth)
+        return 0;
+    return close_hold(l, th, (unsigned)i, ev->tsc);
+}
+
+/* on_cond: a condvar wait of thread th at site s. The wait releases the
+ * mutex at its start (the hold open on it ends there) and holds it again
+ * when it returns (also on ETIMEDOUT, and when cancelled: ECANCELED; not
+ * on EINVAL/EPERM): that new hold is charged to the wait's site, and the
+ * next unlock ends it. The timeline hands the wait over at its start. */
+static int on_cond(struct wr_locks *l, size_t th, struct wr_site *s, const struct wr_event *ev)
+{
+    struct wr_mutex *mu = mutex_of(l, ev->old);
+    if (!mu)
+        return -1;
+    uint32_t depth = 1;
+    int i = find_open(l, th, ev->old);
+    if (i >= 0) {
+        depth = l->open[th][i].depth;
+        if (close_hold(l, th, (unsigned)i, ev->tsc))
+            return -1;
+    }
+    if (ev->err && ev->err != ETIMEDOUT && ev->err != ECANCELED && ev->err != EOWNERDEAD)
+        return 0;
+    if (l->nopen[th] == WR_OPEN_MAX) {
+        l->m->untracked_holds++;
+        return 0;
+    }
+    l->open[th][l->nopen[th]++] = (struct open_hold){mu, s, ev->tsc + ev->dur, depth};
+    mu->open = (struct wr_hold){ev->tsc + ev->dur, 0, s, (uint32_t)th};
+    mu->is_open = 1;
+    return 0;
+}
+
+/* is_unlock: a lock family call that releases a lock. */
+static int is_unlock(unsigned k)
+{
+    return k == LW_F_pthread_mutex_unlock || k == LW_F_pthread_rwlock_unlock || k == LW_F_pthread_spin_unlock;
+}
+
 int wr_locks_event(struct wr_locks *l, size_t th, struct wr_site *site, const struct wr_event *ev)
 {
-    if (ev->kind == LW_F_pthread_mutex_unlock)
+    if (lw_func_info_of(ev->kind)->schema == LW_S_COND)
+        return on_cond(l, th, site, ev);
+    if (is_unlock(ev->kind))
         return ev->err ? 0 : on_unlock(l, th, ev);
     return on_lock(l, th, site, ev);
 }

@@ -170,6 +170,8 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->errors += ev->err != 0;
         break;
     case LW_S_LOCK:
+    case LW_S_COND:
+    case LW_S_SYNC:
         s->errors += ev->err != 0;
         break;
     case LW_S_IO:

@@ -233,6 +233,9 @@ static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, c
         return ADDR(ev->ptr);
     case LW_S_MEMALIGN:
         return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
+    case LW_S_COND: /* ptr = condvar, old = mutex */
+        return ADDR(ev->ptr) && ADDR(ev->old) && get_uv(&p, e, &ev->err);
+    case LW_S_SYNC:
     case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
         if (!ADDR(ev->ptr) || !get_uv(&p, e, &ev->err))
             return 0;

@@ -44,13 +44,15 @@ struct wr_event {
     uint32_t stack;
     uint64_t size;       /* allocation size; SLEEP: ns asked for; MMAP,
                             MREMAP: bytes mapped (MREMAP: new size) */
-    uint64_t ptr, old;   /* allocation result, realloc's old pointer, mutex */
+    uint64_t ptr, old;   /* allocation result, realloc's old pointer, mutex;
+                            SYNC: the object; COND: ptr = condvar, old = mutex */
     int64_t ret;         /* I/O result, -errno; fd for eventfd() */
     uint64_t err;        /* error number returned (locks, posix_memalign) */
     uint64_t fd, aux;    /* fd or nfds (FDOP: a signed fd); select timeout
                             class / eventfd flags; MREMAP: aux = old size;
                             LW_SW_* flags of a SWITCH record; LOCK: aux =
-                            LW_LOCK_* flags, fd = 1 when the record has them */
+                            LW_LOCK_* flags, fd = 1 when the record has them
+                            (SYNC: the same, LW_LOCK_ and LW_SYNC_ flags) */
     uint64_t mono;       /* SWITCH: CLOCK_MONOTONIC ns; LOST: count */
     const uint8_t *body; /* meta records: the body, len bytes */
     size_t len;

@@ -80,6 +80,9 @@ static void json_site_analyses(FILE *f, struct wr_model *m, const struct wr_site
             wr_json_frames(f, m, s->holders[0].site->stack);
         else
             fputs("null", f);
+    } else if (fi && fi->schema == LW_S_COND) { /* the mutex held again after the waits */
+        fprintf(f, ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64, s->holds, s->hold_ns,
+                s->hold_max_ns);
     } else if (fi && fi->family == LW_FAM_MALLOC) {
         fprintf(f,
                 ",\"allocs\":%" PRIu64 ",\"alloc_bytes\":%" PRIu64 ",\"peak_bytes\":%" PRIu64 ",\"leaked\":%" PRIu64

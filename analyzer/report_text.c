@@ -130,6 +130,10 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
                 snprintf(line, sizeof line, "(no stack)");
             fprintf(f, "    %stop holder %s: %.90s%s\n", dim, wr_fmt_ns(c, sizeof c, s->holders[0].ns), line, off);
         }
+    } else if (fi && fi->schema == LW_S_COND && s->holds) {
+        char h[32];
+        fprintf(f, "    %s%s holds of the mutex after the waits %s (max %s)%s\n", dim, wr_fmt_count(h, sizeof h, s->holds),
+                wr_fmt_ns(a, sizeof a, s->hold_ns), wr_fmt_ns(b, sizeof b, s->hold_max_ns), off);
     } else if (fi && fi->family == LW_FAM_MALLOC && s->allocs) {
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,

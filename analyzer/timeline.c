@@ -48,12 +48,16 @@ struct tl {
 static int wanted(unsigned kind)
 {
     const struct lw_func_info *fi = lw_func_info_of(kind);
-    return fi && (fi->family == LW_FAM_MALLOC || fi->family == LW_FAM_LOCK);
+    return fi && (fi->family == LW_FAM_MALLOC || fi->family == LW_FAM_LOCK || fi->schema == LW_S_COND);
 }
 
 uint64_t wr_timeline_key(const struct wr_event *ev)
 {
-    if (ev->kind == LW_F_free || ev->kind == LW_F_pthread_mutex_unlock)
+    if (ev->kind == LW_F_free || ev->kind == LW_F_pthread_mutex_unlock || ev->kind == LW_F_pthread_rwlock_unlock ||
+        ev->kind == LW_F_pthread_spin_unlock)
+        return ev->tsc;
+    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    if (fi && fi->schema == LW_S_COND) /* releases the mutex at its start */
         return ev->tsc;
     return ev->tsc + ev->dur;
 }
@@ -222,7 +226,8 @@ static int each(void *ctx, size_t th, const struct wr_event *ev)
     if (rc || !wanted(ev->kind))
         return rc;
     struct wr_site *site = r->m->last_site; /* the site on_call just charged */
-    if (lw_func_info_of(ev->kind)->family == LW_FAM_LOCK)
+    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    if (fi->family == LW_FAM_LOCK || fi->schema == LW_S_COND)
         return wr_locks_event(r->locks, th, site, ev);
     return wr_heap_event(r->heap, site, ev);
 }

@@ -137,15 +137,20 @@ enum lw_rec_kind {
 /* LOCK record flags: the mutex was not free at the first attempt, so the
  * call had to wait for it (lock and timedlock only). */
 #define LW_LOCK_CONTENDED 0x1u
+/* SYNC record flags (LW_LOCK_CONTENDED means the same there): the barrier
+ * wait returned PTHREAD_BARRIER_SERIAL_THREAD (err is then 0). */
+#define LW_SYNC_SERIAL 0x2u
 
 /* LW_REC_SWITCH flags: the thread left the CPU (else it came back), and
  * whether it left because it was preempted (runnable) or blocked. */
 #define LW_SW_OUT 0x1u
 #define LW_SW_PREEMPT 0x2u
 
-/* Families, as reported ("family" in JSON). sleep: intentional waits
- * (nanosleep, ...); mmap: anonymous mappings, with bytes; sync: condition
- * variables, rwlocks, semaphores, spinlocks, joins and barriers. */
+/* Families, as reported ("family" in JSON). lock: mutexes, rwlocks and
+ * spinlocks (held, so with holds and holder blame); sleep: intentional
+ * waits (nanosleep, ...); mmap: anonymous mappings, with bytes; sync:
+ * condition variables, semaphores, joins and barriers (waits for an
+ * event). */
 enum lw_family {
     LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT,
     LW_FAM_SLEEP, LW_FAM_MMAP, LW_FAM_SYNC, LW_FAM_COUNT
@@ -181,9 +186,24 @@ enum lw_family {
  *                                            unmapped; err = errno or 0
  *   MREMAP   s(old delta), old size, size, s(new delta), err
  *                                            new = 0 when it failed
+ *   COND     s(cond delta), s(mutex delta), err
+ *                                            err = returned error number
+ *                                            (ETIMEDOUT); ECANCELED: the
+ *                                            thread was cancelled inside
+ *                                            (the mutex is held again)
+ *   SYNC     s(object delta), err, [flags]   one object (semaphore,
+ *                                            barrier, condvar; pthread_t
+ *                                            for join); err = returned
+ *                                            error number, errno for sem_*,
+ *                                            ECANCELED as for COND; flags
+ *                                            (optional, absent = 0):
+ *                                            LW_LOCK_CONTENDED, LW_SYNC_SERIAL
  * The polls (poll, ppoll, epoll_*, pselect) use SELECT, with nfds = the
  * number of fds (poll) or maxevents (epoll_*). The stdio calls (fread ...)
  * use IO with fd = fileno of the stream and ret = bytes moved.
+ * rwlocks and spinlocks are in the lock family with the LOCK schema (their
+ * holds are tracked like a mutex's); the rest of issue 8's sync calls are in
+ * the sync family.
  * Address deltas are against the stream's last address (any schema).
  * Function ids 19..69 are kept for polls, I/O, sleeps and mmap; 70..99 for
  * the sync family (issue 8).
@@ -191,7 +211,8 @@ enum lw_family {
 enum lw_schema {
     LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
     LW_S_LOCK, LW_S_IO, LW_S_SELECT, LW_S_EVENTFD,
-    LW_S_FDOP, LW_S_SLEEP, LW_S_MMAP, LW_S_MREMAP
+    LW_S_FDOP, LW_S_SLEEP, LW_S_MMAP, LW_S_MREMAP,
+    LW_S_COND, LW_S_SYNC
 };
 
 /* X(id, name, family, schema): every wrapped function, ids never reused. */
@@ -257,7 +278,36 @@ enum lw_schema {
     X(59, fputs, LW_FAM_IO, LW_S_IO)                        \
     X(60, fflush, LW_FAM_IO, LW_S_IO)                       \
     X(61, getline, LW_FAM_IO, LW_S_IO)                      \
-    X(62, getdelim, LW_FAM_IO, LW_S_IO)
+    X(62, getdelim, LW_FAM_IO, LW_S_IO)                     \
+    LW_FUNCS_SYNC(X)
+
+/* ids 70..99: condition variables, rwlocks, semaphores, spinlocks, joins,
+ * barriers (issue 8, preload/cond.c, rwlock.c, sem.c, thread_sync.c) */
+#define LW_FUNCS_SYNC(X)                                          \
+    X(70, pthread_cond_wait, LW_FAM_SYNC, LW_S_COND)              \
+    X(71, pthread_cond_timedwait, LW_FAM_SYNC, LW_S_COND)         \
+    X(72, pthread_cond_clockwait, LW_FAM_SYNC, LW_S_COND)         \
+    X(73, pthread_cond_signal, LW_FAM_SYNC, LW_S_SYNC)            \
+    X(74, pthread_cond_broadcast, LW_FAM_SYNC, LW_S_SYNC)         \
+    X(75, pthread_rwlock_rdlock, LW_FAM_LOCK, LW_S_LOCK)          \
+    X(76, pthread_rwlock_wrlock, LW_FAM_LOCK, LW_S_LOCK)          \
+    X(77, pthread_rwlock_tryrdlock, LW_FAM_LOCK, LW_S_LOCK)       \
+    X(78, pthread_rwlock_trywrlock, LW_FAM_LOCK, LW_S_LOCK)       \
+    X(79, pthread_rwlock_timedrdlock, LW_FAM_LOCK, LW_S_LOCK)     \
+    X(80, pthread_rwlock_timedwrlock, LW_FAM_LOCK, LW_S_LOCK)     \
+    X(81, pthread_rwlock_clockrdlock, LW_FAM_LOCK, LW_S_LOCK)     \
+    X(82, pthread_rwlock_clockwrlock, LW_FAM_LOCK, LW_S_LOCK)     \
+    X(83, pthread_rwlock_unlock, LW_FAM_LOCK, LW_S_LOCK)          \
+    X(84, sem_wait, LW_FAM_SYNC, LW_S_SYNC)                       \
+    X(85, sem_timedwait, LW_FAM_SYNC, LW_S_SYNC)                  \
+    X(86, sem_clockwait, LW_FAM_SYNC, LW_S_SYNC)                  \
+    X(87, sem_trywait, LW_FAM_SYNC, LW_S_SYNC)                    \
+    X(88, sem_post, LW_FAM_SYNC, LW_S_SYNC)                       \
+    X(89, pthread_spin_lock, LW_FAM_LOCK, LW_S_LOCK)              \
+    X(90, pthread_spin_trylock, LW_FAM_LOCK, LW_S_LOCK)           \
+    X(91, pthread_spin_unlock, LW_FAM_LOCK, LW_S_LOCK)            \
+    X(92, pthread_join, LW_FAM_SYNC, LW_S_SYNC)                   \
+    X(93, pthread_barrier_wait, LW_FAM_SYNC, LW_S_SYNC)
 
 enum lw_func {
 #define LW_ENUM_(id, name, fam, sch) LW_F_##name = id,
@@ -272,7 +322,7 @@ struct lw_func_info {
 };
 
 /* lw_func_info_of: static description of function id f, or NULL (also
- * for an id in a gap of the table). */
+ * for an id no function has). */
 static inline const struct lw_func_info *lw_func_info_of(unsigned f)
 {
     static const struct lw_func_info tab[LW_F_COUNT] = {
@@ -280,7 +330,7 @@ static inline const struct lw_func_info *lw_func_info_of(unsigned f)
         LW_FUNCS(LW_INFO_)
 #undef LW_INFO_
     };
-    return (f > 0 && f < LW_F_COUNT && tab[f].name) ? &tab[f] : NULL;
+    return (f > 0 && f < LW_F_COUNT && tab[f].name) ? &tab[f] : NULL; /* ids are sparse */
 }
 
 /* ---- varints, shared by writer and reader ---- */

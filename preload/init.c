@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lw_internal.h"
+#include "lw_sync.h"
 
 struct lw_global lw_g = { .fd = -1 };
 
@@ -99,6 +100,7 @@ void lw_resolve(void)
     lw_resolve_sockets();
     lw_resolve_sleep();
     lw_resolve_stdio();
+    lw_resolve_sync();
     lw_resolve_state = 2;
 }
 

@@ -197,6 +197,8 @@ section safety && . "$root/tests/integration/safety.sh"
 section failures && . "$root/tests/integration/failures.sh"
 # real programs under the preload
 section programs && . "$root/tests/integration/programs.sh"
+# condvars, rwlocks, semaphores, spinlocks, joins, barriers (issue 8)
+section waits_sync && . "$root/tests/integration/waits_sync.sh"
 # waitreport top, run-time control and marks
 section top && . "$root/tests/integration/top.sh"
 # polls, I/O, sleeps, mmap and stdio at known sites; redis's event loop

@@ -60,7 +60,8 @@ static inline void tb_end(struct tb *b) { b->cur[0] = LW_REC_CHUNK_END; }
 
 /* tb_call: call record of f at stack, from tsc for dur ticks; args are the
  * schema's: ALLOC (size, ptr), FREE (ptr), REALLOC (old, size, new), LOCK
- * (mutex, err, flags or TB_NOFLAGS). Addresses absolute. */
+ * (mutex, err, flags or TB_NOFLAGS), SYNC (object, err, flags or
+ * TB_NOFLAGS), COND (condvar, mutex, err). Addresses absolute. */
 static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint64_t dur, uint64_t a0,
                            uint64_t a1, uint64_t a2)
 {
@@ -83,6 +84,12 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
         p = lw_put_uv(p, a1);
         ADDR(a2);
         break;
+    case LW_S_COND:
+        ADDR(a0);
+        ADDR(a1);
+        p = lw_put_uv(p, a2);
+        break;
+    case LW_S_SYNC:
     case LW_S_LOCK:
         ADDR(a0);
         p = lw_put_uv(p, a1);
