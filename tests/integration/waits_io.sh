@@ -5,11 +5,18 @@
 # and connection I/O (sourced by run.sh; uses lib.sh).
 . "$root/tests/integration/lib.sh"
 IOH=build/tests/io_safety_helper
+# traced4 OUT WAIT_OUTPUT CMD...: traced, with 4 KiB chunks
+traced4() {
+  local o=$1 w=$2; shift 2
+  timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$w" WAIT_CHUNK_KB=4 "$@" >"$o.out" 2>"$o.err"
+  echo $? >"$o.rc"
+}
 
 # ---- all_io_waits: the table of known answers is in waits_io_check.py
+# (4 KiB chunks: libwait maps and unmaps several, none of it recorded)
 d=$tmp/waits_io; mkdir -p "$d"
 native "$d/native" examples/all_io_waits
-traced "$d/traced" "$d/t.bin" examples/all_io_waits
+traced4 "$d/traced" "$d/t.bin" examples/all_io_waits
 same_run all_io_waits "$d/native" "$d/traced"
 t "all_io_waits: no stderr under the preload" [ ! -s "$d/traced.err" ] || show "$d/traced.err"
 t "all_io_waits: closed its 26 fds" grep -q "^closed 26 fds" "$d/traced.out"
@@ -54,12 +61,6 @@ expect cancel "$d/cancel.bin.json" poll@site_after_cancel=200 complete=true warn
 # ---- a program that closes every fd: close refuses libwait's own fds
 # (EBADF, as natively), so recording goes on through new chunks (4 KiB
 # each), and libunwind's pipe never reads or writes the program's files
-# traced4 OUT WAIT_OUTPUT CMD...: traced, with 4 KiB chunks
-traced4() {
-  local o=$1 w=$2; shift 2
-  timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$w" WAIT_CHUNK_KB=4 "$@" >"$o.out" 2>"$o.err"
-  echo $? >"$o.rc"
-}
 native "$d/closeall.n" "$IOH" closeall
 traced4 "$d/closeall.p" "$d/closeall.bin" "$IOH" closeall
 same_run closeall "$d/closeall.n" "$d/closeall.p"

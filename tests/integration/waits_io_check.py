@@ -144,6 +144,15 @@ def main():
         if fast is not None:
             fs = (sum(s["fast_calls"] for s in ss), sum(s["slow_calls"] for s in ss))
             check(fs == (fast, slow), "json: %s at %s: fast path %d, slow path %d" % (fn, site, fast, slow), fs)
+    # libwait's own maps, unmaps, opens and closes (chunks, thread states,
+    # stack tables, /proc reads) are never recorded: the totals over all
+    # sites are the program's own
+    tot = {}
+    for s in sites:
+        tot[s["function"]] = tot.get(s["function"], 0) + s["calls"]
+    for fn, n in (("mmap", 3), ("munmap", 4), ("mremap", 2), ("close", 26), ("open", 7), ("openat", 4)):
+        check(tot.get(fn, 0) == n, "json: %d %s calls in all, none of libwait's own" % (n, fn), tot.get(fn, 0))
+    check(rep["libwait"]["chunks"] >= 2, "json: the run used several chunks", rep["libwait"]["chunks"])
     known = {r[1] for r in ROWS}
     check(set(by) <= known, "json: no site_* function beyond the table", sorted(set(by) - known))
     for fn, site, lo, hi in BLOCKED:
