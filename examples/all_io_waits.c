@@ -487,6 +487,59 @@ static void socket_part(void)
     opened[nopened++] = s[1];
 }
 
+/* ---- errno and results exactly as without libwait: one call per site ---- */
+
+/* want: the call gave r == want_r and left errno == want_e (else exit 1) */
+static void want(long r, long want_r, int want_e, const char *what)
+{
+    if (r != want_r || errno != want_e) {
+        fprintf(stderr, "%s: got %ld errno %d, want %ld errno %d\n", what, r, errno, want_r, want_e);
+        exit(1);
+    }
+}
+NOINL static void site_err_pread(void) /* a pipe has no offset */ { want(pread(p[0], buf, 1, 0), -1, ESPIPE, "pread"); }
+NOINL static void site_err_close(void) { want(close(-1), -1, EBADF, "close"); }
+NOINL static void site_err_recv(void) { want(recv(-1, buf, 1, 0), -1, EBADF, "recv"); }
+NOINL static void site_err_nanosleep(void)
+{
+    struct timespec ts = {0, 2000000000};
+    want(nanosleep(&ts, NULL), -1, EINVAL, "nanosleep");
+}
+NOINL static void site_err_clock_nanosleep(void) /* the error is the result; errno stays */
+{
+    struct timespec ts = {0, -1};
+    errno = 777;
+    want(clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL), EINVAL, 777, "clock_nanosleep");
+}
+NOINL static void site_err_mmap(void)
+{
+    want((long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), (long)MAP_FAILED, EINVAL, "mmap");
+}
+NOINL static void site_err_poll(void)
+{
+    struct pollfd f = {p[0], POLLIN, 0};
+    volatile nfds_t n = (nfds_t)1 << 30; /* past RLIMIT_NOFILE */
+    want(poll(&f, n, 0), -1, EINVAL, "poll");
+}
+NOINL static void site_errno_kept(void) /* a call that succeeds leaves errno alone */
+{
+    struct pollfd f = {p[0], POLLIN, 0};
+    errno = 777;
+    want(poll(&f, 1, 0), 1, 777, "poll (errno kept)");
+}
+
+static void errno_part(void)
+{
+    site_err_pread();
+    site_err_close();
+    site_err_recv();
+    site_err_nanosleep();
+    site_err_clock_nanosleep();
+    site_err_mmap();
+    site_err_poll();
+    site_errno_kept();
+}
+
 static void run_all(void)
 {
     if (!mkdtemp(dir))
@@ -541,6 +594,7 @@ static void run_all(void)
     site_openat_2();
     site_creat();
     site_open_fail();
+    errno_part();
     socket_part();
     site_nanosleep();
     site_clock_nanosleep();
