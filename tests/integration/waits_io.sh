@@ -28,6 +28,19 @@ relay all_io_waits "$d/check.txt"
 grep -q '^ok - ' "$d/check.txt" || notok "all_io_waits: waits_io_check.py ran"
 expect all_io_waits "$d/t.bin.json" complete=true warnings=0 dropped=0
 
+# ---- a program built with _FORTIFY_SOURCE=2 calls the checked entry points
+# (__read_chk, __open_2, ...): recorded under the plain names at their sites
+FH=build/tests/fortify_helper
+chk=$(nm -D --undefined-only "$FH" | grep -c -E ' (__read_chk|__pread_chk|__recv_chk|__recvfrom_chk|__open_2|__openat_2|__fread_chk|__fgets_chk)@')
+t "fortify: the helper imports the 8 checked entry points ($chk)" [ "$chk" = 8 ]
+native "$d/fortify.n" "$FH" "$d/fortify.n.txt"
+traced "$d/fortify.p" "$d/fortify.bin" "$FH" "$d/fortify.p.txt"
+same_run fortify "$d/fortify.n" "$d/fortify.p"
+report fortify "$d/fortify.bin"
+expect fortify "$d/fortify.bin.json" read@site_read=3 pread@site_pread=2 recv@site_recv=2 recvfrom@site_recvfrom=2 \
+  open@site_open=2 openat@site_openat=1 poll@site_poll=2 fread@site_fread=2 fgets@site_fgets=2 \
+  complete=true warnings=0
+
 # ---- EINTR: a signal without SA_RESTART interrupts poll, nanosleep and
 # sleep exactly as natively (the helper prints the results and errno)
 native "$d/eintr.n" "$IOH" eintr
