@@ -185,8 +185,9 @@ enum lw_family {
  * number of fds (poll) or maxevents (epoll_*). The stdio calls (fread ...)
  * use IO with fd = fileno of the stream and ret = bytes moved.
  * Address deltas are against the stream's last address (any schema).
- * Function ids 19..69 are kept for polls, I/O, sleeps and mmap; 70..99 for
- * the sync family (issue 8).
+ * Function ids 19..69 are kept for polls, I/O, sleeps, mmap and stdio
+ * (19..62 used, 63..69 free); 70..99 for the sync family (issue 8). An id
+ * in a gap has no table entry (lw_func_info_of gives NULL).
  */
 enum lw_schema {
     LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
