@@ -113,7 +113,8 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
     uint64_t fit = (t->size - LW_HEADER_SIZE) / h->chunk_size;
     t->nchunks = h->next_chunk;
     if (h->flags & LW_HF_STOPPED) {
-        wr_warn(t, "recording was stopped early by an error (full disk, file size limit, trace fd taken); reading what was written");
+        wr_warn(t, "recording was stopped early by an error (full disk, file size limit, trace fd taken); reading "
+                   "what was written");
         t->incomplete = 1;
     }
     if (t->nchunks > fit) {

@@ -303,7 +303,14 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
             put(&fr[n++], fn != NULL ? fn : elf_name(s, dm, a), file, line, 0);
             return n;
         }
-        put(&fr[n++], die_name(s, die), file, line, 1);
+        /* an artificial inline (glibc's _FORTIFY_SOURCE wrappers: read ->
+         * __read_chk, ...) is no frame of the program's: its call site's
+         * line goes to the frame out */
+        bool artificial = false;
+        if (dwarf_formflag(dwarf_attr_integrate(die, DW_AT_artificial, &attr), &artificial) != 0)
+            artificial = false;
+        if (!artificial)
+            put(&fr[n++], die_name(s, die), file, line, 1);
         file = NULL;
         line = 0;
         if (dwarf_diecu(die, &cu, NULL, NULL) != NULL &&

@@ -56,7 +56,15 @@ static void ck(long r, const char *what)
     moved += r;
 }
 
-/* ckfd: an fd result (its number is not printed: libwait's own fds shift it) */
+/* REPEAT: n calls of call, each checked by ck (REPEATFD: by ckfd) */
+#define REPEAT(n, call, what)                                                                                          \
+    for (int i = 0; i < (n); i++)                                                                                      \
+    ck(call, what)
+#define REPEATFD(n, call, what)                                                                                        \
+    for (int i = 0; i < (n); i++)                                                                                      \
+    ckfd(call, what)
+
+/* ckfd: an fd result (not added to moved: fd numbers may differ between runs) */
 static void ckfd(long r, const char *what)
 {
     if (r < 0)
@@ -159,84 +167,35 @@ NOINL static void site_pselect(void) /* 2 fast, 1 slow (20 ms timeout) */
 static int fd;
 static char buf[4096];
 
-NOINL static void site_pwrite(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(pwrite(fd, buf, 100, 100 * i), "pwrite");
-}
-NOINL static void site_pread(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(pread(fd, buf, 100, 100 * i), "pread");
-}
-NOINL static void site_pwrite64(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(pwrite64(fd, buf, 100, 0), "pwrite64");
-}
-NOINL static void site_pread64(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(pread64(fd, buf, 100, 0), "pread64");
-}
-NOINL static void site_pread_chk(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(__pread_chk(fd, buf, 100, 0, sizeof buf), "__pread_chk");
-}
+NOINL static void site_pwrite(void) { REPEAT(N, pwrite(fd, buf, 100, 100 * i), "pwrite"); }
+NOINL static void site_pread(void) { REPEAT(N, pread(fd, buf, 100, 100 * i), "pread"); }
+NOINL static void site_pwrite64(void) { REPEAT(2, pwrite64(fd, buf, 100, 0), "pwrite64"); }
+NOINL static void site_pread64(void) { REPEAT(2, pread64(fd, buf, 100, 0), "pread64"); }
+NOINL static void site_pread_chk(void) { REPEAT(2, __pread_chk(fd, buf, 100, 0, sizeof buf), "__pread_chk"); }
 
 static struct iovec iov[2] = {{buf, 40}, {buf + 40, 60}};
-NOINL static void site_writev(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(writev(fd, iov, 2), "writev");
-}
+NOINL static void site_writev(void) { REPEAT(N, writev(fd, iov, 2), "writev"); }
 NOINL static void site_readv(void)
 {
     lseek(fd, 0, SEEK_SET);
     for (int i = 0; i < N; i++)
         ck(readv(fd, iov, 2), "readv");
 }
-NOINL static void site_pwritev(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(pwritev(fd, iov, 2, 0), "pwritev");
-}
-NOINL static void site_preadv(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(preadv(fd, iov, 2, 0), "preadv");
-}
-NOINL static void site_pwritev2(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(pwritev2(fd, iov, 2, 0, 0), "pwritev2");
-}
-NOINL static void site_preadv2(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(preadv2(fd, iov, 2, 0, 0), "preadv2");
-}
+NOINL static void site_pwritev(void) { REPEAT(N, pwritev(fd, iov, 2, 0), "pwritev"); }
+NOINL static void site_preadv(void) { REPEAT(N, preadv(fd, iov, 2, 0), "preadv"); }
+NOINL static void site_pwritev2(void) { REPEAT(N, pwritev2(fd, iov, 2, 0, 0), "pwritev2"); }
+NOINL static void site_preadv2(void) { REPEAT(N, preadv2(fd, iov, 2, 0, 0), "preadv2"); }
 NOINL static void site_read_chk(void)
 {
     lseek(fd, 0, SEEK_SET);
     for (int i = 0; i < 2; i++)
         ck(__read_chk(fd, buf, 100, sizeof buf), "__read_chk");
 }
-NOINL static void site_fsync(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(fsync(fd), "fsync");
-}
-NOINL static void site_fdatasync(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(fdatasync(fd), "fdatasync");
-}
+NOINL static void site_fsync(void) { REPEAT(2, fsync(fd), "fsync"); }
+NOINL static void site_fdatasync(void) { REPEAT(2, fdatasync(fd), "fdatasync"); }
 NOINL static void site_sync_file_range(void)
 {
-    for (int i = 0; i < 2; i++)
-        ck(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE), "sync_file_range");
+    REPEAT(2, sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE), "sync_file_range");
 }
 
 /* ---- open and close: every fd this program opens is closed by site_close ---- */
@@ -249,11 +208,7 @@ NOINL static void site_open(void)
 }
 NOINL static void site_open64(void) { ckfd(opened[nopened++] = open64(path, O_RDONLY), "open64"); }
 NOINL static void site_open_2(void) { ckfd(opened[nopened++] = __open_2(path, O_RDONLY), "__open_2"); }
-NOINL static void site_openat(void)
-{
-    for (int i = 0; i < N; i++)
-        ckfd(opened[nopened++] = openat(AT_FDCWD, path, O_RDONLY), "openat");
-}
+NOINL static void site_openat(void) { REPEATFD(N, opened[nopened++] = openat(AT_FDCWD, path, O_RDONLY), "openat"); }
 NOINL static void site_openat_2(void) { ckfd(opened[nopened++] = __openat_2(AT_FDCWD, path, O_RDONLY), "__openat_2"); }
 NOINL static void site_creat(void)
 {
@@ -274,35 +229,15 @@ NOINL static void site_close(int f) { ck(close(f), "close"); }
 /* ---- sockets: a stream socketpair s, and TCP over loopback ---- */
 static int s[2];
 
-NOINL static void site_send(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(send(s[0], buf, 10, 0), "send");
-}
-NOINL static void site_recv(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(recv(s[1], buf, 10, MSG_WAITALL), "recv");
-}
-NOINL static void site_sendto(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(sendto(s[0], buf, 10, 0, NULL, 0), "sendto");
-}
-NOINL static void site_recvfrom(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(recvfrom(s[1], buf, 10, MSG_WAITALL, NULL, NULL), "recvfrom");
-}
-NOINL static void site_recv_chk(void) /* 2, recorded as recv; sends at site_send_for_chk */
-{
-    for (int i = 0; i < 2; i++)
-        ck(__recv_chk(s[1], buf, 10, sizeof buf, MSG_WAITALL), "__recv_chk");
-}
+NOINL static void site_send(void) { REPEAT(N, send(s[0], buf, 10, 0), "send"); }
+NOINL static void site_recv(void) { REPEAT(N, recv(s[1], buf, 10, MSG_WAITALL), "recv"); }
+NOINL static void site_sendto(void) { REPEAT(N, sendto(s[0], buf, 10, 0, NULL, 0), "sendto"); }
+NOINL static void site_recvfrom(void) { REPEAT(N, recvfrom(s[1], buf, 10, MSG_WAITALL, NULL, NULL), "recvfrom"); }
+/* 2, recorded as recv; sends at site_send_for_chk */
+NOINL static void site_recv_chk(void) { REPEAT(2, __recv_chk(s[1], buf, 10, sizeof buf, MSG_WAITALL), "__recv_chk"); }
 NOINL static void site_recvfrom_chk(void)
 {
-    for (int i = 0; i < 2; i++)
-        ck(__recvfrom_chk(s[1], buf, 10, sizeof buf, MSG_WAITALL, NULL, NULL), "__recvfrom_chk");
+    REPEAT(2, __recvfrom_chk(s[1], buf, 10, sizeof buf, MSG_WAITALL, NULL, NULL), "__recvfrom_chk");
 }
 NOINL static void site_send_for_chk(void) { ck(send(s[0], buf, 40, 0), "send"); }
 NOINL static void site_sendmsg(void)
@@ -329,11 +264,7 @@ NOINL static void site_connect(void)
         ck(connect(cli[i], (struct sockaddr *)&addr, sizeof addr), "connect");
     }
 }
-NOINL static void site_accept(void)
-{
-    for (int i = 0; i < 2; i++)
-        ckfd(opened[nopened++] = accept(lsn, NULL, NULL), "accept");
-}
+NOINL static void site_accept(void) { REPEATFD(2, opened[nopened++] = accept(lsn, NULL, NULL), "accept"); }
 NOINL static void site_accept4(void) { ckfd(opened[nopened++] = accept4(lsn, NULL, NULL, SOCK_CLOEXEC), "accept4"); }
 
 /* ---- sleeps ---- */
@@ -354,11 +285,7 @@ NOINL static void site_clock_nanosleep(void) /* 1 relative 20 ms, 1 absolute +20
     if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now, NULL))
         fail("clock_nanosleep");
 }
-NOINL static void site_usleep(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(usleep(10000), "usleep");
-}
+NOINL static void site_usleep(void) { REPEAT(2, usleep(10000), "usleep"); }
 NOINL static void site_sleep(void) { ck(sleep(1), "sleep"); }
 
 /* ---- anonymous memory: 3 maps of 64 KiB, 1 file map (not recorded) ---- */
@@ -378,36 +305,16 @@ NOINL static void site_mremap(void) /* 2: 64 KiB -> 128 KiB -> 64 KiB */
         (maps[0] = mremap(maps[0], 2 * MAPSZ, MAPSZ, MREMAP_MAYMOVE)) == MAP_FAILED)
         fail("mremap");
 }
-NOINL static void site_munmap(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(munmap(maps[i], MAPSZ), "munmap");
-}
+NOINL static void site_munmap(void) { REPEAT(N, munmap(maps[i], MAPSZ), "munmap"); }
 NOINL static void site_munmap_file(void) { ck(munmap(fmap, 4096), "munmap (file)"); }
 
 /* ---- stdio on a file of its own ---- */
 static FILE *fp;
 
-NOINL static void site_fwrite(void)
-{
-    for (int i = 0; i < N; i++)
-        ck((long)fwrite(buf, 1, 10, fp) - 10, "fwrite");
-}
-NOINL static void site_fputs(void)
-{
-    for (int i = 0; i < N; i++)
-        ck(fputs("line\n", fp), "fputs");
-}
-NOINL static void site_fflush(void)
-{
-    for (int i = 0; i < 2; i++)
-        ck(fflush(fp), "fflush");
-}
-NOINL static void site_fread(void)
-{
-    for (int i = 0; i < N; i++)
-        ck((long)fread(buf, 1, 10, fp) - 10, "fread");
-}
+NOINL static void site_fwrite(void) { REPEAT(N, (long)fwrite(buf, 1, 10, fp) - 10, "fwrite"); }
+NOINL static void site_fputs(void) { REPEAT(N, fputs("line\n", fp), "fputs"); }
+NOINL static void site_fflush(void) { REPEAT(2, fflush(fp), "fflush"); }
+NOINL static void site_fread(void) { REPEAT(N, (long)fread(buf, 1, 10, fp) - 10, "fread"); }
 NOINL static void site_fread_chk(void) { ck((long)__fread_chk(buf, sizeof buf, 1, 0, fp), "__fread_chk"); }
 NOINL static void site_fgets(void)
 {
@@ -487,6 +394,59 @@ static void socket_part(void)
     opened[nopened++] = s[1];
 }
 
+/* ---- errno and results exactly as without libwait: one call per site ---- */
+
+/* want: the call gave r == want_r and left errno == want_e (else exit 1) */
+static void want(long r, long want_r, int want_e, const char *what)
+{
+    if (r != want_r || errno != want_e) {
+        fprintf(stderr, "%s: got %ld errno %d, want %ld errno %d\n", what, r, errno, want_r, want_e);
+        exit(1);
+    }
+}
+NOINL static void site_err_pread(void) /* a pipe has no offset */ { want(pread(p[0], buf, 1, 0), -1, ESPIPE, "pread"); }
+NOINL static void site_err_close(void) { want(close(-1), -1, EBADF, "close"); }
+NOINL static void site_err_recv(void) { want(recv(-1, buf, 1, 0), -1, EBADF, "recv"); }
+NOINL static void site_err_nanosleep(void)
+{
+    struct timespec ts = {0, 2000000000};
+    want(nanosleep(&ts, NULL), -1, EINVAL, "nanosleep");
+}
+NOINL static void site_err_clock_nanosleep(void) /* the error is the result; errno stays */
+{
+    struct timespec ts = {0, -1};
+    errno = 777;
+    want(clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL), EINVAL, 777, "clock_nanosleep");
+}
+NOINL static void site_err_mmap(void)
+{
+    want((long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), (long)MAP_FAILED, EINVAL, "mmap");
+}
+NOINL static void site_err_poll(void)
+{
+    struct pollfd f = {p[0], POLLIN, 0};
+    volatile nfds_t n = (nfds_t)1 << 30; /* past RLIMIT_NOFILE */
+    want(poll(&f, n, 0), -1, EINVAL, "poll");
+}
+NOINL static void site_errno_kept(void) /* a call that succeeds leaves errno alone */
+{
+    struct pollfd f = {p[0], POLLIN, 0};
+    errno = 777;
+    want(poll(&f, 1, 0), 1, 777, "poll (errno kept)");
+}
+
+static void errno_part(void)
+{
+    site_err_pread();
+    site_err_close();
+    site_err_recv();
+    site_err_nanosleep();
+    site_err_clock_nanosleep();
+    site_err_mmap();
+    site_err_poll();
+    site_errno_kept();
+}
+
 static void run_all(void)
 {
     if (!mkdtemp(dir))
@@ -541,6 +501,7 @@ static void run_all(void)
     site_openat_2();
     site_creat();
     site_open_fail();
+    errno_part();
     socket_part();
     site_nanosleep();
     site_clock_nanosleep();

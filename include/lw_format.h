@@ -205,8 +205,9 @@ enum lw_family {
  * holds are tracked like a mutex's); the rest of issue 8's sync calls are in
  * the sync family.
  * Address deltas are against the stream's last address (any schema).
- * Function ids 19..69 are kept for polls, I/O, sleeps and mmap; 70..99 for
- * the sync family (issue 8).
+ * Function ids 19..69 are kept for polls, I/O, sleeps, mmap and stdio
+ * (19..62 used, 63..69 free); 70..99 for the sync family (issue 8). An id
+ * in a gap has no table entry (lw_func_info_of gives NULL).
  */
 enum lw_schema {
     LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,

@@ -92,6 +92,10 @@ static void lw_fd_adopt(int fd)
 LW_EXPORT int pipe2(int fds[2], int flags)
 {
     lw_fd_resolve();
+    if (!real_pipe2) {
+        errno = ENOSYS;
+        return -1;
+    }
     int r = real_pipe2(fds, flags);
     if (r == 0 && lw_own_window) {
         for (int i = 0; i < 2; i++) {
@@ -126,6 +130,10 @@ LW_EXPORT int close_range(unsigned first, unsigned last, int flags)
     lw_fd_resolve();
     unsigned own[LW_OWN_MAX + 1];
     int n = lw_own_sorted(first, last, own), r = 0, e = 0;
+    if (!real_close_range) { /* an older libc: what it would say */
+        errno = ENOSYS;
+        return -1;
+    }
     if (!n)
         return real_close_range(first, last, flags);
     unsigned a = first; /* fds are below INT_MAX: own[i] + 1 never wraps */
@@ -150,13 +158,14 @@ LW_EXPORT void closefrom(int low)
 {
     lw_fd_resolve();
     unsigned own[LW_OWN_MAX + 1];
-    if (low < 0 || !lw_own_sorted((unsigned)low, ~0u, own)) {
+    if (real_closefrom && (low < 0 || !lw_own_sorted((unsigned)low, ~0u, own))) {
         real_closefrom(low);
         return;
     }
     int saved = errno;
-    if (close_range((unsigned)low, ~0u, 0) != 0) /* no close_range: one by one */
-        for (int fd = low; fd < (int)own[0]; fd++)
-            real_close(fd);
+    if (low >= 0 && close_range((unsigned)low, ~0u, 0) != 0) /* no close_range: one by one */
+        for (long fd = low, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
+            if (!lw_fd_is_own((int)fd))
+                real_close((int)fd);
     errno = saved;
 }

@@ -5,11 +5,18 @@
 # and connection I/O (sourced by run.sh; uses lib.sh).
 . "$root/tests/integration/lib.sh"
 IOH=build/tests/io_safety_helper
+# traced4 OUT WAIT_OUTPUT CMD...: traced, with 4 KiB chunks
+traced4() {
+  local o=$1 w=$2; shift 2
+  timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$w" WAIT_CHUNK_KB=4 "$@" >"$o.out" 2>"$o.err"
+  echo $? >"$o.rc"
+}
 
 # ---- all_io_waits: the table of known answers is in waits_io_check.py
+# (4 KiB chunks: libwait maps and unmaps several, none of it recorded)
 d=$tmp/waits_io; mkdir -p "$d"
 native "$d/native" examples/all_io_waits
-traced "$d/traced" "$d/t.bin" examples/all_io_waits
+traced4 "$d/traced" "$d/t.bin" examples/all_io_waits
 same_run all_io_waits "$d/native" "$d/traced"
 t "all_io_waits: no stderr under the preload" [ ! -s "$d/traced.err" ] || show "$d/traced.err"
 t "all_io_waits: closed its 26 fds" grep -q "^closed 26 fds" "$d/traced.out"
@@ -20,6 +27,19 @@ python3 "$root/tests/integration/waits_io_check.py" "$d/t.bin.json" "$d/t.txt" >
 relay all_io_waits "$d/check.txt"
 grep -q '^ok - ' "$d/check.txt" || notok "all_io_waits: waits_io_check.py ran"
 expect all_io_waits "$d/t.bin.json" complete=true warnings=0 dropped=0
+
+# ---- a program built with _FORTIFY_SOURCE=2 calls the checked entry points
+# (__read_chk, __open_2, ...): recorded under the plain names at their sites
+FH=build/tests/fortify_helper
+chk=$(nm -D --undefined-only "$FH" | grep -c -E ' (__read_chk|__pread_chk|__recv_chk|__recvfrom_chk|__open_2|__openat_2|__fread_chk|__fgets_chk)@')
+t "fortify: the helper imports the 8 checked entry points ($chk)" [ "$chk" = 8 ]
+native "$d/fortify.n" "$FH" "$d/fortify.n.txt"
+traced "$d/fortify.p" "$d/fortify.bin" "$FH" "$d/fortify.p.txt"
+same_run fortify "$d/fortify.n" "$d/fortify.p"
+report fortify "$d/fortify.bin"
+expect fortify "$d/fortify.bin.json" read@site_read=3 pread@site_pread=2 recv@site_recv=2 recvfrom@site_recvfrom=2 \
+  open@site_open=2 openat@site_openat=1 poll@site_poll=2 fread@site_fread=2 fgets@site_fgets=2 \
+  complete=true warnings=0
 
 # ---- EINTR: a signal without SA_RESTART interrupts poll, nanosleep and
 # sleep exactly as natively (the helper prints the results and errno)
@@ -54,12 +74,6 @@ expect cancel "$d/cancel.bin.json" poll@site_after_cancel=200 complete=true warn
 # ---- a program that closes every fd: close refuses libwait's own fds
 # (EBADF, as natively), so recording goes on through new chunks (4 KiB
 # each), and libunwind's pipe never reads or writes the program's files
-# traced4 OUT WAIT_OUTPUT CMD...: traced, with 4 KiB chunks
-traced4() {
-  local o=$1 w=$2; shift 2
-  timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$w" WAIT_CHUNK_KB=4 "$@" >"$o.out" 2>"$o.err"
-  echo $? >"$o.rc"
-}
 native "$d/closeall.n" "$IOH" closeall
 traced4 "$d/closeall.p" "$d/closeall.bin" "$IOH" closeall
 same_run closeall "$d/closeall.n" "$d/closeall.p"

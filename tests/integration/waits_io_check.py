@@ -45,6 +45,15 @@ ROWS = [
     ("openat", "site_openat_2", 1, 0, 0, None, None),
     ("creat", "site_creat", 2, 0, 0, None, None),
     ("close", "site_close", 26, 0, 0, None, None),
+    # errors: errno and results as without libwait (the program checks them)
+    ("pread", "site_err_pread", 1, 0, 1, None, None),
+    ("close", "site_err_close", 1, 0, 1, None, None),
+    ("recv", "site_err_recv", 1, 0, 1, None, None),
+    ("nanosleep", "site_err_nanosleep", 1, 0, 1, None, None),
+    ("clock_nanosleep", "site_err_clock_nanosleep", 1, 0, 1, None, None),
+    ("mmap", "site_err_mmap", 1, 0, 1, None, None),
+    ("poll", "site_err_poll", 1, 0, 1, 1, 0),
+    ("poll", "site_errno_kept", 1, 0, 0, 1, 0),
     # sockets
     ("send", "site_send", 3, 30, 0, None, None),
     ("recv", "site_recv", 3, 30, 0, None, None),
@@ -144,6 +153,15 @@ def main():
         if fast is not None:
             fs = (sum(s["fast_calls"] for s in ss), sum(s["slow_calls"] for s in ss))
             check(fs == (fast, slow), "json: %s at %s: fast path %d, slow path %d" % (fn, site, fast, slow), fs)
+    # libwait's own maps, unmaps, opens and closes (chunks, thread states,
+    # stack tables, /proc reads) are never recorded: the totals over all
+    # sites are the program's own
+    tot = {}
+    for s in sites:
+        tot[s["function"]] = tot.get(s["function"], 0) + s["calls"]
+    for fn, n in (("mmap", 4), ("munmap", 4), ("mremap", 2), ("close", 27), ("open", 7), ("openat", 4)):
+        check(tot.get(fn, 0) == n, "json: %d %s calls in all, none of libwait's own" % (n, fn), tot.get(fn, 0))
+    check(rep["libwait"]["chunks"] >= 2, "json: the run used several chunks", rep["libwait"]["chunks"])
     known = {r[1] for r in ROWS}
     check(set(by) <= known, "json: no site_* function beyond the table", sorted(set(by) - known))
     for fn, site, lo, hi in BLOCKED:
