@@ -31,15 +31,15 @@ static void locks(FILE *f, struct wr_model *m, size_t idx)
         return;
     size_t top = m->nmutexes < WR_HTML_MUTEXES ? m->nmutexes : WR_HTML_MUTEXES;
     fprintf(f,
-            "<h3>locks (top %zu of %zu mutexes, by wait caused)</h3><table id=\"locks-%zu\"><tr><th>mutex</th>"
+            "<h3>locks (top %zu of %zu locks, by wait caused)</h3><table id=\"locks-%zu\"><tr><th>lock</th>"
             "<th>locks</th><th>contended</th><th>wait</th><th>held</th><th>max hold</th><th class=\"l\">top "
             "holder</th><th>caused</th><th class=\"l\">top waiter</th><th>waited</th></tr>\n",
             top, m->nmutexes, idx);
     for (size_t i = 0; i < top; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
         char a[32], c[32];
-        fprintf(f, "<tr><td>0x%" PRIx64 "</td><td>%s</td><td>%s</td>", mu->addr, wr_fmt_count(a, sizeof a, mu->locks),
-                wr_fmt_count(c, sizeof c, mu->contended));
+        fprintf(f, "<tr><td>%s 0x%" PRIx64 "</td><td>%s</td><td>%s</td>", wr_lock_kind_name(mu), mu->addr,
+                wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(c, sizeof c, mu->contended));
         cell_ns(f, mu->wait_ns);
         cell_ns(f, mu->hold_ns);
         cell_ns(f, mu->hold_max_ns);

@@ -83,6 +83,16 @@ static int grow(void **arr, size_t n, size_t *cap, size_t elem)
     return 0;
 }
 
+/* lock_kind: the kind of lock function f takes. */
+static uint8_t lock_kind(unsigned f)
+{
+    if (f >= LW_F_pthread_rwlock_rdlock && f <= LW_F_pthread_rwlock_unlock)
+        return WR_LK_RWLOCK;
+    if (f >= LW_F_pthread_spin_lock && f <= LW_F_pthread_spin_unlock)
+        return WR_LK_SPIN;
+    return WR_LK_MUTEX;
+}
+
 /* mutex_of: the mutex at addr, created on first sight; NULL on OOM. */
 static struct wr_mutex *mutex_of(struct wr_locks *l, uint64_t addr)
 {
@@ -244,6 +254,7 @@ static int on_lock(struct wr_locks *l, size_t th, struct wr_site *s, const struc
     struct wr_mutex *mu = mutex_of(l, ev->ptr);
     if (!mu)
         return -1;
+    mu->kind = lock_kind(ev->kind);
     mu->locks++;
     if (is_contended(m, ev)) {
         uint64_t ns = wr_model_ns(m, ev->dur);

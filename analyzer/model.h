@@ -51,10 +51,14 @@ struct wr_hold {
     uint32_t stream;
 };
 
-/* wr_mutex: one mutex address (locks.c). */
+/* what kind of lock a wr_mutex is, from the calls that took it */
+enum wr_lock_kind { WR_LK_MUTEX, WR_LK_RWLOCK, WR_LK_SPIN };
+
+/* wr_mutex: one lock address (locks.c): a mutex, rwlock or spinlock. */
 struct wr_mutex {
     UT_hash_handle hh;
     uint64_t addr;
+    uint8_t kind; /* enum wr_lock_kind */
     uint64_t locks, holds, hold_ns, hold_max_ns, contended, wait_ns, blamed_ns;
     struct wr_mutex_site *held_by, *waited_by; /* sorted by ns, descending, after the build */
     size_t nheld, capheld, nwaited, capwaited;
@@ -231,5 +235,11 @@ void wr_marks_finish(struct wr_model *m);
 const char *wr_model_family(unsigned f);
 
 void wr_model_free(struct wr_model *m);
+
+/* wr_lock_kind_name: "mutex", "rwlock" or "spinlock". Never fails. */
+static inline const char *wr_lock_kind_name(const struct wr_mutex *mu)
+{
+    return mu->kind == WR_LK_RWLOCK ? "rwlock" : mu->kind == WR_LK_SPIN ? "spinlock" : "mutex";
+}
 
 #endif

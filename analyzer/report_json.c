@@ -128,11 +128,11 @@ static void json_heap_locks(FILE *f, struct wr_model *m)
     for (size_t i = 0; i < m->nmutexes && i < WR_JSON_MUTEXES; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
         fprintf(f,
-                "%s{\"addr\":\"0x%" PRIx64 "\",\"locks\":%" PRIu64 ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64
-                ",\"hold_max_ns\":%" PRIu64 ",\"contended\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"blamed_ns\":%" PRIu64
-                ",\"held_by\":",
-                i ? "," : "", mu->addr, mu->locks, mu->holds, mu->hold_ns, mu->hold_max_ns, mu->contended, mu->wait_ns,
-                mu->blamed_ns);
+                "%s{\"addr\":\"0x%" PRIx64 "\",\"kind\":\"%s\",\"locks\":%" PRIu64 ",\"holds\":%" PRIu64
+                ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64 ",\"contended\":%" PRIu64 ",\"wait_ns\":%" PRIu64
+                ",\"blamed_ns\":%" PRIu64 ",\"held_by\":",
+                i ? "," : "", mu->addr, wr_lock_kind_name(mu), mu->locks, mu->holds, mu->hold_ns, mu->hold_max_ns,
+                mu->contended, mu->wait_ns, mu->blamed_ns);
         json_mutex_sites(f, m, mu->held_by, mu->nheld, 1);
         fputs(",\"waited_on_by\":", f);
         json_mutex_sites(f, m, mu->waited_by, mu->nwaited, 0);
@@ -150,9 +150,11 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     wr_json_str(f, h->command);
     fputs(",\"exe\":", f);
     wr_json_str(f, h->exe);
-    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"",
-            m->wall_ns, m->nthreads, m->trace->incomplete ? "false" : "true",
-            m->rate_estimated == 0 ? "measured" : m->rate_estimated == 1 ? "estimated" : "ticks",
+    fprintf(f, ",\"wall_ns\":%" PRIu64 ",\"threads\":%zu,\"complete\":%s,\"clock\":\"%s\",\"split\":\"%s\"", m->wall_ns,
+            m->nthreads, m->trace->incomplete ? "false" : "true",
+            m->rate_estimated == 0   ? "measured"
+            : m->rate_estimated == 1 ? "estimated"
+                                     : "ticks",
             m->have_switches ? "measured" : "unavailable");
     fprintf(f, ",\"stopped\":%s", h->flags & LW_HF_STOPPED ? "true" : "false");
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
@@ -171,11 +173,11 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     const struct lw_stats *st = &h->stats;
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
-            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64
-            ",\"dropped\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
+            ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64 ",\"dropped\":%" PRIu64
+            ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
             ",\"self_ns\":%" PRIu64 "}",
-            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested,
-            st->dropped, st->chunks, m->calls, m->trace->warnings, wr_model_ns(m, st->self_ticks));
+            st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
+            st->chunks, m->calls, m->trace->warnings, wr_model_ns(m, st->self_ticks));
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
@@ -222,4 +224,3 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     fputs("}\n", f);
     return ferror(f) ? -1 : 0;
 }
-

@@ -132,8 +132,9 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
         }
     } else if (fi && fi->schema == LW_S_COND && s->holds) {
         char h[32];
-        fprintf(f, "    %s%s holds of the mutex after the waits %s (max %s)%s\n", dim, wr_fmt_count(h, sizeof h, s->holds),
-                wr_fmt_ns(a, sizeof a, s->hold_ns), wr_fmt_ns(b, sizeof b, s->hold_max_ns), off);
+        fprintf(f, "    %s%s holds of the mutex after the waits %s (max %s)%s\n", dim,
+                wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
+                wr_fmt_ns(b, sizeof b, s->hold_max_ns), off);
     } else if (fi && fi->family == LW_FAM_MALLOC && s->allocs) {
         fprintf(f, "    %s%s bytes allocated, peak %s live, leaked %" PRIu64 " (%s bytes)%s\n", dim,
                 wr_fmt_count(a, sizeof a, s->alloc_bytes), wr_fmt_count(b, sizeof b, s->peak_bytes), s->leaked,
@@ -153,12 +154,12 @@ static void locks_section(struct wr_model *m, FILE *f, const char *bold, const c
         return;
     char a[32], b[32], c[32], d[32], n[200];
     size_t top = m->nmutexes < 5 ? m->nmutexes : 5;
-    fprintf(f, "\n%slocks%s (top %zu of %zu mutexes, by wait caused)\n", bold, off, top, m->nmutexes);
+    fprintf(f, "\n%slocks%s (top %zu of %zu locks, by wait caused)\n", bold, off, top, m->nmutexes);
     for (size_t i = 0; i < top; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
         char ct[32];
-        fprintf(f, "  mutex 0x%" PRIx64 ": %s locks, %s contended taking %s, held %s (max %s)\n", mu->addr,
-                wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(ct, sizeof ct, mu->contended),
+        fprintf(f, "  %s 0x%" PRIx64 ": %s locks, %s contended taking %s, held %s (max %s)\n", wr_lock_kind_name(mu),
+                mu->addr, wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(ct, sizeof ct, mu->contended),
                 wr_fmt_ns(b, sizeof b, mu->wait_ns), wr_fmt_ns(c, sizeof c, mu->hold_ns),
                 wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
         for (size_t k = 0; k < mu->nheld && k < 3; k++)

@@ -128,6 +128,15 @@ def mode_all(d, txt):
         check("holds after cond_waiter's waits are short (< 20 ms in all): the wait is not a hold",
               h["hold_ns"] < 20 * MS, h["hold_ns"])
     check("no unmatched unlocks", d["locks"]["unmatched_unlocks"] == 0, d["locks"]["unmatched_unlocks"])
+    # each lock object is named by its kind: the rwlock, the spinlock, the cond mutex
+    def kind_of(where):
+        k = [mu.get("kind") for mu in d.get("mutexes", []) if any(h["at"].startswith(where) for h in mu["held_by"])]
+        return k[0] if len(k) == 1 else k
+    kinds = (kind_of("rw_holder_lock"), kind_of("spin_locker"), kind_of("cond_waiter"))
+    check("lock kinds: rwlock, spinlock, mutex", kinds == ("rwlock", "spinlock", "mutex"), kinds)
+    if txt is not None:
+        lines = [l.split()[0] for l in txt.splitlines() if re.match(r"  (mutex|rwlock|spinlock) 0x", l)]
+        check("text locks section names an rwlock and a spinlock", "rwlock" in lines and "spinlock" in lines, lines)
 
 
 def mode_cancel(d, txt):
