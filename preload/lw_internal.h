@@ -66,7 +66,8 @@ struct lw_global {
     int disabled;              /* never record (AT_SECURE, bad output) */
     int stopped;               /* recording stopped after an error */
     int default_path;          /* WAIT_OUTPUT unset: announce the file at exit */
-    int renamed;               /* the name was taken: a suffix was added, announce it */
+    int renamed;               /* the name was taken by another process: a suffix was
+                                  added, announce it (not for a %p name: exec) */
     int reopen;                /* fork child: 1 = open its own file at its first call, 2 = opening */
     int fd;
     uint64_t fd_dev, fd_ino;   /* the trace file, to tell that fd still is it */

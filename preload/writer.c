@@ -112,6 +112,16 @@ static int lw_fits_fsize(off_t end)
     return getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || (rlim_t)end <= rl.rlim_cur;
 }
 
+/* lw_has_pid: whether pattern pat has a %p (not a literal %%p). */
+static int lw_has_pid(const char *pat)
+{
+    for (; *pat; pat++)
+        if (*pat == '%' && pat[1])
+            if (*++pat == 'p')
+                return 1;
+    return 0;
+}
+
 /* lw_writer_open: create the trace file for this process (0600, O_EXCL,
  * O_NOFOLLOW) and map its header. -1 after saying why on stderr. */
 int lw_writer_open(void)
@@ -189,7 +199,9 @@ int lw_writer_open(void)
     lw_g.fd = fd;
     lw_g.hdr = h;
     lw_control_attach(h);
-    lw_g.renamed = strlen(lw_g.path) != base;
+    /* a %p name is taken only by this pid's image before an exec: that is
+     * expected, and the program's stderr stays as it is */
+    lw_g.renamed = strlen(lw_g.path) != base && !lw_has_pid(pat);
     return 0;
 }
 

@@ -77,7 +77,8 @@ d=$tmp/exec; mkdir -p "$d"
 native "$d/native" "$LH" exec "$LH"
 traced "$d/traced" "$d/t.bin" "$LH" exec "$LH"
 same_run exec "$d/native" "$d/traced"
-t "exec: stderr only announces the renamed trace" [ "$(grep -vc 'trace name was taken' "$d/traced.err")" = 0 ]
+t "exec: stderr only announces the renamed trace (no %p in the name)" \
+  [ "$(grep -vc 'trace name was taken' "$d/traced.err")" = 0 -a "$(grep -c 'trace name was taken' "$d/traced.err")" = 1 ]
 if [ -f "$d/t.bin" ] && [ -f "$d/t.bin.1" ]; then
   report exec "$d/t.bin"
   expect "exec: old image" "$d/t.bin.json" malloc@site_before=100 complete=false '*@site_after=0'
@@ -86,6 +87,12 @@ if [ -f "$d/t.bin" ] && [ -f "$d/t.bin.1" ]; then
 else
   notok "exec: t.bin and t.bin.1 written (got: $(ls "$d" | tr '\n' ' '))"
 fi
+# with %p in the name the renamed trace of an exec is expected: no message
+traced "$d/traced_p" "$d/p.%p.bin" "$LH" exec "$LH"
+same_run "exec, %p name" "$d/native" "$d/traced_p"
+t "exec, %p name: nothing on stderr" [ ! -s "$d/traced_p.err" ] || show "$d/traced_p.err"
+t "exec, %p name: p.<pid>.bin and p.<pid>.bin.1 written ($(ls "$d" | grep -c '^p\.'))" \
+  [ "$(ls "$d" | grep -cE '^p\.[0-9]+\.bin(\.1)?$')" = 2 ]
 
 # ---- _exit, abort, SIGKILL, a real SIGSEGV: same status, the trace reads
 # as incomplete with every committed call
