@@ -8,44 +8,12 @@
 
 #include "lw_wrap.h"
 
-/* LW_IO_WRAPPER: calls returning a count or -1 with errno. */
-#define LW_IO_WRAPPER(rtype, name, params, args)                                 \
-    LW_EXPORT rtype name params                                                  \
-    {                                                                            \
-        if (LW_UNLIKELY(!real_##name))                                           \
-            lw_resolve();                                                        \
-        struct lw_thread *t = lw_enter();                                        \
-        if (!t)                                                                  \
-            return real_##name args;                                             \
-        uint64_t t0 = lw_rdtsc();                                                \
-        rtype r = real_##name args;                                              \
-        uint64_t t1 = lw_rdtsc();                                                \
-        int e = errno;                                                           \
-        lw_rec_io(t, LW_F_##name, t0, t1, fd, r < 0 ? -(int64_t)e : (int64_t)r); \
-        errno = e;                                                               \
-        return r;                                                                \
-    }
-
-LW_IO_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n))
-LW_IO_WRAPPER(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n))
+LW_WRAP_IO(ssize_t, read, LW_F_read, (int fd, void *buf, size_t n), (fd, buf, n))
+LW_WRAP_IO(ssize_t, write, LW_F_write, (int fd, const void *buf, size_t n), (fd, buf, n))
 
 /* eventfd_read/eventfd_write move 8 bytes on success. */
-#define LW_EVFD_WRAPPER(name, vtype)                                             \
-    LW_EXPORT int name(int fd, vtype v)                                          \
-    {                                                                            \
-        if (LW_UNLIKELY(!real_##name))                                           \
-            lw_resolve();                                                        \
-        struct lw_thread *t = lw_enter();                                        \
-        if (!t)                                                                  \
-            return real_##name(fd, v);                                           \
-        uint64_t t0 = lw_rdtsc();                                                \
-        int r = real_##name(fd, v);                                              \
-        uint64_t t1 = lw_rdtsc();                                                \
-        int e = errno;                                                           \
-        lw_rec_io(t, LW_F_##name, t0, t1, fd, r < 0 ? -(int64_t)e : 8);          \
-        errno = e;                                                               \
-        return r;                                                                \
-    }
+#define LW_EVFD_WRAPPER(name, vtype)                                                                                   \
+    LW_WRAP(int, name, (int fd, vtype v), (fd, v), lw_rec_io(t, LW_F_##name, t0, t1, fd, r < 0 ? -(int64_t)e : 8))
 
 LW_EVFD_WRAPPER(eventfd_read, eventfd_t *)
 LW_EVFD_WRAPPER(eventfd_write, eventfd_t)
@@ -62,13 +30,7 @@ LW_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *
     int ret = real_select(nfds, r, w, x, tv);
     uint64_t t1 = lw_rdtsc();
     int e = errno;
-    uint8_t *b = lw_rec_start(t, t0, t1);
-    if (b) {
-        b = lw_put_uv(b, (uint64_t)(unsigned)nfds);
-        b = lw_put_sv(b, ret < 0 ? -(int64_t)e : ret);
-        lw_rec_commit(t, LW_F_select, lw_put_uv(b, tmo));
-    }
-    lw_leave(t);
+    lw_rec_select(t, LW_F_select, t0, t1, (uint64_t)(unsigned)nfds, ret < 0 ? -(int64_t)e : ret, tmo);
     errno = e;
     return ret;
 }
