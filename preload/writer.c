@@ -47,16 +47,18 @@ static void lw_set_limit(struct lw_thread *t)
     t->limit = l;
 }
 
-/* lw_expand_path: pattern with %p replaced by pid into out. 0, or -1 when it
- * does not fit or has an unknown % sequence. */
-static int lw_expand_path(const char *pat, char *out, size_t cap)
+/* lw_expand_path: pattern with %p replaced by pid into out (*has_pid: it
+ * had one). 0, or -1 when it does not fit or has an unknown % sequence. */
+static int lw_expand_path(const char *pat, char *out, size_t cap, int *has_pid)
 {
     size_t o = 0;
+    *has_pid = 0;
     for (const char *s = pat; *s; s++) {
         char tmp[24];
         const char *add = tmp;
         if (*s == '%' && s[1] == 'p') {
             snprintf(tmp, sizeof tmp, "%d", (int)getpid());
+            *has_pid = 1;
             s++;
         } else if (*s == '%' && s[1] == '%') {
             tmp[0] = '%', tmp[1] = 0;
@@ -112,16 +114,6 @@ static int lw_fits_fsize(off_t end)
     return getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || (rlim_t)end <= rl.rlim_cur;
 }
 
-/* lw_has_pid: whether pattern pat has a %p (not a literal %%p). */
-static int lw_has_pid(const char *pat)
-{
-    for (; *pat; pat++)
-        if (*pat == '%' && pat[1])
-            if (*++pat == 'p')
-                return 1;
-    return 0;
-}
-
 /* lw_writer_open: create the trace file for this process (0600, O_EXCL,
  * O_NOFOLLOW) and map its header. -1 after saying why on stderr. */
 int lw_writer_open(void)
@@ -130,7 +122,8 @@ int lw_writer_open(void)
     lw_g.default_path = !pat || !*pat;
     if (lw_g.default_path)
         pat = "wait.%p.bin";
-    if (lw_expand_path(pat, lw_g.path, sizeof lw_g.path - 4) != 0) {
+    int has_pid;
+    if (lw_expand_path(pat, lw_g.path, sizeof lw_g.path - 4, &has_pid) != 0) {
         lw_warn("WAIT_OUTPUT is not a usable path (longer than %d bytes, or a %% not followed by p or %%); "
                 "not recording: %.200s",
                 LW_PATH_MAX - 5, pat);
@@ -201,7 +194,7 @@ int lw_writer_open(void)
     lw_control_attach(h);
     /* a %p name is taken only by this pid's image before an exec: that is
      * expected, and the program's stderr stays as it is */
-    lw_g.renamed = strlen(lw_g.path) != base && !lw_has_pid(pat);
+    lw_g.renamed = strlen(lw_g.path) != base && !has_pid;
     return 0;
 }
 
