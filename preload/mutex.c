@@ -9,22 +9,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
-#include "lw_internal.h"
-
-/* lw_rec_lock: record a mutex call on m that returned r, then leave. */
-static inline void lw_rec_lock(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, void *m, int r,
-                               unsigned flags)
-{
-    uint8_t *b = lw_rec_start(t, t0, t1);
-    if (b) {
-        b = lw_rec_addr(t, b, (uintptr_t)m);
-        b = lw_put_uv(b, (uint64_t)(unsigned)r);
-        if (flags)
-            b = lw_put_uv(b, flags);
-        lw_rec_commit(t, f, b);
-    }
-    lw_leave(t);
-}
+#include "lw_sync.h"
 
 /* LW_MUTEX_WRAPPER: trylock and unlock share one shape: timed around. */
 #define LW_MUTEX_WRAPPER(name, params, args)                                                                           \
@@ -38,7 +23,7 @@ static inline void lw_rec_lock(struct lw_thread *t, unsigned f, uint64_t t0, uin
         uint64_t t0 = lw_rdtsc();                                                                                      \
         int r = real_##name args;                                                                                      \
         uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_lock(t, LW_F_##name, t0, t1, m, r, 0);                                                                  \
+        lw_rec_obj(t, LW_F_##name, t0, t1, m, (unsigned)r, 0);                                                         \
         return r;                                                                                                      \
     }
 
@@ -55,12 +40,12 @@ static inline void lw_rec_lock(struct lw_thread *t, unsigned f, uint64_t t0, uin
         uint64_t t0 = lw_rdtsc();                                                                                      \
         int r = real_pthread_mutex_trylock(m);                                                                         \
         if (LW_LIKELY(r != EBUSY)) {                                                                                   \
-            lw_rec_lock(t, LW_F_##name, t0, t0, m, r, 0);                                                              \
+            lw_rec_obj(t, LW_F_##name, t0, t0, m, (unsigned)r, 0);                                                     \
             return r;                                                                                                  \
         }                                                                                                              \
         r = real_##name args;                                                                                          \
         uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_lock(t, LW_F_##name, t0, t1, m, r, LW_LOCK_CONTENDED);                                                  \
+        lw_rec_obj(t, LW_F_##name, t0, t1, m, (unsigned)r, LW_LOCK_CONTENDED);                                         \
         return r;                                                                                                      \
     }
 
@@ -93,11 +78,11 @@ LW_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     uint64_t t0 = lw_rdtsc();
     if (LW_LIKELY(lw_mutex_unwaited(m))) {
         int r = real_pthread_mutex_unlock(m);
-        lw_rec_lock(t, LW_F_pthread_mutex_unlock, t0, t0, m, r, 0);
+        lw_rec_obj(t, LW_F_pthread_mutex_unlock, t0, t0, m, (unsigned)r, 0);
         return r;
     }
     int r = real_pthread_mutex_unlock(m);
     uint64_t t1 = lw_rdtsc();
-    lw_rec_lock(t, LW_F_pthread_mutex_unlock, t0, t1, m, r, 0);
+    lw_rec_obj(t, LW_F_pthread_mutex_unlock, t0, t1, m, (unsigned)r, 0);
     return r;
 }
