@@ -12,10 +12,10 @@
 
 #include "lw_format.h"
 
-#define LW_EXPORT __attribute__((visibility("default")))
-#define LW_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LW_EXPORT      __attribute__((visibility("default")))
+#define LW_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LW_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define LW_TLS __thread __attribute__((tls_model("initial-exec")))
+#define LW_TLS         __thread __attribute__((tls_model("initial-exec")))
 
 /* Largest call record: kind, len, func args, all varints at their widest. */
 #define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
@@ -41,39 +41,39 @@ struct lw_thread {
     uint8_t *chunk;            /* current chunk base, NULL if none */
     uint8_t *next;             /* next chunk, mapped ahead; NULL until claimed */
     uint64_t next_index;
-    uint64_t chunk_index;      /* the current chunk's index in the file */
-    uint8_t *pop_end;          /* the current chunk is pre-faulted up to here */
+    uint64_t chunk_index; /* the current chunk's index in the file */
+    uint8_t *pop_end;     /* the current chunk is pre-faulted up to here */
     uint64_t last_tsc, last_addr, last_sync;
-    struct lw_stats st;        /* local counters, flushed to the header */
-    struct lw_cache *cache;    /* stack caches, see stack.c */
-    int err;                   /* the program's errno, kept across recording */
-    int *errp;                 /* the thread's errno (&errno), NULL until set */
+    struct lw_stats st;         /* local counters, flushed to the header */
+    struct lw_cache *cache;     /* stack caches, see stack.c */
+    int err;                    /* the program's errno, kept across recording */
+    int *errp;                  /* the thread's errno (&errno), NULL until set */
     struct lw_thread *all_next; /* registry of every state, for the exit flush */
-    uint64_t base_mono;        /* the current chunk's base_mono_ns */
+    uint64_t base_mono;         /* the current chunk's base_mono_ns */
     /* context-switch collector (switches.c); sw_page NULL when off */
     struct perf_event_mmap_page *sw_page;
     uint8_t *sw_data;
     uint64_t sw_size, sw_tail;
     int sw_draining;
-    uint64_t self_t0;          /* sampled record: stamp after the real call */
-    uint64_t slow_t0;          /* start of the outermost timed slow path */
-    int slow_nest;             /* timed slow paths entered, not left */
+    uint64_t self_t0; /* sampled record: stamp after the real call */
+    uint64_t slow_t0; /* start of the outermost timed slow path */
+    int slow_nest;    /* timed slow paths entered, not left */
 };
 
 /* Global configuration and state, set up by lw_init. */
 struct lw_global {
-    int ready;                 /* recording may start */
-    int disabled;              /* never record (AT_SECURE, bad output) */
-    int stopped;               /* recording stopped after an error */
-    int default_path;          /* WAIT_OUTPUT unset: announce the file at exit */
-    int renamed;               /* the name was taken by another process: a suffix was
-                                  added, announce it (not for a %p name: exec) */
-    int reopen;                /* fork child: 1 = open its own file at its first call, 2 = opening */
+    int ready;        /* recording may start */
+    int disabled;     /* never record (AT_SECURE, bad output) */
+    int stopped;      /* recording stopped after an error */
+    int default_path; /* WAIT_OUTPUT unset: announce the file at exit */
+    int renamed;      /* the name was taken by another process: a suffix was
+                         added, announce it (not for a %p name: exec) */
+    int reopen;       /* fork child: 1 = open its own file at its first call, 2 = opening */
     int fd;
-    uint64_t fd_dev, fd_ino;   /* the trace file, to tell that fd still is it */
+    uint64_t fd_dev, fd_ino; /* the trace file, to tell that fd still is it */
     uint32_t chunk_size;
     uint32_t depth;
-    int switches;              /* WAIT_SWITCHES: collect context switches */
+    int switches; /* WAIT_SWITCHES: collect context switches */
     struct lw_file_header *hdr;
     char path[LW_PATH_MAX];
     uintptr_t self_lo, self_hi; /* our own text, stripped from stacks */
@@ -168,6 +168,7 @@ void lw_stack_lock(void);
 void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
+void lw_stack_code_unloaded(void);
 void lw_gate_enter(void);
 void lw_gate_leave(void);
 void lw_gate_close(void);
@@ -246,14 +247,13 @@ static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t
     uint32_t id = lw_stack_id(t);
     if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS))
         lw_writer_sync(t);
-    if (t->sw_page && LW_UNLIKELY(__atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail >
-                                  t->sw_size / 2)) {
+    if (t->sw_page &&
+        LW_UNLIKELY(__atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail > t->sw_size / 2)) {
         lw_slow_begin(t);
         lw_switch_drain(t);
         lw_slow_end(t);
     }
-    if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) &&
-        !lw_writer_advance(t, LW_REC_CALL_MAX)) {
+    if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) && !lw_writer_advance(t, LW_REC_CALL_MAX)) {
         t->st.dropped++;
         return NULL;
     }

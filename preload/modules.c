@@ -130,11 +130,14 @@ static int lw_mod_each(struct dl_phdr_info *info, size_t size, void *arg)
  * lock through dl_iterate_phdr, so the caller must hold none of ours. */
 void lw_modules_emit(struct lw_thread *t, int force)
 {
-    struct lw_mod_ctx c = { t, 0, 0 };
+    struct lw_mod_ctx c = {t, 0, 0};
     dl_iterate_phdr(lw_mod_counters, &c);
     if (!force && c.adds == __atomic_load_n(&lw_adds, __ATOMIC_RELAXED) &&
         c.subs == __atomic_load_n(&lw_subs, __ATOMIC_RELAXED))
         return;
+    unsigned long long subs = __atomic_load_n(&lw_subs, __ATOMIC_RELAXED);
+    if (subs != ~0ull && c.subs != subs)
+        lw_stack_code_unloaded(); /* before the new counters are published */
     dl_iterate_phdr(lw_mod_each, &c);
     __atomic_store_n(&lw_adds, c.adds, __ATOMIC_RELAXED);
     __atomic_store_n(&lw_subs, c.subs, __ATOMIC_RELAXED);

@@ -1,13 +1,16 @@
-/* stack.c: call stacks as small ids. A stack is captured with libunwind,
- * stripped of libwait's own frames, and deduplicated twice: a thread-local
- * direct-mapped cache (no lock), then a process-wide uthash table under a
- * spinlock taken only on a local miss. Each distinct stack is written once,
- * as a LW_REC_STACK record in the stream of the thread that found it. */
+/* stack.c: call stacks as small ids. A stack is captured with libunwind's
+ * unw_backtrace, stripped of libwait's own frames, and deduplicated three
+ * ways: a thread-local fast cache that verifies a stack without unwinding
+ * it, a thread-local table of whole stacks, then a process-wide uthash table
+ * under a spinlock taken only when both local ones miss. Each distinct stack
+ * is written once, as a LW_REC_STACK record in the stream of the thread
+ * that found it. */
 #define _GNU_SOURCE
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "lw_internal.h"
 
@@ -20,18 +23,29 @@ static void *lw_map(size_t n)
     void *m = real_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return m == MAP_FAILED ? NULL : m;
 }
-#define uthash_malloc(sz) lw_map(sz)
+#define uthash_malloc(sz)  lw_map(sz)
 #define uthash_free(p, sz) real_munmap((p), (sz))
-#define HASH_NONFATAL_OOM 1
+#define HASH_NONFATAL_OOM  1
+/* Start with room for thousands of stacks (cc1 has 23 k): uthash lets
+ * chains grow to ten before it doubles, and each link is a cache miss. */
+#define HASH_INITIAL_NUM_BUCKETS_LOG2 14
 #include <uthash.h>
 
+/* A distinct stack. Its checks (see the frame rules below), stored after
+ * the frames, let the fast cache verify it on the live stack; they are
+ * filled once, when every frame has a usable rule, and checked is then
+ * LW_CHECK_OK. Other stacks are unwound every time. */
+enum { LW_CHECK_UNKNOWN, LW_CHECK_OK, LW_CHECK_FILLING };
 struct lw_gstack {
     UT_hash_handle hh;
     uint32_t id, depth;
-    uintptr_t frames[]; /* the key: depth frames */
+    uint32_t checked, nchk, cap;
+    uintptr_t *chk_val;
+    int32_t *chk_off;
+    uintptr_t frames[]; /* the key: depth frames, then the checks' space */
 };
 
-#define LW_L1_SIZE 1024
+#define LW_L1_SIZE 4096
 struct lw_l1_ent {
     uint64_t hash;
     const struct lw_gstack *g;
@@ -132,12 +146,17 @@ void lw_gate_open(int child)
     __atomic_store_n(&lw_gate_closed, 0, __ATOMIC_SEQ_CST);
 }
 
-/* lw_stack_init: ask libunwind for its per-thread cache. */
+static void lw_frames_init(void);
+
+/* lw_stack_init: ask libunwind for its per-thread cache. Its cache size is
+ * left alone: unw_set_cache_size made unw_backtrace fall back to full steps
+ * (2.6x more time in it on cc1). */
 void lw_stack_init(void)
 {
     lw_own_window = 1; /* libunwind may make its pipe now */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     lw_own_window = 0;
+    lw_frames_init();
 }
 
 static uint64_t lw_hash(const uintptr_t *f, uint32_t n)
@@ -164,20 +183,30 @@ static void lw_stack_write(struct lw_thread *t, const struct lw_gstack *g)
     lw_writer_meta(t, LW_REC_STACK, body, (size_t)(p - body));
 }
 
-/* lw_stack_global: find or add frames in the process table (slow path).
- * NULL when memory runs out. */
-static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f, uint32_t n)
+/* lw_stack_global: find or add frames in the process table (slow path),
+ * a new stack with the m checks in off and val (m < 0: none known). NULL
+ * when memory runs out. */
+static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f, uint32_t n, const int32_t *off,
+                                               const uintptr_t *val, int m)
 {
     struct lw_gstack *g;
     size_t klen = n * sizeof *f;
+    uint32_t cap = m > 0 ? (uint32_t)m : 0;
     lw_stack_lock();
     HASH_FIND(hh, lw_gtab, f, klen, g);
     if (!g) {
-        g = lw_node_alloc(sizeof *g + klen);
+        g = lw_node_alloc(sizeof *g + klen + cap * (sizeof(uintptr_t) + sizeof(int32_t)));
         if (g) {
             g->id = lw_next_id++;
             g->depth = n;
+            g->cap = cap;
             memcpy(g->frames, f, klen);
+            g->chk_val = g->frames + n;
+            g->chk_off = (int32_t *)(g->chk_val + cap);
+            g->nchk = cap;
+            memcpy(g->chk_val, val, cap * sizeof *val);
+            memcpy(g->chk_off, off, cap * sizeof *off);
+            g->checked = m >= 0 ? LW_CHECK_OK : LW_CHECK_UNKNOWN;
             HASH_ADD_KEYPTR(hh, lw_gtab, g->frames, klen, g);
             lw_stack_write(t, g);
             t->st.stacks++;
@@ -187,26 +216,273 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
     return g;
 }
 
+/* Frame rules. A stack is walked with one rule per return address, the way
+ * libunwind's own fast trace does: on x86-64 a function's return address
+ * lies just below its canonical frame address (CFA), and at any return
+ * address inside the function the CFA is either the stack pointer plus a
+ * constant ("rsp frame") or, in functions that keep a frame pointer
+ * (alloca, large or realigned frames), rbp plus a constant ("rbp frame").
+ * Which one, the constant, and where the function saved its caller's rbp
+ * are properties of the address alone. So they are learned once per
+ * address, by one libunwind step from a made-up context holding that
+ * address, the real stack pointer and the real rbp of the frame (tracked up
+ * the stack from the program's rbp at the call), and kept in a process-wide
+ * table. Where rbp could be the frame's own pointer, a second step with
+ * another rbp tells the two kinds apart. The other registers of the context
+ * point into lw_sink, a block of pointers to its own middle: a rule that
+ * reads them lands in lw_sink, which marks the address unusable, and
+ * nothing it dereferences can fault. Unusable addresses (signal frames,
+ * code without unwind information, unusual rules) make the walk give up;
+ * the stack is then taken with unw_backtrace, and the fast cache never
+ * serves it.
+ *
+ * The table holds an address and its rule in two words. An entry is claimed
+ * by a compare-and-swap of the address into an empty slot, then its rule is
+ * stored; a reader that finds the address without a rule learns it again.
+ * An address learned twice with different rules becomes unusable for good.
+ * When a library is unloaded, another may be loaded at its addresses, so the
+ * table is cleared (lw_stack_code_unloaded). */
+#define LW_RULE_BITS   16
+#define LW_RULE_PROBES 16
+enum { LW_RULE_RSP = 1, LW_RULE_RBP = 2, LW_RULE_NONE = 3, LW_RULE_LAST = 4 };
+#define LW_RULE_KIND      7u
+#define LW_RULE_SAVES_RBP 8u
+/* rule: kind | LW_RULE_SAVES_RBP | (rbp slot - CFA) << 16 as int16 | constant << 32 as int32 */
+#define LW_SINK_WORDS 1024
+static uintptr_t *lw_rule_ip;
+static uint64_t *lw_rule_val;
+static uintptr_t lw_sink[LW_SINK_WORDS];
+
+static void lw_frames_init(void)
+{
+    for (unsigned i = 0; i < LW_SINK_WORDS; i++)
+        lw_sink[i] = (uintptr_t)&lw_sink[LW_SINK_WORDS / 2];
+    if (!lw_rule_ip) {
+        lw_rule_val = lw_map(sizeof(uint64_t) << LW_RULE_BITS);
+        if (lw_rule_val)
+            lw_rule_ip = lw_map(sizeof(uintptr_t) << LW_RULE_BITS);
+    }
+}
+
+static inline unsigned lw_rule_home(uintptr_t ip)
+{
+    return (unsigned)((ip * 0x9e3779b97f4a7c15ull) >> (64 - LW_RULE_BITS));
+}
+
+/* lw_rule_get: the rule learned for ip, 0 when not learned yet. */
+static inline uint64_t lw_rule_get(uintptr_t ip)
+{
+    if (LW_UNLIKELY(!lw_rule_ip))
+        return LW_RULE_NONE;
+    unsigned s = lw_rule_home(ip);
+    for (unsigned i = 0; i < LW_RULE_PROBES; i++, s = (s + 1) & ((1u << LW_RULE_BITS) - 1)) {
+        uintptr_t e = __atomic_load_n(&lw_rule_ip[s], __ATOMIC_ACQUIRE);
+        if (e == ip)
+            return __atomic_load_n(&lw_rule_val[s], __ATOMIC_ACQUIRE);
+        if (!e)
+            return 0;
+    }
+    return LW_RULE_NONE; /* a crowded neighbourhood: not worth learning */
+}
+
+static void lw_rule_put(uintptr_t ip, uint64_t rule)
+{
+    if (!lw_rule_ip)
+        return;
+    unsigned s = lw_rule_home(ip);
+    for (unsigned i = 0; i < LW_RULE_PROBES; i++, s = (s + 1) & ((1u << LW_RULE_BITS) - 1)) {
+        uintptr_t e = 0;
+        if (__atomic_compare_exchange_n(&lw_rule_ip[s], &e, ip, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) || e == ip) {
+            uint64_t old = 0;
+            if (!__atomic_compare_exchange_n(&lw_rule_val[s], &old, rule, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
+                old != rule)
+                __atomic_store_n(&lw_rule_val[s], (uint64_t)LW_RULE_NONE, __ATOMIC_RELEASE);
+            return;
+        }
+    }
+}
+
+/* lw_stack_code_unloaded: (the loader removed an object) forget every
+ * learned rule: its addresses may now hold other code. */
+void lw_stack_code_unloaded(void)
+{
+    if (!lw_rule_ip)
+        return;
+    for (size_t i = 0; i < (size_t)1 << LW_RULE_BITS; i++) {
+        __atomic_store_n(&lw_rule_val[i], 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&lw_rule_ip[i], 0, __ATOMIC_RELEASE);
+    }
+}
+
+static inline int lw_in_sink(uintptr_t a)
+{
+    return a - (uintptr_t)lw_sink < sizeof lw_sink + 4096 || (uintptr_t)lw_sink - a < 4096;
+}
+
+/* lw_frame_step: one libunwind step out of the frame at ip with stack
+ * pointer sp and frame pointer rbp. Returns 1 with the caller's stack
+ * pointer, return address and the place the caller's rbp was saved (0 when
+ * this frame did not save it); 0 at the outermost frame; -1 on failure. */
+static __attribute__((noinline)) int lw_frame_step(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *nsp,
+                                                   uintptr_t *nip, uintptr_t *rbp_slot)
+{
+    static const int regs[] = {REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_R8,
+                               REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+    unw_context_t uc;
+    unw_cursor_t c;
+    unw_word_t w_sp, w_ip;
+    unw_save_loc_t loc;
+    if (unw_getcontext(&uc) != 0)
+        return -1;
+    for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++)
+        uc.uc_mcontext.gregs[regs[i]] = (greg_t)(uintptr_t)&lw_sink[LW_SINK_WORDS / 2];
+    uc.uc_mcontext.gregs[REG_RIP] = (greg_t)ip;
+    uc.uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
+    uc.uc_mcontext.gregs[REG_RBP] = (greg_t)rbp;
+    if (unw_init_local(&c, &uc) != 0)
+        return -1;
+    int r = unw_step(&c);
+    if (r <= 0)
+        return r == 0 ? 0 : -1;
+    if (unw_get_reg(&c, UNW_REG_SP, &w_sp) != 0 || unw_get_reg(&c, UNW_REG_IP, &w_ip) != 0 ||
+        unw_get_save_loc(&c, UNW_X86_64_RBP, &loc) != 0)
+        return -1;
+    *nsp = w_sp;
+    *nip = w_ip;
+    *rbp_slot = 0;
+    if (loc.type == UNW_SLT_MEMORY &&
+        !(loc.u.addr >= (uintptr_t)&uc && loc.u.addr < (uintptr_t)&uc + sizeof uc)) /* else: not saved here */
+        *rbp_slot = loc.u.addr;
+    else if (loc.type == UNW_SLT_REG)
+        return -1;
+    return 1;
+}
+
+/* lw_frame_learn: the rule of the frame at return address ip, whose callee
+ * returns to sp with rbp in the register. */
+static uint64_t lw_frame_learn(uintptr_t ip, uintptr_t sp, uintptr_t rbp)
+{
+    uintptr_t nsp, nip, slot, nsp2, nip2, slot2;
+    int r = lw_frame_step(ip, sp, rbp, &nsp, &nip, &slot);
+    if (r == 0)
+        return LW_RULE_LAST;
+    /* The return address must be the word just below the CFA, found through
+     * the real stack pointer or rbp: libunwind read that word in the step. */
+    if (r < 0 || lw_in_sink(nsp) || lw_in_sink(nip) || nsp <= sp || ((nsp - sp) & 7) || nsp - sp > (1u << 30) ||
+        *(const uintptr_t *)(nsp - sizeof(uintptr_t)) != nip)
+        return LW_RULE_NONE;
+    uint64_t rule;
+    int64_t k;
+    /* A frame-pointer rule puts the CFA a little above rbp. When rbp is
+     * nowhere near (a data value, or an outer frame's pointer above this
+     * frame), the rule cannot have used it. */
+    intptr_t d = (intptr_t)(nsp - rbp);
+    if (d < 8 || d > 4096 ||
+        (lw_frame_step(ip, sp, (uintptr_t)&lw_sink[LW_SINK_WORDS / 2], &nsp2, &nip2, &slot2) == 1 && nsp2 == nsp)) {
+        rule = LW_RULE_RSP;
+        k = (int64_t)(nsp - sp);
+    } else {
+        rule = LW_RULE_RBP;
+        k = d;
+    }
+    if (k > INT32_MAX || (k & 7))
+        return LW_RULE_NONE;
+    if (slot) {
+        int64_t o = (int64_t)slot - (int64_t)nsp;
+        if ((o & 7) || o < INT16_MIN || o > INT16_MAX)
+            return LW_RULE_NONE;
+        rule |= LW_RULE_SAVES_RBP | (uint64_t)(uint16_t)(int16_t)o << 16;
+    }
+    return rule | (uint64_t)(uint32_t)(int32_t)k << 32;
+}
+
+/* A stack's checks: the words a hit must find on the live stack, at offsets
+ * from cfa, in the order they can be read safely. A check whose offset has
+ * bit 0 set compares the word minus cfa (a saved rbp, which fixes where the
+ * next rbp frame lies); the others compare return addresses. */
+#define LW_CHECK_REL 1
+
+/* lw_stack_walk: the stack from the program's frame at return address ra,
+ * whose callee (libwait) returns to cfa, into f (at most max frames), with
+ * the checks that verify it into off and val (*nchk of them). Returns the
+ * depth, or -1 when a frame has no usable rule. The program's rbp at the
+ * call is saved by libwait's outermost frame, just below its return
+ * address. */
+static int lw_stack_walk(uintptr_t ra, uintptr_t cfa, uintptr_t *f, uint32_t max, int32_t *off, uintptr_t *val,
+                         uint32_t *nchk)
+{
+    uintptr_t sp = cfa, ip = ra, rbp_slot = cfa - 2 * sizeof(uintptr_t);
+    uintptr_t rbp = *(const uintptr_t *)rbp_slot;
+    uint32_t n = 0, m = 0;
+    f[n++] = ip;
+    while (n < max) {
+        uint64_t rule = lw_rule_get(ip);
+        if (LW_UNLIKELY(rule == 0)) {
+            rule = lw_frame_learn(ip, sp, rbp);
+            lw_rule_put(ip, rule);
+        }
+        uintptr_t nsp;
+        switch (rule & LW_RULE_KIND) {
+        case LW_RULE_RSP:
+            nsp = sp + (uintptr_t)(int64_t)(int32_t)(rule >> 32);
+            break;
+        case LW_RULE_RBP:
+            off[m] = (int32_t)(rbp_slot - cfa) | LW_CHECK_REL;
+            val[m++] = rbp - cfa;
+            nsp = rbp + (uintptr_t)(int64_t)(int32_t)(rule >> 32);
+            break;
+        case LW_RULE_LAST:
+            goto done;
+        default:
+            return -1;
+        }
+        if (nsp <= sp || nsp - cfa > (1u << 30))
+            return -1;
+        ip = *(const uintptr_t *)(nsp - sizeof(uintptr_t));
+        if (ip < 0x4000) /* the end, as libunwind's trace takes it */
+            break;
+        off[m] = (int32_t)(nsp - sizeof(uintptr_t) - cfa);
+        val[m++] = ip;
+        f[n++] = ip;
+        if (rule & LW_RULE_SAVES_RBP) {
+            rbp_slot = nsp + (uintptr_t)(int64_t)(int16_t)(rule >> 16);
+            rbp = *(const uintptr_t *)rbp_slot;
+        }
+        sp = nsp;
+    }
+done:
+    *nchk = m;
+    return (int)n;
+}
+
 /* The fast cache. Keyed by the program's return address out of the wrapper
  * and the stack pointer it returns to (cfa). On a hit, every frame of the
- * cached stack is verified by reloading its saved return address from its
- * slot on the live stack, at the offset from cfa found by the full unwind.
- * Same key and all slots equal means the same chain of frames. The slots lie
- * between cfa and the thread's stack base, which is always mapped.
- * Set-associative: one key (one call site at one depth) is often reached
- * along several chains (an allocator wrapper called from everywhere), so a
- * set holds LW_FAST_WAYS of them, most recently added first. */
-#define LW_FAST_SETS  512
-#define LW_FAST_WAYS  8
-#define LW_FAST_DEPTH 64
+ * cached stack is verified on the live stack by its checks. Same key and
+ * all checks equal means the same chain of frames. A word is read only
+ * after the ones below it matched, so it lies within a frame that really is
+ * there. Set-associative: one key (one call site at one depth) is often
+ * reached along several chains (an allocator wrapper called from
+ * everywhere), so a set holds LW_FAST_WAYS of them, most recently added
+ * first. */
+#define LW_FAST_SETS 1024
+#define LW_FAST_WAYS 8
 struct lw_fast_set {
     uintptr_t ra[LW_FAST_WAYS], cfa[LW_FAST_WAYS];
     const struct lw_gstack *g[LW_FAST_WAYS];
 };
+/* Frames of libwait's own above the program's, at most: the wrapper, the
+ * record's start, lw_stack_id and lw_stack_slow, and room to spare. */
+#define LW_SELF_FRAMES 8
 struct lw_cache {
     struct lw_l1 l1;
     struct lw_fast_set set[LW_FAST_SETS];
-    int32_t off[LW_FAST_SETS][LW_FAST_WAYS][LW_FAST_DEPTH]; /* slot of frame i at cfa + off[i] */
+    /* The slow path's work space, here rather than on the program's stack,
+     * which may be small (threads at PTHREAD_STACK_MIN, signal stacks,
+     * coroutines). One slow path at a time runs per thread: the guard
+     * keeps signal handlers out of it. */
+    uintptr_t bt[LW_MAX_DEPTH + LW_SELF_FRAMES];
+    int32_t chk_off[2 * LW_MAX_DEPTH];
+    uintptr_t chk_val[2 * LW_MAX_DEPTH];
 };
 
 /* lw_caller: the return address and cfa of the outermost libwait frame,
@@ -227,45 +503,71 @@ static inline int lw_caller(uintptr_t *ra, uintptr_t *cfa)
     return 0;
 }
 
-/* lw_unwind: full unwind from the program's frame outwards into f (at most
- * max frames), with each frame's return-address slot relative to cfa in
- * off when they could all be verified (*offok = 1). Returns the depth. */
-static uint32_t lw_unwind(uintptr_t cfa, uintptr_t *f, int32_t *off, uint32_t max, int *offok)
-{
-    unw_context_t uc;
-    unw_cursor_t c;
-    uint32_t n = 0;
-    *offok = cfa != 0 && max <= LW_FAST_DEPTH;
-    if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0)
-        return 0;
-    int started = 0;
-    do {
-        unw_word_t ip, sp;
-        if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || unw_get_reg(&c, UNW_REG_SP, &sp) != 0)
-            break;
-        if (!started && ip >= lw_g.self_lo && ip < lw_g.self_hi)
-            continue; /* libwait's own frames */
-        if (!started && sp != cfa)
-            *offok = 0;
-        started = 1;
-        f[n] = ip;
-        if (*offok) {
-            uintptr_t slot = sp - sizeof(uintptr_t);
-            int64_t o = (int64_t)slot - (int64_t)cfa;
-            if (*(const uintptr_t *)slot != ip || o < -8 || o > (1 << 30))
-                *offok = 0;
-            else
-                off[n] = (int32_t)o;
-        }
-        n++;
-    } while (n < max && unw_step(&c) > 0);
-    return n;
-}
-
 static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
 {
     uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
-    return h >> 55;
+    return h >> 54;
+}
+
+/* lw_stack_fill: give g the checks found by a walk, once (the first thread
+ * to get there does it). */
+static void lw_stack_fill(const struct lw_gstack *cg, const int32_t *off, const uintptr_t *val, uint32_t m)
+{
+    struct lw_gstack *g = (struct lw_gstack *)cg;
+    uint32_t expect = LW_CHECK_UNKNOWN;
+    if (m > g->cap ||
+        !__atomic_compare_exchange_n(&g->checked, &expect, LW_CHECK_FILLING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    memcpy(g->chk_val, val, (size_t)m * sizeof *val);
+    memcpy(g->chk_off, off, (size_t)m * sizeof *off);
+    g->nchk = m;
+    __atomic_store_n(&g->checked, LW_CHECK_OK, __ATOMIC_RELEASE);
+}
+
+/* lw_stack_slow: walk (or unwind) the stack, then find it in the thread's
+ * table or the process's, adding it there if new. have says ra and cfa are
+ * known. */
+static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw_thread *t, int have, uintptr_t ra,
+                                                                       uintptr_t cfa)
+{
+    struct lw_cache *cache = t->cache;
+    uintptr_t fallback[LW_SELF_FRAMES + 8], *buf = cache ? cache->bt : fallback;
+    uint32_t room = cache ? lw_g.depth + LW_SELF_FRAMES : LW_SELF_FRAMES + 8;
+    /* the load map precedes any stack of its code; never under our lock
+     * (the loader's lock is taken inside, and may be held by our caller) */
+    lw_modules_emit(t, 0);
+    const uintptr_t *f = buf;
+    uint32_t nchk = 0;
+    int n = have && cache ? lw_stack_walk(ra, cfa, buf, lw_g.depth, cache->chk_off, cache->chk_val, &nchk) : -1;
+    if (n < 0) {
+        have = 0; /* no checks: never in the fast cache */
+        n = unw_backtrace((void **)buf, (int)room);
+        int k = 0;
+        while (k < n && buf[k] >= lw_g.self_lo && buf[k] < lw_g.self_hi)
+            k++;
+        f = buf + k;
+        n -= k;
+        if ((uint32_t)n > lw_g.depth)
+            n = (int)lw_g.depth;
+    }
+    uint32_t depth = n > 0 ? (uint32_t)n : 0;
+    t->st.unwinds++;
+    uint64_t h = lw_hash(f, depth);
+    struct lw_l1_ent *e = cache ? &cache->l1.ent[h & (LW_L1_SIZE - 1)] : NULL;
+    const struct lw_gstack *g = NULL;
+    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
+        g = e->g;
+    } else {
+        g = lw_stack_global(t, f, depth, cache ? cache->chk_off : NULL, cache ? cache->chk_val : NULL,
+                            have ? (int)nchk : -1);
+        if (g && e) {
+            e->hash = h;
+            e->g = g;
+        }
+    }
+    if (g && have && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_UNKNOWN)
+        lw_stack_fill(g, cache->chk_off, cache->chk_val, nchk);
+    return g;
 }
 
 /* lw_stack_id: id of the calling thread's current stack, from the caller of
@@ -287,51 +589,37 @@ uint32_t lw_stack_id(struct lw_thread *t)
             const struct lw_gstack *g = fs->g[w];
             if (fs->ra[w] != ra || fs->cfa[w] != cfa || !g)
                 continue;
-            const int32_t *off = cache->off[si][w];
-            uint32_t i = 0;
-            while (i < g->depth && *(const uintptr_t *)(cfa + off[i]) == g->frames[i])
-                i++;
-            if (i == g->depth) {
+            if (__atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) != LW_CHECK_OK)
+                continue;
+            const int32_t *off = g->chk_off;
+            const uintptr_t *val = g->chk_val;
+            uint32_t i = 0, m = g->nchk;
+            for (; i < m; i++) {
+                int32_t o = off[i];
+                uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
+                if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
+                    break;
+            }
+            if (i == m) {
                 t->st.stack_hits++;
                 return g->id;
             }
         }
     }
-    uintptr_t f[LW_MAX_DEPTH];
-    int32_t off[LW_FAST_DEPTH];
-    int offok;
     int saved = errno;
     lw_slow_begin(t);
     lw_gate_enter();
-    uint32_t depth = lw_unwind(have ? cfa : 0, f, off, lw_g.depth, &offok);
-    t->st.unwinds++;
-    uint64_t h = lw_hash(f, depth);
-    struct lw_l1_ent *e = cache ? &cache->l1.ent[h & (LW_L1_SIZE - 1)] : NULL;
-    const struct lw_gstack *g = NULL;
-    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
-        g = e->g;
-    } else {
-        /* the load map must precede the stack; never under our lock (the
-         * loader's lock is taken inside, and may be held by our caller) */
-        lw_modules_emit(t, 0);
-        g = lw_stack_global(t, f, depth);
-        if (g && e) {
-            e->hash = h;
-            e->g = g;
-        }
-    }
+    const struct lw_gstack *g = lw_stack_slow(t, have, ra, cfa);
     lw_gate_leave();
-    if (g && have && cache && offok) {
+    if (g && have && cache && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_OK) {
         /* newest first: shift the set down one way, dropping the oldest */
         struct lw_fast_set *fs = &cache->set[si];
         memmove(&fs->ra[1], &fs->ra[0], (LW_FAST_WAYS - 1) * sizeof fs->ra[0]);
         memmove(&fs->cfa[1], &fs->cfa[0], (LW_FAST_WAYS - 1) * sizeof fs->cfa[0]);
         memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
-        memmove(cache->off[si][1], cache->off[si][0], (LW_FAST_WAYS - 1) * sizeof cache->off[si][0]);
         fs->ra[0] = ra;
         fs->cfa[0] = cfa;
         fs->g[0] = g;
-        memcpy(cache->off[si][0], off, depth * sizeof *off);
     }
     lw_slow_end(t);
     errno = saved;
