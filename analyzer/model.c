@@ -297,7 +297,6 @@ static void fit_rate(struct wr_model *m)
     }
 }
 
-
 int wr_model_build(struct wr_model *m, struct wr_trace *t)
 {
     memset(m, 0, sizeof *m);
