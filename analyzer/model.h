@@ -227,6 +227,25 @@ static inline uint64_t wr_model_cpu_ns(uint64_t total, uint64_t blocked, uint64_
     return total > blocked + runnable ? total - blocked - runnable : 0;
 }
 
+/* Above this share of the threads' time spent inside libwait, the reports
+ * warn at their top that the run's timings are distorted. */
+#define WR_DISTORT_SHARE 0.25
+
+/* wr_distortion: libwait's own time against the time it was taken from.
+ * The recorder keeps one total for the process (lw_stats.self_ticks, summed
+ * by the threads as they flush), so the figure is the process's, not any
+ * one thread's. */
+struct wr_distortion {
+    uint64_t self_ns;   /* libwait's own time, as the recorder estimated it */
+    uint64_t thread_ns; /* the threads' traced lives, summed */
+    double share;       /* self_ns / thread_ns, at most 1; 0 without thread time */
+    int distorted;      /* 1: share > WR_DISTORT_SHARE; 0: not; -1: unknown (see
+                           wr_model_distortion) */
+};
+
+/* wr_model_distortion: how much of the threads' time libwait took in m. */
+void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d);
+
 /* marks.c */
 int wr_marks_add(struct wr_model *m, const struct wr_event *ev);
 void wr_marks_finish(struct wr_model *m);
