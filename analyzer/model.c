@@ -297,7 +297,6 @@ static void fit_rate(struct wr_model *m)
     }
 }
 
-
 int wr_model_build(struct wr_model *m, struct wr_trace *t)
 {
     memset(m, 0, sizeof *m);
@@ -345,6 +344,40 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
     else if (m->last_tsc > h->start_tsc)
         m->wall_ns = wr_model_ns(m, m->last_tsc - h->start_tsc);
     return 0;
+}
+
+/* The denominator is the sum of each thread's traced life (first to last
+ * stamp, or from its first switch out when that came earlier): its CPU time
+ * plus its blocked and runnable time. libwait's work runs on the program's
+ * threads and stretches their lives, and the report's figures (waits, holds,
+ * wall) are all drawn from those lives, so this share says how much of what
+ * the report measures was libwait's. CPU time alone would be the wrong base:
+ * a program that sleeps through most of its run has little CPU time, and
+ * libwait's start-up (the first unwinds and the load map, about a
+ * millisecond) would be "most of it" although no wait it reports moved. The
+ * self estimate is TSC time, so it includes libwait's own preemptions, as
+ * the lives do. A sampled estimate can overshoot a life spent almost all in
+ * libwait, hence the cap at 1.
+ * The counters reach the header when threads flush, the last ones at exit:
+ * in an incomplete trace self_ns is a lower bound, so a share over the
+ * threshold is still a distortion, but one under it proves nothing
+ * (distorted -1). */
+void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d)
+{
+    memset(d, 0, sizeof *d);
+    d->self_ns = wr_model_ns(m, m->trace->hdr.stats.self_ticks);
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct wr_thread *th = &m->threads[i];
+        uint64_t life = m->have_switches               ? th->life_ns
+                        : th->last_tsc > th->first_tsc ? wr_model_ns(m, th->last_tsc - th->first_tsc)
+                                                       : 0;
+        d->thread_ns = life > UINT64_MAX - d->thread_ns ? UINT64_MAX : d->thread_ns + life;
+    }
+    if (d->thread_ns)
+        d->share = (double)d->self_ns / (double)d->thread_ns;
+    if (d->share > 1.0)
+        d->share = 1.0;
+    d->distorted = d->share > WR_DISTORT_SHARE ? 1 : m->trace->incomplete ? -1 : 0;
 }
 
 size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)

@@ -11,7 +11,7 @@
 
 struct wr_site {
     UT_hash_handle hh;
-    uint64_t key;            /* stack << 8 | func */
+    uint64_t key; /* stack << 8 | func */
     unsigned func;
     uint32_t stack;
     uint64_t calls, total_ticks, max_ticks, bytes, errors;
@@ -27,14 +27,14 @@ struct wr_site {
     /* malloc family (heap.c): successful allocations and their bytes; this
      * site's own live bytes, their peak; still live at the end of the trace */
     uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
-    uint64_t asked_ns;       /* sleep family: the time the calls asked for */
-    struct wr_hist hist;     /* call durations in ns */
+    uint64_t asked_ns;   /* sleep family: the time the calls asked for */
+    struct wr_hist hist; /* call durations in ns */
 };
 
 /* wr_blame: wait time of one site charged to one other site. */
 struct wr_blame {
     struct wr_site *site;
-    uint64_t ns, count;      /* overlapping wait, number of waits touched */
+    uint64_t ns, count; /* overlapping wait, number of waits touched */
 };
 
 /* wr_mutex_site: one site's part in one mutex. For held_by: holds, hold ns,
@@ -46,7 +46,7 @@ struct wr_mutex_site {
 };
 
 struct wr_hold {
-    uint64_t start, end;     /* TSC: lock return, unlock call */
+    uint64_t start, end; /* TSC: lock return, unlock call */
     struct wr_site *site;
     uint32_t stream;
 };
@@ -72,8 +72,8 @@ struct wr_mutex {
 /* Process heap (heap.c); times in ns since the trace started. */
 struct wr_heap {
     uint64_t live_bytes, live_count, peak_bytes, peak_ns, peak_count;
-    uint64_t leaked, leaked_bytes;       /* live at the end of the trace */
-    uint64_t foreign_frees;              /* frees of pointers not allocated in the trace */
+    uint64_t leaked, leaked_bytes; /* live at the end of the trace */
+    uint64_t foreign_frees;        /* frees of pointers not allocated in the trace */
 };
 
 struct wr_pair {
@@ -91,9 +91,9 @@ struct wr_offcpu {
 
 /* A control record: a libwait_mark name, or recording paused/resumed. */
 struct wr_mark {
-    uint64_t tsc, t_ns;     /* stamp; ns since the process started */
+    uint64_t tsc, t_ns; /* stamp; ns since the process started */
     uint32_t tid;
-    unsigned kind, source;  /* LW_REC_MARK/PAUSE/RESUME; LW_CTL_* */
+    unsigned kind, source; /* LW_REC_MARK/PAUSE/RESUME; LW_CTL_* */
     char name[LW_MARK_MAX + 1];
 };
 
@@ -117,53 +117,53 @@ struct wr_thread {
     char name[17];
     uint64_t first_tsc, last_tsc; /* first and last stamps seen */
     uint64_t calls;
-    struct wr_switch *sw;         /* sorted by time */
+    struct wr_switch *sw; /* sorted by time */
     size_t nsw, capsw;
-    struct wr_offcpu *off;        /* off-CPU intervals, sorted */
-    size_t noff, cursor;          /* cursor: last interval looked at */
+    struct wr_offcpu *off;                     /* off-CPU intervals, sorted */
+    size_t noff, cursor;                       /* cursor: last interval looked at */
     uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
-    uint64_t in_blocked_ns, in_runnable_ns;   /* inside wrapped calls */
+    uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
 };
 
 #define WR_SITE_CACHE 1024 /* a power of two */
 
 struct wr_model {
     struct wr_trace *trace;
-    struct wr_site *sites;       /* hash by key */
-    struct wr_site **sorted;     /* by total time, descending */
+    struct wr_site *sites;   /* hash by key */
+    struct wr_site **sorted; /* by total time, descending */
     size_t nsites;
-    struct wr_stackdef *stacks;  /* hash by id */
+    struct wr_stackdef *stacks; /* hash by id */
     struct wr_module *mods;
     size_t nmods, capmods;
-    struct wr_thread *threads;   /* one per stream, in stream order */
+    struct wr_thread *threads; /* one per stream, in stream order */
     size_t nthreads;
     uint64_t calls, records, dropped_records;
     uint64_t pair_lo[2], pair_hi[2]; /* (tsc, mono ns) at the lowest/highest tsc */
     double ns_per_tick;
-    int rate_estimated;          /* no two clock pairs far enough apart */
+    int rate_estimated; /* no two clock pairs far enough apart */
     uint64_t first_tsc, last_tsc;
     uint64_t wall_ns;
-    struct wr_symbols *sym;      /* created on first use */
-    struct wr_pair *pairs;       /* every clock pair, sorted by tsc */
+    struct wr_symbols *sym;       /* created on first use */
+    struct wr_pair *pairs;        /* every clock pair, sorted by tsc */
     size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
     struct {
         uint64_t a_tsc, span, a_ns; /* wr_cpu_mono of tsc in [a_tsc, a_tsc + span) */
         double rate;                /* is a_ns + (tsc - a_tsc) * rate, never saturated */
     } mono;
-    int have_switches;           /* the wait/CPU split is measured */
-    struct wr_mark *marks;       /* by stamp (marks.c) */
+    int have_switches;     /* the wait/CPU split is measured */
+    struct wr_mark *marks; /* by stamp (marks.c) */
     size_t nmarks, capmarks;
     uint64_t switches, switches_lost;
-    struct wr_mutex *mutexes;    /* hash by address */
+    struct wr_mutex *mutexes;       /* hash by address */
     struct wr_mutex **mutex_sorted; /* by wait caused, then hold time, descending */
     size_t nmutexes;
     struct wr_heap heap;
     uint64_t unmatched_unlocks, untracked_holds, unattributed_wait_ns;
     /* walk state */
     size_t cur_thread;
-    struct wr_site *last_site;   /* the site of the last call aggregated */
+    struct wr_site *last_site;                 /* the site of the last call aggregated */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
-    uint64_t last_switches;      /* and its switches out (0 without the split) */
+    uint64_t last_switches;                    /* and its switches out (0 without the split) */
 };
 
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of
@@ -226,6 +226,25 @@ static inline uint64_t wr_model_cpu_ns(uint64_t total, uint64_t blocked, uint64_
 {
     return total > blocked + runnable ? total - blocked - runnable : 0;
 }
+
+/* Above this share of the threads' time spent inside libwait, the reports
+ * warn at their top that the run's timings are distorted. */
+#define WR_DISTORT_SHARE 0.25
+
+/* wr_distortion: libwait's own time against the time it was taken from.
+ * The recorder keeps one total for the process (lw_stats.self_ticks, summed
+ * by the threads as they flush), so the figure is the process's, not any
+ * one thread's. */
+struct wr_distortion {
+    uint64_t self_ns;   /* libwait's own time, as the recorder estimated it */
+    uint64_t thread_ns; /* the threads' traced lives, summed */
+    double share;       /* self_ns / thread_ns, at most 1; 0 without thread time */
+    int distorted;      /* 1: share > WR_DISTORT_SHARE; 0: not; -1: unknown (see
+                           wr_model_distortion) */
+};
+
+/* wr_model_distortion: how much of the threads' time libwait took in m. */
+void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d);
 
 /* marks.c */
 int wr_marks_add(struct wr_model *m, const struct wr_event *ev);

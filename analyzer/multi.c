@@ -56,9 +56,14 @@ int wr_multi_text(struct wr_set *s, const struct wr_opts *o, FILE *f)
             bold, s->n, off, threads, wr_fmt_count(a, sizeof a, calls), t.n);
     for (size_t i = 0; i < s->n; i++) {
         const struct lw_file_header *h = &s->t[i].hdr;
-        char w[32];
-        fprintf(f, "  pid %-7u ppid %-7u %-10s %s%s  (%s)\n", h->pid, h->ppid, wr_fmt_ns(w, sizeof w, s->m[i].wall_ns),
-                h->command[0] ? h->command : h->exe, s->t[i].incomplete ? " [incomplete]" : "", s->t[i].path);
+        char w[32], dist[64] = "";
+        struct wr_distortion d;
+        wr_model_distortion(&s->m[i], &d);
+        if (d.distorted == 1) /* the process's own report says more, at its top */
+            snprintf(dist, sizeof dist, " [WARNING: timings distorted, libwait %.0f%%]", 100.0 * d.share);
+        fprintf(f, "  pid %-7u ppid %-7u %-10s %s%s%s  (%s)\n", h->pid, h->ppid,
+                wr_fmt_ns(w, sizeof w, s->m[i].wall_ns), h->command[0] ? h->command : h->exe,
+                s->t[i].incomplete ? " [incomplete]" : "", dist, s->t[i].path);
     }
     int split = all_split(s);
     fprintf(f, "\n%sall processes%s\n%s  # %-20s %9s %10s %10s %10s %10s  %s%s\n", bold, off, bold, "function", "calls",

@@ -23,7 +23,8 @@ static const char *style =
     "height:10px;margin:0 3px 0 10px}svg.hist rect{fill:#337ab7}svg.hist text{font:9px sans-serif;fill:#666}"
     "#flamegraph{border:1px solid #ddd;background:#fafafa}#flamegraph text{font:11px monospace;fill:#000;"
     "pointer-events:none}#flamegraph g.fr{cursor:pointer}#flamegraph rect:hover{stroke:#000;stroke-width:.5}"
-    ".note{color:#a33}";
+    ".note{color:#a33}.distorted{background:#fbe3e4;border:2px solid #c9302c;color:#7a1714;padding:8px 12px;"
+    "margin:10px 0;font-weight:600}";
 
 /* the flame graph's zoom: click a frame to fit it, click the root or
  * "reset zoom" to undo; #zoom=NAME in the URL zooms on the first frame
@@ -206,6 +207,37 @@ static void threads(FILE *f, struct wr_model *m, size_t idx)
     fputs("</table>\n", f);
 }
 
+/* distortion_banner: at the top of the page, one paragraph per process whose
+ * timings libwait's own work distorted (see wr_model_distortion), so that no
+ * one ranks its sites without having read it. Nothing when none was. */
+static void distortion_banner(FILE *f, struct wr_set *s)
+{
+    int any = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        struct wr_distortion d;
+        wr_model_distortion(&s->m[i], &d);
+        if (d.distorted != 1)
+            continue;
+        if (!any)
+            fputs("<div id=\"distortion\" class=\"distorted\" role=\"alert\">\n", f);
+        any = 1;
+        const struct lw_file_header *h = &s->t[i].hdr;
+        char a[32], b[32];
+        fputs("<p>Timings distorted: ", f);
+        if (s->n > 1) {
+            wr_html_str(f, h->command[0] ? h->command : h->exe);
+            fprintf(f, " (pid %u): ", h->pid);
+        }
+        fprintf(f,
+                "libwait's own time is <span class=\"share\" data-share=\"%.4f\">%.0f%%</span> of the process's "
+                "thread time (%s of %s, the threads' lives summed). Waits, holds and wall time are stretched by "
+                "libwait's work: rank sites with care.</p>\n",
+                d.share, 100.0 * d.share, wr_fmt_ns(a, sizeof a, d.self_ns), wr_fmt_ns(b, sizeof b, d.thread_ns));
+    }
+    if (any)
+        fputs("</div>\n", f);
+}
+
 static void summary_row(FILE *f, struct wr_trace *t, struct wr_model *m)
 {
     const struct lw_file_header *h = &t->hdr;
@@ -237,6 +269,7 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>libwait report: ", f);
     wr_html_str(f, s->n == 1 ? (h0->command[0] ? h0->command : h0->exe) : "several processes");
     fprintf(f, "</title><style>%s</style></head><body>\n<h1>libwait report</h1>\n", style);
+    distortion_banner(f, s);
     fputs("<section id=\"summary\"><h2>summary</h2><table><tr><th>pid</th><th>ppid</th><th class=\"l\">command</th>"
           "<th>wall</th><th>threads</th><th>calls</th><th>sites</th><th>trace bytes</th><th class=\"l\">wait/CPU "
           "split</th></tr>\n",

@@ -171,13 +171,22 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         fputs("\"blocked_ns\":null,\"runnable_ns\":null", f);
     fputs("}}", f);
     const struct lw_stats *st = &h->stats;
+    struct wr_distortion d;
+    wr_model_distortion(m, &d);
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
             ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64 ",\"dropped\":%" PRIu64
             ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
-            ",\"self_ns\":%" PRIu64 "}",
+            ",\"self_ns\":%" PRIu64,
             st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
-            st->chunks, m->calls, m->trace->warnings, wr_model_ns(m, st->self_ticks));
+            st->chunks, m->calls, m->trace->warnings, d.self_ns);
+    /* distorted: self_share over WR_DISTORT_SHARE; null when the trace is
+     * incomplete and the share, a lower bound then, is under it */
+    fprintf(f, ",\"thread_ns\":%" PRIu64 ",\"self_share\":%.4f,\"distort_threshold\":%.2f,\"distorted\":%s}",
+            d.thread_ns, d.share, WR_DISTORT_SHARE,
+            d.distorted == 1   ? "true"
+            : d.distorted == 0 ? "false"
+                               : "null");
     fputs(",\"threads\":[", f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];

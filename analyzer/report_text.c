@@ -66,12 +66,31 @@ static void split_bar(char *buf, size_t cap, const struct wr_opts *o, double sha
     buf[o_ < cap ? o_ : cap - 1] = 0;
 }
 
-static void summary(struct wr_model *m, FILE *f)
+/* distortion_warning: the line, right under the report's first, that says
+ * when libwait's own work took so much of the threads' time that the
+ * figures below cannot be ranked as if it were not there. */
+static void distortion_warning(struct wr_model *m, const struct wr_opts *o, FILE *f)
+{
+    struct wr_distortion d;
+    wr_model_distortion(m, &d);
+    if (d.distorted != 1)
+        return;
+    char a[32], b[32];
+    fprintf(f,
+            "%sWARNING: timings distorted: libwait's own time is %.0f%% of the process's thread time (%s of %s, "
+            "the threads' lives summed); waits, holds and wall time are stretched by libwait's work, rank sites "
+            "with care%s\n",
+            o->color ? "\033[1;31m" : "", 100.0 * d.share, wr_fmt_ns(a, sizeof a, d.self_ns),
+            wr_fmt_ns(b, sizeof b, d.thread_ns), o->color ? "\033[0m" : "");
+}
+
+static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
     char a[32], b[32], c[32];
     char cmd[sizeof h->exe > sizeof h->command ? sizeof h->exe : sizeof h->command];
     fprintf(f, "libwait report: %s (pid %u)\n", wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe), h->pid);
+    distortion_warning(m, o, f);
     fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes", wr_fmt_ns(a, sizeof a, m->wall_ns),
             m->nthreads, m->nthreads == 1 ? "" : "s", wr_fmt_count(b, sizeof b, m->calls), m->nsites,
             wr_fmt_count(c, sizeof c, m->trace->size));
@@ -193,7 +212,7 @@ static void heap_section(struct wr_model *m, FILE *f, const char *bold, const ch
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
-    summary(m, f);
+    summary(m, o, f);
     fprintf(f, "\n%s  # %-20s %9s %9s %9s %9s %9s %9s  %s%s\n", bold, "function", "calls", "total", "wait", "p50",
             "p99", "max", m->have_switches ? "cpu/blk/run" : "vs top", off);
     size_t n = o->top && o->top < m->nsites ? o->top : m->nsites;

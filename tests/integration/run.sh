@@ -199,6 +199,8 @@ section failures && . "$root/tests/integration/failures.sh"
 section programs && . "$root/tests/integration/programs.sh"
 # condvars, rwlocks, semaphores, spinlocks, joins, barriers (issue 8)
 section waits_sync && . "$root/tests/integration/waits_sync.sh"
+# the warning that libwait's own time distorts the timings
+section distort && . "$root/tests/integration/distort.sh"
 # waitreport top, run-time control and marks
 section top && . "$root/tests/integration/top.sh"
 # polls, I/O, sleeps, mmap and stdio at known sites; redis's event loop
