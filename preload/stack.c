@@ -23,6 +23,16 @@ static void *lw_map(size_t n)
     void *m = real_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return m == MAP_FAILED ? NULL : m;
 }
+
+/* lw_map_filled: like lw_map, for memory that will all be written soon (the
+ * slabs of stack nodes): mapped with its pages in place, because a page
+ * fault costs several microseconds on a virtual machine, and a program with
+ * many stacks would take one every few new stacks. */
+static void *lw_map_filled(size_t n)
+{
+    void *m = real_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
 #define uthash_malloc(sz)  lw_map(sz)
 #define uthash_free(p, sz) real_munmap((p), (sz))
 #define HASH_NONFATAL_OOM  1
@@ -69,7 +79,7 @@ static void *lw_node_alloc(size_t n)
     if (n > LW_SLAB_SIZE)
         return NULL;
     if (!lw_slab || lw_slab_used + n > LW_SLAB_SIZE) {
-        uint8_t *m = lw_map(LW_SLAB_SIZE);
+        uint8_t *m = lw_map_filled(LW_SLAB_SIZE);
         if (!m)
             return NULL;
         lw_slab = m;
@@ -236,7 +246,8 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
  * the stack is then taken with unw_backtrace, and the fast cache never
  * serves it.
  *
- * The table holds an address and its rule in two words. An entry is claimed
+ * The table holds an address and its rule in two words side by side, so a
+ * lookup costs one cache miss at most. An entry is claimed
  * by a compare-and-swap of the address into an empty slot, then its rule is
  * stored; a reader that finds the address without a rule learns it again.
  * An address learned twice with different rules becomes unusable for good.
@@ -249,19 +260,19 @@ enum { LW_RULE_RSP = 1, LW_RULE_RBP = 2, LW_RULE_NONE = 3, LW_RULE_LAST = 4 };
 #define LW_RULE_SAVES_RBP 8u
 /* rule: kind | LW_RULE_SAVES_RBP | (rbp slot - CFA) << 16 as int16 | constant << 32 as int32 */
 #define LW_SINK_WORDS 1024
-static uintptr_t *lw_rule_ip;
-static uint64_t *lw_rule_val;
+struct lw_rule_ent {
+    uintptr_t ip;
+    uint64_t rule;
+};
+static struct lw_rule_ent *lw_rules;
 static uintptr_t lw_sink[LW_SINK_WORDS];
 
 static void lw_frames_init(void)
 {
     for (unsigned i = 0; i < LW_SINK_WORDS; i++)
         lw_sink[i] = (uintptr_t)&lw_sink[LW_SINK_WORDS / 2];
-    if (!lw_rule_ip) {
-        lw_rule_val = lw_map(sizeof(uint64_t) << LW_RULE_BITS);
-        if (lw_rule_val)
-            lw_rule_ip = lw_map(sizeof(uintptr_t) << LW_RULE_BITS);
-    }
+    if (!lw_rules)
+        lw_rules = lw_map(sizeof(struct lw_rule_ent) << LW_RULE_BITS);
 }
 
 static inline unsigned lw_rule_home(uintptr_t ip)
@@ -272,13 +283,13 @@ static inline unsigned lw_rule_home(uintptr_t ip)
 /* lw_rule_get: the rule learned for ip, 0 when not learned yet. */
 static inline uint64_t lw_rule_get(uintptr_t ip)
 {
-    if (LW_UNLIKELY(!lw_rule_ip))
+    if (LW_UNLIKELY(!lw_rules))
         return LW_RULE_NONE;
     unsigned s = lw_rule_home(ip);
     for (unsigned i = 0; i < LW_RULE_PROBES; i++, s = (s + 1) & ((1u << LW_RULE_BITS) - 1)) {
-        uintptr_t e = __atomic_load_n(&lw_rule_ip[s], __ATOMIC_ACQUIRE);
+        uintptr_t e = __atomic_load_n(&lw_rules[s].ip, __ATOMIC_ACQUIRE);
         if (e == ip)
-            return __atomic_load_n(&lw_rule_val[s], __ATOMIC_ACQUIRE);
+            return __atomic_load_n(&lw_rules[s].rule, __ATOMIC_ACQUIRE);
         if (!e)
             return 0;
     }
@@ -287,16 +298,16 @@ static inline uint64_t lw_rule_get(uintptr_t ip)
 
 static void lw_rule_put(uintptr_t ip, uint64_t rule)
 {
-    if (!lw_rule_ip)
+    if (!lw_rules)
         return;
     unsigned s = lw_rule_home(ip);
     for (unsigned i = 0; i < LW_RULE_PROBES; i++, s = (s + 1) & ((1u << LW_RULE_BITS) - 1)) {
         uintptr_t e = 0;
-        if (__atomic_compare_exchange_n(&lw_rule_ip[s], &e, ip, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) || e == ip) {
+        if (__atomic_compare_exchange_n(&lw_rules[s].ip, &e, ip, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) || e == ip) {
             uint64_t old = 0;
-            if (!__atomic_compare_exchange_n(&lw_rule_val[s], &old, rule, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
+            if (!__atomic_compare_exchange_n(&lw_rules[s].rule, &old, rule, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
                 old != rule)
-                __atomic_store_n(&lw_rule_val[s], (uint64_t)LW_RULE_NONE, __ATOMIC_RELEASE);
+                __atomic_store_n(&lw_rules[s].rule, (uint64_t)LW_RULE_NONE, __ATOMIC_RELEASE);
             return;
         }
     }
@@ -306,11 +317,11 @@ static void lw_rule_put(uintptr_t ip, uint64_t rule)
  * learned rule: its addresses may now hold other code. */
 void lw_stack_code_unloaded(void)
 {
-    if (!lw_rule_ip)
+    if (!lw_rules)
         return;
     for (size_t i = 0; i < (size_t)1 << LW_RULE_BITS; i++) {
-        __atomic_store_n(&lw_rule_val[i], 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&lw_rule_ip[i], 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&lw_rules[i].rule, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&lw_rules[i].ip, 0, __ATOMIC_RELEASE);
     }
 }
 
