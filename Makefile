@@ -110,7 +110,7 @@ demo: all
 	WAIT_OUTPUT=demo.bin LD_PRELOAD=$(CURDIR)/libwait.so ./examples/lock_contend
 	./waitreport demo.bin
 
-# Overhead benchmarks (not part of make test): writes BENCH.md; < 10 min.
+# Overhead benchmarks (not part of make test): writes BENCH.md; about 10 min.
 bench: libwait.so waitreport
 	python3 bench/run.py
 
