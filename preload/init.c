@@ -14,7 +14,7 @@
 #include "lw_internal.h"
 #include "lw_sync.h"
 
-struct lw_global lw_g = { .fd = -1 };
+struct lw_global lw_g = {.fd = -1};
 
 void *(*real_malloc)(size_t);
 void (*real_free)(void *);
@@ -99,6 +99,7 @@ void lw_resolve(void)
     lw_resolve_poll();
     lw_resolve_sockets();
     lw_resolve_sleep();
+    lw_resolve_sigmask();
     lw_resolve_stdio();
     lw_resolve_sync();
     lw_resolve_state = 2;

@@ -130,6 +130,7 @@ void lw_resolve_poll(void);
 void lw_resolve_fileio(void);
 void lw_resolve_sockets(void);
 void lw_resolve_sleep(void);
+void lw_resolve_sigmask(void);
 void lw_resolve_mmap(void);
 void lw_resolve_stdio(void);
 
@@ -169,6 +170,10 @@ void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
 void lw_stack_code_unloaded(void);
+
+/* sigmask.c */
+int lw_signals_hold(void);
+void lw_signals_release(void);
 void lw_gate_enter(void);
 void lw_gate_leave(void);
 void lw_gate_close(void);

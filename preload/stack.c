@@ -429,6 +429,7 @@ static int lw_stack_walk(uintptr_t ra, uintptr_t cfa, uintptr_t *f, uint32_t max
     while (n < max) {
         uint64_t rule = lw_rule_get(ip);
         if (LW_UNLIKELY(rule == 0)) {
+            lw_signals_hold(); /* released at the slow path's end */
             rule = lw_frame_learn(ip, sp, rbp);
             lw_rule_put(ip, rule);
         }
@@ -578,6 +579,7 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     }
     if (g && have && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_UNKNOWN)
         lw_stack_fill(g, cache->chk_off, cache->chk_val, nchk);
+    lw_signals_release();
     return g;
 }
 
