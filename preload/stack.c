@@ -36,9 +36,6 @@ static void *lw_map_filled(size_t n)
 #define uthash_malloc(sz)  lw_map(sz)
 #define uthash_free(p, sz) real_munmap((p), (sz))
 #define HASH_NONFATAL_OOM  1
-/* Start with room for thousands of stacks (cc1 has 23 k): uthash lets
- * chains grow to ten before it doubles, and each link is a cache miss. */
-#define HASH_INITIAL_NUM_BUCKETS_LOG2 14
 #include <uthash.h>
 
 /* A distinct stack. Its checks (see the frame rules below), stored after
@@ -193,17 +190,18 @@ static void lw_stack_write(struct lw_thread *t, const struct lw_gstack *g)
     lw_writer_meta(t, LW_REC_STACK, body, (size_t)(p - body));
 }
 
-/* lw_stack_global: find or add frames in the process table (slow path),
- * a new stack with the m checks in off and val (m < 0: none known). NULL
- * when memory runs out. */
-static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f, uint32_t n, const int32_t *off,
-                                               const uintptr_t *val, int m)
+/* lw_stack_global: find or add frames (whose lw_hash is h) in the process
+ * table (slow path), a new stack with the m checks in off and val (m < 0:
+ * none known). NULL when memory runs out. */
+static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f, uint32_t n, uint64_t h,
+                                               const int32_t *off, const uintptr_t *val, int m)
 {
     struct lw_gstack *g;
     size_t klen = n * sizeof *f;
     uint32_t cap = m > 0 ? (uint32_t)m : 0;
     lw_stack_lock();
-    HASH_FIND(hh, lw_gtab, f, klen, g);
+    unsigned hv = (unsigned)(h ^ (h >> 32));
+    HASH_FIND_BYHASHVALUE(hh, lw_gtab, f, klen, hv, g);
     if (!g) {
         g = lw_node_alloc(sizeof *g + klen + cap * (sizeof(uintptr_t) + sizeof(int32_t)));
         if (g) {
@@ -217,7 +215,7 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
             memcpy(g->chk_val, val, cap * sizeof *val);
             memcpy(g->chk_off, off, cap * sizeof *off);
             g->checked = m >= 0 ? LW_CHECK_OK : LW_CHECK_UNKNOWN;
-            HASH_ADD_KEYPTR(hh, lw_gtab, g->frames, klen, g);
+            HASH_ADD_KEYPTR_BYHASHVALUE(hh, lw_gtab, g->frames, klen, hv, g);
             lw_stack_write(t, g);
             t->st.stacks++;
         }
@@ -265,6 +263,7 @@ struct lw_rule_ent {
     uint64_t rule;
 };
 static struct lw_rule_ent *lw_rules;
+static unsigned lw_rules_gen; /* bumped when the table is cleared */
 static uintptr_t lw_sink[LW_SINK_WORDS];
 
 static void lw_frames_init(void)
@@ -319,6 +318,7 @@ void lw_stack_code_unloaded(void)
 {
     if (!lw_rules)
         return;
+    __atomic_fetch_add(&lw_rules_gen, 1, __ATOMIC_RELEASE);
     for (size_t i = 0; i < (size_t)1 << LW_RULE_BITS; i++) {
         __atomic_store_n(&lw_rules[i].rule, 0, __ATOMIC_RELEASE);
         __atomic_store_n(&lw_rules[i].ip, 0, __ATOMIC_RELEASE);
@@ -407,6 +407,22 @@ static uint64_t lw_frame_learn(uintptr_t ip, uintptr_t sp, uintptr_t rbp)
     return rule | (uint64_t)(uint32_t)(int32_t)k << 32;
 }
 
+/* lw_rule_local: ip's rule through the thread's small table rc, filled
+ * from the process table. */
+#define LW_RULE_LOCAL 4096
+static inline uint64_t lw_rule_local(struct lw_rule_ent *rc, uintptr_t ip)
+{
+    struct lw_rule_ent *e = &rc[(ip ^ (ip >> 12)) & (LW_RULE_LOCAL - 1)];
+    if (LW_LIKELY(e->ip == ip))
+        return e->rule;
+    uint64_t rule = lw_rule_get(ip);
+    if (rule) {
+        e->ip = ip;
+        e->rule = rule;
+    }
+    return rule;
+}
+
 /* A stack's checks: the words a hit must find on the live stack, at offsets
  * from cfa, in the order they can be read safely. A check whose offset has
  * bit 0 set compares the word minus cfa (a saved rbp, which fixes where the
@@ -419,15 +435,15 @@ static uint64_t lw_frame_learn(uintptr_t ip, uintptr_t sp, uintptr_t rbp)
  * depth, or -1 when a frame has no usable rule. The program's rbp at the
  * call is saved by libwait's outermost frame, just below its return
  * address. */
-static int lw_stack_walk(uintptr_t ra, uintptr_t cfa, uintptr_t *f, uint32_t max, int32_t *off, uintptr_t *val,
-                         uint32_t *nchk)
+static int lw_stack_walk(struct lw_rule_ent *rc, uintptr_t ra, uintptr_t cfa, uintptr_t *f, uint32_t max, int32_t *off,
+                         uintptr_t *val, uint32_t *nchk)
 {
     uintptr_t sp = cfa, ip = ra, rbp_slot = cfa - 2 * sizeof(uintptr_t);
     uintptr_t rbp = *(const uintptr_t *)rbp_slot;
     uint32_t n = 0, m = 0;
     f[n++] = ip;
     while (n < max) {
-        uint64_t rule = lw_rule_get(ip);
+        uint64_t rule = lw_rule_local(rc, ip);
         if (LW_UNLIKELY(rule == 0)) {
             lw_signals_hold(); /* released at the slow path's end */
             rule = lw_frame_learn(ip, sp, rbp);
@@ -493,6 +509,10 @@ struct lw_cache {
      * coroutines). One slow path at a time runs per thread: the guard
      * keeps signal handlers out of it. */
     uintptr_t bt[LW_MAX_DEPTH + LW_SELF_FRAMES];
+    /* The rules this thread used last, direct-mapped: the process table
+     * is large, and most walks climb through the same few hundred frames. */
+    struct lw_rule_ent rules[LW_RULE_LOCAL];
+    unsigned rules_gen; /* lw_rules_gen when rules was last valid */
     int32_t chk_off[2 * LW_MAX_DEPTH];
     uintptr_t chk_val[2 * LW_MAX_DEPTH];
 };
@@ -548,9 +568,14 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     /* the load map precedes any stack of its code; never under our lock
      * (the loader's lock is taken inside, and may be held by our caller) */
     lw_modules_emit(t, 0);
+    if (cache && LW_UNLIKELY(cache->rules_gen != __atomic_load_n(&lw_rules_gen, __ATOMIC_ACQUIRE))) {
+        cache->rules_gen = __atomic_load_n(&lw_rules_gen, __ATOMIC_ACQUIRE);
+        memset(cache->rules, 0, sizeof cache->rules);
+    }
     const uintptr_t *f = buf;
     uint32_t nchk = 0;
-    int n = have && cache ? lw_stack_walk(ra, cfa, buf, lw_g.depth, cache->chk_off, cache->chk_val, &nchk) : -1;
+    int n = have && cache ? lw_stack_walk(cache->rules, ra, cfa, buf, lw_g.depth, cache->chk_off, cache->chk_val, &nchk)
+                          : -1;
     if (n < 0) {
         have = 0; /* no checks: never in the fast cache */
         n = unw_backtrace((void **)buf, (int)room);
@@ -570,7 +595,7 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
         g = e->g;
     } else {
-        g = lw_stack_global(t, f, depth, cache ? cache->chk_off : NULL, cache ? cache->chk_val : NULL,
+        g = lw_stack_global(t, f, depth, h, cache ? cache->chk_off : NULL, cache ? cache->chk_val : NULL,
                             have ? (int)nchk : -1);
         if (g && e) {
             e->hash = h;
