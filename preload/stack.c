@@ -369,6 +369,33 @@ static __attribute__((noinline)) int lw_frame_step(uintptr_t ip, uintptr_t sp, u
     return 1;
 }
 
+/* libwait's own stack. libunwind needs a few kilobytes of stack for a step
+ * (its context, cursor and DWARF state), and a new stack's record is built
+ * in a buffer there too: more than a program on a small stack (a
+ * PTHREAD_STACK_MIN thread, an 8 KiB signal stack, a coroutine) has to
+ * spare. So the whole slow path runs on a stack of libwait's own, in the
+ * thread's cache: the walk only reads the program's stack, a frame step
+ * works on a made-up context, and a full unwind starts from registers saved
+ * in the cache before the switch. The program's stack then carries only
+ * the wrapper's few small frames. */
+#define LW_OWN_STACK (64 * 1024)
+
+/* lw_run_on: call fn(arg) with the stack pointer at top (16-byte aligned),
+ * and come back to the current stack. The callee-saved registers carry
+ * what is needed across; every caller-saved one is declared clobbered. */
+static void lw_run_on(uint8_t *top, void (*fn)(void *), void *arg)
+{
+    __asm__ volatile("mov %%rsp, %%r12\n\t"
+                     "mov %[top], %%rsp\n\t"
+                     "call *%[fn]\n\t"
+                     "mov %%r12, %%rsp\n\t"
+                     : "+D"(arg)
+                     : [top] "r"(top), [fn] "r"(fn)
+                     : "r12", "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc", "xmm0", "xmm1",
+                       "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+                       "xmm13", "xmm14", "xmm15");
+}
+
 /* lw_frame_learn: the rule of the frame at return address ip, whose callee
  * returns to sp with rbp in the register. */
 static uint64_t lw_frame_learn(uintptr_t ip, uintptr_t sp, uintptr_t rbp)
@@ -513,6 +540,8 @@ struct lw_cache {
      * is large, and most walks climb through the same few hundred frames. */
     struct lw_rule_ent rules[LW_RULE_LOCAL];
     unsigned rules_gen; /* lw_rules_gen when rules was last valid */
+    unw_context_t uc;   /* the registers a full unwind starts from */
+    uint8_t own_stack[LW_OWN_STACK] __attribute__((aligned(16)));
     int32_t chk_off[2 * LW_MAX_DEPTH];
     uintptr_t chk_val[2 * LW_MAX_DEPTH];
 };
@@ -556,6 +585,27 @@ static void lw_stack_fill(const struct lw_gstack *cg, const int32_t *off, const 
     __atomic_store_n(&g->checked, LW_CHECK_OK, __ATOMIC_RELEASE);
 }
 
+/* lw_unwind: the stack from the registers saved in uc outwards into buf
+ * (at most room frames), libwait's own frames first, for stacks the walk
+ * cannot take: through a signal frame, or code without usable unwind
+ * rules. Signals are held, so libunwind's own masking costs no system
+ * call. */
+static int lw_unwind(unw_context_t *uc, uintptr_t *buf, uint32_t room)
+{
+    unw_cursor_t c;
+    int n = 0;
+    lw_signals_hold();
+    if (unw_init_local(&c, uc) != 0)
+        return 0;
+    do {
+        unw_word_t ip;
+        if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0)
+            break;
+        buf[n++] = ip;
+    } while ((uint32_t)n < room && unw_step(&c) > 0);
+    return n;
+}
+
 /* lw_stack_slow: walk (or unwind) the stack, then find it in the thread's
  * table or the process's, adding it there if new. have says ra and cfa are
  * known. */
@@ -578,7 +628,7 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
                           : -1;
     if (n < 0) {
         have = 0; /* no checks: never in the fast cache */
-        n = unw_backtrace((void **)buf, (int)room);
+        n = cache ? lw_unwind(&cache->uc, buf, room) : unw_backtrace((void **)buf, (int)room);
         int k = 0;
         while (k < n && buf[k] >= lw_g.self_lo && buf[k] < lw_g.self_hi)
             k++;
@@ -606,6 +656,19 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
         lw_stack_fill(g, cache->chk_off, cache->chk_val, nchk);
     lw_signals_release();
     return g;
+}
+
+struct lw_slow_args {
+    struct lw_thread *t;
+    int have;
+    uintptr_t ra, cfa;
+    const struct lw_gstack *g;
+};
+
+static void lw_stack_slow_thunk(void *p)
+{
+    struct lw_slow_args *a = p;
+    a->g = lw_stack_slow(a->t, a->have, a->ra, a->cfa);
 }
 
 /* lw_stack_id: id of the calling thread's current stack, from the caller of
@@ -647,7 +710,14 @@ uint32_t lw_stack_id(struct lw_thread *t)
     int saved = errno;
     lw_slow_begin(t);
     lw_gate_enter();
-    const struct lw_gstack *g = lw_stack_slow(t, have, ra, cfa);
+    const struct lw_gstack *g;
+    if (LW_LIKELY(cache != NULL) && unw_getcontext(&cache->uc) == 0) {
+        struct lw_slow_args a = {t, have, ra, cfa, NULL};
+        lw_run_on(cache->own_stack + LW_OWN_STACK, lw_stack_slow_thunk, &a);
+        g = a.g;
+    } else {
+        g = lw_stack_slow(t, have, ra, cfa);
+    }
     lw_gate_leave();
     if (g && have && cache && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_OK) {
         /* newest first: shift the set down one way, dropping the oldest */

@@ -185,6 +185,8 @@ section split && . "$root/tests/integration/split.sh"
 section clang && . "$root/tests/integration/clang.sh"
 # a library loaded with dlopen after start
 section dlopen && . "$root/tests/integration/dlopen.sh"
+
+section stacks && . "$root/tests/integration/stacks.sh"
 # waitreport diff and its gate
 section diff && . "$root/tests/integration/diff.sh"
 # folded stacks, Chrome trace, several processes
