@@ -216,6 +216,14 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
             memcpy(g->chk_off, off, cap * sizeof *off);
             g->checked = m >= 0 ? LW_CHECK_OK : LW_CHECK_UNKNOWN;
             HASH_ADD_KEYPTR_BYHASHVALUE(hh, lw_gtab, g->frames, klen, hv, g);
+            /* uthash lets chains grow to ten links before it doubles its
+             * buckets, and every link is a cache miss under our lock: keep
+             * about one stack a bucket instead. */
+            if (lw_gtab->hh.tbl->num_items > lw_gtab->hh.tbl->num_buckets && !lw_gtab->hh.tbl->noexpand) {
+                int oomed = 0;
+                HASH_EXPAND_BUCKETS(&lw_gtab->hh, lw_gtab->hh.tbl, oomed);
+                (void)oomed;
+            }
             lw_stack_write(t, g);
             t->st.stacks++;
         }
@@ -521,9 +529,12 @@ done:
  * first. */
 #define LW_FAST_SETS 1024
 #define LW_FAST_WAYS 8
+struct lw_fast_way {
+    uintptr_t ra, cfa;
+    const struct lw_gstack *g;
+};
 struct lw_fast_set {
-    uintptr_t ra[LW_FAST_WAYS], cfa[LW_FAST_WAYS];
-    const struct lw_gstack *g[LW_FAST_WAYS];
+    struct lw_fast_way way[LW_FAST_WAYS]; /* a hit on the newest reads one line */
 };
 /* Frames of libwait's own above the program's, at most: the wrapper, the
  * record's start, lw_stack_id and lw_stack_slow, and room to spare. */
@@ -687,10 +698,8 @@ uint32_t lw_stack_id(struct lw_thread *t)
         si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
         const struct lw_fast_set *fs = &cache->set[si];
         for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
-            const struct lw_gstack *g = fs->g[w];
-            if (fs->ra[w] != ra || fs->cfa[w] != cfa || !g)
-                continue;
-            if (__atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) != LW_CHECK_OK)
+            const struct lw_gstack *g = fs->way[w].g;
+            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
                 continue;
             const int32_t *off = g->chk_off;
             const uintptr_t *val = g->chk_val;
@@ -722,12 +731,10 @@ uint32_t lw_stack_id(struct lw_thread *t)
     if (g && have && cache && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_OK) {
         /* newest first: shift the set down one way, dropping the oldest */
         struct lw_fast_set *fs = &cache->set[si];
-        memmove(&fs->ra[1], &fs->ra[0], (LW_FAST_WAYS - 1) * sizeof fs->ra[0]);
-        memmove(&fs->cfa[1], &fs->cfa[0], (LW_FAST_WAYS - 1) * sizeof fs->cfa[0]);
-        memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
-        fs->ra[0] = ra;
-        fs->cfa[0] = cfa;
-        fs->g[0] = g;
+        memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
+        fs->way[0].ra = ra;
+        fs->way[0].cfa = cfa;
+        fs->way[0].g = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
     }
     lw_slow_end(t);
     errno = saved;
