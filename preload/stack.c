@@ -43,10 +43,16 @@ static void *lw_map_filled(size_t n)
  * filled once, when every frame has a usable rule, and checked is then
  * LW_CHECK_OK. Other stacks are unwound every time. */
 enum { LW_CHECK_UNKNOWN, LW_CHECK_OK, LW_CHECK_FILLING };
+/* A stack's checks: the words a hit must find on the live stack, at offsets
+ * from cfa, in the order they can be read safely. A check whose offset has
+ * bit 0 set compares the word minus cfa (a saved rbp, which fixes where the
+ * next rbp frame lies); the others compare return addresses. */
+#define LW_CHECK_REL 1
 struct lw_gstack {
     UT_hash_handle hh;
     uint32_t id, depth;
     uint32_t checked, nchk, cap;
+    uint32_t rel; /* some check is relative (a frame with a frame pointer) */
     uintptr_t *chk_val;
     int32_t *chk_off;
     uintptr_t frames[]; /* the key: depth frames, then the checks' space */
@@ -214,6 +220,9 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
             g->nchk = cap;
             memcpy(g->chk_val, val, cap * sizeof *val);
             memcpy(g->chk_off, off, cap * sizeof *off);
+            g->rel = 0;
+            for (uint32_t i = 0; i < cap; i++)
+                g->rel |= (uint32_t)off[i] & LW_CHECK_REL;
             g->checked = m >= 0 ? LW_CHECK_OK : LW_CHECK_UNKNOWN;
             HASH_ADD_KEYPTR_BYHASHVALUE(hh, lw_gtab, g->frames, klen, hv, g);
             /* uthash lets chains grow to ten links before it doubles its
@@ -458,12 +467,6 @@ static inline uint64_t lw_rule_local(struct lw_rule_ent *rc, uintptr_t ip)
     return rule;
 }
 
-/* A stack's checks: the words a hit must find on the live stack, at offsets
- * from cfa, in the order they can be read safely. A check whose offset has
- * bit 0 set compares the word minus cfa (a saved rbp, which fixes where the
- * next rbp frame lies); the others compare return addresses. */
-#define LW_CHECK_REL 1
-
 /* lw_stack_walk: the stack from the program's frame at return address ra,
  * whose callee (libwait) returns to cfa, into f (at most max frames), with
  * the checks that verify it into off and val (*nchk of them). Returns the
@@ -593,6 +596,9 @@ static void lw_stack_fill(const struct lw_gstack *cg, const int32_t *off, const 
     memcpy(g->chk_val, val, (size_t)m * sizeof *val);
     memcpy(g->chk_off, off, (size_t)m * sizeof *off);
     g->nchk = m;
+    g->rel = 0;
+    for (uint32_t i = 0; i < m; i++)
+        g->rel |= (uint32_t)off[i] & LW_CHECK_REL;
     __atomic_store_n(&g->checked, LW_CHECK_OK, __ATOMIC_RELEASE);
 }
 
@@ -704,11 +710,16 @@ uint32_t lw_stack_id(struct lw_thread *t)
             const int32_t *off = g->chk_off;
             const uintptr_t *val = g->chk_val;
             uint32_t i = 0, m = g->nchk;
-            for (; i < m; i++) {
-                int32_t o = off[i];
-                uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
-                if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
-                    break;
+            if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
+                while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
+                    i++;
+            } else {
+                for (; i < m; i++) {
+                    int32_t o = off[i];
+                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
+                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
+                        break;
+                }
             }
             if (i == m) {
                 t->st.stack_hits++;
