@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lw_internal.h"
@@ -106,10 +107,50 @@ void lw_resolve(void)
 
 /* ---- small helpers ---- */
 
-/* lw_warn: one line on stderr, prefixed "libwait: ". Uses write(2) directly
- * so it never recurses into the wrappers or stdio. */
+/* The stderr libwait may write to: what fd 2 was when libwait started
+ * (lw_stderr_note). A program that closes fd 2 and opens a file, a socket
+ * or a pipe that takes the number 2 must not find libwait's messages in
+ * it, so lw_warn writes only while fd 2 still is that same open file. */
+static int lw_err_state; /* 0 not noted yet, 1 fd 2 was open, 2 it was not */
+static dev_t lw_err_dev;
+static ino_t lw_err_ino;
+
+/* lw_stderr_note: remember what fd 2 is now (once, at start-up). */
+static void lw_stderr_note(void)
+{
+    struct stat st;
+    if (lw_err_state)
+        return;
+    if (fstat(2, &st) == 0) {
+        lw_err_dev = st.st_dev;
+        lw_err_ino = st.st_ino;
+        lw_err_state = 1;
+    } else {
+        lw_err_state = 2;
+    }
+}
+
+/* lw_stderr_same: whether fd 2 is still the file noted at start-up. Two
+ * opens of the same file (the same device and inode) count as the same
+ * stderr: a program that reopens its own terminal still sees messages. */
+static int lw_stderr_same(void)
+{
+    struct stat st;
+    lw_stderr_note();
+    return lw_err_state == 1 && fstat(2, &st) == 0 && st.st_dev == lw_err_dev && st.st_ino == lw_err_ino;
+}
+
+/* lw_warn: one line on stderr, prefixed "libwait: ", only while fd 2 is
+ * still the stderr libwait saw at start-up (else the line is dropped).
+ * Uses write(2) directly so it never recurses into the wrappers or stdio;
+ * messages are rare, so the fstat per message costs nothing that matters. */
 void lw_warn(const char *fmt, ...)
 {
+    int saved = errno;
+    if (!lw_stderr_same()) {
+        errno = saved;
+        return;
+    }
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
@@ -122,6 +163,7 @@ void lw_warn(const char *fmt, ...)
     buf[len++] = '\n';
     ssize_t w = real_write ? real_write(2, buf, len) : -1;
     (void)w;
+    errno = saved;
 }
 
 uint64_t lw_mono_ns(void)
@@ -195,6 +237,7 @@ static void lw_atfork_child(void)
 __attribute__((constructor(101))) static void lw_init(void)
 {
     int saved = errno;
+    lw_stderr_note(); /* before anything could be said, and before the program runs */
     lw_resolve();
     if (getauxval(AT_SECURE)) {
         lw_g.disabled = 1; /* setuid/setgid: never trace */
