@@ -257,6 +257,7 @@ __attribute__((constructor(101))) static void lw_init(void)
     lw_thread_init_key();
     if (lw_writer_open() != 0) {
         lw_g.disabled = 1;
+        lw_fd_release_all(); /* not recording: the program gets every fd number it would natively */
         errno = saved;
         return;
     }

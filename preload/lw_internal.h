@@ -113,12 +113,14 @@ extern int (*real_munmap)(void *, size_t);
 extern int (*real_open)(const char *, int, ...);
 extern int (*real_close)(int);
 
-/* fileio.c: libwait's own fds (the trace file, libunwind's pipe) sit high
- * up, out of the program's way; close, closefrom and close_range leave
- * them open. lw_own_window is set while this thread runs libunwind or the
- * loader for libwait: a pipe made then is libunwind's. */
+/* fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
+ * up, out of the program's way (lw_fd_high: -1 when they cannot, and then
+ * the fd is closed); close, closefrom and close_range leave them open. lw_own_window is set while this thread runs
+ * libunwind or the loader for libwait: a pipe made then is libunwind's. */
 extern LW_TLS int lw_own_window;
 int lw_fd_high(int fd, int cloexec);
+long lw_fd_limit(void);
+void lw_fd_release_all(void);
 int lw_fd_is_own(int fd);
 void lw_fd_forget(int fd);
 int lw_fd_still_ours(void);

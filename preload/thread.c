@@ -167,8 +167,10 @@ static int lw_thread_reopen(void)
     if (!__atomic_compare_exchange_n(&lw_g.reopen, &one, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return __atomic_load_n(&lw_g.reopen, __ATOMIC_ACQUIRE) == 0 && lw_g.hdr ? 0 : -1;
     int ok = lw_writer_open() == 0;
-    if (!ok)
+    if (!ok) {
         __atomic_store_n(&lw_g.ready, 0, __ATOMIC_RELEASE); /* said why; record nothing more */
+        lw_fd_release_all();
+    }
     __atomic_store_n(&lw_g.reopen, 0, __ATOMIC_RELEASE);
     return ok ? 0 : -1;
 }

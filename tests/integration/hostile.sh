@@ -29,3 +29,37 @@ t "fd 2 taken, recording stopped: the file holds only the program's lines" cmp -
   show "$d/s/file"
 report "fd 2 taken, recording stopped" "$d/s/t.bin"
 expect "fd 2 taken, recording stopped" "$d/s/t.bin.json" stopped=true
+
+# ---- low open-file limits: the program's fds number exactly as without
+# libwait. From 16 up libwait records with its fds at the top of the
+# limit; below it libwait does not record and holds no fd at all (nor does
+# it when it cannot create its file).
+d=$tmp/nofile; mkdir -p "$d"
+for n in 5 7 16 64; do
+  (ulimit -n $n && native "$d/n$n" "$HH" fds 5)
+  (ulimit -n $n && traced "$d/p$n" "$d/t$n.bin" "$HH" fds 5)
+  t "ulimit -n $n: the same fd numbers and errors under the preload" cmp -s "$d/n$n.out" "$d/p$n.out" ||
+    diff "$d/n$n.out" "$d/p$n.out" | sed -n '1,6s/^/#   /p'
+  t "ulimit -n $n: same exit code ($(cat "$d/p$n.rc"))" [ "$(cat "$d/n$n.rc")" = "$(cat "$d/p$n.rc")" ]
+done
+t "ulimit -n 5: the natively expected fds (3, 4, then EMFILE)" \
+  [ "$(head -3 "$d/n5.out" | tr -s ' ' | tr '\n' '|')" = "open 0: 3 |open 1: 4 |open 2: -1 Too many open files|" ]
+for n in 5 7; do
+  t "ulimit -n $n: libwait says it is not recording, in one line" [ "$(grep -c "ulimit -n.*not recording" "$d/p$n.err")" = 1 ] ||
+    show "$d/p$n.err"
+  t "ulimit -n $n: no trace file left" [ ! -e "$d/t$n.bin" ]
+done
+for n in 16 64; do
+  t "ulimit -n $n: nothing on stderr" [ ! -s "$d/p$n.err" ] || show "$d/p$n.err"
+  report "ulimit -n $n" "$d/t$n.bin"
+  expect "ulimit -n $n" "$d/t$n.bin.json" 'malloc@churn=50' 'open@mode_fds=5'
+done
+# not recording: every fd the process holds is one the program opened
+(ulimit -n 8 && native "$d/ln" "$HH" fds 0 list)
+(ulimit -n 8 && traced "$d/lp" "$d/tl.bin" "$HH" fds 0 list)
+t "ulimit -n 8, not recording: the process holds exactly the native fds" cmp -s "$d/ln.out" "$d/lp.out" ||
+  diff "$d/ln.out" "$d/lp.out" | sed -n '1,6s/^/#   /p'
+native "$d/bn" "$HH" fds 1 list
+traced "$d/bp" "$d/absent/t.bin" "$HH" fds 1 list
+t "bad WAIT_OUTPUT, not recording: the process holds exactly the native fds" cmp -s "$d/bn.out" "$d/bp.out" ||
+  diff "$d/bn.out" "$d/bp.out" | sed -n '1,6s/^/#   /p'
