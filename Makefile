@@ -4,8 +4,10 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror
 CPPFLAGS += -Iinclude
+# -fexceptions: a thread cancelled inside a wrapped call runs the wrapper's
+# cleanup (LW_UNWIND_GUARD) as it unwinds, releasing libwait's guard
 PRELOAD_CFLAGS := $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
-                  -ftls-model=initial-exec
+                  -ftls-model=initial-exec -fexceptions
 PRELOAD_SRC := $(wildcard preload/*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=build/%.o)
 ANALYZER_SRC := $(wildcard analyzer/*.c)

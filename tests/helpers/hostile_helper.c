@@ -10,11 +10,33 @@
  *                                 preloaded run records and unwinds);
  *                                 with list, then every fd open in the
  *                                 process (from /proc/self/fd)
+ *   hostile_helper jumps          a SIGALRM handler siglongjmps out of a
+ *                                 blocked read, poll, nanosleep, sleep and
+ *                                 pthread_cond_wait (one each); then 1000
+ *                                 malloc/free pairs at churn
+ *   hostile_helper cancel         a thread cancelled while blocked in read
+ *                                 runs a cleanup handler that makes 100
+ *                                 malloc/free pairs at cleanup_churn; the
+ *                                 same for poll, nanosleep and cond_wait
+ *   hostile_helper altstack       a thread whose stack lies below its
+ *                                 alternate signal stack blocks in read; a
+ *                                 SIGUSR1 handler on the alternate stack
+ *                                 makes 50 malloc/free pairs at
+ *                                 handler_churn, then writes to the pipe;
+ *                                 then 100 pairs at churn
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,12 +111,213 @@ static NOINL int mode_fds(long n, int list)
     return 0;
 }
 
+/* ---- jumps: siglongjmp out of a handler that interrupted a blocked call */
+
+static sigjmp_buf jump_env;
+static volatile sig_atomic_t jumped;
+
+static void jump_handler(int sig)
+{
+    (void)sig;
+    jumped++;
+    siglongjmp(jump_env, 1);
+}
+
+/* arm: SIGALRM in 20 ms, once */
+static void arm(void)
+{
+    struct itimerval it = {{0, 0}, {0, 20000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static pthread_mutex_t jm = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jc = PTHREAD_COND_INITIALIZER;
+
+static NOINL void block_in(int which, int rfd)
+{
+    char c;
+    struct pollfd pf = {rfd, POLLIN, 0};
+    struct timespec ts = {10, 0};
+    switch (which) {
+    case 0:
+        if (read(rfd, &c, 1) != 1)
+            break;
+        break;
+    case 1:
+        poll(&pf, 1, 10000);
+        break;
+    case 2:
+        nanosleep(&ts, NULL);
+        break;
+    case 3:
+        sleep(10);
+        break;
+    case 4:
+        pthread_mutex_lock(&jm);
+        pthread_cond_wait(&jc, &jm);
+        break;
+    }
+}
+
+static int mode_jumps(void)
+{
+    static const char *names[] = {"read", "poll", "nanosleep", "sleep", "pthread_cond_wait"};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = jump_handler;
+    sigaction(SIGALRM, &sa, NULL);
+    int p[2];
+    if (pipe(p) != 0)
+        fail("pipe");
+    for (volatile int i = 0; i < 5; i++) {
+        if (sigsetjmp(jump_env, 1) == 0) {
+            arm();
+            block_in(i, p[0]);
+            printf("%s returned\n", names[i]);
+        } else {
+            printf("jumped out of %s\n", names[i]);
+        }
+    }
+    /* the condvar wait left the mutex unlocked as far as the program knows
+     * (it was interrupted before reacquiring it); it is not used again */
+    churn(1000);
+    printf("jumps: %d\n", (int)jumped);
+    return 0;
+}
+
+/* ---- cancel: the program's cleanup handlers of a cancelled wrapped call */
+
+static NOINL void cleanup_churn(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++) {
+        void *volatile q = malloc(32);
+        free(q);
+    }
+}
+
+static int cancel_pipe[2];
+static volatile int in_call;
+
+/* unlock_jm: a cancelled pthread_cond_wait returns to its cleanup with
+ * the mutex locked (arg: whether this thread waited on the condvar) */
+static void unlock_jm(void *arg)
+{
+    if (arg)
+        pthread_mutex_unlock(&jm);
+}
+
+static void *cancel_thread(void *arg)
+{
+    int which = (int)(intptr_t)arg;
+    pthread_cleanup_push(cleanup_churn, NULL);
+    pthread_cleanup_push(unlock_jm, (void *)(intptr_t)(which == 3));
+    in_call = 1;
+    block_in(which == 3 ? 4 : which, cancel_pipe[0]);
+    pthread_cleanup_pop(1);
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static int mode_cancel(void)
+{
+    static const char *names[] = {"read", "poll", "nanosleep", "pthread_cond_wait"};
+    if (pipe(cancel_pipe) != 0)
+        fail("pipe");
+    for (int i = 0; i < 4; i++) {
+        pthread_t th;
+        in_call = 0;
+        if (pthread_create(&th, NULL, cancel_thread, (void *)(intptr_t)i) != 0)
+            fail("pthread_create");
+        while (!in_call)
+            sched_yield();
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+        pthread_cancel(th);
+        void *res;
+        pthread_join(th, &res);
+        printf("%s: %s\n", names[i], res == PTHREAD_CANCELED ? "cancelled" : "returned");
+    }
+    return 0;
+}
+
+/* ---- altstack: a handler on an alternate stack above the thread's stack */
+
+static int alt_pipe[2];
+static _Alignas(4096) unsigned char low_stack[1 << 20]; /* in .bss: below any mmap */
+
+static NOINL void handler_churn(void)
+{
+    for (int i = 0; i < 50; i++) {
+        void *volatile q = malloc(48);
+        free(q);
+    }
+}
+
+static void alt_handler(int sig)
+{
+    (void)sig;
+    stack_t ss;
+    int on = sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+    handler_churn();
+    char c = on ? 'a' : 'm';
+    if (write(alt_pipe[1], &c, 1) != 1)
+        _exit(3);
+}
+
+static void *alt_thread(void *arg)
+{
+    (void)arg;
+    stack_t ss = {0};
+    ss.ss_size = 1 << 16;
+    ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0)
+        fail("sigaltstack");
+    printf("alternate stack above the thread's stack: %s\n", (uintptr_t)ss.ss_sp > (uintptr_t)low_stack ? "yes" : "no");
+    in_call = 1;
+    char c = 0;
+    ssize_t n = read(alt_pipe[0], &c, 1);
+    printf("read %zd: handler ran on the %s stack\n", n, c == 'a' ? "alternate" : "thread's");
+    churn(100);
+    return NULL;
+}
+
+static int mode_altstack(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = alt_handler;
+    sa.sa_flags = SA_ONSTACK | SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    if (pipe(alt_pipe) != 0)
+        fail("pipe");
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstack(&a, low_stack, sizeof low_stack);
+    pthread_t th;
+    if (pthread_create(&th, &a, alt_thread, NULL) != 0)
+        fail("pthread_create");
+    while (!in_call)
+        sched_yield();
+    struct timespec ts = {0, 100000000};
+    nanosleep(&ts, NULL);
+    pthread_kill(th, SIGUSR1);
+    pthread_join(th, NULL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "jumps"))
+        return mode_jumps();
+    if (argc >= 2 && !strcmp(argv[1], "cancel"))
+        return mode_cancel();
+    if (argc >= 2 && !strcmp(argv[1], "altstack"))
+        return mode_altstack();
     if (argc >= 3 && !strcmp(argv[1], "fds"))
         return mode_fds(atol(argv[2]), argc > 3 && !strcmp(argv[3], "list"));
     if (argc >= 4 && !strcmp(argv[1], "stderr"))
         return mode_stderr(argv[2], atol(argv[3]));
-    fprintf(stderr, "usage: hostile_helper stderr FILE N | fds N [list]\n");
+    fprintf(stderr, "usage: hostile_helper stderr FILE N | fds N [list] | jumps | cancel | altstack\n");
     return 2;
 }

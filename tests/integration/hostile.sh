@@ -63,3 +63,27 @@ native "$d/bn" "$HH" fds 1 list
 traced "$d/bp" "$d/absent/t.bin" "$HH" fds 1 list
 t "bad WAIT_OUTPUT, not recording: the process holds exactly the native fds" cmp -s "$d/bn.out" "$d/bp.out" ||
   diff "$d/bn.out" "$d/bp.out" | sed -n '1,6s/^/#   /p'
+
+# ---- non-local exits: siglongjmp out of a signal handler that interrupted
+# a wrapped read, poll, nanosleep, sleep and pthread_cond_wait leaves no
+# guard behind (the thread's later calls are recorded, not counted as
+# nested); the cleanup handlers of a thread cancelled inside a wrapped call
+# are recorded; a handler on an alternate stack that lies above the
+# thread's stack is still nested (never recorded into the middle of the
+# interrupted call) and nothing deadlocks.
+d=$tmp/jumps; mkdir -p "$d"
+nested() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["libwait"]["nested"])' "$1" 2>/dev/null; }
+for m in jumps cancel altstack; do
+  native "$d/$m.n" "$HH" $m
+  traced "$d/$m.p" "$d/$m.bin" "$HH" $m
+  same_run "$m" "$d/$m.n" "$d/$m.p"
+  report "$m" "$d/$m.bin"
+done
+expect jumps "$d/jumps.bin.json" 'malloc@churn=1000' 'free@churn=1000'
+t "jumps: nested calls stay near the start-up's (got $(nested "$d/jumps.bin.json"), 2000 lost would be the guard left behind)" \
+  [ "$(nested "$d/jumps.bin.json")" -lt 300 ]
+t "jumps: every jump happened" grep -q "jumps: 5" "$d/jumps.p.out"
+expect cancel "$d/cancel.bin.json" 'malloc@cleanup_churn=400' 'free@cleanup_churn=400'
+expect altstack "$d/altstack.bin.json" 'malloc@handler_churn=0' 'malloc@churn=100' 'read@alt_thread=1'
+t "altstack: the alternate stack lies above the thread's stack" grep -q "above the thread's stack: yes" "$d/altstack.p.out"
+t "altstack: the handler ran on it" grep -q "handler ran on the alternate stack" "$d/altstack.p.out"
