@@ -193,17 +193,57 @@ static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigne
 /* ---- fork ---- */
 
 /* Fork: no thread may be inside libunwind or the loader (lw_gate_close), and
- * none may hold the stack table's lock, while the process is copied. */
+ * none may hold the stack table's lock, while the process is copied. A fork
+ * made by a signal handler that interrupted this very thread inside
+ * libwait or a wrapped call (lw_thread_inside) cannot wait for those: the
+ * interrupted code may hold them and cannot run until the handler returns.
+ * Such a fork takes no lock (lw_fork_unlocked), and its child does not
+ * record (lw_atfork_child says so in one line): its copy of libwait's state
+ * may be mid-update. */
+static int lw_fork_unlocked;
+
 static void lw_atfork_prepare(void)
 {
+    lw_fork_unlocked = lw_thread_inside();
+    if (lw_fork_unlocked)
+        return;
     lw_gate_close();
     lw_stack_lock();
 }
 
 static void lw_atfork_parent(void)
 {
+    if (lw_fork_unlocked) {
+        lw_fork_unlocked = 0;
+        return;
+    }
     lw_stack_unlock();
     lw_gate_open(0);
+}
+
+/* lw_atfork_child_unlocked: the child of a fork lw_atfork_prepare let
+ * through without locks. It stops recording for good and lets go of the
+ * parent's file: the header becomes private memory (the interrupted code
+ * may still update counters in it), the fd is closed. The locks are
+ * released for the one thread the child has: if it held one, it resumes
+ * inside the section once the handler returns and finishes alone. */
+static void lw_atfork_child_unlocked(void)
+{
+    lw_fork_unlocked = 0;
+    lw_stack_unlock();
+    lw_gate_open(1);
+    if (!lw_g.ready)
+        return;
+    lw_g.ready = 0;
+    lw_g.stopped = 1;
+    lw_thread_abandon_after_fork();
+    if (lw_g.hdr)
+        real_mmap(lw_g.hdr, LW_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (lw_g.fd >= 0)
+        real_close(lw_g.fd);
+    lw_g.fd = -1;
+    lw_fd_release_all();
+    lw_warn("process %d was forked by a signal handler that interrupted libwait; not recording in it", (int)getpid());
 }
 
 /* lw_atfork_child: the child must never write into the parent's file. It
@@ -212,6 +252,10 @@ static void lw_atfork_parent(void)
  * and its new image can take the name. */
 static void lw_atfork_child(void)
 {
+    if (lw_fork_unlocked) {
+        lw_atfork_child_unlocked();
+        return;
+    }
     lw_stack_unlock();
     lw_gate_open(1);
     if (!lw_g.ready)

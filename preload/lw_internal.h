@@ -150,6 +150,8 @@ uint64_t lw_mono_ns(void);
 struct lw_thread *lw_enter_slow(uintptr_t frame);
 struct lw_thread *lw_thread_start(void);
 void lw_thread_reset_after_fork(void);
+int lw_thread_inside(void);
+void lw_thread_abandon_after_fork(void);
 void lw_thread_flush_stats(struct lw_thread *t);
 void lw_thread_init_key(void);
 void lw_thread_exit_current(void);

@@ -259,6 +259,40 @@ struct lw_thread *lw_thread_start(void)
     return t; /* guard already taken */
 }
 
+/* lw_thread_inside: whether the calling thread holds its guard: it is in
+ * libwait or in a wrapped call, so a signal handler running now may have
+ * interrupted libwait while it held one of its locks. */
+int lw_thread_inside(void)
+{
+    struct lw_thread *t = lw_tls;
+    return t && !t->dead && t->guard;
+}
+
+/* lw_thread_abandon_after_fork: in a child forked by a signal handler that
+ * interrupted this thread inside libwait (lw_thread_inside). The
+ * interrupted code resumes once the handler returns and still uses its
+ * state: the state stays mapped, but the chunks it writes (mappings of the
+ * parent's file) are replaced by private anonymous memory, so nothing of
+ * the child reaches the parent's trace; its context-switch ring (not
+ * inherited) is dropped. Every later call passes straight through. */
+void lw_thread_abandon_after_fork(void)
+{
+    struct lw_thread *t = lw_tls;
+    int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+    if (t && t != &lw_dead) {
+        if (t->chunk)
+            real_mmap(t->chunk, lw_g.chunk_size, PROT_READ | PROT_WRITE, anon, -1, 0);
+        if (t->next)
+            real_mmap(t->next, lw_g.chunk_size, PROT_READ | PROT_WRITE, anon, -1, 0);
+        t->sw_page = NULL; /* the child has no such mapping */
+    }
+    lw_tls = &lw_dead;
+    lw_all = NULL;
+    lw_all_spin = 0;
+    if (lw_key_ok)
+        pthread_setspecific(lw_key, NULL);
+}
+
 /* lw_thread_reset_after_fork: in the child, forget the inherited state
  * (its chunks map the parent's file) without touching the mappings' data. */
 void lw_thread_reset_after_fork(void)

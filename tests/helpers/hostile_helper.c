@@ -24,6 +24,14 @@
  *                                 makes 50 malloc/free pairs at
  *                                 handler_churn, then writes to the pipe;
  *                                 then 100 pairs at churn
+ *   hostile_helper forksig        a SIGALRM handler (every 2 ms) forks;
+ *                                 each child locks a mutex and _exits 0;
+ *                                 meanwhile the main loop locks and
+ *                                 unlocks a mutex at many distinct stacks
+ *                                 (no malloc there: glibc's own fork
+ *                                 handler would deadlock on an interrupted
+ *                                 malloc, with or without libwait), until
+ *                                 40 children were forked
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -35,6 +43,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -306,8 +315,68 @@ static int mode_altstack(void)
     return 0;
 }
 
+/* ---- forksig: fork in a signal handler that interrupts wrapped calls */
+
+static volatile sig_atomic_t forks, fork_failed;
+static pthread_mutex_t fm = PTHREAD_MUTEX_INITIALIZER;
+
+static void fork_handler(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    pid_t p = fork();
+    if (p == 0) {
+        static pthread_mutex_t cm = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&cm);
+        pthread_mutex_unlock(&cm);
+        _exit(0);
+    }
+    if (p < 0)
+        fork_failed = 1;
+    else if (++forks >= 40) { /* enough: the timer stops, the main loop ends */
+        struct itimerval off = {{0, 0}, {0, 0}};
+        setitimer(ITIMER_REAL, &off, NULL);
+    }
+    errno = saved;
+}
+
+/* deep: lock and unlock fm at recursion depth n (a distinct stack each) */
+static NOINL int deep(int n)
+{
+    if (n > 0)
+        return deep(n - 1) + 1;
+    pthread_mutex_lock(&fm);
+    pthread_mutex_unlock(&fm);
+    return 0;
+}
+
+static int mode_forksig(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fork_handler;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {{0, 2000}, {0, 2000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    int bad = 0, st;
+    for (long i = 0; forks < 40 && !fork_failed; i++) {
+        deep((int)(i % 97));
+        while (waitpid(-1, &st, WNOHANG) > 0)
+            bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    while (waitpid(-1, &st, 0) > 0 || errno == EINTR)
+        bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    printf("forked at least 40: %s\nevery child exited 0: %s\n", forks >= 40 ? "yes" : "no", bad ? "no" : "yes");
+    return fork_failed;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "forksig"))
+        return mode_forksig();
     if (argc >= 2 && !strcmp(argv[1], "jumps"))
         return mode_jumps();
     if (argc >= 2 && !strcmp(argv[1], "cancel"))
@@ -318,6 +387,6 @@ int main(int argc, char **argv)
         return mode_fds(atol(argv[2]), argc > 3 && !strcmp(argv[3], "list"));
     if (argc >= 4 && !strcmp(argv[1], "stderr"))
         return mode_stderr(argv[2], atol(argv[3]));
-    fprintf(stderr, "usage: hostile_helper stderr FILE N | fds N [list] | jumps | cancel | altstack\n");
+    fprintf(stderr, "usage: hostile_helper stderr FILE N | fds N [list] | jumps | cancel | altstack | forksig\n");
     return 2;
 }

@@ -87,3 +87,27 @@ expect cancel "$d/cancel.bin.json" 'malloc@cleanup_churn=400' 'free@cleanup_chur
 expect altstack "$d/altstack.bin.json" 'malloc@handler_churn=0' 'malloc@churn=100' 'read@alt_thread=1'
 t "altstack: the alternate stack lies above the thread's stack" grep -q "above the thread's stack: yes" "$d/altstack.p.out"
 t "altstack: the handler ran on it" grep -q "handler ran on the alternate stack" "$d/altstack.p.out"
+
+# ---- fork in a signal handler that interrupts wrapped calls (and libwait
+# itself, holding its stack table's lock or inside libunwind): 20 runs,
+# none hangs; the children of such forks do not record (one line each on
+# stderr) and exit as natively
+d=$tmp/forksig; mkdir -p "$d"
+native "$d/n" "$HH" forksig
+hung=0 differ=0
+for i in $(seq 1 20); do
+  mkdir -p "$d/$i"
+  LW_TIMEOUT=20 traced "$d/p$i" "$d/$i/t.%p.bin" "$HH" forksig
+  [ "$(cat "$d/p$i.rc")" = 124 ] || [ "$(cat "$d/p$i.rc")" = 137 ] && hung=$((hung + 1))
+  cmp -s "$d/n.out" "$d/p$i.out" || differ=$((differ + 1))
+done
+t "fork in a handler: the native run exits 0" [ "$(cat "$d/n.rc")" = 0 ]
+t "fork in a handler: no run of 20 hangs ($hung did)" [ "$hung" = 0 ]
+t "fork in a handler: every run prints what the native run does ($differ differ)" [ "$differ" = 0 ] || show "$d/p1.out"
+t "fork in a handler: stderr holds only libwait's one line per unrecorded child" \
+  bash -c '! grep -v "forked by a signal handler that interrupted libwait; not recording in it" "$1"' _ "$d/p1.err" ||
+  show "$d/p1.err"
+# the parent's trace is the largest; it reads back whole
+big=$(ls -S "$d"/1/*.bin 2>/dev/null | head -1)
+[ -n "$big" ] && report "fork in a handler, the parent's trace" "$big" &&
+  expect "fork in a handler, the parent's trace" "$big.json" 'pthread_mutex_lock@deep>=1'
