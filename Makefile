@@ -23,6 +23,15 @@ all: libwait.so waitreport $(EXAMPLES)
 libwait.so: $(PRELOAD_OBJ) preload/libwait.map
 	$(CC) -shared -o $@ $(PRELOAD_OBJ) -Wl,--version-script=preload/libwait.map -lunwind -ldl -pthread
 
+# -fexceptions where wrappers use LW_UNWIND_GUARD: a thread cancelled inside
+# a wrapped call runs the wrapper's cleanup as it unwinds, releasing
+# libwait's guard. Not for cond.c, sem.c and thread_sync.c: their
+# pthread_cleanup_push handlers record the cancelled call, and keep
+# pthread.h's setjmp form of it (with -fexceptions it is the cleanup
+# attribute, and the cancelled calls went unrecorded).
+LW_UNWIND_OBJ := $(addprefix build/preload/,io.o fileio.o poll.o sleep.o sockets.o stdio.o)
+$(LW_UNWIND_OBJ): PRELOAD_CFLAGS += -fexceptions
+
 build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_wrap.h preload/lw_sync.h include/lw_format.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@

@@ -19,17 +19,18 @@
  * after a message on stderr (none when quiet). */
 int wr_ctl_set(const char *path, int paused, int quiet)
 {
-    int fd = open(path, (paused < 0 ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC);
+    int fd = wr_open_regular(path, (paused < 0 ? O_RDONLY : O_RDWR) | O_NOFOLLOW);
     struct stat st;
     struct lw_file_header h;
     if (fd < 0) {
-        if (!quiet)
+        if (!quiet && fd == -2)
+            fprintf(stderr, "waitreport: %s: not a regular file\n", path);
+        else if (!quiet)
             fprintf(stderr, "waitreport: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)LW_HEADER_SIZE ||
-        pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h.magic, LW_MAGIC, sizeof LW_MAGIC) != 0 ||
-        h.version != LW_VERSION) {
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)LW_HEADER_SIZE || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+        memcmp(h.magic, LW_MAGIC, sizeof LW_MAGIC) != 0 || h.version != LW_VERSION) {
         if (!quiet)
             fprintf(stderr, "waitreport: %s: not a libwait trace\n", path);
         close(fd);

@@ -145,20 +145,40 @@ int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const
     return validate(t, err, errlen);
 }
 
+int wr_open_regular(const char *path, int flags)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISREG(st.st_mode))
+        return -2;
+    int fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
+
 int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen)
 {
     int quiet = t->quiet;
     memset(t, 0, sizeof *t);
     t->quiet = quiet;
     t->path = path;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = wr_open_regular(path, O_RDONLY);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd == -2)
+            snprintf(err, errlen, "%s: not a regular file", path);
+        else
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }

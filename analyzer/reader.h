@@ -60,6 +60,14 @@ struct wr_event {
 
 typedef int (*wr_event_fn)(void *ctx, const struct wr_event *ev);
 
+/* wr_open_regular: open path (flags plus O_CLOEXEC) only if it is a
+ * regular file. Its type is checked with stat before the open, and the
+ * open itself is non-blocking, so a FIFO, a device or a socket is refused
+ * without ever being opened or waited on; fstat checks the fd once more
+ * (the name may have been replaced in between). Returns the fd; -1 with
+ * errno set when stat or open fails; -2 when path is not a regular file. */
+int wr_open_regular(const char *path, int flags);
+
 /* wr_trace_open: map path and validate its header and chunk headers.
  * t->quiet is kept from the caller (zero-initialise t).
  * 0 on success; -1 with a message in err (naming the file) on bad input. */

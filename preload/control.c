@@ -45,6 +45,7 @@ static struct lw_thread *lw_ctl_enter(int may_create)
 {
     struct lw_thread *t = lw_tls;
     if (t && !t->guard) {
+        t->guard_sp = UINTPTR_MAX; /* libwait's own: never stale */
         t->guard = 1;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return t;

@@ -1,7 +1,8 @@
 /* fds.c: libwait's own file descriptors, kept out of the program's way.
  * The trace file and libunwind's memory-check pipe are moved up to just
  * below min(RLIMIT_NOFILE, 1024), so the program's own open() calls get
- * the numbers they would get without libwait. close(), closefrom() and
+ * the numbers they would get without libwait; under a limit too low for
+ * that, libwait holds no fd at all and does not record. close(), closefrom() and
  * close_range() leave them open (close gives EBADF, as it would natively:
  * without libwait those numbers are not open). A program that dup2s onto
  * one is caught before libwait touches that file again (writer.c,
@@ -15,6 +16,12 @@
 #include "lw_internal.h"
 
 #define LW_OWN_MAX 8
+/* Below this soft RLIMIT_NOFILE libwait keeps no fd (and does not record):
+ * its three (the trace file, libunwind's pipe) would take a quarter of the
+ * numbers a program may use. From it up to 64 they take the LW_FD_TOP
+ * highest numbers. */
+#define LW_FD_MIN_LIMIT 16
+#define LW_FD_TOP       4
 
 LW_TLS int lw_own_window;
 static int lw_own[LW_OWN_MAX]; /* fd + 1 of libunwind's pipe ends; 0 = free slot */
@@ -34,23 +41,50 @@ static void lw_fd_resolve(void)
     }
 }
 
-/* lw_fd_high: fd moved to a high free number (FD_CLOEXEC when cloexec),
- * the low one closed; fd itself when that fails (a low limit). */
+/* lw_fd_high: fd moved to a high free number (FD_CLOEXEC when cloexec)
+ * and the low one closed. Where libwait's fds go depends on the soft
+ * RLIMIT_NOFILE, capped at 1024 (select's FD_SETSIZE): from 32 below it
+ * when it is 64 or more, else among its LW_FD_TOP highest numbers. Below
+ * LW_FD_MIN_LIMIT there is no room that the program would not reach in
+ * its first few opens: fd is closed and -1 returned with errno EMFILE, as
+ * it is when no number up there is free. The caller then holds nothing. */
 int lw_fd_high(int fd, int cloexec)
 {
-    struct rlimit rl;
-    if (fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    if (fd < 0)
         return fd;
-    rlim_t top = rl.rlim_cur < 1024 ? rl.rlim_cur : 1024;
-    if (top < 64)
-        return fd;
-    int saved = errno;
-    int h = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, (int)(top - 32));
-    errno = saved;
-    if (h < 0)
-        return fd;
+    int saved = errno, h = -1;
+    long top = lw_fd_limit();
+    if (top >= LW_FD_MIN_LIMIT) {
+        long base = top >= 64 ? top - 32 : top - LW_FD_TOP;
+        h = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, (int)base);
+    }
     real_close(fd);
+    errno = h < 0 ? EMFILE : saved;
     return h;
+}
+
+/* lw_fd_limit: the soft RLIMIT_NOFILE, at most 1024 (0 when unknown). */
+long lw_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    return rl.rlim_cur < 1024 ? (long)rl.rlim_cur : 1024;
+}
+
+/* lw_fd_release_all: libwait will not record in this process: close every
+ * fd it holds (libunwind's pipe ends; the trace file is the writer's to
+ * close), so the program has exactly the fds it would have without
+ * libwait. libunwind is never called again once recording is off, so its
+ * closed pipe numbers are never used behind the program's back (on Linux
+ * it checks memory with mincore and only keeps the pipe as a fallback). */
+void lw_fd_release_all(void)
+{
+    for (int i = 0; i < LW_OWN_MAX; i++) {
+        int v = __atomic_exchange_n(&lw_own[i], 0, __ATOMIC_RELAXED);
+        if (v > 0)
+            real_close(v - 1);
+    }
 }
 
 /* lw_fd_is_own: whether fd is libwait's (the trace file, a pipe end of
@@ -88,7 +122,9 @@ static void lw_fd_adopt(int fd)
 }
 
 /* pipe2: a pipe libunwind makes for libwait (lw_own_window) goes high and
- * becomes libwait's; any other is the program's, untouched. */
+ * becomes libwait's, or fails with EMFILE when it cannot go high (never
+ * left low, where the program expects its own fds); any other is the
+ * program's, untouched. */
 LW_EXPORT int pipe2(int fds[2], int flags)
 {
     lw_fd_resolve();
@@ -98,10 +134,18 @@ LW_EXPORT int pipe2(int fds[2], int flags)
     }
     int r = real_pipe2(fds, flags);
     if (r == 0 && lw_own_window) {
-        for (int i = 0; i < 2; i++) {
-            fds[i] = lw_fd_high(fds[i], flags & O_CLOEXEC);
-            lw_fd_adopt(fds[i]);
+        int a = lw_fd_high(fds[0], flags & O_CLOEXEC), b = lw_fd_high(fds[1], flags & O_CLOEXEC);
+        if (a < 0 || b < 0) { /* no room up high: libunwind goes without */
+            if (a >= 0)
+                real_close(a);
+            if (b >= 0)
+                real_close(b);
+            errno = EMFILE;
+            return -1;
         }
+        fds[0] = a, fds[1] = b;
+        lw_fd_adopt(a);
+        lw_fd_adopt(b);
     }
     return r;
 }

@@ -101,9 +101,11 @@ LW_EXPORT int open(const char *path, int flags, ...)
     struct lw_thread *t = lw_enter();
     if (!t)
         return real_open(path, flags, mode);
+    LW_UNWIND_GUARD(t);
     uint64_t t0 = lw_rdtsc();
     int r = real_open(path, flags, mode);
     uint64_t t1 = lw_rdtsc();
+    lw_ug = NULL;
     int e = errno;
     lw_rec_fdop(t, LW_F_open, t0, t1, fd, r < 0 ? -(int64_t)e : r);
     errno = e;
@@ -120,9 +122,11 @@ LW_EXPORT int openat(int fd, const char *path, int flags, ...)
     struct lw_thread *t = lw_enter();
     if (!t)
         return real_openat(fd, path, flags, mode);
+    LW_UNWIND_GUARD(t);
     uint64_t t0 = lw_rdtsc();
     int r = real_openat(fd, path, flags, mode);
     uint64_t t1 = lw_rdtsc();
+    lw_ug = NULL;
     int e = errno;
     lw_rec_fdop(t, LW_F_openat, t0, t1, fd, r < 0 ? -(int64_t)e : r);
     errno = e;
@@ -158,9 +162,11 @@ LW_EXPORT int close(int fd)
     struct lw_thread *t = lw_enter();
     if (!t)
         return real_close(fd);
+    LW_UNWIND_GUARD(t);
     uint64_t t0 = lw_rdtsc();
     int r = real_close(fd);
     uint64_t t1 = lw_rdtsc();
+    lw_ug = NULL;
     int e = errno;
     lw_rec_fdop(t, LW_F_close, t0, t1, fd, r < 0 ? -(int64_t)e : r);
     errno = e;

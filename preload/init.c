@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lw_internal.h"
@@ -107,10 +108,50 @@ void lw_resolve(void)
 
 /* ---- small helpers ---- */
 
-/* lw_warn: one line on stderr, prefixed "libwait: ". Uses write(2) directly
- * so it never recurses into the wrappers or stdio. */
+/* The stderr libwait may write to: what fd 2 was when libwait started
+ * (lw_stderr_note). A program that closes fd 2 and opens a file, a socket
+ * or a pipe that takes the number 2 must not find libwait's messages in
+ * it, so lw_warn writes only while fd 2 still is that same open file. */
+static int lw_err_state; /* 0 not noted yet, 1 fd 2 was open, 2 it was not */
+static dev_t lw_err_dev;
+static ino_t lw_err_ino;
+
+/* lw_stderr_note: remember what fd 2 is now (once, at start-up). */
+static void lw_stderr_note(void)
+{
+    struct stat st;
+    if (lw_err_state)
+        return;
+    if (fstat(2, &st) == 0) {
+        lw_err_dev = st.st_dev;
+        lw_err_ino = st.st_ino;
+        lw_err_state = 1;
+    } else {
+        lw_err_state = 2;
+    }
+}
+
+/* lw_stderr_same: whether fd 2 is still the file noted at start-up. Two
+ * opens of the same file (the same device and inode) count as the same
+ * stderr: a program that reopens its own terminal still sees messages. */
+static int lw_stderr_same(void)
+{
+    struct stat st;
+    lw_stderr_note();
+    return lw_err_state == 1 && fstat(2, &st) == 0 && st.st_dev == lw_err_dev && st.st_ino == lw_err_ino;
+}
+
+/* lw_warn: one line on stderr, prefixed "libwait: ", only while fd 2 is
+ * still the stderr libwait saw at start-up (else the line is dropped).
+ * Uses write(2) directly so it never recurses into the wrappers or stdio;
+ * messages are rare, so the fstat per message costs nothing that matters. */
 void lw_warn(const char *fmt, ...)
 {
+    int saved = errno;
+    if (!lw_stderr_same()) {
+        errno = saved;
+        return;
+    }
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
@@ -123,6 +164,7 @@ void lw_warn(const char *fmt, ...)
     buf[len++] = '\n';
     ssize_t w = real_write ? real_write(2, buf, len) : -1;
     (void)w;
+    errno = saved;
 }
 
 uint64_t lw_mono_ns(void)
@@ -152,17 +194,57 @@ static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigne
 /* ---- fork ---- */
 
 /* Fork: no thread may be inside libunwind or the loader (lw_gate_close), and
- * none may hold the stack table's lock, while the process is copied. */
+ * none may hold the stack table's lock, while the process is copied. A fork
+ * made by a signal handler that interrupted this very thread inside
+ * libwait or a wrapped call (lw_thread_inside) cannot wait for those: the
+ * interrupted code may hold them and cannot run until the handler returns.
+ * Such a fork takes no lock (lw_fork_unlocked), and its child does not
+ * record (lw_atfork_child says so in one line): its copy of libwait's state
+ * may be mid-update. */
+static int lw_fork_unlocked;
+
 static void lw_atfork_prepare(void)
 {
+    lw_fork_unlocked = lw_thread_inside();
+    if (lw_fork_unlocked)
+        return;
     lw_gate_close();
     lw_stack_lock();
 }
 
 static void lw_atfork_parent(void)
 {
+    if (lw_fork_unlocked) {
+        lw_fork_unlocked = 0;
+        return;
+    }
     lw_stack_unlock();
     lw_gate_open(0);
+}
+
+/* lw_atfork_child_unlocked: the child of a fork lw_atfork_prepare let
+ * through without locks. It stops recording for good and lets go of the
+ * parent's file: the header becomes private memory (the interrupted code
+ * may still update counters in it), the fd is closed. The locks are
+ * released for the one thread the child has: if it held one, it resumes
+ * inside the section once the handler returns and finishes alone. */
+static void lw_atfork_child_unlocked(void)
+{
+    lw_fork_unlocked = 0;
+    lw_stack_unlock();
+    lw_gate_open(1);
+    if (!lw_g.ready)
+        return;
+    lw_g.ready = 0;
+    lw_g.stopped = 1;
+    lw_thread_abandon_after_fork();
+    if (lw_g.hdr)
+        real_mmap(lw_g.hdr, LW_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (lw_g.fd >= 0)
+        real_close(lw_g.fd);
+    lw_g.fd = -1;
+    lw_fd_release_all();
+    lw_warn("process %d was forked by a signal handler that interrupted libwait; not recording in it", (int)getpid());
 }
 
 /* lw_atfork_child: the child must never write into the parent's file. It
@@ -171,6 +253,10 @@ static void lw_atfork_parent(void)
  * and its new image can take the name. */
 static void lw_atfork_child(void)
 {
+    if (lw_fork_unlocked) {
+        lw_atfork_child_unlocked();
+        return;
+    }
     lw_stack_unlock();
     lw_gate_open(1);
     if (!lw_g.ready)
@@ -196,6 +282,7 @@ static void lw_atfork_child(void)
 __attribute__((constructor(101))) static void lw_init(void)
 {
     int saved = errno;
+    lw_stderr_note(); /* before anything could be said, and before the program runs */
     lw_resolve();
     if (getauxval(AT_SECURE)) {
         lw_g.disabled = 1; /* setuid/setgid: never trace */
@@ -215,6 +302,7 @@ __attribute__((constructor(101))) static void lw_init(void)
     lw_thread_init_key();
     if (lw_writer_open() != 0) {
         lw_g.disabled = 1;
+        lw_fd_release_all(); /* not recording: the program gets every fd number it would natively */
         errno = saved;
         return;
     }

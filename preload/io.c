@@ -26,9 +26,11 @@ LW_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *
     if (!t)
         return real_select(nfds, r, w, x, tv);
     unsigned tmo = !tv ? 0 : (tv->tv_sec == 0 && tv->tv_usec == 0) ? 1 : 2;
+    LW_UNWIND_GUARD(t);
     uint64_t t0 = lw_rdtsc();
     int ret = real_select(nfds, r, w, x, tv);
     uint64_t t1 = lw_rdtsc();
+    lw_ug = NULL;
     int e = errno;
     lw_rec_select(t, LW_F_select, t0, t1, (uint64_t)(unsigned)nfds, ret < 0 ? -(int64_t)e : ret, tmo);
     errno = e;

@@ -34,6 +34,8 @@
 struct lw_thread {
     volatile int guard;        /* 1 while inside libwait or a wrapped call */
     int dead;                  /* thread has flushed; record nothing more */
+    uintptr_t guard_sp;        /* frame of the wrapper that took the guard (lw_enter);
+                                  UINTPTR_MAX when libwait took it itself */
     uint32_t stream, tid, seq; /* seq: chunks used so far */
     uint8_t *cur;              /* next record goes here */
     uint8_t *limit;            /* slow path when a record could pass this */
@@ -113,12 +115,14 @@ extern int (*real_munmap)(void *, size_t);
 extern int (*real_open)(const char *, int, ...);
 extern int (*real_close)(int);
 
-/* fileio.c: libwait's own fds (the trace file, libunwind's pipe) sit high
- * up, out of the program's way; close, closefrom and close_range leave
- * them open. lw_own_window is set while this thread runs libunwind or the
- * loader for libwait: a pipe made then is libunwind's. */
+/* fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
+ * up, out of the program's way (lw_fd_high: -1 when they cannot, and then
+ * the fd is closed); close, closefrom and close_range leave them open. lw_own_window is set while this thread runs
+ * libunwind or the loader for libwait: a pipe made then is libunwind's. */
 extern LW_TLS int lw_own_window;
 int lw_fd_high(int fd, int cloexec);
+long lw_fd_limit(void);
+void lw_fd_release_all(void);
 int lw_fd_is_own(int fd);
 void lw_fd_forget(int fd);
 int lw_fd_still_ours(void);
@@ -144,9 +148,11 @@ void lw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t lw_mono_ns(void);
 
 /* thread.c */
-struct lw_thread *lw_enter_slow(void);
+struct lw_thread *lw_enter_slow(uintptr_t frame);
 struct lw_thread *lw_thread_start(void);
 void lw_thread_reset_after_fork(void);
+int lw_thread_inside(void);
+void lw_thread_abandon_after_fork(void);
 void lw_thread_flush_stats(struct lw_thread *t);
 void lw_thread_init_key(void);
 void lw_thread_exit_current(void);
@@ -204,17 +210,41 @@ static inline uint64_t lw_rdtsc(void)
 }
 
 /* lw_enter: the calling thread's state with the guard taken, or NULL when
- * this call must not be recorded (nested, not ready, disabled). */
-static inline struct lw_thread *lw_enter(void)
+ * this call must not be recorded (nested, not ready, disabled). It is
+ * always inlined into the wrapper, so __builtin_frame_address(0) is the
+ * wrapper's frame: kept in guard_sp, it lets lw_enter_slow tell a call
+ * nested inside this wrapper (deeper on the stack) from one made after the
+ * program left the wrapper without returning (siglongjmp out of a signal
+ * handler that interrupted it), which runs at or above that frame. */
+static inline __attribute__((always_inline)) struct lw_thread *lw_enter(void)
 {
     struct lw_thread *t = lw_tls;
     if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))) {
         t->guard = 1;
+        t->guard_sp = (uintptr_t)__builtin_frame_address(0);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return t;
     }
-    return lw_enter_slow();
+    return lw_enter_slow((uintptr_t)__builtin_frame_address(0));
 }
+
+/* lw_unwound: cleanup of a wrapper's guard variable (LW_UNWIND_GUARD). It
+ * runs only when the thread is cancelled inside the real call (a forced
+ * unwind through the wrapper; the preload is built with -fexceptions so
+ * that the unwinder runs it) and releases the guard, so that the program's
+ * own cancellation cleanup handlers, which run after it, are recorded. On
+ * a normal return the variable is NULL and this does nothing. */
+static inline void lw_unwound(struct lw_thread **pt)
+{
+    if (LW_UNLIKELY(*pt != NULL)) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        (*pt)->guard = 0;
+    }
+}
+
+/* LW_UNWIND_GUARD(t): declare lw_ug, holding t while the real call runs;
+ * the wrapper sets lw_ug = NULL as soon as the real call returns. */
+#define LW_UNWIND_GUARD(t) struct lw_thread *lw_ug __attribute__((cleanup(lw_unwound))) = (t)
 
 /* lw_leave: restore errno saved by lw_rec_start; release the guard. */
 static inline void lw_leave(struct lw_thread *t)

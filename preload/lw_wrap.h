@@ -56,7 +56,9 @@ static inline unsigned lw_tmo_ms(int ms) { return ms < 0 ? 0 : ms == 0 ? 1 : 2; 
 /* LW_WRAP: exported function sym(params) calling real_<sym>(args), which
  * returns rtype with errno set on failure. REC records it (it sees t, t0,
  * t1, r and e = the real call's errno) and must release the guard. The
- * program gets r and errno exactly as the real call left them. */
+ * program gets r and errno exactly as the real call left them. A thread
+ * cancelled inside the real call releases the guard as it unwinds
+ * (LW_UNWIND_GUARD); the call is then not recorded. */
 #define LW_WRAP(rtype, sym, params, args, REC)                                                                         \
     LW_EXPORT rtype sym params                                                                                         \
     {                                                                                                                  \
@@ -65,9 +67,11 @@ static inline unsigned lw_tmo_ms(int ms) { return ms < 0 ? 0 : ms == 0 ? 1 : 2; 
         struct lw_thread *t = lw_enter();                                                                              \
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
+        LW_UNWIND_GUARD(t);                                                                                            \
         uint64_t t0 = lw_rdtsc();                                                                                      \
         rtype r = real_##sym args;                                                                                     \
         uint64_t t1 = lw_rdtsc();                                                                                      \
+        lw_ug = NULL;                                                                                                  \
         int e = errno;                                                                                                 \
         REC;                                                                                                           \
         errno = e;                                                                                                     \

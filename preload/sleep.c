@@ -66,9 +66,11 @@ LW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
         errno = saved;
         ns = ns > n ? ns - n : 0;
     }
+    LW_UNWIND_GUARD(t);
     uint64_t t0 = lw_rdtsc();
     int r = real_clock_nanosleep(clk, flags, req, rem);
     uint64_t t1 = lw_rdtsc();
+    lw_ug = NULL;
     int e = errno;
     lw_rec_sleep(t, LW_F_clock_nanosleep, t0, t1, ns, -(int64_t)r);
     errno = e;

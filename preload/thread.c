@@ -3,6 +3,7 @@
  * also runs for pthread_exit and cancellation). */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -14,7 +15,7 @@ LW_TLS struct lw_thread *lw_tls;
 
 /* Installed in lw_tls of a thread that has flushed: the guard stays taken,
  * so every later call passes straight through. Never written to. */
-static struct lw_thread lw_dead = { .guard = 1, .dead = 1 };
+static struct lw_thread lw_dead = {.guard = 1, .dead = 1, .guard_sp = UINTPTR_MAX};
 
 /* Every live state, for the exit path's flush of threads still running
  * (or whose state was created after their key destructors ran, so that no
@@ -75,6 +76,7 @@ static void lw_thread_finish(struct lw_thread *t)
 {
     if (!t || t->dead)
         return;
+    t->guard_sp = UINTPTR_MAX; /* libwait's own: never stale (lw_guard_stale) */
     t->guard = 1;
     if (t->chunk && !lw_g.stopped) {
         lw_switch_close(t);
@@ -134,6 +136,7 @@ static struct lw_thread *lw_thread_new(void)
         return NULL;
     struct lw_thread *t = m;
     t->guard = 1;
+    t->guard_sp = UINTPTR_MAX; /* lw_enter_slow sets the wrapper's frame */
     t->errp = &errno; /* fixed for the thread's life: no __errno_location per call */
     t->tid = (uint32_t)gettid();
     t->stream = (uint32_t)__atomic_fetch_add(&lw_g.hdr->next_stream, 1, __ATOMIC_RELAXED);
@@ -167,26 +170,72 @@ static int lw_thread_reopen(void)
     if (!__atomic_compare_exchange_n(&lw_g.reopen, &one, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return __atomic_load_n(&lw_g.reopen, __ATOMIC_ACQUIRE) == 0 && lw_g.hdr ? 0 : -1;
     int ok = lw_writer_open() == 0;
-    if (!ok)
+    if (!ok) {
         __atomic_store_n(&lw_g.ready, 0, __ATOMIC_RELEASE); /* said why; record nothing more */
+        lw_fd_release_all();
+    }
     __atomic_store_n(&lw_g.reopen, 0, __ATOMIC_RELEASE);
     return ok ? 0 : -1;
 }
 
-/* lw_enter_slow: lw_enter's slow path. Nothing while paused; creates the
- * thread's state on its first call; counts calls nested inside a wrapped
- * call. NULL = don't record. */
-struct lw_thread *lw_enter_slow(void)
+/* lw_guard_stale: whether t's guard, found taken by a call whose wrapper
+ * frame is frame, was left behind by a wrapper the program exited without
+ * returning (siglongjmp out of a signal handler that interrupted the real
+ * call, or out of libwait itself). A call nested inside the wrapper that
+ * took the guard (a signal handler's, or one the real call makes) always
+ * runs deeper, at a lower address on the downward-growing stack; code that
+ * runs after a jump out of it is at or above that frame. A signal handler
+ * on an alternate stack (sigaltstack) is nested but its frame is unrelated:
+ * when this thread runs on its alternate stack and the guard was taken
+ * elsewhere, the call is nested. The guard libwait takes for itself
+ * (guard_sp UINTPTR_MAX) is never stale. Only reached when the guard is
+ * found taken; the sigaltstack syscall only for a call at or above it. A
+ * call made after such a jump but deeper than the abandoned wrapper still
+ * counts as nested, until the thread's first call at or above it. */
+static int lw_guard_stale(const struct lw_thread *t, uintptr_t frame)
+{
+    uintptr_t g = t->guard_sp;
+    if (frame < g || g == UINTPTR_MAX)
+        return 0;
+    stack_t ss;
+    if (sigaltstack(NULL, &ss) != 0)
+        return 0; /* cannot tell: nested is the safe answer */
+    if (ss.ss_flags & SS_ONSTACK) {
+        uintptr_t lo = (uintptr_t)ss.ss_sp;
+        return g >= lo && g - lo < ss.ss_size; /* taken on this same alternate stack */
+    }
+    return 1;
+}
+
+/* lw_enter_slow: lw_enter's slow path (frame: the calling wrapper's frame).
+ * Nothing while paused; creates the thread's state on its first call;
+ * takes over a guard left behind by a non-local exit (lw_guard_stale);
+ * counts calls nested inside a wrapped call. NULL = don't record. */
+struct lw_thread *lw_enter_slow(uintptr_t frame)
 {
     if (__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))
         return NULL;
     struct lw_thread *t = lw_tls;
     if (t) {
-        if (!t->dead)
-            t->st.nested++;
+        if (t->dead)
+            return NULL;
+        if (!t->guard || lw_guard_stale(t, frame)) {
+            /* the abandoned wrapper may have been inside a timed slow path
+             * or a switch drain: neither is running any more */
+            t->slow_nest = 0;
+            t->sw_draining = 0;
+            t->guard = 1;
+            t->guard_sp = frame;
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            return t;
+        }
+        t->st.nested++;
         return NULL;
     }
-    return lw_thread_start();
+    t = lw_thread_start();
+    if (t)
+        t->guard_sp = frame;
+    return t;
 }
 
 /* lw_thread_start: state for a thread that has none yet, guard taken; NULL
@@ -208,6 +257,40 @@ struct lw_thread *lw_thread_start(void)
         return NULL;
     }
     return t; /* guard already taken */
+}
+
+/* lw_thread_inside: whether the calling thread holds its guard: it is in
+ * libwait or in a wrapped call, so a signal handler running now may have
+ * interrupted libwait while it held one of its locks. */
+int lw_thread_inside(void)
+{
+    struct lw_thread *t = lw_tls;
+    return t && !t->dead && t->guard;
+}
+
+/* lw_thread_abandon_after_fork: in a child forked by a signal handler that
+ * interrupted this thread inside libwait (lw_thread_inside). The
+ * interrupted code resumes once the handler returns and still uses its
+ * state: the state stays mapped, but the chunks it writes (mappings of the
+ * parent's file) are replaced by private anonymous memory, so nothing of
+ * the child reaches the parent's trace; its context-switch ring (not
+ * inherited) is dropped. Every later call passes straight through. */
+void lw_thread_abandon_after_fork(void)
+{
+    struct lw_thread *t = lw_tls;
+    int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+    if (t && t != &lw_dead) {
+        if (t->chunk)
+            real_mmap(t->chunk, lw_g.chunk_size, PROT_READ | PROT_WRITE, anon, -1, 0);
+        if (t->next)
+            real_mmap(t->next, lw_g.chunk_size, PROT_READ | PROT_WRITE, anon, -1, 0);
+        t->sw_page = NULL; /* the child has no such mapping */
+    }
+    lw_tls = &lw_dead;
+    lw_all = NULL;
+    lw_all_spin = 0;
+    if (lw_key_ok)
+        pthread_setspecific(lw_key, NULL);
 }
 
 /* lw_thread_reset_after_fork: in the child, forget the inherited state

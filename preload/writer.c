@@ -143,6 +143,14 @@ int lw_writer_open(void)
         lw_warn("cannot create %s: %s; not recording", lw_g.path, strerror(errno));
         return -1;
     }
+    fd = lw_fd_high(fd, 1); /* the program's own fds number as without libwait */
+    if (fd < 0) {
+        unlink(lw_g.path);
+        lw_warn("cannot keep %s out of the program's file descriptors: the open-file limit (ulimit -n) is %ld, "
+                "libwait needs at least 16 and a free number near it; not recording",
+                lw_g.path, lw_fd_limit());
+        return -1;
+    }
     if (!lw_fits_fsize(LW_HEADER_SIZE)) {
         lw_warn("cannot size %s: the file size limit (ulimit -f) is below %d bytes; not recording", lw_g.path,
                 LW_HEADER_SIZE);
@@ -185,7 +193,6 @@ int lw_writer_open(void)
     __atomic_store_n(&h->magic[0], 0, __ATOMIC_RELAXED);
     memcpy(h->magic + 1, LW_MAGIC + 1, sizeof LW_MAGIC - 1);
     __atomic_store_n(&h->magic[0], LW_MAGIC[0], __ATOMIC_RELEASE);
-    fd = lw_fd_high(fd, 1); /* the program's own fds number as without libwait */
     struct stat st;
     if (fstat(fd, &st) == 0)
         lw_g.fd_dev = st.st_dev, lw_g.fd_ino = st.st_ino;

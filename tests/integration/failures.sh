@@ -168,3 +168,28 @@ t "secret: the secret is nowhere in the trace" lacks "$sec" "$d/t.bin"
 t "secret: nor its first 12 bytes" lacks "${sec:0:12}" "$d/t.bin"
 report secret "$d/t.bin"
 expect secret "$d/t.bin.json" write@main=1 read@main=1 'malloc@main>=2'
+
+# ---- the analyzer refuses anything but a regular file, before opening it
+# for a read that could block: a FIFO with no writer, a character device,
+# a directory's entry that is a socket. Every subcommand that opens a
+# trace (report, diff, top, ctl) says "not a regular file" and exits 2
+# at once; none waits for a writer.
+d=$tmp/nonreg; mkdir -p "$d"
+mkfifo "$d/fifo"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$d/sock" 2>/dev/null
+for f in "$d/fifo" /dev/zero /dev/null "$d/sock"; do
+  [ -e "$f" ] || continue
+  b=$(basename "$f")
+  for cmd in "report" "diff" "top" "ctl"; do
+    case $cmd in
+      report) argv=("$f") ;;
+      diff) argv=(diff "$f" "$f") ;;
+      top) argv=(top --once "$f") ;;
+      ctl) argv=(ctl "$f" status) ;;
+    esac
+    timeout -k 2 10 "$WR" "${argv[@]}" </dev/null >"$d/$b.$cmd.out" 2>"$d/$b.$cmd.err"
+    rc=$?
+    t "$b: waitreport $cmd refuses it at once (rc $rc, not a timeout)" [ "$rc" = 2 ] || show "$d/$b.$cmd.err"
+    t "$b: waitreport $cmd says: not a regular file" grep -q "not a regular file" "$d/$b.$cmd.err"
+  done
+done

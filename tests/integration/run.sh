@@ -197,6 +197,8 @@ section html && . "$root/tests/integration/html.sh"
 section safety && . "$root/tests/integration/safety.sh"
 # full disk, bad paths and values, no perf, setuid, secrets
 section failures && . "$root/tests/integration/failures.sh"
+# fd 2 taken, low fd limits, siglongjmp out of wrapped calls, fork in a handler
+section hostile && . "$root/tests/integration/hostile.sh"
 # real programs under the preload
 section programs && . "$root/tests/integration/programs.sh"
 # condvars, rwlocks, semaphores, spinlocks, joins, barriers (issue 8)
