@@ -176,6 +176,7 @@ void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
 void lw_stack_code_unloaded(void);
+int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr);
 
 /* sigmask.c */
 int lw_signals_hold(void);

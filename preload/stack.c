@@ -752,6 +752,13 @@ uint32_t lw_stack_id(struct lw_thread *t)
     return g ? g->id : 0;
 }
 
+/* lw_stack_on_own: whether addr lies on t's own slow-path stack. */
+int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr)
+{
+    const struct lw_cache *c = t->cache;
+    return c && addr - (uintptr_t)c->own_stack < LW_OWN_STACK;
+}
+
 /* lw_stack_thread_free: release t's cache. */
 void lw_stack_thread_free(struct lw_thread *t)
 {

@@ -56,7 +56,7 @@ void lw_thread_flush_stats(struct lw_thread *t)
 static void lw_thread_record(struct lw_thread *t, int end)
 {
     uint8_t body[3 * LW_VARINT_MAX + 17], *p = body;
-    char name[17] = { 0 };
+    char name[17] = {0};
     prctl(PR_GET_NAME, name, 0, 0, 0);
     uint64_t now = lw_rdtsc();
     p = lw_put_uv(p, t->tid);
@@ -102,10 +102,7 @@ static void lw_thread_finish(struct lw_thread *t)
 static void lw_thread_destructor(void *arg) { lw_thread_finish(arg); }
 
 /* lw_thread_init_key: create the key whose destructor flushes a thread. */
-void lw_thread_init_key(void)
-{
-    lw_key_ok = pthread_key_create(&lw_key, lw_thread_destructor) == 0;
-}
+void lw_thread_init_key(void) { lw_key_ok = pthread_key_create(&lw_key, lw_thread_destructor) == 0; }
 
 /* lw_thread_exit_current: flush the calling thread (process exit path). */
 void lw_thread_exit_current(void)
@@ -137,7 +134,7 @@ static struct lw_thread *lw_thread_new(void)
     struct lw_thread *t = m;
     t->guard = 1;
     t->guard_sp = UINTPTR_MAX; /* lw_enter_slow sets the wrapper's frame */
-    t->errp = &errno; /* fixed for the thread's life: no __errno_location per call */
+    t->errp = &errno;          /* fixed for the thread's life: no __errno_location per call */
     t->tid = (uint32_t)gettid();
     t->stream = (uint32_t)__atomic_fetch_add(&lw_g.hdr->next_stream, 1, __ATOMIC_RELAXED);
     if (lw_writer_first_chunk(t) != 0) {
@@ -188,14 +185,16 @@ static int lw_thread_reopen(void)
  * on an alternate stack (sigaltstack) is nested but its frame is unrelated:
  * when this thread runs on its alternate stack and the guard was taken
  * elsewhere, the call is nested. The guard libwait takes for itself
- * (guard_sp UINTPTR_MAX) is never stale. Only reached when the guard is
+ * (guard_sp UINTPTR_MAX) is never stale, and neither is one found by a call
+ * libunwind makes while libwait's slow path runs on its own stack (at any
+ * address). Only reached when the guard is
  * found taken; the sigaltstack syscall only for a call at or above it. A
  * call made after such a jump but deeper than the abandoned wrapper still
  * counts as nested, until the thread's first call at or above it. */
 static int lw_guard_stale(const struct lw_thread *t, uintptr_t frame)
 {
     uintptr_t g = t->guard_sp;
-    if (frame < g || g == UINTPTR_MAX)
+    if (frame < g || g == UINTPTR_MAX || lw_stack_on_own(t, frame))
         return 0;
     stack_t ss;
     if (sigaltstack(NULL, &ss) != 0)
