@@ -114,6 +114,16 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	./build/fuzz/fuzz_live -max_total_time=$(FUZZ_LIVE_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus_live build/fuzz/seeds
 
+# deps: every Debian package the build, the tests, the examples and the
+# benchmarks use (run as root; .ci/run calls it). Installs only what is
+# missing, so it is quick when nothing is.
+DEPS := build-essential g++ clang libclang-rt-14-dev libunwind-dev uthash-dev libcmocka-dev libdw-dev libelf-dev \
+        libncurses-dev python3 tmux chromium pigz sqlite3 redis-server redis-tools heaptrack
+deps:
+	@need=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then echo "installing:$$need"; apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need >/dev/null; fi
+
 demo: all
 	@rm -f demo.bin
 	WAIT_OUTPUT=demo.bin LD_PRELOAD=$(CURDIR)/libwait.so ./examples/lock_contend
@@ -129,4 +139,4 @@ clean-analyzer:
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all unit integration test asan fuzz demo bench clean clean-analyzer
+.PHONY: all deps unit integration test asan fuzz demo bench clean clean-analyzer
