@@ -16,26 +16,37 @@
 #include <sys/stat.h>
 
 static _Thread_local int hash_oom;
-#define HASH_NONFATAL_OOM 1
+#define HASH_NONFATAL_OOM        1
 #define uthash_nonfatal_oom(obj) (hash_oom = 1)
 #include <uthash.h>
 
-#define MAX_FRAMES 32 /* inline depth cap per address */
-#define UNKNOWN_FN "??"
+#define MAX_FRAMES  32 /* inline depth cap per address */
+#define UNKNOWN_FN  "??"
 #define UNKNOWN_MOD "[unknown]"
 
-struct istr { UT_hash_handle hh; char s[]; };      /* interned string */
-struct sym_range { uint64_t lo, hi; size_t mod; };  /* index into mods */
-struct centry { UT_hash_handle hh; uint64_t addr; size_t n; struct wr_frame f[]; };
+struct istr {
+    UT_hash_handle hh;
+    char s[];
+}; /* interned string */
+struct sym_range {
+    uint64_t lo, hi;
+    size_t mod;
+}; /* index into mods */
+struct centry {
+    UT_hash_handle hh;
+    uint64_t addr;
+    size_t n;
+    struct wr_frame f[];
+};
 
 struct sym_mod {
     char *path;
-    const char *name;  /* interned basename */
+    const char *name; /* interned basename */
     uint64_t base;
     uint8_t *build_id; /* NULL: no check */
     size_t build_id_len;
-    Dwfl_Module *dm;   /* NULL: missing file, not ELF or build-id mismatch */
-    int pending;       /* not yet reported to the Dwfl */
+    Dwfl_Module *dm; /* NULL: missing file, not ELF or build-id mismatch */
+    int pending;     /* not yet reported to the Dwfl */
 };
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
@@ -46,8 +57,8 @@ struct wr_symbols {
     struct sym_range *ranges;
     size_t nmods, capmods, nranges, capranges;
     int sorted, pending, demangle_tried;
-    struct istr *strs;     /* uthash */
-    struct centry *cache;  /* uthash by ret_addr */
+    struct istr *strs;    /* uthash */
+    struct centry *cache; /* uthash by ret_addr */
     demangle_fn demangle;
 };
 
@@ -134,9 +145,8 @@ static int build_id_ok(const struct sym_mod *m)
     GElf_Addr vaddr;
     int len = m->build_id_len ? dwfl_module_build_id(m->dm, &bits, &vaddr) : 0;
 
-    return m->build_id_len == 0 ||
-           (len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
-            memcmp(bits, m->build_id, m->build_id_len) == 0);
+    return m->build_id_len == 0 || (len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
+                                    memcmp(bits, m->build_id, m->build_id_len) == 0);
 }
 
 /* Report pending modules to the Dwfl (created on first use). */
@@ -204,8 +214,7 @@ static const char *elf_name(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a)
  * which carry no pc).  Returns the new depth.  Unlike dwarf_getscopes this
  * stays in the concrete tree after an inlined instance and copes with
  * abstract origins in another CU (LTO), like eu-addr2line -i. */
-static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
-                       int depth, int max)
+static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int depth, int max)
 {
     Dwarf_Die child;
     int d;
@@ -214,15 +223,20 @@ static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
         return depth;
     do {
         switch (dwarf_tag(&child)) {
-        case DW_TAG_subprogram: case DW_TAG_inlined_subroutine:
-        case DW_TAG_entry_point: case DW_TAG_lexical_block:
+        case DW_TAG_subprogram:
+        case DW_TAG_inlined_subroutine:
+        case DW_TAG_entry_point:
+        case DW_TAG_lexical_block:
             if (dwarf_haspc(&child, pc) > 0) {
                 chain[depth] = child;
                 return find_scopes(&child, pc, chain, depth + 1, max);
             }
             break;
-        case DW_TAG_namespace: case DW_TAG_module: case DW_TAG_class_type:
-        case DW_TAG_structure_type: case DW_TAG_union_type:
+        case DW_TAG_namespace:
+        case DW_TAG_module:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type:
             if ((d = find_scopes(&child, pc, chain, depth, max)) > depth)
                 return d;
             break;
@@ -258,8 +272,7 @@ static Dwarf_Die *scan_cus(Dwfl_Module *dm, uint64_t a, Dwarf_Addr *bias)
  * innermost location; each inlined subroutine's DW_AT_call_file/line is the
  * location in the next frame out.  Without DWARF (or without a containing
  * subprogram DIE) the last frame is the ELF symbol. */
-static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
-                           struct wr_frame *fr, size_t max)
+static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a, struct wr_frame *fr, size_t max)
 {
     Dwarf_Addr bias = 0;
     Dwarf_Die *cudie, chain[2 * MAX_FRAMES], sub;
@@ -276,15 +289,13 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         cudie = scan_cus(dm, a, &bias);
     if (cudie != NULL && ln == NULL) { /* no aranges: the unit's line table */
         Dwarf_Line *dl = dwarf_getsrc_die(cudie, a - bias);
-        if (dl != NULL && (file = intern(s, dwarf_linesrc(dl, NULL, NULL))) != NULL &&
-            dwarf_lineno(dl, &line) != 0)
+        if (dl != NULL && (file = intern(s, dwarf_linesrc(dl, NULL, NULL))) != NULL && dwarf_lineno(dl, &line) != 0)
             line = 0;
     }
     if (cudie != NULL) {
         /* split DWARF: the DIE tree is in the .dwo unit */
-        if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 &&
-            type == DW_UT_skeleton && sub.cu != NULL &&
-            dwarf_tag(&sub) == DW_TAG_compile_unit)
+        if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 && type == DW_UT_skeleton &&
+            sub.cu != NULL && dwarf_tag(&sub) == DW_TAG_compile_unit)
             cudie = &sub;
         i = find_scopes(cudie, a - bias, chain, 0, 2 * MAX_FRAMES);
     }
@@ -295,8 +306,7 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         Dwarf_Word val;
 
         tag = dwarf_tag(die);
-        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
-            tag != DW_TAG_entry_point)
+        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram && tag != DW_TAG_entry_point)
             continue;
         if (tag != DW_TAG_inlined_subroutine) {
             const char *fn = die_name(s, die);
@@ -313,8 +323,7 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
             put(&fr[n++], die_name(s, die), file, line, 1);
         file = NULL;
         line = 0;
-        if (dwarf_diecu(die, &cu, NULL, NULL) != NULL &&
-            dwarf_getsrcfiles(&cu, &files, NULL) == 0 &&
+        if (dwarf_diecu(die, &cu, NULL, NULL) != NULL && dwarf_getsrcfiles(&cu, &files, NULL) == 0 &&
             dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &val) == 0)
             file = intern(s, dwarf_filesrc(files, val, NULL, NULL));
         if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &val) == 0)
@@ -360,22 +369,17 @@ static int grow(void **p, size_t *cap, size_t n, size_t sz)
     return 1;
 }
 
-struct wr_symbols *wr_symbols_new(void)
-{
-    return calloc(1, sizeof(struct wr_symbols));
-}
+struct wr_symbols *wr_symbols_new(void) { return calloc(1, sizeof(struct wr_symbols)); }
 
-void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base,
-                           const uint8_t *build_id, size_t build_id_len,
-                           const uint64_t (*ranges)[2], size_t nranges)
+void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base, const uint8_t *build_id,
+                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges)
 {
     struct sym_mod *m;
     struct centry *e, *tmp;
     const char *slash;
     size_t i, first;
 
-    if (s == NULL || path == NULL ||
-        !grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods)))
+    if (s == NULL || path == NULL || !grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods)))
         return;
     m = &s->mods[s->nmods];
     memset(m, 0, sizeof(*m));
@@ -384,8 +388,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     if (m->name == NULL || m->name[0] == '\0' || (m->path = strdup(path)) == NULL)
         return;
     m->base = base;
-    if (build_id != NULL && build_id_len > 0 &&
-        (m->build_id = malloc(build_id_len)) != NULL) {
+    if (build_id != NULL && build_id_len > 0 && (m->build_id = malloc(build_id_len)) != NULL) {
         memcpy(m->build_id, build_id, build_id_len);
         m->build_id_len = build_id_len;
     }
@@ -403,7 +406,8 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     }
     s->nmods++;
     /* Drop cached "[unknown]" results that the new ranges now cover. */
-    HASH_ITER(hh, s->cache, e, tmp) {
+    HASH_ITER(hh, s->cache, e, tmp)
+    {
         for (i = first; i < s->nranges; i++) {
             if (e->addr - 1 >= s->ranges[i].lo && e->addr - 1 < s->ranges[i].hi) {
                 HASH_DEL(s->cache, e);
@@ -414,8 +418,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     }
 }
 
-size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr,
-                          struct wr_frame *out, size_t max)
+size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *out, size_t max)
 {
     static const struct wr_frame unknown = {UNKNOWN_FN, NULL, 0, UNKNOWN_MOD, 0, 0, 0};
     struct wr_frame fr[MAX_FRAMES];
@@ -461,8 +464,16 @@ void wr_symbols_free(struct wr_symbols *s)
         return;
     if (s->dwfl != NULL)
         dwfl_end(s->dwfl);
-    HASH_ITER(hh, s->cache, e, etmp) { HASH_DEL(s->cache, e); free(e); }
-    HASH_ITER(hh, s->strs, str, stmp) { HASH_DEL(s->strs, str); free(str); }
+    HASH_ITER(hh, s->cache, e, etmp)
+    {
+        HASH_DEL(s->cache, e);
+        free(e);
+    }
+    HASH_ITER(hh, s->strs, str, stmp)
+    {
+        HASH_DEL(s->strs, str);
+        free(str);
+    }
     for (size_t i = 0; i < s->nmods; i++) {
         free(s->mods[i].path);
         free(s->mods[i].build_id);
