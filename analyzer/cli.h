@@ -19,11 +19,13 @@ struct wr_cli {
     const char *html;         /* --html FILE, or NULL */
 };
 
-/* A set of traces read together: one model per process. */
+/* A set of traces read together: one model per process, all symbolized
+ * through one library of module files. */
 struct wr_set {
     size_t n;
     struct wr_trace *t;
     struct wr_model *m;
+    struct wr_symlib *lib;
     char **paths; /* owned copies of every file name opened */
     size_t npaths;
 };

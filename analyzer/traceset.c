@@ -134,7 +134,8 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
     s->paths = v;
     s->t = calloc(n ? n : 1, sizeof *s->t);
     s->m = calloc(n ? n : 1, sizeof *s->m);
-    if (r == -1 || !s->t || !s->m) {
+    s->lib = wr_symlib_new();
+    if (r == -1 || !s->t || !s->m || !s->lib) {
         fprintf(stderr, "waitreport: out of memory\n");
         r = 2;
     }
@@ -159,6 +160,7 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
             r = 2;
             break;
         }
+        s->m[kept].symlib = s->lib;
         kept++;
     }
     /* wr_trace keeps a pointer to its path: keep v alive in s->paths */
@@ -185,5 +187,6 @@ void wr_set_free(struct wr_set *s)
     free(s->paths);
     free(s->t);
     free(s->m);
+    wr_symlib_free(s->lib); /* after the models: their symbolizers use it */
     memset(s, 0, sizeof *s);
 }
