@@ -80,7 +80,7 @@ int wr_multi_text(struct wr_set *s, const struct wr_opts *o, FILE *f)
                 wr_fmt_count(c, sizeof c, k->v.calls), wr_fmt_ns(tt, sizeof tt, k->v.total_ns), ww,
                 wr_fmt_ns(mean, sizeof mean, k->v.calls ? k->v.total_ns / k->v.calls : 0),
                 wr_fmt_ns(mx, sizeof mx, k->v.max_ns), pid_list(pl, sizeof pl, k->pids, k->npids));
-        wr_print_frames(f, k->m, k->stack, o->frames, dim, off);
+        wr_print_frame_list(f, k->frames, k->nsym, o->frames, dim, off);
     }
     if (n < t.n)
         fprintf(f, "... %zu more sites (--top 0 shows all)\n", t.n - n);
@@ -136,7 +136,7 @@ int wr_multi_json(struct wr_set *s, const struct wr_opts *o, FILE *f)
         else
             fputs(",\"wait_ns\":null,\"blocked_ns\":null,\"runnable_ns\":null,\"cpu_ns\":null,\"switches\":null", f);
         fputs(",\"stack\":", f);
-        wr_json_frames(f, k->m, k->stack);
+        wr_json_frame_list(f, k->frames, k->nsym);
         fputc('}', f);
     }
     fputs("]}\n", f);

@@ -12,10 +12,11 @@ static void put_name(char *buf, size_t cap, size_t *o, const char *name)
         buf[(*o)++] = *p == ';' || *p == '\n' || *p == '\r' ? '_' : *p;
 }
 
-char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
+/* key_of: the key of a call of func under frames fr[0..n) (innermost
+ * first), in a new malloc'ed string; NULL on out of memory. */
+static char *key_of(const struct wr_frame *fr, size_t n, unsigned func)
 {
-    struct wr_frame fr[LW_MAX_DEPTH];
-    size_t n = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH), cap = 64, o = 0;
+    size_t cap = 64, o = 0;
     for (size_t i = 0; i < n; i++)
         cap += strlen(fr[i].function) + strlen(fr[i].module) + 4;
     char *buf = malloc(cap);
@@ -32,11 +33,18 @@ char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
         if (o + 1 < cap)
             buf[o++] = ';';
     }
-    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    const struct lw_func_info *fi = lw_func_info_of(func);
     put_name(buf, cap, &o, fi ? fi->name : "?");
     buf[o] = 0;
-    *nframes = n;
     return buf;
+}
+
+char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
+{
+    struct wr_frame fr[LW_MAX_DEPTH];
+    size_t n = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH);
+    *nframes = n;
+    return key_of(fr, n, s->func);
 }
 
 struct wr_ksite *wr_ktable_find(struct wr_ktable *t, const char *key)
@@ -62,10 +70,11 @@ static int add_pid(struct wr_ksite *k, uint32_t pid)
 
 int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
 {
+    struct wr_frame fr[LW_MAX_DEPTH];
     for (size_t i = 0; i < m->nsites; i++) {
         const struct wr_site *s = m->sorted[i];
-        size_t nf;
-        char *key = wr_site_key(m, s, &nf);
+        size_t nf = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH);
+        char *key = key_of(fr, nf, s->func);
         if (!key)
             return -1;
         struct wr_ksite *k = wr_ktable_find(t, key);
@@ -74,16 +83,17 @@ int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
             k->split = k->split && m->have_switches;
         } else {
             k = calloc(1, sizeof *k);
-            if (!k) {
+            if (!k || !(k->frames = malloc((nf ? nf : 1) * sizeof *k->frames))) {
+                free(k);
                 free(key);
                 return -1;
             }
+            memcpy(k->frames, fr, nf * sizeof *fr);
+            k->nsym = nf;
             k->key = key;
             k->leaf = strrchr(key, ';') ? strrchr(key, ';') + 1 : key;
             k->nframes = nf;
             k->func = s->func;
-            k->m = m;
-            k->stack = s->stack;
             k->split = m->have_switches;
             HASH_ADD_KEYPTR(hh, t->h, k->key, strlen(k->key), k);
             t->n++;
@@ -132,6 +142,7 @@ void wr_ktable_free(struct wr_ktable *t)
     {
         HASH_DEL(t->h, k);
         free(k->key);
+        free(k->frames);
         free(k->pids);
         free(k);
     }
