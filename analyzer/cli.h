@@ -37,6 +37,12 @@ struct wr_set {
 int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid);
 void wr_set_free(struct wr_set *s);
 
+/* wr_set_expand: the trace files named by paths (a directory stands for
+ * its *.bin and *.bin.N files, by name) into *v, n of them, each malloc'ed,
+ * like *v itself (the caller frees both, also on failure). 0, -1 on out of
+ * memory, or 2 after a message. */
+int wr_set_expand(const char *const *paths, size_t npaths, char ***v, size_t *n);
+
 /* wr_cmd_report: the report (text, JSON, exports) of c; the exit status. */
 int wr_cmd_report(const struct wr_cli *c);
 
