@@ -37,13 +37,15 @@ struct wr_ksite {
     struct wr_hist hist; /* call durations, merged */
     int split;           /* wait/CPU measured in every model that had it */
     uint32_t *pids;      /* processes it was seen in, in order added */
-    size_t npids;
+    size_t npids, cappids;
 };
 
 struct wr_ktable {
     struct wr_ksite *h;       /* uthash by key */
     struct wr_ksite **sorted; /* after wr_ktable_sort */
     size_t n;
+    uint32_t *seen; /* the pids of the models added, sorted, once each */
+    size_t nseen, capseen;
 };
 
 /* wr_site_key: the key of site s of model m into a new malloc'ed string
