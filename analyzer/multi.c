@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "oututil.h"
@@ -87,6 +88,30 @@ static int fold(struct wr_multi *x, struct wr_model *m)
 oom:
     fprintf(stderr, "waitreport: %s: out of memory\n", m->trace->path);
     return -1;
+}
+
+/* open_spool: an anonymous file for the processes' own reports, in
+ * $TMPDIR (else /tmp), removed from the directory at once so that it goes
+ * with the process. It holds as many bytes as those reports, which for
+ * --json of a large build can be gigabytes; the place is the user's to
+ * choose, like any tool's temporary files. NULL after a message. */
+static FILE *open_spool(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path;
+    if (asprintf(&path, "%s/waitreport.XXXXXX", dir && *dir ? dir : "/tmp") < 0) {
+        fprintf(stderr, "waitreport: out of memory\n");
+        return NULL;
+    }
+    int fd = mkstemp(path);
+    FILE *f = NULL;
+    if (fd < 0 || unlink(path) != 0 || !(f = fdopen(fd, "w+"))) {
+        fprintf(stderr, "waitreport: a spool file in %s: %s\n", dir && *dir ? dir : "/tmp", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    free(path);
+    return f;
 }
 
 /* copy: the next len bytes of the spool to f. 0, or -1. */
@@ -252,10 +277,8 @@ int wr_multi_report(const struct wr_cli *c, FILE *out)
             held = 1;
             continue;
         }
-        if (!x.spool && !(x.spool = tmpfile())) {
-            fprintf(stderr, "waitreport: a spool file: %s\n", strerror(errno));
+        if (!x.spool && !(x.spool = open_spool()))
             r = 2;
-        }
         if (!r && held && fold(&x, &md[0]) != 0)
             r = 2;
         if (held) {
