@@ -44,7 +44,7 @@ struct wr_multi {
     FILE *spool;
 };
 
-/* fold: merge model m (of trace path) into x, spool its own report and
+/* fold: merge model m into x, spool its own report and
  * note its summary; m may be freed after. 0, or -1 after a message. */
 static int fold(struct wr_multi *x, struct wr_model *m)
 {
