@@ -19,11 +19,13 @@ struct wr_cli {
     const char *html;         /* --html FILE, or NULL */
 };
 
-/* A set of traces read together: one model per process. */
+/* A set of traces read together: one model per process, all symbolized
+ * through one library of module files. */
 struct wr_set {
     size_t n;
     struct wr_trace *t;
     struct wr_model *m;
+    struct wr_symlib *lib;
     char **paths; /* owned copies of every file name opened */
     size_t npaths;
 };
@@ -34,6 +36,12 @@ struct wr_set {
  * trace left, out of memory). */
 int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid);
 void wr_set_free(struct wr_set *s);
+
+/* wr_set_expand: the trace files named by paths (a directory stands for
+ * its *.bin and *.bin.N files, by name) into *v, n of them, each malloc'ed,
+ * like *v itself (the caller frees both, also on failure). 0, -1 on out of
+ * memory, or 2 after a message. */
+int wr_set_expand(const char *const *paths, size_t npaths, char ***v, size_t *n);
 
 /* wr_cmd_report: the report (text, JSON, exports) of c; the exit status. */
 int wr_cmd_report(const struct wr_cli *c);

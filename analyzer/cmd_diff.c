@@ -191,7 +191,7 @@ static void write_json(FILE *f, struct drow *rows, size_t n, const struct wr_set
         else
             fputs("null", f);
         fputs(",\"stack\":", f);
-        wr_json_frames(f, k->m, k->stack);
+        wr_json_frame_list(f, k->frames, k->nsym);
         fputc('}', f);
     }
     fputs("]}\n", f);
@@ -256,7 +256,7 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct wr_set
                 wr_fmt_count(c0, sizeof c0, r->v[0][M_CALLS]), wr_fmt_count(c1, sizeof c1, r->v[1][M_CALLS]),
                 wr_fmt_ns(t0, sizeof t0, r->v[0][M_TOTAL]), wr_fmt_ns(t1, sizeof t1, r->v[1][M_TOTAL]),
                 wr_fmt_delta_ns(td, sizeof td, delta(r, M_TOTAL)), pc, wd, cd, r->regressed ? red : "", status, off);
-        wr_print_frames(f, k->m, k->stack, o->frames, dim, off);
+        wr_print_frame_list(f, k->frames, k->nsym, o->frames, dim, off);
     }
     if (shown < n)
         fprintf(f, "... %zu more sites (--top 0 shows all)\n", n - shown);

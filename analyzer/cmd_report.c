@@ -57,6 +57,10 @@ int wr_cmd_report(const struct wr_cli *c)
         fprintf(stderr, "waitreport: only one output can go to stdout\n");
         return 2;
     }
+    if (kind < 0 && !c->chrome && !c->html) {
+        int r = wr_multi_report(c, stdout);
+        return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
+    }
     struct wr_set s;
     int r = wr_set_load(&s, c->paths, c->npaths, c->have_pid, c->pid);
     if (r) {
@@ -81,14 +85,6 @@ int wr_cmd_report(const struct wr_cli *c)
         r = run_export(&s, c, c->chrome, 0);
     if (!r && c->html)
         r = run_export(&s, c, c->html, 1);
-    if (kind < 0 && !c->chrome && !c->html) {
-        int w;
-        if (s.n == 1)
-            w = c->json ? wr_report_json(&s.m[0], &c->o, stdout) : wr_report_text(&s.m[0], &c->o, stdout);
-        else
-            w = c->json ? wr_multi_json(&s, &c->o, stdout) : wr_multi_text(&s, &c->o, stdout);
-        r = w != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
-    }
     wr_set_free(&s);
     return r;
 }

@@ -37,9 +37,12 @@ int wr_export_chrome(struct wr_set *s, const struct wr_cli *c, FILE *out);
 /* wr_report_html: the self-contained HTML report. 0 or -1. */
 int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *out);
 
-/* wr_multi_text / wr_multi_json: the report of several processes: sites
- * merged by symbolized stack, then each process's own report. 0 or -1. */
-int wr_multi_text(struct wr_set *s, const struct wr_opts *o, FILE *out);
-int wr_multi_json(struct wr_set *s, const struct wr_opts *o, FILE *out);
+/* wr_multi_report: the text or JSON report (c->json) of the traces of c:
+ * of one process, the process's own report; of several, their sites merged
+ * by symbolized stack, then each process's own report. The traces are read
+ * one at a time and released, so memory does not grow with their number.
+ * 0; 2 after a message (bad input, no trace left, out of memory), with
+ * nothing written to out; -1 on a write error to out. */
+int wr_multi_report(const struct wr_cli *c, FILE *out);
 
 #endif

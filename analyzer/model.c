@@ -387,7 +387,7 @@ size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out,
     if (!s || !max)
         return 0;
     if (!m->sym) {
-        m->sym = wr_symbols_new();
+        m->sym = m->symlib ? wr_symbols_new_in(m->symlib) : wr_symbols_new();
         if (!m->sym)
             return 0;
         for (size_t i = 0; i < m->nmods; i++) {

@@ -144,6 +144,8 @@ struct wr_model {
     uint64_t first_tsc, last_tsc;
     uint64_t wall_ns;
     struct wr_symbols *sym;       /* created on first use */
+    struct wr_symlib *symlib;     /* module files shared with other models (set after
+                                     wr_model_build, before sym is made), or NULL: its own */
     struct wr_pair *pairs;        /* every clock pair, sorted by tsc */
     size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
     struct {

@@ -70,7 +70,11 @@ const char *wr_clean(char *buf, size_t cap, const char *s)
 void wr_json_frames(FILE *f, struct wr_model *m, uint32_t stack)
 {
     struct wr_frame fr[LW_MAX_DEPTH];
-    size_t n = wr_model_frames(m, stack, fr, LW_MAX_DEPTH);
+    wr_json_frame_list(f, fr, wr_model_frames(m, stack, fr, LW_MAX_DEPTH));
+}
+
+void wr_json_frame_list(FILE *f, const struct wr_frame *fr, size_t n)
+{
     fputc('[', f);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ",{\"function\":" : "{\"function\":", f);
@@ -97,7 +101,13 @@ void wr_frame_line(char *buf, size_t cap, const struct wr_frame *f)
 void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, const char *dim, const char *off)
 {
     struct wr_frame fr[64];
-    size_t nf = wr_model_frames(m, stack, fr, max < 64 ? max : 64);
+    wr_print_frame_list(f, fr, wr_model_frames(m, stack, fr, max < 64 ? max : 64), max, dim, off);
+}
+
+void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t max, const char *dim, const char *off)
+{
+    size_t nf = n < max ? n : max;
+    nf = nf < 64 ? nf : 64;
     for (size_t k = 0; k < nf; k++) {
         char line[512];
         wr_frame_line(line, sizeof line, &fr[k]);

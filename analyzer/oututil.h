@@ -19,12 +19,19 @@ const char *wr_clean(char *buf, size_t cap, const char *s);
 /* wr_json_frames: the frames of stack in m as the report's JSON array. */
 void wr_json_frames(FILE *f, struct wr_model *m, uint32_t stack);
 
+/* wr_json_frame_list: frames fr[0..n) as the report's JSON array. */
+void wr_json_frame_list(FILE *f, const struct wr_frame *fr, size_t n);
+
 /* wr_frame_line: "function (file:line)" or "function (module+0x..)". */
 void wr_frame_line(char *buf, size_t cap, const struct wr_frame *f);
 
 /* wr_print_frames: up to max frames of stack, "at ..." then "<- ...",
  * indented, dimmed by the given escape (or ""). */
 void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, const char *dim, const char *off);
+
+/* wr_print_frame_list: the same for frames fr[0..n), of which it prints at
+ * most max (and at most 64, like wr_print_frames). */
+void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t max, const char *dim, const char *off);
 
 /* wr_fmt_delta_ns: a signed duration ("+12.3 ms", "-800 ns", "0"). */
 const char *wr_fmt_delta_ns(char *buf, size_t cap, int64_t ns);

@@ -54,10 +54,12 @@ struct hrow {
     uint64_t calls, total, max, blocked, runnable;
     int split;
     const struct wr_hist *hist;
-    struct wr_model *m;
+    struct wr_model *m; /* NULL: the frames are given */
     uint32_t stack;
     const uint32_t *pids;
     size_t npids;
+    const struct wr_frame *frames; /* without m: the symbolized stack */
+    size_t nsym;
 };
 
 static void td_ns(FILE *f, uint64_t ns)
@@ -81,10 +83,8 @@ static void bar(FILE *f, uint64_t total, uint64_t blocked, uint64_t runnable, in
     fputs("</div></td>", f);
 }
 
-static void stack_cell(FILE *f, struct wr_model *m, uint32_t stack)
+static void stack_cell(FILE *f, const struct wr_frame *fr, size_t n)
 {
-    struct wr_frame fr[LW_MAX_DEPTH];
-    size_t n = wr_model_frames(m, stack, fr, LW_MAX_DEPTH);
     char line[512];
     fputs("<td class=\"stack\" title=\"", f);
     for (size_t i = 0; i < n; i++) {
@@ -132,7 +132,12 @@ static void row(FILE *f, size_t i, const struct hrow *r, uint64_t top)
             fprintf(f, "%s%u", p ? ", " : "", r->pids[p]);
         fputs("</td>", f);
     }
-    stack_cell(f, r->m, r->stack);
+    if (r->m) {
+        struct wr_frame fr[LW_MAX_DEPTH];
+        stack_cell(f, fr, wr_model_frames(r->m, r->stack, fr, LW_MAX_DEPTH));
+    } else {
+        stack_cell(f, r->frames, r->nsym);
+    }
     fputs("</tr>\n", f);
 }
 
@@ -172,6 +177,8 @@ static void model_sites(FILE *f, struct wr_model *m, size_t idx, const struct wr
                          &s->hist,
                          m,
                          s->stack,
+                         NULL,
+                         0,
                          NULL,
                          0};
         row(f, i, &r, top);
@@ -298,8 +305,9 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
         size_t n = rows_shown(o, t.n);
         for (size_t i = 0; i < n; i++) {
             const struct wr_ksite *k = t.sorted[i];
-            struct hrow hr = {k->leaf,  k->v.calls, k->v.total_ns, k->v.max_ns, k->v.blocked_ns, k->v.runnable_ns,
-                              k->split, &k->hist,   k->m,          k->stack,    k->pids,         k->npids};
+            struct hrow hr = {k->leaf,          k->v.calls, k->v.total_ns, k->v.max_ns, k->v.blocked_ns,
+                              k->v.runnable_ns, k->split,   &k->hist,      NULL,        0,
+                              k->pids,          k->npids,   k->frames,     k->nsym};
             row(f, i, &hr, t.n ? t.sorted[0]->v.total_ns : 0);
         }
         fputs("</table></section>\n", f);

@@ -12,10 +12,11 @@ static void put_name(char *buf, size_t cap, size_t *o, const char *name)
         buf[(*o)++] = *p == ';' || *p == '\n' || *p == '\r' ? '_' : *p;
 }
 
-char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
+/* key_of: the key of a call of func under frames fr[0..n) (innermost
+ * first), in a new malloc'ed string; NULL on out of memory. */
+static char *key_of(const struct wr_frame *fr, size_t n, unsigned func)
 {
-    struct wr_frame fr[LW_MAX_DEPTH];
-    size_t n = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH), cap = 64, o = 0;
+    size_t cap = 64, o = 0;
     for (size_t i = 0; i < n; i++)
         cap += strlen(fr[i].function) + strlen(fr[i].module) + 4;
     char *buf = malloc(cap);
@@ -32,11 +33,18 @@ char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
         if (o + 1 < cap)
             buf[o++] = ';';
     }
-    const struct lw_func_info *fi = lw_func_info_of(s->func);
+    const struct lw_func_info *fi = lw_func_info_of(func);
     put_name(buf, cap, &o, fi ? fi->name : "?");
     buf[o] = 0;
-    *nframes = n;
     return buf;
+}
+
+char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes)
+{
+    struct wr_frame fr[LW_MAX_DEPTH];
+    size_t n = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH);
+    *nframes = n;
+    return key_of(fr, n, s->func);
 }
 
 struct wr_ksite *wr_ktable_find(struct wr_ktable *t, const char *key)
@@ -46,26 +54,68 @@ struct wr_ksite *wr_ktable_find(struct wr_ktable *t, const char *key)
     return k;
 }
 
-/* add_pid: note pid in k's process list once. 0 or -1. */
-static int add_pid(struct wr_ksite *k, uint32_t pid)
+/* add_pid: note pid in k's process list once. A pid new to the table
+ * (fresh) cannot be in the list but may have been added for an earlier site
+ * of the same model, which is then the list's last; only a pid seen before
+ * (an exec'd image, which keeps its pid) needs the list searched. So adding
+ * N processes costs O(N), not O(N^2), for a site common to all. 0 or -1. */
+static int add_pid(struct wr_ksite *k, uint32_t pid, int fresh)
 {
-    for (size_t i = 0; i < k->npids; i++)
+    if (k->npids && k->pids[k->npids - 1] == pid)
+        return 0;
+    for (size_t i = 0; !fresh && i < k->npids; i++)
         if (k->pids[i] == pid)
             return 0;
-    uint32_t *p = realloc(k->pids, (k->npids + 1) * sizeof *p);
-    if (!p)
-        return -1;
-    k->pids = p;
+    if (k->npids == k->cappids) {
+        size_t cap = k->cappids ? 2 * k->cappids : 4;
+        uint32_t *p = realloc(k->pids, cap * sizeof *p);
+        if (!p)
+            return -1;
+        k->pids = p;
+        k->cappids = cap;
+    }
     k->pids[k->npids++] = pid;
     return 0;
 }
 
+/* see_pid: note pid among the table's models; 1 when it is new, 0 when
+ * seen before, -1 on out of memory. */
+static int see_pid(struct wr_ktable *t, uint32_t pid)
+{
+    size_t lo = 0, hi = t->nseen;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->seen[mid] == pid)
+            return 0;
+        if (t->seen[mid] < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (t->nseen == t->capseen) {
+        size_t cap = t->capseen ? 2 * t->capseen : 64;
+        uint32_t *p = realloc(t->seen, cap * sizeof *p);
+        if (!p)
+            return -1;
+        t->seen = p;
+        t->capseen = cap;
+    }
+    memmove(t->seen + lo + 1, t->seen + lo, (t->nseen - lo) * sizeof *t->seen);
+    t->seen[lo] = pid;
+    t->nseen++;
+    return 1;
+}
+
 int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
 {
+    struct wr_frame fr[LW_MAX_DEPTH];
+    int fresh = see_pid(t, m->trace->hdr.pid);
+    if (fresh < 0)
+        return -1;
     for (size_t i = 0; i < m->nsites; i++) {
         const struct wr_site *s = m->sorted[i];
-        size_t nf;
-        char *key = wr_site_key(m, s, &nf);
+        size_t nf = wr_model_frames(m, s->stack, fr, LW_MAX_DEPTH);
+        char *key = key_of(fr, nf, s->func);
         if (!key)
             return -1;
         struct wr_ksite *k = wr_ktable_find(t, key);
@@ -74,16 +124,17 @@ int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
             k->split = k->split && m->have_switches;
         } else {
             k = calloc(1, sizeof *k);
-            if (!k) {
+            if (!k || !(k->frames = malloc((nf ? nf : 1) * sizeof *k->frames))) {
+                free(k);
                 free(key);
                 return -1;
             }
+            memcpy(k->frames, fr, nf * sizeof *fr);
+            k->nsym = nf;
             k->key = key;
             k->leaf = strrchr(key, ';') ? strrchr(key, ';') + 1 : key;
             k->nframes = nf;
             k->func = s->func;
-            k->m = m;
-            k->stack = s->stack;
             k->split = m->have_switches;
             HASH_ADD_KEYPTR(hh, t->h, k->key, strlen(k->key), k);
             t->n++;
@@ -98,7 +149,7 @@ int wr_ktable_add(struct wr_ktable *t, struct wr_model *m)
         k->v.runnable_ns += s->runnable_ns;
         k->v.switches += s->switches;
         wr_hist_merge(&k->hist, &s->hist);
-        if (add_pid(k, m->trace->hdr.pid) != 0)
+        if (add_pid(k, m->trace->hdr.pid, fresh) != 0)
             return -1;
     }
     return 0;
@@ -132,9 +183,11 @@ void wr_ktable_free(struct wr_ktable *t)
     {
         HASH_DEL(t->h, k);
         free(k->key);
+        free(k->frames);
         free(k->pids);
         free(k);
     }
     free(t->sorted);
+    free(t->seen);
     memset(t, 0, sizeof *t);
 }

@@ -23,23 +23,29 @@ struct wr_kval {
 
 struct wr_ksite {
     UT_hash_handle hh;
-    char *key;          /* the folded path (owned) */
-    const char *leaf;   /* the wrapped function's name, inside key */
-    size_t nframes;     /* frames before the leaf */
-    unsigned func;      /* function id */
-    struct wr_model *m; /* the first model it was seen in, and its */
-    uint32_t stack;     /* stack id there (to print frames) */
+    char *key;        /* the folded path (owned) */
+    const char *leaf; /* the wrapped function's name, inside key */
+    size_t nframes;   /* frames before the leaf */
+    unsigned func;    /* function id */
+    /* the symbolized frames of its stack in the first model it was seen in,
+     * innermost first: a copy, so the table outlives its models; the
+     * strings are the symbolizer's (wr_symbols_resolve), so a table of
+     * models that share a wr_symlib may outlive them but not it */
+    struct wr_frame *frames;
+    size_t nsym;
     struct wr_kval v;
     struct wr_hist hist; /* call durations, merged */
     int split;           /* wait/CPU measured in every model that had it */
     uint32_t *pids;      /* processes it was seen in, in order added */
-    size_t npids;
+    size_t npids, cappids;
 };
 
 struct wr_ktable {
     struct wr_ksite *h;       /* uthash by key */
     struct wr_ksite **sorted; /* after wr_ktable_sort */
     size_t n;
+    uint32_t *seen; /* the pids of the models added, sorted, once each */
+    size_t nseen, capseen;
 };
 
 /* wr_site_key: the key of site s of model m into a new malloc'ed string
@@ -48,7 +54,8 @@ struct wr_ktable {
 char *wr_site_key(struct wr_model *m, const struct wr_site *s, size_t *nframes);
 
 /* wr_ktable_add: add every site of m to t, merging by key. 0, or -1 on out
- * of memory (t stays consistent and can be freed). */
+ * of memory (t stays consistent and can be freed). t keeps nothing of m
+ * but the frames' strings (see wr_ksite.frames). */
 int wr_ktable_add(struct wr_ktable *t, struct wr_model *m);
 
 /* wr_ktable_find: the site with this key, or NULL. */

@@ -1,8 +1,15 @@
 /* symbols.c: offline symbolizer on top of elfutils libdwfl.
- * Modules are reported to one Dwfl lazily, on the next resolve
- * (dwfl_report_begin_add keeps earlier Dwfl_Module pointers valid).  Module
- * lookup uses our own sorted range table, not dwfl_addrmodule, so a module
- * with a missing file or wrong build-id still gets a basename and offset.
+ * A module file (path and build-id) is opened once per wr_symlib, however
+ * many processes mapped it and wherever they loaded it: it gets a Dwfl of
+ * its own with the module at bias 0, and a run-time address is looked up at
+ * its offset from the process's load base. Opening a file's DWARF costs
+ * milliseconds and megabytes (compressed sections are inflated in memory),
+ * so a directory of many traces of one program pays that once, and the
+ * frames of an address are cached by module and offset, for every process
+ * that shares the module. A file is opened lazily, on the first resolve
+ * inside it.  Module lookup uses each symbolizer's own sorted range table,
+ * not dwfl_addrmodule, so a module with a missing file or wrong build-id
+ * still gets a basename and offset.
  * C++ names are demangled with __cxa_demangle if libstdc++.so.6 can be
  * dlopen()ed at run time (no link-time C++ dependency); else left mangled. */
 #include "symbols.h"
@@ -16,39 +23,67 @@
 #include <sys/stat.h>
 
 static _Thread_local int hash_oom;
-#define HASH_NONFATAL_OOM 1
+#define HASH_NONFATAL_OOM        1
 #define uthash_nonfatal_oom(obj) (hash_oom = 1)
 #include <uthash.h>
 
-#define MAX_FRAMES 32 /* inline depth cap per address */
-#define UNKNOWN_FN "??"
+#define MAX_FRAMES  32 /* inline depth cap per address */
+#define UNKNOWN_FN  "??"
 #define UNKNOWN_MOD "[unknown]"
 
-struct istr { UT_hash_handle hh; char s[]; };      /* interned string */
-struct sym_range { uint64_t lo, hi; size_t mod; };  /* index into mods */
-struct centry { UT_hash_handle hh; uint64_t addr; size_t n; struct wr_frame f[]; };
+struct istr {
+    UT_hash_handle hh;
+    char s[];
+}; /* interned string */
+struct sym_range {
+    uint64_t lo, hi;
+    size_t mod;
+}; /* index into mods */
+/* the frames of one return address, by its offset from the module's base */
+struct centry {
+    UT_hash_handle hh;
+    uint64_t addr;
+    size_t n;
+    struct wr_frame f[];
+};
 
-struct sym_mod {
-    char *path;
-    const char *name;  /* interned basename */
-    uint64_t base;
-    uint8_t *build_id; /* NULL: no check */
+/* lib_mod: one module file, shared by every process that mapped it. */
+struct lib_mod {
+    UT_hash_handle hh;
+    char *key; /* the path, a NUL, then the build-id bytes (owned) */
+    size_t keylen;
+    const char *path;        /* inside key */
+    const uint8_t *build_id; /* inside key; build_id_len 0: no check */
     size_t build_id_len;
-    Dwfl_Module *dm;   /* NULL: missing file, not ELF or build-id mismatch */
-    int pending;       /* not yet reported to the Dwfl */
+    const char *name; /* interned basename */
+    Dwfl *dwfl;       /* this file's own, or NULL */
+    Dwfl_Module *dm;  /* NULL: missing file, not ELF or build-id mismatch */
+    int opened;       /* open_module has run */
+    struct centry *cache;
 };
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
 
+struct wr_symlib {
+    struct lib_mod *mods; /* uthash by key */
+    struct istr *strs;    /* uthash */
+    int demangle_tried;
+    demangle_fn demangle;
+};
+
+/* sym_mod: a module as one process loaded it. */
+struct sym_mod {
+    struct lib_mod *lm;
+    uint64_t base;
+};
+
 struct wr_symbols {
-    Dwfl *dwfl;
+    struct wr_symlib *lib;
+    int own_lib; /* lib is freed with s */
     struct sym_mod *mods;
     struct sym_range *ranges;
     size_t nmods, capmods, nranges, capranges;
-    int sorted, pending, demangle_tried;
-    struct istr *strs;     /* uthash */
-    struct centry *cache;  /* uthash by ret_addr */
-    demangle_fn demangle;
+    int sorted;
 };
 
 static char *debuginfo_path; /* NULL: default ":.debug:/usr/lib/debug" */
@@ -60,7 +95,7 @@ static const Dwfl_Callbacks offline_callbacks = {
 };
 
 /* Intern str; NULL if str is NULL or on out of memory. */
-static const char *intern(struct wr_symbols *s, const char *str)
+static const char *intern(struct wr_symlib *s, const char *str)
 {
     struct istr *e;
     size_t len;
@@ -82,7 +117,7 @@ static const char *intern(struct wr_symbols *s, const char *str)
 }
 
 /* Intern a symbol name, demangled if it is a C++ mangled name. */
-static const char *intern_sym(struct wr_symbols *s, const char *name)
+static const char *intern_sym(struct wr_symlib *s, const char *name)
 {
     const char *r;
     char *d = NULL;
@@ -128,59 +163,44 @@ static struct sym_mod *find_module(struct wr_symbols *s, uint64_t a)
     return &s->mods[s->ranges[lo - 1].mod];
 }
 
-static int build_id_ok(const struct sym_mod *m)
+static int build_id_ok(const struct lib_mod *m)
 {
     const unsigned char *bits = NULL;
     GElf_Addr vaddr;
     int len = m->build_id_len ? dwfl_module_build_id(m->dm, &bits, &vaddr) : 0;
 
-    return m->build_id_len == 0 ||
-           (len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
-            memcmp(bits, m->build_id, m->build_id_len) == 0);
+    return m->build_id_len == 0 || (len > 0 && (size_t)len == m->build_id_len && bits != NULL &&
+                                    memcmp(bits, m->build_id, m->build_id_len) == 0);
 }
 
-/* Report pending modules to the Dwfl (created on first use). */
-static void sync_dwfl(struct wr_symbols *s)
+/* Open m's file into a Dwfl of its own, once. A file that is missing, not
+ * ELF or of another build-id leaves m->dm NULL and holds no Dwfl. */
+static void open_module(struct lib_mod *m)
 {
-    size_t i;
-    int ok;
+    struct stat st;
 
-    if (!s->pending)
+    if (m->opened)
         return;
-    s->pending = 0;
-    if (s->dwfl == NULL)
-        s->dwfl = dwfl_begin(&offline_callbacks);
-    if (s->dwfl != NULL)
-        dwfl_report_begin_add(s->dwfl);
-    for (i = 0; i < s->nmods && s->dwfl != NULL; i++) {
-        struct sym_mod *m = &s->mods[i];
-        struct stat st;
-        char name[64];
-
-        /* Only regular files: a FIFO or device path could block or loop. */
-        if (!m->pending || stat(m->path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        /* A unique name, so libdwfl never merges a module with (and then
-         * garbage-collects) an earlier one at the same address range. */
-        snprintf(name, sizeof(name), "%.40s#%zu", m->name, i);
-        /* add_p_vaddr=true: bias = base, so run-time address = base +
-         * p_vaddr, which is what dlpi_addr means for PIE and shared objects
-         * (even when the first PT_LOAD is not at 0).  For ET_EXEC libdwfl
-         * uses base 0 itself. */
-        m->dm = dwfl_report_elf(s->dwfl, name, m->path, -1, m->base, true);
-    }
-    ok = s->dwfl != NULL && dwfl_report_end(s->dwfl, NULL, NULL) == 0;
-    for (i = 0; i < s->nmods; i++) {
-        struct sym_mod *m = &s->mods[i];
-        /* a mismatched module stays in the Dwfl but is never looked at */
-        if (m->pending && (!ok || (m->dm != NULL && !build_id_ok(m))))
-            m->dm = NULL;
-        m->pending = 0;
+    m->opened = 1;
+    /* Only regular files: a FIFO or device path could block or loop. */
+    if (stat(m->path, &st) != 0 || !S_ISREG(st.st_mode) || (m->dwfl = dwfl_begin(&offline_callbacks)) == NULL)
+        return;
+    dwfl_report_begin(m->dwfl);
+    /* Base 0 with add_p_vaddr=true: the Dwfl's addresses are the file's
+     * p_vaddr addresses. A process's run-time address is base + p_vaddr
+     * (dlpi_addr, for PIE and shared objects even when the first PT_LOAD is
+     * not at 0; 0 for ET_EXEC), so it is looked up at address - base. */
+    m->dm = dwfl_report_elf(m->dwfl, m->name, m->path, -1, 0, true);
+    if (dwfl_report_end(m->dwfl, NULL, NULL) != 0 || (m->dm != NULL && !build_id_ok(m)))
+        m->dm = NULL;
+    if (m->dm == NULL) {
+        dwfl_end(m->dwfl);
+        m->dwfl = NULL;
     }
 }
 
 /* Name of a subprogram or inlined_subroutine DIE, like eu-addr2line. */
-static const char *die_name(struct wr_symbols *s, Dwarf_Die *die)
+static const char *die_name(struct wr_symlib *s, Dwarf_Die *die)
 {
     static const unsigned at[] = {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name};
     Dwarf_Attribute attr;
@@ -191,7 +211,7 @@ static const char *die_name(struct wr_symbols *s, Dwarf_Die *die)
     return intern_sym(s, name);
 }
 
-static const char *elf_name(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a)
+static const char *elf_name(struct wr_symlib *s, Dwfl_Module *dm, uint64_t a)
 {
     GElf_Off off;
     GElf_Sym sym;
@@ -204,8 +224,7 @@ static const char *elf_name(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a)
  * which carry no pc).  Returns the new depth.  Unlike dwarf_getscopes this
  * stays in the concrete tree after an inlined instance and copes with
  * abstract origins in another CU (LTO), like eu-addr2line -i. */
-static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
-                       int depth, int max)
+static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int depth, int max)
 {
     Dwarf_Die child;
     int d;
@@ -214,15 +233,20 @@ static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain,
         return depth;
     do {
         switch (dwarf_tag(&child)) {
-        case DW_TAG_subprogram: case DW_TAG_inlined_subroutine:
-        case DW_TAG_entry_point: case DW_TAG_lexical_block:
+        case DW_TAG_subprogram:
+        case DW_TAG_inlined_subroutine:
+        case DW_TAG_entry_point:
+        case DW_TAG_lexical_block:
             if (dwarf_haspc(&child, pc) > 0) {
                 chain[depth] = child;
                 return find_scopes(&child, pc, chain, depth + 1, max);
             }
             break;
-        case DW_TAG_namespace: case DW_TAG_module: case DW_TAG_class_type:
-        case DW_TAG_structure_type: case DW_TAG_union_type:
+        case DW_TAG_namespace:
+        case DW_TAG_module:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type:
             if ((d = find_scopes(&child, pc, chain, depth, max)) > depth)
                 return d;
             break;
@@ -258,8 +282,7 @@ static Dwarf_Die *scan_cus(Dwfl_Module *dm, uint64_t a, Dwarf_Addr *bias)
  * innermost location; each inlined subroutine's DW_AT_call_file/line is the
  * location in the next frame out.  Without DWARF (or without a containing
  * subprogram DIE) the last frame is the ELF symbol. */
-static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
-                           struct wr_frame *fr, size_t max)
+static size_t dwarf_frames(struct wr_symlib *s, Dwfl_Module *dm, uint64_t a, struct wr_frame *fr, size_t max)
 {
     Dwarf_Addr bias = 0;
     Dwarf_Die *cudie, chain[2 * MAX_FRAMES], sub;
@@ -276,15 +299,13 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         cudie = scan_cus(dm, a, &bias);
     if (cudie != NULL && ln == NULL) { /* no aranges: the unit's line table */
         Dwarf_Line *dl = dwarf_getsrc_die(cudie, a - bias);
-        if (dl != NULL && (file = intern(s, dwarf_linesrc(dl, NULL, NULL))) != NULL &&
-            dwarf_lineno(dl, &line) != 0)
+        if (dl != NULL && (file = intern(s, dwarf_linesrc(dl, NULL, NULL))) != NULL && dwarf_lineno(dl, &line) != 0)
             line = 0;
     }
     if (cudie != NULL) {
         /* split DWARF: the DIE tree is in the .dwo unit */
-        if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 &&
-            type == DW_UT_skeleton && sub.cu != NULL &&
-            dwarf_tag(&sub) == DW_TAG_compile_unit)
+        if (dwarf_cu_info(cudie->cu, NULL, &type, NULL, &sub, NULL, NULL, NULL) == 0 && type == DW_UT_skeleton &&
+            sub.cu != NULL && dwarf_tag(&sub) == DW_TAG_compile_unit)
             cudie = &sub;
         i = find_scopes(cudie, a - bias, chain, 0, 2 * MAX_FRAMES);
     }
@@ -295,8 +316,7 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
         Dwarf_Word val;
 
         tag = dwarf_tag(die);
-        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
-            tag != DW_TAG_entry_point)
+        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram && tag != DW_TAG_entry_point)
             continue;
         if (tag != DW_TAG_inlined_subroutine) {
             const char *fn = die_name(s, die);
@@ -313,8 +333,7 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
             put(&fr[n++], die_name(s, die), file, line, 1);
         file = NULL;
         line = 0;
-        if (dwarf_diecu(die, &cu, NULL, NULL) != NULL &&
-            dwarf_getsrcfiles(&cu, &files, NULL) == 0 &&
+        if (dwarf_diecu(die, &cu, NULL, NULL) != NULL && dwarf_getsrcfiles(&cu, &files, NULL) == 0 &&
             dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &val) == 0)
             file = intern(s, dwarf_filesrc(files, val, NULL, NULL));
         if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &val) == 0)
@@ -325,22 +344,20 @@ static size_t dwarf_frames(struct wr_symbols *s, Dwfl_Module *dm, uint64_t a,
     return n;
 }
 
-/* Resolve ret_addr into fr[0..MAX_FRAMES); returns the count (>= 1). */
-static size_t compute(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *fr)
+/* Resolve the return address at offset rel in m into fr[0..MAX_FRAMES);
+ * returns the count (>= 1). The addr and offset fields are the caller's. */
+static size_t compute(struct wr_symlib *l, struct lib_mod *m, uint64_t rel, struct wr_frame *fr)
 {
-    uint64_t a = ret_addr - 1; /* the call instruction */
-    struct sym_mod *m = find_module(s, a);
     size_t n = 0, i;
 
     memset(fr, 0, MAX_FRAMES * sizeof(fr[0]));
-    if (m != NULL && m->dm != NULL)
-        n = dwarf_frames(s, m->dm, a, fr, MAX_FRAMES);
+    open_module(m);
+    if (m->dm != NULL)
+        n = dwarf_frames(l, m->dm, rel - 1, fr, MAX_FRAMES); /* the call instruction */
     for (i = 0; i < n || i == 0; i++) {
         if (fr[i].function == NULL)
             fr[i].function = UNKNOWN_FN;
-        fr[i].module = m != NULL ? m->name : UNKNOWN_MOD;
-        fr[i].addr = ret_addr;
-        fr[i].offset = m != NULL ? ret_addr - m->base : 0;
+        fr[i].module = m->name;
     }
     return i;
 }
@@ -360,37 +377,110 @@ static int grow(void **p, size_t *cap, size_t n, size_t sz)
     return 1;
 }
 
-struct wr_symbols *wr_symbols_new(void)
+struct wr_symlib *wr_symlib_new(void) { return calloc(1, sizeof(struct wr_symlib)); }
+
+void wr_symlib_free(struct wr_symlib *l)
 {
-    return calloc(1, sizeof(struct wr_symbols));
+    struct lib_mod *m, *mtmp;
+    struct centry *e, *etmp;
+    struct istr *str, *stmp;
+
+    if (l == NULL)
+        return;
+    HASH_ITER(hh, l->mods, m, mtmp)
+    {
+        HASH_DEL(l->mods, m);
+        if (m->dwfl != NULL)
+            dwfl_end(m->dwfl);
+        HASH_ITER(hh, m->cache, e, etmp)
+        {
+            HASH_DEL(m->cache, e);
+            free(e);
+        }
+        free(m->key);
+        free(m);
+    }
+    HASH_ITER(hh, l->strs, str, stmp)
+    {
+        HASH_DEL(l->strs, str);
+        free(str);
+    }
+    free(l);
 }
 
-void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base,
-                           const uint8_t *build_id, size_t build_id_len,
-                           const uint64_t (*ranges)[2], size_t nranges)
+struct wr_symbols *wr_symbols_new_in(struct wr_symlib *lib)
 {
-    struct sym_mod *m;
-    struct centry *e, *tmp;
-    const char *slash;
-    size_t i, first;
+    struct wr_symbols *s;
 
-    if (s == NULL || path == NULL ||
-        !grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods)))
-        return;
-    m = &s->mods[s->nmods];
-    memset(m, 0, sizeof(*m));
-    slash = strrchr(path, '/');
-    m->name = intern(s, slash != NULL && slash[1] != '\0' ? slash + 1 : path);
-    if (m->name == NULL || m->name[0] == '\0' || (m->path = strdup(path)) == NULL)
-        return;
-    m->base = base;
-    if (build_id != NULL && build_id_len > 0 &&
-        (m->build_id = malloc(build_id_len)) != NULL) {
-        memcpy(m->build_id, build_id, build_id_len);
-        m->build_id_len = build_id_len;
+    if (lib == NULL || (s = calloc(1, sizeof(*s))) == NULL)
+        return NULL;
+    s->lib = lib;
+    return s;
+}
+
+struct wr_symbols *wr_symbols_new(void)
+{
+    struct wr_symlib *l = wr_symlib_new();
+    struct wr_symbols *s = wr_symbols_new_in(l);
+
+    if (s == NULL)
+        wr_symlib_free(l);
+    else
+        s->own_lib = 1;
+    return s;
+}
+
+/* The shared module of path and build_id in l, added on first sight;
+ * NULL on out of memory or an empty basename. */
+static struct lib_mod *lib_module(struct wr_symlib *l, const char *path, const uint8_t *build_id, size_t build_id_len)
+{
+    size_t plen = strlen(path), keylen = plen + 1 + build_id_len;
+    const char *slash = strrchr(path, '/');
+    struct lib_mod *m;
+    char *key;
+
+    if ((key = malloc(keylen)) == NULL)
+        return NULL;
+    memcpy(key, path, plen + 1);
+    if (build_id_len)
+        memcpy(key + plen + 1, build_id, build_id_len);
+    HASH_FIND(hh, l->mods, key, keylen, m);
+    if (m != NULL) {
+        free(key);
+        return m;
     }
-    m->pending = s->pending = 1;
-    first = s->nranges;
+    if ((m = calloc(1, sizeof(*m))) == NULL) {
+        free(key);
+        return NULL;
+    }
+    m->key = key;
+    m->keylen = keylen;
+    m->path = key;
+    m->build_id = (const uint8_t *)key + plen + 1;
+    m->build_id_len = build_id_len;
+    m->name = intern(l, slash != NULL && slash[1] != '\0' ? slash + 1 : path);
+    if (m->name != NULL && m->name[0] != '\0') {
+        hash_oom = 0;
+        HASH_ADD_KEYPTR(hh, l->mods, m->key, m->keylen, m);
+        if (!hash_oom)
+            return m;
+    }
+    free(key);
+    free(m);
+    return NULL;
+}
+
+void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base, const uint8_t *build_id,
+                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges)
+{
+    struct lib_mod *lm;
+    size_t i;
+
+    if (s == NULL || path == NULL || !grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods)) ||
+        (lm = lib_module(s->lib, path, build_id, build_id != NULL ? build_id_len : 0)) == NULL)
+        return;
+    s->mods[s->nmods].lm = lm;
+    s->mods[s->nmods].base = base;
     for (i = 0; ranges != NULL && i < nranges; i++) {
         if (ranges[i][0] >= ranges[i][1])
             continue;
@@ -402,71 +492,57 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
         s->sorted = 0;
     }
     s->nmods++;
-    /* Drop cached "[unknown]" results that the new ranges now cover. */
-    HASH_ITER(hh, s->cache, e, tmp) {
-        for (i = first; i < s->nranges; i++) {
-            if (e->addr - 1 >= s->ranges[i].lo && e->addr - 1 < s->ranges[i].hi) {
-                HASH_DEL(s->cache, e);
-                free(e);
-                break;
-            }
-        }
-    }
 }
 
-size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr,
-                          struct wr_frame *out, size_t max)
+size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *out, size_t max)
 {
     static const struct wr_frame unknown = {UNKNOWN_FN, NULL, 0, UNKNOWN_MOD, 0, 0, 0};
     struct wr_frame fr[MAX_FRAMES];
     const struct wr_frame *src = fr;
     struct centry *e = NULL;
-    size_t n;
+    struct sym_mod *m;
+    uint64_t rel;
+    size_t n, i;
 
     if (out == NULL || max == 0)
         return 0;
-    if (s == NULL) {
+    if (s == NULL || (m = find_module(s, ret_addr - 1)) == NULL) {
         out[0] = unknown;
         out[0].addr = ret_addr;
         return 1;
     }
-    sync_dwfl(s);
-    HASH_FIND(hh, s->cache, &ret_addr, sizeof(ret_addr), e);
+    rel = ret_addr - m->base;
+    HASH_FIND(hh, m->lm->cache, &rel, sizeof(rel), e);
     if (e != NULL) {
         src = e->f;
         n = e->n;
     } else {
-        n = compute(s, ret_addr, fr);
+        n = compute(s->lib, m->lm, rel, fr);
         if ((e = malloc(sizeof(*e) + n * sizeof(fr[0]))) != NULL) {
-            e->addr = ret_addr;
+            e->addr = rel;
             e->n = n;
             memcpy(e->f, fr, n * sizeof(fr[0]));
             hash_oom = 0;
-            HASH_ADD(hh, s->cache, addr, sizeof(e->addr), e);
+            HASH_ADD(hh, m->lm->cache, addr, sizeof(e->addr), e);
             if (hash_oom) /* out of memory: just not cached */
                 free(e);
         }
     }
     n = n < max ? n : max;
     memcpy(out, src, n * sizeof(out[0]));
+    for (i = 0; i < n; i++) {
+        out[i].addr = ret_addr;
+        out[i].offset = rel;
+    }
     return n;
 }
 
 void wr_symbols_free(struct wr_symbols *s)
 {
-    struct centry *e, *etmp;
-    struct istr *str, *stmp;
-
     if (s == NULL)
         return;
-    if (s->dwfl != NULL)
-        dwfl_end(s->dwfl);
-    HASH_ITER(hh, s->cache, e, etmp) { HASH_DEL(s->cache, e); free(e); }
-    HASH_ITER(hh, s->strs, str, stmp) { HASH_DEL(s->strs, str); free(str); }
-    for (size_t i = 0; i < s->nmods; i++) {
-        free(s->mods[i].path);
-        free(s->mods[i].build_id);
-    }
+    if (s->own_lib)
+        wr_symlib_free(s->lib);
     free(s->mods);
     free(s->ranges);
     free(s);

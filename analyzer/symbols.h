@@ -1,5 +1,9 @@
 /* symbols.h: offline symbolizer for addresses recorded in a trace, built on
- * elfutils libdwfl.  Not thread-safe: use one wr_symbols per thread. */
+ * elfutils libdwfl.  A wr_symbols holds one process's modules and where it
+ * loaded them; the module files themselves, their debug information and the
+ * frames resolved in them live in a wr_symlib, which any number of
+ * wr_symbols (one per process of a multi-process report) can share.  Not
+ * thread-safe: use one wr_symlib, and its wr_symbols, per thread. */
 #ifndef WR_SYMBOLS_H
 #define WR_SYMBOLS_H
 
@@ -7,19 +11,36 @@
 #include <stdint.h>
 
 struct wr_frame {
-    const char *function;  /* demangled if possible; "??" when unknown; never NULL */
-    const char *file;      /* source file path, or NULL when unknown */
-    int line;              /* 0 when unknown */
-    const char *module;    /* basename of the module path, e.g. "libc.so.6", or "[unknown]" */
-    uint64_t addr;         /* the address as given */
-    uint64_t offset;       /* addr - module load base (0 if no module) */
-    int inlined;           /* 1 if this frame is an inlined call inside the next frame */
+    const char *function; /* demangled if possible; "??" when unknown; never NULL */
+    const char *file;     /* source file path, or NULL when unknown */
+    int line;             /* 0 when unknown */
+    const char *module;   /* basename of the module path, e.g. "libc.so.6", or "[unknown]" */
+    uint64_t addr;        /* the address as given */
+    uint64_t offset;      /* addr - module load base (0 if no module) */
+    int inlined;          /* 1 if this frame is an inlined call inside the next frame */
 };
 
 struct wr_symbols;
 
-/* Create an empty symbolizer.  Returns NULL only on out of memory. */
+struct wr_symlib;
+
+/* Create an empty library of module files.  NULL only on out of memory. */
+struct wr_symlib *wr_symlib_new(void);
+
+/* Free l, every module file it opened and every string it handed out.  Its
+ * symbolizers must be freed first.  NULL is a no-op. */
+void wr_symlib_free(struct wr_symlib *l);
+
+/* Create an empty symbolizer with a library of its own, freed with it.
+ * Returns NULL only on out of memory. */
 struct wr_symbols *wr_symbols_new(void);
+
+/* Create an empty symbolizer that opens its module files through lib (which
+ * must outlive it): a file that another symbolizer of lib registered under
+ * the same path and build-id is not opened again, and an address already
+ * resolved at the same offset in it is not resolved again.  NULL on out of
+ * memory or when lib is NULL. */
+struct wr_symbols *wr_symbols_new_in(struct wr_symlib *lib);
 
 /* Register a module loaded in the traced process: its path on disk, its load
  * bias (dl_iterate_phdr dlpi_addr; 0 for non-PIE executables), optional GNU
@@ -30,10 +51,9 @@ struct wr_symbols *wr_symbols_new(void);
  * may come in any order and may be interleaved with wr_symbols_resolve;
  * ranges of different modules never overlap.  Empty ranges (lo >= hi) are
  * ignored.  On out of memory the module (or some of its ranges) is dropped.
- * The file is opened lazily, on the next wr_symbols_resolve. */
-void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base,
-                           const uint8_t *build_id, size_t build_id_len,
-                           const uint64_t (*ranges)[2], size_t nranges);
+ * The file is opened lazily, on the first wr_symbols_resolve inside it. */
+void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base, const uint8_t *build_id,
+                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges);
 
 /* Resolve a RETURN address (looks up ret_addr - 1, so the call instruction's
  * line is found) into up to max frames, innermost first: inlined frames first
@@ -42,12 +62,12 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
  * inlined code), outer_fn (inlined=0, file:line of the call of inlined_fn)].
  * Returns the number of frames written: at least 1 when max >= 1 and out is
  * not NULL (an unknown address gives one "??" frame), 0 otherwise.  Any
- * address value is safe.  Results are cached per address; all strings are
- * owned by s and live until wr_symbols_free. */
-size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr,
-                          struct wr_frame *out, size_t max);
+ * address value is safe.  Results are cached per module file and offset;
+ * all strings are owned by the library and live until it is freed (for
+ * wr_symbols_new's own library: until wr_symbols_free). */
+size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *out, size_t max);
 
-/* Free s and every string it handed out.  NULL is a no-op. */
+/* Free s, and its library if it has its own.  NULL is a no-op. */
 void wr_symbols_free(struct wr_symbols *s);
 
 #endif

@@ -118,9 +118,8 @@ static int expand_dir(const char *d, char ***v, size_t *n, size_t *cap)
     return r;
 }
 
-int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid)
+int wr_set_expand(const char *const *paths, size_t npaths, char ***out, size_t *nout)
 {
-    memset(s, 0, sizeof *s);
     char **v = NULL;
     size_t n = 0, cap = 0;
     int r = 0;
@@ -131,10 +130,22 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
         else
             r = push_path(&v, &n, &cap, paths[i]);
     }
+    *out = v;
+    *nout = n;
+    return r;
+}
+
+int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid)
+{
+    memset(s, 0, sizeof *s);
+    char **v;
+    size_t n;
+    int r = wr_set_expand(paths, npaths, &v, &n);
     s->paths = v;
     s->t = calloc(n ? n : 1, sizeof *s->t);
     s->m = calloc(n ? n : 1, sizeof *s->m);
-    if (r == -1 || !s->t || !s->m) {
+    s->lib = wr_symlib_new();
+    if (r == -1 || !s->t || !s->m || !s->lib) {
         fprintf(stderr, "waitreport: out of memory\n");
         r = 2;
     }
@@ -159,6 +170,7 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
             r = 2;
             break;
         }
+        s->m[kept].symlib = s->lib;
         kept++;
     }
     /* wr_trace keeps a pointer to its path: keep v alive in s->paths */
@@ -185,5 +197,6 @@ void wr_set_free(struct wr_set *s)
     free(s->paths);
     free(s->t);
     free(s->m);
+    wr_symlib_free(s->lib); /* after the models: their symbolizers use it */
     memset(s, 0, sizeof *s);
 }

@@ -191,6 +191,8 @@ section stacks && . "$root/tests/integration/stacks.sh"
 section diff && . "$root/tests/integration/diff.sh"
 # folded stacks, Chrome trace, several processes
 section exports && . "$root/tests/integration/exports.sh"
+# a directory of 2,001 traces in bounded time and memory
+section many && . "$root/tests/integration/many.sh"
 # the HTML report in headless Chromium
 section html && . "$root/tests/integration/html.sh"
 # fork/exec/spawn, abnormal ends, threads, signals

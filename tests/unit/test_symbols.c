@@ -302,6 +302,52 @@ static void test_garbage_in_modules(void **state)
     wr_symbols_free(s);
 }
 
+/* Symbolizers that share a library: one module file loaded at two bases
+ * resolves the same, with each process's own address and a shared string;
+ * the same path under another build-id is another file (unknown here); a
+ * symbolizer freed early leaves the others' module files intact. */
+static void test_shared_library(void **state)
+{
+    const uint64_t shift = 0x100000000ull;
+    struct tmod moved = mods[main_mod], wrong = mods[main_mod];
+    struct wr_symlib *lib = wr_symlib_new();
+    struct wr_symbols *a, *b, *c;
+    struct wr_frame fa[4], fb[4], fc[4];
+    (void)state;
+
+    assert_non_null(lib);
+    moved.base += shift;
+    for (size_t r = 0; r < moved.nranges; r++)
+        moved.ranges[r][0] += shift, moved.ranges[r][1] += shift;
+    wrong.build_id_len = wrong.build_id_len ? wrong.build_id_len : 20;
+    wrong.build_id[0] ^= 0xff;
+    a = wr_symbols_new_in(lib);
+    b = wr_symbols_new_in(lib);
+    c = wr_symbols_new_in(lib);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_null(wr_symbols_new_in(NULL));
+    add(a, &mods[main_mod]);
+    add(b, &moved);
+    add(c, &wrong);
+    known_caller();
+    assert_int_equal(wr_symbols_resolve(a, ret_known, fa, 4), 1);
+    wr_symbols_free(a); /* b still uses the file a opened */
+    assert_int_equal(wr_symbols_resolve(b, ret_known + shift, fb, 4), 1);
+    assert_string_equal(fb[0].function, "known_caller");
+    assert_ptr_equal(fa[0].function, fb[0].function);
+    assert_int_equal(fb[0].line, line_known);
+    assert_true(fb[0].addr == ret_known + shift && fa[0].addr == ret_known);
+    assert_true(fb[0].offset == fa[0].offset && fa[0].offset == ret_known - mods[main_mod].base);
+    assert_int_equal(wr_symbols_resolve(c, ret_known, fc, 4), 1);
+    assert_unknown(&fc[0], base_name(wrong.path));
+    wr_symbols_free(b);
+    wr_symbols_free(c);
+    wr_symlib_free(lib);
+    wr_symlib_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_build_id_mismatch),
         cmocka_unit_test(test_late_registration),
         cmocka_unit_test(test_garbage_in_modules),
+        cmocka_unit_test(test_shared_library),
     };
     dl_iterate_phdr(phdr_cb, NULL);
     if (main_mod == (size_t)-1) {
