@@ -19,14 +19,13 @@
  * after a message on stderr (none when quiet). */
 int wr_ctl_set(const char *path, int paused, int quiet)
 {
-    int fd = wr_open_regular(path, (paused < 0 ? O_RDONLY : O_RDWR) | O_NOFOLLOW);
+    char why[512];
+    int fd = wr_open_regular(path, (paused < 0 ? O_RDONLY : O_RDWR) | O_NOFOLLOW, why, sizeof why);
     struct stat st;
     struct lw_file_header h;
     if (fd < 0) {
-        if (!quiet && fd == -2)
-            fprintf(stderr, "waitreport: %s: not a regular file\n", path);
-        else if (!quiet)
-            fprintf(stderr, "waitreport: %s: %s\n", path, strerror(errno));
+        if (!quiet)
+            fprintf(stderr, "waitreport: %s\n", why);
         return -1;
     }
     if (fstat(fd, &st) != 0 || st.st_size < (off_t)LW_HEADER_SIZE || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||

@@ -110,14 +110,9 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen)
     l->t.quiet = quiet;
     l->t.path = path;
     l->fd = -1;
-    int fd = wr_open_regular(path, O_RDONLY);
-    if (fd < 0) {
-        if (fd == -2)
-            snprintf(err, errlen, "%s: not a regular file", path);
-        else
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    int fd = wr_open_regular(path, O_RDONLY, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     l->fd = fd;
     if (remap(l) != 0) {
         snprintf(err, errlen, "%s: cannot map: %s", path, strerror(errno));

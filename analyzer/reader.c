@@ -62,7 +62,7 @@ static int index_chunks(struct wr_trace *t, char *err, size_t errlen)
             wr_warn(t, "chunk %llu has a bad header; skipped", (unsigned long long)i);
             continue;
         }
-        t->chunks[t->nused++] = (struct wr_chunk_ref){ ch.stream, ch.seq, i };
+        t->chunks[t->nused++] = (struct wr_chunk_ref){ch.stream, ch.seq, i};
     }
     qsort(t->chunks, t->nused, sizeof *t->chunks, cmp_chunk);
     t->streams = calloc(t->nused ? t->nused : 1, sizeof *t->streams);
@@ -98,8 +98,8 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
         return -1;
     }
     if (h->version != LW_VERSION) {
-        snprintf(err, errlen, "%s: trace format version %u, this waitreport reads version %u", t->path,
-                 h->version, LW_VERSION);
+        snprintf(err, errlen, "%s: trace format version %u, this waitreport reads version %u", t->path, h->version,
+                 LW_VERSION);
         return -1;
     }
     if (h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN || h->chunk_size > LW_CHUNK_MAX ||
@@ -133,8 +133,7 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
     return index_chunks(t, err, errlen);
 }
 
-int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err,
-                      size_t errlen)
+int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err, size_t errlen)
 {
     int quiet = t->quiet;
     memset(t, 0, sizeof *t);
@@ -145,19 +144,20 @@ int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const
     return validate(t, err, errlen);
 }
 
-int wr_open_regular(const char *path, int flags)
+int wr_open_regular(const char *path, int flags, char *err, size_t errlen)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    int fd = -1;
+    if (stat(path, &st) != 0 ||
+        (S_ISREG(st.st_mode) && (fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
-    if (!S_ISREG(st.st_mode))
-        return -2;
-    int fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
+    }
+    if (!S_ISREG(st.st_mode) || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "%s: not a regular file", path);
         return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -2;
     }
     return fd;
 }
@@ -168,14 +168,9 @@ int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen
     memset(t, 0, sizeof *t);
     t->quiet = quiet;
     t->path = path;
-    int fd = wr_open_regular(path, O_RDONLY);
-    if (fd < 0) {
-        if (fd == -2)
-            snprintf(err, errlen, "%s: not a regular file", path);
-        else
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    int fd = wr_open_regular(path, O_RDONLY, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -235,7 +230,7 @@ static inline __attribute__((always_inline)) int get_sv(const uint8_t **pp, cons
 
 /* decode_call: the body of call record f into ev. 0 when malformed. */
 static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
-                       uint64_t *last_addr, struct wr_event *ev)
+                              uint64_t *last_addr, struct wr_event *ev)
 {
     uint64_t id, dur, u;
     int64_t d;
@@ -268,8 +263,7 @@ static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, c
     case LW_S_SELECT:
         return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret) && get_uv(&p, e, &ev->aux);
     case LW_S_EVENTFD:
-        return get_uv(&p, e, &ev->size) && get_uv(&p, e, &u) && (ev->aux = u, 1) &&
-               get_sv(&p, e, &ev->ret);
+        return get_uv(&p, e, &ev->size) && get_uv(&p, e, &u) && (ev->aux = u, 1) && get_sv(&p, e, &ev->ret);
     case LW_S_FDOP: /* fd may be negative (AT_FDCWD): kept as its 64-bit pattern */
         return get_sv(&p, e, &d) && (ev->fd = (uint64_t)d, 1) && get_sv(&p, e, &ev->ret);
     case LW_S_SLEEP:
@@ -363,8 +357,8 @@ static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struc
             /* unknown kind from a newer writer: its length lets us skip it */
         }
         if (!ok) {
-            wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid,
-                    kind, (size_t)(rec - t->map));
+            wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid, kind,
+                    (size_t)(rec - t->map));
             return -1;
         }
         p = e;

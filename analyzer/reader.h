@@ -64,9 +64,10 @@ typedef int (*wr_event_fn)(void *ctx, const struct wr_event *ev);
  * regular file. Its type is checked with stat before the open, and the
  * open itself is non-blocking, so a FIFO, a device or a socket is refused
  * without ever being opened or waited on; fstat checks the fd once more
- * (the name may have been replaced in between). Returns the fd; -1 with
- * errno set when stat or open fails; -2 when path is not a regular file. */
-int wr_open_regular(const char *path, int flags);
+ * (the name may have been replaced in between). Returns the fd, or -1
+ * with "PATH: why" in err (errlen bytes) when stat or open fails or path
+ * is not a regular file. */
+int wr_open_regular(const char *path, int flags, char *err, size_t errlen);
 
 /* wr_trace_open: map path and validate its header and chunk headers.
  * t->quiet is kept from the caller (zero-initialise t).
