@@ -11,6 +11,7 @@ static void usage(FILE *f)
 {
     fputs("usage: waitreport [options] TRACE...   report (several traces: one per process, or a directory)\n"
           "       waitreport diff [options] OLD NEW  compare two runs (waitreport diff --help)\n"
+          "       waitreport record [-o PATTERN] [--] PROG ARGS...  run PROG under libwait.so\n"
           "  Reports, for every call site (wrapped function + stack), the calls\n"
           "  libwait recorded and the time they took.\n"
           "  --json              the report as JSON (see README)\n"
@@ -48,6 +49,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt)
 
 int wr_cmd_top(int argc, char **argv); /* cmd_top.c */
 int wr_cmd_ctl(int argc, char **argv); /* cmd_ctl.c */
+int wr_cmd_record(int argc, char **argv); /* cmd_record.c */
 
 int main(int argc, char **argv)
 {
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
         return wr_cmd_ctl(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "diff"))
         return wr_cmd_diff(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "record"))
+        return wr_cmd_record(argc - 1, argv + 1);
     struct wr_cli c = {.o = {0, 20, 4}, .chrome_min_ns = 10000, .chrome_max_events = 1000000};
     int color = -1;
     c.paths = calloc((size_t)argc, sizeof *c.paths);

@@ -187,6 +187,8 @@ section clang && . "$root/tests/integration/clang.sh"
 section dlopen && . "$root/tests/integration/dlopen.sh"
 
 section stacks && . "$root/tests/integration/stacks.sh"
+
+section record && . "$root/tests/integration/record.sh"
 # waitreport diff and its gate
 section diff && . "$root/tests/integration/diff.sh"
 # folded stacks, Chrome trace, several processes

@@ -1,0 +1,36 @@
+# record.sh: `waitreport record`, the launcher (sourced by run.sh, which
+# provides t/ok/notok/native/same_run and $tmp, $WR).
+. "$root/tests/integration/lib.sh"
+d=$tmp/record; mkdir -p "$d/run"
+
+# the program's stdout and exit status are its own; the trace lands where
+# -o says, made absolute, and is named on stderr
+native "$d/lc.n" examples/lock_contend
+(cd "$d/run" && timeout -k 5 "$TMO" "$WR" record -o traces.%p.bin -- "$root/examples/lock_contend" \
+  >"$d/lc.p.out" 2>"$d/lc.p.err"; echo $? >"$d/lc.p.rc")
+same_run "record" "$d/lc.n" "$d/lc.p"
+tr=$(sed -n 's/^waitreport record: trace //p' "$d/lc.p.err")
+t "record: names one trace on stderr ($tr)" [ -n "$tr" ] && [ "$(printf '%s\n' "$tr" | wc -l)" = 1 ]
+t "record: the trace is an absolute path in the directory it ran in" [ "${tr#"$d/run/traces."}" != "$tr" ]
+report "record" "$tr"
+expect "record" "$tr.json" 'pthread_mutex_lock@worker>=1000' complete=true
+
+# a relative pattern stays in the launcher's directory after the program
+# changes directory, for it and its children
+(cd "$d/run" && "$WR" record -o cd.%p.bin -- sh -c 'cd / && exec "$0"' "$root/examples/work" \
+  >/dev/null 2>"$d/cd.err")
+t "record: a child that changed directory still writes beside the launcher" \
+  grep -q "^waitreport record: trace $d/run/cd\.[0-9]*\.bin" "$d/cd.err"
+
+# exit status: the program's own, and 128 + N for a signal
+"$WR" record -o "$d/x.%p.bin" -- sh -c 'exit 7' 2>/dev/null
+t "record: exit status 7 passed on ($?)" [ $? = 7 ]
+"$WR" record -o "$d/x.%p.bin" -- sh -c 'kill -TERM $$' 2>/dev/null
+rc=$?
+t "record: a program ended by SIGTERM gives 143 ($rc)" [ "$rc" = 143 ]
+"$WR" record -o "$d/x.%p.bin" -- "$d/no-such-program" 2>"$d/nf.err"
+rc=$?
+t "record: a missing program gives 127 and says so ($rc)" [ "$rc" = 127 ] && grep -q "no-such-program" "$d/nf.err"
+# stdin reaches the program
+out=$(printf 'abc\n' | "$WR" record -o "$d/x.%p.bin" -- cat 2>/dev/null)
+t "record: stdin reaches the program" [ "$out" = abc ]
