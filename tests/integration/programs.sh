@@ -26,8 +26,8 @@ PY
   t "$2 ($(tail -1 "$1.py.txt" | cut -c1-120))" [ $? = 0 ]
 }
 
-for p in pigz sqlite3 redis-server redis-cli redis-benchmark; do
-  command -v $p >/dev/null || notok "$p is installed (.ci/run installs it)"
+for p in pigz:pigz sqlite3:sqlite3 redis-server:redis-server redis-cli:redis-tools redis-benchmark:redis-tools; do
+  need "${p%%:*}" "${p#*:}"
 done
 PY3=/usr/bin/python3
 [ -x $PY3 ] || PY3=$(command -v python3)
@@ -140,7 +140,7 @@ redis_run() {
   wait $pid
   echo $? >"$o.rc"
 }
-if command -v redis-server >/dev/null; then
+if command -v redis-server >/dev/null; then # need: above
   redis_run "$d/n"
   redis_run "$d/p" LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/t.bin"
   t "redis: native server exits 0 after SHUTDOWN NOSAVE" [ "$(cat "$d/n.rc")" = 0 ]

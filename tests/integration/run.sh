@@ -30,7 +30,25 @@ notok() { echo "not ok - $*"; fail=$((fail + 1)); }
 t() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; return 1; fi; }
 # show FILE: the first lines of FILE as a diagnostic
 show() { [ -s "$1" ] && sed -n '1,5s/^/#   /p' "$1"; return 0; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+skipped=0
+finish() {
+  if [ "$skipped" -gt 0 ]; then echo "$pass passed, $fail failed, $skipped skipped"; else echo "$pass passed, $fail failed"; fi
+  [ "$fail" -eq 0 ]; exit $?
+}
+# need PROG PACKAGE: whether PROG is installed. Where it is not, the checks
+# that use it are skipped with one line naming its Debian package, except
+# under CI (CI=true) or with LW_NO_SKIP=1: there a missing program is a
+# failure, so that nothing is ever skipped in CI.
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "${CI:-}" = true ] || [ "${LW_NO_SKIP:-0}" = 1 ]; then
+    notok "$1 is installed (Debian package $2; sudo make deps installs it)"
+  else
+    echo "# SKIP: $1 is not installed, its checks are skipped (Debian package $2; sudo make deps installs it)"
+    skipped=$((skipped + 1))
+  fi
+  return 1
+}
 mode_of() { stat -c %a "$1" 2>/dev/null; }
 json_pid() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["pid"])' "$1" 2>/dev/null; }
 

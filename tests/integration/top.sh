@@ -167,7 +167,7 @@ timeout 30 env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/sw.bin" WAIT_CHUNK_KB=4 example
 t "switch stamps all within the run (4 KiB chunks)" [ "$(python3 "$TC" bad_switches "$d/sw.bin")" = 0 ]
 
 # --- live: top in a real terminal (tmux) on a running example ---
-if command -v tmux >/dev/null; then
+if need tmux tmux; then
   sock=$d/tmux.sock
   env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/live.bin" examples/phases run 9 >"$d/live.out" 2>&1 &
   lpid=$!
@@ -239,8 +239,6 @@ PY
   t "cut: says the file was cut short" grep -q 'cut short' "$d/cut.err"
   tmux -S "$sock" kill-server 2>/dev/null
   t "live: the example finished normally under top" grep -q 'run done' "$d/live.out"
-else
-  notok "tmux is installed"
 fi
 
 # --- without switch records: calls count at once, wait and CPU are "-" ---

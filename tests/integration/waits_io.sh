@@ -119,7 +119,7 @@ expect "fork child" "$d/fork/t.$cpid.bin.json" mmap@site_child_map=2 munmap@site
 
 # ---- redis-server: its event loop's epoll_wait, its accepts and the
 # connection handlers' read/write, on a free port, shut down cleanly
-if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+if need redis-server redis-server && need redis-benchmark redis-tools; then
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/redis.bin" redis-server --port "$port" \
     --bind 127.0.0.1 --save '' --appendonly no --daemonize no --logfile "$d/redis.log" &
