@@ -5,6 +5,7 @@
  * not grow between the first batch and the end.
  *   usage: threads_helper [SHORT]     (SHORT threads, default 1000) */
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,10 @@ static void *cancel_thread(void *arg)
 
 int main(int argc, char **argv)
 {
+    /* glibc adds malloc arenas (a mapping each) while threads overlap, up
+     * to 8 per core, more of them the busier the machine: one arena keeps
+     * the mapping count a measure of what the threads themselves leave. */
+    mallopt(M_ARENA_MAX, 1);
     int nshort = argc > 1 ? atoi(argv[1]) : 1000;
     long first = -1;
     for (int done = 0; done < nshort; done += BATCH) {
