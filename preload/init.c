@@ -279,6 +279,24 @@ static void lw_atfork_child(void)
 
 /* ---- constructor and destructor ---- */
 
+/* lw_output_absolute: a relative WAIT_OUTPUT is made absolute, once, in
+ * the first process's environment, before the program runs: its children
+ * inherit it, so a child that changed directory (a shell script's cd, a
+ * build's make -C) still writes beside the others instead of failing to
+ * create the file under a directory that does not exist there. The
+ * environment keeps the value as given when the current directory cannot
+ * be read or the result would be too long for a trace path. */
+static void lw_output_absolute(void)
+{
+    const char *pat = getenv("WAIT_OUTPUT");
+    char cwd[LW_PATH_MAX], abs[LW_PATH_MAX];
+    if (!pat || !*pat || pat[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return;
+    if (snprintf(abs, sizeof abs, "%s/%s", strcmp(cwd, "/") ? cwd : "", pat) >= (int)sizeof abs)
+        return;
+    setenv("WAIT_OUTPUT", abs, 1);
+}
+
 __attribute__((constructor(101))) static void lw_init(void)
 {
     int saved = errno;
@@ -300,6 +318,7 @@ __attribute__((constructor(101))) static void lw_init(void)
     lw_modules_self_range();
     lw_stack_init();
     lw_thread_init_key();
+    lw_output_absolute();
     if (lw_writer_open() != 0) {
         lw_g.disabled = 1;
         lw_fd_release_all(); /* not recording: the program gets every fd number it would natively */

@@ -34,3 +34,12 @@ t "record: a missing program gives 127 and says so ($rc)" [ "$rc" = 127 ] && gre
 # stdin reaches the program
 out=$(printf 'abc\n' | "$WR" record -o "$d/x.%p.bin" -- cat 2>/dev/null)
 t "record: stdin reaches the program" [ "$out" = abc ]
+
+# without the launcher: a relative WAIT_OUTPUT is made absolute in the first
+# process, so an exec'd image that changed directory first writes beside it
+mkdir -p "$d/rel"
+(cd "$d/rel" && timeout -k 5 "$TMO" env WAIT_OUTPUT=rel.%p.bin LD_PRELOAD="$LIB" \
+  sh -c 'cd / && exec "$0"' "$root/examples/work" >/dev/null 2>"$d/rel.err")
+t "relative WAIT_OUTPUT: the shell and the program it exec'd after cd / both write in the first directory" \
+  [ "$(ls "$d/rel" | grep -c '^rel\.[0-9]*\.bin')" = 2 ]
+t "relative WAIT_OUTPUT: nothing said on stderr" [ ! -s "$d/rel.err" ]
