@@ -59,7 +59,8 @@ static int fold(struct wr_multi *x, struct wr_model *m)
     const struct lw_file_header *h = &m->trace->hdr;
     struct wr_mproc *p = &x->p[x->n];
     memset(p, 0, sizeof *p);
-    if (!(p->name = strdup(h->command[0] ? h->command : h->exe)))
+    char clean[4 * LW_CMD_MAX];
+    if (!(p->name = strdup(wr_clean(clean, sizeof clean, h->command[0] ? h->command : h->exe))))
         goto oom;
     x->n++;
     if (wr_ktable_add(&x->t, m) != 0)

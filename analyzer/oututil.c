@@ -59,11 +59,28 @@ void wr_json_str(FILE *f, const char *s)
 
 const char *wr_clean(char *buf, size_t cap, const char *s)
 {
-    size_t i = 0;
-    for (; s && s[i] && i + 1 < cap; i++)
-        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    size_t o = 0;
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[5];
+        if (c == '\n')
+            memcpy(esc, "\\n", 3);
+        else if (c == '\t')
+            memcpy(esc, "\\t", 3);
+        else if (c == '\r')
+            memcpy(esc, "\\r", 3);
+        else if (c < 0x20 || c == 0x7f)
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+        else
+            esc[0] = (char)c, esc[1] = 0;
+        size_t n = strlen(esc);
+        if (o + n + 1 > cap)
+            break; /* cut before an escape, never inside one */
+        memcpy(buf + o, esc, n);
+        o += n;
+    }
     if (cap)
-        buf[i] = 0;
+        buf[o] = 0;
     return buf;
 }
 

@@ -13,7 +13,9 @@
 void wr_json_str(FILE *f, const char *s);
 
 /* wr_clean: s (untrusted: a command line from a trace) copied into buf for
- * a terminal, control bytes replaced by '?', cut to cap - 1 bytes. buf. */
+ * a terminal, on one line: newline, tab and carriage return written as \n,
+ * \t and \r, other control bytes as \xNN; cut to cap - 1 bytes, before an
+ * escape rather than inside one. buf. */
 const char *wr_clean(char *buf, size_t cap, const char *s);
 
 /* wr_json_frames: the frames of stack in m as the report's JSON array. */

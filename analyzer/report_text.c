@@ -88,7 +88,7 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
     char a[32], b[32], c[32];
-    char cmd[sizeof h->exe > sizeof h->command ? sizeof h->exe : sizeof h->command];
+    char cmd[4 * (sizeof h->exe > sizeof h->command ? sizeof h->exe : sizeof h->command)];
     fprintf(f, "libwait report: %s (pid %u)\n", wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe), h->pid);
     distortion_warning(m, o, f);
     fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes", wr_fmt_ns(a, sizeof a, m->wall_ns),

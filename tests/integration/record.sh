@@ -43,3 +43,16 @@ mkdir -p "$d/rel"
 t "relative WAIT_OUTPUT: the shell and the program it exec'd after cd / both write in the first directory" \
   [ "$(ls "$d/rel" | grep -c '^rel\.[0-9]*\.bin')" = 2 ]
 t "relative WAIT_OUTPUT: nothing said on stderr" [ ! -s "$d/rel.err" ]
+
+# a command line with a newline and a tab is shown on one line, escaped,
+# in the report's header and in the listing of several processes
+mkdir -p "$d/nl"
+timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/nl/a.bin" sh -c 'true
+true	x' 2>/dev/null
+timeout -k 5 "$TMO" env LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/nl/b.bin" examples/work >/dev/null 2>&1
+"$WR" "$d/nl/a.bin" >"$d/nl.one" 2>/dev/null
+t "command line: the header is one line, with \\n and \\t escaped" \
+  grep -q '^libwait report: sh -c true\\ntrue\\tx (pid' "$d/nl.one"
+"$WR" "$d/nl" >"$d/nl.two" 2>/dev/null
+t "command line: the listing of two processes keeps it on one line" \
+  grep -q '^  pid [0-9]* .*sh -c true\\ntrue\\tx' "$d/nl.two"

@@ -143,7 +143,7 @@ sys.exit(0 if d['process']['command'] == '\x1b[2J\ufffd\ufffdevil\ufffd' else 1)
 "$WR" top --once "$d/evil.bin" >"$d/evil.top" 2>/dev/null
 t "untrusted command: no escape byte in the text report or top" python3 -c "
 import sys
-sys.exit(0 if all(b'\x1b' not in open(f, 'rb').read() and b'?[2J' in open(f, 'rb').read() for f in ('$d/evil.txt', '$d/evil.top')) else 1)"
+sys.exit(0 if all(b'\x1b' not in open(f, 'rb').read() and b'\\\\x1b[2J' in open(f, 'rb').read() for f in ('$d/evil.txt', '$d/evil.top')) else 1)"
 
 # --- --replay on a finished trace: snapshots per interval add up to the run ---
 traced "$d/rp" "$d/rp.bin" examples/phases run 2
