@@ -1,6 +1,7 @@
-/* stack.c: call stacks as small ids. A stack is captured with libunwind's
- * unw_backtrace, stripped of libwait's own frames, and deduplicated three
- * ways: a thread-local fast cache that verifies a stack without unwinding
+/* stack.c: call stacks as small ids. A stack is walked with frame rules
+ * learned from libunwind (a full libunwind unwind only where a frame has no
+ * usable rule), stripped of libwait's own frames, and deduplicated three
+ * ways: a thread-local fast cache that verifies a stack without walking
  * it, a thread-local table of whole stacks, then a process-wide uthash table
  * under a spinlock taken only when both local ones miss. Each distinct stack
  * is written once, as a LW_REC_STACK record in the stream of the thread
@@ -197,14 +198,13 @@ static void lw_stack_write(struct lw_thread *t, const struct lw_gstack *g)
 }
 
 /* lw_stack_global: find or add frames (whose lw_hash is h) in the process
- * table (slow path), a new stack with the m checks in off and val (m < 0:
- * none known). NULL when memory runs out. */
+ * table (slow path); a new stack has room for cap checks (lw_stack_fill
+ * gives them). NULL when memory runs out. */
 static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f, uint32_t n, uint64_t h,
-                                               const int32_t *off, const uintptr_t *val, int m)
+                                               uint32_t cap)
 {
     struct lw_gstack *g;
     size_t klen = n * sizeof *f;
-    uint32_t cap = m > 0 ? (uint32_t)m : 0;
     lw_stack_lock();
     unsigned hv = (unsigned)(h ^ (h >> 32));
     HASH_FIND_BYHASHVALUE(hh, lw_gtab, f, klen, hv, g);
@@ -217,13 +217,8 @@ static const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintpt
             memcpy(g->frames, f, klen);
             g->chk_val = g->frames + n;
             g->chk_off = (int32_t *)(g->chk_val + cap);
-            g->nchk = cap;
-            memcpy(g->chk_val, val, cap * sizeof *val);
-            memcpy(g->chk_off, off, cap * sizeof *off);
-            g->rel = 0;
-            for (uint32_t i = 0; i < cap; i++)
-                g->rel |= (uint32_t)off[i] & LW_CHECK_REL;
-            g->checked = m >= 0 ? LW_CHECK_OK : LW_CHECK_UNKNOWN;
+            g->nchk = g->rel = 0;
+            g->checked = LW_CHECK_UNKNOWN;
             HASH_ADD_KEYPTR_BYHASHVALUE(hh, lw_gtab, g->frames, klen, hv, g);
             /* uthash lets chains grow to ten links before it doubles its
              * buckets, and every link is a cache miss under our lock: keep
@@ -662,8 +657,7 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
         g = e->g;
     } else {
-        g = lw_stack_global(t, f, depth, h, cache ? cache->chk_off : NULL, cache ? cache->chk_val : NULL,
-                            have ? (int)nchk : -1);
+        g = lw_stack_global(t, f, depth, h, have ? nchk : 0);
         if (g && e) {
             e->hash = h;
             e->g = g;
