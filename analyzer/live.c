@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "live.h"
 
 /* remap: map the whole file again when it grew. 0, or -1 (stat/map failed:
@@ -263,14 +264,8 @@ static int discover(struct wr_live *l)
         if (r < 0)
             return -1;
         if (r == 0) {
-            if (l->nunstarted == l->capunstarted) {
-                size_t cap = l->capunstarted ? 2 * l->capunstarted : 64;
-                uint64_t *a = realloc(l->unstarted, cap * sizeof *a);
-                if (!a)
-                    return -1;
-                l->unstarted = a;
-                l->capunstarted = cap;
-            }
+            if (wr_grow((void **)&l->unstarted, &l->capunstarted, l->nunstarted, sizeof *l->unstarted, 64) != 0)
+                return -1;
             l->unstarted[l->nunstarted++] = l->scanned;
         }
     }

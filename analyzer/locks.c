@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "analyses.h"
 
 #define WR_OPEN_MAX 32
@@ -69,20 +70,6 @@ struct wr_locks *wr_locks_new(struct wr_model *m)
     return l;
 }
 
-/* grow: make room for one more element in *arr (of *cap). -1 on OOM. */
-static int grow(void **arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? 2 * *cap : 4;
-    void *p = realloc(*arr, c * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = c;
-    return 0;
-}
-
 /* lock_kind: the kind of lock function f takes. */
 static uint8_t lock_kind(unsigned f)
 {
@@ -117,7 +104,7 @@ static struct wr_mutex_site *msite(struct wr_mutex_site **arr, size_t *n, size_t
     for (size_t i = *n; i-- > 0;)
         if ((*arr)[i].site == site)
             return &(*arr)[i];
-    if (grow((void **)arr, *n, cap, sizeof **arr))
+    if (wr_grow((void **)arr, cap, *n, sizeof **arr, 4))
         return NULL;
     struct wr_mutex_site *e = &(*arr)[(*n)++];
     memset(e, 0, sizeof *e);
@@ -147,7 +134,7 @@ static int charge(struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uin
         if (w->holders[i].site == h)
             b = &w->holders[i];
     if (!b) {
-        if (grow((void **)&w->holders, w->nholders, &w->capholders, sizeof *w->holders))
+        if (wr_grow((void **)&w->holders, &w->capholders, w->nholders, sizeof *w->holders, 4))
             return -1;
         b = &w->holders[w->nholders++];
         memset(b, 0, sizeof *b);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "sitekey.h"
 
 /* put_name: append name to buf at *o (cap bytes), ';' and line breaks
@@ -66,14 +67,8 @@ static int add_pid(struct wr_ksite *k, uint32_t pid, int fresh)
     for (size_t i = 0; !fresh && i < k->npids; i++)
         if (k->pids[i] == pid)
             return 0;
-    if (k->npids == k->cappids) {
-        size_t cap = k->cappids ? 2 * k->cappids : 4;
-        uint32_t *p = realloc(k->pids, cap * sizeof *p);
-        if (!p)
-            return -1;
-        k->pids = p;
-        k->cappids = cap;
-    }
+    if (wr_grow((void **)&k->pids, &k->cappids, k->npids, sizeof *k->pids, 4) != 0)
+        return -1;
     k->pids[k->npids++] = pid;
     return 0;
 }
@@ -92,14 +87,8 @@ static int see_pid(struct wr_ktable *t, uint32_t pid)
         else
             hi = mid;
     }
-    if (t->nseen == t->capseen) {
-        size_t cap = t->capseen ? 2 * t->capseen : 64;
-        uint32_t *p = realloc(t->seen, cap * sizeof *p);
-        if (!p)
-            return -1;
-        t->seen = p;
-        t->capseen = cap;
-    }
+    if (wr_grow((void **)&t->seen, &t->capseen, t->nseen, sizeof *t->seen, 64) != 0)
+        return -1;
     memmove(t->seen + lo + 1, t->seen + lo, (t->nseen - lo) * sizeof *t->seen);
     t->seen[lo] = pid;
     t->nseen++;

@@ -12,6 +12,7 @@
  * still gets a basename and offset.
  * C++ names are demangled with __cxa_demangle if libstdc++.so.6 can be
  * dlopen()ed at run time (no link-time C++ dependency); else left mangled. */
+#include "grow.h"
 #include "symbols.h"
 
 #include <dlfcn.h>
@@ -362,21 +363,6 @@ static size_t compute(struct wr_symlib *l, struct lib_mod *m, uint64_t rel, stru
     return i;
 }
 
-/* Make room for element n of size sz in *p; 0 on out of memory. */
-static int grow(void **p, size_t *cap, size_t n, size_t sz)
-{
-    size_t c = *cap ? 2 * *cap : 16;
-    void *q;
-
-    if (n < *cap)
-        return 1;
-    if ((q = realloc(*p, c * sz)) == NULL)
-        return 0;
-    *p = q;
-    *cap = c;
-    return 1;
-}
-
 struct wr_symlib *wr_symlib_new(void) { return calloc(1, sizeof(struct wr_symlib)); }
 
 void wr_symlib_free(struct wr_symlib *l)
@@ -476,7 +462,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     struct lib_mod *lm;
     size_t i;
 
-    if (s == NULL || path == NULL || !grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods)) ||
+    if (s == NULL || path == NULL || wr_grow((void **)&s->mods, &s->capmods, s->nmods, sizeof(*s->mods), 16) != 0 ||
         (lm = lib_module(s->lib, path, build_id, build_id != NULL ? build_id_len : 0)) == NULL)
         return;
     s->mods[s->nmods].lm = lm;
@@ -484,7 +470,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     for (i = 0; ranges != NULL && i < nranges; i++) {
         if (ranges[i][0] >= ranges[i][1])
             continue;
-        if (!grow((void **)&s->ranges, &s->capranges, s->nranges, sizeof(*s->ranges)))
+        if (wr_grow((void **)&s->ranges, &s->capranges, s->nranges, sizeof(*s->ranges), 16) != 0)
             break;
         s->ranges[s->nranges].lo = ranges[i][0];
         s->ranges[s->nranges].hi = ranges[i][1];

@@ -9,22 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "top.h"
 
 #define PEND_MAX (1u << 20) /* a thread's queue past this settles its oldest */
-
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? 2 * *cap : 64;
-    void *p = realloc(*arr, c * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = c;
-    return 0;
-}
 
 int wr_top_open(struct wr_top *t, const char *path, char *err, size_t errlen)
 {
@@ -47,7 +35,7 @@ static struct wr_top_thread *thread_of(struct wr_top *t)
     if (s->user)
         return s->user;
     struct wr_top_thread *th = calloc(1, sizeof *th);
-    if (!th || grow((void **)&t->threads, &t->capthreads, t->nthreads, sizeof *t->threads)) {
+    if (!th || wr_grow((void **)&t->threads, &t->capthreads, t->nthreads, sizeof *t->threads, 64)) {
         free(th);
         return NULL;
     }
@@ -144,7 +132,7 @@ static int on_call(struct wr_top *t, struct wr_top_thread *th, const struct wr_e
         count(s, th, dur, 0, 0);
         return 0;
     }
-    if (grow((void **)&th->pend, &th->cappend, th->np, sizeof *th->pend))
+    if (wr_grow((void **)&th->pend, &th->cappend, th->np, sizeof *th->pend, 64))
         return -1;
     uint64_t a = wr_live_mono(&t->live, t->live.cur, ev->tsc);
     th->pend[th->np++] = (struct wr_top_pend){s, a, a + dur, dur};
@@ -161,7 +149,7 @@ static void on_switch(struct wr_top *t, struct wr_top_thread *th, const struct w
         th->have_out = 1;
     } else if (th->have_out) {
         th->have_out = 0;
-        if (ev->mono <= th->out_ns || grow((void **)&th->off, &th->capoff, th->noff, sizeof *th->off))
+        if (ev->mono <= th->out_ns || wr_grow((void **)&th->off, &th->capoff, th->noff, sizeof *th->off, 64))
             return;
         if (th->noff > th->o0 && th->off[th->noff - 1].end > th->out_ns)
             return; /* out of order (damaged input): ignore */
