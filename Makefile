@@ -59,6 +59,12 @@ build/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -ldl
 
+# two libraries with the same code, for reload_helper (tests/helpers/lib)
+build/tests/libreload_%.so: tests/helpers/lib/reload_lib.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EXAMPLE_CFLAGS) -fPIC -shared -DRELOAD_WORK=reload_work_$* $< -o $@
+build/tests/reload_helper: build/tests/libreload_a.so build/tests/libreload_b.so
+
 # linked against libwait.so itself, so libwait loads even when setuid
 build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
 	@mkdir -p $(dir $@)

@@ -86,6 +86,10 @@ static int on_module(struct wr_model *m, const struct wr_event *ev)
             mod->ranges[mod->nranges++][1] = hi;
         }
     }
+    uint64_t first = 0;
+    if (p < e && (!lw_get_uv(&p, e, &first) || first > UINT32_MAX))
+        goto bad;
+    mod->first_stack = (uint32_t)first;
     mod->path = strndup((const char *)path, plen);
     if (!mod->path)
         return -1;
@@ -393,12 +397,12 @@ size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out,
         for (size_t i = 0; i < m->nmods; i++) {
             struct wr_module *mod = &m->mods[i];
             wr_symbols_add_module(m->sym, mod->path, mod->base, mod->build_id, mod->build_id_len,
-                                  (const uint64_t(*)[2])mod->ranges, mod->nranges);
+                                  (const uint64_t(*)[2])mod->ranges, mod->nranges, mod->first_stack);
         }
     }
     size_t n = 0;
     for (uint32_t i = 0; i < s->depth && n < max; i++)
-        n += wr_symbols_resolve(m->sym, s->frames[i], out + n, max - n);
+        n += wr_symbols_resolve(m->sym, stack, s->frames[i], out + n, max - n);
     return n;
 }
 

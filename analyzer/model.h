@@ -110,6 +110,7 @@ struct wr_module {
     size_t build_id_len;
     uint64_t ranges[64][2];
     size_t nranges;
+    uint32_t first_stack; /* its code is in stacks from this id on (lw_format.h) */
 };
 
 struct wr_thread {

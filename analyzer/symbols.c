@@ -38,8 +38,9 @@ struct istr {
 }; /* interned string */
 struct sym_range {
     uint64_t lo, hi;
-    size_t mod;
-}; /* index into mods */
+    uint64_t reach; /* the greatest hi of this range and those sorted before it */
+    size_t mod;     /* index into mods */
+};
 /* the frames of one return address, by its offset from the module's base */
 struct centry {
     UT_hash_handle hh;
@@ -76,6 +77,7 @@ struct wr_symlib {
 struct sym_mod {
     struct lib_mod *lm;
     uint64_t base;
+    uint32_t first_stack;
 };
 
 struct wr_symbols {
@@ -145,13 +147,25 @@ static int range_cmp(const void *a, const void *b)
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-static struct sym_mod *find_module(struct wr_symbols *s, uint64_t a)
+/* find_module: the module whose code held address a in stack id stack.
+ * Ranges are sorted by start; where none overlap (the usual case) the
+ * range before the first one starting above a is the only candidate, and
+ * reach ends the scan there. Overlapping ranges (a module loaded where
+ * another was unloaded) are scanned back for the latest load not after the
+ * stack, or failing that the earliest. */
+static struct sym_mod *find_module(struct wr_symbols *s, uint32_t stack, uint64_t a)
 {
     size_t lo = 0, hi = s->nranges, mid;
+    struct sym_mod *best = NULL, *early = NULL;
 
-    if (!s->sorted && s->nranges > 1)
-        qsort(s->ranges, s->nranges, sizeof(s->ranges[0]), range_cmp);
-    s->sorted = 1;
+    if (!s->sorted) {
+        if (s->nranges > 1)
+            qsort(s->ranges, s->nranges, sizeof(s->ranges[0]), range_cmp);
+        for (size_t i = 0; i < s->nranges; i++)
+            s->ranges[i].reach = i && s->ranges[i - 1].reach > s->ranges[i].hi ? s->ranges[i - 1].reach
+                                                                              : s->ranges[i].hi;
+        s->sorted = 1;
+    }
     while (lo < hi) { /* first range with lo > a */
         mid = lo + (hi - lo) / 2;
         if (s->ranges[mid].lo <= a)
@@ -159,9 +173,17 @@ static struct sym_mod *find_module(struct wr_symbols *s, uint64_t a)
         else
             hi = mid;
     }
-    if (lo == 0 || a >= s->ranges[lo - 1].hi)
-        return NULL;
-    return &s->mods[s->ranges[lo - 1].mod];
+    while (lo > 0 && s->ranges[lo - 1].reach > a) {
+        const struct sym_range *r = &s->ranges[--lo];
+        struct sym_mod *m = &s->mods[r->mod];
+        if (a >= r->hi)
+            continue;
+        if (m->first_stack <= stack && (!best || m->first_stack > best->first_stack))
+            best = m;
+        if (!early || m->first_stack < early->first_stack)
+            early = m;
+    }
+    return best ? best : early;
 }
 
 static int build_id_ok(const struct lib_mod *m)
@@ -457,7 +479,7 @@ static struct lib_mod *lib_module(struct wr_symlib *l, const char *path, const u
 }
 
 void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base, const uint8_t *build_id,
-                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges)
+                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges, uint32_t first_stack)
 {
     struct lib_mod *lm;
     size_t i;
@@ -467,6 +489,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
         return;
     s->mods[s->nmods].lm = lm;
     s->mods[s->nmods].base = base;
+    s->mods[s->nmods].first_stack = first_stack;
     for (i = 0; ranges != NULL && i < nranges; i++) {
         if (ranges[i][0] >= ranges[i][1])
             continue;
@@ -480,7 +503,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
     s->nmods++;
 }
 
-size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *out, size_t max)
+size_t wr_symbols_resolve(struct wr_symbols *s, uint32_t stack, uint64_t ret_addr, struct wr_frame *out, size_t max)
 {
     static const struct wr_frame unknown = {UNKNOWN_FN, NULL, 0, UNKNOWN_MOD, 0, 0, 0};
     struct wr_frame fr[MAX_FRAMES];
@@ -492,7 +515,7 @@ size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr, struct wr_fra
 
     if (out == NULL || max == 0)
         return 0;
-    if (s == NULL || (m = find_module(s, ret_addr - 1)) == NULL) {
+    if (s == NULL || (m = find_module(s, stack, ret_addr - 1)) == NULL) {
         out[0] = unknown;
         out[0].addr = ret_addr;
         return 1;

@@ -45,18 +45,23 @@ struct wr_symbols *wr_symbols_new_in(struct wr_symlib *lib);
 /* Register a module loaded in the traced process: its path on disk, its load
  * bias (dl_iterate_phdr dlpi_addr; 0 for non-PIE executables), optional GNU
  * build-id bytes (NULL/0 to skip the check), and its executable address
- * ranges [lo,hi) at run time.  Never fails: a path that no longer exists, is
- * not a regular ELF file, or whose build-id differs makes addresses in its
- * ranges resolve to function "??" with module basename and offset.  Calls
- * may come in any order and may be interleaved with wr_symbols_resolve;
- * ranges of different modules never overlap.  Empty ranges (lo >= hi) are
- * ignored.  On out of memory the module (or some of its ranges) is dropped.
- * The file is opened lazily, on the first wr_symbols_resolve inside it. */
+ * ranges [lo,hi) at run time, and the first stack id whose frames may lie
+ * in its code (0 for all; see LW_REC_MODULE).  Never fails: a path that no
+ * longer exists, is not a regular ELF file, or whose build-id differs makes
+ * addresses in its ranges resolve to function "??" with module basename and
+ * offset.  Calls may come in any order and may be interleaved with
+ * wr_symbols_resolve.  Ranges of different modules overlap only where one
+ * was unloaded and the other loaded in its place: an address of stack id
+ * then belongs to the module with the greatest first_stack not above id.
+ * Empty ranges (lo >= hi) are ignored.  On out of memory the module (or
+ * some of its ranges) is dropped.  The file is opened lazily, on the first
+ * wr_symbols_resolve inside it. */
 void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base, const uint8_t *build_id,
-                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges);
+                           size_t build_id_len, const uint64_t (*ranges)[2], size_t nranges, uint32_t first_stack);
 
-/* Resolve a RETURN address (looks up ret_addr - 1, so the call instruction's
- * line is found) into up to max frames, innermost first: inlined frames first
+/* Resolve a RETURN address of stack id stack (UINT32_MAX: as the latest
+ * load map has it) (looks up ret_addr - 1, so the call instruction's line
+ * is found) into up to max frames, innermost first: inlined frames first
  * (inlined=1), then the containing function (inlined=0).  For an address in
  * inlined code this gives e.g. [inlined_fn (inlined=1, file:line of the
  * inlined code), outer_fn (inlined=0, file:line of the call of inlined_fn)].
@@ -65,7 +70,7 @@ void wr_symbols_add_module(struct wr_symbols *s, const char *path, uint64_t base
  * address value is safe.  Results are cached per module file and offset;
  * all strings are owned by the library and live until it is freed (for
  * wr_symbols_new's own library: until wr_symbols_free). */
-size_t wr_symbols_resolve(struct wr_symbols *s, uint64_t ret_addr, struct wr_frame *out, size_t max);
+size_t wr_symbols_resolve(struct wr_symbols *s, uint32_t stack, uint64_t ret_addr, struct wr_frame *out, size_t max);
 
 /* Free s, and its library if it has its own.  NULL is a no-op. */
 void wr_symbols_free(struct wr_symbols *s);

@@ -299,7 +299,7 @@ const char *wr_top_label(struct wr_top *t, struct wr_top_site *s)
         for (size_t i = t->sym_mods; i < t->sym.nmods; i++) {
             struct wr_module *m = &t->sym.mods[i];
             wr_symbols_add_module(t->sym.sym, m->path, m->base, m->build_id, m->build_id_len,
-                                  (const uint64_t(*)[2])m->ranges, m->nranges);
+                                  (const uint64_t(*)[2])m->ranges, m->nranges, m->first_stack);
         }
         t->sym_mods = t->sym.nmods;
         for (struct wr_top_site *x = t->sites; x; x = x->hh.next)

@@ -110,12 +110,17 @@ enum lw_rec_kind {
     LW_REC_THREAD = 0x81,       /* tid, flags(1=end), s(stamp delta), name */
     LW_REC_TIME = 0x82,         /* tsc, mono_ns (absolute) */
     LW_REC_STACK = 0x83,        /* id, depth, depth x s(frame delta) */
-    LW_REC_MODULE = 0x84,       /* base, path, build_id, n, n x (lo, hi) */
+    LW_REC_MODULE = 0x84,       /* base, path, build_id, n, n x (lo, hi), [first] (below) */
     LW_REC_DROPPED = 0x85,      /* count of calls lost since the last one */
     LW_REC_SWITCH = 0x86,       /* flags (LW_SW_*), s(mono ns - chunk base_mono_ns) */
     LW_REC_LOST = 0x87,         /* switch records the kernel dropped (ring full) */
 };
 
+/* MODULE: first (optional, absent = 0) is the first stack id that may hold
+ * this module's code. It is not 0 when the module was loaded where another
+ * one lay before (dlclose, then dlopen at the same addresses): a stack
+ * belongs to the module, among those whose ranges hold an address, with
+ * the greatest first not above the stack's id. */
 /* Kinds 0x88..0x8f are control records. A reader skips kinds it does not
  * know by their length. Their stamps are absolute TSC values (they never
  * touch the chunk's delta state, so older readers stay in step).

@@ -100,6 +100,7 @@ void lw_resolve(void)
     lw_resolve_poll();
     lw_resolve_sockets();
     lw_resolve_sleep();
+    lw_resolve_loader();
     lw_resolve_sigmask();
     lw_resolve_stdio();
     lw_resolve_sync();

@@ -134,6 +134,7 @@ void lw_resolve_poll(void);
 void lw_resolve_fileio(void);
 void lw_resolve_sockets(void);
 void lw_resolve_sleep(void);
+void lw_resolve_loader(void);
 void lw_resolve_sigmask(void);
 void lw_resolve_mmap(void);
 void lw_resolve_stdio(void);
@@ -176,6 +177,7 @@ void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
 void lw_stack_thread_free(struct lw_thread *t);
 void lw_stack_code_unloaded(void);
+uint32_t lw_stack_forget_range(uintptr_t lo, uintptr_t hi);
 int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr);
 
 /* sigmask.c */
@@ -202,6 +204,7 @@ void lw_control_flush(struct lw_thread *t);
 void lw_modules_emit(struct lw_thread *t, int force);
 void lw_modules_self_range(void);
 void lw_modules_reset_after_fork(void);
+void lw_modules_unloaded(unsigned long long subs);
 
 static inline uint64_t lw_rdtsc(void)
 {

@@ -2,7 +2,14 @@
  * ranges), written as LW_REC_MODULE records so the analyzer can symbolize
  * offline after ASLR. Written at a thread's start and again whenever the
  * loader's add/remove counters move (dlopen/dlclose), checked before every
- * new stack is written. */
+ * new stack is written.
+ *
+ * A module is known by its load, not by its address: after a dlclose, the
+ * loader often maps the next library at the same addresses. When a module
+ * is written over the range of one written before, the stacks through the
+ * old range are dropped (lw_stack_forget_range) and the record carries the
+ * first stack id that may hold the new module's code; the analyzer gives
+ * each stack the module loaded there when the stack was taken. */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>
@@ -14,10 +21,12 @@
 struct lw_mod_seen {
     uintptr_t base;
     uint64_t name_hash;
+    uintptr_t lo, hi; /* the span of its executable ranges */
 };
 static struct lw_mod_seen lw_seen[LW_MOD_MAX];
 static unsigned lw_nseen;
 static unsigned long long lw_adds = ~0ull, lw_subs = ~0ull;
+static unsigned long long lw_unload_subs = ~0ull; /* the removals lw_modules_unloaded has seen */
 static int lw_mod_spin;
 
 struct lw_mod_ctx {
@@ -74,9 +83,29 @@ static void lw_mod_record(struct lw_thread *t, const struct dl_phdr_info *info)
     for (unsigned i = 0; i < lw_nseen; i++)
         if (lw_seen[i].base == info->dlpi_addr && lw_seen[i].name_hash == nh)
             return;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+            lo = a < lo ? a : lo;
+            hi = a + ph->p_memsz > hi ? a + ph->p_memsz : hi;
+        }
+    }
+    /* Another module was written where this one's code now lies: it was
+     * unloaded, and its stacks must not be taken for this one's. */
+    uint64_t first = 0;
+    for (unsigned i = 0; i < lw_nseen;) {
+        if (lo < lw_seen[i].hi && lw_seen[i].lo < hi) {
+            first = lw_stack_forget_range(lw_seen[i].lo, lw_seen[i].hi);
+            lw_seen[i] = lw_seen[--lw_nseen];
+        } else {
+            i++;
+        }
+    }
     if (lw_nseen == LW_MOD_MAX)
         return;
-    uint8_t body[LW_PATH_MAX + 256 + 64 * 2 * LW_VARINT_MAX], *p = body;
+    uint8_t body[LW_PATH_MAX + 256 + 65 * 2 * LW_VARINT_MAX], *p = body;
     size_t plen = strnlen(path, LW_PATH_MAX - 1);
     const uint8_t *bid = NULL;
     size_t blen = lw_build_id(info, &bid);
@@ -100,8 +129,11 @@ static void lw_mod_record(struct lw_thread *t, const struct dl_phdr_info *info)
         nr++;
     }
     *np = (uint8_t)nr;
+    p = lw_put_uv(p, first);
     if (lw_writer_meta(t, LW_REC_MODULE, body, (size_t)(p - body)) == 0) {
         lw_seen[lw_nseen].base = info->dlpi_addr;
+        lw_seen[lw_nseen].lo = lo;
+        lw_seen[lw_nseen].hi = hi;
         lw_seen[lw_nseen++].name_hash = nh;
     }
 }
@@ -125,6 +157,23 @@ static int lw_mod_each(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* lw_modules_unloaded: given the loader's count of removals now, make
+ * libwait forget what it learned of unloaded code, once per change (see
+ * lw_stack_code_unloaded). ~0 asks the loader for the count. */
+void lw_modules_unloaded(unsigned long long subs)
+{
+    if (subs == ~0ull) {
+        struct lw_mod_ctx c = {NULL, 0, 0};
+        dl_iterate_phdr(lw_mod_counters, &c);
+        subs = c.subs;
+    }
+    unsigned long long old = __atomic_load_n(&lw_unload_subs, __ATOMIC_ACQUIRE);
+    if (old == subs || !__atomic_compare_exchange_n(&lw_unload_subs, &old, subs, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;
+    if (old != ~0ull)
+        lw_stack_code_unloaded();
+}
+
 /* lw_modules_emit: write the modules not yet written, when the load map
  * changed since the last look (or always with force). Takes the loader's
  * lock through dl_iterate_phdr, so the caller must hold none of ours. */
@@ -135,9 +184,7 @@ void lw_modules_emit(struct lw_thread *t, int force)
     if (!force && c.adds == __atomic_load_n(&lw_adds, __ATOMIC_RELAXED) &&
         c.subs == __atomic_load_n(&lw_subs, __ATOMIC_RELAXED))
         return;
-    unsigned long long subs = __atomic_load_n(&lw_subs, __ATOMIC_RELAXED);
-    if (subs != ~0ull && c.subs != subs)
-        lw_stack_code_unloaded(); /* before the new counters are published */
+    lw_modules_unloaded(c.subs); /* before the new counters are published */
     dl_iterate_phdr(lw_mod_each, &c);
     __atomic_store_n(&lw_adds, c.adds, __ATOMIC_RELAXED);
     __atomic_store_n(&lw_subs, c.subs, __ATOMIC_RELAXED);

@@ -275,7 +275,6 @@ struct lw_rule_ent {
     uint64_t rule;
 };
 static struct lw_rule_ent *lw_rules;
-static unsigned lw_rules_gen; /* bumped when the table is cleared */
 static uintptr_t lw_sink[LW_SINK_WORDS];
 
 static void lw_frames_init(void)
@@ -324,17 +323,25 @@ static void lw_rule_put(uintptr_t ip, uint64_t rule)
     }
 }
 
+/* lw_code_gen counts the times code may have changed under addresses
+ * libwait already knows: an object was unloaded, or a new one was written
+ * over the range of another. Each thread compares it with the value its
+ * caches were filled at, before it trusts them (lw_cache_check). */
+static unsigned lw_code_gen;
+
 /* lw_stack_code_unloaded: (the loader removed an object) forget every
- * learned rule: its addresses may now hold other code. */
+ * learned rule, and make every thread drop its caches: the addresses may
+ * now hold other code. The process table of stacks is kept; stacks through
+ * an address that another object takes are dropped from it when that
+ * object is written (lw_stack_forget_range). */
 void lw_stack_code_unloaded(void)
 {
-    if (!lw_rules)
-        return;
-    __atomic_fetch_add(&lw_rules_gen, 1, __ATOMIC_RELEASE);
-    for (size_t i = 0; i < (size_t)1 << LW_RULE_BITS; i++) {
-        __atomic_store_n(&lw_rules[i].rule, 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&lw_rules[i].ip, 0, __ATOMIC_RELEASE);
-    }
+    if (lw_rules)
+        for (size_t i = 0; i < (size_t)1 << LW_RULE_BITS; i++) {
+            __atomic_store_n(&lw_rules[i].rule, 0, __ATOMIC_RELEASE);
+            __atomic_store_n(&lw_rules[i].ip, 0, __ATOMIC_RELEASE);
+        }
+    __atomic_fetch_add(&lw_code_gen, 1, __ATOMIC_RELEASE);
 }
 
 static inline int lw_in_sink(uintptr_t a)
@@ -548,7 +555,7 @@ struct lw_cache {
     /* The rules this thread used last, direct-mapped: the process table
      * is large, and most walks climb through the same few hundred frames. */
     struct lw_rule_ent rules[LW_RULE_LOCAL];
-    unsigned rules_gen; /* lw_rules_gen when rules was last valid */
+    unsigned code_gen;  /* lw_code_gen when the caches above were last valid */
     unw_context_t uc;   /* the registers a full unwind starts from */
     uint8_t own_stack[LW_OWN_STACK] __attribute__((aligned(16)));
     int32_t chk_off[2 * LW_MAX_DEPTH];
@@ -577,6 +584,20 @@ static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
 {
     uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
     return h >> 54;
+}
+
+/* lw_cache_check: empty the thread's caches when code may have changed
+ * since they were filled (lw_code_gen moved): an entry could name a stack
+ * of code that is gone, at addresses that now hold other code. */
+static inline void lw_cache_check(struct lw_cache *cache)
+{
+    unsigned gen = __atomic_load_n(&lw_code_gen, __ATOMIC_ACQUIRE);
+    if (LW_LIKELY(cache->code_gen == gen))
+        return;
+    memset(&cache->l1, 0, sizeof cache->l1);
+    memset(cache->set, 0, sizeof cache->set);
+    memset(cache->rules, 0, sizeof cache->rules);
+    cache->code_gen = gen;
 }
 
 /* lw_stack_fill: give g the checks found by a walk, once (the first thread
@@ -630,10 +651,8 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     /* the load map precedes any stack of its code; never under our lock
      * (the loader's lock is taken inside, and may be held by our caller) */
     lw_modules_emit(t, 0);
-    if (cache && LW_UNLIKELY(cache->rules_gen != __atomic_load_n(&lw_rules_gen, __ATOMIC_ACQUIRE))) {
-        cache->rules_gen = __atomic_load_n(&lw_rules_gen, __ATOMIC_ACQUIRE);
-        memset(cache->rules, 0, sizeof cache->rules);
-    }
+    if (cache)
+        lw_cache_check(cache); /* the load map may have just changed */
     const uintptr_t *f = buf;
     uint32_t nchk = 0;
     int n = have && cache ? lw_stack_walk(cache->rules, ra, cfa, buf, lw_g.depth, cache->chk_off, cache->chk_val, &nchk)
@@ -695,6 +714,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
     struct lw_cache *cache = t->cache;
     unsigned si = 0;
     if (LW_LIKELY(have && cache)) {
+        lw_cache_check(cache);
         si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
         const struct lw_fast_set *fs = &cache->set[si];
         for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
@@ -759,6 +779,29 @@ void lw_stack_thread_free(struct lw_thread *t)
     if (t->cache)
         real_munmap(t->cache, sizeof(struct lw_cache));
     t->cache = NULL;
+}
+
+/* lw_stack_forget_range: (an object was written over [lo, hi), where
+ * another one was before) drop every stack with a return address in that
+ * range from the process table, so the new code's stacks get ids of their
+ * own instead of the old code's, and make every thread drop its caches.
+ * Other stacks keep their ids. Returns the first id a new stack will get. */
+uint32_t lw_stack_forget_range(uintptr_t lo, uintptr_t hi)
+{
+    struct lw_gstack *g, *tmp;
+    lw_stack_lock();
+    HASH_ITER(hh, lw_gtab, g, tmp)
+    {
+        for (uint32_t i = 0; i < g->depth; i++)
+            if (g->frames[i] > lo && g->frames[i] <= hi) { /* a return address follows its call */
+                HASH_DELETE(hh, lw_gtab, g); /* the node stays in its slab: caches may point at it */
+                break;
+            }
+    }
+    uint32_t first = lw_next_id;
+    __atomic_fetch_add(&lw_code_gen, 1, __ATOMIC_RELEASE);
+    lw_stack_unlock();
+    return first;
 }
 
 /* lw_stack_reset_after_fork: the child's new file has no stacks yet. */

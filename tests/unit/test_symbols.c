@@ -111,7 +111,7 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 static void add(struct wr_symbols *s, const struct tmod *m)
 {
     wr_symbols_add_module(s, m->path, m->base, m->build_id_len ? m->build_id : NULL,
-                          m->build_id_len, (const uint64_t(*)[2])m->ranges, m->nranges);
+                          m->build_id_len, (const uint64_t(*)[2])m->ranges, m->nranges, 0);
 }
 
 static struct wr_symbols *load_all(void)
@@ -145,7 +145,7 @@ static void test_known_caller(void **state)
 
     known_caller();
     for (int pass = 0; pass < 2; pass++) { /* second pass: cached */
-        n = wr_symbols_resolve(s, ret_known, f, 8);
+        n = wr_symbols_resolve(s, UINT32_MAX, ret_known, f, 8);
         assert_int_equal(n, 1);
         assert_string_equal(f[0].function, "known_caller");
         assert_non_null(f[0].file);
@@ -167,7 +167,7 @@ static void test_inlined(void **state)
     (void)state;
 
     outer_fn();
-    n = wr_symbols_resolve(s, ret_inl, f, 8);
+    n = wr_symbols_resolve(s, UINT32_MAX, ret_inl, f, 8);
     assert_int_equal(n, 2);
     assert_string_equal(f[0].function, "inl_fn");
     assert_int_equal(f[0].inlined, 1);
@@ -178,7 +178,7 @@ static void test_inlined(void **state)
     assert_int_equal(f[1].line, line_outer);
     assert_true(ends_with(f[1].file, "test_symbols.c"));
     /* max truncates, innermost first */
-    assert_int_equal(wr_symbols_resolve(s, ret_inl, f, 1), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, ret_inl, f, 1), 1);
     assert_string_equal(f[0].function, "inl_fn");
     wr_symbols_free(s);
 }
@@ -199,14 +199,14 @@ static void test_unmapped(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
-        assert_int_equal(wr_symbols_resolve(s, addrs[i], f, 4), 1);
+        assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, addrs[i], f, 4), 1);
         assert_unknown(&f[0], "[unknown]");
         assert_true(f[0].addr == addrs[i]);
         assert_true(f[0].offset == 0);
     }
-    assert_int_equal(wr_symbols_resolve(s, 0x10, f, 0), 0);
-    assert_int_equal(wr_symbols_resolve(s, 0x10, NULL, 4), 0);
-    assert_int_equal(wr_symbols_resolve(NULL, 0x10, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x10, f, 0), 0);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x10, NULL, 4), 0);
+    assert_int_equal(wr_symbols_resolve(NULL, UINT32_MAX, 0x10, f, 4), 1);
     assert_unknown(&f[0], "[unknown]");
     wr_symbols_free(s);
     wr_symbols_free(NULL);
@@ -221,19 +221,19 @@ static void test_missing_path(void **state)
     struct wr_frame f[4];
     (void)state;
 
-    wr_symbols_add_module(s, "/nonexistent/dir/libfoo.so.1", 0x1000, NULL, 0, r, 2);
-    wr_symbols_add_module(s, "/dev/null", 0x5000, (const uint8_t *)"x", 1, r2, 1);
-    wr_symbols_add_module(s, "/etc/hostname", 0x7000, NULL, 0, r3, 1);
-    wr_symbols_add_module(s, "", 0, NULL, 0, NULL, 3);
-    wr_symbols_add_module(s, "/also/missing", 0, NULL, 0, NULL, 0);
-    assert_int_equal(wr_symbols_resolve(s, 0x1801, f, 4), 1);
+    wr_symbols_add_module(s, "/nonexistent/dir/libfoo.so.1", 0x1000, NULL, 0, r, 2, 0);
+    wr_symbols_add_module(s, "/dev/null", 0x5000, (const uint8_t *)"x", 1, r2, 1, 0);
+    wr_symbols_add_module(s, "/etc/hostname", 0x7000, NULL, 0, r3, 1, 0);
+    wr_symbols_add_module(s, "", 0, NULL, 0, NULL, 3, 0);
+    wr_symbols_add_module(s, "/also/missing", 0, NULL, 0, NULL, 0, 0);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x1801, f, 4), 1);
     assert_unknown(&f[0], "libfoo.so.1");
     assert_true(f[0].offset == 0x801);
-    assert_int_equal(wr_symbols_resolve(s, 0x5001, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x5001, f, 4), 1);
     assert_unknown(&f[0], "null");
-    assert_int_equal(wr_symbols_resolve(s, 0x7001, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x7001, f, 4), 1);
     assert_unknown(&f[0], "hostname");
-    assert_int_equal(wr_symbols_resolve(s, 0x3001, f, 4), 1); /* empty range */
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x3001, f, 4), 1); /* empty range */
     assert_unknown(&f[0], "[unknown]");
     wr_symbols_free(s);
 }
@@ -249,7 +249,7 @@ static void test_build_id_mismatch(void **state)
     m.build_id[0] ^= 0xff;
     add(s, &m);
     known_caller();
-    assert_int_equal(wr_symbols_resolve(s, ret_known, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, ret_known, f, 4), 1);
     assert_unknown(&f[0], base_name(m.path));
     assert_true(f[0].offset == ret_known - m.base);
     wr_symbols_free(s);
@@ -263,15 +263,15 @@ static void test_late_registration(void **state)
 
     known_caller();
     /* resolve before the module is known, then again after: no stale cache */
-    assert_int_equal(wr_symbols_resolve(s, ret_known, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, ret_known, f, 4), 1);
     assert_unknown(&f[0], "[unknown]");
     for (size_t i = 0; i < nmods; i++)
         if (i != main_mod)
             add(s, &mods[i]);
-    assert_int_equal(wr_symbols_resolve(s, ret_known, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, ret_known, f, 4), 1);
     assert_unknown(&f[0], "[unknown]");
     add(s, &mods[main_mod]);
-    assert_int_equal(wr_symbols_resolve(s, ret_known, f, 4), 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, ret_known, f, 4), 1);
     assert_string_equal(f[0].function, "known_caller");
     assert_int_equal(f[0].line, line_known);
     wr_symbols_free(s);
@@ -287,7 +287,7 @@ static void test_garbage_in_modules(void **state)
     for (size_t i = 0; i < nmods; i++)
         for (size_t r = 0; r < mods[i].nranges; r++)
             for (uint64_t a = mods[i].ranges[r][0]; a <= mods[i].ranges[r][1]; a += 4093) {
-                size_t n = wr_symbols_resolve(s, a, f, 8);
+                size_t n = wr_symbols_resolve(s, UINT32_MAX, a, f, 8);
                 assert_true(n >= 1 && n <= 8);
                 for (size_t k = 0; k < n; k++) {
                     assert_non_null(f[k].function);
@@ -296,7 +296,7 @@ static void test_garbage_in_modules(void **state)
             }
     /* a libc function: symbol from libc's ELF symbol table */
     uint64_t a = (uint64_t)(uintptr_t)&getppid + 1;
-    assert_int_equal(wr_symbols_resolve(s, a, f, 8) >= 1, 1);
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, a, f, 8) >= 1, 1);
     assert_string_equal(f[0].module, "libc.so.6");
     assert_non_null(strstr(f[0].function, "getppid"));
     wr_symbols_free(s);
@@ -332,20 +332,58 @@ static void test_shared_library(void **state)
     add(b, &moved);
     add(c, &wrong);
     known_caller();
-    assert_int_equal(wr_symbols_resolve(a, ret_known, fa, 4), 1);
+    assert_int_equal(wr_symbols_resolve(a, UINT32_MAX, ret_known, fa, 4), 1);
     wr_symbols_free(a); /* b still uses the file a opened */
-    assert_int_equal(wr_symbols_resolve(b, ret_known + shift, fb, 4), 1);
+    assert_int_equal(wr_symbols_resolve(b, UINT32_MAX, ret_known + shift, fb, 4), 1);
     assert_string_equal(fb[0].function, "known_caller");
     assert_ptr_equal(fa[0].function, fb[0].function);
     assert_int_equal(fb[0].line, line_known);
     assert_true(fb[0].addr == ret_known + shift && fa[0].addr == ret_known);
     assert_true(fb[0].offset == fa[0].offset && fa[0].offset == ret_known - mods[main_mod].base);
-    assert_int_equal(wr_symbols_resolve(c, ret_known, fc, 4), 1);
+    assert_int_equal(wr_symbols_resolve(c, UINT32_MAX, ret_known, fc, 4), 1);
     assert_unknown(&fc[0], base_name(wrong.path));
     wr_symbols_free(b);
     wr_symbols_free(c);
     wr_symlib_free(lib);
     wr_symlib_free(NULL);
+}
+
+/* A module loaded where another was unloaded: each stack's addresses
+ * belong to the load in force when the stack was taken. */
+static void test_reused_addresses(void **state)
+{
+    static const uint64_t r[1][2] = {{0x1000, 0x2000}};
+    static const uint64_t r2[1][2] = {{0x1800, 0x2800}};
+    static const uint64_t r3[1][2] = {{0x4000, 0x5000}};
+    struct wr_symbols *s = wr_symbols_new();
+    struct wr_frame f[4];
+    (void)state;
+
+    wr_symbols_add_module(s, "/gone/liba.so", 0x1000, NULL, 0, r, 1, 0);
+    wr_symbols_add_module(s, "/gone/libb.so", 0x1000, NULL, 0, r, 1, 40);
+    wr_symbols_add_module(s, "/gone/libc2.so", 0x1800, NULL, 0, r2, 1, 90);
+    wr_symbols_add_module(s, "/gone/libd.so", 0x4000, NULL, 0, r3, 1, 0);
+    assert_int_equal(wr_symbols_resolve(s, 1, 0x1901, f, 4), 1);
+    assert_unknown(&f[0], "liba.so");
+    assert_int_equal(wr_symbols_resolve(s, 39, 0x1901, f, 4), 1);
+    assert_unknown(&f[0], "liba.so");
+    assert_int_equal(wr_symbols_resolve(s, 40, 0x1901, f, 4), 1);
+    assert_unknown(&f[0], "libb.so");
+    assert_int_equal(wr_symbols_resolve(s, 89, 0x1101, f, 4), 1);
+    assert_unknown(&f[0], "libb.so");
+    assert_int_equal(wr_symbols_resolve(s, 90, 0x1901, f, 4), 1);
+    assert_unknown(&f[0], "libc2.so");
+    assert_int_equal(wr_symbols_resolve(s, 90, 0x1101, f, 4), 1); /* libc2 does not cover it */
+    assert_unknown(&f[0], "libb.so");
+    assert_int_equal(wr_symbols_resolve(s, UINT32_MAX, 0x2101, f, 4), 1);
+    assert_unknown(&f[0], "libc2.so");
+    assert_int_equal(wr_symbols_resolve(s, 5, 0x2101, f, 4), 1); /* older than every load there */
+    assert_unknown(&f[0], "libc2.so");
+    assert_int_equal(wr_symbols_resolve(s, 5, 0x4101, f, 4), 1); /* past the overlaps */
+    assert_unknown(&f[0], "libd.so");
+    assert_int_equal(wr_symbols_resolve(s, 5, 0x3001, f, 4), 1);
+    assert_unknown(&f[0], "[unknown]");
+    wr_symbols_free(s);
 }
 
 int main(void)
@@ -359,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_late_registration),
         cmocka_unit_test(test_garbage_in_modules),
         cmocka_unit_test(test_shared_library),
+        cmocka_unit_test(test_reused_addresses),
     };
     dl_iterate_phdr(phdr_cb, NULL);
     if (main_mod == (size_t)-1) {
