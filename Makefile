@@ -65,6 +65,9 @@ build/tests/libreload_%.so: tests/helpers/lib/reload_lib.c
 	$(CC) $(EXAMPLE_CFLAGS) -fPIC -shared -DRELOAD_WORK=reload_work_$* $< -o $@
 build/tests/reload_helper: build/tests/libreload_a.so build/tests/libreload_b.so
 
+# strip_exported stays in .dynsym when stripped (tests/integration/debuginfo.sh)
+build/tests/strip_helper: EXAMPLE_CFLAGS += -rdynamic
+
 # linked against libwait.so itself, so libwait loads even when setuid
 build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
 	@mkdir -p $(dir $@)
