@@ -77,9 +77,9 @@ t "install: libwait.7 describes all $(wc -l <"$d/env.vars") WAIT_ variables of R
 # files; PKG_CONFIG_LIBDIR keeps any libwait.pc of the system out.
 if need pkg-config pkg-config; then
   pc() { PKG_CONFIG_LIBDIR=$pre/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$stage pkg-config "$@"; }
-  cflags=$(pc --cflags libwait 2>"$d/pc.err")
+  cflags=$(pc --cflags libwait 2>"$d/pc.err" | sed 's/ *$//')
   t "install: pkg-config --cflags libwait is -I of the installed include/ (got '$cflags')" \
-    [ "$(echo $cflags)" = "-I$pre/include" ] || show "$d/pc.err"
+    [ "$cflags" = "-I$pre/include" ] || show "$d/pc.err"
   t "install: pkg-config --libs libwait is empty (header only)" [ -z "$(pc --libs libwait | tr -d ' ')" ]
   t "install: pkg-config --variable=preload libwait is the installed libwait.so" \
     [ "$(pc --variable=preload libwait)" = "$pre/lib/libwait/libwait.so" ]
