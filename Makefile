@@ -65,6 +65,9 @@ build/tests/libreload_%.so: tests/helpers/lib/reload_lib.c
 	$(CC) $(EXAMPLE_CFLAGS) -fPIC -shared -DRELOAD_WORK=reload_work_$* $< -o $@
 build/tests/reload_helper: build/tests/libreload_a.so build/tests/libreload_b.so
 
+# strip_exported stays in .dynsym when stripped (tests/integration/debuginfo.sh)
+build/tests/strip_helper: EXAMPLE_CFLAGS += -rdynamic
+
 # linked against libwait.so itself, so libwait loads even when setuid
 build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
 	@mkdir -p $(dir $@)
@@ -124,11 +127,42 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 # benchmarks use (run as root; .ci/run calls it). Installs only what is
 # missing, so it is quick when nothing is.
 DEPS := build-essential g++ clang libclang-rt-14-dev libunwind-dev uthash-dev libcmocka-dev libdw-dev libelf-dev \
-        libncurses-dev python3 tmux chromium pigz sqlite3 redis-server redis-tools heaptrack
+        libncurses-dev libdebuginfod1 pkg-config groff-base python3 tmux chromium pigz sqlite3 redis-server redis-tools heaptrack
 deps:
 	@need=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; apt-get update -q >/dev/null && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need >/dev/null; fi
+
+# install: PREFIX (default /usr/local) and DESTDIR as packagers expect.
+# libwait.so goes to $(PREFIX)/lib/libwait/, a directory of its own: it is
+# preloaded, never linked, so it stays off the linker's and ldconfig's
+# paths. `waitreport record` finds it there from $(PREFIX)/bin by a path
+# relative to its own binary, so bin and lib are not set separately; a
+# DESTDIR-staged tree works as it is. libwait.h is header only (nothing to
+# link): libwait.pc gives its Cflags, and the preload's path as the
+# variable `preload`. VERSION: no release has been made yet.
+PREFIX ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+VERSION ?= 0.1
+INSTALL ?= install
+install: libwait.so waitreport
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/libwait $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	$(INSTALL) -m 755 waitreport $(DESTDIR)$(PREFIX)/bin/waitreport
+	$(INSTALL) -m 644 libwait.so $(DESTDIR)$(PREFIX)/lib/libwait/libwait.so
+	$(INSTALL) -m 644 include/libwait.h $(DESTDIR)$(INCLUDEDIR)/libwait.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	  doc/libwait.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libwait.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/libwait.pc
+	$(INSTALL) -m 644 doc/waitreport.1 $(DESTDIR)$(MANDIR)/man1/waitreport.1
+	$(INSTALL) -m 644 doc/libwait.7 $(DESTDIR)$(MANDIR)/man7/libwait.7
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/waitreport $(DESTDIR)$(PREFIX)/lib/libwait/libwait.so \
+	  $(DESTDIR)$(INCLUDEDIR)/libwait.h $(DESTDIR)$(PKGCONFIGDIR)/libwait.pc \
+	  $(DESTDIR)$(MANDIR)/man1/waitreport.1 $(DESTDIR)$(MANDIR)/man7/libwait.7
+	rmdir $(DESTDIR)$(PREFIX)/lib/libwait 2>/dev/null || true
 
 demo: all
 	@rm -f demo.bin
@@ -149,4 +183,4 @@ clean-analyzer:
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all deps unit integration test asan fuzz demo bench clean clean-analyzer
+.PHONY: all deps install uninstall unit integration test asan fuzz demo bench clean clean-analyzer

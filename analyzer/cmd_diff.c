@@ -44,7 +44,8 @@ static void usage(FILE *f)
           "  --floor-ms MS      growth below MS milliseconds never trips the gate (default 5)\n"
           "  --floor-calls N    growth of N calls or fewer never trips the gate (default 10)\n"
           "  --top N            text: rows shown (default 20, 0 = all); --frames N (default 3)\n"
-          "  --color|--no-color text: ANSI colour\n",
+          "  --color|--no-color text: ANSI colour\n"
+          "  --debuginfo-path DIR[:DIR...]  debug files of stripped programs (as for the report)\n",
           f);
 }
 
@@ -313,6 +314,8 @@ int wr_cmd_diff(int argc, char **argv)
             o.top = wr_parse_count(a, v, 1000000), i++;
         else if (!strcmp(a, "--frames"))
             o.frames = wr_parse_count(a, v, 1000000), i++;
+        else if (!strcmp(a, "--debuginfo-path"))
+            wr_parse_debuginfo_path(a, v), i++;
         else if (!strcmp(a, "--color"))
             o.color = 1;
         else if (!strcmp(a, "--no-color"))

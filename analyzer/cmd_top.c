@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "oututil.h"
 #include "report.h"
 #include "top.h"
@@ -439,7 +440,8 @@ static int run_tty(struct view *v, uint64_t replay_t0)
 static void usage(FILE *f)
 {
     fputs("usage: waitreport top [-d SECONDS] [--once] [--replay N] [--sort wait|cpu|calls|p99]\n"
-          "                      [--cumulative] [--threads] [--rows N] TRACE\n"
+          "                      [--cumulative] [--threads] [--rows N]\n"
+          "                      [--debuginfo-path DIR[:DIR...]] TRACE\n"
           "  Live view of a running program's sites from its trace, refreshed every\n"
           "  -d seconds (default 1). Keys: w/c/n/p sort, a interval/since start,\n"
           "  t threads, q quit. Without a terminal, or with --once, prints one\n"
@@ -474,6 +476,8 @@ int wr_cmd_top(int argc, char **argv)
             v.o.replay = parse_pos(a, nx, 0.001, 1e6), i++;
         else if (!strcmp(a, "--rows"))
             v.o.rows = (size_t)parse_pos(a, nx, 0, 1e6), i++;
+        else if (!strcmp(a, "--debuginfo-path"))
+            wr_parse_debuginfo_path(a, nx), i++;
         else if (!strcmp(a, "--once"))
             v.o.once = 1;
         else if (!strcmp(a, "--cumulative"))

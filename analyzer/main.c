@@ -12,6 +12,8 @@ static void usage(FILE *f)
     fputs("usage: waitreport [options] TRACE...   report (several traces: one per process, or a directory)\n"
           "       waitreport diff [options] OLD NEW  compare two runs (waitreport diff --help)\n"
           "       waitreport record [-o PATTERN] [--] PROG ARGS...  run PROG under libwait.so\n"
+          "       waitreport top [options] TRACE    watch a running program (waitreport top --help)\n"
+          "       waitreport ctl TRACE pause|resume|status  pause or resume its recording\n"
           "  Reports, for every call site (wrapped function + stack), the calls\n"
           "  libwait recorded and the time they took.\n"
           "  --json              the report as JSON (see README)\n"
@@ -25,6 +27,8 @@ static void usage(FILE *f)
           "  --chrome-min-us N   --chrome: calls and off-CPU intervals shorter than N us are left out (10)\n"
           "  --chrome-max-events N  --chrome: at most N events; the threshold rises to fit (1000000)\n"
           "  --html FILE         one self-contained HTML report\n"
+          "  --debuginfo-path DIR[:DIR...]  debug files of stripped programs: searched in\n"
+          "                      DIR/.build-id/ before /usr/lib/debug (then DEBUGINFOD_URLS servers)\n"
           "  With --folded, --chrome or --html, only those outputs are written.\n",
           f);
 }
@@ -90,6 +94,8 @@ int main(int argc, char **argv)
             c.chrome = v;
         else if ((v = opt_value(argc, argv, &i, "--html")))
             c.html = v;
+        else if ((v = opt_value(argc, argv, &i, "--debuginfo-path")))
+            wr_parse_debuginfo_path(a, v);
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;

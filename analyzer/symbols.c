@@ -16,12 +16,14 @@
 #include "symbols.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static _Thread_local int hash_oom;
 #define HASH_NONFATAL_OOM        1
@@ -89,7 +91,15 @@ struct wr_symbols {
     int sorted;
 };
 
-static char *debuginfo_path; /* NULL: default ":.debug:/usr/lib/debug" */
+/* libdwfl's search path for separate debug files, read at each lookup:
+ * absolute directories are searched for .build-id/xx/rest.debug and for
+ * the module's path below them (with its .gnu_debuglink name), relative
+ * ones below the module's own directory. When no file is found and
+ * DEBUGINFOD_URLS is set, dwfl_standard_find_debuginfo asks those servers
+ * by build-id (libdw loads libdebuginfod.so.1 itself when it is
+ * installed). NULL is libdwfl's default, WR_DEBUGINFO_DEFAULT. */
+#define WR_DEBUGINFO_DEFAULT ":.debug:/usr/lib/debug"
+static char *debuginfo_path;
 static const Dwfl_Callbacks offline_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
@@ -162,8 +172,8 @@ static struct sym_mod *find_module(struct wr_symbols *s, uint32_t stack, uint64_
         if (s->nranges > 1)
             qsort(s->ranges, s->nranges, sizeof(s->ranges[0]), range_cmp);
         for (size_t i = 0; i < s->nranges; i++)
-            s->ranges[i].reach = i && s->ranges[i - 1].reach > s->ranges[i].hi ? s->ranges[i - 1].reach
-                                                                              : s->ranges[i].hi;
+            s->ranges[i].reach =
+                i && s->ranges[i - 1].reach > s->ranges[i].hi ? s->ranges[i - 1].reach : s->ranges[i].hi;
         s->sorted = 1;
     }
     while (lo < hi) { /* first range with lo > a */
@@ -383,6 +393,43 @@ static size_t compute(struct wr_symlib *l, struct lib_mod *m, uint64_t rel, stru
         fr[i].module = m->name;
     }
     return i;
+}
+
+int wr_symbols_set_debuginfo_path(const char *dirs)
+{
+    char *copy, *rest, *dir, *buf = NULL, cwd[PATH_MAX];
+    size_t len = 0;
+    FILE *f;
+    int bad = 0;
+
+    if (dirs == NULL || (copy = strdup(dirs)) == NULL)
+        return -1;
+    if ((f = open_memstream(&buf, &len)) == NULL) {
+        free(copy);
+        return -1;
+    }
+    rest = copy;
+    while ((dir = strsep(&rest, ":")) != NULL) {
+        if (dir[0] == '\0')
+            continue;
+        /* libdwfl would read a relative entry below each module's
+         * directory; the user means the current one. */
+        if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+            bad = 1;
+        else if (dir[0] != '/')
+            fprintf(f, "%s/%s:", cwd, dir);
+        else
+            fprintf(f, "%s:", dir);
+    }
+    fputs(WR_DEBUGINFO_DEFAULT, f);
+    free(copy);
+    if (fclose(f) != 0 || bad) {
+        free(buf);
+        return -1;
+    }
+    free(debuginfo_path);
+    debuginfo_path = buf;
+    return 0;
 }
 
 struct wr_symlib *wr_symlib_new(void) { return calloc(1, sizeof(struct wr_symlib)); }

@@ -24,6 +24,17 @@ struct wr_symbols;
 
 struct wr_symlib;
 
+/* Search the directories of dirs (colon-separated; a relative one is taken
+ * from the current directory) for the separate debug files of stripped
+ * modules, before the default ones: each module's own directory and its
+ * .debug, then /usr/lib/debug. A directory is laid out as /usr/lib/debug
+ * is: .build-id/xx/rest.debug by build-id, or the module's path below it.
+ * Applies to every symbolizer, from its next lookup on; call it before any
+ * is resolving (not thread-safe). 0, or -1 on out of memory or when dirs
+ * is NULL or the current directory cannot be named (the path in force is
+ * left as it was). */
+int wr_symbols_set_debuginfo_path(const char *dirs);
+
 /* Create an empty library of module files.  NULL only on out of memory. */
 struct wr_symlib *wr_symlib_new(void);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "symbols.h"
 
 uint64_t wr_parse_count(const char *opt, const char *v, uint64_t max)
 {
@@ -40,6 +41,18 @@ double wr_parse_real(const char *opt, const char *v)
         exit(2);
     }
     return d;
+}
+
+void wr_parse_debuginfo_path(const char *opt, const char *v)
+{
+    if (!v || !*v) {
+        fprintf(stderr, "waitreport: %s needs a directory (DIR[:DIR...])\n", opt);
+        exit(2);
+    }
+    if (wr_symbols_set_debuginfo_path(v) != 0) {
+        fprintf(stderr, "waitreport: %s %s: cannot use it (out of memory, or no current directory)\n", opt, v);
+        exit(2);
+    }
 }
 
 int wr_color_default(void) { return isatty(1) && !getenv("NO_COLOR"); }

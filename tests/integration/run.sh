@@ -231,5 +231,9 @@ section distort && . "$root/tests/integration/distort.sh"
 section top && . "$root/tests/integration/top.sh"
 # polls, I/O, sleeps, mmap and stdio at known sites; redis's event loop
 section waits_io && . "$root/tests/integration/waits_io.sh"
+# make install/uninstall into a staged tree: files, man pages, libwait.pc, record
+section install && . "$root/tests/integration/install.sh"
+# names for stripped programs: --debuginfo-path, .debug, debuginfod
+section debuginfo && . "$root/tests/integration/debuginfo.sh"
 
 finish
