@@ -358,20 +358,27 @@ static void side_text(FILE *f, const char *label, const struct side *d)
     fprintf(f, ", %zu thread%s\n", d->threads, d->threads == 1 ? "" : "s");
 }
 
+/* gated_metrics: the metrics the gate judges: those asked for, less the
+ * wait/CPU split's when a run did not measure it. */
+static unsigned gated_metrics(const struct diff_opts *o, int split) { return o->metrics & (split ? ~0u : M_UNSPLIT); }
+
 /* gate_text: the gate's settings and its verdict. */
-static void gate_text(FILE *f, const struct diff_opts *o, size_t regressed, unsigned tripped, const char *red,
-                      const char *green, const char *off)
+static void gate_text(FILE *f, const struct diff_opts *o, int split, size_t regressed, unsigned tripped,
+                      const char *red, const char *green, const char *off)
 {
     char fl[32];
+    unsigned gated = gated_metrics(o, split);
     fprintf(f, "gate: --threshold %g%%", o->pct);
-    if (o->metrics & M_TIMES)
+    if (gated & M_TIMES)
         fprintf(f, " --floor %s", wr_fmt_ns(fl, sizeof fl, o->floor_ns));
-    if (o->metrics & (1u << M_CALLS))
+    if (gated & (1u << M_CALLS))
         fprintf(f, " --floor-calls %" PRIu64, o->floor_calls);
     fputs(" on ", f);
     for (int m = 0, c = 0; m < M_COUNT; m++)
-        if (o->metrics & (1u << m))
+        if (gated & (1u << m))
             fprintf(f, "%s%s", c++ ? "," : "", metric_names[m]);
+    if (!gated)
+        fputs("nothing (the metrics asked for need the wait/CPU split)", f);
     if (!regressed && !tripped) {
         fprintf(f, ": %spass%s\n", green, off);
         return;
@@ -398,7 +405,7 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct side d
     if (!split)
         fprintf(f, "wait/CPU split not measured in both runs: wait and cpu are not compared\n");
     if (o->gate)
-        gate_text(f, o, regressed, tripped, red, green, off);
+        gate_text(f, o, split, regressed, tripped, red, green, off);
     fprintf(f, "\n%s  # %-20s %9s %9s %10s %10s %10s %8s %10s %10s  %s%s\n", bold, "function", "calls", "(new)",
             "total", "(new)", "delta", "%", "wait d", "cpu d", "status", off);
     size_t shown = o->top && o->top < n ? o->top : n;
@@ -446,7 +453,7 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct side d
 static long gate(struct drow *rows, size_t n, const struct side d[2], int split, const struct diff_opts *o,
                  unsigned *tripped)
 {
-    unsigned gated = o->metrics & (split ? ~0u : M_UNSPLIT);
+    unsigned gated = gated_metrics(o, split);
     uint64_t(*fn)[2][M_COUNT] = calloc(LW_F_COUNT, sizeof *fn); /* per function id, per side */
     if (!fn)
         return -1;
