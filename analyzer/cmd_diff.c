@@ -110,7 +110,7 @@ static int cmp_row(const void *x, const void *y)
 static int load(const char *path, struct wr_set *s, struct wr_ktable *t, int *split)
 {
     const char *p[1] = {path};
-    int r = wr_set_load(s, p, 1, 0, 0);
+    int r = wr_set_load(s, p, 1, 0, 0, NULL);
     if (r)
         return r;
     *split = 1;
