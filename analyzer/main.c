@@ -117,7 +117,7 @@ int main(int argc, char **argv)
         else if ((v = opt_value(argc, argv, &i, "--merge"))) {
             if (strcmp(v, "stack") && strcmp(v, "line")) {
                 fprintf(stderr, "waitreport: --merge is stack or line\n");
-                return 2;
+                exit(2);
             }
             c.merge_line = !strcmp(v, "line");
         } else if ((v = opt_value(argc, argv, &i, "--folded")))
