@@ -124,6 +124,25 @@ static void distortion_warning(struct wr_model *m, const struct wr_opts *o, FILE
             wr_fmt_ns(b, sizeof b, d.thread_ns), o->color ? "\033[0m" : "");
 }
 
+/* thread_names: when the filter kept no thread, the names there are to
+ * choose from (the first 10 distinct ones), so a misspelt --thread is seen. */
+static void thread_names(const struct wr_model *m, FILE *f)
+{
+    size_t shown = 0;
+    fputs("filter: no thread kept; the threads are named", f);
+    for (size_t i = 0; i < m->nthreads && shown < 10; i++) {
+        const char *n = m->threads[i].name[0] ? m->threads[i].name : "?";
+        size_t k = 0;
+        while (k < i && strcmp(n, m->threads[k].name[0] ? m->threads[k].name : "?"))
+            k++;
+        if (k < i)
+            continue;
+        char c[4 * sizeof m->threads[i].name];
+        fprintf(f, "%s '%s'", shown++ ? "," : "", wr_clean(c, sizeof c, n));
+    }
+    fputc('\n', f);
+}
+
 static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
@@ -143,6 +162,8 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 "filter: %s: %zu of %zu threads, %s of %s calls; the locks and heap sections are the whole process's\n",
                 wr_filter_text(m->filter, ft, sizeof ft), m->kept_threads, m->nthreads,
                 wr_fmt_count(k, sizeof k, m->calls), wr_fmt_count(all, sizeof all, m->calls_read));
+        if (!m->kept_threads)
+            thread_names(m, f);
     }
     if (m->merge_line)
         fprintf(f, "sites merged by file:line (--merge line): %zu stack%s differed from another only in addresses\n",

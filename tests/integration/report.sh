@@ -100,3 +100,6 @@ assert sum(e["name"] == "malloc" for e in ev) == 200' "$d/alloc.chrome" "$alloc"
 t "report: a bad --tid exits 2" [ $? = 2 ]
 "$WR" --merge name "$d/rh.bin" >/dev/null 2>&1
 t "report: --merge other than stack or line exits 2" [ $? = 2 ]
+"$WR" --thread nosuch "$d/rh.bin" >"$d/nosuch.txt"
+t "report: text: a --thread that keeps nothing lists the names there are" \
+  grep -qx "filter: no thread kept; the threads are named 'report_helper', 'lw_writer', 'lw_alloc'" "$d/nosuch.txt"
