@@ -17,6 +17,8 @@ struct wr_cli {
     uint64_t chrome_min_ns;   /* --chrome-min-us, in ns */
     size_t chrome_max_events; /* --chrome-max-events */
     const char *html;         /* --html FILE, or NULL */
+    struct wr_filter filter;  /* --tid, --thread: the threads counted */
+    int merge_line;           /* --merge line */
 };
 
 /* A set of traces read together: one model per process, all symbolized
@@ -32,9 +34,10 @@ struct wr_set {
 
 /* wr_set_load: open the traces named by paths (a directory stands for
  * its *.bin and *.bin.N files, by name), keep those of pid when have_pid, and build a
- * model of each. 0, or 2 after a message naming the file (bad input, no
- * trace left, out of memory). */
-int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid);
+ * model of each as b asks (NULL: the default; its lib is the set's own). 0, or 2
+ * after a message naming the file (bad input, no trace left, out of memory). */
+int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid,
+                const struct wr_build *b);
 void wr_set_free(struct wr_set *s);
 
 /* wr_set_expand: the trace files named by paths (a directory stands for

@@ -185,7 +185,7 @@ static int cmp_row(const void *x, const void *y)
 static int load(const char *path, struct side *d)
 {
     const char *p[1] = {path};
-    int r = wr_set_load(&d->s, p, 1, 0, 0);
+    int r = wr_set_load(&d->s, p, 1, 0, 0, NULL);
     if (r)
         return r;
     d->split = 1;

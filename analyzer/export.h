@@ -20,6 +20,9 @@ enum wr_fold_kind {
 /* wr_fold_kind_parse: the kind named s, or -1. */
 int wr_fold_kind_parse(const char *s);
 
+/* wr_fold_kind_name: the name of kind, as --folded takes it ("?" for none). */
+const char *wr_fold_kind_name(int kind);
+
 /* wr_fold_needs_split: the kind is measured from context switches. */
 int wr_fold_needs_split(int kind);
 

@@ -139,7 +139,7 @@ static void offcpu(struct chrome *c, uint64_t a, uint64_t b, int preempt)
 static void flush_off(struct chrome *c, uint64_t until, uint64_t clip)
 {
     struct wr_thread *th = c->th;
-    if (!th || !c->m->have_switches)
+    if (!th || !th->kept || !c->m->have_switches)
         return;
     for (; c->offi < th->noff && th->off[c->offi].start < until; c->offi++) {
         const struct wr_offcpu *o = &th->off[c->offi];
@@ -156,7 +156,7 @@ static int on_event(void *ctx, const struct wr_event *ev)
         c->th = wr_model_thread(c->m, ev->stream);
         c->offi = 0;
     }
-    if (!fi || !c->th)
+    if (!fi || !c->th || !c->th->kept) /* a thread the filter leaves out */
         return 0;
     uint64_t a = wr_cpu_mono(c->m, ev->tsc), b = wr_cpu_mono(c->m, ev->tsc + ev->dur);
     if (b < a)
@@ -219,12 +219,23 @@ static void meta(struct chrome *c, struct wr_model *m, int first)
     fputs("}}", c->f);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
+        if (!t->kept)
+            continue;
         fprintf(c->f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":", h->pid,
                 t->tid);
         snprintf(name, sizeof name, "%s (%u)", t->name[0] ? t->name : "thread", t->tid);
         wr_json_str(c->f, name);
         fputs("}}", c->f);
     }
+}
+
+/* mark_kept: whether the thread tid of m is one the filter keeps. */
+static int mark_kept(const struct wr_model *m, uint32_t tid)
+{
+    for (size_t i = 0; i < m->nthreads; i++)
+        if (m->threads[i].tid == tid)
+            return m->threads[i].kept;
+    return 0;
 }
 
 /* marks: an instant event ("i", thread scope) per mark, pause and resume
@@ -235,6 +246,8 @@ static void marks(struct chrome *c, struct wr_model *m)
     for (size_t i = 0; i < m->nmarks; i++) {
         const struct wr_mark *k = &m->marks[i];
         char ts[32], b[96];
+        if (m->filter && !mark_kept(m, k->tid))
+            continue;
         fprintf(c->f, ",\n{\"name\":");
         wr_json_str(c->f, wr_mark_label(k, b, sizeof b));
         fprintf(c->f, ",\"cat\":\"mark\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%s,\"pid\":%u,\"tid\":%u}",

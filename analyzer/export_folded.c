@@ -17,6 +17,8 @@ int wr_fold_kind_parse(const char *s)
     return -1;
 }
 
+const char *wr_fold_kind_name(int kind) { return kind >= 0 && kind <= WR_FOLD_BYTES ? kind_names[kind] : "?"; }
+
 int wr_fold_needs_split(int kind) { return kind <= WR_FOLD_RUNNABLE; }
 
 uint64_t wr_fold_weight(const struct wr_ksite *k, int kind)

@@ -8,11 +8,13 @@
 #include "model.h"
 #include "sitekey.h"
 
-/* wr_html_flame: an inline SVG flame graph (root at the bottom) of the
- * sites in t weighted by wait (blocked + runnable) when by_wait, else
- * by total time; id "flamegraph". Frames narrower than 1/2000 of the width
- * are merged into their parent. 0, or -1 on out of memory. */
-int wr_html_flame(FILE *f, const struct wr_ktable *t, int by_wait);
+/* wr_html_flame: an empty SVG (id "flamegraph") and the tree of the sites
+ * in t (id "flame-data", JSON: "kinds", the first "kind" to show,
+ * "nodes": [parent index, name, then where a path ends its weight in each
+ * kind] in preorder, node 0 the root "all") that the page's script lays
+ * out. The kinds are those of --folded; without the wait/CPU split (split
+ * 0) only total, calls and bytes. 0, or -1 on out of memory. */
+int wr_html_flame(FILE *f, const struct wr_ktable *t, int split, const char *kind);
 
 /* wr_html_hist: an inline SVG bar chart of h's non-empty bucket range,
  * with p50/p95/p99/max. */

@@ -4,7 +4,7 @@
 #include "html.h"
 #include "report.h"
 
-#define HW 180.0
+#define HW 140.0
 #define HH 26.0
 
 void wr_html_hist(FILE *f, const struct wr_hist *h)
@@ -20,7 +20,7 @@ void wr_html_hist(FILE *f, const struct wr_hist *h)
         top = c > top ? c : top;
     }
     if (first == nb) {
-        fputs("<svg class=\"hist\" width=\"180\" height=\"26\"></svg>", f);
+        fputs("<svg class=\"hist\" width=\"140\" height=\"26\"></svg>", f);
         return;
     }
     double bw = HW / (double)(last - first + 1);

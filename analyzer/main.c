@@ -21,6 +21,11 @@ static void usage(FILE *f)
           "  --frames N          text: frames shown per site (default 4)\n"
           "  --color|--no-color  text: ANSI colour (default: on a terminal, unless NO_COLOR is set)\n"
           "  --pid N             only the trace(s) of process N\n"
+          "  --tid N[,N...]      count only the calls of these threads (repeatable)\n"
+          "  --thread NAME       count only the calls of threads named NAME, a glob ('worker*') matched\n"
+          "                      against the name the report shows (repeatable; with --tid: both must match)\n"
+          "  --merge stack|line  a site is a function and its stack (stack, the default), or every stack\n"
+          "                      that shows the same frames, file:line by file:line (line)\n"
           "  --folded=KIND       folded stacks for flame graphs; KIND is wait, cpu, blocked, runnable,\n"
           "                      total, calls or bytes\n"
           "  --chrome FILE|-     Chrome Trace Event JSON (Perfetto): calls, threads, off-CPU intervals\n"
@@ -51,6 +56,29 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt)
     return argv[++*i];
 }
 
+/* add_tids: the thread ids of "--tid N[,N...]" v into c's filter; exit 2
+ * on a bad number or out of memory. */
+static void add_tids(struct wr_cli *c, const char *opt, const char *v)
+{
+    for (const char *p = v;; p++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char num[16] = "";
+        if (len < sizeof num)
+            memcpy(num, p, len), num[len] = 0;
+        else
+            snprintf(num, sizeof num, "x"); /* too long for a tid: refused below */
+        uint32_t *t = realloc((void *)c->filter.tids, (c->filter.ntids + 1) * sizeof *t);
+        if (!t)
+            exit(2);
+        t[c->filter.ntids++] = (uint32_t)wr_parse_count(opt, num, UINT32_MAX);
+        c->filter.tids = t;
+        if (!e)
+            break;
+        p = e;
+    }
+}
+
 int wr_cmd_top(int argc, char **argv); /* cmd_top.c */
 int wr_cmd_ctl(int argc, char **argv); /* cmd_ctl.c */
 int wr_cmd_record(int argc, char **argv); /* cmd_record.c */
@@ -68,8 +96,10 @@ int main(int argc, char **argv)
     struct wr_cli c = {.o = {0, 20, 4}, .chrome_min_ns = 10000, .chrome_max_events = 1000000};
     int color = -1;
     c.paths = calloc((size_t)argc, sizeof *c.paths);
-    if (!c.paths)
+    const char **names = calloc((size_t)argc, sizeof *names);
+    if (!c.paths || !names)
         return 2;
+    c.filter.names = names;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "--json"))
@@ -84,7 +114,17 @@ int main(int argc, char **argv)
             color = 0;
         else if ((v = opt_value(argc, argv, &i, "--pid")))
             c.have_pid = 1, c.pid = (uint32_t)wr_parse_count(a, v, UINT32_MAX);
-        else if ((v = opt_value(argc, argv, &i, "--folded")))
+        else if ((v = opt_value(argc, argv, &i, "--tid")))
+            add_tids(&c, a, v);
+        else if ((v = opt_value(argc, argv, &i, "--thread")))
+            names[c.filter.nnames++] = v;
+        else if ((v = opt_value(argc, argv, &i, "--merge"))) {
+            if (strcmp(v, "stack") && strcmp(v, "line")) {
+                fprintf(stderr, "waitreport: --merge is stack or line\n");
+                exit(2);
+            }
+            c.merge_line = !strcmp(v, "line");
+        } else if ((v = opt_value(argc, argv, &i, "--folded")))
             c.folded = v;
         else if ((v = opt_value(argc, argv, &i, "--chrome-min-us")))
             c.chrome_min_ns = wr_parse_count(a, v, 3600ull * 1000000) * 1000;
@@ -113,5 +153,7 @@ int main(int argc, char **argv)
     c.o.color = color < 0 ? wr_color_default() : color;
     int r = wr_cmd_report(&c);
     free(c.paths);
+    free(names);
+    free((void *)c.filter.tids);
     return r;
 }

@@ -1,9 +1,13 @@
 /* model.c: aggregation of decoded events into sites, threads and stacks. */
 #define _GNU_SOURCE
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyses.h"
+#include "grow.h"
 
 const char *wr_model_family(unsigned f)
 {
@@ -136,10 +140,52 @@ static inline int off_cpu_free(const struct wr_thread *th, uint64_t a, uint64_t 
     return c == th->noff || (th->off[c].end > a && th->off[c].start >= b);
 }
 
+/* map_stack: the stack whose site a call of stack is charged to (merge_line). */
+static uint32_t map_stack(struct wr_model *m, uint32_t stack)
+{
+    struct wr_stackmap *e;
+    HASH_FIND(hh, m->stackmap, &stack, sizeof stack, e);
+    return e ? e->to : stack;
+}
+
+size_t wr_site_th_find(const struct wr_site *s, uint32_t ti)
+{
+    size_t lo = 0, hi = s->nper;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->per_th[mid].th < ti)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* per_thread: s's entry for thread index ti, made when missing (kept
+ * sorted by thread, found by binary search; a site's calls mostly come from
+ * the thread of its last call, which is tried first). NULL on out of memory. */
+static struct wr_site_th *per_thread(struct wr_site *s, uint32_t ti)
+{
+    if (s->nper && s->per_th[s->lastper].th == ti)
+        return &s->per_th[s->lastper];
+    size_t lo = wr_site_th_find(s, ti);
+    if (lo == s->nper || s->per_th[lo].th != ti) {
+        if (wr_grow((void **)&s->per_th, &s->capper, s->nper, sizeof *s->per_th, 2) != 0)
+            return NULL;
+        memmove(s->per_th + lo + 1, s->per_th + lo, (s->nper - lo) * sizeof *s->per_th);
+        memset(&s->per_th[lo], 0, sizeof s->per_th[lo]);
+        s->per_th[lo].th = ti;
+        s->nper++;
+    }
+    s->lastper = lo;
+    return &s->per_th[lo];
+}
+
 /* on_call: aggregate one call into its site. */
 static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_event *ev)
 {
-    uint64_t key = (uint64_t)ev->stack << 8 | ev->kind;
+    uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
+    uint64_t key = (uint64_t)stack << 8 | ev->kind | (uint64_t)!th->kept << 63;
     struct wr_site **slot = &m->site_cache[(key * 0x9e3779b97f4a7c15ull) >> 54 & (WR_SITE_CACHE - 1)];
     struct wr_site *s = *slot;
     if (!s || s->key != key) {
@@ -150,9 +196,10 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
                 return -1;
             s->key = key;
             s->func = ev->kind;
-            s->stack = ev->stack;
+            s->stack = stack;
+            s->hidden = !th->kept;
             HASH_ADD(hh, m->sites, key, sizeof s->key, s);
-            m->nsites++;
+            m->nsites += th->kept;
         }
         *slot = s;
     }
@@ -163,14 +210,15 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->max_ticks = ev->dur;
     wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    uint64_t bytes = 0;
     switch (fi->schema) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
-        s->bytes += ev->size;
+        bytes = ev->size;
         s->errors += !ev->ptr && ev->size;
         break;
     case LW_S_MEMALIGN:
-        s->bytes += ev->size;
+        bytes = ev->size;
         s->errors += ev->err != 0;
         break;
     case LW_S_LOCK:
@@ -180,7 +228,7 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         break;
     case LW_S_IO:
         if (ev->ret > 0)
-            s->bytes += (uint64_t)ev->ret;
+            bytes = (uint64_t)ev->ret;
         s->errors += ev->ret < 0;
         break;
     case LW_S_SELECT:
@@ -195,13 +243,14 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     case LW_S_MMAP:
     case LW_S_MREMAP:
         if (!ev->err)
-            s->bytes += ev->size;
+            bytes = ev->size;
         s->errors += ev->err != 0;
         break;
     }
-    uint64_t sw = 0;
+    s->bytes += bytes;
+    uint64_t sw = 0, bl = 0, rn = 0;
     if (m->have_switches) {
-        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur), bl, rn;
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur);
         if (!off_cpu_free(th, a, b)) {
             wr_cpu_split(th, a, b, &bl, &rn, &sw);
             s->blocked_ns += bl;
@@ -216,7 +265,18 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->slow_calls++, s->slow_ticks += ev->dur;
     else
         s->fast_calls++, s->fast_ticks += ev->dur;
-    m->calls++;
+    if (m->per_thread) {
+        struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
+        if (!pt)
+            return -1;
+        pt->calls++;
+        pt->ticks += ev->dur;
+        pt->bytes += bytes;
+        pt->blocked_ns += bl;
+        pt->runnable_ns += rn;
+    }
+    m->calls += th->kept;
+    m->calls_read++;
     th->calls++;
     uint64_t end = ev->tsc + ev->dur;
     if (end >= ev->tsc && ev->tsc) {
@@ -236,6 +296,21 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     return 0;
 }
 
+/* thread_name: the name a THREAD record gives its thread into th->name
+ * (the last record's wins: names change). 1, or 0 for a malformed record. */
+static int thread_name(const struct wr_event *ev, struct wr_thread *th)
+{
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t tid, fl, nlen;
+    int64_t d;
+    if (!(lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
+          nlen <= 16 && nlen <= (uint64_t)(e - p)))
+        return 0;
+    memcpy(th->name, p, nlen);
+    th->name[nlen] = 0;
+    return 1;
+}
+
 static int on_event(void *ctx, const struct wr_event *ev)
 {
     struct wr_model *m = ctx;
@@ -249,17 +324,10 @@ static int on_event(void *ctx, const struct wr_event *ev)
         return on_stack(m, ev);
     case LW_REC_MODULE:
         return on_module(m, ev);
-    case LW_REC_THREAD: {
-        uint64_t tid, fl, nlen;
-        int64_t d;
-        if (lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
-            nlen <= 16 && nlen <= (uint64_t)(e - p)) {
-            memcpy(th->name, p, nlen);
-            th->name[nlen] = 0; /* the end record's name wins: names change */
+    case LW_REC_THREAD:
+        if (thread_name(ev, th))
             stamp(m, th, ev->tsc);
-        }
         return 0;
-    }
     case LW_REC_MARK:
     case LW_REC_PAUSE:
     case LW_REC_RESUME:
@@ -301,10 +369,42 @@ static void fit_rate(struct wr_model *m)
     }
 }
 
-int wr_model_build(struct wr_model *m, struct wr_trace *t)
+/* keep_thread: whether th passes filter f (see struct wr_filter). */
+static int keep_thread(const struct wr_filter *f, const struct wr_thread *th)
+{
+    int ok = !f->ntids;
+    for (size_t i = 0; !ok && i < f->ntids; i++)
+        ok = f->tids[i] == th->tid;
+    const char *name = th->name[0] ? th->name : "?";
+    int named = !f->nnames;
+    for (size_t i = 0; !named && i < f->nnames; i++)
+        named = fnmatch(f->names[i], name, 0) == 0;
+    return ok && named;
+}
+
+/* name_pass: the names of the threads, from their THREAD records, before
+ * the walk that needs them to filter. */
+static int name_pass(void *ctx, const struct wr_event *ev)
+{
+    struct wr_model *m = ctx;
+    struct wr_thread *th = ev->kind == LW_REC_THREAD ? wr_model_thread(m, ev->stream) : NULL;
+    if (th)
+        thread_name(ev, th);
+    return 0;
+}
+
+/* build: wr_model_build_with for one reading of t; map (owned by m once
+ * given, also on failure) charges stacks to others. */
+static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *b, struct wr_stackmap *map)
 {
     memset(m, 0, sizeof *m);
     m->trace = t;
+    m->stackmap = map;
+    m->symlib = b ? b->lib : NULL;
+    m->per_thread = b && b->per_thread;
+    m->merge_line = b && b->merge_line;
+    const struct wr_filter *f = b && b->filter && (b->filter->ntids || b->filter->nnames) ? b->filter : NULL;
+    m->filter = f;
     m->nthreads = t->nstreams;
     m->threads = calloc(t->nstreams ? t->nstreams : 1, sizeof *m->threads);
     if (!m->threads)
@@ -318,6 +418,21 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
                    sizeof ch);
             add_pair(m, ch.base_tsc, ch.base_mono_ns);
         }
+    }
+    if (f && f->nnames) { /* quiet: the walks below warn about any damage */
+        unsigned w = t->warnings;
+        int q = t->quiet;
+        t->quiet = t->skip_calls = 1;
+        int r = wr_trace_walk(t, name_pass, m);
+        t->quiet = q;
+        t->skip_calls = 0;
+        t->warnings = w;
+        if (r)
+            return -1;
+    }
+    for (size_t i = 0; i < m->nthreads; i++) {
+        m->threads[i].kept = !f || keep_thread(f, &m->threads[i]);
+        m->kept_threads += m->threads[i].kept;
     }
     if (wr_cpu_prepare(m) != 0)
         return -1;
@@ -340,7 +455,8 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
         return -1;
     size_t i = 0;
     for (struct wr_site *s = m->sites; s; s = s->hh.next)
-        m->sorted[i++] = s;
+        if (!s->hidden)
+            m->sorted[i++] = s;
     qsort(m->sorted, m->nsites, sizeof *m->sorted, cmp_site);
     const struct lw_file_header *h = &t->hdr;
     if ((h->flags & LW_HF_CLOSED) && h->end_mono_ns > h->start_mono_ns)
@@ -348,6 +464,146 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t)
     else if (m->last_tsc > h->start_tsc)
         m->wall_ns = wr_model_ns(m, m->last_tsc - h->start_tsc);
     return 0;
+}
+
+/* The line key of a stack: what the reports show of each of its frames
+ * (function, file, line, inlined; module and offset without a line), so
+ * that two stacks with equal keys differ only in addresses. */
+struct line_key {
+    UT_hash_handle hh;
+    char *key;
+    uint32_t canon; /* the lowest stack id with this key */
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* line_key_of: the line key of stack id in m, malloc'ed; NULL on out of memory. */
+static char *line_key_of(struct wr_model *m, uint32_t id)
+{
+    struct wr_frame fr[LW_MAX_DEPTH];
+    size_t n = wr_model_frames(m, id, fr, LW_MAX_DEPTH);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (fr[i].file && fr[i].line)
+            fprintf(f, "%s\t%s:%d%s\n", fr[i].function, fr[i].file, fr[i].line, fr[i].inlined ? "\ti" : "");
+        else
+            fprintf(f, "%s\t%s+%" PRIx64 "\n", fr[i].function, fr[i].module, fr[i].offset);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* line_map: the stacks of m that show the same frames as a stack with a
+ * lower id, each mapped to the lowest, into *map (*n of them). 0 or -1. */
+static int line_map(struct wr_model *m, struct wr_stackmap **map, size_t *n)
+{
+    *map = NULL;
+    *n = 0;
+    size_t ns = HASH_COUNT(m->stacks), k = 0;
+    uint32_t *ids = malloc((ns ? ns : 1) * sizeof *ids);
+    if (!ids)
+        return -1;
+    for (struct wr_stackdef *d = m->stacks; d; d = d->hh.next)
+        ids[k++] = d->id;
+    qsort(ids, ns, sizeof *ids, cmp_u32);
+    struct line_key *keys = NULL, *lk, *tmp;
+    int r = 0;
+    for (size_t i = 0; !r && i < ns; i++) {
+        char *key = line_key_of(m, ids[i]);
+        if (!key) {
+            r = -1;
+            break;
+        }
+        HASH_FIND_STR(keys, key, lk);
+        if (!lk) {
+            if (!(lk = calloc(1, sizeof *lk))) {
+                free(key);
+                r = -1;
+                break;
+            }
+            lk->key = key;
+            lk->canon = ids[i];
+            HASH_ADD_KEYPTR(hh, keys, lk->key, strlen(lk->key), lk);
+            continue;
+        }
+        free(key);
+        struct wr_stackmap *e = calloc(1, sizeof *e);
+        if (!e) {
+            r = -1;
+            break;
+        }
+        e->from = ids[i];
+        e->to = lk->canon;
+        HASH_ADD(hh, *map, from, sizeof e->from, e);
+        (*n)++;
+    }
+    HASH_ITER(hh, keys, lk, tmp)
+    {
+        HASH_DEL(keys, lk);
+        free(lk->key);
+        free(lk);
+    }
+    free(ids);
+    return r;
+}
+
+static void free_map(struct wr_stackmap *map)
+{
+    struct wr_stackmap *e, *tmp;
+    HASH_ITER(hh, map, e, tmp)
+    {
+        HASH_DEL(map, e);
+        free(e);
+    }
+}
+
+int wr_model_build(struct wr_model *m, struct wr_trace *t) { return wr_model_build_with(m, t, NULL); }
+
+int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_build *b)
+{
+    unsigned w = t->warnings;
+    int r = build(m, t, b, NULL);
+    if (r || !b || !b->merge_line)
+        return r;
+    struct wr_stackmap *map;
+    size_t n;
+    if (line_map(m, &map, &n) != 0) {
+        free_map(map);
+        return -1;
+    }
+    if (!n)
+        return 0;
+    /* read again, quietly: the first reading warned about any damage */
+    int q = t->quiet;
+    wr_model_free(m);
+    t->warnings = w;
+    t->quiet = 1;
+    r = build(m, t, b, map);
+    t->quiet = q;
+    m->stacks_merged = n;
+    return r;
+}
+
+const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < f->ntids && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%u", i ? "," : "tid ", f->tids[i]);
+    for (size_t i = 0; i < f->nnames && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s'%s'", i ? ", " : o ? "; thread " : "thread ", f->names[i]);
+    return buf;
 }
 
 /* The denominator is the sum of each thread's traced life (first to last
@@ -413,8 +669,10 @@ void wr_model_free(struct wr_model *m)
     {
         HASH_DEL(m->sites, s);
         free(s->holders);
+        free(s->per_th);
         free(s);
     }
+    free_map(m->stackmap);
     struct wr_stackdef *d, *td;
     HASH_ITER(hh, m->stacks, d, td)
     {

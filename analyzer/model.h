@@ -27,8 +27,18 @@ struct wr_site {
     /* malloc family (heap.c): successful allocations and their bytes; this
      * site's own live bytes, their peak; still live at the end of the trace */
     uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
-    uint64_t asked_ns;   /* sleep family: the time the calls asked for */
-    struct wr_hist hist; /* call durations in ns */
+    uint64_t asked_ns;         /* sleep family: the time the calls asked for */
+    struct wr_hist hist;       /* call durations in ns */
+    int hidden;                /* made by threads the filter leaves out: kept for the lock and heap
+                                  analyses, which are the process's, but in no table (key bit 63) */
+    struct wr_site_th *per_th; /* each thread's part, by thread index (wr_build.per_thread) */
+    size_t nper, capper, lastper;
+};
+
+/* wr_site_th: the calls of one thread at one site. */
+struct wr_site_th {
+    uint32_t th; /* index into wr_model.threads */
+    uint64_t calls, ticks, bytes, blocked_ns, runnable_ns;
 };
 
 /* wr_blame: wait time of one site charged to one other site. */
@@ -124,6 +134,38 @@ struct wr_thread {
     size_t noff, cursor;                       /* cursor: last interval looked at */
     uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
     uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
+    int kept;                                  /* its calls are counted: no filter, or it passes it */
+};
+
+/* wr_site_th_find: where thread index ti is or would go in s->per_th
+ * (sorted by th): the first entry whose th is not below ti. */
+size_t wr_site_th_find(const struct wr_site *s, uint32_t ti);
+
+/* wr_filter: the threads a report counts (--tid, --thread). A thread is
+ * kept when it passes every list given: its tid is one of tids, its name
+ * (as the report shows it, "?" when unnamed) matches one of the fnmatch(3)
+ * globs of names. */
+struct wr_filter {
+    const uint32_t *tids;
+    size_t ntids;
+    const char *const *names;
+    size_t nnames;
+};
+
+/* wr_build: how a model is built (wr_model_build_with); zero is the default. */
+struct wr_build {
+    const struct wr_filter *filter; /* NULL or empty: every thread */
+    int merge_line;                 /* merge the sites whose stacks show the same frames
+                                       (function, file:line, inlined) at other addresses */
+    int per_thread;                 /* fill wr_site.per_th */
+    struct wr_symlib *lib;          /* module files to symbolize through (also for
+                                       merge_line), or NULL: the model's own */
+};
+
+/* wr_stackmap: a stack id and the stack whose site its calls are charged to. */
+struct wr_stackmap {
+    UT_hash_handle hh;
+    uint32_t from, to;
 };
 
 #define WR_SITE_CACHE 1024 /* a power of two */
@@ -138,7 +180,14 @@ struct wr_model {
     size_t nmods, capmods;
     struct wr_thread *threads; /* one per stream, in stream order */
     size_t nthreads;
-    uint64_t calls, records, dropped_records;
+    uint64_t calls, records, dropped_records; /* calls: those counted (of kept threads) */
+    uint64_t calls_read;                      /* every call decoded, kept or not */
+    const struct wr_filter *filter;           /* NULL: no filter */
+    size_t kept_threads;                      /* threads the filter kept */
+    int merge_line;                           /* sites merged by file:line (wr_build) */
+    size_t stacks_merged;                     /* stacks charged to another stack's sites */
+    struct wr_stackmap *stackmap;             /* hash by from: stacks merged into another */
+    int per_thread;
     uint64_t pair_lo[2], pair_hi[2]; /* (tsc, mono ns) at the lowest/highest tsc */
     double ns_per_tick;
     int rate_estimated; /* no two clock pairs far enough apart */
@@ -172,6 +221,19 @@ struct wr_model {
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of
  * memory. Damage in t is warned about by the reader and skipped. */
 int wr_model_build(struct wr_model *m, struct wr_trace *t);
+
+/* wr_model_build_with: the same as b asks (NULL: the default). A filter
+ * leaves the other threads' calls out of m->sorted, m->calls and the
+ * threads shown (wr_thread.kept), not out of the lock and heap analyses:
+ * a kept thread's wait is still blamed on a holder in another thread, and a
+ * block another thread frees is not leaked. merge_line symbolizes every
+ * stack once the trace is read and, when two stacks show the same frames,
+ * reads the trace again charging the calls of each to the one with the
+ * lowest id: twice the time, only then. b and its filter must outlive m. */
+int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_build *b);
+
+/* wr_filter_text: the filter as "tid 12,13; thread 'worker*'" into buf. */
+const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap);
 
 /* wr_model_meta: add a STACK or MODULE record (others ignored). 0, or -1. */
 int wr_model_meta(struct wr_model *m, const struct wr_event *ev);

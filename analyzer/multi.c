@@ -149,6 +149,11 @@ static int multi_text(struct wr_multi *x, FILE *f)
     char a[32];
     fprintf(f, "%slibwait report: %zu processes%s, %zu threads, %s calls at %zu sites (merged by symbolized stack)\n",
             bold, x->n, off, x->threads, wr_fmt_count(a, sizeof a, x->calls), t->n);
+    if (x->c->filter.ntids || x->c->filter.nnames) {
+        char ft[256];
+        fprintf(f, "filter: %s: only these threads' calls are counted (each process's report says which it kept)\n",
+                wr_filter_text(&x->c->filter, ft, sizeof ft));
+    }
     for (size_t i = 0; i < x->n; i++) {
         const struct wr_mproc *p = &x->p[i];
         char w[32], dist[64] = "";
@@ -267,7 +272,8 @@ int wr_multi_report(const struct wr_cli *c, FILE *out)
             memset(t, 0, sizeof *t);
             continue;
         }
-        if (wr_model_build(m, t) != 0) {
+        struct wr_build b = {.filter = &c->filter, .merge_line = c->merge_line, .lib = lib};
+        if (wr_model_build_with(m, t, &b) != 0) {
             fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
             release(m, t);
             r = 2;

@@ -24,6 +24,17 @@ const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns);
 /* wr_fmt_count: n with thousands separators ("80,000") into buf. */
 const char *wr_fmt_count(char *buf, size_t cap, uint64_t n);
 
+/* wr_fmt_per_call: bytes / calls ("3.0", "4,096") into buf. */
+const char *wr_fmt_per_call(char *buf, size_t cap, uint64_t bytes, uint64_t calls);
+
+/* wr_func_has_bytes: function id func counts bytes (allocations, reads and
+ * writes, mappings: wr_site.bytes). */
+int wr_func_has_bytes(unsigned func);
+
+/* wr_io_verb: what an I/O function did with its bytes: "read", "written",
+ * "received" or "sent". */
+const char *wr_io_verb(unsigned func);
+
 
 /* marks.c: the marks section (text), the "marks" array (JSON). */
 const char *wr_mark_label(const struct wr_mark *k, char *buf, size_t cap);

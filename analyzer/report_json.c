@@ -141,6 +141,30 @@ static void json_heap_locks(FILE *f, struct wr_model *m)
     fputc(']', f);
 }
 
+/* json_filter: "filter" (the threads counted; null without --tid or
+ * --thread) and "merge" ("stack", or "line" with stacks_merged). */
+static void json_filter(FILE *f, const struct wr_model *m)
+{
+    const struct wr_filter *fl = m->filter;
+    if (fl) {
+        fputs(",\"filter\":{\"tids\":[", f);
+        for (size_t i = 0; i < fl->ntids; i++)
+            fprintf(f, "%s%u", i ? "," : "", fl->tids[i]);
+        fputs("],\"threads\":[", f);
+        for (size_t i = 0; i < fl->nnames; i++) {
+            if (i)
+                fputc(',', f);
+            wr_json_str(f, fl->names[i]);
+        }
+        fprintf(f, "],\"threads_kept\":%zu,\"calls_kept\":%" PRIu64 "}", m->kept_threads, m->calls);
+    } else
+        fputs(",\"filter\":null", f);
+    if (m->merge_line)
+        fprintf(f, ",\"merge\":\"line\",\"stacks_merged\":%zu", m->stacks_merged);
+    else
+        fputs(",\"merge\":\"stack\"", f);
+}
+
 int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     (void)o;
@@ -179,7 +203,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
             ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
             ",\"self_ns\":%" PRIu64,
             st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
-            st->chunks, m->calls, m->trace->warnings, d.self_ns);
+            st->chunks, m->calls_read, m->trace->warnings, d.self_ns);
     /* distorted: self_share over WR_DISTORT_SHARE; null when the trace is
      * incomplete and the share, a lower bound then, is under it */
     fprintf(f, ",\"thread_ns\":%" PRIu64 ",\"self_share\":%.4f,\"distort_threshold\":%.2f,\"distorted\":%s}",
@@ -187,10 +211,13 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
             d.distorted == 1   ? "true"
             : d.distorted == 0 ? "false"
                                : "null");
+    json_filter(f, m);
     fputs(",\"threads\":[", f);
-    for (size_t i = 0; i < m->nthreads; i++) {
+    for (size_t i = 0, n = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
-        fprintf(f, "%s{\"tid\":%u,\"name\":", i ? "," : "", t->tid);
+        if (!t->kept)
+            continue;
+        fprintf(f, "%s{\"tid\":%u,\"name\":", n++ ? "," : "", t->tid);
         wr_json_str(f, t->name);
         fprintf(f, ",\"calls\":%" PRIu64, t->calls);
         if (m->have_switches)

@@ -36,6 +36,46 @@ const char *wr_fmt_count(char *buf, size_t cap, uint64_t n)
     return buf;
 }
 
+const char *wr_fmt_per_call(char *buf, size_t cap, uint64_t bytes, uint64_t calls)
+{
+    double v = calls ? (double)bytes / (double)calls : 0;
+    if (v < 100)
+        snprintf(buf, cap, "%.1f", v);
+    else
+        wr_fmt_count(buf, cap, (uint64_t)(v + 0.5));
+    return buf;
+}
+
+int wr_func_has_bytes(unsigned func)
+{
+    const struct lw_func_info *fi = lw_func_info_of(func);
+    if (!fi)
+        return 0;
+    switch (fi->schema) {
+    case LW_S_ALLOC:
+    case LW_S_REALLOC:
+    case LW_S_MEMALIGN:
+    case LW_S_IO:
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
+        return 1;
+    }
+    return 0;
+}
+
+const char *wr_io_verb(unsigned func)
+{
+    const struct lw_func_info *fi = lw_func_info_of(func);
+    const char *n = fi ? fi->name : "";
+    if (!strncmp(n, "recv", 4))
+        return "received";
+    if (!strncmp(n, "send", 4))
+        return "sent";
+    if (strstr(n, "read") || !strcmp(n, "fgets") || !strcmp(n, "getline") || !strcmp(n, "getdelim"))
+        return "read";
+    return "written";
+}
+
 /* split_bar: a bar of up to BAR_W cells for share of the top site, split
  * into CPU, blocked and runnable: three colours on a tty, else three
  * characters (# cpu, = blocked, . runnable). Without switches: one kind. */
@@ -84,6 +124,25 @@ static void distortion_warning(struct wr_model *m, const struct wr_opts *o, FILE
             wr_fmt_ns(b, sizeof b, d.thread_ns), o->color ? "\033[0m" : "");
 }
 
+/* thread_names: when the filter kept no thread, the names there are to
+ * choose from (the first 10 distinct ones), so a misspelt --thread is seen. */
+static void thread_names(const struct wr_model *m, FILE *f)
+{
+    size_t shown = 0;
+    fputs("filter: no thread kept; the threads are named", f);
+    for (size_t i = 0; i < m->nthreads && shown < 10; i++) {
+        const char *n = m->threads[i].name[0] ? m->threads[i].name : "?";
+        size_t k = 0;
+        while (k < i && strcmp(n, m->threads[k].name[0] ? m->threads[k].name : "?"))
+            k++;
+        if (k < i)
+            continue;
+        char c[4 * sizeof m->threads[i].name];
+        fprintf(f, "%s '%s'", shown++ ? "," : "", wr_clean(c, sizeof c, n));
+    }
+    fputc('\n', f);
+}
+
 static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
@@ -97,6 +156,18 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
     if (!m->trace->incomplete && h->stats.records) /* the counters are whole only after a clean exit */
         fprintf(f, " (%.1f bytes/call)", (double)h->stats.bytes / (double)h->stats.records);
     fputc('\n', f);
+    if (m->filter) {
+        char ft[256], k[32], all[32];
+        fprintf(f,
+                "filter: %s: %zu of %zu threads, %s of %s calls; the locks and heap sections are the whole process's\n",
+                wr_filter_text(m->filter, ft, sizeof ft), m->kept_threads, m->nthreads,
+                wr_fmt_count(k, sizeof k, m->calls), wr_fmt_count(all, sizeof all, m->calls_read));
+        if (!m->kept_threads)
+            thread_names(m, f);
+    }
+    if (m->merge_line)
+        fprintf(f, "sites merged by file:line (--merge line): %zu stack%s differed from another only in addresses\n",
+                m->stacks_merged, m->stacks_merged == 1 ? "" : "s");
     const struct lw_stats *st = &h->stats;
     uint64_t lookups = st->unwinds + st->stack_hits;
     fprintf(f,
@@ -160,6 +231,11 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
                 wr_fmt_count(c, sizeof c, s->leaked_bytes), off);
     } else if (fi && fi->family == LW_FAM_SLEEP) {
         fprintf(f, "    %sasked for %s in all%s\n", dim, wr_fmt_ns(a, sizeof a, s->asked_ns), off);
+    } else if (fi && fi->schema == LW_S_IO) {
+        fprintf(f, "    %s%s byte%s %s, %s per call%s%s%s%s\n", dim, wr_fmt_count(a, sizeof a, s->bytes),
+                s->bytes == 1 ? "" : "s", wr_io_verb(s->func), wr_fmt_per_call(b, sizeof b, s->bytes, s->calls),
+                s->errors ? ", " : "", s->errors ? wr_fmt_count(c, sizeof c, s->errors) : "",
+                s->errors ? " failed" : "", off);
     } else if (fi && fi->family == LW_FAM_MMAP) {
         fprintf(f, "    %s%s bytes %s, %" PRIu64 " failed%s\n", dim, wr_fmt_count(a, sizeof a, s->bytes),
                 s->func == LW_F_munmap ? "unmapped" : "mapped", s->errors, off);
@@ -260,6 +336,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
         char c[32], l[32], cp[32], bl[32], rn[32], bar[256];
+        if (!t->kept)
+            continue;
         fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?",
                 wr_fmt_count(c, sizeof c, t->calls));
         if (m->have_switches) {

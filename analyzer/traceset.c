@@ -148,7 +148,8 @@ int wr_set_expand(const char *const *paths, size_t npaths, char ***out, size_t *
     return r;
 }
 
-int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid)
+int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid,
+                const struct wr_build *b)
 {
     memset(s, 0, sizeof *s);
     char **v;
@@ -162,6 +163,10 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
         fprintf(stderr, "waitreport: out of memory\n");
         r = 2;
     }
+    struct wr_build bb = {0};
+    if (b)
+        bb = *b;
+    bb.lib = s->lib;
     size_t kept = 0;
     for (size_t i = 0; !r && i < n; i++) {
         char err[512];
@@ -176,7 +181,7 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
             memset(t, 0, sizeof *t);
             continue;
         }
-        if (wr_model_build(&s->m[kept], t) != 0) {
+        if (wr_model_build_with(&s->m[kept], t, &bb) != 0) {
             fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
             wr_model_free(&s->m[kept]);
             wr_trace_close(t);

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""html_check.py HTML DOM PNG: check a `waitreport --html` report of
-`lock_contend hold`: the file is self-contained; the DOM that headless
-Chromium dumped after running the page's script has the flame graph (the
-waiter's frame carries ~600 ms of wait), the site table, histograms and the
-thread table; the screenshot is not blank. Standard library only."""
+"""html_check.py HTML DOM PNG [FE_DOM [ZOOM_DOM]]: check a `waitreport
+--html` report of `lock_contend hold`: the file is self-contained; the DOM
+that headless Chromium dumped after running the page's script has the flame
+graph (the waiter's frame carries ~600 ms of wait), the site table,
+histograms and the thread table; the screenshot is not blank.
+html_check.py --width|--flame|--threads ...: the checks of mode_width,
+mode_flame and mode_threads (see each). Standard library only."""
+import json
 import re
 import struct
 import sys
@@ -19,17 +22,14 @@ def check(cond, desc, detail=""):
     failed += 0 if cond else 1
 
 
-src = open(sys.argv[1], encoding="utf-8").read()
-ext = re.findall(r'(?:src|href)\s*=\s*["\']?[^"\'>\s]+|@import|url\(|<link\b', src, re.I)
-check(not ext, "html: self-contained (no src=, href=, @import, url(), <link>)", str(ext[:3]))
-
-
 class Dom(HTMLParser):
     def __init__(self):
         super().__init__()
         self.stack, self.frames, self.tables, self.hists, self.body = [], [], {}, 0, {}
         self.table = None
         self.svg = {}
+        self.frame_divs, self.details, self.options = [], [], []
+        self.div = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -47,6 +47,14 @@ class Dom(HTMLParser):
         if tag == "tr" and self.table:
             self.tables[self.table]["rows"] += 1
             self.tables[self.table].setdefault("cells", []).append([])
+            self.tables[self.table].setdefault("rowattrs", []).append(a)
+        if tag == "div" and self.table and "title" in a:
+            self.div = [a["title"], ""]
+            self.frame_divs.append(self.div)
+        if tag == "details":
+            self.details.append(a.get("id"))
+        if tag == "option":
+            self.options.append(a.get("value"))
         if tag in ("td", "th") and self.table and self.tables[self.table].get("cells"):
             self.tables[self.table]["cells"][-1].append("")
         if tag == "svg" and "hist" in (a.get("class") or "").split():
@@ -55,8 +63,12 @@ class Dom(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "table":
             self.table = None
+        if tag == "div":
+            self.div = None
 
     def handle_data(self, data):
+        if self.div is not None:
+            self.div[1] += data
         if self.table:
             self.tables[self.table]["text"] += data
             cells = self.tables[self.table].get("cells")
@@ -64,8 +76,131 @@ class Dom(HTMLParser):
                 cells[-1][-1] += data
 
 
-d = Dom()
-d.feed(open(sys.argv[2], encoding="utf-8", errors="replace").read())
+def parse(path):
+    d = Dom()
+    d.feed(open(path, encoding="utf-8", errors="replace").read())
+    return d
+
+
+def column(table, name):
+    """the index of the column headed name in table (a Dom table), or -1"""
+    head = [h.strip() for h in (table or {}).get("cells", [[]])[0]]
+    return head.index(name) if name in head else -1
+
+
+def rows_of(table):
+    """the rows of a Dom table after its header, as {column name: text}"""
+    cells = (table or {}).get("cells", [])
+    return [dict(zip([h.strip() for h in cells[0]], [c.strip() for c in r])) for r in cells[1:]] if cells else []
+
+
+def num(text):
+    return int(text.replace(",", ""))
+
+
+def mode_width(dom):
+    """--width DOM: a report with long C++ names (cpp_waits) dumped at a
+    1400 px window fits it; long names are cut in the middle, whole in the
+    frame's title"""
+    d = parse(dom)
+    w = int(d.body.get("data-scroll-width") or 99999)
+    check(w <= 1400, "html: the cpp_waits report fits a 1400 px window (document scrollWidth %d px)" % w)
+    cut = [(t, x) for t, x in d.frame_divs if "\u2026" in x]
+    bad = []
+    for title, text in cut:
+        fn = text.split(" ", 1)[1].rsplit(" (", 1)[0]  # "at NAME (file:line)"
+        head, tail = fn.split("\u2026")
+        if len(fn) > 81 or not title.startswith(head) or tail not in title or len(title) <= len(text):
+            bad.append((title, text))
+    check(cut and not bad, "html: %d long frame names cut in the middle to 80 characters, whole in the title" % len(cut),
+          "cut %d, wrong %s" % (len(cut), bad[:2]))
+
+
+def mode_flame(html, report, cpudom):
+    """--flame HTML JSON DOM: the flame graph's embedded data has every kind
+    of --folded, each path's weights equal the JSON report's sites of that
+    key summed; the page drawn at #kind=cpu shows the CPU time"""
+    src = open(html, encoding="utf-8").read()
+    m = re.search(r'<script type="application/json" id="flame-data">(.*?)</script>', src, re.S)
+    D = json.loads(m.group(1)) if m else {"kinds": [], "nodes": []}
+    kinds = ["wait", "cpu", "blocked", "runnable", "total", "calls", "bytes"]
+    check(D["kinds"] == kinds, "html: the flame graph data has every kind (%s)" % ",".join(D["kinds"]))
+    check(re.findall(r'<option value="([a-z]+)"', src) == kinds, "html: the flame graph's selector offers every kind")
+    path, flame = [], {}
+    for i, n in enumerate(D["nodes"]):
+        path.append("" if n[0] < 0 else (path[n[0]] + ";" if n[0] > 0 else "") + n[1])
+        if len(n) > 2:
+            flame[path[i]] = dict(zip(D["kinds"], n[2:]))
+    rep = json.load(open(report))
+    field = {"wait": "wait_ns", "cpu": "cpu_ns", "blocked": "blocked_ns", "runnable": "runnable_ns",
+             "total": "total_ns", "calls": "calls", "bytes": "bytes"}
+    want = {}
+    for st in rep["sites"]:
+        w = want.setdefault(st["key"], dict.fromkeys(kinds, 0))
+        for k in kinds:
+            w[k] += st[field[k]]
+    wrong = [(k, flame.get(k), w) for k, w in want.items() if flame.get(k) != w]
+    check(want and not wrong and len(flame) == len(want),
+          "html: the flame data's weights of all %d paths equal the JSON sites' in every kind" % len(want),
+          str(wrong[:2]))
+    wk = [k for k in want if k.endswith(";writer;one_write;write")]
+    cpu = want[wk[0]]["cpu"] if wk else 0
+    check(len(wk) == 1 and cpu > 0 and flame.get(wk[0], {}).get("cpu") == cpu,
+          "html: the writer's write path carries its %.3f ms of CPU in the flame data" % (cpu / 1e6))
+    d = parse(cpudom)
+    fr = [f for f in d.frames if f.get("data-n") == "one_write"]
+    check(d.svg.get("data-kind") == "cpu" and len(fr) == 1 and int(fr[0]["data-v"]) == cpu,
+          "html: drawn at #kind=cpu, the graph's one_write frame holds that CPU time",
+          "svg %s, frames %s" % (d.svg.get("data-kind"), fr[:1]))
+
+
+def mode_threads(dom, report, filtered):
+    """--threads DOM JSON HTML: report_helper's page: the bytes column, the
+    thread rows that open each thread's sites, and those sites' figures;
+    HTML (--thread lw_writer) shows one thread and says it is filtered"""
+    d = parse(dom)
+    rep = json.load(open(report))
+    tid = {t["name"]: t["tid"] for t in rep["threads"]}
+    st = d.tables.get("sites-0")
+    wr = [r for r in rows_of(st) if r.get("function") == "write"]
+    check(len(wr) == 2 and all(r["bytes"] == "1,500" and r["calls"] == "500" for r in wr),
+          "html: the site table's bytes column: 1,500 for each of the two write sites of 500 calls",
+          str([(r.get("calls"), r.get("bytes")) for r in wr]))
+    mc = [r for r in rows_of(st) if r.get("function") == "malloc" and r.get("calls") == "200"]
+    check(len(mc) == 1 and mc[0]["bytes"] == "20,000", "html: the malloc site of 200 calls: 20,000 bytes")
+    ths = [a.get("data-th") for a in d.tables.get("threads-0", {}).get("rowattrs", [])]
+    check("0-%d" % tid.get("lw_writer", -1) in ths and "0-%d" % tid.get("lw_alloc", -1) in ths,
+          "html: the rows of lw_writer and lw_alloc open their sites", str(ths))
+    w = rows_of(d.tables.get("thread-sites-0-%d" % tid.get("lw_writer", -1)))
+    check(w and all(r["function"] == "write" for r in w) and sum(num(r["calls"]) for r in w) == 1000
+          and sum(num(r["bytes"]) for r in w) == 3000 and "thread-0-%d" % tid["lw_writer"] in d.details,
+          "html: lw_writer's sites: write only, 1,000 calls, 3,000 bytes",
+          str([(r.get("function"), r.get("calls"), r.get("bytes")) for r in w]))
+    a = {r["function"]: r for r in rows_of(d.tables.get("thread-sites-0-%d" % tid.get("lw_alloc", -1)))}
+    check(sorted(a) == ["free", "malloc"] and a["malloc"]["calls"] == "200" and a["free"]["calls"] == "200"
+          and a["malloc"]["bytes"] == "20,000",
+          "html: lw_alloc's sites: 200 malloc (20,000 bytes) and 200 free",
+          str({k: (v.get("calls"), v.get("bytes")) for k, v in a.items()}))
+    f = parse(filtered)
+    fsrc = open(filtered, encoding="utf-8").read()
+    names = [r.get("name") for r in rows_of(f.tables.get("threads-0"))]
+    fw = rows_of(f.tables.get("sites-0"))
+    check(names == ["lw_writer"] and len(fw) == 2 and all(r["function"] == "write" for r in fw)
+          and "filter thread &#39;lw_writer&#39;: 1 of 3 threads, 1,000 of" in fsrc,
+          "html: --thread lw_writer: one thread, its two write sites, the filter named under the summary",
+          "threads %s, sites %s" % (names, [r.get("function") for r in fw]))
+
+
+if len(sys.argv) > 1 and sys.argv[1].startswith("--"):
+    {"--width": mode_width, "--flame": mode_flame, "--threads": mode_threads}[sys.argv[1]](*sys.argv[2:])
+    sys.exit(1 if failed else 0)
+
+src = open(sys.argv[1], encoding="utf-8").read()
+ext = re.findall(r'(?:src|href)\s*=\s*["\']?[^"\'>\s]+|@import|url\(|<link\b', src, re.I)
+check(not ext, "html: self-contained (no src=, href=, @import, url(), <link>)", str(ext[:3]))
+
+
+d = parse(sys.argv[2])
 check(d.body.get("data-flame") == "ready", "html: the page's script ran in Chromium (body data-flame=ready)",
       "body attributes: %s" % d.body)
 names = [f.get("data-n") for f in d.frames]
@@ -82,13 +217,14 @@ def ms(cell):
     return float(v) * {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
 
-rows = [r for r in (st or {}).get("cells", []) if len(r) > 15 and r[1] == "pthread_mutex_lock"
-        and r[-1].startswith("at waiter")]
-# columns: # function calls total wait cpu blocked runnable mean p50 p95 p99 max bar histogram stack
-if rows:
+C = {n: column(st, n) for n in ("function", "calls", "blocked", "p50", "max", "stack")}
+rows = [r for r in (st or {}).get("cells", []) if len(r) > 15 and r[C["function"]] == "pthread_mutex_lock"
+        and r[C["stack"]].startswith("at waiter")]
+if rows and min(C.values()) >= 0:
     r = rows[0]
-    check(r[2] == "3" and 540 <= ms(r[6]) <= 660 and 170 <= ms(r[9]) <= 230 and 170 <= ms(r[12]) <= 240,
-          "html: the waiter's lock row: 3 calls, ~600 ms blocked, p50 and max ~200 ms", str(r[:13]))
+    check(r[C["calls"]] == "3" and 540 <= ms(r[C["blocked"]]) <= 660 and 170 <= ms(r[C["p50"]]) <= 230
+          and 170 <= ms(r[C["max"]]) <= 240,
+          "html: the waiter's lock row: 3 calls, ~600 ms blocked, p50 and max ~200 ms", str(r[:14]))
 else:
     check(False, "html: the waiter's lock row is in the table", str((st or {}).get("cells", [])[:3]))
 check(d.hists >= 3, "html: per-site latency histograms (%d)" % d.hists)

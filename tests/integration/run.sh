@@ -213,6 +213,8 @@ section diff && . "$root/tests/integration/diff.sh"
 section exports && . "$root/tests/integration/exports.sh"
 # a directory of 2,001 traces in bounded time and memory
 section many && . "$root/tests/integration/many.sh"
+# bytes per site, thread filters and --merge line
+section report && . "$root/tests/integration/report.sh"
 # the HTML report in headless Chromium
 section html && . "$root/tests/integration/html.sh"
 # fork/exec/spawn, abnormal ends, threads, signals
