@@ -17,6 +17,7 @@ struct wr_cli {
     uint64_t chrome_min_ns;   /* --chrome-min-us, in ns */
     size_t chrome_max_events; /* --chrome-max-events */
     const char *html;         /* --html FILE, or NULL */
+    const char *pprof;        /* --pprof FILE or "-", or NULL */
 };
 
 /* A set of traces read together: one model per process, all symbolized

@@ -25,7 +25,9 @@ static void usage(FILE *f)
           "  --chrome-min-us N   --chrome: calls and off-CPU intervals shorter than N us are left out (10)\n"
           "  --chrome-max-events N  --chrome: at most N events; the threshold rises to fit (1000000)\n"
           "  --html FILE         one self-contained HTML report\n"
-          "  With --folded, --chrome or --html, only those outputs are written.\n",
+          "  --pprof FILE|-      gzipped profile.proto for go tool pprof, speedscope, Pyroscope: a sample\n"
+          "                      per site and thread (calls, wait, cpu, blocked, runnable, bytes)\n"
+          "  With --folded, --chrome, --html or --pprof, only those outputs are written.\n",
           f);
 }
 
@@ -90,6 +92,8 @@ int main(int argc, char **argv)
             c.chrome = v;
         else if ((v = opt_value(argc, argv, &i, "--html")))
             c.html = v;
+        else if ((v = opt_value(argc, argv, &i, "--pprof")))
+            c.pprof = v;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
