@@ -539,19 +539,39 @@ static void **ptrs(void *base, size_t n, size_t elem)
     return v;
 }
 
-/* comments: a line per process ("pid N: command"), and which of them have
- * no wait/CPU split (their time values are 0). */
-static void comments(struct pprof *p, struct wr_set *s, int64_t *out)
+/* at most this many processes are named in the comments, which pprof
+ * prints at the top of every view */
+#define NAMED_PROCS 3
+
+/* comments: the first processes ("pid N: command"), how many more there
+ * are, and which have no wait/CPU split (their time values are 0). Up to
+ * NAMED_PROCS + 2 string indices into out; returns how many. */
+static size_t comments(struct pprof *p, struct wr_set *s, int64_t *out)
 {
+    size_t n = 0, nosplit = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct lw_file_header *h = &s->t[i].hdr;
-        char line[LW_CMD_MAX + 160];
-        snprintf(line, sizeof line, "pid %u: %s%s", h->pid, h->command[0] ? h->command : h->exe,
-                 s->m[i].have_switches ? ""
-                                       : " (no wait/CPU split measured: its wait, cpu, blocked and "
-                                         "runnable values are 0)");
-        out[i] = str(p, line);
+        nosplit += !s->m[i].have_switches;
+        if (i >= NAMED_PROCS)
+            continue;
+        char cmd[LW_CMD_MAX], line[LW_CMD_MAX + 160];
+        wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe); /* pprof prints it on a terminal */
+        snprintf(line, sizeof line, "pid %u: %s%s", h->pid, cmd,
+                 s->m[i].have_switches ? "" : " (no wait/CPU split: its wait, cpu, blocked and runnable are 0)");
+        out[n++] = str(p, line);
     }
+    char line[160];
+    if (s->n > NAMED_PROCS) {
+        snprintf(line, sizeof line, "and %zu more processes (label pid)", s->n - NAMED_PROCS);
+        out[n++] = str(p, line);
+        if (nosplit) {
+            snprintf(line, sizeof line,
+                     "%zu of the %zu processes have no wait/CPU split: their wait, cpu, blocked and runnable are 0",
+                     nosplit, s->n);
+            out[n++] = str(p, line);
+        }
+    }
+    return n;
 }
 
 int wr_export_pprof(struct wr_set *s, const struct wr_cli *cli, FILE *out)
@@ -594,11 +614,9 @@ int wr_export_pprof(struct wr_set *s, const struct wr_cli *cli, FILE *out)
     pr.default_sample_type = str(&p, split ? "wait" : "calls");
     pr.time_nanos = clamp(real0 == UINT64_MAX ? 0 : real0);
     pr.duration_nanos = clamp(t1 > t0 ? t1 - t0 : 0);
-    int64_t *cm = malloc((s->n ? s->n : 1) * sizeof *cm);
-    if (cm)
-        comments(&p, s, cm);
+    int64_t cm[NAMED_PROCS + 2];
     pr.comment = cm;
-    pr.n_comment = cm ? s->n : 0;
+    pr.n_comment = comments(&p, s, cm);
     /* the pools are complete: point the messages into them */
     pp_label **labp = (pp_label **)ptrs(p.labels, p.nlabels, sizeof *p.labels);
     pp_line **linep = (pp_line **)ptrs(p.lines, p.nlines, sizeof *p.lines);
@@ -608,7 +626,7 @@ int wr_export_pprof(struct wr_set *s, const struct wr_cli *cli, FILE *out)
     pr.function = (pp_function **)ptrs(p.fns, p.nfns, sizeof *p.fns);
     int r = -1;
     uint8_t *buf = NULL;
-    if (!p.oom && cm && labp && linep && pr.sample && pr.location && pr.mapping && pr.function) {
+    if (!p.oom && labp && linep && pr.sample && pr.location && pr.mapping && pr.function) {
         for (size_t i = 0; i < p.nsamples; i++) {
             pp_sample *x = &p.samples[i];
             x->n_location_id = p.sids[i].n;
@@ -637,7 +655,6 @@ int wr_export_pprof(struct wr_set *s, const struct wr_cli *cli, FILE *out)
     if (r && !ferror(out))
         fprintf(stderr, "waitreport: --pprof: out of memory\n");
     free(buf);
-    free(cm);
     free(labp);
     free(linep);
     free(pr.sample);
