@@ -18,31 +18,16 @@ import subprocess
 import sys
 from collections import defaultdict
 
+import check as chk  # check.py: ok/not ok lines and their count
+from top_check import uv as varint  # an unsigned LEB128 varint: protobuf uses them too
+
 TYPES = [("calls", "count"), ("wait", "nanoseconds"), ("cpu", "nanoseconds"),
          ("blocked", "nanoseconds"), ("runnable", "nanoseconds"), ("bytes", "bytes")]
 JSON_FIELDS = ["calls", "wait_ns", "cpu_ns", "blocked_ns", "runnable_ns", "bytes"]
 
-failed = 0
-
 
 def check(desc, cond, why=""):
-    global failed
-    if cond:
-        print("ok - " + desc)
-    else:
-        failed += 1
-        print("not ok - " + desc + (" (" + why + ")" if why else ""))
-
-
-def varint(b, i):
-    v = s = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << s
-        s += 7
-        if c < 0x80:
-            return v, i
+    chk.check(cond, desc, why)
 
 
 def fields(b):
@@ -233,7 +218,7 @@ def main():
 
     if use_go:
         goc(path, want)
-    return 1 if failed else 0
+    return 1 if chk.FAILED else 0
 
 
 def goc(path, want):
