@@ -37,7 +37,7 @@ static int run_export(struct wr_set *s, const struct wr_cli *c, const char *path
     if (!f)
         return 2;
     int r = kind == EXP_HTML    ? wr_report_html(s, &c->o, f)
-            : kind == EXP_PPROF ? wr_export_pprof(s, c, f)
+            : kind == EXP_PPROF ? wr_export_pprof(s, f)
                                 : wr_export_chrome(s, c, f);
     if (close_out(f, path) != 0 || r != 0)
         return 2;

@@ -37,7 +37,7 @@ int wr_export_chrome(struct wr_set *s, const struct wr_cli *c, FILE *out);
 /* wr_export_pprof: a gzip-compressed profile.proto (pprof) of every process
  * in s: a sample per site and thread (README "pprof"). 0, or -1 after a
  * message on out of memory, or on a write error. */
-int wr_export_pprof(struct wr_set *s, const struct wr_cli *c, FILE *out);
+int wr_export_pprof(struct wr_set *s, FILE *out);
 
 /* wr_report_html: the self-contained HTML report. 0 or -1. */
 int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *out);

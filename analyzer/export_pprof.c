@@ -47,9 +47,6 @@ static const char *const sample_types[NVALUES][2] = {
     {"calls", "count"},         {"wait", "nanoseconds"},     {"cpu", "nanoseconds"},
     {"blocked", "nanoseconds"}, {"runnable", "nanoseconds"}, {"bytes", "bytes"},
 };
-/* labels per sample: thread, tid, family, pid */
-#define NLABELS 4
-
 /* a key of the tables below: two numbers (string indices, ids, addresses) */
 struct pp_ent {
     UT_hash_handle hh;
@@ -59,7 +56,7 @@ struct pp_ent {
 
 struct pp_str {
     UT_hash_handle hh;
-    char *s; /* owned, well-formed UTF-8 */
+    char *s; /* the string table's entry: well-formed UTF-8 */
     int64_t idx;
 };
 
@@ -574,9 +571,8 @@ static size_t comments(struct pprof *p, struct wr_set *s, int64_t *out)
     return n;
 }
 
-int wr_export_pprof(struct wr_set *s, const struct wr_cli *cli, FILE *out)
+int wr_export_pprof(struct wr_set *s, FILE *out)
 {
-    (void)cli;
     struct pprof p;
     memset(&p, 0, sizeof p);
     if (GROW(&p, p.strs, p.capstrs, 0) && (p.strs[0] = calloc(1, 1))) /* string 0 is "" */
