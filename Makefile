@@ -11,7 +11,11 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=build/%.o)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
-ANALYZER_LIBS := -ldw -lelf -lm -lncurses
+ANALYZER_LIBS := -ldw -lelf -lm -lncurses -lprotobuf-c -lz
+# pprof's profile.proto, compiled by protoc-c into the encoder of --pprof
+PROTO_DIR := build/analyzer/proto
+PROTO_C := $(PROTO_DIR)/profile.pb-c.c
+PROTO_H := $(PROTO_DIR)/profile.pb-c.h
 CXX ?= g++
 EXAMPLES := $(patsubst %.c,%,$(wildcard examples/*.c)) $(patsubst %.cpp,%,$(wildcard examples/*.cpp))
 EXAMPLE_CFLAGS := $(WARN) -Iinclude -O1 -g -fno-omit-frame-pointer -fno-inline -pthread
@@ -36,8 +40,17 @@ build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_wrap.h preload/l
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
-waitreport: $(ANALYZER_OBJ)
+waitreport: $(ANALYZER_OBJ) $(PROTO_DIR)/profile.pb-c.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ANALYZER_LIBS)
+
+$(PROTO_C): analyzer/proto/profile.proto
+	@mkdir -p $(PROTO_DIR)
+	protoc-c --proto_path=analyzer/proto --c_out=$(PROTO_DIR) profile.proto
+$(PROTO_H): $(PROTO_C)
+$(PROTO_DIR)/profile.pb-c.o: $(PROTO_C) $(PROTO_H)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(CFLAGS) -c $< -o $@
+build/analyzer/export_pprof.o: $(PROTO_H)
+build/analyzer/export_pprof.o: CPPFLAGS += -I$(PROTO_DIR)
 
 build/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) include/lw_format.h
 	@mkdir -p $(dir $@)
@@ -50,9 +63,9 @@ examples/%: examples/%.cpp
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
 
 # unit tests link the analyzer's library files (not main.c)
-build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/*.h) include/lw_format.h
+build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/*.h) include/lw_format.h $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ianalyzer -Ipreload $(WARN) $(CFLAGS) $(SAN) $< $(ANALYZER_LIB_SRC) -o $@ \
+	$(CC) $(CPPFLAGS) -Ianalyzer -Ipreload -I$(PROTO_DIR) $(WARN) $(CFLAGS) $(SAN) $< $(ANALYZER_LIB_SRC) $(PROTO_C) -o $@ \
 	  $(ANALYZER_LIBS) -lcmocka -pthread
 
 build/tests/%: tests/helpers/%.c
@@ -127,7 +140,8 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 # benchmarks use (run as root; .ci/run calls it). Installs only what is
 # missing, so it is quick when nothing is.
 DEPS := build-essential g++ clang libclang-rt-14-dev libunwind-dev uthash-dev libcmocka-dev libdw-dev libelf-dev \
-        libncurses-dev libdebuginfod1 pkg-config groff-base python3 tmux chromium pigz sqlite3 redis-server redis-tools heaptrack
+        libncurses-dev libdebuginfod1 pkg-config groff-base python3 tmux chromium pigz sqlite3 redis-server \
+        redis-tools heaptrack protobuf-c-compiler libprotobuf-c-dev zlib1g-dev golang-go
 deps:
 	@need=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; apt-get update -q >/dev/null && \

@@ -19,6 +19,7 @@ struct wr_cli {
     const char *html;         /* --html FILE, or NULL */
     struct wr_filter filter;  /* --tid, --thread: the threads counted */
     int merge_line;           /* --merge line */
+    const char *pprof;        /* --pprof FILE or "-", or NULL */
 };
 
 /* A set of traces read together: one model per process, all symbolized

@@ -2,6 +2,7 @@
  * text or JSON report (one process, or several), or the exports asked for. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export.h"
 
@@ -27,13 +28,17 @@ static int close_out(FILE *f, const char *path)
     return r ? -1 : 0;
 }
 
-/* run_export: write one export to path with fn; 0 or 2. */
-static int run_export(struct wr_set *s, const struct wr_cli *c, const char *path, int html)
+enum { EXP_CHROME, EXP_HTML, EXP_PPROF };
+
+/* run_export: write one export (EXP_*) to path; 0 or 2. */
+static int run_export(struct wr_set *s, const struct wr_cli *c, const char *path, int kind)
 {
     FILE *f = open_out(path);
     if (!f)
         return 2;
-    int r = html ? wr_report_html(s, &c->o, f) : wr_export_chrome(s, c, f);
+    int r = kind == EXP_HTML    ? wr_report_html(s, &c->o, f)
+            : kind == EXP_PPROF ? wr_export_pprof(s, f)
+                                : wr_export_chrome(s, c, f);
     if (close_out(f, path) != 0 || r != 0)
         return 2;
     if (f != stdout)
@@ -57,7 +62,17 @@ int wr_cmd_report(const struct wr_cli *c)
         fprintf(stderr, "waitreport: only one output can go to stdout\n");
         return 2;
     }
-    if (kind < 0 && !c->chrome && !c->html) {
+    if (c->pprof && !strcmp(c->pprof, "-")) {
+        if (c->folded || (c->chrome && !strcmp(c->chrome, "-")) || (c->html && !strcmp(c->html, "-"))) {
+            fprintf(stderr, "waitreport: only one output can go to stdout\n");
+            return 2;
+        }
+        if (isatty(1)) {
+            fprintf(stderr, "waitreport: --pprof -: the profile is binary (gzip); redirect it to a file\n");
+            return 2;
+        }
+    }
+    if (kind < 0 && !c->chrome && !c->html && !c->pprof) {
         int r = wr_multi_report(c, stdout);
         return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
     }
@@ -83,9 +98,11 @@ int wr_cmd_report(const struct wr_cli *c)
         r = wr_export_folded(&s, kind, stdout) != 0 || close_out(stdout, "folded stacks") != 0 ? 2 : 0;
     }
     if (!r && c->chrome)
-        r = run_export(&s, c, c->chrome, 0);
+        r = run_export(&s, c, c->chrome, EXP_CHROME);
     if (!r && c->html)
-        r = run_export(&s, c, c->html, 1);
+        r = run_export(&s, c, c->html, EXP_HTML);
+    if (!r && c->pprof)
+        r = run_export(&s, c, c->pprof, EXP_PPROF);
     wr_set_free(&s);
     return r;
 }

@@ -1,5 +1,5 @@
 /* export.h: outputs over a set of traces (one or more processes), one
- * file each: folded stacks, Chrome trace, HTML, the multi-process report. */
+ * file each: folded stacks, Chrome trace, pprof, HTML, the multi-process report. */
 #ifndef WR_EXPORT_H
 #define WR_EXPORT_H
 
@@ -36,6 +36,11 @@ int wr_export_folded(struct wr_set *s, int kind, FILE *out);
 
 /* wr_export_chrome: Chrome Trace Event JSON of every process in s. 0 or -1. */
 int wr_export_chrome(struct wr_set *s, const struct wr_cli *c, FILE *out);
+
+/* wr_export_pprof: a gzip-compressed profile.proto (pprof) of every process
+ * in s: a sample per site and thread (README "pprof"). 0, or -1 after a
+ * message on out of memory, or on a write error. */
+int wr_export_pprof(struct wr_set *s, FILE *out);
 
 /* wr_report_html: the self-contained HTML report. 0 or -1. */
 int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *out);

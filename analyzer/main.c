@@ -32,9 +32,11 @@ static void usage(FILE *f)
           "  --chrome-min-us N   --chrome: calls and off-CPU intervals shorter than N us are left out (10)\n"
           "  --chrome-max-events N  --chrome: at most N events; the threshold rises to fit (1000000)\n"
           "  --html FILE         one self-contained HTML report\n"
+          "  --pprof FILE|-      gzipped profile.proto for go tool pprof, speedscope, Pyroscope: a sample\n"
+          "                      per site and thread (calls, wait, cpu, blocked, runnable, bytes)\n"
           "  --debuginfo-path DIR[:DIR...]  debug files of stripped programs: searched in\n"
           "                      DIR/.build-id/ before /usr/lib/debug (then DEBUGINFOD_URLS servers)\n"
-          "  With --folded, --chrome or --html, only those outputs are written.\n",
+          "  With --folded, --chrome, --html or --pprof, only those outputs are written.\n",
           f);
 }
 
@@ -136,6 +138,8 @@ int main(int argc, char **argv)
             c.html = v;
         else if ((v = opt_value(argc, argv, &i, "--debuginfo-path")))
             wr_parse_debuginfo_path(a, v);
+        else if ((v = opt_value(argc, argv, &i, "--pprof")))
+            c.pprof = v;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;

@@ -210,27 +210,21 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         s->max_ticks = ev->dur;
     wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
-    uint64_t bytes = 0;
+    uint64_t bytes = wr_call_bytes(fi, ev);
     switch (fi->schema) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
-        bytes = ev->size;
         s->errors += !ev->ptr && ev->size;
         break;
     case LW_S_MEMALIGN:
-        bytes = ev->size;
-        s->errors += ev->err != 0;
-        break;
     case LW_S_LOCK:
     case LW_S_COND:
     case LW_S_SYNC:
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
         s->errors += ev->err != 0;
         break;
     case LW_S_IO:
-        if (ev->ret > 0)
-            bytes = (uint64_t)ev->ret;
-        s->errors += ev->ret < 0;
-        break;
     case LW_S_SELECT:
     case LW_S_EVENTFD:
     case LW_S_FDOP:
@@ -239,12 +233,6 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     case LW_S_SLEEP:
         s->asked_ns += ev->size;
         s->errors += ev->ret < 0;
-        break;
-    case LW_S_MMAP:
-    case LW_S_MREMAP:
-        if (!ev->err)
-            bytes = ev->size;
-        s->errors += ev->err != 0;
         break;
     }
     s->bytes += bytes;

@@ -245,6 +245,27 @@ static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
     return !(v > 0) ? 0 : v >= 1.8e19 ? UINT64_MAX : (uint64_t)v;
 }
 
+/* wr_call_bytes: the bytes call ev of function fi counts for (README
+ * "JSON", a site's bytes): the size asked of a sized allocation (failed
+ * ones too), the bytes moved by an I/O call that succeeded, the bytes
+ * mapped by a successful mmap, mremap (the new size) or munmap; else 0.
+ * The model sums it per site, and exports that split a site use it too. */
+static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct wr_event *ev)
+{
+    switch (fi->schema) {
+    case LW_S_ALLOC:
+    case LW_S_REALLOC:
+    case LW_S_MEMALIGN:
+        return ev->size;
+    case LW_S_IO:
+        return ev->ret > 0 ? (uint64_t)ev->ret : 0;
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
+        return ev->err ? 0 : ev->size;
+    }
+    return 0;
+}
+
 /* wr_model_frames: the symbolized frames of stack id, caller first,
  * inlined frames expanded; at most max. 0 for an unknown stack. */
 size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max);

@@ -5,10 +5,7 @@
 #include "oututil.h"
 #include "report.h"
 
-/* utf8_seq: the length (2..4) of the well-formed UTF-8 sequence at p (a
- * byte >= 0x80), or 0 when it is not one (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF). Stops at a 0 byte. */
-static size_t utf8_seq(const unsigned char *p)
+size_t wr_utf8_seq(const unsigned char *p)
 {
     unsigned c = p[0], lo = 0x80, hi = 0xbf;
     size_t n;
@@ -47,7 +44,7 @@ void wr_json_str(FILE *f, const char *s)
         else if (*p < 0x80)
             fputc(*p, f);
         else {
-            size_t n = utf8_seq(p);
+            size_t n = wr_utf8_seq(p);
             if (!n)
                 fputs("\\ufffd", f); /* one per bad byte: the output is always valid UTF-8 */
             else

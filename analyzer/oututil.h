@@ -7,6 +7,11 @@
 
 #include "model.h"
 
+/* wr_utf8_seq: the length (2..4) of the well-formed UTF-8 sequence at p (a
+ * byte >= 0x80), or 0 when it is not one (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF). Stops at a 0 byte. */
+size_t wr_utf8_seq(const unsigned char *p);
+
 /* wr_json_str: s as a JSON string literal (NULL as null). Always valid
  * UTF-8: each byte that is not part of a well-formed sequence (untrusted
  * traces) becomes \ufffd. */

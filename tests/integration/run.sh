@@ -211,6 +211,8 @@ section record && . "$root/tests/integration/record.sh"
 section diff && . "$root/tests/integration/diff.sh"
 # folded stacks, Chrome trace, several processes
 section exports && . "$root/tests/integration/exports.sh"
+# --pprof: profile.proto, read back by go tool pprof
+section pprof && . "$root/tests/integration/pprof.sh"
 # a directory of 2,001 traces in bounded time and memory
 section many && . "$root/tests/integration/many.sh"
 # bytes per site, thread filters and --merge line

@@ -130,4 +130,5 @@ def main():
         sys.exit(p.returncode)
 
 
-main()
+if __name__ == "__main__":
+    main()
