@@ -17,6 +17,7 @@ static void usage(FILE *f)
           "  --json              the report as JSON (see README)\n"
           "  --top N             text: show the N sites with most total time (default 20, 0 = all)\n"
           "  --frames N          text: frames shown per site (default 4)\n"
+          "  --all-locks         text, HTML: list every lock, also those no thread waited on\n"
           "  --color|--no-color  text: ANSI colour (default: on a terminal, unless NO_COLOR is set)\n"
           "  --pid N             only the trace(s) of process N\n"
           "  --folded=KIND       folded stacks for flame graphs; KIND is wait, cpu, blocked, runnable,\n"
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
             c.o.top = wr_parse_count(a, v, 1000000);
         else if ((v = opt_value(argc, argv, &i, "--frames")))
             c.o.frames = wr_parse_count(a, v, 1000000);
+        else if (!strcmp(a, "--all-locks"))
+            c.o.all_locks = 1;
         else if (!strcmp(a, "--color"))
             color = 1;
         else if (!strcmp(a, "--no-color"))
