@@ -126,9 +126,10 @@ void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t ma
     size_t nf = n < max ? n : max;
     nf = nf < 64 ? nf : 64;
     for (size_t k = 0; k < nf; k++) {
-        char line[512];
+        char line[WR_NAME_CAP], fit[3 * 90 + 1];
         wr_frame_line(line, sizeof line, &fr[k]);
-        fprintf(f, "    %s%s %.*s%s\n", dim, k ? "<-" : "at", 90, line, off);
+        wr_fit(fit, sizeof fit, line, 90);
+        fprintf(f, "    %s%s %s%s\n", dim, k ? "<-" : "at", fit, off);
     }
     if (!nf && max)
         fprintf(f, "    %s(no stack)%s\n", dim, off);
@@ -251,18 +252,23 @@ const char *wr_locks_heading(char *buf, size_t cap, size_t nmutexes, size_t wait
     return buf;
 }
 
-const char *wr_fmt_bytes(char *buf, size_t cap, uint64_t n)
+const char *wr_fmt_scaled(char *buf, size_t cap, uint64_t n, double step, const char *const *units, int nunits)
 {
-    static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
     double v = (double)n;
     int u = 0;
-    while (u < 4 && v >= 1024.0)
-        v /= 1024.0, u++;
+    while (u + 1 < nunits && v >= step)
+        v /= step, u++;
     if (u == 0)
-        snprintf(buf, cap, "%" PRIu64 " bytes", n);
+        snprintf(buf, cap, "%" PRIu64 " %s", n, units[0]);
     else
         snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
     return buf;
+}
+
+const char *wr_fmt_bytes(char *buf, size_t cap, uint64_t n)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    return wr_fmt_scaled(buf, cap, n, 1024.0, units, 5);
 }
 
 const char *wr_fmt_quantile(char *buf, size_t cap, uint64_t ns)

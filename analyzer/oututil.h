@@ -60,8 +60,13 @@ size_t wr_cols(const char *s);
  * token without the mark. Returns the columns used, for padding. */
 size_t wr_fit(char *buf, size_t cap, const char *s, size_t width);
 
+/* wr_fmt_scaled: n in the largest of units[0..nunits) (each step times
+ * the one before) that keeps the figure at least 1: whole in units[0],
+ * else with three digits ("812 ns", "5.00 MiB", "12.3 ms"). buf. */
+const char *wr_fmt_scaled(char *buf, size_t cap, uint64_t n, double step, const char *const *units, int nunits);
+
 /* wr_fmt_bytes: a size in bytes, short: "812 bytes", "5.00 MiB" (powers
- * of 1024, three digits as wr_fmt_ns gives). buf. */
+ * of 1024, wr_fmt_scaled). buf. */
 const char *wr_fmt_bytes(char *buf, size_t cap, uint64_t n);
 
 /* wr_fmt_quantile: a quantile or maximum of call durations for the text

@@ -11,16 +11,8 @@
 
 const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns)
 {
-    static const char *units[] = {"ns", "us", "ms", "s"};
-    double v = (double)ns;
-    int u = 0;
-    while (u < 3 && v >= 1000.0)
-        v /= 1000.0, u++;
-    if (u == 0)
-        snprintf(buf, cap, "%" PRIu64 " ns", ns);
-    else
-        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-    return buf;
+    static const char *const units[] = {"ns", "us", "ms", "s"};
+    return wr_fmt_scaled(buf, cap, ns, 1000.0, units, 4);
 }
 
 const char *wr_fmt_count(char *buf, size_t cap, uint64_t n)

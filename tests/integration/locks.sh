@@ -9,12 +9,7 @@
 LOCKS_CHECK=$root/tests/integration/locks_check.py
 
 # locks_relay PREFIX MODE JSON FILE...: locks_check.py's lines as checks
-locks_relay() {
-  local p=$1; shift
-  python3 "$LOCKS_CHECK" "$@" >"$2.$1.check" 2>&1
-  relay "$p" "$2.$1.check"
-  grep -q '^ok - \|^not ok - ' "$2.$1.check" || { notok "$p: locks_check.py $1 ran"; show "$2.$1.check"; }
-}
+locks_relay() { check_relay "$1" "$LOCKS_CHECK" "$3.$2.check" "${@:2}"; }
 
 d=$tmp/locks; mkdir -p "$d"
 native "$d/n" build/tests/lockrows_helper

@@ -10,12 +10,7 @@
 SYNC_CHECK=$root/tests/integration/sync_check.py
 
 # sync_relay PREFIX MODE JSON [TXT]: sync_check.py's lines as checks
-sync_relay() {
-  local p=$1; shift
-  python3 "$SYNC_CHECK" "$@" >"$2.sync" 2>&1
-  relay "$p" "$2.sync"
-  grep -q '^ok - \|^not ok - ' "$2.sync" || { notok "$p: sync_check.py ran"; show "$2.sync"; }
-}
+sync_relay() { check_relay "$1" "$SYNC_CHECK" "$3.sync" "${@:2}"; }
 
 d=$tmp/waits_sync; mkdir -p "$d"
 native "$d/n" examples/all_sync_waits
