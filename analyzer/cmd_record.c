@@ -103,7 +103,11 @@ static int wr_rec_matches(const char *base, const char *name)
     const char *r;
     if (!wr_rec_match_part(base, ext, name, &r))
         return 0;
-    if (r[0] == '.' && r[1] >= '1' && r[1] <= '9' && !strcmp(r + 2, base + ext))
+    size_t k = 0;
+    if (r[0] == '.')
+        while (r[1 + k] >= '0' && r[1 + k] <= '9')
+            k++;
+    if (k && lw_name_gen(r + 1, k) && !strcmp(r + 1 + k, base + ext))
         return 1;
     return !strcmp(r, base + ext);
 }

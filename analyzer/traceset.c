@@ -61,23 +61,24 @@ static int push_path(char ***v, size_t *n, size_t *cap, const char *p)
     return 0;
 }
 
-/* trace_gen: the exec generation of trace name (see lw_format.h): N for
- * "x.N.bin" (N = 1 to 9) and for "x.bin.N" (the names older recorders
- * gave), else 0. The name without its generation, "x.bin" for all three,
- * is name[0, *stem) followed by *rest. */
+/* trace_gen: the exec generation of trace name (lw_format.h): N for
+ * "x.N.bin" and for "x.bin.N" (the names older recorders gave), else 0.
+ * The name without its generation, "x.bin" for all three, is
+ * name[0, *stem) followed by *rest. */
 static unsigned trace_gen(const char *name, size_t *stem, const char **rest)
 {
-    size_t n = strlen(name);
+    size_t n = strlen(name), e = n > 4 && !strcmp(name + n - 4, ".bin") ? n - 4 : n, b = e;
+    while (b > 0 && name[b - 1] >= '0' && name[b - 1] <= '9')
+        b--;
+    unsigned g = b > 1 && name[b - 1] == '.' ? lw_name_gen(name + b, e - b) : 0;
     *stem = n, *rest = name + n;
-    if (n > 6 && !strcmp(name + n - 4, ".bin") && name[n - 6] == '.' && name[n - 5] >= '1' && name[n - 5] <= '9') {
-        *stem = n - 6, *rest = name + n - 4;
-        return (unsigned)(name[n - 5] - '0');
-    }
-    if (n > 6 && !strncmp(name + n - 6, ".bin.", 5) && name[n - 1] >= '1' && name[n - 1] <= '9') {
-        *stem = n - 2;
-        return (unsigned)(name[n - 1] - '0');
-    }
-    return 0;
+    if (g && e < n) /* x.N.bin */
+        *stem = b - 1, *rest = name + e;
+    else if (g && b > 5 && !strncmp(name + b - 5, ".bin", 4)) /* x.bin.N */
+        *stem = b - 1;
+    else
+        g = 0;
+    return g;
 }
 
 /* trace_name: a name a trace in a directory has: ending in ".bin" (the

@@ -124,15 +124,15 @@ int lw_writer_open(void)
     if (lw_g.default_path)
         pat = "wait.%p.bin";
     /* the name is the expanded pattern up to its extension, then the
-     * generation (none, or ".1" up to ".9": see lw_format.h), then the
+     * generation (none, or ".1" up to ".99": see lw_format.h), then the
      * extension, which has no % sequence */
     size_t ext = lw_name_ext(pat), extlen = strlen(pat + ext);
     int has_pid;
     if (extlen > sizeof lw_g.path / 2 ||
-        lw_expand_path(pat, ext, lw_g.path, sizeof lw_g.path - 2 - extlen, &has_pid) != 0) {
+        lw_expand_path(pat, ext, lw_g.path, sizeof lw_g.path - 3 - extlen, &has_pid) != 0) {
         lw_warn("WAIT_OUTPUT is not a usable path (longer than %d bytes, or a %% not followed by p or %%); "
                 "not recording: %.200s",
-                LW_PATH_MAX - 3, pat);
+                LW_PATH_MAX - 4, pat);
         return -1;
     }
     int fd = -1, gen;

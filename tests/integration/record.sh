@@ -56,3 +56,10 @@ t "command line: the header is one line, with \\n and \\t escaped" \
 "$WR" "$d/nl" >"$d/nl.two" 2>/dev/null
 t "command line: the listing of two processes keeps it on one line" \
   grep -q '^  pid [0-9]* .*sh -c true\\ntrue\\tx' "$d/nl.two"
+
+# the traces of a chain of 11 execs in one pid are all named, .1 to .11
+mkdir -p "$d/chain"
+chain='[ "$1" -lt 11 ] && exec sh -c "$0" "$0" "$(($1 + 1))"; echo end'
+"$WR" record -o "$d/chain/c.%p.bin" -- sh -c "$chain" "$chain" 0 >/dev/null 2>"$d/chain.err"
+n=$(grep -cE "^waitreport record: trace $d/chain/c\.[0-9]+(\.([1-9]|1[01]))?\.bin$" "$d/chain.err")
+t "record: a chain of 11 execs: its 12 traces named ($n)" [ "$n" = 12 ]

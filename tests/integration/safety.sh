@@ -99,6 +99,15 @@ traced "$d/traced_n" "$d/noext" "$LH" exec "$LH"
 traced "$d/traced_q" "$d/q.%p" "$LH" exec "$LH"
 t "exec, names without an extension: noext, noext.1, q.<pid> and q.<pid>.1 ($(ls "$d" | grep '^noext\|^q\.' | tr '\n' ' '))" \
   [ -f "$d/noext" -a -f "$d/noext.1" -a "$(ls "$d" | grep -cE '^q\.[0-9]+(\.1)?$')" = 2 ]
+# a chain of 11 execs in one pid (pyenv's python3 shim makes 7): 12 traces,
+# c.PID.bin then c.PID.1.bin to c.PID.11.bin, listed in the order they ran
+mkdir -p "$d/chain"
+chain='[ "$1" -lt 11 ] && exec sh -c "$0" "$0" "$(($1 + 1))"; echo end'
+traced "$d/traced_c" "$d/chain/c.%p.bin" sh -c "$chain" "$chain" 0
+"$WR" --no-color "$d/chain" >"$d/chain.txt" 2>&1
+order=$(sed -n 's/^  pid .*(.*\/c\.[0-9]*\(\.[0-9]*\)\?\.bin)$/\1/p' "$d/chain.txt" | tr '\n' ' ')
+t "exec chain: 12 images of one pid, listed from the first to the 11th ($order)" \
+  [ "$order" = " .1 .2 .3 .4 .5 .6 .7 .8 .9 .10 .11 " ]
 
 # ---- _exit, abort, SIGKILL, a real SIGSEGV: same status, the trace reads
 # as incomplete with every committed call
