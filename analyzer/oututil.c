@@ -219,10 +219,12 @@ size_t wr_fit(char *buf, size_t cap, const char *s, size_t width)
         snprintf(buf, cap, "%.*s", (int)k, s);
         return w <= width ? w : width;
     }
+    static const char inl[] = " [inlined]"; /* wr_frame_line's mark, after the location */
+    size_t end = n >= sizeof inl - 1 && !strcmp(s + n - (sizeof inl - 1), inl) ? n - (sizeof inl - 1) : n;
     const char *loc = NULL;
-    if (n && s[n - 1] == ')')
-        for (const char *p = s; (p = strstr(p, " (")); p++)
-            loc = p; /* the last " (" */
+    if (end && s[end - 1] == ')')
+        for (const char *p = s; (p = strstr(p, " (")) && p < s + end; p++)
+            loc = p; /* the last " (" before the end */
     size_t lw = loc ? cols(loc, n - (size_t)(loc - s)) : 0;
     if (!loc || lw + 1 + 8 > width)
         loc = s + n, lw = 0; /* no room for it: keep the start only */

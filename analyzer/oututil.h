@@ -56,7 +56,7 @@ size_t wr_cols(const char *s);
  * bytes; 3 * width + 1 is always enough): s itself when it fits; else its
  * middle becomes "\u2026", keeping its start and, when at least 8 columns
  * of the start are left beside it, its location: the " (file:line)" or
- * " (module+0x...)" that ends it, whole. So a name is never cut inside a
+ * " (module+0x...)" that ends it (with " [inlined]" after it), whole. So a name is never cut inside a
  * token without the mark. Returns the columns used, for padding. */
 size_t wr_fit(char *buf, size_t cap, const char *s, size_t width);
 
