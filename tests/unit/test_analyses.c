@@ -426,7 +426,9 @@ static void test_fit(void **state)
     assert_string_equal(b, "lock at a_long_f\xe2\x80\xa6 (x.c:12) [inlined]");
     assert_int_equal(wr_fit(b, sizeof b, "lock at f (libsqlite3.so.0+0xa6a6c)", 20), 20);
     assert_string_equal(b, "lock at f (libsqlit\xe2\x80\xa6");
-    assert_int_equal(wr_cols("\xe2\x80\xa6" "ab"), 3);
+    assert_int_equal(wr_cols("\xe2\x80\xa6"
+                             "ab"),
+                     3);
     assert_int_equal(wr_fit(b, 8, "abcdefghijkl", 100), 12); /* a short buffer cuts, never overflows */
     assert_string_equal(b, "abcdefg");
 }
@@ -447,11 +449,16 @@ static void test_fmt(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hist_buckets),   cmocka_unit_test(test_hist_quantiles),
-        cmocka_unit_test(test_site_quantiles), cmocka_unit_test(test_hold_matching),
-        cmocka_unit_test(test_holder_blame),   cmocka_unit_test(test_heap),
-        cmocka_unit_test(test_merge_chunks),   cmocka_unit_test(test_merge_batches),
-        cmocka_unit_test(test_distortion),     cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_hist_buckets),
+        cmocka_unit_test(test_hist_quantiles),
+        cmocka_unit_test(test_site_quantiles),
+        cmocka_unit_test(test_hold_matching),
+        cmocka_unit_test(test_holder_blame),
+        cmocka_unit_test(test_heap),
+        cmocka_unit_test(test_merge_chunks),
+        cmocka_unit_test(test_merge_batches),
+        cmocka_unit_test(test_distortion),
+        cmocka_unit_test(test_fit),
         cmocka_unit_test(test_fmt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
