@@ -426,9 +426,7 @@ static void test_fit(void **state)
     assert_string_equal(b, "lock at a_long_f\xe2\x80\xa6 (x.c:12) [inlined]");
     assert_int_equal(wr_fit(b, sizeof b, "lock at f (libsqlite3.so.0+0xa6a6c)", 20), 20);
     assert_string_equal(b, "lock at f (libsqlit\xe2\x80\xa6");
-    assert_int_equal(wr_cols("\xe2\x80\xa6"
-                             "ab"),
-                     3);
+    assert_int_equal(wr_cols("\u2026ab"), 3);
     assert_int_equal(wr_fit(b, 8, "abcdefghijkl", 100), 12); /* a short buffer cuts, never overflows */
     assert_string_equal(b, "abcdefg");
 }
