@@ -95,16 +95,19 @@ int main(int argc, char **argv)
             c.html = v;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
+            free(c.paths); /* a leak report under ASan would end the process before stdout is flushed */
             return 0;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "waitreport: unknown option %s\n", a);
             usage(stderr);
+            free(c.paths);
             return 2;
         } else
             c.paths[c.npaths++] = a;
     }
     if (!c.npaths) {
         usage(stderr);
+        free(c.paths);
         return 2;
     }
     c.o.color = color < 0 ? wr_color_default() : color;
