@@ -34,15 +34,18 @@ struct wr_set {
 };
 
 /* wr_set_load: open the traces named by paths (a directory stands for
- * its *.bin and *.bin.N files, by name), keep those of pid when have_pid, and build a
- * model of each as b asks (NULL: the default; its lib is the set's own). 0, or 2
- * after a message naming the file (bad input, no trace left, out of memory). */
+ * its *.bin files and the *.bin.N of older recorders), in name order with
+ * each process's images in the order they ran (x.bin, x.1.bin, ...), keep
+ * those of pid when have_pid, and build a model of each as b asks (NULL:
+ * the default; its lib is the set's own). 0, or 2 after a message naming
+ * the file (bad input, no trace left, out of memory). */
 int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid,
                 const struct wr_build *b);
 void wr_set_free(struct wr_set *s);
 
 /* wr_set_expand: the trace files named by paths (a directory stands for
- * its *.bin and *.bin.N files, by name) into *v, n of them, each malloc'ed,
+ * its *.bin files and the *.bin.N of older recorders), in that order, into
+ * *v, n of them, each malloc'ed,
  * like *v itself (the caller frees both, also on failure). 0, -1 on out of
  * memory, or 2 after a message. */
 int wr_set_expand(const char *const *paths, size_t npaths, char ***v, size_t *n);

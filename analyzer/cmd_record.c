@@ -70,13 +70,14 @@ static int wr_rec_absolute(const char *pattern, char *out, size_t outlen)
     return snprintf(out, outlen, "%s/%s", cwd, pattern) < (int)outlen ? 0 : -1;
 }
 
-/* wr_rec_matches: whether name fits base, a file-name pattern in which %p
- * stands for any pid and %% for '%', with an exec'd image's ".N" suffix
- * allowed at the end. */
-static int wr_rec_matches(const char *base, const char *name)
+/* wr_rec_match_part: whether name starts with the first n bytes of base, a
+ * file-name pattern in which %p stands for any pid and %% for '%'; the
+ * rest of name after them in *rest. */
+static int wr_rec_match_part(const char *base, size_t n, const char *name, const char **rest)
 {
-    while (*base) {
-        if (base[0] == '%' && base[1] == 'p') {
+    const char *e = base + n;
+    while (base < e) {
+        if (base[0] == '%' && base + 1 < e && base[1] == 'p') {
             if (*name < '0' || *name > '9')
                 return 0;
             while (*name >= '0' && *name <= '9')
@@ -84,14 +85,31 @@ static int wr_rec_matches(const char *base, const char *name)
             base += 2;
             continue;
         }
-        if (base[0] == '%' && base[1] == '%')
+        if (base[0] == '%' && base + 1 < e && base[1] == '%')
             base++;
         if (*base++ != *name++)
             return 0;
     }
-    if (*name == '.' && name[1] >= '0' && name[1] <= '9' && !name[2])
+    *rest = name;
+    return 1;
+}
+
+/* wr_rec_matches: whether name fits base (see wr_rec_match_part), with an
+ * exec'd image's generation ".N" before the extension allowed (the rule of
+ * lw_format.h). */
+static int wr_rec_matches(const char *base, const char *name)
+{
+    size_t ext = lw_name_ext(base);
+    const char *r;
+    if (!wr_rec_match_part(base, ext, name, &r))
+        return 0;
+    size_t k = 0;
+    if (r[0] == '.')
+        while (r[1 + k] >= '0' && r[1 + k] <= '9')
+            k++;
+    if (k && lw_name_gen(r + 1, k) && !strcmp(r + 1 + k, base + ext))
         return 1;
-    return *name == 0;
+    return !strcmp(r, base + ext);
 }
 
 /* wr_rec_list: name on stderr the traces that fit the pattern and were

@@ -6,6 +6,7 @@
 
 #include "hist.h"
 #include "model.h"
+#include "report.h"
 #include "sitekey.h"
 
 /* wr_html_flame: an empty SVG (id "flamegraph") and the tree of the sites
@@ -20,9 +21,10 @@ int wr_html_flame(FILE *f, const struct wr_ktable *t, int split, const char *kin
  * with p50/p95/p99/max. */
 void wr_html_hist(FILE *f, const struct wr_hist *h);
 
-/* wr_html_analyses: model m's locks (top mutexes), heap (peak, largest
- * leaks) and marks sections, each only when there is something to show;
- * element ids end in -idx. */
-void wr_html_analyses(FILE *f, struct wr_model *m, size_t idx);
+/* wr_html_analyses: model m's locks (those that made a thread wait, or
+ * all with o->all_locks), heap (peak, largest leaks) and marks sections,
+ * each only when there is something to show; element ids end in -idx.
+ * 0, or -1 on out of memory. */
+int wr_html_analyses(FILE *f, struct wr_model *m, size_t idx, const struct wr_opts *o);
 
 #endif

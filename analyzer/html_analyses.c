@@ -6,7 +6,7 @@
 #include "oututil.h"
 #include "report.h"
 
-#define WR_HTML_MUTEXES 10 /* mutexes shown, most wait caused first */
+#define WR_HTML_MUTEXES 10 /* locks shown, most wait caused first (--all-locks: all) */
 
 /* cell_ns: a table cell with a duration. */
 static void cell_ns(FILE *f, uint64_t ns)
@@ -18,44 +18,75 @@ static void cell_ns(FILE *f, uint64_t ns)
 /* cell_site: a left-aligned cell naming site s ("fn at frame"). */
 static void cell_site(FILE *f, struct wr_model *m, const struct wr_site *s)
 {
-    char n[200];
+    char n[WR_NAME_CAP];
     fputs("<td class=\"l\">", f);
     wr_html_str(f, wr_site_name(m, s, n, sizeof n));
     fputs("</td>", f);
 }
 
-/* locks: per mutex (the most waited on), its figures and top holder. */
-static void locks(FILE *f, struct wr_model *m, size_t idx)
+/* cell_top: the name and ns of the first of a mutex's held_by or waited_by
+ * lists, with the entries that read the same merged (lockrows.c), then
+ * the caused wait when held. -1 on out of memory. */
+static int cell_top(FILE *f, struct wr_model *m, const struct wr_mutex_site *e, size_t n, int held)
+{
+    struct wr_lock_row *r;
+    size_t nr;
+    if (wr_mutex_rows(m, e, n, &r, &nr) != 0)
+        return -1;
+    if (nr) {
+        fputs("<td class=\"l\">", f);
+        wr_html_str(f, r[0].name);
+        fputs("</td>", f);
+        cell_ns(f, held ? r[0].blame_ns : r[0].ns);
+    } else
+        fputs("<td class=\"l\">-</td><td>-</td>", f);
+    wr_lock_rows_free(r, nr);
+    return 0;
+}
+
+/* locks: the locks that made a thread wait (every lock with --all-locks),
+ * the WR_HTML_MUTEXES most waited on (all with --all-locks), with their
+ * figures, top holder and top waiter. -1 on out of memory. */
+static int locks(FILE *f, struct wr_model *m, size_t idx, const struct wr_opts *o)
 {
     if (!m->nmutexes)
-        return;
-    size_t top = m->nmutexes < WR_HTML_MUTEXES ? m->nmutexes : WR_HTML_MUTEXES;
+        return 0;
+    size_t waited = 0;
+    for (size_t i = 0; i < m->nmutexes; i++)
+        waited += wr_mutex_waited(m->mutex_sorted[i]);
+    char a[32], c[32], h[200];
+    size_t top = o->all_locks ? m->nmutexes : waited < WR_HTML_MUTEXES ? waited : WR_HTML_MUTEXES;
+    wr_locks_heading(h, sizeof h, m->nmutexes, waited, top, o->all_locks);
+    if (!waited && !o->all_locks) {
+        fprintf(f, "<h3 id=\"locks-%zu\">", idx);
+        wr_html_str(f, h);
+        fputs("</h3>\n", f);
+        return 0;
+    }
+    fputs("<h3>", f);
+    wr_html_str(f, h);
+    fputs("</h3>", f);
     fprintf(f,
-            "<h3>locks (top %zu of %zu locks, by wait caused)</h3><table id=\"locks-%zu\"><tr><th>lock</th>"
+            "<table id=\"locks-%zu\"><tr><th>lock</th>"
             "<th>locks</th><th>contended</th><th>wait</th><th>held</th><th>max hold</th><th class=\"l\">top "
             "holder</th><th>caused</th><th class=\"l\">top waiter</th><th>waited</th></tr>\n",
-            top, m->nmutexes, idx);
-    for (size_t i = 0; i < top; i++) {
+            idx);
+    for (size_t i = 0, shown = 0; i < m->nmutexes && shown < top; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
-        char a[32], c[32];
+        if (!o->all_locks && !wr_mutex_waited(mu))
+            continue;
+        shown++;
         fprintf(f, "<tr><td>%s 0x%" PRIx64 "</td><td>%s</td><td>%s</td>", wr_lock_kind_name(mu), mu->addr,
                 wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(c, sizeof c, mu->contended));
         cell_ns(f, mu->wait_ns);
         cell_ns(f, mu->hold_ns);
         cell_ns(f, mu->hold_max_ns);
-        if (mu->nheld) {
-            cell_site(f, m, mu->held_by[0].site);
-            cell_ns(f, mu->held_by[0].blame_ns);
-        } else
-            fputs("<td class=\"l\">-</td><td>-</td>", f);
-        if (mu->nwaited) {
-            cell_site(f, m, mu->waited_by[0].site);
-            cell_ns(f, mu->waited_by[0].ns);
-        } else
-            fputs("<td class=\"l\">-</td><td>-</td>", f);
+        if (cell_top(f, m, mu->held_by, mu->nheld, 1) || cell_top(f, m, mu->waited_by, mu->nwaited, 0))
+            return -1;
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
+    return 0;
 }
 
 /* heap: the peak live heap and the five largest leaks. */
@@ -104,9 +135,11 @@ static void marks(FILE *f, const struct wr_model *m, size_t idx)
     fputs("</table>\n", f);
 }
 
-void wr_html_analyses(FILE *f, struct wr_model *m, size_t idx)
+int wr_html_analyses(FILE *f, struct wr_model *m, size_t idx, const struct wr_opts *o)
 {
-    locks(f, m, idx);
+    if (locks(f, m, idx, o) != 0)
+        return -1;
     heap(f, m, idx);
     marks(f, m, idx);
+    return 0;
 }

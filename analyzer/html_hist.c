@@ -2,6 +2,7 @@
 #include <inttypes.h>
 
 #include "html.h"
+#include "oututil.h"
 #include "report.h"
 
 #define HW 140.0
@@ -30,17 +31,20 @@ void wr_html_hist(FILE *f, const struct wr_hist *h)
         if (!c)
             continue;
         double bh = 2 + (HH - 2) * (double)c / (double)top;
-        char a[32], b[32];
-        fprintf(f,
-                "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"><title>%s to %s: %" PRIu64
-                " calls</title></rect>",
-                (double)(i - first) * bw, HH - bh, bw > 1.5 ? bw - 0.5 : bw, bh, wr_fmt_ns(a, sizeof a, lo),
-                hi == UINT64_MAX ? "more" : wr_fmt_ns(b, sizeof b, hi), c);
+        char a[32], b[32], what[80];
+        if (!lo) /* [0, 1): the calls recorded with one stamp (oututil.h) */
+            snprintf(what, sizeof what, "untimed (one stamp, did not wait)");
+        else
+            snprintf(what, sizeof what, "%s to %s", wr_fmt_ns(a, sizeof a, lo),
+                     hi == UINT64_MAX ? "more" : wr_fmt_ns(b, sizeof b, hi));
+        fprintf(
+            f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"><title>%s: %" PRIu64 " calls</title></rect>",
+            (double)(i - first) * bw, HH - bh, bw > 1.5 ? bw - 0.5 : bw, bh, what, c);
     }
     char a[32], b[32];
     wr_hist_bucket(h, first, &lo, &hi, &c);
-    wr_fmt_ns(a, sizeof a, h->min_ns);
-    wr_fmt_ns(b, sizeof b, h->max_ns);
+    wr_fmt_quantile(a, sizeof a, h->min_ns);
+    wr_fmt_quantile(b, sizeof b, h->max_ns);
     fprintf(f, "<text x=\"0\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text></svg>",
             HH + 11, a, HW, HH + 11, b);
 }

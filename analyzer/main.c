@@ -19,6 +19,7 @@ static void usage(FILE *f)
           "  --json              the report as JSON (see README)\n"
           "  --top N             text: show the N sites with most total time (default 20, 0 = all)\n"
           "  --frames N          text: frames shown per site (default 4)\n"
+          "  --all-locks         text, HTML: list every lock, also those no thread waited on\n"
           "  --color|--no-color  text: ANSI colour (default: on a terminal, unless NO_COLOR is set)\n"
           "  --pid N             only the trace(s) of process N\n"
           "  --tid N[,N...]      count only the calls of these threads (repeatable)\n"
@@ -110,6 +111,8 @@ int main(int argc, char **argv)
             c.o.top = wr_parse_count(a, v, 1000000);
         else if ((v = opt_value(argc, argv, &i, "--frames")))
             c.o.frames = wr_parse_count(a, v, 1000000);
+        else if (!strcmp(a, "--all-locks"))
+            c.o.all_locks = 1;
         else if (!strcmp(a, "--color"))
             color = 1;
         else if (!strcmp(a, "--no-color"))
@@ -142,16 +145,19 @@ int main(int argc, char **argv)
             c.pprof = v;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
+            free(c.paths); /* a leak report under ASan would end the process before stdout is flushed */
             return 0;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "waitreport: unknown option %s\n", a);
             usage(stderr);
+            free(c.paths);
             return 2;
         } else
             c.paths[c.npaths++] = a;
     }
     if (!c.npaths) {
         usage(stderr);
+        free(c.paths);
         return 2;
     }
     c.o.color = color < 0 ? wr_color_default() : color;

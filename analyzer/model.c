@@ -299,13 +299,27 @@ static int thread_name(const struct wr_event *ev, struct wr_thread *th)
     return 1;
 }
 
+/* record_bytes: the bytes of ev's record in the trace: its kind byte, its
+ * length (a varint, written as short as it goes) and its body. */
+static uint64_t record_bytes(const struct wr_event *ev)
+{
+    uint64_t n = 2 + ev->len;
+    for (uint64_t l = ev->len; l >= 0x80; l >>= 7)
+        n++;
+    return n;
+}
+
 static int on_event(void *ctx, const struct wr_event *ev)
 {
     struct wr_model *m = ctx;
     struct wr_thread *th = wr_model_thread(m, ev->stream);
     m->records++;
-    if (lw_func_info_of(ev->kind))
+    uint64_t rb = record_bytes(ev);
+    if (lw_func_info_of(ev->kind)) {
+        m->call_bytes += rb;
         return on_call(m, th, ev);
+    }
+    *(ev->kind == LW_REC_STACK ? &m->stack_bytes : &m->other_bytes) += rb;
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
     switch (ev->kind) {
     case LW_REC_STACK:

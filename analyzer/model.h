@@ -188,6 +188,10 @@ struct wr_model {
     size_t stacks_merged;                     /* stacks charged to another stack's sites */
     struct wr_stackmap *stackmap;             /* hash by from: stacks merged into another */
     int per_thread;
+    /* the bytes of the records read (kind, length and body): call records,
+     * stack records, and the rest (threads, clock pairs, switches, load map,
+     * marks); the trace file's other bytes are headers and unused chunk space */
+    uint64_t call_bytes, stack_bytes, other_bytes;
     uint64_t pair_lo[2], pair_hi[2]; /* (tsc, mono ns) at the lowest/highest tsc */
     double ns_per_tick;
     int rate_estimated; /* no two clock pairs far enough apart */
@@ -340,6 +344,11 @@ void wr_marks_finish(struct wr_model *m);
 const char *wr_model_family(unsigned f);
 
 void wr_model_free(struct wr_model *m);
+
+/* wr_mutex_waited: whether a thread waited on mu: a call found it taken
+ * (contended), or a wait was blamed on its holds. The lock lists of the
+ * text and HTML reports show only these unless asked for every lock. */
+static inline int wr_mutex_waited(const struct wr_mutex *mu) { return mu->contended || mu->blamed_ns; }
 
 /* wr_lock_kind_name: "mutex", "rwlock" or "spinlock". Never fails. */
 static inline const char *wr_lock_kind_name(const struct wr_mutex *mu)

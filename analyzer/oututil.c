@@ -123,9 +123,10 @@ void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t ma
     size_t nf = n < max ? n : max;
     nf = nf < 64 ? nf : 64;
     for (size_t k = 0; k < nf; k++) {
-        char line[512];
+        char line[WR_NAME_CAP], fit[3 * 90 + 1];
         wr_frame_line(line, sizeof line, &fr[k]);
-        fprintf(f, "    %s%s %.*s%s\n", dim, k ? "<-" : "at", 90, line, off);
+        wr_fit(fit, sizeof fit, line, 90);
+        fprintf(f, "    %s%s %s%s\n", dim, k ? "<-" : "at", fit, off);
     }
     if (!nf && max)
         fprintf(f, "    %s(no stack)%s\n", dim, off);
@@ -175,14 +176,107 @@ const char *wr_site_name(struct wr_model *m, const struct wr_site *s, char *buf,
 {
     const struct lw_func_info *fi = lw_func_info_of(s->func);
     struct wr_frame fr[1];
-    char line[400];
+    char line[WR_NAME_CAP];
     if (wr_model_frames(m, s->stack, fr, 1)) {
         wr_frame_line(line, sizeof line, &fr[0]);
-        snprintf(buf, cap, "%s at %.*s", fi ? fi->name : "?", 60, line);
+        snprintf(buf, cap, "%s at %s", fi ? fi->name : "?", line);
     } else {
         snprintf(buf, cap, "%s (no stack)", fi ? fi->name : "?");
     }
     return buf;
+}
+
+/* cols: the UTF-8 characters of s[0, n) (bytes that do not continue one). */
+static size_t cols(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return c;
+}
+
+size_t wr_cols(const char *s) { return cols(s, strlen(s)); }
+
+/* bytes_of: the bytes of the first c characters of s. */
+static size_t bytes_of(const char *s, size_t c)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80 && !c--)
+            break;
+    return i;
+}
+
+size_t wr_fit(char *buf, size_t cap, const char *s, size_t width)
+{
+    static const char ell[] = "\xe2\x80\xa6"; /* U+2026 */
+    size_t n = strlen(s), w = cols(s, n);
+    if (w <= width || width < 2) {
+        size_t k = w <= width ? n : bytes_of(s, width);
+        snprintf(buf, cap, "%.*s", (int)k, s);
+        return w <= width ? w : width;
+    }
+    static const char inl[] = " [inlined]"; /* wr_frame_line's mark, after the location */
+    size_t end = n >= sizeof inl - 1 && !strcmp(s + n - (sizeof inl - 1), inl) ? n - (sizeof inl - 1) : n;
+    const char *loc = NULL;
+    if (end && s[end - 1] == ')')
+        for (const char *p = s; (p = strstr(p, " (")) && p < s + end; p++)
+            loc = p; /* the last " (" before the end */
+    size_t lw = loc ? cols(loc, n - (size_t)(loc - s)) : 0;
+    if (!loc || lw + 1 + 8 > width)
+        loc = s + n, lw = 0; /* no room for it: keep the start only */
+    size_t head = width - 1 - lw;
+    snprintf(buf, cap, "%.*s%s%s", (int)bytes_of(s, head), s, ell, loc);
+    return width;
+}
+
+const char *wr_locks_heading(char *buf, size_t cap, size_t nmutexes, size_t waited, size_t shown, int all)
+{
+    char a[32], b[32];
+    wr_fmt_count(a, sizeof a, nmutexes);
+    if (all)
+        snprintf(buf, cap, "locks (all %s, by wait caused; %s made a thread wait)", a,
+                 wr_fmt_count(b, sizeof b, waited));
+    else if (!waited && nmutexes == 1)
+        snprintf(buf, cap, "locks: no thread waited on the one lock (--all-locks lists it)");
+    else if (!waited)
+        snprintf(buf, cap, "locks: no thread waited on any of the %s locks (--all-locks lists them)", a);
+    else if (waited == nmutexes)
+        snprintf(buf, cap, "locks that made a thread wait (top %zu of %zu, by wait caused)", shown, waited);
+    else
+        snprintf(buf, cap,
+                 "locks that made a thread wait (top %zu of %zu, by wait caused; --all-locks adds the %s no thread "
+                 "waited on)",
+                 shown, waited, wr_fmt_count(b, sizeof b, nmutexes - waited));
+    return buf;
+}
+
+const char *wr_fmt_scaled(char *buf, size_t cap, uint64_t n, double step, const char *const *units, int nunits)
+{
+    double v = (double)n;
+    int u = 0;
+    while (u + 1 < nunits && v >= step)
+        v /= step, u++;
+    if (u == 0)
+        snprintf(buf, cap, "%" PRIu64 " %s", n, units[0]);
+    else
+        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+    return buf;
+}
+
+const char *wr_fmt_bytes(char *buf, size_t cap, uint64_t n)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    return wr_fmt_scaled(buf, cap, n, 1024.0, units, 5);
+}
+
+const char *wr_fmt_quantile(char *buf, size_t cap, uint64_t ns)
+{
+    if (!ns) {
+        snprintf(buf, cap, "untimed");
+        return buf;
+    }
+    return wr_fmt_ns(buf, cap, ns);
 }
 
 size_t wr_top_leaks(const struct wr_model *m, const struct wr_site **out, size_t max)

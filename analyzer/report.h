@@ -10,6 +10,7 @@ struct wr_opts {
     int color;      /* ANSI colour (tty and no NO_COLOR) */
     size_t top;     /* sites to print in text, 0 = all */
     size_t frames;  /* frames per site in text */
+    int all_locks;  /* text, HTML: list every lock, not only those that made a thread wait */
 };
 
 /* wr_report_text: the human report; 0, or -1 on a write error. */

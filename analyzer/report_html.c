@@ -122,6 +122,19 @@ static void td_ns(FILE *f, uint64_t ns)
     fprintf(f, "<td>%s</td>", wr_fmt_ns(b, sizeof b, ns));
 }
 
+/* td_quantile: a cell with a quantile or maximum (wr_fmt_quantile); an
+ * untimed one explains itself on hover. */
+static void td_quantile(FILE *f, uint64_t ns)
+{
+    char b[32];
+    fputs(ns ? "<td>" : "<td title=\"", f);
+    if (!ns) {
+        wr_html_str(f, WR_UNTIMED_NOTE);
+        fputs("\">", f);
+    }
+    fprintf(f, "%s</td>", wr_fmt_quantile(b, sizeof b, ns));
+}
+
 /* bar: cpu/blocked/runnable (or total) as shares of top. */
 static void bar(FILE *f, uint64_t total, uint64_t blocked, uint64_t runnable, int split, uint64_t top)
 {
@@ -218,10 +231,10 @@ static void row(FILE *f, size_t i, const struct hrow *r, uint64_t top)
     } else
         fputs("<td>-</td><td>-</td><td>-</td><td>-</td>", f);
     td_ns(f, r->calls ? r->total / r->calls : 0);
-    td_ns(f, wr_hist_quantile(r->hist, 0.50));
-    td_ns(f, wr_hist_quantile(r->hist, 0.95));
-    td_ns(f, wr_hist_quantile(r->hist, 0.99));
-    td_ns(f, r->max);
+    td_quantile(f, wr_hist_quantile(r->hist, 0.50));
+    td_quantile(f, wr_hist_quantile(r->hist, 0.95));
+    td_quantile(f, wr_hist_quantile(r->hist, 0.99));
+    td_quantile(f, r->max);
     bar(f, r->total, r->blocked, r->runnable, r->split, top);
     fputs("<td>", f);
     wr_html_hist(f, r->hist);
@@ -549,8 +562,8 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
                   f);
         model_sites(f, &s->m[i], i, o);
         threads(f, &s->m[i], i);
-        r = thread_sites(f, &s->m[i], i);
-        wr_html_analyses(f, &s->m[i], i);
+        if (thread_sites(f, &s->m[i], i) || wr_html_analyses(f, &s->m[i], i, o))
+            r = -1;
         fputs("</section>\n", f);
     }
     fprintf(f, "<script>%s</script>\n</body></html>\n", script);

@@ -120,19 +120,22 @@ static void json_heap_locks(FILE *f, struct wr_model *m)
             ",\"heap\":{\"peak_bytes\":%" PRIu64 ",\"peak_ns\":%" PRIu64 ",\"peak_blocks\":%" PRIu64
             ",\"leaked\":%" PRIu64 ",\"leaked_bytes\":%" PRIu64 ",\"foreign_frees\":%" PRIu64 "}",
             hp->peak_bytes, hp->peak_ns, hp->peak_count, hp->leaked, hp->leaked_bytes, hp->foreign_frees);
+    size_t waited = 0;
+    for (size_t i = 0; i < m->nmutexes; i++)
+        waited += wr_mutex_waited(m->mutex_sorted[i]);
     fprintf(f,
-            ",\"locks\":{\"mutexes\":%zu,\"unmatched_unlocks\":%" PRIu64 ",\"untracked_holds\":%" PRIu64
-            ",\"unattributed_wait_ns\":%" PRIu64 "}",
-            m->nmutexes, m->unmatched_unlocks, m->untracked_holds, m->unattributed_wait_ns);
+            ",\"locks\":{\"mutexes\":%zu,\"waited_on\":%zu,\"unmatched_unlocks\":%" PRIu64
+            ",\"untracked_holds\":%" PRIu64 ",\"unattributed_wait_ns\":%" PRIu64 "}",
+            m->nmutexes, waited, m->unmatched_unlocks, m->untracked_holds, m->unattributed_wait_ns);
     fputs(",\"mutexes\":[", f);
     for (size_t i = 0; i < m->nmutexes && i < WR_JSON_MUTEXES; i++) {
         const struct wr_mutex *mu = m->mutex_sorted[i];
         fprintf(f,
                 "%s{\"addr\":\"0x%" PRIx64 "\",\"kind\":\"%s\",\"locks\":%" PRIu64 ",\"holds\":%" PRIu64
                 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64 ",\"contended\":%" PRIu64 ",\"wait_ns\":%" PRIu64
-                ",\"blamed_ns\":%" PRIu64 ",\"held_by\":",
+                ",\"blamed_ns\":%" PRIu64 ",\"waited_on\":%s,\"held_by\":",
                 i ? "," : "", mu->addr, wr_lock_kind_name(mu), mu->locks, mu->holds, mu->hold_ns, mu->hold_max_ns,
-                mu->contended, mu->wait_ns, mu->blamed_ns);
+                mu->contended, mu->wait_ns, mu->blamed_ns, wr_mutex_waited(mu) ? "true" : "false");
         json_mutex_sites(f, m, mu->held_by, mu->nheld, 1);
         fputs(",\"waited_on_by\":", f);
         json_mutex_sites(f, m, mu->waited_by, mu->nwaited, 0);
@@ -204,6 +207,8 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
             ",\"self_ns\":%" PRIu64,
             st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
             st->chunks, m->calls_read, m->trace->warnings, d.self_ns);
+    fprintf(f, ",\"call_record_bytes\":%" PRIu64 ",\"stack_record_bytes\":%" PRIu64 ",\"other_record_bytes\":%" PRIu64,
+            m->call_bytes, m->stack_bytes, m->other_bytes);
     /* distorted: self_share over WR_DISTORT_SHARE; null when the trace is
      * incomplete and the share, a lower bound then, is under it */
     fprintf(f, ",\"thread_ns\":%" PRIu64 ",\"self_share\":%.4f,\"distort_threshold\":%.2f,\"distorted\":%s}",

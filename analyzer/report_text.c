@@ -1,6 +1,7 @@
 /* report_text.c: the human report, a table of sites by total time that is
  * readable at 100 columns. Colour only when wr_opts.color is set. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oututil.h"
@@ -10,16 +11,8 @@
 
 const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns)
 {
-    static const char *units[] = {"ns", "us", "ms", "s"};
-    double v = (double)ns;
-    int u = 0;
-    while (u < 3 && v >= 1000.0)
-        v /= 1000.0, u++;
-    if (u == 0)
-        snprintf(buf, cap, "%" PRIu64 " ns", ns);
-    else
-        snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
-    return buf;
+    static const char *const units[] = {"ns", "us", "ms", "s"};
+    return wr_fmt_scaled(buf, cap, ns, 1000.0, units, 4);
 }
 
 const char *wr_fmt_count(char *buf, size_t cap, uint64_t n)
@@ -143,19 +136,31 @@ static void thread_names(const struct wr_model *m, FILE *f)
     fputc('\n', f);
 }
 
+/* trace_bytes: what the trace file's bytes hold, as read: the parts add up
+ * to the file's size, and the bytes per call record divide. */
+static void trace_bytes(struct wr_model *m, FILE *f)
+{
+    uint64_t size = m->trace->size, rec = m->call_bytes + m->stack_bytes + m->other_bytes;
+    char a[32], b[32], c[32], d[32], e[32], n[32];
+    fprintf(f, "trace file %s: call records %s (%s", wr_fmt_bytes(a, sizeof a, size),
+            wr_fmt_bytes(b, sizeof b, m->call_bytes), wr_fmt_count(n, sizeof n, m->calls_read));
+    if (m->calls_read)
+        fprintf(f, ", %.1f bytes each", (double)m->call_bytes / (double)m->calls_read);
+    fprintf(f, "), stacks %s, other records %s, unused chunk space and headers %s\n",
+            wr_fmt_bytes(c, sizeof c, m->stack_bytes), wr_fmt_bytes(d, sizeof d, m->other_bytes),
+            wr_fmt_bytes(e, sizeof e, size > rec ? size - rec : 0));
+}
+
 static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const struct lw_file_header *h = &m->trace->hdr;
-    char a[32], b[32], c[32];
+    char a[32], b[32];
     char cmd[4 * (sizeof h->exe > sizeof h->command ? sizeof h->exe : sizeof h->command)];
     fprintf(f, "libwait report: %s (pid %u)\n", wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe), h->pid);
     distortion_warning(m, o, f);
-    fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites, trace %s bytes", wr_fmt_ns(a, sizeof a, m->wall_ns),
-            m->nthreads, m->nthreads == 1 ? "" : "s", wr_fmt_count(b, sizeof b, m->calls), m->nsites,
-            wr_fmt_count(c, sizeof c, m->trace->size));
-    if (!m->trace->incomplete && h->stats.records) /* the counters are whole only after a clean exit */
-        fprintf(f, " (%.1f bytes/call)", (double)h->stats.bytes / (double)h->stats.records);
-    fputc('\n', f);
+    fprintf(f, "wall %s, %zu thread%s, %s calls at %zu sites\n", wr_fmt_ns(a, sizeof a, m->wall_ns), m->nthreads,
+            m->nthreads == 1 ? "" : "s", wr_fmt_count(b, sizeof b, m->calls), m->nsites);
+    trace_bytes(m, f);
     if (m->filter) {
         char ft[256], k[32], all[32];
         fprintf(f,
@@ -212,14 +217,13 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
         fprintf(f, "    %s%s contended, %s holds %s (max %s)%s\n", dim, wr_fmt_count(ct, sizeof ct, s->contended),
                 wr_fmt_count(h, sizeof h, s->holds), wr_fmt_ns(a, sizeof a, s->hold_ns),
                 wr_fmt_ns(b, sizeof b, s->hold_max_ns), off);
-        struct wr_frame fr[1];
-        if (s->nholders) {
-            if (wr_model_frames(m, s->holders[0].site->stack, fr, 1))
-                wr_frame_line(line, sizeof line, &fr[0]);
-            else
-                snprintf(line, sizeof line, "(no stack)");
-            fprintf(f, "    %stop holder %s: %.90s%s\n", dim, wr_fmt_ns(c, sizeof c, s->holders[0].ns), line, off);
+        struct wr_lock_row *hr = NULL; /* holders whose frame reads the same are one */
+        size_t nhr = 0;
+        if (s->nholders && wr_holder_rows(m, s->holders, s->nholders, &hr, &nhr) == 0 && nhr) {
+            wr_fit(line, sizeof line, hr[0].name, 90);
+            fprintf(f, "    %stop holder %s: %s%s\n", dim, wr_fmt_ns(c, sizeof c, hr[0].ns), line, off);
         }
+        wr_lock_rows_free(hr, nhr);
     } else if (fi && fi->schema == LW_S_COND && s->holds) {
         char h[32];
         fprintf(f, "    %s%s holds of the mutex after the waits %s (max %s)%s\n", dim,
@@ -242,29 +246,98 @@ static void site_extra(struct wr_model *m, const struct wr_site *s, FILE *f, con
     }
 }
 
-/* locks_section: the most waited-on mutexes with who held and who waited. */
-static void locks_section(struct wr_model *m, FILE *f, const char *bold, const char *off)
+#define WR_TEXT_LOCKS     5   /* locks listed, most wait caused first (--all-locks: all) */
+#define WR_TEXT_LOCK_ROWS 3   /* "held by" and "waited by" rows under each */
+#define WR_TEXT_NAME_MAX  100 /* widest name column; longer names are elided in the middle */
+
+/* lock_rows: the rows shown under one lock: who held it, who waited on it. */
+struct lock_rows {
+    struct wr_lock_row *held, *waited;
+    size_t nheld, nwaited;
+};
+
+/* name_width: the name column's width, w so far, made room for name. */
+static size_t name_width(size_t w, const char *name)
+{
+    size_t c = wr_cols(name);
+    c = c < WR_TEXT_NAME_MAX ? c : WR_TEXT_NAME_MAX;
+    return c > w ? c : w;
+}
+
+/* lock_row_print: one "held by" or "waited by" row, its name padded to
+ * width columns. */
+static void lock_row_print(FILE *f, const char *what, const struct wr_lock_row *r, size_t width, int held,
+                           int waited_on)
+{
+    char name[3 * WR_TEXT_NAME_MAX + 1], a[32], b[32], c[32];
+    size_t w = wr_fit(name, sizeof name, r->name, width);
+    fprintf(f, "    %s %s%*s %s in %s %s", what, name, (int)(width - w), "", wr_fmt_ns(a, sizeof a, r->ns),
+            wr_fmt_count(c, sizeof c, r->count), held ? (r->count == 1 ? "hold" : "holds") : "calls");
+    if (held && waited_on)
+        fprintf(f, ", caused %s", wr_fmt_ns(b, sizeof b, r->blame_ns));
+    fputc('\n', f);
+}
+
+/* locks_section: the locks that made a thread wait (every lock with
+ * --all-locks), most wait caused first, each with the sites that held it
+ * and waited on it, rows that read the same merged (lockrows.c); the name
+ * column is as wide as the widest name shown, up to WR_TEXT_NAME_MAX. */
+static int locks_section(struct wr_model *m, const struct wr_opts *o, FILE *f, const char *bold, const char *off)
 {
     if (!m->nmutexes)
-        return;
-    char a[32], b[32], c[32], d[32], n[200];
-    size_t top = m->nmutexes < 5 ? m->nmutexes : 5;
-    fprintf(f, "\n%slocks%s (top %zu of %zu locks, by wait caused)\n", bold, off, top, m->nmutexes);
-    for (size_t i = 0; i < top; i++) {
-        const struct wr_mutex *mu = m->mutex_sorted[i];
-        char ct[32];
-        fprintf(f, "  %s 0x%" PRIx64 ": %s locks, %s contended taking %s, held %s (max %s)\n", wr_lock_kind_name(mu),
-                mu->addr, wr_fmt_count(a, sizeof a, mu->locks), wr_fmt_count(ct, sizeof ct, mu->contended),
-                wr_fmt_ns(b, sizeof b, mu->wait_ns), wr_fmt_ns(c, sizeof c, mu->hold_ns),
-                wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
-        for (size_t k = 0; k < mu->nheld && k < 3; k++)
-            fprintf(f, "    held by   %-60.60s %s, caused %s\n", wr_site_name(m, mu->held_by[k].site, n, sizeof n),
-                    wr_fmt_ns(a, sizeof a, mu->held_by[k].ns), wr_fmt_ns(b, sizeof b, mu->held_by[k].blame_ns));
-        for (size_t k = 0; k < mu->nwaited && k < 3; k++)
-            fprintf(f, "    waited by %-60.60s %s in %" PRIu64 " calls\n",
-                    wr_site_name(m, mu->waited_by[k].site, n, sizeof n), wr_fmt_ns(a, sizeof a, mu->waited_by[k].ns),
-                    mu->waited_by[k].count);
+        return 0;
+    char a[32], b[32], c[32], d[32], h[200];
+    size_t waited = 0, n = 0;
+    for (size_t i = 0; i < m->nmutexes; i++)
+        waited += wr_mutex_waited(m->mutex_sorted[i]);
+    if (!waited && !o->all_locks) {
+        fprintf(f, "\n%s\n", wr_locks_heading(h, sizeof h, m->nmutexes, 0, 0, 0));
+        return 0;
     }
+    size_t want = o->all_locks ? m->nmutexes : waited < WR_TEXT_LOCKS ? waited : WR_TEXT_LOCKS;
+    struct lock_rows *lr = calloc(want, sizeof *lr);
+    const struct wr_mutex **shown = calloc(want, sizeof *shown);
+    int r = lr && shown ? 0 : -1;
+    size_t width = 0;
+    for (size_t i = 0; !r && i < m->nmutexes && n < want; i++) {
+        const struct wr_mutex *mu = m->mutex_sorted[i];
+        if (!o->all_locks && !wr_mutex_waited(mu))
+            continue;
+        shown[n] = mu;
+        struct lock_rows *x = &lr[n++];
+        r = wr_mutex_rows(m, mu->held_by, mu->nheld, &x->held, &x->nheld) ||
+            wr_mutex_rows(m, mu->waited_by, mu->nwaited, &x->waited, &x->nwaited);
+        for (size_t k = 0; !r && k < x->nheld && k < WR_TEXT_LOCK_ROWS; k++)
+            width = name_width(width, x->held[k].name);
+        for (size_t k = 0; !r && k < x->nwaited && k < WR_TEXT_LOCK_ROWS; k++)
+            width = name_width(width, x->waited[k].name);
+    }
+    if (!r)
+        fprintf(f, "\n%s%s%s\n", bold, wr_locks_heading(h, sizeof h, m->nmutexes, waited, n, o->all_locks), off);
+    for (size_t i = 0; !r && i < n; i++) {
+        const struct wr_mutex *mu = shown[i];
+        int w = wr_mutex_waited(mu);
+        fprintf(f, "  %s 0x%" PRIx64 ": %s locks, ", wr_lock_kind_name(mu), mu->addr,
+                wr_fmt_count(a, sizeof a, mu->locks));
+        if (mu->contended)
+            fprintf(f, "%s contended taking %s", wr_fmt_count(b, sizeof b, mu->contended),
+                    wr_fmt_ns(c, sizeof c, mu->wait_ns));
+        else
+            fputs("none contended", f);
+        fprintf(f, ", held %s (max %s)\n", wr_fmt_ns(c, sizeof c, mu->hold_ns),
+                wr_fmt_ns(d, sizeof d, mu->hold_max_ns));
+        for (size_t k = 0; k < lr[i].nheld && k < WR_TEXT_LOCK_ROWS; k++)
+            lock_row_print(f, "held by  ", &lr[i].held[k], width, 1, w);
+        for (size_t k = 0; k < lr[i].nwaited && k < WR_TEXT_LOCK_ROWS; k++)
+            lock_row_print(f, "waited by", &lr[i].waited[k], width, 0, w);
+    }
+    for (size_t i = 0; lr && i < n; i++) {
+        wr_lock_rows_free(lr[i].held, lr[i].nheld);
+        wr_lock_rows_free(lr[i].waited, lr[i].nwaited);
+    }
+    free(lr);
+    free(shown);
+    return r;
 }
 
 /* heap_section: the peak live heap and the leaks by site. */
@@ -273,16 +346,18 @@ static void heap_section(struct wr_model *m, FILE *f, const char *bold, const ch
     const struct wr_heap *hp = &m->heap;
     if (!hp->peak_bytes)
         return;
-    char a[32], b[32], c[32], n[200];
+    char a[32], b[32], c[32], n[WR_NAME_CAP], fit[3 * 70 + 1];
     fprintf(f, "\n%sheap%s peak %s bytes live in %s blocks at %s; %s %s bytes in %" PRIu64 " blocks\n", bold, off,
             wr_fmt_count(a, sizeof a, hp->peak_bytes), wr_fmt_count(b, sizeof b, hp->peak_count),
             wr_fmt_ns(c, sizeof c, hp->peak_ns), m->trace->incomplete ? "live at the end of the trace:" : "leaked:",
             wr_fmt_count(n, sizeof n, hp->leaked_bytes), hp->leaked);
     const struct wr_site *top[5];
     size_t n5 = wr_top_leaks(m, top, 5);
-    for (size_t i = 0; i < n5; i++)
-        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %.70s\n", wr_fmt_count(a, sizeof a, top[i]->leaked_bytes),
-                top[i]->leaked, wr_site_name(m, top[i], n, sizeof n));
+    for (size_t i = 0; i < n5; i++) {
+        wr_fit(fit, sizeof fit, wr_site_name(m, top[i], n, sizeof n), 70);
+        fprintf(f, "  %12s bytes in %6" PRIu64 " blocks  %s\n", wr_fmt_count(a, sizeof a, top[i]->leaked_bytes),
+                top[i]->leaked, fit);
+    }
 }
 
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
@@ -293,6 +368,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
             "p99", "max", m->have_switches ? "cpu/blk/run" : "vs top", off);
     size_t n = o->top && o->top < m->nsites ? o->top : m->nsites;
     uint64_t top = n ? m->sorted[0]->total_ticks : 0;
+    int untimed = 0; /* a quantile shown reads "untimed": say what that means */
     for (size_t i = 0; i < n; i++) {
         const struct wr_site *s = m->sorted[i];
         const struct lw_func_info *fi = lw_func_info_of(s->func);
@@ -306,9 +382,10 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
                   m->have_switches ? s->blocked_ns : 0, m->have_switches ? s->runnable_ns : 0, m->have_switches);
         fprintf(f, "%3zu %s%-20s%s %9s %9s %9s %9s %9s %9s  %s\n", i + 1, bold, fi ? fi->name : "?", off,
                 wr_fmt_count(c, sizeof c, s->calls), wr_fmt_ns(t, sizeof t, total), w,
-                wr_fmt_ns(p50, sizeof p50, wr_hist_quantile(&s->hist, 0.5)),
-                wr_fmt_ns(p99, sizeof p99, wr_hist_quantile(&s->hist, 0.99)),
-                wr_fmt_ns(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), bar);
+                wr_fmt_quantile(p50, sizeof p50, wr_hist_quantile(&s->hist, 0.5)),
+                wr_fmt_quantile(p99, sizeof p99, wr_hist_quantile(&s->hist, 0.99)),
+                wr_fmt_quantile(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), bar);
+        untimed |= !wr_hist_quantile(&s->hist, 0.5) || !wr_hist_quantile(&s->hist, 0.99);
         site_extra(m, s, f, dim, off);
         if (m->have_switches && fi && fi->family == LW_FAM_EVENT) {
             char a1[32], a2[32];
@@ -329,6 +406,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     }
     if (n < m->nsites)
         fprintf(f, "... %zu more sites (--top 0 shows all)\n", m->nsites - n);
+    if (untimed)
+        fprintf(f, "%s%s%s\n", dim, WR_UNTIMED_NOTE, off);
     if (m->have_switches)
         fprintf(f, "\n%sthreads%s%36s%11s%11s%11s%11s\n", bold, off, "", "life", "cpu", "blocked", "runnable");
     else
@@ -348,7 +427,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         }
         fputc('\n', f);
     }
-    locks_section(m, f, bold, off);
+    if (locks_section(m, o, f, bold, off) != 0)
+        return -1;
     heap_section(m, f, bold, off);
     wr_marks_text(m, f);
     return ferror(f) ? -1 : 0;

@@ -57,8 +57,6 @@ void wr_parse_debuginfo_path(const char *opt, const char *v)
 
 int wr_color_default(void) { return isatty(1) && !getenv("NO_COLOR"); }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 /* push_path: append a copy of p to *v. 0 or -1. */
 static int push_path(char ***v, size_t *n, size_t *cap, const char *p)
 {
@@ -76,27 +74,56 @@ static int push_path(char ***v, size_t *n, size_t *cap, const char *p)
     return 0;
 }
 
-/* trace_name: name ends in ".bin", or ".bin.N" (a trace renamed because
- * exec kept the pid). */
-static int trace_name(const char *name)
+/* trace_gen: the exec generation of trace name (lw_format.h): N for
+ * "x.N.bin" and for "x.bin.N" (the names older recorders gave), else 0.
+ * The name without its generation, "x.bin" for all three, is
+ * name[0, *stem) followed by *rest. */
+static unsigned trace_gen(const char *name, size_t *stem, const char **rest)
 {
-    const char *b = strstr(name, ".bin"), *n;
-    for (; b; b = strstr(b + 1, ".bin")) {
-        if (b == name)
-            continue;
-        if (!b[4])
-            return 1;
-        if (b[4] == '.' && b[5]) {
-            for (n = b + 5; *n >= '0' && *n <= '9'; n++)
-                ;
-            if (!*n)
-                return 1;
-        }
-    }
-    return 0;
+    size_t n = strlen(name), e = n > 4 && !strcmp(name + n - 4, ".bin") ? n - 4 : n, b = e;
+    while (b > 0 && name[b - 1] >= '0' && name[b - 1] <= '9')
+        b--;
+    unsigned g = b > 1 && name[b - 1] == '.' ? lw_name_gen(name + b, e - b) : 0;
+    *stem = n, *rest = name + n;
+    if (g && e < n) /* x.N.bin */
+        *stem = b - 1, *rest = name + e;
+    else if (g && b > 5 && !strncmp(name + b - 5, ".bin", 4)) /* x.bin.N */
+        *stem = b - 1;
+    else
+        g = 0;
+    return g;
 }
 
-/* expand_dir: the regular *.bin files of directory d, sorted by name.
+/* trace_name: a name a trace in a directory has: ending in ".bin" (the
+ * first image of a process, or a later one's "x.N.bin"), or in ".bin.N"
+ * (a later image's name from older recorders). */
+static int trace_name(const char *name)
+{
+    size_t n = strlen(name), stem;
+    const char *rest;
+    return (n > 4 && !strcmp(name + n - 4, ".bin")) || trace_gen(name, &stem, &rest);
+}
+
+/* cmp_trace: name order, with the images of one process together and in
+ * the order they ran (x.bin, x.1.bin, x.2.bin, or x.bin.1 ...): the names
+ * without their generation decide, then the generation. */
+static int cmp_trace(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b, *xr, *yr;
+    size_t xs, ys;
+    unsigned xg = trace_gen(x, &xs, &xr), yg = trace_gen(y, &ys, &yr);
+    for (size_t i = 0;; i++) {
+        unsigned char cx = (unsigned char)(i < xs ? x[i] : xr[i - xs]);
+        unsigned char cy = (unsigned char)(i < ys ? y[i] : yr[i - ys]);
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (!cx)
+            break;
+    }
+    return xg < yg ? -1 : xg > yg;
+}
+
+/* expand_dir: the regular trace files of directory d (trace_name).
  * 0, -1 on out of memory, or 2 after a message. */
 static int expand_dir(const char *d, char ***v, size_t *n, size_t *cap)
 {
@@ -126,8 +153,6 @@ static int expand_dir(const char *d, char ***v, size_t *n, size_t *cap)
         fprintf(stderr, "waitreport: %s: no *.bin trace files in this directory\n", d);
         return 2;
     }
-    if (!r)
-        qsort(*v + first, *n - first, sizeof **v, cmp_str);
     return r;
 }
 
@@ -143,6 +168,8 @@ int wr_set_expand(const char *const *paths, size_t npaths, char ***out, size_t *
         else
             r = push_path(&v, &n, &cap, paths[i]);
     }
+    if (!r) /* a shell's glob puts x.1.bin before x.bin */
+        qsort(v, n, sizeof *v, cmp_trace);
     *out = v;
     *nout = n;
     return r;

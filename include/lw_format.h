@@ -388,4 +388,51 @@ static inline int lw_get_sv(const uint8_t **pp, const uint8_t *end, int64_t *out
     return 1;
 }
 
+/* ---- trace file names, shared by the recorder, `waitreport record` and
+ * the directory expansion of the analyzer ----
+ *
+ * WAIT_OUTPUT is a pattern (%p: the pid). When its name is taken, as it is
+ * for an image that exec kept the pid of, the recorder tries the name with
+ * a generation ".N" (N = 1 to LW_NAME_GENS - 1) put before the pattern's
+ * extension: "run.%p.bin" gives run.42.bin, then run.42.1.bin, so a glob on
+ * "*.bin" finds every image. The extension is the last '.' of the pattern's
+ * last component and what follows it, when that dot is not the component's
+ * first character, something follows it and no '%' does (so "run.%p"
+ * has none: the pid is not an extension). A pattern without one gets ".N" at its end ("trace"
+ * gives trace.1). Traces written before this rule carry ".bin.N" at the end
+ * of the name; the analyzer still reads them. */
+#define LW_NAME_GENS 100 /* a chain of execs such as pyenv's shims takes 7 */
+
+/* lw_name_ext: the offset in pattern where its extension starts (see
+ * above), or its length when it has none. Never reads past the NUL. */
+static inline size_t lw_name_ext(const char *pattern)
+{
+    size_t comp = 0, dot = 0, n = 0;
+    for (; pattern[n]; n++) {
+        if (pattern[n] == '/')
+            comp = n + 1, dot = 0;
+        else if (pattern[n] == '.' && n > comp)
+            dot = n;
+        else if (pattern[n] == '%')
+            dot = 0;
+    }
+    return dot && dot + 1 < n ? dot : n;
+}
+
+/* lw_name_gen: the generation whose digits are s[0, n): 1 to
+ * LW_NAME_GENS - 1, written without a leading zero; 0 when they are not
+ * one. Never reads past s[n - 1]. */
+static inline unsigned lw_name_gen(const char *s, size_t n)
+{
+    unsigned g = 0;
+    if (!n || n > 2 || s[0] == '0')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        g = 10 * g + (unsigned)(s[i] - '0');
+    }
+    return g < LW_NAME_GENS ? g : 0;
+}
+
 #endif

@@ -47,20 +47,21 @@ static void lw_set_limit(struct lw_thread *t)
     t->limit = l;
 }
 
-/* lw_expand_path: pattern with %p replaced by pid into out (*has_pid: it
- * had one). 0, or -1 when it does not fit or has an unknown % sequence. */
-static int lw_expand_path(const char *pat, char *out, size_t cap, int *has_pid)
+/* lw_expand_path: the first n bytes of pattern with %p replaced by pid
+ * into out (*has_pid: it had one). 0, or -1 when it does not fit or has an
+ * unknown % sequence. */
+static int lw_expand_path(const char *pat, size_t n, char *out, size_t cap, int *has_pid)
 {
     size_t o = 0;
     *has_pid = 0;
-    for (const char *s = pat; *s; s++) {
+    for (const char *s = pat, *e = pat + n; s < e; s++) {
         char tmp[24];
         const char *add = tmp;
-        if (*s == '%' && s[1] == 'p') {
+        if (*s == '%' && s + 1 < e && s[1] == 'p') {
             snprintf(tmp, sizeof tmp, "%d", (int)getpid());
             *has_pid = 1;
             s++;
-        } else if (*s == '%' && s[1] == '%') {
+        } else if (*s == '%' && s + 1 < e && s[1] == '%') {
             tmp[0] = '%', tmp[1] = 0;
             s++;
         } else if (*s == '%') {
@@ -68,11 +69,11 @@ static int lw_expand_path(const char *pat, char *out, size_t cap, int *has_pid)
         } else {
             tmp[0] = *s, tmp[1] = 0;
         }
-        size_t n = strlen(add);
-        if (o + n + 1 > cap)
+        size_t k = strlen(add);
+        if (o + k + 1 > cap)
             return -1;
-        memcpy(out + o, add, n);
-        o += n;
+        memcpy(out + o, add, k);
+        o += k;
     }
     out[o] = 0;
     return o ? 0 : -1;
@@ -122,25 +123,33 @@ int lw_writer_open(void)
     lw_g.default_path = !pat || !*pat;
     if (lw_g.default_path)
         pat = "wait.%p.bin";
+    /* the name is the expanded pattern up to its extension, then the
+     * generation (none, or ".1" up to ".99": see lw_format.h), then the
+     * extension, which has no % sequence */
+    size_t ext = lw_name_ext(pat), extlen = strlen(pat + ext);
     int has_pid;
-    if (lw_expand_path(pat, lw_g.path, sizeof lw_g.path - 4, &has_pid) != 0) {
+    if (extlen > sizeof lw_g.path / 2 ||
+        lw_expand_path(pat, ext, lw_g.path, sizeof lw_g.path - 3 - extlen, &has_pid) != 0) {
         lw_warn("WAIT_OUTPUT is not a usable path (longer than %d bytes, or a %% not followed by p or %%); "
                 "not recording: %.200s",
-                LW_PATH_MAX - 5, pat);
+                LW_PATH_MAX - 4, pat);
         return -1;
     }
-    int fd = -1;
+    int fd = -1, gen;
     size_t base = strlen(lw_g.path);
-    for (int i = 0; i < 10 && fd < 0; i++) {
-        if (i)
-            snprintf(lw_g.path + base, 4, ".%d", i); /* exec kept the pid */
+    for (gen = 0; gen < LW_NAME_GENS; gen++) { /* a name taken: exec kept the pid */
+        if (gen)
+            snprintf(lw_g.path + base, sizeof lw_g.path - base, ".%d%s", gen, pat + ext);
+        else
+            snprintf(lw_g.path + base, sizeof lw_g.path - base, "%s", pat + ext);
         fd = real_open(lw_g.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST)
+        if (fd >= 0 || errno != EEXIST)
             break;
     }
     if (fd < 0) {
-        lw_g.path[base] = 0;
-        lw_warn("cannot create %s: %s; not recording", lw_g.path, strerror(errno));
+        int err = errno;
+        snprintf(lw_g.path + base, sizeof lw_g.path - base, "%s", pat + ext);
+        lw_warn("cannot create %s: %s; not recording", lw_g.path, strerror(err));
         return -1;
     }
     fd = lw_fd_high(fd, 1); /* the program's own fds number as without libwait */
@@ -201,7 +210,7 @@ int lw_writer_open(void)
     lw_control_attach(h);
     /* a %p name is taken only by this pid's image before an exec: that is
      * expected, and the program's stderr stays as it is */
-    lw_g.renamed = strlen(lw_g.path) != base && !has_pid;
+    lw_g.renamed = gen && !has_pid;
     return 0;
 }
 

@@ -111,3 +111,22 @@ t "multi: diff of two directories matches every merged site" python3 -c '
 import json,sys; d=json.load(open(sys.argv[1])); s=d["sites"]
 assert len(d["old"]["processes"]) == 3 and s and all(x["status"] == "both" and x["calls_delta"] == 0 for x in s)
 assert [x for x in s if x["key"].endswith(";exec_work;allocs;malloc")][0]["calls_new"] == 300' "$m/diff.json"
+
+# trace names: the exec'd image keeps ".bin" last (fe.PID.1.bin), so the
+# glob a user types finds all three images; they are listed each process's
+# images in the order they ran, whatever order the glob gives
+cpid_files=$(cd "$m/traces" && ls | tr '\n' ' ')
+t "names: fe.PARENT.bin, fe.CHILD.bin and fe.CHILD.1.bin ($cpid_files)" \
+  [ -f "$m/traces/fe.$ppid.bin" -a -f "$m/traces/fe.$cpid.bin" -a -f "$m/traces/fe.$cpid.1.bin" ]
+"$WR" --no-color "$m"/traces/fe.*.bin >"$m/glob.txt" 2>"$m/glob.err"
+t "names: waitreport fe.*.bin reports the three processes, the exec'd image after its first" bash -c '
+  grep -E "^  pid [0-9]+ " "$1" | sed -E "s/.*\((.*)\)$/\1/; s#.*/##" | tr "\n" " " >"$1.order"
+  [ "$(grep -c "== process" "$1")" = 3 ] && grep -q "fe\.$2\.bin fe\.$2\.1\.bin" "$1.order"' _ "$m/glob.txt" "$cpid"
+# traces from older recorders, named fe.PID.bin.1, are still read from a directory
+mkdir -p "$m/old"
+cp "$m/traces/fe.$cpid.bin" "$m/old/fe.$cpid.bin"
+cp "$m/traces/fe.$cpid.1.bin" "$m/old/fe.$cpid.bin.1"
+"$WR" --json "$m/old" >"$m/old.json" 2>"$m/old.err"
+t "names: a directory with an older recorder's fe.PID.bin.1 reports both images, in the order they ran" python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); ps=d["processes"]
+assert [p["process"]["command"] for p in ps] == ["examples/fork_exec", "fork_exec exec"], [p["process"]["command"] for p in ps]' "$m/old.json"

@@ -13,6 +13,14 @@ relay() {
     esac
   done <"$2"
 }
+# check_relay PREFIX SCRIPT OUT ARGS...: python3 SCRIPT ARGS into OUT, its
+# ok/not ok lines as checks (one failure when it printed none)
+check_relay() {
+  local p=$1 s=$2 o=$3; shift 3
+  python3 "$s" "$@" >"$o" 2>&1
+  relay "$p" "$o"
+  grep -q '^ok - \|^not ok - ' "$o" || { notok "$p: $(basename "$s") $1 ran"; show "$o"; }
+}
 # lacks PATTERN FILE: FILE has no line matching PATTERN
 lacks() { ! grep -q "$1" "$2"; }
 # report NAME TRACE: waitreport --json TRACE > TRACE.json; must exit 0

@@ -117,6 +117,27 @@ t "sqlite3: the query results are there" grep -q "^18182|" "$d/p.out"
 report sqlite3 "$d/t.bin"
 sites_py "$d/t.bin.json" "sqlite3: allocation and mutex sites inside libsqlite3" \
   "calls('malloc', mod('libsqlite3')) >= 20000 and calls('pthread_mutex_lock', mod('libsqlite3')) >= 20000 or (calls('malloc', mod('libsqlite3')), calls('pthread_mutex_lock', mod('libsqlite3')))"
+# one thread: no lock was waited on; with --all-locks, the sites that read
+# the same (sqlite3Malloc reached from many allocation paths) are one row
+"$WR" --no-color "$d/t.bin" >"$d/t.txt" 2>/dev/null
+t "sqlite3: one thread, so the text report says no thread waited on its locks" \
+  grep -q "^locks: no thread waited on any of the [0-9,]* locks (--all-locks lists them)$" "$d/t.txt"
+"$WR" --no-color --all-locks "$d/t.bin" >"$d/t.locks" 2>/dev/null
+t "sqlite3: --all-locks: under each lock no two rows read the same, though sites in the JSON do" python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+same = [m for m in d["mutexes"] if len([h for h in m["held_by"] if h["at"] == "sqlite3Malloc"]) > 1]
+assert same, "no lock held by sqlite3Malloc from several stacks: nothing to merge"
+blocks = []
+for l in open(sys.argv[2]).read().split("\nlocks (all ")[1].splitlines():
+    if re.match(r"  (mutex|rwlock|spinlock) 0x", l):
+        blocks.append([])
+    r = re.match(r"    (held by  |waited by) (.*?) +\d[\d.]* (ns|us|ms|s) in ", l)
+    if r and blocks:
+        blocks[-1].append((r.group(1), r.group(2)))
+assert blocks and all(b for b in blocks), blocks
+assert all(len(b) == len(set(b)) for b in blocks), [b for b in blocks if len(b) != len(set(b))]
+' "$d/t.bin.json" "$d/t.locks"
 
 # ---- redis-server on 127.0.0.1 (a free port) answering redis-benchmark,
 # then SHUTDOWN NOSAVE: clean exit; the same session answers as natively

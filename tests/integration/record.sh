@@ -41,7 +41,7 @@ mkdir -p "$d/rel"
 (cd "$d/rel" && timeout -k 5 "$TMO" env WAIT_OUTPUT=rel.%p.bin LD_PRELOAD="$LIB" \
   sh -c 'cd / && exec "$0"' "$root/examples/work" >/dev/null 2>"$d/rel.err")
 t "relative WAIT_OUTPUT: the shell and the program it exec'd after cd / both write in the first directory" \
-  [ "$(ls "$d/rel" | grep -c '^rel\.[0-9]*\.bin')" = 2 ]
+  [ "$(ls "$d/rel" | grep -cE '^rel\.[0-9]+(\.1)?\.bin$')" = 2 ]
 t "relative WAIT_OUTPUT: nothing said on stderr" [ ! -s "$d/rel.err" ]
 
 # a command line with a newline and a tab is shown on one line, escaped,
@@ -56,3 +56,10 @@ t "command line: the header is one line, with \\n and \\t escaped" \
 "$WR" "$d/nl" >"$d/nl.two" 2>/dev/null
 t "command line: the listing of two processes keeps it on one line" \
   grep -q '^  pid [0-9]* .*sh -c true\\ntrue\\tx' "$d/nl.two"
+
+# the traces of a chain of 11 execs in one pid are all named, .1 to .11
+mkdir -p "$d/chain"
+chain='[ "$1" -lt 11 ] && exec sh -c "$0" "$0" "$(($1 + 1))"; echo end'
+"$WR" record -o "$d/chain/c.%p.bin" -- sh -c "$chain" "$chain" 0 >/dev/null 2>"$d/chain.err"
+n=$(grep -cE "^waitreport record: trace $d/chain/c\.[0-9]+(\.([1-9]|1[01]))?\.bin$" "$d/chain.err")
+t "record: a chain of 11 execs: its 12 traces named ($n)" [ "$n" = 12 ]

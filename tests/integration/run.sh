@@ -229,6 +229,9 @@ section hostile && . "$root/tests/integration/hostile.sh"
 section programs && . "$root/tests/integration/programs.sh"
 # condvars, rwlocks, semaphores, spinlocks, joins, barriers (issue 8)
 section waits_sync && . "$root/tests/integration/waits_sync.sh"
+# the lock lists: locks that made a thread wait, rows merged as shown,
+# names fitted; untimed quantiles; what the trace file's bytes hold
+section locks && . "$root/tests/integration/locks.sh"
 # the warning that libwait's own time distorts the timings
 section distort && . "$root/tests/integration/distort.sh"
 # waitreport top, run-time control and marks

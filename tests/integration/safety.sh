@@ -72,27 +72,42 @@ done
 t "spawn: the three exec'd children traced exactly 100 calls into their own complete files" [ "$nafter" = 3 ]
 
 # ---- exec without exit: same pid, the old image's trace is read as
-# incomplete, the new image writes <name>.1
+# incomplete, the new image writes the name with ".1" before its extension
 d=$tmp/exec; mkdir -p "$d"
 native "$d/native" "$LH" exec "$LH"
 traced "$d/traced" "$d/t.bin" "$LH" exec "$LH"
 same_run exec "$d/native" "$d/traced"
 t "exec: stderr only announces the renamed trace (no %p in the name)" \
   [ "$(grep -vc 'trace name was taken' "$d/traced.err")" = 0 -a "$(grep -c 'trace name was taken' "$d/traced.err")" = 1 ]
-if [ -f "$d/t.bin" ] && [ -f "$d/t.bin.1" ]; then
+if [ -f "$d/t.bin" ] && [ -f "$d/t.1.bin" ]; then
   report exec "$d/t.bin"
   expect "exec: old image" "$d/t.bin.json" malloc@site_before=100 complete=false '*@site_after=0'
-  report "exec: new image" "$d/t.bin.1"
-  expect "exec: new image" "$d/t.bin.1.json" malloc@site_after=100 complete=true '*@site_before=0'
+  report "exec: new image" "$d/t.1.bin"
+  expect "exec: new image" "$d/t.1.bin.json" malloc@site_after=100 complete=true '*@site_before=0'
 else
-  notok "exec: t.bin and t.bin.1 written (got: $(ls "$d" | tr '\n' ' '))"
+  notok "exec: t.bin and t.1.bin written (got: $(ls "$d" | tr '\n' ' '))"
 fi
 # with %p in the name the renamed trace of an exec is expected: no message
 traced "$d/traced_p" "$d/p.%p.bin" "$LH" exec "$LH"
 same_run "exec, %p name" "$d/native" "$d/traced_p"
 t "exec, %p name: nothing on stderr" [ ! -s "$d/traced_p.err" ] || show "$d/traced_p.err"
-t "exec, %p name: p.<pid>.bin and p.<pid>.bin.1 written ($(ls "$d" | grep -c '^p\.'))" \
-  [ "$(ls "$d" | grep -cE '^p\.[0-9]+\.bin(\.1)?$')" = 2 ]
+t "exec, %p name: p.<pid>.bin and p.<pid>.1.bin written ($(ls "$d" | grep '^p\.' | tr '\n' ' '))" \
+  [ "$(ls "$d" | grep -cE '^p\.[0-9]+(\.1)?\.bin$')" = 2 ]
+# a name without an extension gets the generation at its end; "%p" last
+# is no extension either
+traced "$d/traced_n" "$d/noext" "$LH" exec "$LH"
+traced "$d/traced_q" "$d/q.%p" "$LH" exec "$LH"
+t "exec, names without an extension: noext, noext.1, q.<pid> and q.<pid>.1 ($(ls "$d" | grep '^noext\|^q\.' | tr '\n' ' '))" \
+  [ -f "$d/noext" -a -f "$d/noext.1" -a "$(ls "$d" | grep -cE '^q\.[0-9]+(\.1)?$')" = 2 ]
+# a chain of 11 execs in one pid (pyenv's python3 shim makes 7): 12 traces,
+# c.PID.bin then c.PID.1.bin to c.PID.11.bin, listed in the order they ran
+mkdir -p "$d/chain"
+chain='[ "$1" -lt 11 ] && exec sh -c "$0" "$0" "$(($1 + 1))"; echo end'
+traced "$d/traced_c" "$d/chain/c.%p.bin" sh -c "$chain" "$chain" 0
+"$WR" --no-color "$d/chain" >"$d/chain.txt" 2>&1
+order=$(sed -n 's/^  pid .*(.*\/c\.[0-9]*\(\.[0-9]*\)\?\.bin)$/\1/p' "$d/chain.txt" | tr '\n' ' ')
+t "exec chain: 12 images of one pid, listed from the first to the 11th ($order)" \
+  [ "$order" = " .1 .2 .3 .4 .5 .6 .7 .8 .9 .10 .11 " ]
 
 # ---- _exit, abort, SIGKILL, a real SIGSEGV: same status, the trace reads
 # as incomplete with every committed call

@@ -1,0 +1,35 @@
+# locks.sh: the lock lists of the text and HTML reports, the quantiles of
+# calls recorded with one stamp, and the trace file line (sourced by
+# run.sh; uses lib.sh). tests/helpers/lockrows_helper holds two locks from
+# sites whose rows read the same (one line reached by two stacks; two calls
+# on one line, as an unrolled loop gives) while a thread waits, and two
+# locks nobody waits on, one locked in a function with a long name;
+# locks_check.py has the known answers.
+. "$root/tests/integration/lib.sh"
+LOCKS_CHECK=$root/tests/integration/locks_check.py
+
+# locks_relay PREFIX MODE JSON FILE...: locks_check.py's lines as checks
+locks_relay() { check_relay "$1" "$LOCKS_CHECK" "$3.$2.check" "${@:2}"; }
+
+d=$tmp/locks; mkdir -p "$d"
+native "$d/n" build/tests/lockrows_helper
+traced "$d/p" "$d/t.bin" build/tests/lockrows_helper
+same_run "locks" "$d/n" "$d/p"
+report "locks" "$d/t.bin"
+"$WR" --no-color --top 0 "$d/t.bin" >"$d/t.txt" 2>"$d/t.err"
+t "locks: text report exits 0" [ $? = 0 ] || show "$d/t.err"
+"$WR" --no-color --all-locks "$d/t.bin" >"$d/all.txt" 2>"$d/all.err"
+t "locks: --all-locks exits 0" [ $? = 0 ] || show "$d/all.err"
+"$WR" --html "$d/t.html" "$d/t.bin" 2>"$d/h.err" && "$WR" --html "$d/all.html" --all-locks "$d/t.bin" 2>>"$d/h.err"
+t "locks: --html, with and without --all-locks, exits 0" [ $? = 0 ] || show "$d/h.err"
+locks_relay "locks" text "$d/t.bin.json" "$d/t.txt" "$d/all.txt"
+locks_relay "locks" html "$d/t.bin.json" "$d/t.html" "$d/all.html"
+locks_relay "untimed" untimed "$d/t.bin.json" "$d/t.txt" "$d/t.html"
+locks_relay "trace bytes" bytes "$d/t.bin.json" "$d/t.txt"
+t "locks: --help names --all-locks" bash -c '"$1" --help | grep -q -- "--all-locks"' _ "$WR"
+
+# a trace with locks but none waited on says so in one line
+traced "$d/q" "$d/q.bin" build/tests/lockrows_helper quiet
+"$WR" --no-color "$d/q.bin" >"$d/q.txt" 2>/dev/null
+t "locks: 2 locks, none waited on: one line says so" \
+  grep -qx "locks: no thread waited on any of the 2 locks (--all-locks lists them)" "$d/q.txt"
