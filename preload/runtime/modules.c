@@ -15,7 +15,7 @@
 #include <link.h>
 #include <string.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 #define LW_MOD_MAX 1024
 struct lw_mod_seen {

@@ -6,7 +6,7 @@
 #include <dlfcn.h>
 #include <sys/socket.h>
 
-#include "lw_wrap.h"
+#include "wrap/wrap.h"
 
 static ssize_t (*real_recv)(int, void *, size_t, int);
 static ssize_t (*real___recv_chk)(int, void *, size_t, size_t, int);

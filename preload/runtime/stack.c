@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 /* Nothing done under lw_stack_spin may call the program's allocator: it can
  * take locks of its own (jemalloc does), and the thread holding one of them

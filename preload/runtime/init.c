@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
-#include "lw_sync.h"
+#include "runtime/runtime.h"
+#include "wrap/sync.h"
 
 struct lw_global lw_g = {.fd = -1};
 

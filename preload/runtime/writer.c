@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define LW_MADV_POPULATE_WRITE 23

@@ -7,7 +7,7 @@
  * cancellation points: a thread cancelled inside one has it recorded with
  * ECANCELED by a cleanup handler that also releases the guard. */
 #define _GNU_SOURCE
-#include "lw_sync.h"
+#include "wrap/sync.h"
 
 /* LW_SEM_CANCELLABLE: the waits (cancellation points). */
 #define LW_SEM_CANCELLABLE(name, params, args)                                                                         \

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lw_wrap.h"
+#include "wrap/wrap.h"
 
 void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 int (*real_munmap)(void *, size_t);

@@ -16,7 +16,7 @@
 #include <dlfcn.h>
 #include <signal.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 static int (*real_sigprocmask)(int, const sigset_t *, sigset_t *);
 static int (*real_pthread_sigmask)(int, const sigset_t *, sigset_t *);

@@ -7,7 +7,7 @@
  * and the blocking call then gives its own result, so results are
  * unchanged. tryrdlock, trywrlock and unlock are timed around. */
 #define _GNU_SOURCE
-#include "lw_sync.h"
+#include "wrap/sync.h"
 
 /* LW_RW_TRYFIRST: name tried first with try when ok (l is the rwlock).
  * glibc checks a timed variant's clock and timeout before anything else

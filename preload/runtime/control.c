@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 static uint32_t lw_pause_local;
 uint32_t *lw_pause_word = &lw_pause_local;

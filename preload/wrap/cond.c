@@ -8,7 +8,7 @@
  * (glibc's waiter count says so) takes one stamp (duration 0), like an
  * unlock that wakes nobody. */
 #define _GNU_SOURCE
-#include "lw_sync.h"
+#include "wrap/sync.h"
 
 /* LW_COND_WAIT: wait, timedwait, clockwait: c and m are the condvar and
  * mutex among the parameters. */

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lw_wrap.h"
+#include "wrap/wrap.h"
 
 static size_t (*real_fread)(void *, size_t, size_t, FILE *);
 static size_t (*real___fread_chk)(void *, size_t, size_t, size_t, FILE *);

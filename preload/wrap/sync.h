@@ -1,12 +1,12 @@
-/* lw_sync.h: real functions and record helpers shared by the sync wrappers
- * (cond.c, rwlock.c, sem.c, thread_sync.c). */
+/* sync.h: real functions and record helpers shared by the sync wrappers
+ * (cond.c, rwlock.c, sem.c, spinlock.c, join_barrier.c). */
 #ifndef LW_SYNC_H
 #define LW_SYNC_H
 
 #include <pthread.h>
 #include <semaphore.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 extern int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 extern int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);

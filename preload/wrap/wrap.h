@@ -1,10 +1,10 @@
-/* lw_wrap.h: the shape shared by the fd, poll and sleep wrappers: resolve,
+/* wrap.h: the shape shared by the fd, poll and sleep wrappers: resolve,
  * enter, two stamps around the real call, record, errno as the real call
  * left it. Included by the preload files that wrap those families. */
 #ifndef LW_WRAP_H
 #define LW_WRAP_H
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 /* lw_rec_io: record an IO-schema call on fd that returned ret (bytes, or
  * -errno); releases the guard. */

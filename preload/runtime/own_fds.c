@@ -1,4 +1,4 @@
-/* fds.c: libwait's own file descriptors, kept out of the program's way.
+/* own_fds.c: libwait's own file descriptors, kept out of the program's way.
  * The trace file and libunwind's memory-check pipe are moved up to just
  * below min(RLIMIT_NOFILE, 1024), so the program's own open() calls get
  * the numbers they would get without libwait; under a limit too low for
@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 #define LW_OWN_MAX 8
 /* Below this soft RLIMIT_NOFILE libwait keeps no fd (and does not record):

@@ -9,7 +9,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 LW_TLS struct lw_thread *lw_tls;
 

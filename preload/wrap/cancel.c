@@ -1,9 +1,9 @@
-/* sync_resolve.c: the real sync functions (lw_sync.h) and the cancellation
+/* cancel.c: the real sync functions (sync.h) and the cancellation
  * handler shared by their wrappers. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 
-#include "lw_sync.h"
+#include "wrap/sync.h"
 
 int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
-#include "lw_sync.h"
+#include "wrap/sync.h"
 
 /* LW_MUTEX_WRAPPER: trylock and unlock share one shape: timed around. */
 #define LW_MUTEX_WRAPPER(name, params, args)                                                                           \

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lw_wrap.h"
+#include "wrap/wrap.h"
 
 static int (*real_nanosleep)(const struct timespec *, struct timespec *);
 static int (*real_clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);

@@ -1,9 +1,9 @@
-/* fileio.c: positioned and vectored reads and writes (IO schema), fsync,
+/* files.c: positioned and vectored reads and writes (IO schema), fsync,
  * fdatasync, sync_file_range, open, openat, creat and close (FDOP schema).
  * The 64 names are the same functions (aliases, as in glibc on LP64); the
  * fortified __read_chk, __pread_chk, __open_2 and __openat_2 (and their 64
  * names) are recorded under the plain name. close refuses libwait's own
- * fds (fds.c) with EBADF, as it would be without libwait. */
+ * fds (runtime/own_fds.c) with EBADF, as it would be without libwait. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "lw_wrap.h"
+#include "wrap/wrap.h"
 
 _Static_assert(sizeof(off_t) == 8, "the 64 names are aliases only where off_t is 64-bit");
 
@@ -143,7 +143,7 @@ LW_ALIAS(creat, creat64);
 LW_WRAP_FDOP(int, __openat_2, LW_F_openat, (int fd, const char *path, int flags), (fd, path, flags))
 LW_ALIAS(__openat_2, __openat64_2);
 
-/* close: libwait's own fds (fds.c) are not the program's to close (a loop
+/* close: libwait's own fds (runtime/own_fds.c) are not the program's to close (a loop
  * closing every fd reaches them): EBADF, which is what close gives without
  * libwait, where those numbers are not open; libunwind itself (inside
  * libwait, lw_own_window) may close its pipe. Anything else is the real

@@ -4,7 +4,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 /* lw_need_arena: whether allocations must come from the arena now. */
 static inline int lw_need_arena(void *fn)

@@ -1,4 +1,4 @@
-/* lw_internal.h: shared state and hot-path inlines of the preloaded recorder. */
+/* runtime.h: shared state and hot-path inlines of the preloaded recorder. */
 #ifndef LW_INTERNAL_H
 #define LW_INTERNAL_H
 
@@ -108,14 +108,14 @@ extern int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
 extern int (*real_eventfd)(unsigned int, int);
 extern int (*real_eventfd_read)(int, uint64_t *);
 extern int (*real_eventfd_write)(int, uint64_t);
-/* mmap.c and fileio.c: also what libwait itself calls for its own maps and
+/* wrap/mmap.c and wrap/files.c: also what libwait itself calls for its own maps and
  * files, so that they are never recorded and never recurse */
 extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 extern int (*real_munmap)(void *, size_t);
 extern int (*real_open)(const char *, int, ...);
 extern int (*real_close)(int);
 
-/* fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
+/* own_fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
  * up, out of the program's way (lw_fd_high: -1 when they cannot, and then
  * the fd is closed); close, closefrom and close_range leave them open. lw_own_window is set while this thread runs
  * libunwind or the loader for libwait: a pipe made then is libunwind's. */
