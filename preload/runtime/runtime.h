@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 
 #include "lw_format.h"
+#include "runtime/resolve.h"
 
 #define LW_EXPORT      __attribute__((visibility("default")))
 #define LW_LIKELY(x)   __builtin_expect(!!(x), 1)
@@ -89,32 +90,6 @@ extern LW_TLS struct lw_thread *lw_tls;
  * it is mapped (control.c), else at a private word. */
 extern uint32_t *lw_pause_word;
 
-/* Real functions, resolved by lw_resolve through dlsym(RTLD_NEXT). */
-extern void *(*real_malloc)(size_t);
-extern void (*real_free)(void *);
-extern void *(*real_calloc)(size_t, size_t);
-extern void *(*real_realloc)(void *, size_t);
-extern int (*real_posix_memalign)(void **, size_t, size_t);
-extern void *(*real_aligned_alloc)(size_t, size_t);
-extern void *(*real_memalign)(size_t, size_t);
-extern void *(*real_valloc)(size_t);
-extern int (*real_pthread_mutex_lock)(void *);
-extern int (*real_pthread_mutex_trylock)(void *);
-extern int (*real_pthread_mutex_timedlock)(void *, const struct timespec *);
-extern int (*real_pthread_mutex_unlock)(void *);
-extern ssize_t (*real_read)(int, void *, size_t);
-extern ssize_t (*real_write)(int, const void *, size_t);
-extern int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-extern int (*real_eventfd)(unsigned int, int);
-extern int (*real_eventfd_read)(int, uint64_t *);
-extern int (*real_eventfd_write)(int, uint64_t);
-/* wrap/mmap.c and wrap/files.c: also what libwait itself calls for its own maps and
- * files, so that they are never recorded and never recurse */
-extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
-extern int (*real_munmap)(void *, size_t);
-extern int (*real_open)(const char *, int, ...);
-extern int (*real_close)(int);
-
 /* own_fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
  * up, out of the program's way (lw_fd_high: -1 when they cannot, and then
  * the fd is closed); close, closefrom and close_range leave them open. lw_own_window is set while this thread runs
@@ -127,24 +102,7 @@ int lw_fd_is_own(int fd);
 void lw_fd_forget(int fd);
 int lw_fd_still_ours(void);
 
-/* lw_resolve_<family>: dlsym the real functions of one preload file
- * (called by lw_resolve). LW_R(name) resolves one. */
-#define LW_R(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
-void lw_resolve_poll(void);
-void lw_resolve_fileio(void);
-void lw_resolve_sockets(void);
-void lw_resolve_sleep(void);
-void lw_resolve_loader(void);
-void lw_resolve_sigmask(void);
-void lw_resolve_mmap(void);
-void lw_resolve_stdio(void);
-
 /* init.c */
-void lw_resolve(void);
-int lw_resolving(void);
-void *lw_arena_alloc(size_t n, size_t align);
-int lw_arena_owns(const void *p);
-size_t lw_arena_size(const void *p);
 void lw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t lw_mono_ns(void);
 

@@ -15,11 +15,6 @@
 
 #include "runtime/runtime.h"
 
-static int (*real_dlclose)(void *);
-
-/* lw_resolve_loader: the real functions of this file (lw_resolve). */
-void lw_resolve_loader(void) { LW_R(dlclose); }
-
 LW_EXPORT int dlclose(void *handle)
 {
     if (LW_UNLIKELY(!real_dlclose))

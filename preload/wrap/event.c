@@ -15,28 +15,6 @@
 
 #include "wrap/wrap.h"
 
-static int (*real_poll)(struct pollfd *, nfds_t, int);
-static int (*real___poll_chk)(struct pollfd *, nfds_t, int, size_t);
-static int (*real_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
-static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t);
-static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
-static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
-static int (*real_epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
-static int (*real_pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
-
-/* lw_resolve_poll: the real functions of this file (lw_resolve). */
-void lw_resolve_poll(void)
-{
-    LW_R(poll);
-    LW_R(__poll_chk);
-    LW_R(ppoll);
-    LW_R(__ppoll_chk);
-    LW_R(epoll_wait);
-    LW_R(epoll_pwait);
-    LW_R(epoll_pwait2);
-    LW_R(pselect);
-}
-
 /* LW_WRAP_POLL: a wait returning the number of ready fds or -1. */
 #define LW_WRAP_POLL(sym, f, params, args, n, tmo)                                                                     \
     LW_WRAP(int, sym, params, args, lw_rec_select(t, f, t0, t1, (uint64_t)(n), r < 0 ? -(int64_t)e : r, tmo))

@@ -15,50 +15,6 @@
 
 _Static_assert(sizeof(off_t) == 8, "the 64 names are aliases only where off_t is 64-bit");
 
-int (*real_open)(const char *, int, ...);
-int (*real_close)(int);
-static ssize_t (*real___read_chk)(int, void *, size_t, size_t);
-static ssize_t (*real_pread)(int, void *, size_t, off_t);
-static ssize_t (*real___pread_chk)(int, void *, size_t, off_t, size_t);
-static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
-static ssize_t (*real_readv)(int, const struct iovec *, int);
-static ssize_t (*real_writev)(int, const struct iovec *, int);
-static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
-static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
-static ssize_t (*real_preadv2)(int, const struct iovec *, int, off_t, int);
-static ssize_t (*real_pwritev2)(int, const struct iovec *, int, off_t, int);
-static int (*real_fsync)(int);
-static int (*real_fdatasync)(int);
-static int (*real_sync_file_range)(int, off_t, off_t, unsigned);
-static int (*real___open_2)(const char *, int);
-static int (*real_openat)(int, const char *, int, ...);
-static int (*real___openat_2)(int, const char *, int);
-static int (*real_creat)(const char *, mode_t);
-
-/* lw_resolve_fileio: the real functions of this file (lw_resolve). */
-void lw_resolve_fileio(void)
-{
-    LW_R(open);
-    LW_R(close);
-    LW_R(__read_chk);
-    LW_R(pread);
-    LW_R(__pread_chk);
-    LW_R(pwrite);
-    LW_R(readv);
-    LW_R(writev);
-    LW_R(preadv);
-    LW_R(pwritev);
-    LW_R(preadv2);
-    LW_R(pwritev2);
-    LW_R(fsync);
-    LW_R(fdatasync);
-    LW_R(sync_file_range);
-    LW_R(__open_2);
-    LW_R(openat);
-    LW_R(__openat_2);
-    LW_R(creat);
-}
-
 LW_WRAP_IO(ssize_t, __read_chk, LW_F_read, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl))
 LW_WRAP_IO(ssize_t, pread, LW_F_pread, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
 LW_WRAP_IO(ssize_t, __pread_chk, LW_F_pread, (int fd, void *b, size_t n, off_t o, size_t bl), (fd, b, n, o, bl))

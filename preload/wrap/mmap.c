@@ -13,18 +13,6 @@
 
 #include "wrap/wrap.h"
 
-void *(*real_mmap)(void *, size_t, int, int, int, off_t);
-int (*real_munmap)(void *, size_t);
-static void *(*real_mremap)(void *, size_t, size_t, int, ...);
-
-/* lw_resolve_mmap: the real functions of this file (lw_resolve). */
-void lw_resolve_mmap(void)
-{
-    LW_R(mmap);
-    LW_R(munmap);
-    LW_R(mremap);
-}
-
 /* lw_rec_map: record a map call over [addr, addr + size), err = errno or 0. */
 static inline void lw_rec_map(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, size_t size, void *addr,
                               int err)

@@ -9,20 +9,6 @@
 
 #include "wrap/wrap.h"
 
-static int (*real_nanosleep)(const struct timespec *, struct timespec *);
-static int (*real_clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
-static int (*real_usleep)(useconds_t);
-static unsigned (*real_sleep)(unsigned);
-
-/* lw_resolve_sleep: the real functions of this file (lw_resolve). */
-void lw_resolve_sleep(void)
-{
-    LW_R(nanosleep);
-    LW_R(clock_nanosleep);
-    LW_R(usleep);
-    LW_R(sleep);
-}
-
 /* lw_rec_sleep: record a sleep that asked for ns and returned ret. */
 static inline void lw_rec_sleep(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, uint64_t ns, int64_t ret)
 {

@@ -8,34 +8,6 @@
 
 #include "wrap/wrap.h"
 
-static ssize_t (*real_recv)(int, void *, size_t, int);
-static ssize_t (*real___recv_chk)(int, void *, size_t, size_t, int);
-static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
-static ssize_t (*real___recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
-static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
-static ssize_t (*real_send)(int, const void *, size_t, int);
-static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
-static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
-static int (*real_accept)(int, struct sockaddr *, socklen_t *);
-static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
-static int (*real_connect)(int, const struct sockaddr *, socklen_t);
-
-/* lw_resolve_sockets: the real functions of this file (lw_resolve). */
-void lw_resolve_sockets(void)
-{
-    LW_R(recv);
-    LW_R(__recv_chk);
-    LW_R(recvfrom);
-    LW_R(__recvfrom_chk);
-    LW_R(recvmsg);
-    LW_R(send);
-    LW_R(sendto);
-    LW_R(sendmsg);
-    LW_R(accept);
-    LW_R(accept4);
-    LW_R(connect);
-}
-
 LW_WRAP_IO(ssize_t, recv, LW_F_recv, (int fd, void *b, size_t n, int fl), (fd, b, n, fl))
 LW_WRAP_IO(ssize_t, __recv_chk, LW_F_recv, (int fd, void *b, size_t n, size_t bl, int fl), (fd, b, n, bl, fl))
 LW_WRAP_IO(ssize_t, recvfrom, LW_F_recvfrom, (int fd, void *b, size_t n, int fl, struct sockaddr *a, socklen_t *al),

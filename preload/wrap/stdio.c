@@ -12,30 +12,6 @@
 
 #include "wrap/wrap.h"
 
-static size_t (*real_fread)(void *, size_t, size_t, FILE *);
-static size_t (*real___fread_chk)(void *, size_t, size_t, size_t, FILE *);
-static size_t (*real_fwrite)(const void *, size_t, size_t, FILE *);
-static char *(*real_fgets)(char *, int, FILE *);
-static char *(*real___fgets_chk)(char *, size_t, int, FILE *);
-static int (*real_fputs)(const char *, FILE *);
-static int (*real_fflush)(FILE *);
-static ssize_t (*real_getline)(char **, size_t *, FILE *);
-static ssize_t (*real_getdelim)(char **, size_t *, int, FILE *);
-
-/* lw_resolve_stdio: the real functions of this file (lw_resolve). */
-void lw_resolve_stdio(void)
-{
-    LW_R(fread);
-    LW_R(__fread_chk);
-    LW_R(fwrite);
-    LW_R(fgets);
-    LW_R(__fgets_chk);
-    LW_R(fputs);
-    LW_R(fflush);
-    LW_R(getline);
-    LW_R(getdelim);
-}
-
 /* lw_fd: the stream's fd without taking its lock (-1 for NULL). */
 static inline int lw_fd(FILE *fp) { return fp ? fileno_unlocked(fp) : -1; }
 

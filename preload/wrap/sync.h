@@ -1,4 +1,4 @@
-/* sync.h: real functions and record helpers shared by the sync wrappers
+/* sync.h: record helpers shared by the sync wrappers
  * (cond.c, rwlock.c, sem.c, spinlock.c, join_barrier.c). */
 #ifndef LW_SYNC_H
 #define LW_SYNC_H
@@ -7,34 +7,6 @@
 #include <semaphore.h>
 
 #include "runtime/runtime.h"
-
-extern int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
-extern int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
-extern int (*real_pthread_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
-extern int (*real_pthread_cond_signal)(pthread_cond_t *);
-extern int (*real_pthread_cond_broadcast)(pthread_cond_t *);
-extern int (*real_pthread_rwlock_rdlock)(pthread_rwlock_t *);
-extern int (*real_pthread_rwlock_wrlock)(pthread_rwlock_t *);
-extern int (*real_pthread_rwlock_tryrdlock)(pthread_rwlock_t *);
-extern int (*real_pthread_rwlock_trywrlock)(pthread_rwlock_t *);
-extern int (*real_pthread_rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
-extern int (*real_pthread_rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
-extern int (*real_pthread_rwlock_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
-extern int (*real_pthread_rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
-extern int (*real_pthread_rwlock_unlock)(pthread_rwlock_t *);
-extern int (*real_sem_wait)(sem_t *);
-extern int (*real_sem_timedwait)(sem_t *, const struct timespec *);
-extern int (*real_sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
-extern int (*real_sem_trywait)(sem_t *);
-extern int (*real_sem_post)(sem_t *);
-extern int (*real_pthread_spin_lock)(pthread_spinlock_t *);
-extern int (*real_pthread_spin_trylock)(pthread_spinlock_t *);
-extern int (*real_pthread_spin_unlock)(pthread_spinlock_t *);
-extern int (*real_pthread_join)(pthread_t, void **);
-extern int (*real_pthread_barrier_wait)(pthread_barrier_t *);
-
-/* lw_resolve_sync: look the functions above up (called by lw_resolve). */
-void lw_resolve_sync(void);
 
 /* lw_rec_obj: a LOCK or SYNC record (object address, error number, flags),
  * then leave. */
