@@ -9,7 +9,7 @@
  *   lw_control      the paused word lives in the trace header's control
  *                   line, so `waitreport ctl TRACE pause|resume` (another
  *                   process) can flip it too.
- * Paused, lw_enter returns NULL after one relaxed load, so every wrapper
+ * Paused, lw_wrap_enter returns NULL after one relaxed load, so every wrapper
  * calls the real function directly. */
 #define _GNU_SOURCE
 #include <signal.h>

@@ -39,8 +39,6 @@ int lw_arena_owns(const void *p)
 
 size_t lw_arena_size(const void *p) { return ((const size_t *)p)[-1]; }
 
-int lw_resolving(void) { return lw_resolve_state == 1; }
-
 void *lw_real_sym(const char *name, const char *version)
 {
     void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;

@@ -159,10 +159,6 @@ LW_REAL_FUNCS(LW_REAL_DECLARE, LW_REAL_DECLARE_V)
  * too, with the pointers not yet reached still NULL. */
 void lw_resolve(void);
 
-/* lw_resolving: whether lw_resolve is running (the malloc family then
- * serves allocations from the arena). */
-int lw_resolving(void);
-
 /* lw_real_sym: the definition of name that follows libwait's, of the
  * given symbol version where there is one (version may be NULL). */
 void *lw_real_sym(const char *name, const char *version);

@@ -1,6 +1,7 @@
-/* runtime.h: shared state and hot-path inlines of the preloaded recorder. */
-#ifndef LW_INTERNAL_H
-#define LW_INTERNAL_H
+/* runtime.h: the recorder's state and the interface of its runtime
+ * modules, for each other and for the wrappers (wrap/wrap.h). */
+#ifndef LW_RUNTIME_H
+#define LW_RUNTIME_H
 
 #include <errno.h>
 #include <stddef.h>
@@ -17,6 +18,10 @@
 #define LW_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LW_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LW_TLS         __thread __attribute__((tls_model("initial-exec")))
+
+/* Everything declared below is libwait's own: hidden, so that it is
+ * reached without the GOT. */
+#pragma GCC visibility push(hidden)
 
 /* Largest call record: kind, len, func args, all varints at their widest. */
 #define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
@@ -35,7 +40,7 @@
 struct lw_thread {
     volatile int guard;        /* 1 while inside libwait or a wrapped call */
     int dead;                  /* thread has flushed; record nothing more */
-    uintptr_t guard_sp;        /* frame of the wrapper that took the guard (lw_enter);
+    uintptr_t guard_sp;        /* frame of the wrapper that took the guard (lw_wrap_enter);
                                   UINTPTR_MAX when libwait took it itself */
     uint32_t stream, tid, seq; /* seq: chunks used so far */
     uint8_t *cur;              /* next record goes here */
@@ -126,6 +131,7 @@ int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size
 void lw_writer_sync(struct lw_thread *t);
 void lw_writer_close(void);
 void lw_writer_stop(const char *why, int err);
+int lw_writer_room(struct lw_thread *t, uint64_t t1);
 
 /* stack.c */
 uint32_t lw_stack_id(struct lw_thread *t);
@@ -171,51 +177,6 @@ static inline uint64_t lw_rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-/* lw_enter: the calling thread's state with the guard taken, or NULL when
- * this call must not be recorded (nested, not ready, disabled). It is
- * always inlined into the wrapper, so __builtin_frame_address(0) is the
- * wrapper's frame: kept in guard_sp, it lets lw_enter_slow tell a call
- * nested inside this wrapper (deeper on the stack) from one made after the
- * program left the wrapper without returning (siglongjmp out of a signal
- * handler that interrupted it), which runs at or above that frame. */
-static inline __attribute__((always_inline)) struct lw_thread *lw_enter(void)
-{
-    struct lw_thread *t = lw_tls;
-    if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))) {
-        t->guard = 1;
-        t->guard_sp = (uintptr_t)__builtin_frame_address(0);
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        return t;
-    }
-    return lw_enter_slow((uintptr_t)__builtin_frame_address(0));
-}
-
-/* lw_unwound: cleanup of a wrapper's guard variable (LW_UNWIND_GUARD). It
- * runs only when the thread is cancelled inside the real call (a forced
- * unwind through the wrapper; the preload is built with -fexceptions so
- * that the unwinder runs it) and releases the guard, so that the program's
- * own cancellation cleanup handlers, which run after it, are recorded. On
- * a normal return the variable is NULL and this does nothing. */
-static inline void lw_unwound(struct lw_thread **pt)
-{
-    if (LW_UNLIKELY(*pt != NULL)) {
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        (*pt)->guard = 0;
-    }
-}
-
-/* LW_UNWIND_GUARD(t): declare lw_ug, holding t while the real call runs;
- * the wrapper sets lw_ug = NULL as soon as the real call returns. */
-#define LW_UNWIND_GUARD(t) struct lw_thread *lw_ug __attribute__((cleanup(lw_unwound))) = (t)
-
-/* lw_leave: restore errno saved by lw_rec_start; release the guard. */
-static inline void lw_leave(struct lw_thread *t)
-{
-    *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno) = t->err;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    t->guard = 0;
-}
-
 /* lw_slow_begin/lw_slow_end: time a slow path (unwind, chunk change,
  * switch drain) exactly into self_ticks, the outermost one only; the record
  * in progress then leaves the sample (its fast part is not counted). */
@@ -233,56 +194,13 @@ static inline void lw_slow_end(struct lw_thread *t)
     }
 }
 
-/* lw_rec_start: capture the stack, make room and write the common part of a
- * call record for func [t0, t1). Returns where the arguments go, or NULL when
- * nothing can be recorded (the call is then counted as dropped). */
-static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t1)
+/* lw_switch_due: whether t's context-switch ring is past half full and
+ * due to be drained into its stream (one load on the hot path). */
+static inline int lw_switch_due(const struct lw_thread *t)
 {
-    t->err = *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno);
-    if (LW_UNLIKELY((t->st.records & (LW_SELF_SAMPLE - 1)) == 0))
-        t->self_t0 = t1;
-    uint32_t id = lw_stack_id(t);
-    if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS))
-        lw_writer_sync(t);
-    if (t->sw_page &&
-        LW_UNLIKELY(__atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail > t->sw_size / 2)) {
-        lw_slow_begin(t);
-        lw_switch_drain(t);
-        lw_slow_end(t);
-    }
-    if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) && !lw_writer_advance(t, LW_REC_CALL_MAX)) {
-        t->st.dropped++;
-        return NULL;
-    }
-    uint8_t *p = t->cur + 2;
-    p = lw_put_uv(p, id);
-    p = lw_put_sv(p, (int64_t)(t0 - t->last_tsc));
-    t->last_tsc = t0;
-    return lw_put_uv(p, t1 - t0);
+    return t->sw_page && __atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail > t->sw_size / 2;
 }
 
-/* lw_rec_addr: append an address as a delta against the stream's last one. */
-static inline uint8_t *lw_rec_addr(struct lw_thread *t, uint8_t *p, uintptr_t a)
-{
-    p = lw_put_sv(p, (int64_t)(a - t->last_addr));
-    t->last_addr = a;
-    return p;
-}
-
-/* lw_rec_commit: fill the length, then publish the record by storing its
- * kind byte last, so readers never see a torn record. */
-static inline void lw_rec_commit(struct lw_thread *t, unsigned kind, uint8_t *end)
-{
-    uint8_t *p = t->cur;
-    p[1] = (uint8_t)(end - p - 2);
-    __atomic_store_n(p, (uint8_t)kind, __ATOMIC_RELEASE);
-    t->cur = end;
-    t->st.records++;
-    t->st.bytes += (uint64_t)(end - p);
-    if (LW_UNLIKELY(t->self_t0)) {
-        t->st.self_ticks += (lw_rdtsc() - t->self_t0) * LW_SELF_SAMPLE;
-        t->self_t0 = 0;
-    }
-}
+#pragma GCC visibility pop
 
 #endif

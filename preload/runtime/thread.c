@@ -206,7 +206,7 @@ static int lw_guard_stale(const struct lw_thread *t, uintptr_t frame)
     return 1;
 }
 
-/* lw_enter_slow: lw_enter's slow path (frame: the calling wrapper's frame).
+/* lw_enter_slow: lw_wrap_enter's slow path (frame: the calling wrapper's frame).
  * Nothing while paused; creates the thread's state on its first call;
  * takes over a guard left behind by a non-local exit (lw_guard_stale);
  * counts calls nested inside a wrapped call. NULL = don't record. */

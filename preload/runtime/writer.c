@@ -373,6 +373,27 @@ out:
     return ok;
 }
 
+/* lw_writer_room: the slow path of a call record (lw_wrap_record), taken
+ * when a clock sync is due, the context-switch ring is past half full, or
+ * the largest call record might not fit below t->limit; each is handled
+ * in that order. 1 when a call record fits at t->cur, 0 when it cannot be
+ * written (counted as dropped). */
+int lw_writer_room(struct lw_thread *t, uint64_t t1)
+{
+    if (t1 - t->last_sync > LW_SYNC_TICKS)
+        lw_writer_sync(t);
+    if (lw_switch_due(t)) {
+        lw_slow_begin(t);
+        lw_switch_drain(t);
+        lw_slow_end(t);
+    }
+    if (t->cur + LW_REC_CALL_MAX > t->limit && !lw_writer_advance(t, LW_REC_CALL_MAX)) {
+        t->st.dropped++;
+        return 0;
+    }
+    return 1;
+}
+
 /* lw_writer_meta: write a meta record with a body built elsewhere (slow
  * paths only). 0, or -1 when it cannot be written. */
 int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len)

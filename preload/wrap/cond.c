@@ -8,32 +8,18 @@
  * (glibc's waiter count says so) takes one stamp (duration 0), like an
  * unlock that wakes nobody. */
 #define _GNU_SOURCE
-#include "wrap/sync.h"
+#include <pthread.h>
 
-/* LW_COND_WAIT: wait, timedwait, clockwait: c and m are the condvar and
- * mutex among the parameters. */
-#define LW_COND_WAIT(name, params, args)                                                                               \
-    LW_EXPORT int name params                                                                                          \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name))                                                                                 \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name args;                                                                                   \
-        struct lw_pending pd = {t, lw_rdtsc(), c, m, LW_F_##name};                                                     \
-        int r;                                                                                                         \
-        pthread_cleanup_push(lw_cancelled, &pd);                                                                       \
-        r = real_##name args;                                                                                          \
-        pthread_cleanup_pop(0);                                                                                        \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_cond(pd.t, LW_F_##name, pd.t0, t1, c, m, (unsigned)r);                                                  \
-        return r;                                                                                                      \
-    }
+#include "wrap/wrap.h"
 
-LW_COND_WAIT(pthread_cond_wait, (pthread_cond_t * c, pthread_mutex_t *m), (c, m))
-LW_COND_WAIT(pthread_cond_timedwait, (pthread_cond_t * c, pthread_mutex_t *m, const struct timespec *ts), (c, m, ts))
-LW_COND_WAIT(pthread_cond_clockwait, (pthread_cond_t * c, pthread_mutex_t *m, clockid_t clk, const struct timespec *ts),
-             (c, m, clk, ts))
+LW_WRAP_CANCELLABLE(pthread_cond_wait, LW_F_pthread_cond_wait, (pthread_cond_t * c, pthread_mutex_t *m), (c, m), c, m,
+                    lw_put_cond(t, b, c, m, (unsigned)r))
+LW_WRAP_CANCELLABLE(pthread_cond_timedwait, LW_F_pthread_cond_timedwait,
+                    (pthread_cond_t * c, pthread_mutex_t *m, const struct timespec *ts), (c, m, ts), c, m,
+                    lw_put_cond(t, b, c, m, (unsigned)r))
+LW_WRAP_CANCELLABLE(pthread_cond_clockwait, LW_F_pthread_cond_clockwait,
+                    (pthread_cond_t * c, pthread_mutex_t *m, clockid_t clk, const struct timespec *ts), (c, m, clk, ts),
+                    c, m, lw_put_cond(t, b, c, m, (unsigned)r))
 
 /* lw_cond_unwaited: 1 when glibc's waiter reference count of c (bits 3
  * and up of __wrefs) is 0: signal and broadcast then return at once. */
@@ -42,26 +28,7 @@ static inline int lw_cond_unwaited(pthread_cond_t *c)
     return (__atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) >> 3) == 0;
 }
 
-/* LW_COND_WAKE: signal and broadcast: timed only when a waiter may wake. */
-#define LW_COND_WAKE(name)                                                                                             \
-    LW_EXPORT int name(pthread_cond_t *c)                                                                              \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name))                                                                                 \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name(c);                                                                                     \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        if (LW_LIKELY(lw_cond_unwaited(c))) {                                                                          \
-            int r = real_##name(c);                                                                                    \
-            lw_rec_obj(t, LW_F_##name, t0, t0, c, (unsigned)r, 0);                                                     \
-            return r;                                                                                                  \
-        }                                                                                                              \
-        int r = real_##name(c);                                                                                        \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_obj(t, LW_F_##name, t0, t1, c, (unsigned)r, 0);                                                         \
-        return r;                                                                                                      \
-    }
-
-LW_COND_WAKE(pthread_cond_signal)
-LW_COND_WAKE(pthread_cond_broadcast)
+LW_WRAP_QUICK(int, pthread_cond_signal, LW_F_pthread_cond_signal, (pthread_cond_t * c), (c), lw_cond_unwaited(c),
+              lw_put_obj(t, b, c, (unsigned)r, 0))
+LW_WRAP_QUICK(int, pthread_cond_broadcast, LW_F_pthread_cond_broadcast, (pthread_cond_t * c), (c), lw_cond_unwaited(c),
+              lw_put_obj(t, b, c, (unsigned)r, 0))

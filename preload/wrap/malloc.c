@@ -1,82 +1,72 @@
 /* malloc.c: the malloc family. Before the real functions are resolved (and
- * while dlsym resolves them) allocations come from the bootstrap arena;
- * free and realloc recognise arena pointers. */
+ * while dlsym resolves them, allocating as it goes) allocations come from
+ * the bootstrap arena (runtime/resolve.c); free and realloc recognise arena
+ * pointers. So each wrapper resolves first and falls back to the arena
+ * itself (LW_NEED_ARENA), then takes the shape of wrap.h. */
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "runtime/runtime.h"
+#include "wrap/wrap.h"
 
-/* lw_need_arena: whether allocations must come from the arena now. */
-static inline int lw_need_arena(void *fn)
+/* LW_NEED_ARENA(name): whether real_<name> is still unset after asking
+ * lw_resolve (which returns at once while it runs). */
+#define LW_NEED_ARENA(name) (LW_UNLIKELY(!real_##name) && (lw_resolve(), !real_##name))
+
+/* lw_put_alloc: the ALLOC schema's arguments: bytes asked for, the block. */
+static inline uint8_t *lw_put_alloc(struct lw_thread *t, uint8_t *b, size_t size, void *p)
 {
-    if (LW_LIKELY(fn != NULL))
-        return 0;
-    if (!lw_resolving())
-        lw_resolve();
-    return 1;
+    b = lw_put_uv(b, size);
+    return lw_put_addr(t, b, (uintptr_t)p);
 }
 
-/* lw_rec_alloc: record an allocation returning p for size bytes. */
-static inline void lw_rec_alloc(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, size_t size, void *p)
-{
-    uint8_t *b = lw_rec_start(t, t0, t1);
-    if (b) {
-        b = lw_put_uv(b, size);
-        lw_rec_commit(t, f, lw_rec_addr(t, b, (uintptr_t)p));
+/* LW_WRAP_ALLOC: an allocator whose arena fallback is arena (an
+ * expression), recorded with bytes size. */
+#define LW_WRAP_ALLOC(sym, params, args, size, arena)                                                                  \
+    LW_EXPORT void *sym params                                                                                         \
+    {                                                                                                                  \
+        if (LW_NEED_ARENA(sym))                                                                                        \
+            return (arena);                                                                                            \
+        struct lw_thread *t = lw_wrap_enter(1);                                                                        \
+        if (!t)                                                                                                        \
+            return real_##sym args;                                                                                    \
+        uint64_t t0 = lw_rdtsc();                                                                                      \
+        void *r = real_##sym args;                                                                                     \
+        uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());                                                                \
+        if (b)                                                                                                         \
+            b = lw_put_alloc(t, b, (size), r);                                                                         \
+        lw_wrap_leave(t, LW_F_##sym, b);                                                                               \
+        return r;                                                                                                      \
     }
-    lw_leave(t);
-}
 
-LW_EXPORT void *malloc(size_t n)
-{
-    if (LW_UNLIKELY(lw_need_arena((void *)real_malloc)) && !real_malloc)
-        return lw_arena_alloc(n, 16);
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_malloc(n);
-    uint64_t t0 = lw_rdtsc();
-    void *p = real_malloc(n);
-    uint64_t t1 = lw_rdtsc();
-    lw_rec_alloc(t, LW_F_malloc, t0, t1, n, p);
-    return p;
-}
+/* lw_calloc_overflows: whether n * m does not fit a size_t. */
+static inline int lw_calloc_overflows(size_t n, size_t m) { return m && n > (size_t)-1 / m; }
 
-LW_EXPORT void *calloc(size_t n, size_t m)
-{
-    if (LW_UNLIKELY(lw_need_arena((void *)real_calloc)) && !real_calloc) {
-        if (m && n > (size_t)-1 / m)
-            return NULL;
-        return lw_arena_alloc(n * m, 16); /* static memory: already zero */
-    }
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_calloc(n, m);
-    uint64_t t0 = lw_rdtsc();
-    void *p = real_calloc(n, m);
-    uint64_t t1 = lw_rdtsc();
-    size_t bytes = (m && n > (size_t)-1 / m) ? (size_t)-1 : n * m;
-    lw_rec_alloc(t, LW_F_calloc, t0, t1, bytes, p);
-    return p;
-}
+LW_WRAP_ALLOC(malloc, (size_t n), (n), n, lw_arena_alloc(n, 16))
+/* calloc records SIZE_MAX bytes for a size that overflows; from the arena
+ * (static memory) it is already zero. */
+LW_WRAP_ALLOC(calloc, (size_t n, size_t m), (n, m), lw_calloc_overflows(n, m) ? (size_t)-1 : n *m,
+              lw_calloc_overflows(n, m) ? NULL : lw_arena_alloc(n *m, 16))
+LW_WRAP_ALLOC(aligned_alloc, (size_t align, size_t n), (align, n), n, lw_arena_alloc(n, align))
+LW_WRAP_ALLOC(memalign, (size_t align, size_t n), (align, n), n, lw_arena_alloc(n, align))
+LW_WRAP_ALLOC(valloc, (size_t n), (n), n, lw_arena_alloc(n, 4096))
 
 LW_EXPORT void free(void *p)
 {
     if (LW_UNLIKELY(lw_arena_owns(p)))
         return;
-    if (LW_UNLIKELY(lw_need_arena((void *)real_free)) && !real_free)
+    if (LW_NEED_ARENA(free))
         return; /* nothing but the arena can have allocated yet */
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(1);
     if (!t) {
         real_free(p);
         return;
     }
     uint64_t t0 = lw_rdtsc();
     real_free(p);
-    uint64_t t1 = lw_rdtsc();
-    uint8_t *b = lw_rec_start(t, t0, t1);
+    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
     if (b)
-        lw_rec_commit(t, LW_F_free, lw_rec_addr(t, b, (uintptr_t)p));
-    lw_leave(t);
+        b = lw_put_addr(t, b, (uintptr_t)p);
+    lw_wrap_leave(t, LW_F_free, b);
 }
 
 LW_EXPORT void *realloc(void *old, size_t n)
@@ -89,62 +79,40 @@ LW_EXPORT void *realloc(void *old, size_t n)
         }
         return p;
     }
-    if (LW_UNLIKELY(lw_need_arena((void *)real_realloc)) && !real_realloc)
+    if (LW_NEED_ARENA(realloc))
         return lw_arena_alloc(n, 16); /* old is NULL: only the arena exists */
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_realloc(old, n);
     uint64_t t0 = lw_rdtsc();
-    void *p = real_realloc(old, n);
-    uint64_t t1 = lw_rdtsc();
-    uint8_t *b = lw_rec_start(t, t0, t1);
+    void *r = real_realloc(old, n);
+    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
     if (b) {
-        b = lw_rec_addr(t, b, (uintptr_t)old);
+        b = lw_put_addr(t, b, (uintptr_t)old);
         b = lw_put_uv(b, n);
-        lw_rec_commit(t, LW_F_realloc, lw_rec_addr(t, b, (uintptr_t)p));
+        b = lw_put_addr(t, b, (uintptr_t)r);
     }
-    lw_leave(t);
-    return p;
+    lw_wrap_leave(t, LW_F_realloc, b);
+    return r;
 }
 
 LW_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
-    if (LW_UNLIKELY(lw_need_arena((void *)real_posix_memalign)) && !real_posix_memalign) {
+    if (LW_NEED_ARENA(posix_memalign)) {
         *out = lw_arena_alloc(n, align);
         return *out ? 0 : ENOMEM;
     }
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_posix_memalign(out, align, n);
     uint64_t t0 = lw_rdtsc();
     int r = real_posix_memalign(out, align, n);
-    uint64_t t1 = lw_rdtsc();
-    uint8_t *b = lw_rec_start(t, t0, t1);
+    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
     if (b) {
         b = lw_put_uv(b, n);
-        b = lw_rec_addr(t, b, r == 0 ? (uintptr_t)*out : 0);
-        lw_rec_commit(t, LW_F_posix_memalign, lw_put_uv(b, (uint64_t)r));
+        b = lw_put_addr(t, b, r == 0 ? (uintptr_t)*out : 0);
+        b = lw_put_uv(b, (uint64_t)r);
     }
-    lw_leave(t);
+    lw_wrap_leave(t, LW_F_posix_memalign, b);
     return r;
 }
-
-/* LW_ALIGNED_WRAPPER: aligned_alloc/memalign/valloc share one shape. */
-#define LW_ALIGNED_WRAPPER(name, params, args, align_expr, size_expr)            \
-    LW_EXPORT void *name params                                                  \
-    {                                                                            \
-        if (LW_UNLIKELY(lw_need_arena((void *)real_##name)) && !real_##name)     \
-            return lw_arena_alloc(size_expr, align_expr);                        \
-        struct lw_thread *t = lw_enter();                                        \
-        if (!t)                                                                  \
-            return real_##name args;                                             \
-        uint64_t t0 = lw_rdtsc();                                                \
-        void *p = real_##name args;                                              \
-        uint64_t t1 = lw_rdtsc();                                                \
-        lw_rec_alloc(t, LW_F_##name, t0, t1, size_expr, p);                      \
-        return p;                                                                \
-    }
-
-LW_ALIGNED_WRAPPER(aligned_alloc, (size_t align, size_t n), (align, n), align, n)
-LW_ALIGNED_WRAPPER(memalign, (size_t align, size_t n), (align, n), align, n)
-LW_ALIGNED_WRAPPER(valloc, (size_t n), (n), 4096, n)

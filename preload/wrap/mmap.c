@@ -5,7 +5,6 @@
  * own maps (trace chunks, perf ring, thread states, stack tables) call
  * real_mmap/real_munmap directly and are never seen here. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -13,21 +12,17 @@
 
 #include "wrap/wrap.h"
 
-/* lw_rec_map: record a map call over [addr, addr + size), err = errno or 0. */
-static inline void lw_rec_map(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, size_t size, void *addr,
-                              int err)
+/* lw_put_map: the MMAP schema's arguments: bytes, the range's address
+ * (NULL when mmap failed), then errno or 0. */
+static inline uint8_t *lw_put_map(struct lw_thread *t, uint8_t *b, size_t size, void *addr, int err)
 {
-    uint8_t *b = lw_rec_start(t, t0, t1);
-    if (b) {
-        b = lw_put_uv(b, size);
-        b = lw_rec_addr(t, b, (uintptr_t)addr);
-        lw_rec_commit(t, f, lw_put_uv(b, (uint64_t)err));
-    }
-    lw_leave(t);
+    b = lw_put_uv(b, size);
+    b = lw_put_addr(t, b, (uintptr_t)addr);
+    return lw_put_uv(b, (uint64_t)err);
 }
 
-/* mmap: a call made while the real functions are being resolved (nothing
- * to call yet) goes to the system call itself. */
+/* mmap and munmap: a call made while the real functions are being
+ * resolved (nothing to call yet) goes to the system call itself. */
 LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
 {
     if (LW_UNLIKELY(!real_mmap)) {
@@ -37,15 +32,15 @@ LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off
     }
     if (!(flags & MAP_ANONYMOUS))
         return real_mmap(a, len, prot, flags, fd, off);
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_mmap(a, len, prot, flags, fd, off);
     uint64_t t0 = lw_rdtsc();
     void *r = real_mmap(a, len, prot, flags, fd, off);
-    uint64_t t1 = lw_rdtsc();
-    int e = errno;
-    lw_rec_map(t, LW_F_mmap, t0, t1, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? e : 0);
-    errno = e;
+    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
+    if (b)
+        b = lw_put_map(t, b, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? t->err : 0);
+    lw_wrap_leave(t, LW_F_mmap, b);
     return r;
 }
 LW_ALIAS(mmap, mmap64);
@@ -57,15 +52,15 @@ LW_EXPORT int munmap(void *a, size_t len)
         if (!real_munmap)
             return (int)syscall(SYS_munmap, a, len);
     }
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_munmap(a, len);
     uint64_t t0 = lw_rdtsc();
     int r = real_munmap(a, len);
-    uint64_t t1 = lw_rdtsc();
-    int e = errno;
-    lw_rec_map(t, LW_F_munmap, t0, t1, len, a, r < 0 ? e : 0);
-    errno = e;
+    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
+    if (b)
+        b = lw_put_map(t, b, len, a, r < 0 ? t->err : 0);
+    lw_wrap_leave(t, LW_F_munmap, b);
     return r;
 }
 
@@ -79,24 +74,19 @@ LW_EXPORT void *mremap(void *old, size_t osize, size_t nsize, int flags, ...)
         na = va_arg(ap, void *);
         va_end(ap);
     }
-    if (LW_UNLIKELY(!real_mremap))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(real_mremap != NULL);
     if (!t)
         return real_mremap(old, osize, nsize, flags, na);
     uint64_t t0 = lw_rdtsc();
     void *r = real_mremap(old, osize, nsize, flags, na);
-    uint64_t t1 = lw_rdtsc();
-    int e = errno;
-    uint8_t *b = lw_rec_start(t, t0, t1);
+    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
     if (b) {
-        b = lw_rec_addr(t, b, (uintptr_t)old);
+        b = lw_put_addr(t, b, (uintptr_t)old);
         b = lw_put_uv(b, osize);
         b = lw_put_uv(b, nsize);
-        b = lw_rec_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
-        lw_rec_commit(t, LW_F_mremap, lw_put_uv(b, r == MAP_FAILED ? (uint64_t)e : 0));
+        b = lw_put_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
+        b = lw_put_uv(b, r == MAP_FAILED ? (uint64_t)t->err : 0);
     }
-    lw_leave(t);
-    errno = e;
+    lw_wrap_leave(t, LW_F_mremap, b);
     return r;
 }

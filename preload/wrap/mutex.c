@@ -9,55 +9,20 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
-#include "wrap/sync.h"
+#include "wrap/wrap.h"
 
-/* LW_MUTEX_WRAPPER: trylock and unlock share one shape: timed around. */
-#define LW_MUTEX_WRAPPER(name, params, args)                                                                           \
-    LW_EXPORT int name params                                                                                          \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name))                                                                                 \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name args;                                                                                   \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        int r = real_##name args;                                                                                      \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_obj(t, LW_F_##name, t0, t1, m, (unsigned)r, 0);                                                         \
-        return r;                                                                                                      \
-    }
+LW_WRAP_TRYFIRST(pthread_mutex_lock, pthread_mutex_trylock, LW_F_pthread_mutex_lock, (pthread_mutex_t * m), (m), m, 1)
+LW_WRAP_TRYFIRST(pthread_mutex_timedlock, pthread_mutex_trylock, LW_F_pthread_mutex_timedlock,
+                 (pthread_mutex_t * m, const struct timespec *ts), (m, ts), m, 1)
+LW_WRAP(int, pthread_mutex_trylock, LW_F_pthread_mutex_trylock, (pthread_mutex_t * m), (m),
+        lw_put_obj(t, b, m, (unsigned)r, 0))
 
-/* LW_MUTEX_TRYFIRST: lock and timedlock: trylock, then the real call only
- * when the mutex was busy. */
-#define LW_MUTEX_TRYFIRST(name, params, args)                                                                          \
-    LW_EXPORT int name params                                                                                          \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name || !real_pthread_mutex_trylock))                                                  \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name args;                                                                                   \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        int r = real_pthread_mutex_trylock(m);                                                                         \
-        if (LW_LIKELY(r != EBUSY)) {                                                                                   \
-            lw_rec_obj(t, LW_F_##name, t0, t0, m, (unsigned)r, 0);                                                     \
-            return r;                                                                                                  \
-        }                                                                                                              \
-        r = real_##name args;                                                                                          \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_obj(t, LW_F_##name, t0, t1, m, (unsigned)r, LW_LOCK_CONTENDED);                                         \
-        return r;                                                                                                      \
-    }
-
-LW_MUTEX_TRYFIRST(pthread_mutex_lock, (pthread_mutex_t * m), (m))
-LW_MUTEX_WRAPPER(pthread_mutex_trylock, (pthread_mutex_t * m), (m))
-LW_MUTEX_TRYFIRST(pthread_mutex_timedlock, (pthread_mutex_t * m, const struct timespec *ts), (m, ts))
 /* lw_mutex_unwaited: 1 when glibc's lock word of m says locked with no
  * waiter (1; a waiter sets 2), for the plain, recursive, errorcheck and
  * adaptive kinds (not robust, priority-inherit or -protect, whose words
- * mean something else). Unlocking such a mutex wakes nobody. */
-/* glibc's kind bits (nptl/pthreadP.h): robust 16, priority-inherit 32,
- * priority-protect 64 */
+ * mean something else). Unlocking such a mutex wakes nobody. glibc's kind
+ * bits (nptl/pthreadP.h): robust 16, priority-inherit 32, priority-protect
+ * 64. */
 #define LW_MUTEX_KIND_ODD (16 | 32 | 64)
 static inline int lw_mutex_unwaited(pthread_mutex_t *m)
 {
@@ -68,21 +33,5 @@ static inline int lw_mutex_unwaited(pthread_mutex_t *m)
  * woken; an unlock that wakes nobody costs one stamp (duration 0), like a
  * lock that found the mutex free. A waiter arriving between the look and
  * the unlock makes a rare unlock recorded as 0 that did wake someone. */
-LW_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
-{
-    if (LW_UNLIKELY(!real_pthread_mutex_unlock))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_pthread_mutex_unlock(m);
-    uint64_t t0 = lw_rdtsc();
-    if (LW_LIKELY(lw_mutex_unwaited(m))) {
-        int r = real_pthread_mutex_unlock(m);
-        lw_rec_obj(t, LW_F_pthread_mutex_unlock, t0, t0, m, (unsigned)r, 0);
-        return r;
-    }
-    int r = real_pthread_mutex_unlock(m);
-    uint64_t t1 = lw_rdtsc();
-    lw_rec_obj(t, LW_F_pthread_mutex_unlock, t0, t1, m, (unsigned)r, 0);
-    return r;
-}
+LW_WRAP_QUICK(int, pthread_mutex_unlock, LW_F_pthread_mutex_unlock, (pthread_mutex_t * m), (m), lw_mutex_unwaited(m),
+              lw_put_obj(t, b, m, (unsigned)r, 0))

@@ -7,49 +7,14 @@
  * and the blocking call then gives its own result, so results are
  * unchanged. tryrdlock, trywrlock and unlock are timed around. */
 #define _GNU_SOURCE
-#include "wrap/sync.h"
+#include <pthread.h>
 
-/* LW_RW_TRYFIRST: name tried first with try when ok (l is the rwlock).
- * glibc checks a timed variant's clock and timeout before anything else
- * (EINVAL even for a free lock), so a bad one goes straight to the real
- * call. */
-#define LW_RW_TRYFIRST(name, try, params, args, ok)                                                                    \
-    LW_EXPORT int name params                                                                                          \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name || !real_##try))                                                                  \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name args;                                                                                   \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        int r = (ok) ? real_##try(l) : EBUSY;                                                                          \
-        if (LW_LIKELY(r != EBUSY)) {                                                                                   \
-            lw_rec_obj(t, LW_F_##name, t0, t0, l, (unsigned)r, 0);                                                     \
-            return r;                                                                                                  \
-        }                                                                                                              \
-        r = real_##name args;                                                                                          \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_obj(t, LW_F_##name, t0, t1, l, (unsigned)r, LW_LOCK_CONTENDED);                                         \
-        return r;                                                                                                      \
-    }
+#include "wrap/wrap.h"
 
-/* LW_RW_TIMED: timed around the real call. */
-#define LW_RW_TIMED(name)                                                                                              \
-    LW_EXPORT int name(pthread_rwlock_t *l)                                                                            \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name))                                                                                 \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name(l);                                                                                     \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        int r = real_##name(l);                                                                                        \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        lw_rec_obj(t, LW_F_##name, t0, t1, l, (unsigned)r, 0);                                                         \
-        return r;                                                                                                      \
-    }
-
-/* lw_ts_ok: clk and ts are what glibc's timed rwlock calls accept. */
+/* lw_ts_ok: clk and ts are what glibc's timed rwlock calls accept. glibc
+ * checks a timed variant's clock and timeout before anything else (EINVAL
+ * even for a free lock), so a bad one goes straight to the real call
+ * instead of being tried first. */
 static inline int lw_ts_ok(clockid_t clk, const struct timespec *ts)
 {
     return (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC) && (!ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000));
@@ -58,12 +23,16 @@ static inline int lw_ts_ok(clockid_t clk, const struct timespec *ts)
 #define P1 (pthread_rwlock_t * l)
 #define PT (pthread_rwlock_t * l, const struct timespec *ts)
 #define PC (pthread_rwlock_t * l, clockid_t clk, const struct timespec *ts)
-LW_RW_TRYFIRST(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, P1, (l), 1)
-LW_RW_TRYFIRST(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, P1, (l), 1)
-LW_RW_TRYFIRST(pthread_rwlock_timedrdlock, pthread_rwlock_tryrdlock, PT, (l, ts), lw_ts_ok(CLOCK_REALTIME, ts))
-LW_RW_TRYFIRST(pthread_rwlock_timedwrlock, pthread_rwlock_trywrlock, PT, (l, ts), lw_ts_ok(CLOCK_REALTIME, ts))
-LW_RW_TRYFIRST(pthread_rwlock_clockrdlock, pthread_rwlock_tryrdlock, PC, (l, clk, ts), lw_ts_ok(clk, ts))
-LW_RW_TRYFIRST(pthread_rwlock_clockwrlock, pthread_rwlock_trywrlock, PC, (l, clk, ts), lw_ts_ok(clk, ts))
-LW_RW_TIMED(pthread_rwlock_tryrdlock)
-LW_RW_TIMED(pthread_rwlock_trywrlock)
-LW_RW_TIMED(pthread_rwlock_unlock)
+LW_WRAP_TRYFIRST(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_rdlock, P1, (l), l, 1)
+LW_WRAP_TRYFIRST(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_wrlock, P1, (l), l, 1)
+LW_WRAP_TRYFIRST(pthread_rwlock_timedrdlock, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_timedrdlock, PT, (l, ts), l,
+                 lw_ts_ok(CLOCK_REALTIME, ts))
+LW_WRAP_TRYFIRST(pthread_rwlock_timedwrlock, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_timedwrlock, PT, (l, ts), l,
+                 lw_ts_ok(CLOCK_REALTIME, ts))
+LW_WRAP_TRYFIRST(pthread_rwlock_clockrdlock, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_clockrdlock, PC,
+                 (l, clk, ts), l, lw_ts_ok(clk, ts))
+LW_WRAP_TRYFIRST(pthread_rwlock_clockwrlock, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_clockwrlock, PC,
+                 (l, clk, ts), l, lw_ts_ok(clk, ts))
+LW_WRAP(int, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_tryrdlock, P1, (l), lw_put_obj(t, b, l, (unsigned)r, 0))
+LW_WRAP(int, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_trywrlock, P1, (l), lw_put_obj(t, b, l, (unsigned)r, 0))
+LW_WRAP(int, pthread_rwlock_unlock, LW_F_pthread_rwlock_unlock, P1, (l), lw_put_obj(t, b, l, (unsigned)r, 0))

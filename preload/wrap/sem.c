@@ -3,50 +3,22 @@
  * EINTR). Every call but an unwaited sem_post (below) is timed around
  * the real one: sem_wait cannot be tried first, because glibc acts on a
  * pending cancellation at its start even when the semaphore is free.
- * wait, timedwait and clockwait are
- * cancellation points: a thread cancelled inside one has it recorded with
- * ECANCELED by a cleanup handler that also releases the guard. */
+ * wait, timedwait and clockwait are cancellation points: a thread
+ * cancelled inside one has it recorded with ECANCELED by a cleanup handler
+ * that also releases the guard. */
 #define _GNU_SOURCE
-#include "wrap/sync.h"
+#include <semaphore.h>
 
-/* LW_SEM_CANCELLABLE: the waits (cancellation points). */
-#define LW_SEM_CANCELLABLE(name, params, args)                                                                         \
-    LW_EXPORT int name params                                                                                          \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name))                                                                                 \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name args;                                                                                   \
-        struct lw_pending pd = {t, lw_rdtsc(), s, NULL, LW_F_##name};                                                  \
-        int r;                                                                                                         \
-        pthread_cleanup_push(lw_cancelled, &pd);                                                                       \
-        r = real_##name args;                                                                                          \
-        pthread_cleanup_pop(0);                                                                                        \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        int e = errno;                                                                                                 \
-        lw_rec_obj(pd.t, LW_F_##name, pd.t0, t1, s, r ? (unsigned)e : 0, 0);                                           \
-        errno = e;                                                                                                     \
-        return r;                                                                                                      \
-    }
+#include "wrap/wrap.h"
 
-/* LW_SEM_PLAIN: trywait. */
-#define LW_SEM_PLAIN(name)                                                                                             \
-    LW_EXPORT int name(sem_t *s)                                                                                       \
-    {                                                                                                                  \
-        if (LW_UNLIKELY(!real_##name))                                                                                 \
-            lw_resolve();                                                                                              \
-        struct lw_thread *t = lw_enter();                                                                              \
-        if (!t)                                                                                                        \
-            return real_##name(s);                                                                                     \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        int r = real_##name(s);                                                                                        \
-        uint64_t t1 = lw_rdtsc();                                                                                      \
-        int e = errno;                                                                                                 \
-        lw_rec_obj(t, LW_F_##name, t0, t1, s, r ? (unsigned)e : 0, 0);                                                 \
-        errno = e;                                                                                                     \
-        return r;                                                                                                      \
-    }
+/* LW_SEM: the SYNC record of a call on s: errno (t->err) when it failed. */
+#define LW_SEM lw_put_obj(t, b, s, r ? (unsigned)t->err : 0, 0)
+
+LW_WRAP_CANCELLABLE(sem_wait, LW_F_sem_wait, (sem_t * s), (s), s, NULL, LW_SEM)
+LW_WRAP_CANCELLABLE(sem_timedwait, LW_F_sem_timedwait, (sem_t * s, const struct timespec *ts), (s, ts), s, NULL, LW_SEM)
+LW_WRAP_CANCELLABLE(sem_clockwait, LW_F_sem_clockwait, (sem_t * s, clockid_t clk, const struct timespec *ts),
+                    (s, clk, ts), s, NULL, LW_SEM)
+LW_WRAP(int, sem_trywait, LW_F_sem_trywait, (sem_t * s), (s), LW_SEM)
 
 /* lw_sem_unwaited: 1 when glibc's waiter count of s (the high half of its
  * 64-bit word, x86-64 and other 64-bit ABIs) is 0: sem_post then wakes
@@ -63,25 +35,4 @@ static inline int lw_sem_unwaited(sem_t *s)
 
 /* sem_post: timed only when a waiter may have to be woken; one that wakes
  * nobody takes one stamp (duration 0), like an unlock. */
-LW_EXPORT int sem_post(sem_t *s)
-{
-    if (LW_UNLIKELY(!real_sem_post))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_sem_post(s);
-    uint64_t t0 = lw_rdtsc(), t1 = t0;
-    int unwaited = lw_sem_unwaited(s);
-    int r = real_sem_post(s);
-    if (!unwaited)
-        t1 = lw_rdtsc();
-    int e = errno;
-    lw_rec_obj(t, LW_F_sem_post, t0, t1, s, r ? (unsigned)e : 0, 0);
-    errno = e;
-    return r;
-}
-
-LW_SEM_CANCELLABLE(sem_wait, (sem_t * s), (s))
-LW_SEM_CANCELLABLE(sem_timedwait, (sem_t * s, const struct timespec *ts), (s, ts))
-LW_SEM_CANCELLABLE(sem_clockwait, (sem_t * s, clockid_t clk, const struct timespec *ts), (s, clk, ts))
-LW_SEM_PLAIN(sem_trywait)
+LW_WRAP_QUICK(int, sem_post, LW_F_sem_post, (sem_t * s), (s), lw_sem_unwaited(s), LW_SEM)

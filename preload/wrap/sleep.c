@@ -3,21 +3,17 @@
  * nanosleep inside libc without the PLT, so each is wrapped itself; one
  * sleep() is one record (a nested call would also pass unrecorded). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "wrap/wrap.h"
 
-/* lw_rec_sleep: record a sleep that asked for ns and returned ret. */
-static inline void lw_rec_sleep(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, uint64_t ns, int64_t ret)
+/* lw_put_sleep: the SLEEP schema's arguments: the time asked for (ns),
+ * then the result. */
+static inline uint8_t *lw_put_sleep(uint8_t *b, uint64_t ns, int64_t ret)
 {
-    uint8_t *b = lw_rec_start(t, t0, t1);
-    if (b) {
-        b = lw_put_uv(b, ns);
-        lw_rec_commit(t, f, lw_put_sv(b, ret));
-    }
-    lw_leave(t);
+    b = lw_put_uv(b, ns);
+    return lw_put_sv(b, ret);
 }
 
 /* lw_ts_ns: a timespec as ns (0 for NULL or negative). */
@@ -28,20 +24,16 @@ static inline uint64_t lw_ts_ns(const struct timespec *ts)
     return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
 }
 
-LW_WRAP(int, nanosleep, (const struct timespec *req, struct timespec *rem), (req, rem),
-        lw_rec_sleep(t, LW_F_nanosleep, t0, t1, lw_ts_ns(req), r < 0 ? -(int64_t)e : r))
-LW_WRAP(int, usleep, (useconds_t us), (us),
-        lw_rec_sleep(t, LW_F_usleep, t0, t1, (uint64_t)us * 1000, r < 0 ? -(int64_t)e : r))
-LW_WRAP(unsigned, sleep, (unsigned s), (s),
-        lw_rec_sleep(t, LW_F_sleep, t0, t1, (uint64_t)s * 1000000000ull, (int64_t)r))
+LW_WRAP(int, nanosleep, LW_F_nanosleep, (const struct timespec *req, struct timespec *rem), (req, rem),
+        lw_put_sleep(b, lw_ts_ns(req), lw_result(t, r)))
+LW_WRAP(int, usleep, LW_F_usleep, (useconds_t us), (us), lw_put_sleep(b, (uint64_t)us * 1000, lw_result(t, r)))
+LW_WRAP(unsigned, sleep, LW_F_sleep, (unsigned s), (s), lw_put_sleep(b, (uint64_t)s * 1000000000ull, (int64_t)r))
 
 /* clock_nanosleep returns an error number (errno untouched). An absolute
  * deadline is recorded as the time that was left to it at the call. */
 LW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
 {
-    if (LW_UNLIKELY(!real_clock_nanosleep))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
+    struct lw_thread *t = lw_wrap_enter(real_clock_nanosleep != NULL);
     if (!t)
         return real_clock_nanosleep(clk, flags, req, rem);
     uint64_t ns = lw_ts_ns(req);
@@ -57,8 +49,9 @@ LW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
     int r = real_clock_nanosleep(clk, flags, req, rem);
     uint64_t t1 = lw_rdtsc();
     lw_ug = NULL;
-    int e = errno;
-    lw_rec_sleep(t, LW_F_clock_nanosleep, t0, t1, ns, -(int64_t)r);
-    errno = e;
+    uint8_t *b = lw_wrap_record(t, t0, t1);
+    if (b)
+        b = lw_put_sleep(b, ns, -(int64_t)r);
+    lw_wrap_leave(t, LW_F_clock_nanosleep, b);
     return r;
 }

@@ -4,50 +4,12 @@
  * trylock is timed; unlock is a store that never waits or wakes, so it
  * takes one stamp (duration 0). */
 #define _GNU_SOURCE
-#include "wrap/sync.h"
+#include <pthread.h>
 
-LW_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
-{
-    if (LW_UNLIKELY(!real_pthread_spin_lock || !real_pthread_spin_trylock))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_pthread_spin_lock(l);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_pthread_spin_trylock(l);
-    if (LW_LIKELY(r != EBUSY)) {
-        lw_rec_obj(t, LW_F_pthread_spin_lock, t0, t0, (const void *)l, (unsigned)r, 0);
-        return r;
-    }
-    r = real_pthread_spin_lock(l);
-    uint64_t t1 = lw_rdtsc();
-    lw_rec_obj(t, LW_F_pthread_spin_lock, t0, t1, (const void *)l, (unsigned)r, LW_LOCK_CONTENDED);
-    return r;
-}
+#include "wrap/wrap.h"
 
-LW_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
-{
-    if (LW_UNLIKELY(!real_pthread_spin_trylock))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_pthread_spin_trylock(l);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_pthread_spin_trylock(l);
-    uint64_t t1 = lw_rdtsc();
-    lw_rec_obj(t, LW_F_pthread_spin_trylock, t0, t1, (const void *)l, (unsigned)r, 0);
-    return r;
-}
-
-LW_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
-{
-    if (LW_UNLIKELY(!real_pthread_spin_unlock))
-        lw_resolve();
-    struct lw_thread *t = lw_enter();
-    if (!t)
-        return real_pthread_spin_unlock(l);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_pthread_spin_unlock(l);
-    lw_rec_obj(t, LW_F_pthread_spin_unlock, t0, t0, (const void *)l, (unsigned)r, 0);
-    return r;
-}
+LW_WRAP_TRYFIRST(pthread_spin_lock, pthread_spin_trylock, LW_F_pthread_spin_lock, (pthread_spinlock_t * l), (l), l, 1)
+LW_WRAP(int, pthread_spin_trylock, LW_F_pthread_spin_trylock, (pthread_spinlock_t * l), (l),
+        lw_put_obj(t, b, (const void *)l, (unsigned)r, 0))
+LW_WRAP_QUICK(int, pthread_spin_unlock, LW_F_pthread_spin_unlock, (pthread_spinlock_t * l), (l), 1,
+              lw_put_obj(t, b, (const void *)l, (unsigned)r, 0))

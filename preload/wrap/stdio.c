@@ -6,7 +6,6 @@
  * failed with the stream's error flag set. A call served from the stream's
  * buffer is recorded too (a fast call with no switch). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,27 +14,30 @@
 /* lw_fd: the stream's fd without taking its lock (-1 for NULL). */
 static inline int lw_fd(FILE *fp) { return fp ? fileno_unlocked(fp) : -1; }
 
-/* lw_stdio_ret: bytes moved, or -e when the stream's error flag is set and
- * the call came up short. */
-static inline int64_t lw_stdio_ret(FILE *fp, int shortc, uint64_t bytes, int e)
+/* lw_put_stdio: the IO schema's arguments of a stdio call on fp: its fd,
+ * and bytes moved, or -errno (EIO when errno is 0) when the call came up
+ * short (shortc) with the stream's error flag set. */
+static inline uint8_t *lw_put_stdio(const struct lw_thread *t, uint8_t *b, FILE *fp, int shortc, uint64_t bytes)
 {
-    return shortc && fp && ferror_unlocked(fp) ? -(int64_t)(e ? e : EIO) : (int64_t)bytes;
+    int e = t->err;
+    return lw_put_io(b, lw_fd(fp), shortc && fp && ferror_unlocked(fp) ? -(int64_t)(e ? e : EIO) : (int64_t)bytes);
 }
 
-#define LW_WRAP_STDIO(rtype, sym, f, params, args, shortc, bytes)                                                      \
-    LW_WRAP(rtype, sym, params, args, lw_rec_io(t, f, t0, t1, lw_fd(fp), lw_stdio_ret(fp, shortc, bytes, e)))
+/* LW_STDIO: LW_WRAP's encoding of a stdio call. */
+#define LW_STDIO(shortc, bytes) lw_put_stdio(t, b, fp, shortc, bytes)
 
-LW_WRAP_STDIO(size_t, fread, LW_F_fread, (void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp), r < n, s *(uint64_t)r)
-LW_WRAP_STDIO(size_t, __fread_chk, LW_F_fread, (void *p, size_t pl, size_t s, size_t n, FILE *fp), (p, pl, s, n, fp),
-              r < n, s *(uint64_t)r)
-LW_WRAP_STDIO(size_t, fwrite, LW_F_fwrite, (const void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp), r < n,
-              s *(uint64_t)r)
-LW_WRAP_STDIO(char *, fgets, LW_F_fgets, (char *s, int n, FILE *fp), (s, n, fp), !r, r ? strlen(r) : 0)
-LW_WRAP_STDIO(char *, __fgets_chk, LW_F_fgets, (char *s, size_t sl, int n, FILE *fp), (s, sl, n, fp), !r,
-              r ? strlen(r) : 0)
-LW_WRAP_STDIO(int, fputs, LW_F_fputs, (const char *s, FILE *fp), (s, fp), r == EOF, r == EOF ? 0 : strlen(s))
-LW_WRAP_STDIO(int, fflush, LW_F_fflush, (FILE * fp), (fp), r == EOF, 0)
-LW_WRAP_STDIO(ssize_t, getline, LW_F_getline, (char **l, size_t *n, FILE *fp), (l, n, fp), r < 0,
-              r < 0 ? 0 : (uint64_t)r)
-LW_WRAP_STDIO(ssize_t, getdelim, LW_F_getdelim, (char **l, size_t *n, int d, FILE *fp), (l, n, d, fp), r < 0,
-              r < 0 ? 0 : (uint64_t)r)
+LW_WRAP(size_t, fread, LW_F_fread, (void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp),
+        LW_STDIO(r < n, s *(uint64_t)r))
+LW_WRAP(size_t, __fread_chk, LW_F_fread, (void *p, size_t pl, size_t s, size_t n, FILE *fp), (p, pl, s, n, fp),
+        LW_STDIO(r < n, s *(uint64_t)r))
+LW_WRAP(size_t, fwrite, LW_F_fwrite, (const void *p, size_t s, size_t n, FILE *fp), (p, s, n, fp),
+        LW_STDIO(r < n, s *(uint64_t)r))
+LW_WRAP(char *, fgets, LW_F_fgets, (char *s, int n, FILE *fp), (s, n, fp), LW_STDIO(!r, r ? strlen(r) : 0))
+LW_WRAP(char *, __fgets_chk, LW_F_fgets, (char *s, size_t sl, int n, FILE *fp), (s, sl, n, fp),
+        LW_STDIO(!r, r ? strlen(r) : 0))
+LW_WRAP(int, fputs, LW_F_fputs, (const char *s, FILE *fp), (s, fp), LW_STDIO(r == EOF, r == EOF ? 0 : strlen(s)))
+LW_WRAP(int, fflush, LW_F_fflush, (FILE * fp), (fp), LW_STDIO(r == EOF, 0))
+LW_WRAP(ssize_t, getline, LW_F_getline, (char **l, size_t *n, FILE *fp), (l, n, fp),
+        LW_STDIO(r < 0, r < 0 ? 0 : (uint64_t)r))
+LW_WRAP(ssize_t, getdelim, LW_F_getdelim, (char **l, size_t *n, int d, FILE *fp), (l, n, d, fp),
+        LW_STDIO(r < 0, r < 0 ? 0 : (uint64_t)r))
