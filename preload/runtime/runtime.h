@@ -12,6 +12,7 @@
 #include <linux/perf_event.h>
 
 #include "lw_format.h"
+#include "runtime/arch.h"
 #include "runtime/resolve.h"
 
 #define LW_EXPORT      __attribute__((visibility("default")))
@@ -169,13 +170,6 @@ void lw_modules_emit(struct lw_thread *t, int force);
 void lw_modules_self_range(void);
 void lw_modules_reset_after_fork(void);
 void lw_modules_unloaded(unsigned long long subs);
-
-static inline uint64_t lw_rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
 
 /* lw_slow_begin/lw_slow_end: time a slow path (unwind, chunk change,
  * switch drain) exactly into self_ticks, the outermost one only; the record

@@ -14,6 +14,7 @@
 #include <ucontext.h>
 
 #include "runtime/runtime.h"
+#include "runtime/spin.h"
 
 /* Nothing done under lw_stack_spin may call the program's allocator: it can
  * take locks of its own (jemalloc does), and the thread holding one of them
@@ -94,16 +95,13 @@ static void *lw_node_alloc(size_t n)
     return p;
 }
 static uint32_t lw_next_id = 1;
-static int lw_stack_spin;
+/* Guards lw_gtab, the slabs and lw_next_id. Taken with the guard held; the
+ * fork prepare handler takes it too, and the parent and child release it. */
+static lw_spin lw_stack_spin;
 
-void lw_stack_lock(void)
-{
-    while (__atomic_exchange_n(&lw_stack_spin, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&lw_stack_spin, __ATOMIC_RELAXED))
-            __builtin_ia32_pause();
-}
+void lw_stack_lock(void) { lw_spin_lock(&lw_stack_spin); }
 
-void lw_stack_unlock(void) { __atomic_store_n(&lw_stack_spin, 0, __ATOMIC_RELEASE); }
+void lw_stack_unlock(void) { lw_spin_unlock(&lw_stack_spin); }
 
 /* The fork gate. libunwind and the loader (dl_iterate_phdr) keep locks of
  * their own; a fork child inherits them held if another thread was inside
@@ -119,7 +117,7 @@ void lw_gate_enter(void)
         return;
     for (;;) {
         while (__atomic_load_n(&lw_gate_closed, __ATOMIC_SEQ_CST))
-            __builtin_ia32_pause();
+            lw_cpu_relax();
         __atomic_fetch_add(&lw_gate_inside, 1, __ATOMIC_SEQ_CST);
         if (!__atomic_load_n(&lw_gate_closed, __ATOMIC_SEQ_CST))
             break;
@@ -145,7 +143,7 @@ void lw_gate_close(void)
     lw_gate_mine = 2;
     __atomic_store_n(&lw_gate_closed, 1, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&lw_gate_inside, __ATOMIC_SEQ_CST) > mine)
-        __builtin_ia32_pause();
+        lw_cpu_relax();
     lw_gate_mine = mine ? 1 : 2;
 }
 
@@ -356,26 +354,20 @@ static inline int lw_in_sink(uintptr_t a)
 static __attribute__((noinline)) int lw_frame_step(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *nsp,
                                                    uintptr_t *nip, uintptr_t *rbp_slot)
 {
-    static const int regs[] = {REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_R8,
-                               REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
-    unw_context_t uc;
+        unw_context_t uc;
     unw_cursor_t c;
     unw_word_t w_sp, w_ip;
     unw_save_loc_t loc;
     if (unw_getcontext(&uc) != 0)
         return -1;
-    for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++)
-        uc.uc_mcontext.gregs[regs[i]] = (greg_t)(uintptr_t)&lw_sink[LW_SINK_WORDS / 2];
-    uc.uc_mcontext.gregs[REG_RIP] = (greg_t)ip;
-    uc.uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
-    uc.uc_mcontext.gregs[REG_RBP] = (greg_t)rbp;
+    lw_arch_frame_context(&uc, ip, sp, rbp, (uintptr_t)&lw_sink[LW_SINK_WORDS / 2]);
     if (unw_init_local(&c, &uc) != 0)
         return -1;
     int r = unw_step(&c);
     if (r <= 0)
         return r == 0 ? 0 : -1;
     if (unw_get_reg(&c, UNW_REG_SP, &w_sp) != 0 || unw_get_reg(&c, UNW_REG_IP, &w_ip) != 0 ||
-        unw_get_save_loc(&c, UNW_X86_64_RBP, &loc) != 0)
+        unw_get_save_loc(&c, LW_ARCH_UNW_FP, &loc) != 0)
         return -1;
     *nsp = w_sp;
     *nip = w_ip;
@@ -398,22 +390,6 @@ static __attribute__((noinline)) int lw_frame_step(uintptr_t ip, uintptr_t sp, u
  * in the cache before the switch. The program's stack then carries only
  * the wrapper's few small frames. */
 #define LW_OWN_STACK (64 * 1024)
-
-/* lw_run_on: call fn(arg) with the stack pointer at top (16-byte aligned),
- * and come back to the current stack. The callee-saved registers carry
- * what is needed across; every caller-saved one is declared clobbered. */
-static void lw_run_on(uint8_t *top, void (*fn)(void *), void *arg)
-{
-    __asm__ volatile("mov %%rsp, %%r12\n\t"
-                     "mov %[top], %%rsp\n\t"
-                     "call *%[fn]\n\t"
-                     "mov %%r12, %%rsp\n\t"
-                     : "+D"(arg)
-                     : [top] "r"(top), [fn] "r"(fn)
-                     : "r12", "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc", "xmm0", "xmm1",
-                       "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
-                       "xmm13", "xmm14", "xmm15");
-}
 
 /* lw_frame_learn: the rule of the frame at return address ip, whose callee
  * returns to sp with rbp in the register. */
