@@ -137,17 +137,23 @@ int lw_writer_room(struct lw_thread *t, uint64_t t1);
 /* stack.c */
 uint32_t lw_stack_id(struct lw_thread *t);
 void lw_stack_init(void);
+void lw_stack_thread_free(struct lw_thread *t);
+int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr);
+
+/* stack_table.c */
 void lw_stack_lock(void);
 void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
-void lw_stack_thread_free(struct lw_thread *t);
-void lw_stack_code_unloaded(void);
 uint32_t lw_stack_forget_range(uintptr_t lo, uintptr_t hi);
-int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr);
+
+/* stack_walk.c */
+void lw_stack_code_unloaded(void);
 
 /* sigmask.c */
 int lw_signals_hold(void);
 void lw_signals_release(void);
+
+/* gate.c */
 void lw_gate_enter(void);
 void lw_gate_leave(void);
 void lw_gate_close(void);

@@ -2,7 +2,7 @@
  * except while libwait itself holds every signal blocked.
  *
  * libunwind blocks all signals around each of its internal locks, two
- * system calls at a time, and learning one frame rule (stack.c) takes
+ * system calls at a time, and learning one frame rule (stack_walk.c) takes
  * about ten of them: most of the cost of a new address. So the stack walk
  * blocks signals once, with lw_signals_hold, before it learns its first
  * rule, and unblocks them once at its end. In between, the blocking that

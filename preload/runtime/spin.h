@@ -1,6 +1,6 @@
 /* spin.h: the one lock of libwait's runtime, a test-and-test-and-set
  * spinlock. It guards short sections that never wait for anything else:
- * the process-wide table of stacks (stack.c), the registry of thread
+ * the process-wide table of stacks (stack_table.c), the registry of thread
  * states (thread.c) and the list of modules already written (modules.c).
  *
  * A spinlock is neither recursive nor aware of signals, so its users keep
