@@ -33,8 +33,8 @@ struct lw_l1 {
 #define LW_OWN_STACK (64 * 1024)
 
 /* lw_stack_init: ask libunwind for its per-thread cache. Its cache size is
- * left alone: unw_set_cache_size made unw_backtrace fall back to full steps
- * (2.6x more time in it on cc1). */
+ * left alone: unw_set_cache_size makes unw_backtrace fall back to full
+ * steps (2.6x the time in it on cc1). */
 void lw_stack_init(void)
 {
     lw_own_window = 1; /* libunwind may make its pipe now */

@@ -13,9 +13,10 @@
 
 /* Nothing done under the stack table's lock may call the program's
  * allocator: it can take locks of its own (jemalloc does), and the thread
- * holding one of them may be the one waiting for the table (redis
- * deadlocked so). uthash's tables come from mmap directly (lw_map) and the
- * stack nodes from mmap'd slabs. */
+ * holding one of them may be the one waiting for the table's lock; both
+ * would then wait for ever (redis with jemalloc does this). uthash's
+ * tables come from mmap directly (lw_map) and the stack nodes from mmap'd
+ * slabs. */
 void *lw_map(size_t n);
 #define uthash_malloc(sz)  lw_map(sz)
 #define uthash_free(p, sz) real_munmap((p), (sz))

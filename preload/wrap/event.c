@@ -61,16 +61,8 @@ LW_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeva
     if (!t)
         return real_select(nfds, rd, wr, ex, tv);
     unsigned tmo = !tv ? 0 : (tv->tv_sec == 0 && tv->tv_usec == 0) ? 1 : 2;
-    LW_UNWIND_GUARD(t);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_select(nfds, rd, wr, ex, tv);
-    uint64_t t1 = lw_rdtsc();
-    lw_ug = NULL;
-    uint8_t *b = lw_wrap_record(t, t0, t1);
-    if (b)
-        b = lw_put_select(b, (unsigned)nfds, lw_result(t, r), tmo);
-    lw_wrap_leave(t, LW_F_select, b);
-    return r;
+    LW_WRAP_TAIL(int, real_select(nfds, rd, wr, ex, tv), 0, LW_F_select,
+                 lw_put_select(b, (unsigned)nfds, lw_result(t, r), tmo));
 }
 
 /* lw_put_eventfd: the EVENTFD schema's arguments: the initial value, the

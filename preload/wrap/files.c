@@ -34,16 +34,7 @@ LW_EXPORT int open(const char *path, int flags, ...)
     struct lw_thread *t = lw_wrap_enter(real_open != NULL);
     if (!t)
         return real_open(path, flags, mode);
-    LW_UNWIND_GUARD(t);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_open(path, flags, mode);
-    uint64_t t1 = lw_rdtsc();
-    lw_ug = NULL;
-    uint8_t *b = lw_wrap_record(t, t0, t1);
-    if (b)
-        b = lw_put_fdop(b, AT_FDCWD, lw_result(t, r));
-    lw_wrap_leave(t, LW_F_open, b);
-    return r;
+    LW_WRAP_TAIL(int, real_open(path, flags, mode), 0, LW_F_open, lw_put_fdop(b, AT_FDCWD, lw_result(t, r)));
 }
 LW_ALIAS(open, open64);
 
@@ -54,16 +45,7 @@ LW_EXPORT int openat(int fd, const char *path, int flags, ...)
     struct lw_thread *t = lw_wrap_enter(real_openat != NULL);
     if (!t)
         return real_openat(fd, path, flags, mode);
-    LW_UNWIND_GUARD(t);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_openat(fd, path, flags, mode);
-    uint64_t t1 = lw_rdtsc();
-    lw_ug = NULL;
-    uint8_t *b = lw_wrap_record(t, t0, t1);
-    if (b)
-        b = LW_ENC_FDOP;
-    lw_wrap_leave(t, LW_F_openat, b);
-    return r;
+    LW_WRAP_TAIL(int, real_openat(fd, path, flags, mode), 0, LW_F_openat, LW_ENC_FDOP);
 }
 LW_ALIAS(openat, openat64);
 
@@ -93,14 +75,5 @@ LW_EXPORT int close(int fd)
     struct lw_thread *t = lw_wrap_enter(real_close != NULL);
     if (!t)
         return real_close(fd);
-    LW_UNWIND_GUARD(t);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_close(fd);
-    uint64_t t1 = lw_rdtsc();
-    lw_ug = NULL;
-    uint8_t *b = lw_wrap_record(t, t0, t1);
-    if (b)
-        b = LW_ENC_FDOP;
-    lw_wrap_leave(t, LW_F_close, b);
-    return r;
+    LW_WRAP_TAIL(int, real_close(fd), 0, LW_F_close, LW_ENC_FDOP);
 }

@@ -29,13 +29,7 @@ static inline uint8_t *lw_put_alloc(struct lw_thread *t, uint8_t *b, size_t size
         struct lw_thread *t = lw_wrap_enter(1);                                                                        \
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        void *r = real_##sym args;                                                                                     \
-        uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());                                                                \
-        if (b)                                                                                                         \
-            b = lw_put_alloc(t, b, (size), r);                                                                         \
-        lw_wrap_leave(t, LW_F_##sym, b);                                                                               \
-        return r;                                                                                                      \
+        LW_WRAP_TAIL(void *, real_##sym args, 0, LW_F_##sym, lw_put_alloc(t, b, (size), r));                           \
     }
 
 /* lw_calloc_overflows: whether n * m does not fit a size_t. */
@@ -84,16 +78,8 @@ LW_EXPORT void *realloc(void *old, size_t n)
     struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_realloc(old, n);
-    uint64_t t0 = lw_rdtsc();
-    void *r = real_realloc(old, n);
-    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
-    if (b) {
-        b = lw_put_addr(t, b, (uintptr_t)old);
-        b = lw_put_uv(b, n);
-        b = lw_put_addr(t, b, (uintptr_t)r);
-    }
-    lw_wrap_leave(t, LW_F_realloc, b);
-    return r;
+    LW_WRAP_TAIL(void *, real_realloc(old, n), 0, LW_F_realloc,
+                 lw_put_alloc(t, lw_put_addr(t, b, (uintptr_t)old), n, r));
 }
 
 LW_EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -105,14 +91,6 @@ LW_EXPORT int posix_memalign(void **out, size_t align, size_t n)
     struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_posix_memalign(out, align, n);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_posix_memalign(out, align, n);
-    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
-    if (b) {
-        b = lw_put_uv(b, n);
-        b = lw_put_addr(t, b, r == 0 ? (uintptr_t)*out : 0);
-        b = lw_put_uv(b, (uint64_t)r);
-    }
-    lw_wrap_leave(t, LW_F_posix_memalign, b);
-    return r;
+    LW_WRAP_TAIL(int, real_posix_memalign(out, align, n), 0, LW_F_posix_memalign,
+                 lw_put_uv(lw_put_alloc(t, b, n, r == 0 ? *out : NULL), (uint64_t)r));
 }

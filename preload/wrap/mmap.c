@@ -35,13 +35,8 @@ LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off
     struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_mmap(a, len, prot, flags, fd, off);
-    uint64_t t0 = lw_rdtsc();
-    void *r = real_mmap(a, len, prot, flags, fd, off);
-    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
-    if (b)
-        b = lw_put_map(t, b, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? t->err : 0);
-    lw_wrap_leave(t, LW_F_mmap, b);
-    return r;
+    LW_WRAP_TAIL(void *, real_mmap(a, len, prot, flags, fd, off), 0, LW_F_mmap,
+                 lw_put_map(t, b, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? t->err : 0));
 }
 LW_ALIAS(mmap, mmap64);
 
@@ -55,13 +50,19 @@ LW_EXPORT int munmap(void *a, size_t len)
     struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_munmap(a, len);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_munmap(a, len);
-    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
-    if (b)
-        b = lw_put_map(t, b, len, a, r < 0 ? t->err : 0);
-    lw_wrap_leave(t, LW_F_munmap, b);
-    return r;
+    LW_WRAP_TAIL(int, real_munmap(a, len), 0, LW_F_munmap, lw_put_map(t, b, len, a, r < 0 ? t->err : 0));
+}
+
+/* lw_put_mremap: the MREMAP schema's arguments: the old range and the new
+ * size asked for, then the new range's address (0 when it failed) and
+ * errno or 0. */
+static inline uint8_t *lw_put_mremap(struct lw_thread *t, uint8_t *b, void *old, size_t osize, size_t nsize, void *r)
+{
+    b = lw_put_addr(t, b, (uintptr_t)old);
+    b = lw_put_uv(b, osize);
+    b = lw_put_uv(b, nsize);
+    b = lw_put_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
+    return lw_put_uv(b, r == MAP_FAILED ? (uint64_t)t->err : 0);
 }
 
 /* mremap(old, old_size, new_size, flags[, new_address]) */
@@ -77,16 +78,6 @@ LW_EXPORT void *mremap(void *old, size_t osize, size_t nsize, int flags, ...)
     struct lw_thread *t = lw_wrap_enter(real_mremap != NULL);
     if (!t)
         return real_mremap(old, osize, nsize, flags, na);
-    uint64_t t0 = lw_rdtsc();
-    void *r = real_mremap(old, osize, nsize, flags, na);
-    uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
-    if (b) {
-        b = lw_put_addr(t, b, (uintptr_t)old);
-        b = lw_put_uv(b, osize);
-        b = lw_put_uv(b, nsize);
-        b = lw_put_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
-        b = lw_put_uv(b, r == MAP_FAILED ? (uint64_t)t->err : 0);
-    }
-    lw_wrap_leave(t, LW_F_mremap, b);
-    return r;
+    LW_WRAP_TAIL(void *, real_mremap(old, osize, nsize, flags, na), 0, LW_F_mremap,
+                 lw_put_mremap(t, b, old, osize, nsize, r));
 }

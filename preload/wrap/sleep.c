@@ -44,14 +44,6 @@ LW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
         errno = saved;
         ns = ns > n ? ns - n : 0;
     }
-    LW_UNWIND_GUARD(t);
-    uint64_t t0 = lw_rdtsc();
-    int r = real_clock_nanosleep(clk, flags, req, rem);
-    uint64_t t1 = lw_rdtsc();
-    lw_ug = NULL;
-    uint8_t *b = lw_wrap_record(t, t0, t1);
-    if (b)
-        b = lw_put_sleep(b, ns, -(int64_t)r);
-    lw_wrap_leave(t, LW_F_clock_nanosleep, b);
-    return r;
+    LW_WRAP_TAIL(int, real_clock_nanosleep(clk, flags, req, rem), 0, LW_F_clock_nanosleep,
+                 lw_put_sleep(b, ns, -(int64_t)r));
 }

@@ -21,9 +21,9 @@
  * LW_WRAP writes exactly that; LW_WRAP_QUICK, LW_WRAP_TRYFIRST and
  * LW_WRAP_CANCELLABLE write it with one variation each (a call that often
  * returns at once, a lock tried first, a recorded cancellation). The few
- * wrappers with a variation of their own (an arena before the real
- * allocator, open's optional mode, close's own fds) are written out with
- * the same three calls.
+ * wrappers with a step of their own before the real call (an arena before
+ * the real allocator, open's optional mode, close's own fds) write their
+ * prologue and end with LW_WRAP_TAIL.
  *
  * The errno rule: the program sees errno exactly as the real call left
  * it. lw_wrap_record keeps errno in t->err as the first thing it does;
@@ -38,8 +38,8 @@
  * the wrapper, which then never reaches lw_wrap_leave; the guard must
  * still be released, or the thread's later calls (its cleanup handlers
  * first) would go unrecorded. There are two ways, by family:
- *  - LW_WRAP, LW_WRAP_QUICK and the written-out fd, event and sleep
- *    wrappers declare LW_UNWIND_GUARD(t), whose cleanup releases the guard
+ *  - LW_WRAP_TAIL, and so LW_WRAP and LW_WRAP_QUICK, declare
+ *    LW_UNWIND_GUARD(t), whose cleanup releases the guard
  *    as the unwinder passes. The files of the families whose calls are
  *    cancellation points (fd, event, sleep, stdio) are built with
  *    -fexceptions (Makefile), so that the unwinder runs it; the cancelled
@@ -145,35 +145,42 @@ static inline void lw_unwound(struct lw_thread **pt)
  * the wrapper sets lw_ug = NULL as soon as the real call returns. */
 #define LW_UNWIND_GUARD(t) struct lw_thread *lw_ug __attribute__((cleanup(lw_unwound))) = (t)
 
-/* LW_WRAP: the exported function sym(params), recorded as function id f:
- * the shape above, with LW_UNWIND_GUARD around the real call. encode
+/* LW_WRAP_TAIL: the shape from the first stamp on, ending the wrapper:
+ * call (the real call, of type rtype) runs under LW_UNWIND_GUARD(t), then
+ * the call is recorded as function id f and its result r returned. encode
  * appends the record's arguments: an expression of b (where they go),
- * returning where they end, that may use t, r (the result) and the
- * parameters, which must therefore not be named t, t0, t1, r or b. */
+ * returning where they end, that may use t, r and the wrapper's
+ * parameters, which must therefore not be named t, t0, t1, r or b. quick,
+ * evaluated after the first stamp and before the real call, says the call
+ * will return at once (an unlock or a wake-up with no waiter to wake):
+ * such a call takes one stamp (duration 0). */
+#define LW_WRAP_TAIL(rtype, call, quick, f, encode)                                                                    \
+    LW_UNWIND_GUARD(t);                                                                                                \
+    uint64_t t0 = lw_rdtsc(), t1 = t0;                                                                                 \
+    int lw_quick = (quick);                                                                                            \
+    rtype r = call;                                                                                                    \
+    if (!lw_quick)                                                                                                     \
+        t1 = lw_rdtsc();                                                                                               \
+    lw_ug = NULL;                                                                                                      \
+    uint8_t *b = lw_wrap_record(t, t0, t1);                                                                            \
+    if (b)                                                                                                             \
+        b = (encode);                                                                                                  \
+    lw_wrap_leave(t, f, b);                                                                                            \
+    return r
+
+/* LW_WRAP: the exported function sym(params), recorded as function id f,
+ * in the shape above: prologue, then LW_WRAP_TAIL. */
 #define LW_WRAP(rtype, sym, f, params, args, encode) LW_WRAP_QUICK(rtype, sym, f, params, args, 0, encode)
 
-/* LW_WRAP_QUICK: LW_WRAP for a call that often returns at once: quick,
- * evaluated after the first stamp and before the real call, says it will
- * (an unlock or a wake-up with no waiter to wake), and such a call takes
- * one stamp (duration 0). */
+/* LW_WRAP_QUICK: LW_WRAP for a call that often returns at once (quick, as
+ * in LW_WRAP_TAIL). */
 #define LW_WRAP_QUICK(rtype, sym, f, params, args, quick, encode)                                                      \
     LW_EXPORT rtype sym params                                                                                         \
     {                                                                                                                  \
         struct lw_thread *t = lw_wrap_enter(real_##sym != NULL);                                                       \
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
-        LW_UNWIND_GUARD(t);                                                                                            \
-        uint64_t t0 = lw_rdtsc(), t1 = t0;                                                                             \
-        int lw_quick = (quick);                                                                                        \
-        rtype r = real_##sym args;                                                                                     \
-        if (!lw_quick)                                                                                                 \
-            t1 = lw_rdtsc();                                                                                           \
-        lw_ug = NULL;                                                                                                  \
-        uint8_t *b = lw_wrap_record(t, t0, t1);                                                                        \
-        if (b)                                                                                                         \
-            b = (encode);                                                                                              \
-        lw_wrap_leave(t, f, b);                                                                                        \
-        return r;                                                                                                      \
+        LW_WRAP_TAIL(rtype, real_##sym args, quick, f, encode);                                                        \
     }
 
 /* LW_WRAP_TRYFIRST: a lock call sym(params) on the object o, tried first
