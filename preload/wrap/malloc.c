@@ -32,14 +32,13 @@ static inline uint8_t *lw_put_alloc(struct lw_thread *t, uint8_t *b, size_t size
         LW_WRAP_TAIL(void *, real_##sym args, 0, LW_F_##sym, lw_put_alloc(t, b, (size), r));                           \
     }
 
-/* lw_calloc_overflows: whether n * m does not fit a size_t. */
-static inline int lw_calloc_overflows(size_t n, size_t m) { return m && n > (size_t)-1 / m; }
+/* lw_calloc_bytes: n * m, or SIZE_MAX when that does not fit a size_t: a
+ * size calloc fails for, and the arena too (it is far smaller). From the
+ * arena (static memory) a block is already zero. */
+static inline size_t lw_calloc_bytes(size_t n, size_t m) { return m && n > SIZE_MAX / m ? SIZE_MAX : n * m; }
 
 LW_WRAP_ALLOC(malloc, (size_t n), (n), n, lw_arena_alloc(n, 16))
-/* calloc records SIZE_MAX bytes for a size that overflows; from the arena
- * (static memory) it is already zero. */
-LW_WRAP_ALLOC(calloc, (size_t n, size_t m), (n, m), lw_calloc_overflows(n, m) ? (size_t)-1 : n *m,
-              lw_calloc_overflows(n, m) ? NULL : lw_arena_alloc(n *m, 16))
+LW_WRAP_ALLOC(calloc, (size_t n, size_t m), (n, m), lw_calloc_bytes(n, m), lw_arena_alloc(lw_calloc_bytes(n, m), 16))
 LW_WRAP_ALLOC(aligned_alloc, (size_t align, size_t n), (align, n), n, lw_arena_alloc(n, align))
 LW_WRAP_ALLOC(memalign, (size_t align, size_t n), (align, n), n, lw_arena_alloc(n, align))
 LW_WRAP_ALLOC(valloc, (size_t n), (n), n, lw_arena_alloc(n, 4096))
