@@ -6,7 +6,8 @@ WARN := -std=gnu11 -Wall -Wextra -Werror
 CPPFLAGS += -Iinclude
 PRELOAD_CFLAGS := $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
                   -ftls-model=initial-exec
-PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_SRC := $(wildcard preload/runtime/*.c preload/wrap/*.c)
+PRELOAD_HDR := $(wildcard preload/runtime/*.h preload/wrap/*.h)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=build/%.o)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
@@ -29,16 +30,17 @@ libwait.so: $(PRELOAD_OBJ) preload/libwait.map
 
 # -fexceptions where wrappers use LW_UNWIND_GUARD: a thread cancelled inside
 # a wrapped call runs the wrapper's cleanup as it unwinds, releasing
-# libwait's guard. Not for cond.c, sem.c and thread_sync.c: their
-# pthread_cleanup_push handlers record the cancelled call, and keep
+# libwait's guard. Not for cond.c, sem.c and join_barrier.c: their
+# pthread_cleanup_push handlers record the cancelled call, and need
 # pthread.h's setjmp form of it (with -fexceptions it is the cleanup
-# attribute, and the cancelled calls went unrecorded).
-LW_UNWIND_OBJ := $(addprefix build/preload/,io.o fileio.o poll.o sleep.o sockets.o stdio.o)
+# attribute, and the cancelled calls would go unrecorded).
+LW_UNWIND_OBJ := $(addprefix build/preload/wrap/,readwrite.o files.o event.o sleep.o sockets.o stdio.o)
 $(LW_UNWIND_OBJ): PRELOAD_CFLAGS += -fexceptions
 
-build/preload/%.o: preload/%.c preload/lw_internal.h preload/lw_wrap.h preload/lw_sync.h include/lw_format.h
+# Includes name their layer: "runtime/runtime.h", "wrap/wrap.h".
+build/preload/%.o: preload/%.c $(PRELOAD_HDR) include/lw_format.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) -Ipreload $(PRELOAD_CFLAGS) -c $< -o $@
 
 waitreport: $(ANALYZER_OBJ) $(PROTO_DIR)/profile.pb-c.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ANALYZER_LIBS)

@@ -1,5 +1,5 @@
-/* init.c: start-up and shut-down of the recorder: real symbols, the
- * bootstrap arena that serves dlsym's own allocations, settings, fork. */
+/* init.c: start-up and shut-down of the recorder: settings, messages on
+ * stderr, fork. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -12,100 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
-#include "lw_sync.h"
+#include "runtime/runtime.h"
 
 struct lw_global lw_g = {.fd = -1};
-
-void *(*real_malloc)(size_t);
-void (*real_free)(void *);
-void *(*real_calloc)(size_t, size_t);
-void *(*real_realloc)(void *, size_t);
-int (*real_posix_memalign)(void **, size_t, size_t);
-void *(*real_aligned_alloc)(size_t, size_t);
-void *(*real_memalign)(size_t, size_t);
-void *(*real_valloc)(size_t);
-int (*real_pthread_mutex_lock)(void *);
-int (*real_pthread_mutex_trylock)(void *);
-int (*real_pthread_mutex_timedlock)(void *, const struct timespec *);
-int (*real_pthread_mutex_unlock)(void *);
-ssize_t (*real_read)(int, void *, size_t);
-ssize_t (*real_write)(int, const void *, size_t);
-int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-int (*real_eventfd)(unsigned int, int);
-int (*real_eventfd_read)(int, uint64_t *);
-int (*real_eventfd_write)(int, uint64_t);
-
-/* ---- bootstrap arena: serves allocations made while dlsym runs ---- */
-
-#define LW_ARENA_SIZE (64 * 1024)
-static _Alignas(4096) unsigned char lw_arena[LW_ARENA_SIZE];
-static size_t lw_arena_used;
-static int lw_resolve_state; /* 0 not started, 1 running, 2 done */
-
-/* lw_arena_alloc: n bytes aligned to align (power of two, <= 4096) from the
- * static arena, with the size stored just before. NULL when it is full. */
-void *lw_arena_alloc(size_t n, size_t align)
-{
-    if (align < 16)
-        align = 16;
-    size_t off = (lw_arena_used + 16 + align - 1) & ~(align - 1);
-    if (n > LW_ARENA_SIZE || off + n > LW_ARENA_SIZE)
-        return NULL;
-    ((size_t *)(lw_arena + off))[-1] = n;
-    lw_arena_used = off + n;
-    return lw_arena + off;
-}
-
-/* lw_arena_owns: whether p came from lw_arena_alloc (free must ignore it). */
-int lw_arena_owns(const void *p)
-{
-    return (const unsigned char *)p >= lw_arena && (const unsigned char *)p < lw_arena + LW_ARENA_SIZE;
-}
-
-/* lw_arena_size: the size requested for arena pointer p. */
-size_t lw_arena_size(const void *p) { return ((const size_t *)p)[-1]; }
-
-int lw_resolving(void) { return lw_resolve_state == 1; }
-
-/* lw_resolve: look up every real function once. Allocations made by dlsym
- * meanwhile go to the arena. A missing symbol stays NULL. */
-void lw_resolve(void)
-{
-    if (lw_resolve_state != 0)
-        return;
-    lw_resolve_state = 1;
-#define R(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
-    R(calloc);
-    R(malloc);
-    R(free);
-    R(realloc);
-    R(posix_memalign);
-    R(aligned_alloc);
-    R(memalign);
-    R(valloc);
-    R(pthread_mutex_lock);
-    R(pthread_mutex_trylock);
-    R(pthread_mutex_timedlock);
-    R(pthread_mutex_unlock);
-    R(read);
-    R(write);
-    R(select);
-    R(eventfd);
-    R(eventfd_read);
-    R(eventfd_write);
-#undef R
-    lw_resolve_mmap();
-    lw_resolve_fileio();
-    lw_resolve_poll();
-    lw_resolve_sockets();
-    lw_resolve_sleep();
-    lw_resolve_loader();
-    lw_resolve_sigmask();
-    lw_resolve_stdio();
-    lw_resolve_sync();
-    lw_resolve_state = 2;
-}
 
 /* ---- small helpers ---- */
 

@@ -15,7 +15,8 @@
 #include <link.h>
 #include <string.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
+#include "runtime/spin.h"
 
 #define LW_MOD_MAX 1024
 struct lw_mod_seen {
@@ -27,20 +28,14 @@ static struct lw_mod_seen lw_seen[LW_MOD_MAX];
 static unsigned lw_nseen;
 static unsigned long long lw_adds = ~0ull, lw_subs = ~0ull;
 static unsigned long long lw_unload_subs = ~0ull; /* the removals lw_modules_unloaded has seen */
-static int lw_mod_spin;
+/* Guards lw_seen. Taken with the guard held, inside the fork gate (every
+ * caller of lw_modules_emit enters it), so no fork copies it held. */
+static lw_spin lw_mod_spin;
 
 struct lw_mod_ctx {
     struct lw_thread *t;
     unsigned long long adds, subs;
 };
-
-static void lw_mod_lock(void)
-{
-    while (__atomic_exchange_n(&lw_mod_spin, 1, __ATOMIC_ACQUIRE))
-        __builtin_ia32_pause();
-}
-
-static void lw_mod_unlock(void) { __atomic_store_n(&lw_mod_spin, 0, __ATOMIC_RELEASE); }
 
 static uint64_t lw_str_hash(const char *s)
 {
@@ -151,9 +146,9 @@ static int lw_mod_counters(struct dl_phdr_info *info, size_t size, void *arg)
 static int lw_mod_each(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
-    lw_mod_lock();
+    lw_spin_lock(&lw_mod_spin);
     lw_mod_record(((struct lw_mod_ctx *)arg)->t, info);
-    lw_mod_unlock();
+    lw_spin_unlock(&lw_mod_spin);
     return 0;
 }
 

@@ -2,7 +2,7 @@
  * except while libwait itself holds every signal blocked.
  *
  * libunwind blocks all signals around each of its internal locks, two
- * system calls at a time, and learning one frame rule (stack.c) takes
+ * system calls at a time, and learning one frame rule (stack_walk.c) takes
  * about ten of them: most of the cost of a new address. So the stack walk
  * blocks signals once, with lw_signals_hold, before it learns its first
  * rule, and unblocks them once at its end. In between, the blocking that
@@ -16,21 +16,11 @@
 #include <dlfcn.h>
 #include <signal.h>
 
-#include "lw_internal.h"
-
-static int (*real_sigprocmask)(int, const sigset_t *, sigset_t *);
-static int (*real_pthread_sigmask)(int, const sigset_t *, sigset_t *);
+#include "runtime/runtime.h"
 
 /* 1 while lw_signals_hold is in force on this thread; the mask to restore. */
 static LW_TLS int lw_sig_held;
 static LW_TLS sigset_t lw_sig_saved;
-
-/* lw_resolve_sigmask: the real functions of this file (lw_resolve). */
-void lw_resolve_sigmask(void)
-{
-    LW_R(sigprocmask);
-    LW_R(pthread_sigmask);
-}
 
 /* lw_signals_hold: block every signal on this thread until
  * lw_signals_release. Returns 1 when they are held. */
@@ -57,6 +47,10 @@ void lw_signals_release(void)
     real_pthread_sigmask(SIG_SETMASK, &lw_sig_saved, NULL);
 }
 
+/* The two wrappers look their function up themselves when it is not set:
+ * a call may come before lw_resolve ran, or while it runs on this thread,
+ * and lw_resolve then returns at once with the pointer still unset. */
+
 /* lw_sig_answer: a call made while the hold is in force: the mask stays
  * fully blocked, and that is what the caller is told it was. */
 static int lw_sig_answer(sigset_t *old)
@@ -71,7 +65,7 @@ LW_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
     if (LW_UNLIKELY(lw_sig_held))
         return lw_sig_answer(old);
     if (LW_UNLIKELY(!real_sigprocmask))
-        LW_R(sigprocmask);
+        LW_REAL_LOOKUP(sigprocmask, NULL);
     return real_sigprocmask(how, set, old);
 }
 
@@ -80,6 +74,6 @@ LW_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
     if (LW_UNLIKELY(lw_sig_held))
         return lw_sig_answer(old);
     if (LW_UNLIKELY(!real_pthread_sigmask))
-        LW_R(pthread_sigmask);
+        LW_REAL_LOOKUP(pthread_sigmask, NULL);
     return real_pthread_sigmask(how, set, old);
 }

@@ -1,4 +1,4 @@
-/* fds.c: libwait's own file descriptors, kept out of the program's way.
+/* own_fds.c: libwait's own file descriptors, kept out of the program's way.
  * The trace file and libunwind's memory-check pipe are moved up to just
  * below min(RLIMIT_NOFILE, 1024), so the program's own open() calls get
  * the numbers they would get without libwait; under a limit too low for
@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 #define LW_OWN_MAX 8
 /* Below this soft RLIMIT_NOFILE libwait keeps no fd (and does not record):
@@ -25,21 +25,6 @@
 
 LW_TLS int lw_own_window;
 static int lw_own[LW_OWN_MAX]; /* fd + 1 of libunwind's pipe ends; 0 = free slot */
-static int (*real_pipe2)(int[2], int);
-static int (*real_close_range)(unsigned, unsigned, int);
-static void (*real_closefrom)(int);
-
-/* lw_fd_resolve: the real functions of this file (first use). */
-static void lw_fd_resolve(void)
-{
-    if (!real_close)
-        lw_resolve();
-    if (!real_pipe2) {
-        LW_R(pipe2);
-        LW_R(close_range);
-        LW_R(closefrom);
-    }
-}
 
 /* lw_fd_high: fd moved to a high free number (FD_CLOEXEC when cloexec)
  * and the low one closed. Where libwait's fds go depends on the soft
@@ -127,7 +112,7 @@ static void lw_fd_adopt(int fd)
  * program's, untouched. */
 LW_EXPORT int pipe2(int fds[2], int flags)
 {
-    lw_fd_resolve();
+    lw_resolve();
     if (!real_pipe2) {
         errno = ENOSYS;
         return -1;
@@ -171,7 +156,7 @@ static int lw_own_sorted(unsigned lo, unsigned hi, unsigned *out)
  * first failure is returned with its errno. */
 LW_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
-    lw_fd_resolve();
+    lw_resolve();
     unsigned own[LW_OWN_MAX + 1];
     int n = lw_own_sorted(first, last, own), r = 0, e = 0;
     if (!real_close_range) { /* an older libc: what it would say */
@@ -200,7 +185,7 @@ LW_EXPORT int close_range(unsigned first, unsigned last, int flags)
  * (which also has a fallback where close_range is missing). */
 LW_EXPORT void closefrom(int low)
 {
-    lw_fd_resolve();
+    lw_resolve();
     unsigned own[LW_OWN_MAX + 1];
     if (real_closefrom && (low < 0 || !lw_own_sorted((unsigned)low, ~0u, own))) {
         real_closefrom(low);

@@ -9,7 +9,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
+#include "runtime/spin.h"
 
 LW_TLS struct lw_thread *lw_tls;
 
@@ -24,16 +25,7 @@ static struct lw_thread lw_dead = {.guard = 1, .dead = 1, .guard_sp = UINTPTR_MA
  * while the taking thread's lw_tls is &lw_dead, so a signal handler on that
  * thread never reaches it (its wrapped calls pass straight through). */
 static struct lw_thread *lw_all;
-static int lw_all_spin;
-
-static void lw_all_lock(void)
-{
-    while (__atomic_exchange_n(&lw_all_spin, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&lw_all_spin, __ATOMIC_RELAXED))
-            __builtin_ia32_pause();
-}
-
-static void lw_all_unlock(void) { __atomic_store_n(&lw_all_spin, 0, __ATOMIC_RELEASE); }
+static lw_spin lw_all_spin; /* reset in a fork child (lw_spin_init) */
 
 static pthread_key_t lw_key;
 static int lw_key_ok;
@@ -87,13 +79,13 @@ static void lw_thread_finish(struct lw_thread *t)
     lw_thread_flush_stats(t);
     t->dead = 1;
     lw_tls = &lw_dead; /* from here a signal handler's calls pass through */
-    lw_all_lock();
+    lw_spin_lock(&lw_all_spin);
     struct lw_thread **pp = &lw_all;
     while (*pp && *pp != t)
         pp = &(*pp)->all_next;
     if (*pp)
         *pp = t->all_next;
-    lw_all_unlock();
+    lw_spin_unlock(&lw_all_spin);
     lw_writer_release(t);
     lw_stack_thread_free(t);
     real_munmap(t, sizeof *t);
@@ -116,11 +108,11 @@ void lw_thread_exit_current(void)
  * did not flush itself (threads still running, or past their destructors). */
 void lw_thread_flush_all(void)
 {
-    lw_all_lock();
+    lw_spin_lock(&lw_all_spin);
     for (struct lw_thread *t = lw_all; t; t = t->all_next)
         if (!t->dead)
             lw_thread_flush_stats(t);
-    lw_all_unlock();
+    lw_spin_unlock(&lw_all_spin);
 }
 
 /* lw_thread_new: state for the calling thread, with its first chunk, the
@@ -142,10 +134,10 @@ static struct lw_thread *lw_thread_new(void)
         return NULL;
     }
     t->st.threads = 1;
-    lw_all_lock();
+    lw_spin_lock(&lw_all_spin);
     t->all_next = lw_all;
     lw_all = t;
-    lw_all_unlock();
+    lw_spin_unlock(&lw_all_spin);
     lw_tls = t;
     if (lw_key_ok)
         pthread_setspecific(lw_key, t);
@@ -206,7 +198,7 @@ static int lw_guard_stale(const struct lw_thread *t, uintptr_t frame)
     return 1;
 }
 
-/* lw_enter_slow: lw_enter's slow path (frame: the calling wrapper's frame).
+/* lw_enter_slow: lw_wrap_enter's slow path (frame: the calling wrapper's frame).
  * Nothing while paused; creates the thread's state on its first call;
  * takes over a guard left behind by a non-local exit (lw_guard_stale);
  * counts calls nested inside a wrapped call. NULL = don't record. */
@@ -287,7 +279,7 @@ void lw_thread_abandon_after_fork(void)
     }
     lw_tls = &lw_dead;
     lw_all = NULL;
-    lw_all_spin = 0;
+    lw_spin_init(&lw_all_spin);
     if (lw_key_ok)
         pthread_setspecific(lw_key, NULL);
 }
@@ -307,8 +299,8 @@ void lw_thread_reset_after_fork(void)
         real_munmap(t, sizeof *t);
     }
     lw_tls = NULL;
-    lw_all = NULL;   /* the parent's threads do not exist here; their states leak */
-    lw_all_spin = 0; /* another thread may have held it at the fork */
+    lw_all = NULL;              /* the parent's threads do not exist here; their states leak */
+    lw_spin_init(&lw_all_spin); /* another thread may have held it at the fork */
     if (lw_key_ok)
         pthread_setspecific(lw_key, NULL);
 }

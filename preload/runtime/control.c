@@ -9,14 +9,14 @@
  *   lw_control      the paused word lives in the trace header's control
  *                   line, so `waitreport ctl TRACE pause|resume` (another
  *                   process) can flip it too.
- * Paused, lw_enter returns NULL after one relaxed load, so every wrapper
+ * Paused, lw_wrap_enter returns NULL after one relaxed load, so every wrapper
  * calls the real function directly. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 static uint32_t lw_pause_local;
 uint32_t *lw_pause_word = &lw_pause_local;

@@ -1,6 +1,7 @@
-/* lw_internal.h: shared state and hot-path inlines of the preloaded recorder. */
-#ifndef LW_INTERNAL_H
-#define LW_INTERNAL_H
+/* runtime.h: the recorder's state and the interface of its runtime
+ * modules, for each other and for the wrappers (wrap/wrap.h). */
+#ifndef LW_RUNTIME_H
+#define LW_RUNTIME_H
 
 #include <errno.h>
 #include <stddef.h>
@@ -11,11 +12,17 @@
 #include <linux/perf_event.h>
 
 #include "lw_format.h"
+#include "runtime/arch.h"
+#include "runtime/resolve.h"
 
 #define LW_EXPORT      __attribute__((visibility("default")))
 #define LW_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LW_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LW_TLS         __thread __attribute__((tls_model("initial-exec")))
+
+/* Everything declared below is libwait's own: hidden, so that it is
+ * reached without the GOT. */
+#pragma GCC visibility push(hidden)
 
 /* Largest call record: kind, len, func args, all varints at their widest. */
 #define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
@@ -34,7 +41,7 @@
 struct lw_thread {
     volatile int guard;        /* 1 while inside libwait or a wrapped call */
     int dead;                  /* thread has flushed; record nothing more */
-    uintptr_t guard_sp;        /* frame of the wrapper that took the guard (lw_enter);
+    uintptr_t guard_sp;        /* frame of the wrapper that took the guard (lw_wrap_enter);
                                   UINTPTR_MAX when libwait took it itself */
     uint32_t stream, tid, seq; /* seq: chunks used so far */
     uint8_t *cur;              /* next record goes here */
@@ -89,33 +96,7 @@ extern LW_TLS struct lw_thread *lw_tls;
  * it is mapped (control.c), else at a private word. */
 extern uint32_t *lw_pause_word;
 
-/* Real functions, resolved by lw_resolve through dlsym(RTLD_NEXT). */
-extern void *(*real_malloc)(size_t);
-extern void (*real_free)(void *);
-extern void *(*real_calloc)(size_t, size_t);
-extern void *(*real_realloc)(void *, size_t);
-extern int (*real_posix_memalign)(void **, size_t, size_t);
-extern void *(*real_aligned_alloc)(size_t, size_t);
-extern void *(*real_memalign)(size_t, size_t);
-extern void *(*real_valloc)(size_t);
-extern int (*real_pthread_mutex_lock)(void *);
-extern int (*real_pthread_mutex_trylock)(void *);
-extern int (*real_pthread_mutex_timedlock)(void *, const struct timespec *);
-extern int (*real_pthread_mutex_unlock)(void *);
-extern ssize_t (*real_read)(int, void *, size_t);
-extern ssize_t (*real_write)(int, const void *, size_t);
-extern int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-extern int (*real_eventfd)(unsigned int, int);
-extern int (*real_eventfd_read)(int, uint64_t *);
-extern int (*real_eventfd_write)(int, uint64_t);
-/* mmap.c and fileio.c: also what libwait itself calls for its own maps and
- * files, so that they are never recorded and never recurse */
-extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
-extern int (*real_munmap)(void *, size_t);
-extern int (*real_open)(const char *, int, ...);
-extern int (*real_close)(int);
-
-/* fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
+/* own_fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
  * up, out of the program's way (lw_fd_high: -1 when they cannot, and then
  * the fd is closed); close, closefrom and close_range leave them open. lw_own_window is set while this thread runs
  * libunwind or the loader for libwait: a pipe made then is libunwind's. */
@@ -127,24 +108,7 @@ int lw_fd_is_own(int fd);
 void lw_fd_forget(int fd);
 int lw_fd_still_ours(void);
 
-/* lw_resolve_<family>: dlsym the real functions of one preload file
- * (called by lw_resolve). LW_R(name) resolves one. */
-#define LW_R(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
-void lw_resolve_poll(void);
-void lw_resolve_fileio(void);
-void lw_resolve_sockets(void);
-void lw_resolve_sleep(void);
-void lw_resolve_loader(void);
-void lw_resolve_sigmask(void);
-void lw_resolve_mmap(void);
-void lw_resolve_stdio(void);
-
 /* init.c */
-void lw_resolve(void);
-int lw_resolving(void);
-void *lw_arena_alloc(size_t n, size_t align);
-int lw_arena_owns(const void *p);
-size_t lw_arena_size(const void *p);
 void lw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t lw_mono_ns(void);
 
@@ -168,21 +132,28 @@ int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size
 void lw_writer_sync(struct lw_thread *t);
 void lw_writer_close(void);
 void lw_writer_stop(const char *why, int err);
+int lw_writer_room(struct lw_thread *t, uint64_t t1);
 
 /* stack.c */
 uint32_t lw_stack_id(struct lw_thread *t);
 void lw_stack_init(void);
+void lw_stack_thread_free(struct lw_thread *t);
+int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr);
+
+/* stack_table.c */
 void lw_stack_lock(void);
 void lw_stack_unlock(void);
 void lw_stack_reset_after_fork(void);
-void lw_stack_thread_free(struct lw_thread *t);
-void lw_stack_code_unloaded(void);
 uint32_t lw_stack_forget_range(uintptr_t lo, uintptr_t hi);
-int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr);
+
+/* stack_walk.c */
+void lw_stack_code_unloaded(void);
 
 /* sigmask.c */
 int lw_signals_hold(void);
 void lw_signals_release(void);
+
+/* gate.c */
 void lw_gate_enter(void);
 void lw_gate_leave(void);
 void lw_gate_close(void);
@@ -206,58 +177,6 @@ void lw_modules_self_range(void);
 void lw_modules_reset_after_fork(void);
 void lw_modules_unloaded(unsigned long long subs);
 
-static inline uint64_t lw_rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-/* lw_enter: the calling thread's state with the guard taken, or NULL when
- * this call must not be recorded (nested, not ready, disabled). It is
- * always inlined into the wrapper, so __builtin_frame_address(0) is the
- * wrapper's frame: kept in guard_sp, it lets lw_enter_slow tell a call
- * nested inside this wrapper (deeper on the stack) from one made after the
- * program left the wrapper without returning (siglongjmp out of a signal
- * handler that interrupted it), which runs at or above that frame. */
-static inline __attribute__((always_inline)) struct lw_thread *lw_enter(void)
-{
-    struct lw_thread *t = lw_tls;
-    if (LW_LIKELY(t != NULL && !t->guard && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED))) {
-        t->guard = 1;
-        t->guard_sp = (uintptr_t)__builtin_frame_address(0);
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        return t;
-    }
-    return lw_enter_slow((uintptr_t)__builtin_frame_address(0));
-}
-
-/* lw_unwound: cleanup of a wrapper's guard variable (LW_UNWIND_GUARD). It
- * runs only when the thread is cancelled inside the real call (a forced
- * unwind through the wrapper; the preload is built with -fexceptions so
- * that the unwinder runs it) and releases the guard, so that the program's
- * own cancellation cleanup handlers, which run after it, are recorded. On
- * a normal return the variable is NULL and this does nothing. */
-static inline void lw_unwound(struct lw_thread **pt)
-{
-    if (LW_UNLIKELY(*pt != NULL)) {
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        (*pt)->guard = 0;
-    }
-}
-
-/* LW_UNWIND_GUARD(t): declare lw_ug, holding t while the real call runs;
- * the wrapper sets lw_ug = NULL as soon as the real call returns. */
-#define LW_UNWIND_GUARD(t) struct lw_thread *lw_ug __attribute__((cleanup(lw_unwound))) = (t)
-
-/* lw_leave: restore errno saved by lw_rec_start; release the guard. */
-static inline void lw_leave(struct lw_thread *t)
-{
-    *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno) = t->err;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    t->guard = 0;
-}
-
 /* lw_slow_begin/lw_slow_end: time a slow path (unwind, chunk change,
  * switch drain) exactly into self_ticks, the outermost one only; the record
  * in progress then leaves the sample (its fast part is not counted). */
@@ -275,56 +194,13 @@ static inline void lw_slow_end(struct lw_thread *t)
     }
 }
 
-/* lw_rec_start: capture the stack, make room and write the common part of a
- * call record for func [t0, t1). Returns where the arguments go, or NULL when
- * nothing can be recorded (the call is then counted as dropped). */
-static inline uint8_t *lw_rec_start(struct lw_thread *t, uint64_t t0, uint64_t t1)
+/* lw_switch_due: whether t's context-switch ring is past half full and
+ * due to be drained into its stream (one load on the hot path). */
+static inline int lw_switch_due(const struct lw_thread *t)
 {
-    t->err = *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno);
-    if (LW_UNLIKELY((t->st.records & (LW_SELF_SAMPLE - 1)) == 0))
-        t->self_t0 = t1;
-    uint32_t id = lw_stack_id(t);
-    if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS))
-        lw_writer_sync(t);
-    if (t->sw_page &&
-        LW_UNLIKELY(__atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail > t->sw_size / 2)) {
-        lw_slow_begin(t);
-        lw_switch_drain(t);
-        lw_slow_end(t);
-    }
-    if (LW_UNLIKELY(t->cur + LW_REC_CALL_MAX > t->limit) && !lw_writer_advance(t, LW_REC_CALL_MAX)) {
-        t->st.dropped++;
-        return NULL;
-    }
-    uint8_t *p = t->cur + 2;
-    p = lw_put_uv(p, id);
-    p = lw_put_sv(p, (int64_t)(t0 - t->last_tsc));
-    t->last_tsc = t0;
-    return lw_put_uv(p, t1 - t0);
+    return t->sw_page && __atomic_load_n(&t->sw_page->data_head, __ATOMIC_RELAXED) - t->sw_tail > t->sw_size / 2;
 }
 
-/* lw_rec_addr: append an address as a delta against the stream's last one. */
-static inline uint8_t *lw_rec_addr(struct lw_thread *t, uint8_t *p, uintptr_t a)
-{
-    p = lw_put_sv(p, (int64_t)(a - t->last_addr));
-    t->last_addr = a;
-    return p;
-}
-
-/* lw_rec_commit: fill the length, then publish the record by storing its
- * kind byte last, so readers never see a torn record. */
-static inline void lw_rec_commit(struct lw_thread *t, unsigned kind, uint8_t *end)
-{
-    uint8_t *p = t->cur;
-    p[1] = (uint8_t)(end - p - 2);
-    __atomic_store_n(p, (uint8_t)kind, __ATOMIC_RELEASE);
-    t->cur = end;
-    t->st.records++;
-    t->st.bytes += (uint64_t)(end - p);
-    if (LW_UNLIKELY(t->self_t0)) {
-        t->st.self_ticks += (lw_rdtsc() - t->self_t0) * LW_SELF_SAMPLE;
-        t->self_t0 = 0;
-    }
-}
+#pragma GCC visibility pop
 
 #endif

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 #define LW_SW_PAGES 16 /* data pages, a power of two: 64 KiB */
 

@@ -1,4 +1,4 @@
-/* loader.c: dlclose, passed straight through and never recorded; wrapped
+/* dlclose.c: dlclose, passed straight through and never recorded; wrapped
  * only so that libwait learns at once that code left the address space.
  *
  * The stack caches verify a stack by its return addresses. After a
@@ -13,12 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 
-#include "lw_internal.h"
-
-static int (*real_dlclose)(void *);
-
-/* lw_resolve_loader: the real functions of this file (lw_resolve). */
-void lw_resolve_loader(void) { LW_R(dlclose); }
+#include "runtime/runtime.h"
 
 LW_EXPORT int dlclose(void *handle)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lw_internal.h"
+#include "runtime/runtime.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define LW_MADV_POPULATE_WRITE 23
@@ -380,6 +380,27 @@ out:
     lw_slow_end(t);
     errno = saved;
     return ok;
+}
+
+/* lw_writer_room: the slow path of a call record (lw_wrap_record), taken
+ * when a clock sync is due, the context-switch ring is past half full, or
+ * the largest call record might not fit below t->limit; each is handled
+ * in that order. 1 when a call record fits at t->cur, 0 when it cannot be
+ * written (counted as dropped). */
+int lw_writer_room(struct lw_thread *t, uint64_t t1)
+{
+    if (t1 - t->last_sync > LW_SYNC_TICKS)
+        lw_writer_sync(t);
+    if (lw_switch_due(t)) {
+        lw_slow_begin(t);
+        lw_switch_drain(t);
+        lw_slow_end(t);
+    }
+    if (t->cur + LW_REC_CALL_MAX > t->limit && !lw_writer_advance(t, LW_REC_CALL_MAX)) {
+        t->st.dropped++;
+        return 0;
+    }
+    return 1;
 }
 
 /* lw_writer_meta: write a meta record with a body built elsewhere (slow

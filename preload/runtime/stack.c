@@ -1,0 +1,263 @@
+/* stack.c: call stacks as small ids, and the thread's caches that find a
+ * stack's id again without taking it. A call's stack is looked up first in
+ * a thread-local fast cache that verifies a stack on the live stack
+ * without walking it; on a miss it is taken (stack_walk.c), stripped of
+ * libwait's own frames, and looked up in a thread-local table of whole
+ * stacks, then in the process-wide table (stack_table.c), which gives a
+ * new stack its id and writes it. The miss runs on a stack of libwait's
+ * own. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime/stack.h"
+
+#define LW_L1_SIZE 4096
+struct lw_l1_ent {
+    uint64_t hash;
+    const struct lw_gstack *g;
+};
+struct lw_l1 {
+    struct lw_l1_ent ent[LW_L1_SIZE];
+};
+
+/* libwait's own stack. libunwind needs a few kilobytes of stack for a step
+ * (its context, cursor and DWARF state), and a new stack's record is built
+ * in a buffer there too: more than a program on a small stack (a
+ * PTHREAD_STACK_MIN thread, an 8 KiB signal stack, a coroutine) has to
+ * spare. So the whole slow path runs on a stack of libwait's own, in the
+ * thread's cache: the walk only reads the program's stack, a frame step
+ * works on a made-up context, and a full unwind starts from registers saved
+ * in the cache before the switch. The program's stack then carries only
+ * the wrapper's few small frames. */
+#define LW_OWN_STACK (64 * 1024)
+
+/* lw_stack_init: ask libunwind for its per-thread cache. Its cache size is
+ * left alone: unw_set_cache_size makes unw_backtrace fall back to full
+ * steps (2.6x the time in it on cc1). */
+void lw_stack_init(void)
+{
+    lw_own_window = 1; /* libunwind may make its pipe now */
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    lw_own_window = 0;
+    lw_walk_init();
+}
+
+/* The fast cache. Keyed by the program's return address out of the wrapper
+ * and the stack pointer it returns to (cfa). On a hit, every frame of the
+ * cached stack is verified on the live stack by its checks. Same key and
+ * all checks equal means the same chain of frames. A word is read only
+ * after the ones below it matched, so it lies within a frame that really is
+ * there. Set-associative: one key (one call site at one depth) is often
+ * reached along several chains (an allocator wrapper called from
+ * everywhere), so a set holds LW_FAST_WAYS of them, most recently added
+ * first. */
+#define LW_FAST_SETS 1024
+#define LW_FAST_WAYS 8
+struct lw_fast_way {
+    uintptr_t ra, cfa;
+    const struct lw_gstack *g;
+};
+struct lw_fast_set {
+    struct lw_fast_way way[LW_FAST_WAYS]; /* a hit on the newest reads one line */
+};
+/* Frames of libwait's own above the program's, at most: the wrapper, the
+ * record's start, lw_stack_id and lw_stack_slow, and room to spare. */
+#define LW_SELF_FRAMES 8
+struct lw_cache {
+    struct lw_l1 l1;
+    struct lw_fast_set set[LW_FAST_SETS];
+    /* The slow path's work space, here rather than on the program's stack,
+     * which may be small (threads at PTHREAD_STACK_MIN, signal stacks,
+     * coroutines). One slow path at a time runs per thread: the guard
+     * keeps signal handlers out of it. */
+    uintptr_t bt[LW_MAX_DEPTH + LW_SELF_FRAMES];
+    /* The rules this thread used last, direct-mapped: the process table
+     * is large, and most walks climb through the same few hundred frames. */
+    struct lw_rule_ent rules[LW_RULE_LOCAL];
+    unsigned code_gen; /* lw_code_gen when the caches above were last valid */
+    unw_context_t uc;  /* the registers a full unwind starts from */
+    uint8_t own_stack[LW_OWN_STACK] __attribute__((aligned(16)));
+    int32_t chk_off[2 * LW_MAX_DEPTH];
+    uintptr_t chk_val[2 * LW_MAX_DEPTH];
+};
+
+/* lw_caller: the return address and cfa of the outermost libwait frame,
+ * found by walking our own frame pointers (libwait keeps them). 0 if not
+ * found within a few frames. */
+static inline int lw_caller(uintptr_t *ra, uintptr_t *cfa)
+{
+    uintptr_t *fp = __builtin_frame_address(0);
+    for (int i = 0; i < 6 && fp; i++) {
+        uintptr_t ret = fp[1];
+        if (ret < lw_g.self_lo || ret >= lw_g.self_hi) {
+            *ra = ret;
+            *cfa = (uintptr_t)(fp + 2);
+            return 1;
+        }
+        fp = (uintptr_t *)fp[0];
+    }
+    return 0;
+}
+
+static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
+{
+    uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
+    return h >> 54;
+}
+
+/* lw_cache_check: empty the thread's caches when code may have changed
+ * since they were filled (lw_code_gen moved): an entry could name a stack
+ * of code that is gone, at addresses that now hold other code. */
+static inline void lw_cache_check(struct lw_cache *cache)
+{
+    unsigned gen = __atomic_load_n(&lw_code_gen, __ATOMIC_ACQUIRE);
+    if (LW_LIKELY(cache->code_gen == gen))
+        return;
+    memset(&cache->l1, 0, sizeof cache->l1);
+    memset(cache->set, 0, sizeof cache->set);
+    memset(cache->rules, 0, sizeof cache->rules);
+    cache->code_gen = gen;
+}
+
+/* lw_stack_slow: walk (or unwind) the stack, then find it in the thread's
+ * table or the process's, adding it there if new. have says ra and cfa are
+ * known. */
+static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw_thread *t, int have, uintptr_t ra,
+                                                                       uintptr_t cfa)
+{
+    struct lw_cache *cache = t->cache;
+    uintptr_t fallback[LW_SELF_FRAMES + 8], *buf = cache ? cache->bt : fallback;
+    uint32_t room = cache ? lw_g.depth + LW_SELF_FRAMES : LW_SELF_FRAMES + 8;
+    /* the load map precedes any stack of its code; never under our lock
+     * (the loader's lock is taken inside, and may be held by our caller) */
+    lw_modules_emit(t, 0);
+    if (cache)
+        lw_cache_check(cache); /* the load map may have just changed */
+    const uintptr_t *f = buf;
+    uint32_t nchk = 0;
+    int n = have && cache ? lw_stack_walk(cache->rules, ra, cfa, buf, lw_g.depth, cache->chk_off, cache->chk_val, &nchk)
+                          : -1;
+    if (n < 0) {
+        have = 0; /* no checks: never in the fast cache */
+        n = cache ? lw_unwind(&cache->uc, buf, room) : unw_backtrace((void **)buf, (int)room);
+        int k = 0;
+        while (k < n && buf[k] >= lw_g.self_lo && buf[k] < lw_g.self_hi)
+            k++;
+        f = buf + k;
+        n -= k;
+        if ((uint32_t)n > lw_g.depth)
+            n = (int)lw_g.depth;
+    }
+    uint32_t depth = n > 0 ? (uint32_t)n : 0;
+    t->st.unwinds++;
+    uint64_t h = lw_hash(f, depth);
+    struct lw_l1_ent *e = cache ? &cache->l1.ent[h & (LW_L1_SIZE - 1)] : NULL;
+    const struct lw_gstack *g = NULL;
+    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
+        g = e->g;
+    } else {
+        g = lw_stack_global(t, f, depth, h, have ? nchk : 0);
+        if (g && e) {
+            e->hash = h;
+            e->g = g;
+        }
+    }
+    if (g && have && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_UNKNOWN)
+        lw_stack_fill(g, cache->chk_off, cache->chk_val, nchk);
+    lw_signals_release();
+    return g;
+}
+
+struct lw_slow_args {
+    struct lw_thread *t;
+    int have;
+    uintptr_t ra, cfa;
+    const struct lw_gstack *g;
+};
+
+static void lw_stack_slow_thunk(void *p)
+{
+    struct lw_slow_args *a = p;
+    a->g = lw_stack_slow(a->t, a->have, a->ra, a->cfa);
+}
+
+/* lw_stack_id: id of the calling thread's current stack, from the caller of
+ * the wrapped function outwards, at most lw_g.depth frames. 0 if unknown. */
+uint32_t lw_stack_id(struct lw_thread *t)
+{
+    uintptr_t ra = 0, cfa = 0;
+    int have = lw_caller(&ra, &cfa);
+    if (LW_UNLIKELY(!t->cache)) {
+        void *m = real_mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        t->cache = m == MAP_FAILED ? NULL : m;
+    }
+    struct lw_cache *cache = t->cache;
+    unsigned si = 0;
+    if (LW_LIKELY(have && cache)) {
+        lw_cache_check(cache);
+        si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
+        const struct lw_fast_set *fs = &cache->set[si];
+        for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
+            const struct lw_gstack *g = fs->way[w].g;
+            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
+                continue;
+            const int32_t *off = g->chk_off;
+            const uintptr_t *val = g->chk_val;
+            uint32_t i = 0, m = g->nchk;
+            if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
+                while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
+                    i++;
+            } else {
+                for (; i < m; i++) {
+                    int32_t o = off[i];
+                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
+                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
+                        break;
+                }
+            }
+            if (i == m) {
+                t->st.stack_hits++;
+                return g->id;
+            }
+        }
+    }
+    int saved = errno;
+    lw_slow_begin(t);
+    lw_gate_enter();
+    const struct lw_gstack *g;
+    if (LW_LIKELY(cache != NULL) && unw_getcontext(&cache->uc) == 0) {
+        struct lw_slow_args a = {t, have, ra, cfa, NULL};
+        lw_run_on(cache->own_stack + LW_OWN_STACK, lw_stack_slow_thunk, &a);
+        g = a.g;
+    } else {
+        g = lw_stack_slow(t, have, ra, cfa);
+    }
+    lw_gate_leave();
+    if (g && have && cache && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_OK) {
+        /* newest first: shift the set down one way, dropping the oldest */
+        struct lw_fast_set *fs = &cache->set[si];
+        memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
+        fs->way[0].ra = ra;
+        fs->way[0].cfa = cfa;
+        fs->way[0].g = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
+    }
+    lw_slow_end(t);
+    errno = saved;
+    return g ? g->id : 0;
+}
+
+/* lw_stack_on_own: whether addr lies on t's own slow-path stack. */
+int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr)
+{
+    const struct lw_cache *c = t->cache;
+    return c && addr - (uintptr_t)c->own_stack < LW_OWN_STACK;
+}
+
+/* lw_stack_thread_free: release t's cache. */
+void lw_stack_thread_free(struct lw_thread *t)
+{
+    if (t->cache)
+        real_munmap(t->cache, sizeof(struct lw_cache));
+    t->cache = NULL;
+}

@@ -1,0 +1,83 @@
+/* mmap.c: mmap of anonymous memory (MAP_ANONYMOUS; file mappings pass
+ * through unrecorded), munmap and mremap, family "mmap", with bytes.
+ * munmap and mremap cannot tell an anonymous range from a file's without
+ * tracking every mapping, so every call of theirs is recorded. libwait's
+ * own maps (trace chunks, perf ring, thread states, stack tables) call
+ * real_mmap/real_munmap directly and are never seen here. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "wrap/wrap.h"
+
+/* lw_put_map: the MMAP schema's arguments: bytes, the range's address
+ * (NULL when mmap failed), then errno or 0. */
+static inline uint8_t *lw_put_map(struct lw_thread *t, uint8_t *b, size_t size, void *addr, int err)
+{
+    b = lw_put_uv(b, size);
+    b = lw_put_addr(t, b, (uintptr_t)addr);
+    return lw_put_uv(b, (uint64_t)err);
+}
+
+/* mmap and munmap: a call made while the real functions are being
+ * resolved (nothing to call yet) goes to the system call itself. */
+LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (LW_UNLIKELY(!real_mmap)) {
+        lw_resolve();
+        if (!real_mmap)
+            return (void *)syscall(SYS_mmap, a, len, prot, flags, fd, off);
+    }
+    if (!(flags & MAP_ANONYMOUS))
+        return real_mmap(a, len, prot, flags, fd, off);
+    struct lw_thread *t = lw_wrap_enter(1);
+    if (!t)
+        return real_mmap(a, len, prot, flags, fd, off);
+    LW_WRAP_TAIL(void *, real_mmap(a, len, prot, flags, fd, off), 0, LW_F_mmap,
+                 lw_put_map(t, b, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? t->err : 0));
+}
+LW_ALIAS(mmap, mmap64);
+
+LW_EXPORT int munmap(void *a, size_t len)
+{
+    if (LW_UNLIKELY(!real_munmap)) {
+        lw_resolve();
+        if (!real_munmap)
+            return (int)syscall(SYS_munmap, a, len);
+    }
+    struct lw_thread *t = lw_wrap_enter(1);
+    if (!t)
+        return real_munmap(a, len);
+    LW_WRAP_TAIL(int, real_munmap(a, len), 0, LW_F_munmap, lw_put_map(t, b, len, a, r < 0 ? t->err : 0));
+}
+
+/* lw_put_mremap: the MREMAP schema's arguments: the old range and the new
+ * size asked for, then the new range's address (0 when it failed) and
+ * errno or 0. */
+static inline uint8_t *lw_put_mremap(struct lw_thread *t, uint8_t *b, void *old, size_t osize, size_t nsize, void *r)
+{
+    b = lw_put_addr(t, b, (uintptr_t)old);
+    b = lw_put_uv(b, osize);
+    b = lw_put_uv(b, nsize);
+    b = lw_put_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
+    return lw_put_uv(b, r == MAP_FAILED ? (uint64_t)t->err : 0);
+}
+
+/* mremap(old, old_size, new_size, flags[, new_address]) */
+LW_EXPORT void *mremap(void *old, size_t osize, size_t nsize, int flags, ...)
+{
+    void *na = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        na = va_arg(ap, void *);
+        va_end(ap);
+    }
+    struct lw_thread *t = lw_wrap_enter(real_mremap != NULL);
+    if (!t)
+        return real_mremap(old, osize, nsize, flags, na);
+    LW_WRAP_TAIL(void *, real_mremap(old, osize, nsize, flags, na), 0, LW_F_mremap,
+                 lw_put_mremap(t, b, old, osize, nsize, r));
+}

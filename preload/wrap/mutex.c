@@ -1,0 +1,37 @@
+/* mutex.c: pthread mutexes. Each call records the mutex address and the
+ * returned error number (EBUSY from trylock, ETIMEDOUT from timedlock).
+ * lock and timedlock try the mutex first: a free mutex costs one stamp (the
+ * record's duration is 0); only a busy one is timed around the real call,
+ * and its record carries LW_LOCK_CONTENDED. trylock returns what lock would
+ * for every mutex type except EBUSY (errorcheck: the caller's own mutex;
+ * lock then says EDEADLK, and the record is flagged contended: the mutex
+ * was not free), so results are unchanged. */
+#define _GNU_SOURCE
+#include <pthread.h>
+
+#include "wrap/wrap.h"
+
+LW_WRAP_TRYFIRST(pthread_mutex_lock, pthread_mutex_trylock, LW_F_pthread_mutex_lock, (pthread_mutex_t * m), (m), m, 1)
+LW_WRAP_TRYFIRST(pthread_mutex_timedlock, pthread_mutex_trylock, LW_F_pthread_mutex_timedlock,
+                 (pthread_mutex_t * m, const struct timespec *ts), (m, ts), m, 1)
+LW_WRAP(int, pthread_mutex_trylock, LW_F_pthread_mutex_trylock, (pthread_mutex_t * m), (m),
+        lw_put_obj(t, b, m, (unsigned)r, 0))
+
+/* lw_mutex_unwaited: 1 when glibc's lock word of m says locked with no
+ * waiter (1; a waiter sets 2), for the plain, recursive, errorcheck and
+ * adaptive kinds (not robust, priority-inherit or -protect, whose words
+ * mean something else). Unlocking such a mutex wakes nobody. glibc's kind
+ * bits (nptl/pthreadP.h): robust 16, priority-inherit 32, priority-protect
+ * 64. */
+#define LW_MUTEX_KIND_ODD (16 | 32 | 64)
+static inline int lw_mutex_unwaited(pthread_mutex_t *m)
+{
+    return (m->__data.__kind & LW_MUTEX_KIND_ODD) == 0 && __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 1;
+}
+
+/* unlock: timed around the real call only when a waiter may have to be
+ * woken; an unlock that wakes nobody costs one stamp (duration 0), like a
+ * lock that found the mutex free. A waiter arriving between the look and
+ * the unlock makes a rare unlock recorded as 0 that did wake someone. */
+LW_WRAP_QUICK(int, pthread_mutex_unlock, LW_F_pthread_mutex_unlock, (pthread_mutex_t * m), (m), lw_mutex_unwaited(m),
+              lw_put_obj(t, b, m, (unsigned)r, 0))
