@@ -207,11 +207,11 @@ enum lw_family {
  * number of fds (poll) or maxevents (epoll_*). The stdio calls (fread ...)
  * use IO with fd = fileno of the stream and ret = bytes moved.
  * rwlocks and spinlocks are in the lock family with the LOCK schema (their
- * holds are tracked like a mutex's); the rest of issue 8's sync calls are in
- * the sync family.
+ * holds are tracked like a mutex's); the other sync calls (condvars, semaphores,
+ * joins, barriers) are in the sync family.
  * Address deltas are against the stream's last address (any schema).
  * Function ids 19..69 are kept for polls, I/O, sleeps, mmap and stdio
- * (19..62 used, 63..69 free); 70..99 for the sync family (issue 8). An id
+ * (19..62 used, 63..69 free); 70..99 for the sync family. An id
  * in a gap has no table entry (lw_func_info_of gives NULL).
  */
 enum lw_schema {
@@ -288,7 +288,7 @@ enum lw_schema {
     LW_FUNCS_SYNC(X)
 
 /* ids 70..99: condition variables, rwlocks, semaphores, spinlocks, joins,
- * barriers (issue 8, preload/cond.c, rwlock.c, sem.c, thread_sync.c) */
+ * barriers (preload/wrap/cond.c, rwlock.c, sem.c, spinlock.c, join_barrier.c) */
 #define LW_FUNCS_SYNC(X)                                          \
     X(70, pthread_cond_wait, LW_FAM_SYNC, LW_S_COND)              \
     X(71, pthread_cond_timedwait, LW_FAM_SYNC, LW_S_COND)         \

@@ -227,7 +227,7 @@ section failures && . "$root/tests/integration/failures.sh"
 section hostile && . "$root/tests/integration/hostile.sh"
 # real programs under the preload
 section programs && . "$root/tests/integration/programs.sh"
-# condvars, rwlocks, semaphores, spinlocks, joins, barriers (issue 8)
+# condvars, rwlocks, semaphores, spinlocks, joins, barriers
 section waits_sync && . "$root/tests/integration/waits_sync.sh"
 # the lock lists: locks that made a thread wait, rows merged as shown,
 # names fitted; untimed quantiles; what the trace file's bytes hold

@@ -1,4 +1,4 @@
-# waits_io.sh: polls, I/O, sleeps, anonymous mmap and stdio (issue 8):
+# waits_io.sh: polls, I/O, sleeps, anonymous mmap and stdio:
 # every call of examples/all_io_waits at its own site with its known count,
 # bytes and wait/CPU split, in text and JSON; EINTR, cancellation, closing
 # every fd and fork under the preload; redis-server's event loop, accepts

@@ -1,4 +1,4 @@
-# waits_sync.sh: the sync calls (issue 8) with known answers (sourced by
+# waits_sync.sh: the sync calls with known answers (sourced by
 # run.sh; uses lib.sh): examples/all_sync_waits makes a known number of each
 # call from its own function, with known waits (sync_check.py); threads
 # cancelled inside cond_wait, sem_wait and join leave libwait consistent;

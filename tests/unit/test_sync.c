@@ -1,4 +1,4 @@
-/* test_sync.c: the COND and SYNC record schemas (issue 8) through the
+/* test_sync.c: the COND and SYNC record schemas through the
  * reader, whole and truncated, and the lock analysis around condvar waits
  * and rwlocks on synthetic traces with known answers (2 ticks per ns). */
 #include <errno.h>

@@ -321,7 +321,7 @@ static void test_random_damage(void **st)
         if (wr_trace_open_mem(&tr, exact, size, "damaged", err, sizeof err) == 0) {
             assert_int_equal(wr_model_build(&m, &tr), 0);
             /* a damaged length or kind byte can split a record into two
-             * that decode as calls (more kinds do since issue 8's ids) */
+             * that decode as calls (many function ids decode as calls) */
             assert_true(m.calls <= 400);
             wr_model_free(&m);
             wr_trace_close(&tr);

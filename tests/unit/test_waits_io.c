@@ -1,4 +1,4 @@
-/* test_waits_io.c: the schemas of issue 8's wrappers (FDOP, SLEEP, MMAP,
+/* test_waits_io.c: the schemas of the wait wrappers (FDOP, SLEEP, MMAP,
  * MREMAP, and SELECT/IO as the polls, sockets and stdio use them): each
  * decodes to the values written, every truncation of a body is refused
  * without reading past it, a damaged record in a trace is a warning, and
@@ -16,7 +16,7 @@
 #include "tb.h"
 
 /* body: a call body [stack][s start delta][duration][args] as the preload
- * writes it (lw_wrap.h, sleep.c, mmap.c), the address delta against 0. */
+ * writes it (wrap/wrap.h, wrap/sleep.c, wrap/mmap.c), the address delta against 0. */
 struct body {
     uint8_t b[128];
     size_t n;
