@@ -86,6 +86,16 @@ int wr_cmd_top(int argc, char **argv); /* cmd_top.c */
 int wr_cmd_ctl(int argc, char **argv); /* cmd_ctl.c */
 int wr_cmd_record(int argc, char **argv); /* cmd_record.c */
 
+/* cli_free: what main allocated for c. Every return of main goes through
+ * it: under ASan a leak report ends the process from exit, before stdio's
+ * buffers are flushed, so a leak would also lose the output. */
+static void cli_free(struct wr_cli *c)
+{
+    free(c->paths);
+    free((void *)c->filter.names);
+    free((void *)c->filter.tids);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "top"))
@@ -100,9 +110,11 @@ int main(int argc, char **argv)
     int color = -1;
     c.paths = calloc((size_t)argc, sizeof *c.paths);
     const char **names = calloc((size_t)argc, sizeof *names);
-    if (!c.paths || !names)
-        return 2;
     c.filter.names = names;
+    if (!c.paths || !names) {
+        cli_free(&c);
+        return 2;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "--json"))
@@ -145,25 +157,23 @@ int main(int argc, char **argv)
             c.pprof = v;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
-            free(c.paths); /* a leak report under ASan would end the process before stdout is flushed */
+            cli_free(&c);
             return 0;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "waitreport: unknown option %s\n", a);
             usage(stderr);
-            free(c.paths);
+            cli_free(&c);
             return 2;
         } else
             c.paths[c.npaths++] = a;
     }
     if (!c.npaths) {
         usage(stderr);
-        free(c.paths);
+        cli_free(&c);
         return 2;
     }
     c.o.color = color < 0 ? wr_color_default() : color;
     int r = wr_cmd_report(&c);
-    free(c.paths);
-    free(names);
-    free((void *)c.filter.tids);
+    cli_free(&c);
     return r;
 }
