@@ -111,13 +111,14 @@ asan: libwait.so  # built first with the normal flags, so the sanitized sub-make
 # FUZZ_SECONDS bounds the run (CI uses 60); FUZZ_LIVE_SECONDS the live
 # reader's (waitreport top).
 FUZZ_SECONDS ?= 60
-# outputs and subcommands are not fuzzed (they only read the model)
 FUZZ_LIVE_SECONDS ?= 30
-FUZZ_SKIP := analyzer/cmd_% analyzer/export_% analyzer/html_% analyzer/multi.c analyzer/traceset.c analyzer/oututil.c
-fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
+# Each fuzzer links the whole analyzer library, compiled with the fuzzer's
+# instrumentation; a filtered list would break whenever one module starts
+# using another.
+FUZZ_CC := clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer -I$(PROTO_DIR)
+fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_reader.c \
-	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
+	$(FUZZ_CC) fuzz/fuzz_reader.c $(ANALYZER_LIB_SRC) $(PROTO_C) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
 	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_io_waits all_sync_waits; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done
@@ -133,8 +134,7 @@ fuzz: all build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
 	@mkdir -p build/fuzz/corpus_live
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer fuzz/fuzz_live.c \
-	  $(filter-out analyzer/report% $(FUZZ_SKIP),$(ANALYZER_LIB_SRC)) -o build/fuzz/fuzz_live $(ANALYZER_LIBS)
+	$(FUZZ_CC) fuzz/fuzz_live.c $(ANALYZER_LIB_SRC) $(PROTO_C) -o build/fuzz/fuzz_live $(ANALYZER_LIBS)
 	./build/fuzz/fuzz_live -max_total_time=$(FUZZ_LIVE_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus_live build/fuzz/seeds
 
