@@ -20,6 +20,14 @@ def busy_shares():
     # the spinners are the threads that ran: main only waits in pthread_join
     th = [t for t in d["threads"] if t.get("life_ns", 0) > 400e6 and t["cpu_ns"] > 100e6]
     return [t["runnable_ns"] / t["life_ns"] for t in th]
+def busy_fair():
+    th = [t for t in d["threads"] if t.get("life_ns", 0) > 400e6 and t["cpu_ns"] > 100e6]
+    if len(th) != 2: return False
+    a, b = th
+    print("loaded machine: blocked %s, runnable %s, cpu %s" % ([t["blocked_ns"] for t in th], [t["runnable_ns"] for t in th], [t["cpu_ns"] for t in th]))
+    return (all(t["blocked_ns"] <= 0.05 * t["life_ns"] for t in th)
+            and a["runnable_ns"] >= 0.9 * b["cpu_ns"] and b["runnable_ns"] >= 0.9 * a["cpu_ns"]
+            and 0.8 <= a["cpu_ns"] / b["cpu_ns"] <= 1.25)
 assert d["process"]["split"] == "measured", "split is " + d["process"]["split"]
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
@@ -52,6 +60,16 @@ def site(fn, caller):
 def busy_shares():
     th = [t for t in d["threads"] if t.get("life_ns", 0) > 400e6 and t["cpu_ns"] > 100e6]
     return [t["runnable_ns"] / t["life_ns"] for t in th]
+def busy_fair():
+    # Under load, other processes share the spinners' CPU, so neither ~50%
+    # holds. What still holds: neither spinner blocks, each was runnable at
+    # least while the other ran, and the two got about the same CPU.
+    th = [t for t in d["threads"] if t.get("life_ns", 0) > 400e6 and t["cpu_ns"] > 100e6]
+    if len(th) != 2: return False
+    a, b = th
+    return (all(t["blocked_ns"] <= 0.05 * t["life_ns"] for t in th)
+            and a["runnable_ns"] >= 0.9 * b["cpu_ns"] and b["runnable_ns"] >= 0.9 * a["cpu_ns"]
+            and 0.8 <= a["cpu_ns"] / b["cpu_ns"] <= 1.25)
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
   then
@@ -66,8 +84,12 @@ split_file() {
   "$WR" --json "$d/file.bin" >"$d/file.json"
 }
 dd if=/dev/zero of="$d/big" bs=1M count=256 status=none && cat "$d/big" >/dev/null
-load_sensitive file split_file 'site("read","slurp")["cpu_ns"] >= 0.8 * site("read","slurp")["total_ns"]' \
-  "split: one 256 MiB page-cache read is at least 80% CPU"
+# Quiet: the read is at least 80% CPU. Loaded (see busy below): it may
+# also wait for a CPU, but it still does not block.
+if awk '{exit !($1 < 1.5)}' /proc/loadavg; then file_expr='r["cpu_ns"] >= 0.8 * r["total_ns"]'
+else file_expr='r["cpu_ns"] + r["runnable_ns"] >= 0.8 * r["total_ns"] and r["cpu_ns"] >= 0.3 * r["total_ns"]'; fi
+load_sensitive file split_file "(lambda r: $file_expr)(site('read','slurp'))" \
+  "split: one 256 MiB page-cache read is at least 80% CPU (load-aware: not blocked)"
 t "split: 256 MiB read returned it all" grep -q "read 268435456" "$d/file.p.out"
 rm -f "$d/big"
 
@@ -75,7 +97,12 @@ split_busy() {
   traced "$d/busy.p" "$d/busy.bin" examples/known_waits busy
   "$WR" --json "$d/busy.bin" >"$d/busy.json"
 }
-load_sensitive busy split_busy 'len(busy_shares()) == 2 and all(0.45 <= r <= 0.55 for r in busy_shares()) or print(busy_shares())' \
-  "split: two busy threads pinned to one CPU: each ~50% runnable"
+# On a quiet machine each spinner is ~50% runnable; above a load of 1.5 on
+# these 2 CPUs other processes take part of the pinned CPU, so the check
+# becomes the relations that hold whatever else runs (busy_fair).
+if awk '{exit !($1 < 1.5)}' /proc/loadavg; then busy_expr='all(0.45 <= r <= 0.55 for r in busy_shares())'
+else busy_expr='busy_fair()'; fi
+load_sensitive busy split_busy "len(busy_shares()) == 2 and $busy_expr or print(busy_shares())" \
+  "split: two busy threads pinned to one CPU: each ~50% runnable (load-aware)"
 "$WR" "$d/busy.bin" >"$d/busy.txt"
 t "split: text report has the legend and the per-thread split" grep -q "runnable (waiting for a CPU)" "$d/busy.txt"
