@@ -28,3 +28,14 @@ t "wake: a check fails on a trace without what it looks for" grep -q '^not ok - 
 "$WR" --folded=calls "$d/life.bin" >"$d/life.folded" 2>/dev/null
 t "wake life: the worker's stack runs from start_thread to late_caller directly" \
   grep -q 'start_thread;late_caller;usleep ' "$d/life.folded" || show "$d/life.folded"
+# the report's thread table counts the 100 ms before the first call in the
+# worker's life (life_ns is there when context switches were collected)
+if python3 -c 'import json,sys; sys.exit("life_ns" not in json.load(open(sys.argv[1]))["threads"][0])' "$d/life.bin.json"; then
+  t "wake life: the worker's life in the report is 100-150 ms (its calls took ~1 ms)" python3 -c '
+import json, sys
+th = [t for t in json.load(open(sys.argv[1]))["threads"] if t["calls"] == 1]
+sys.exit(not (len(th) == 1 and 90e6 <= th[0]["life_ns"] <= 150e6))' "$d/life.bin.json"
+else
+  echo "# SKIP: wake life: life_ns in the report needs context switches (perf_event_open refused here)"
+  skipped=$((skipped + 1))
+fi
