@@ -6,10 +6,14 @@
  *   lock       lock + unlock of a per-thread mutex (uncontended): 2 calls
  *   lockshared lock + unlock of one mutex shared by all threads: 2 calls
  *   pipe       write 1 byte + read it back on a per-thread pipe: 2 calls
+ *   signal     pthread_cond_signal of a per-thread condvar nobody waits
+ *              on: 1 call
+ *   post       sem_post + sem_trywait of a per-thread semaphore: 2 calls
  *   pingpong   2 threads: eventfd_write ping, select + eventfd_read pong
  *              and back; one op is a round trip: 6 calls */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +63,17 @@ static void loop(int side)
             pthread_mutex_lock(m);
             pthread_mutex_unlock(m);
         }
+    } else if (!strcmp(mode, "signal")) {
+        pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+        for (long i = 0; i < iters; i++)
+            pthread_cond_signal(&c);
+    } else if (!strcmp(mode, "post")) {
+        sem_t s;
+        if (sem_init(&s, 0, 0) != 0)
+            abort();
+        for (long i = 0; i < iters; i++)
+            if (sem_post(&s) != 0 || sem_trywait(&s) != 0)
+                abort();
     } else if (!strcmp(mode, "pipe")) {
         int p[2];
         char c = 'x';

@@ -107,7 +107,7 @@ _Static_assert(sizeof(struct lw_chunk_header) == 64, "layout");
 enum lw_rec_kind {
     LW_REC_NONE = 0,
     LW_REC_CHUNK_END = 0x80,    /* empty body */
-    LW_REC_THREAD = 0x81,       /* tid, flags(1=end), s(stamp delta), name */
+    LW_REC_THREAD = 0x81,       /* tid, flags (LW_THR_*), s(stamp delta), name, [by flag] (below) */
     LW_REC_TIME = 0x82,         /* tsc, mono_ns (absolute) */
     LW_REC_STACK = 0x83,        /* id, depth, depth x s(frame delta) */
     LW_REC_MODULE = 0x84,       /* base, path, build_id, n, n x (lo, hi), [first] (below) */
@@ -138,6 +138,53 @@ enum lw_rec_kind {
 #define LW_MARK_MAX 64
 #define LW_CTL_API 1    /* libwait_pause()/libwait_resume() */
 #define LW_CTL_SIGNAL 2 /* SIGUSR2 */
+
+/* Kind 0x8b is a control record too (absolute stamp, skipped by length
+ * where unknown): the identity of a file descriptor that can carry a wake-up
+ * between threads or processes, written when the fd is made (pipe, pipe2,
+ * socketpair, eventfd, accept, accept4, connect) and, for the main thread,
+ * for fds 0 to 2 when they are pipes or sockets at its start:
+ *   FDID    tsc, s(fd), type (LW_FD_*), dev, ino, peer ino,
+ *           [family, local, peer, peer pid]   (LW_FD_SOCKET only)
+ * dev and ino are fstat's st_dev and st_ino of the fd. A pipe's two ends
+ * share one inode (peer ino = ino); a socketpair's ends have one each, and
+ * peer ino names the other end's. An eventfd's inode is the anonymous one
+ * every eventfd shares, so its identity is the record itself: the fd from
+ * this stamp to its close (peer ino 0). For a socket from accept or
+ * connect: family (AF_*), local and peer: FNV-1a 64-bit hashes of the
+ * addresses getsockname and getpeername gave (0 when they failed, as for a
+ * connect still in progress), so the two ends of one TCP connection inside
+ * the process have local and peer swapped; peer pid: for AF_UNIX the
+ * peer's process (SO_PEERCRED, 0 unknown), else 0. The fd's identity holds
+ * until the fd's close record or the next FDID for the same number; an fd
+ * closed where libwait does not see it (fclose, dup2 onto it) keeps a stale
+ * identity until then. */
+#define LW_REC_FDID 0x8b
+#define LW_FD_PIPE 1     /* a pipe or FIFO */
+#define LW_FD_SOCKPAIR 2 /* one end of a socketpair */
+#define LW_FD_EVENTFD 3
+#define LW_FD_SOCKET 4   /* a connected socket (accept, accept4, connect) */
+
+/* THREAD record fields by flag, after the name (absent when the flag is
+ * clear, so a reader that knows none of them stops after the name):
+ *   LW_THR_END     an end record (written at the thread's exit, from its
+ *                  key destructor, or at the exit path for the main
+ *                  thread), else a start record
+ *   LW_THR_BORN    start only: the stamp is the thread's birth, not its
+ *                  first recorded call: the first instruction of libwait's
+ *                  start routine in the new thread, before the program's
+ *                  start function ran (the process start for the main
+ *                  thread). Followed by self (pthread_self: the object of
+ *                  the pthread_create and pthread_join records naming this
+ *                  thread) and creator (the tid whose pthread_create made
+ *                  it; 0 for the main thread). A birth stamp may lie
+ *                  before its chunk's base_tsc (the chunk is claimed
+ *                  after it): its delta is then negative.
+ *   LW_THR_FAULTS  end only: followed by minor, major: the page faults of
+ *                  the thread's whole life (getrusage RUSAGE_THREAD) */
+#define LW_THR_END 0x1u
+#define LW_THR_BORN 0x2u
+#define LW_THR_FAULTS 0x4u
 
 /* LOCK record flags: the mutex was not free at the first attempt, so the
  * call had to wait for it (lock and timedlock only). */
@@ -210,6 +257,8 @@ enum lw_family {
  * holds are tracked like a mutex's); the other sync calls (condvars, semaphores,
  * joins, barriers) are in the sync family.
  * Address deltas are against the stream's last address (any schema).
+ * pthread_create uses SYNC with the object = the new thread's pthread_t
+ * (0 when it failed) and err = its returned error number.
  * Function ids 19..69 are kept for polls, I/O, sleeps, mmap and stdio
  * (19..62 used, 63..69 free); 70..99 for the sync family. An id
  * in a gap has no table entry (lw_func_info_of gives NULL).
@@ -288,7 +337,8 @@ enum lw_schema {
     LW_FUNCS_SYNC(X)
 
 /* ids 70..99: condition variables, rwlocks, semaphores, spinlocks, joins,
- * barriers (preload/wrap/cond.c, rwlock.c, sem.c, spinlock.c, join_barrier.c) */
+ * barriers, thread creation (preload/wrap/cond.c, rwlock.c, sem.c,
+ * spinlock.c, join_barrier.c, thread_create.c) */
 #define LW_FUNCS_SYNC(X)                                          \
     X(70, pthread_cond_wait, LW_FAM_SYNC, LW_S_COND)              \
     X(71, pthread_cond_timedwait, LW_FAM_SYNC, LW_S_COND)         \
@@ -313,7 +363,8 @@ enum lw_schema {
     X(90, pthread_spin_trylock, LW_FAM_LOCK, LW_S_LOCK)           \
     X(91, pthread_spin_unlock, LW_FAM_LOCK, LW_S_LOCK)            \
     X(92, pthread_join, LW_FAM_SYNC, LW_S_SYNC)                   \
-    X(93, pthread_barrier_wait, LW_FAM_SYNC, LW_S_SYNC)
+    X(93, pthread_barrier_wait, LW_FAM_SYNC, LW_S_SYNC)           \
+    X(94, pthread_create, LW_FAM_SYNC, LW_S_SYNC)
 
 enum lw_func {
 #define LW_ENUM_(id, name, fam, sch) LW_F_##name = id,

@@ -109,7 +109,7 @@ static void lw_fd_adopt(int fd)
 /* pipe2: a pipe libunwind makes for libwait (lw_own_window) goes high and
  * becomes libwait's, or fails with EMFILE when it cannot go high (never
  * left low, where the program expects its own fds); any other is the
- * program's, untouched. */
+ * program's, untouched, and its ends get their identities (FDID). */
 LW_EXPORT int pipe2(int fds[2], int flags)
 {
     lw_resolve();
@@ -131,6 +131,8 @@ LW_EXPORT int pipe2(int fds[2], int flags)
         fds[0] = a, fds[1] = b;
         lw_fd_adopt(a);
         lw_fd_adopt(b);
+    } else if (r == 0) {
+        lw_pipe_made(fds);
     }
     return r;
 }

@@ -75,6 +75,7 @@
     X(int, pthread_spin_unlock, (pthread_spinlock_t *))                                                                \
     X(int, pthread_join, (pthread_t, void **))                                                                         \
     X(int, pthread_barrier_wait, (pthread_barrier_t *))                                                                \
+    X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))                           \
     /* reads and writes on an fd */                                                                                    \
     X(ssize_t, read, (int, void *, size_t))                                                                            \
     X(ssize_t, __read_chk, (int, void *, size_t, size_t))                                                              \
@@ -123,6 +124,8 @@
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                                              \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                                        \
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                                         \
+    X(int, socketpair, (int, int, int, int[2]))                                                                        \
+    X(int, pipe, (int[2]))                                                                                             \
     /* sleeps */                                                                                                       \
     X(int, nanosleep, (const struct timespec *, struct timespec *))                                                    \
     X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))                              \

@@ -123,6 +123,23 @@ void lw_thread_init_key(void);
 void lw_thread_exit_current(void);
 void lw_thread_flush_all(void);
 
+/* thread.c: the calling thread's birth stamp and creator's tid, set by
+ * libwait's start routine (wrap/thread_create.c) before the thread has a
+ * state; its start record carries them (LW_THR_BORN). */
+extern LW_TLS uint64_t lw_birth_tsc;
+extern LW_TLS uint32_t lw_birth_creator;
+
+/* fdid.c: FDID records for fds just made (t's guard taken). lw_fdid_note:
+ * one fd of the given LW_FD_* type; lw_fdid_pair: both ends of a pipe or
+ * socketpair; lw_fdid_inherited: fds 0 to 2 when they are pipes or
+ * sockets (the main thread's start). Each keeps errno. */
+void lw_fdid_note(struct lw_thread *t, int fd, unsigned type);
+void lw_fdid_pair(struct lw_thread *t, const int fds[2], unsigned type);
+void lw_fdid_inherited(struct lw_thread *t);
+/* wrap/fd_pairs.c: the identities of a pipe the program just made with
+ * pipe2 (own_fds.c), recorded when this call may record. */
+void lw_pipe_made(const int fds[2]);
+
 /* writer.c */
 int lw_writer_open(void);
 int lw_writer_advance(struct lw_thread *t, size_t need);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "runtime/runtime.h"
@@ -44,21 +45,53 @@ void lw_thread_flush_stats(struct lw_thread *t)
     }
 }
 
-/* lw_thread_record: write a THREAD record (start or end) with the name. */
-static void lw_thread_record(struct lw_thread *t, int end)
+/* The calling thread's birth (LW_THR_BORN): set by libwait's start
+ * routine (wrap/thread_create.c) as the thread's first act, before the
+ * thread has any state; 0 when the thread was not started through it. */
+LW_TLS uint64_t lw_birth_tsc;
+LW_TLS uint32_t lw_birth_creator;
+
+/* lw_thread_record: write a THREAD record (start, or end with LW_THR_END)
+ * with the name. A start record of a thread whose birth is known carries
+ * the birth as its stamp (LW_THR_BORN): the main thread's is the process
+ * start, when the trace was opened. An end record carries the thread's
+ * page faults (one getrusage, once per thread). */
+static void lw_thread_record(struct lw_thread *t, unsigned flags)
 {
-    uint8_t body[3 * LW_VARINT_MAX + 17], *p = body;
+    uint8_t body[7 * LW_VARINT_MAX + 17], *p = body;
     char name[17] = {0};
+    uint64_t now = lw_rdtsc(), self = (uint64_t)pthread_self(), creator = lw_birth_creator;
+    struct rusage ru;
     prctl(PR_GET_NAME, name, 0, 0, 0);
-    uint64_t now = lw_rdtsc();
+    if (!(flags & LW_THR_END)) {
+        if (lw_birth_tsc) {
+            now = lw_birth_tsc;
+            flags |= LW_THR_BORN;
+        } else if (t->tid == lw_g.hdr->pid && lw_g.hdr->start_tsc) {
+            now = lw_g.hdr->start_tsc;
+            flags |= LW_THR_BORN;
+            creator = 0;
+        }
+    } else if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+        flags |= LW_THR_FAULTS;
+    }
     p = lw_put_uv(p, t->tid);
-    p = lw_put_uv(p, (uint64_t)end);
+    p = lw_put_uv(p, flags);
     p = lw_put_sv(p, (int64_t)(now - t->last_tsc));
     t->last_tsc = now;
     size_t n = strnlen(name, 16);
     p = lw_put_uv(p, n);
     memcpy(p, name, n);
-    lw_writer_meta(t, LW_REC_THREAD, body, (size_t)(p + n - body));
+    p += n;
+    if (flags & LW_THR_BORN) {
+        p = lw_put_uv(p, self);
+        p = lw_put_uv(p, creator);
+    }
+    if (flags & LW_THR_FAULTS) {
+        p = lw_put_uv(p, (uint64_t)ru.ru_minflt);
+        p = lw_put_uv(p, (uint64_t)ru.ru_majflt);
+    }
+    lw_writer_meta(t, LW_REC_THREAD, body, (size_t)(p - body));
 }
 
 /* lw_thread_finish: flush t, then release everything it holds (chunks,
@@ -73,7 +106,7 @@ static void lw_thread_finish(struct lw_thread *t)
     if (t->chunk && !lw_g.stopped) {
         lw_switch_close(t);
         lw_writer_sync(t);
-        lw_thread_record(t, 1);
+        lw_thread_record(t, LW_THR_END);
     }
     lw_switch_forget(t);
     lw_thread_flush_stats(t);
@@ -143,6 +176,8 @@ static struct lw_thread *lw_thread_new(void)
         pthread_setspecific(lw_key, t);
     lw_writer_sync(t);
     lw_thread_record(t, 0);
+    if (t->tid == lw_g.hdr->pid)
+        lw_fdid_inherited(t);
     lw_gate_enter(); /* the loader's lock is taken inside: not across a fork */
     lw_modules_emit(t, 0);
     lw_gate_leave();
@@ -299,6 +334,8 @@ void lw_thread_reset_after_fork(void)
         real_munmap(t, sizeof *t);
     }
     lw_tls = NULL;
+    lw_birth_tsc = 0; /* the child's thread is its main thread: born at the fork */
+    lw_birth_creator = 0;
     lw_all = NULL;              /* the parent's threads do not exist here; their states leak */
     lw_spin_init(&lw_all_spin); /* another thread may have held it at the fork */
     if (lw_key_ok)

@@ -3,7 +3,8 @@
  * or -errno, timeout class, so the report splits their fast path, an fd
  * found ready with no switch, from their slow path, blocked), and eventfd,
  * eventfd_read and eventfd_write. The fortified __poll_chk/__ppoll_chk are
- * recorded as poll/ppoll. eventfd_read/eventfd_write reach read/write
+ * recorded as poll/ppoll. The fd eventfd makes gets its identity (FDID).
+ * eventfd_read/eventfd_write reach read/write
  * inside libc without the PLT, so they are wrapped themselves. */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -74,8 +75,8 @@ static inline uint8_t *lw_put_eventfd(uint8_t *b, unsigned initval, int flags, i
     return lw_put_sv(b, ret);
 }
 
-LW_WRAP(int, eventfd, LW_F_eventfd, (unsigned int initval, int flags), (initval, flags),
-        lw_put_eventfd(b, initval, flags, lw_result(t, r)))
+LW_WRAP_NOTE(int, eventfd, LW_F_eventfd, (unsigned int initval, int flags), (initval, flags),
+             lw_fdid_note(t, r, LW_FD_EVENTFD), lw_put_eventfd(b, initval, flags, lw_result(t, r)))
 
 /* eventfd_read/eventfd_write (IO schema) move 8 bytes on success. */
 LW_WRAP(int, eventfd_read, LW_F_eventfd_read, (int fd, eventfd_t *v), (fd, v),

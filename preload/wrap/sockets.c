@@ -1,6 +1,6 @@
 /* sockets.c: recv, recvfrom, recvmsg, send, sendto, sendmsg (IO schema:
  * fd, bytes or -errno), accept, accept4 and connect (FDOP: fd, the new fd
- * or 0 or -errno). The fortified __recv_chk/__recvfrom_chk are recorded as
+ * or 0 or -errno; the socket gets its identity, FDID). The fortified __recv_chk/__recvfrom_chk are recorded as
  * recv/recvfrom. */
 #define _DEFAULT_SOURCE /* not _GNU_SOURCE: its transparent sockaddr unions */
 #include <sys/socket.h>
@@ -21,6 +21,16 @@ LW_WRAP(ssize_t, sendto, LW_F_sendto,
         (int fd, const void *buf, size_t n, int fl, const struct sockaddr *a, socklen_t al), (fd, buf, n, fl, a, al),
         LW_ENC_IO)
 LW_WRAP(ssize_t, sendmsg, LW_F_sendmsg, (int fd, const struct msghdr *m, int fl), (fd, m, fl), LW_ENC_IO)
-LW_WRAP(int, accept, LW_F_accept, (int fd, struct sockaddr *a, socklen_t *al), (fd, a, al), LW_ENC_FDOP)
-LW_WRAP(int, accept4, LW_F_accept4, (int fd, struct sockaddr *a, socklen_t *al, int fl), (fd, a, al, fl), LW_ENC_FDOP)
-LW_WRAP(int, connect, LW_F_connect, (int fd, const struct sockaddr *a, socklen_t al), (fd, a, al), LW_ENC_FDOP)
+
+/* The socket accept made, or the one connect connected (also while the
+ * connection is still in progress: its peer is then unknown), gets its
+ * identity (FDID). */
+#define LW_NOTE_SOCKET(s)                                                                                              \
+    if ((s) >= 0)                                                                                                      \
+    lw_fdid_note(t, (s), LW_FD_SOCKET)
+LW_WRAP_NOTE(int, accept, LW_F_accept, (int fd, struct sockaddr *a, socklen_t *al), (fd, a, al), LW_NOTE_SOCKET(r),
+             LW_ENC_FDOP)
+LW_WRAP_NOTE(int, accept4, LW_F_accept4, (int fd, struct sockaddr *a, socklen_t *al, int fl), (fd, a, al, fl),
+             LW_NOTE_SOCKET(r), LW_ENC_FDOP)
+LW_WRAP_NOTE(int, connect, LW_F_connect, (int fd, const struct sockaddr *a, socklen_t al), (fd, a, al),
+             LW_NOTE_SOCKET(r == 0 || errno == EINPROGRESS ? fd : -1), LW_ENC_FDOP)

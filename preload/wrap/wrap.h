@@ -154,7 +154,13 @@ static inline void lw_unwound(struct lw_thread **pt)
  * evaluated after the first stamp and before the real call, says the call
  * will return at once (an unlock or a wake-up with no waiter to wake):
  * such a call takes one stamp (duration 0). */
-#define LW_WRAP_TAIL(rtype, call, quick, f, encode)                                                                    \
+#define LW_WRAP_TAIL(rtype, call, quick, f, encode) LW_WRAP_TAIL_NOTE(rtype, call, quick, f, (void)0, encode)
+
+/* LW_WRAP_TAIL_NOTE: LW_WRAP_TAIL with a statement note run after the
+ * second stamp and before the call record (outside the call's time), with
+ * the guard still taken: the FDID of an fd the call made. note must keep
+ * errno (the errno rule). */
+#define LW_WRAP_TAIL_NOTE(rtype, call, quick, f, note, encode)                                                         \
     LW_UNWIND_GUARD(t);                                                                                                \
     uint64_t t0 = lw_rdtsc(), t1 = t0;                                                                                 \
     int lw_quick = (quick);                                                                                            \
@@ -162,6 +168,7 @@ static inline void lw_unwound(struct lw_thread **pt)
     if (!lw_quick)                                                                                                     \
         t1 = lw_rdtsc();                                                                                               \
     lw_ug = NULL;                                                                                                      \
+    note;                                                                                                              \
     uint8_t *b = lw_wrap_record(t, t0, t1);                                                                            \
     if (b)                                                                                                             \
         b = (encode);                                                                                                  \
@@ -181,6 +188,16 @@ static inline void lw_unwound(struct lw_thread **pt)
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
         LW_WRAP_TAIL(rtype, real_##sym args, quick, f, encode);                                                        \
+    }
+
+/* LW_WRAP_NOTE: LW_WRAP with a note (as in LW_WRAP_TAIL_NOTE). */
+#define LW_WRAP_NOTE(rtype, sym, f, params, args, note, encode)                                                        \
+    LW_EXPORT rtype sym params                                                                                         \
+    {                                                                                                                  \
+        struct lw_thread *t = lw_wrap_enter(real_##sym != NULL);                                                       \
+        if (!t)                                                                                                        \
+            return real_##sym args;                                                                                    \
+        LW_WRAP_TAIL_NOTE(rtype, real_##sym args, 0, f, note, encode);                                                 \
     }
 
 /* LW_WRAP_TRYFIRST: a lock call sym(params) on the object o, tried first

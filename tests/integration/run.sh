@@ -242,5 +242,7 @@ section waits_io && . "$root/tests/integration/waits_io.sh"
 section install && . "$root/tests/integration/install.sh"
 # names for stripped programs: --debuginfo-path, .debug, debuginfod
 section debuginfo && . "$root/tests/integration/debuginfo.sh"
+# what wakers need: releasing calls, fd identities, thread births and ends
+section wake && . "$root/tests/integration/wake.sh"
 
 finish

@@ -1,0 +1,234 @@
+/* wake_helper.c: the known-answer cases of wakers, causes and thread lives
+ * (tests/integration/wake.sh, doc/wakers.md). Each mode prints one line
+ * "MODE: ok" and exits 0.
+ *   cond      a consumer waits on a condvar while the producer computes
+ *             3 x 100 ms between signals
+ *   pipe      A reads a pipe fed by B, B reads a pipe fed by C, C sleeps
+ *             300 ms first
+ *   join      main joins a worker that sleeps 300 ms
+ *   mutex     a holder sleeps 3 x 200 ms while holding a mutex a waiter
+ *             asks for
+ *   sem       a waiter's sem_wait ends with a sem_post 200 ms later
+ *   eventfd   a waiter's eventfd_read ends with an eventfd_write 200 ms later
+ *   socketpair a waiter's read ends with a write on the other end 200 ms later
+ *   cycle     two threads hand a token back and forth 10 times (condvars)
+ *   life      a thread computes 100 ms before its first wrapped call */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER, cv2 = PTHREAD_COND_INITIALIZER;
+static int ready, turn;
+static sem_t sem;
+static int fds[2], fds2[2];
+static volatile uint64_t sink;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* compute: CPU work for ms milliseconds, no wrapped call */
+__attribute__((noinline)) static void compute(unsigned ms)
+{
+    uint64_t end = now_ns() + ms * 1000000ull;
+    while (now_ns() < end)
+        for (int i = 0; i < 1000; i++)
+            sink += (uint64_t)i * i;
+}
+
+static void must(int ok, const char *what)
+{
+    if (!ok) {
+        perror(what);
+        exit(1);
+    }
+}
+
+static pthread_t start(void *(*fn)(void *), void *arg)
+{
+    pthread_t th;
+    must(pthread_create(&th, NULL, fn, arg) == 0, "pthread_create");
+    return th;
+}
+
+/* cond: the producer signals after each 100 ms of CPU */
+__attribute__((noinline)) static void *producer(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        compute(100);
+        pthread_mutex_lock(&mu);
+        ready++;
+        pthread_cond_signal(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+    return NULL;
+}
+
+__attribute__((noinline)) static void consume(void)
+{
+    for (int got = 0; got < 3; got++) {
+        pthread_mutex_lock(&mu);
+        while (ready == 0)
+            pthread_cond_wait(&cv, &mu);
+        ready--;
+        pthread_mutex_unlock(&mu);
+    }
+}
+
+/* pipe: C sleeps then writes to B; B reads, then writes to A (main) */
+__attribute__((noinline)) static void *stage_c(void *arg)
+{
+    (void)arg;
+    usleep(300000);
+    must(write(fds2[1], "c", 1) == 1, "write c");
+    return NULL;
+}
+
+__attribute__((noinline)) static void *stage_b(void *arg)
+{
+    (void)arg;
+    char c;
+    must(read(fds2[0], &c, 1) == 1, "read b");
+    must(write(fds[1], "b", 1) == 1, "write b");
+    return NULL;
+}
+
+__attribute__((noinline)) static void *sleeper(void *arg)
+{
+    usleep((useconds_t)(uintptr_t)arg);
+    return NULL;
+}
+
+/* mutex: the holder sleeps 200 ms inside each of 3 holds */
+__attribute__((noinline)) static void *holder(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        pthread_mutex_lock(&mu);
+        if (i == 0) {
+            ready = 1;
+        }
+        usleep(200000);
+        pthread_mutex_unlock(&mu);
+        sched_yield();
+    }
+    return NULL;
+}
+
+__attribute__((noinline)) static void *poster(void *arg)
+{
+    (void)arg;
+    usleep(200000);
+    must(sem_post(&sem) == 0, "sem_post");
+    return NULL;
+}
+
+__attribute__((noinline)) static void *efd_writer(void *arg)
+{
+    (void)arg;
+    usleep(200000);
+    must(eventfd_write(fds[0], 1) == 0, "eventfd_write");
+    return NULL;
+}
+
+__attribute__((noinline)) static void *pair_writer(void *arg)
+{
+    (void)arg;
+    usleep(200000);
+    must(write(fds[1], "p", 1) == 1, "write pair");
+    return NULL;
+}
+
+/* cycle: the token goes 0 -> 1 -> 0 ... ; each side waits for its turn */
+__attribute__((noinline)) static void *cycler(void *arg)
+{
+    int me = (int)(uintptr_t)arg;
+    for (int i = 0; i < 10; i++) {
+        pthread_mutex_lock(&mu);
+        while (turn != me)
+            pthread_cond_wait(me ? &cv2 : &cv, &mu);
+        turn = !me;
+        pthread_cond_signal(me ? &cv : &cv2);
+        pthread_mutex_unlock(&mu);
+    }
+    return NULL;
+}
+
+/* life: 100 ms of CPU before the first wrapped call (usleep) */
+__attribute__((noinline)) static void *late_caller(void *arg)
+{
+    (void)arg;
+    compute(100);
+    usleep(1000);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *m = argc > 1 ? argv[1] : "";
+    if (!strcmp(m, "cond")) {
+        pthread_t p = start(producer, NULL);
+        consume();
+        pthread_join(p, NULL);
+    } else if (!strcmp(m, "pipe")) {
+        must(pipe(fds) == 0 && pipe(fds2) == 0, "pipe");
+        pthread_t c = start(stage_c, NULL), b = start(stage_b, NULL);
+        char ch;
+        must(read(fds[0], &ch, 1) == 1 && ch == 'b', "read a");
+        pthread_join(b, NULL);
+        pthread_join(c, NULL);
+    } else if (!strcmp(m, "join")) {
+        pthread_join(start(sleeper, (void *)(uintptr_t)300000), NULL);
+    } else if (!strcmp(m, "mutex")) {
+        pthread_t h = start(holder, NULL);
+        while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+            sched_yield();
+        for (int i = 0; i < 2; i++) { /* blocked behind holds 1 and 2 (or 3) */
+            pthread_mutex_lock(&mu);
+            pthread_mutex_unlock(&mu);
+        }
+        pthread_join(h, NULL);
+    } else if (!strcmp(m, "sem")) {
+        must(sem_init(&sem, 0, 0) == 0, "sem_init");
+        pthread_t p = start(poster, NULL);
+        must(sem_wait(&sem) == 0, "sem_wait");
+        pthread_join(p, NULL);
+    } else if (!strcmp(m, "eventfd")) {
+        fds[0] = eventfd(0, 0);
+        must(fds[0] >= 0, "eventfd");
+        pthread_t p = start(efd_writer, NULL);
+        eventfd_t v;
+        must(eventfd_read(fds[0], &v) == 0 && v == 1, "eventfd_read");
+        pthread_join(p, NULL);
+    } else if (!strcmp(m, "socketpair")) {
+        must(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0, "socketpair");
+        pthread_t p = start(pair_writer, NULL);
+        char ch;
+        must(read(fds[0], &ch, 1) == 1, "read pair");
+        pthread_join(p, NULL);
+    } else if (!strcmp(m, "cycle")) {
+        pthread_t a = start(cycler, (void *)0), b = start(cycler, (void *)1);
+        pthread_join(a, NULL);
+        pthread_join(b, NULL);
+    } else if (!strcmp(m, "life")) {
+        pthread_join(start(late_caller, NULL), NULL);
+    } else {
+        fprintf(stderr, "usage: wake_helper cond|pipe|join|mutex|sem|eventfd|socketpair|cycle|life\n");
+        return 2;
+    }
+    printf("%s: ok\n", m);
+    return 0;
+}

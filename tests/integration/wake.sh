@@ -1,0 +1,41 @@
+# wake.sh: the records a waker analysis needs (doc/wakers.md), checked on
+# traces of tests/helpers/wake_helper by wake_check.py, which decodes them
+# on its own (sourced by run.sh; uses lib.sh): the releasing calls name the
+# objects the waits name, fd ends share an identity, pthread_create and
+# pthread_join name the thread's own start record, a thread's life starts
+# at its birth, its end carries its page faults; and the analyzer reads
+# the new records without a warning.
+. "$root/tests/integration/lib.sh"
+WAKE_CHECK=$root/tests/integration/wake_check.py
+h=build/tests/wake_helper
+d=$tmp/wake; mkdir -p "$d"
+for m in cond pipe join mutex sem eventfd socketpair cycle life; do
+  native "$d/$m.n" $h $m
+  traced "$d/$m.p" "$d/$m.bin" $h $m
+  same_run "wake $m" "$d/$m.n" "$d/$m.p"
+  t "wake $m: the helper says ok" grep -qx "$m: ok" "$d/$m.p.out"
+  check_relay "wake $m" "$WAKE_CHECK" "$d/$m.check" "$d/$m.bin" $m
+  report "wake $m" "$d/$m.bin"
+  t "wake $m: the analyzer reads the new records without a warning" \
+    python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["libwait"]["warnings"] != 0)' "$d/$m.bin.json" ||
+    show "$d/$m.bin.err"
+done
+# the checks can fail: the condvar check on the semaphore case's trace does
+python3 "$WAKE_CHECK" "$d/sem.bin" cond >"$d/neg.check" 2>&1
+t "wake: a check fails on a trace without what it looks for" grep -q '^not ok - ' "$d/neg.check"
+# the thread's first frame is the program's start function: libwait's
+# start routine tail-calls it, so no libwait frame lies under the stacks
+"$WR" --folded=calls "$d/life.bin" >"$d/life.folded" 2>/dev/null
+t "wake life: the worker's stack runs from start_thread to late_caller directly" \
+  grep -q 'start_thread;late_caller;usleep ' "$d/life.folded" || show "$d/life.folded"
+# the report's thread table counts the 100 ms before the first call in the
+# worker's life (life_ns is there when context switches were collected)
+if python3 -c 'import json,sys; sys.exit("life_ns" not in json.load(open(sys.argv[1]))["threads"][0])' "$d/life.bin.json"; then
+  t "wake life: the worker's life in the report is 100-150 ms (its calls took ~1 ms)" python3 -c '
+import json, sys
+th = [t for t in json.load(open(sys.argv[1]))["threads"] if t["calls"] == 1]
+sys.exit(not (len(th) == 1 and 90e6 <= th[0]["life_ns"] <= 150e6))' "$d/life.bin.json"
+else
+  echo "# SKIP: wake life: life_ns in the report needs context switches (perf_event_open refused here)"
+  skipped=$((skipped + 1))
+fi
