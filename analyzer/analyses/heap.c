@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "analyses/analyses.h"
+#include "model/merge.h"
 
 struct live {
     uint64_t ptr; /* 0: empty slot (a NULL result is never live) */
@@ -26,7 +27,7 @@ struct live {
     struct wr_site *site;
 };
 
-struct wr_heapan {
+struct wr_live_heap {
     struct wr_model *m;
     struct live *tab; /* cap slots, a power of two */
     size_t cap, n;
@@ -34,9 +35,9 @@ struct wr_heapan {
 
 #define HEAP_MIN_CAP 1024
 
-struct wr_heapan *wr_heap_new(struct wr_model *m)
+static void *heap_begin(struct wr_model *m)
 {
-    struct wr_heapan *h = calloc(1, sizeof *h);
+    struct wr_live_heap *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
     h->m = m;
@@ -50,13 +51,13 @@ struct wr_heapan *wr_heap_new(struct wr_model *m)
 }
 
 /* slot_of: the home slot of ptr (multiplicative hashing: keys are addresses). */
-static inline size_t slot_of(const struct wr_heapan *h, uint64_t ptr)
+static inline size_t slot_of(const struct wr_live_heap *h, uint64_t ptr)
 {
     return (size_t)((ptr * 0x9e3779b97f4a7c15ull) >> 32) & (h->cap - 1);
 }
 
 /* find: the slot holding ptr, or the empty slot where it would go. */
-static inline size_t find(const struct wr_heapan *h, uint64_t ptr)
+static inline size_t find(const struct wr_live_heap *h, uint64_t ptr)
 {
     size_t i = slot_of(h, ptr);
     while (h->tab[i].ptr && h->tab[i].ptr != ptr)
@@ -65,7 +66,7 @@ static inline size_t find(const struct wr_heapan *h, uint64_t ptr)
 }
 
 /* grow: double the table. -1 on OOM (the table is unchanged). */
-static int grow(struct wr_heapan *h)
+static int grow(struct wr_live_heap *h)
 {
     struct live *old = h->tab;
     size_t ocap = h->cap;
@@ -83,7 +84,7 @@ static int grow(struct wr_heapan *h)
 
 /* unlink_slot: empty slot i, moving later entries of its probe run back so
  * every entry stays reachable from its home slot. */
-static void unlink_slot(struct wr_heapan *h, size_t i)
+static void unlink_slot(struct wr_live_heap *h, size_t i)
 {
     size_t mask = h->cap - 1;
     for (size_t j = (i + 1) & mask; h->tab[j].ptr; j = (j + 1) & mask) {
@@ -99,7 +100,7 @@ static void unlink_slot(struct wr_heapan *h, size_t i)
 }
 
 /* release: ptr stops being live (no-op when it is not). */
-static void release(struct wr_heapan *h, uint64_t ptr)
+static void release(struct wr_live_heap *h, uint64_t ptr)
 {
     size_t i = find(h, ptr);
     struct live *e = &h->tab[i];
@@ -114,7 +115,7 @@ static void release(struct wr_heapan *h, uint64_t ptr)
 }
 
 /* acquire: ptr becomes live with size, allocated at site s by call ev. */
-static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_t size, const struct wr_event *ev)
+static int acquire(struct wr_live_heap *h, struct wr_site *s, uint64_t ptr, uint64_t size, const struct wr_event *ev)
 {
     struct wr_model *m = h->m;
     struct wr_heap *hp = &m->heap;
@@ -143,8 +144,10 @@ static int acquire(struct wr_heapan *h, struct wr_site *s, uint64_t ptr, uint64_
     return 0;
 }
 
-int wr_heap_event(struct wr_heapan *h, struct wr_site *s, const struct wr_event *ev)
+static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr_event *ev)
 {
+    struct wr_live_heap *h = state;
+    (void)th;
     switch (lw_func_info_of(ev->kind)->schema) {
     case LW_S_ALLOC:
         return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
@@ -167,8 +170,9 @@ int wr_heap_event(struct wr_heapan *h, struct wr_site *s, const struct wr_event 
     return 0;
 }
 
-void wr_heap_finish(struct wr_heapan *h)
+static int heap_finish(void *state)
 {
+    struct wr_live_heap *h = state;
     struct wr_heap *hp = &h->m->heap;
     for (size_t i = 0; i < h->cap; i++) {
         struct live *e = &h->tab[i];
@@ -181,4 +185,16 @@ void wr_heap_finish(struct wr_heapan *h)
     }
     free(h->tab);
     free(h);
+    return 0;
 }
+
+/* heap_wants: the malloc family's calls */
+static int heap_wants(unsigned kind)
+{
+    const struct lw_func_info *fi = lw_func_info_of(kind);
+    return fi && fi->family == LW_FAM_MALLOC;
+}
+
+static void heap_release(struct wr_model *m) { (void)m; }
+
+const struct wr_analysis wr_heap_analysis = {"heap", heap_wants, heap_begin, heap_event, heap_finish, heap_release};

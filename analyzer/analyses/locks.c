@@ -52,7 +52,7 @@ struct wr_locks {
     int oom;
 };
 
-struct wr_locks *wr_locks_new(struct wr_model *m)
+static void *locks_begin(struct wr_model *m)
 {
     struct wr_locks *l = calloc(1, sizeof *l);
     size_t n = m->nthreads ? m->nthreads : 1;
@@ -356,8 +356,9 @@ static int is_unlock(unsigned k)
     return k == LW_F_pthread_mutex_unlock || k == LW_F_pthread_rwlock_unlock || k == LW_F_pthread_spin_unlock;
 }
 
-int wr_locks_event(struct wr_locks *l, size_t th, struct wr_site *site, const struct wr_event *ev)
+static int locks_event(void *state, size_t th, struct wr_site *site, const struct wr_event *ev)
 {
+    struct wr_locks *l = state;
     if (lw_func_info_of(ev->kind)->schema == LW_S_COND)
         return on_cond(l, th, site, ev);
     if (is_unlock(ev->kind))
@@ -390,8 +391,9 @@ static int cmp_mutex(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int wr_locks_finish(struct wr_locks *l)
+static int locks_finish(void *state)
 {
+    struct wr_locks *l = state;
     struct wr_model *m = l->m;
     free(l->open);
     free(l->nopen);
@@ -418,7 +420,7 @@ int wr_locks_finish(struct wr_locks *l)
     return 0;
 }
 
-void wr_mutexes_free(struct wr_model *m)
+static void locks_release(struct wr_model *m)
 {
     struct wr_mutex *mu, *tmp;
     HASH_ITER(hh, m->mutexes, mu, tmp)
@@ -433,3 +435,14 @@ void wr_mutexes_free(struct wr_model *m)
     m->mutex_sorted = NULL;
     m->nmutexes = 0;
 }
+
+/* locks_wants: the lock family's calls and the condvar waits (which
+ * release and retake their mutex) */
+static int locks_wants(unsigned kind)
+{
+    const struct lw_func_info *fi = lw_func_info_of(kind);
+    return fi && (fi->family == LW_FAM_LOCK || fi->schema == LW_S_COND);
+}
+
+const struct wr_analysis wr_locks_analysis = {"locks",      locks_wants,  locks_begin,
+                                              locks_event, locks_finish, locks_release};

@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/model.h"
+#include "analyses/analyses.h"
 
-/* wr_marks_add: decode a MARK/PAUSE/RESUME record of ev into m->marks.
+/* marks_event: decode a MARK/PAUSE/RESUME record of ev into m->marks.
  * A malformed body is warned about and skipped. 0, or -1 on out of memory. */
-int wr_marks_add(struct wr_model *m, const struct wr_event *ev)
+static int marks_event(void *state, size_t th, struct wr_site *site, const struct wr_event *ev)
 {
+    struct wr_model *m = state;
+    (void)th, (void)site;
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
     struct wr_mark k;
     memset(&k, 0, sizeof k);
@@ -46,16 +48,28 @@ static int cmp_mark(const void *a, const void *b)
     return x->tsc < y->tsc ? -1 : x->tsc > y->tsc;
 }
 
-/* wr_marks_finish: sort by stamp and give each its time since the start
+/* marks_finish: sort by stamp and give each its time since the start
  * (needs the clock fit). */
-void wr_marks_finish(struct wr_model *m)
+static int marks_finish(void *state)
 {
+    struct wr_model *m = state;
     if (!m->nmarks)
-        return;
+        return 0;
     qsort(m->marks, m->nmarks, sizeof *m->marks, cmp_mark);
     uint64_t t0 = m->trace->hdr.start_mono_ns;
     for (size_t i = 0; i < m->nmarks; i++) {
         uint64_t t = wr_cpu_mono(m, m->marks[i].tsc);
         m->marks[i].t_ns = t > t0 ? t - t0 : 0;
     }
+    return 0;
 }
+
+static int marks_wants(unsigned kind) { return kind == LW_REC_MARK || kind == LW_REC_PAUSE || kind == LW_REC_RESUME; }
+
+/* marks_begin: the marks go straight into m, which is the state */
+static void *marks_begin(struct wr_model *m) { return m; }
+
+static void marks_release(struct wr_model *m) { free(m->marks); }
+
+const struct wr_analysis wr_marks_analysis = {"marks",      marks_wants,  marks_begin,
+                                              marks_event, marks_finish, marks_release};

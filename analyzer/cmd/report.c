@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/cli.h"
 #include "output/export.h"
 
 /* open_out: path for writing ("-" is stdout); NULL after a message. */
@@ -38,7 +39,7 @@ static int run_export(struct wr_set *s, const struct wr_cli *c, const char *path
         return 2;
     int r = kind == EXP_HTML    ? wr_report_html(s, &c->o, f)
             : kind == EXP_PPROF ? wr_export_pprof(s, f)
-                                : wr_export_chrome(s, c, f);
+                                : wr_export_chrome(s, c->chrome_min_ns, c->chrome_max_events, f);
     if (close_out(f, path) != 0 || r != 0)
         return 2;
     if (f != stdout)
@@ -73,7 +74,8 @@ int wr_cmd_report(const struct wr_cli *c)
         }
     }
     if (kind < 0 && !c->chrome && !c->html && !c->pprof) {
-        int r = wr_multi_report(c, stdout);
+        struct wr_processes_req q = {c->paths, c->npaths, c->have_pid, c->pid, &c->filter, c->merge_line, &c->o, c->json};
+        int r = wr_report_processes(&q, stdout);
         return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
     }
     struct wr_set s;

@@ -1,5 +1,5 @@
-/* timeline.c: the records of all threads merged into one time order: the
- * model's walk, and the analyses that need a process-wide order (analyses.h).
+/* merge.c: the records of all threads merged into one time order: the
+ * model's walk, and the analyses that need a process-wide order (analysis.h).
  *
  * The reader decodes a thread's chunks one at a time. Here each thread keeps
  * a cursor into its own chunks; its next records are decoded into a buffer
@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyses/analyses.h"
+#include "model/analysis.h"
+#include "model/merge.h"
 
 struct tl_ev {
     uint64_t key;
@@ -44,12 +45,6 @@ struct tl {
     void *ctx;
     int rc;
 };
-
-static int wanted(unsigned kind)
-{
-    const struct lw_func_info *fi = lw_func_info_of(kind);
-    return fi && (fi->family == LW_FAM_MALLOC || fi->family == LW_FAM_LOCK || fi->schema == LW_S_COND);
-}
 
 uint64_t wr_timeline_key(const struct wr_event *ev)
 {
@@ -210,37 +205,49 @@ out:
     return r;
 }
 
+/* The walk of wr_model_walk: the analyses' states, and which analyses
+ * want each record kind (bit i: wr_analyses[i]). */
 struct run {
     struct wr_model *m;
     wr_event_fn model_fn;
-    struct wr_locks *locks;
-    struct wr_heapan *heap;
+    void *state[WR_MAX_ANALYSES];
+    uint32_t route[256];
 };
 
-/* each: the model's record, then the analyses of malloc/lock calls. */
+/* each: the model's record, then the analyses that want its kind. */
 static int each(void *ctx, size_t th, const struct wr_event *ev)
 {
     struct run *r = ctx;
     r->m->cur_thread = th;
     int rc = r->model_fn(r->m, ev);
-    if (rc || !wanted(ev->kind))
+    uint32_t want = ev->kind < 256 ? r->route[ev->kind] : 0;
+    if (rc || !want)
         return rc;
-    struct wr_site *site = r->m->last_site; /* the site on_call just charged */
-    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
-    if (fi->family == LW_FAM_LOCK || fi->schema == LW_S_COND)
-        return wr_locks_event(r->locks, th, site, ev);
-    return wr_heap_event(r->heap, site, ev);
+    struct wr_site *site = lw_func_info_of(ev->kind) ? r->m->last_site : NULL; /* the site on_call just charged */
+    for (size_t i = 0; want; i++, want >>= 1)
+        if ((want & 1) && (rc = wr_analyses[i]->event(r->state[i], th, site, ev)) != 0)
+            return rc;
+    return 0;
 }
 
-int wr_analyses_walk(struct wr_model *m, wr_event_fn model_fn)
+int wr_model_walk(struct wr_model *m, wr_event_fn model_fn)
 {
-    struct run r = {m, model_fn, wr_locks_new(m), wr_heap_new(m)};
-    int rc = -1;
-    if (r.locks && r.heap)
+    struct run r = {.m = m, .model_fn = model_fn};
+    size_t n = 0;
+    int rc = 0;
+    for (; wr_analyses[n]; n++) {
+        if (n == WR_MAX_ANALYSES)
+            return -1;
+        const struct wr_analysis *a = wr_analyses[n];
+        for (unsigned k = 0; k < 256; k++)
+            r.route[k] |= (uint32_t)(a->wants(k) != 0) << n;
+        if (!(r.state[n] = a->begin(m)))
+            rc = -1;
+    }
+    if (rc == 0)
         rc = wr_timeline_walk(m, each, &r);
-    if (r.heap)
-        wr_heap_finish(r.heap);
-    if (r.locks && wr_locks_finish(r.locks) != 0)
-        rc = -1;
+    for (size_t i = 0; i < n; i++)
+        if (r.state[i] && wr_analyses[i]->finish(r.state[i]) != 0)
+            rc = -1;
     return rc;
 }

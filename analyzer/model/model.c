@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyses/analyses.h"
+#include "model/analysis.h"
+#include "model/merge.h"
 #include "trace/grow.h"
 
 const char *wr_model_family(unsigned f)
@@ -330,10 +331,6 @@ static int on_event(void *ctx, const struct wr_event *ev)
         if (thread_name(ev, th))
             stamp(m, th, ev->tsc);
         return 0;
-    case LW_REC_MARK:
-    case LW_REC_PAUSE:
-    case LW_REC_RESUME:
-        return wr_marks_add(m, ev);
     case LW_REC_DROPPED: {
         uint64_t n;
         if (lw_get_uv(&p, e, &n))
@@ -441,7 +438,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
-    if (wr_analyses_walk(m, on_event) != 0)
+    if (wr_model_walk(m, on_event) != 0)
         return -1;
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
@@ -451,7 +448,6 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
         th->life_ns = b > a ? b - a : 0;
         wr_cpu_split(th, a, b, &th->blocked_ns, &th->runnable_ns, &sw);
     }
-    wr_marks_finish(m);
     m->sorted = malloc((m->nsites ? m->nsites : 1) * sizeof *m->sorted);
     if (!m->sorted)
         return -1;
@@ -684,8 +680,8 @@ void wr_model_free(struct wr_model *m)
     for (size_t i = 0; i < m->nmods; i++)
         free(m->mods[i].path);
     free(m->mods);
-    wr_mutexes_free(m);
-    free(m->marks);
+    for (size_t i = 0; wr_analyses[i]; i++)
+        wr_analyses[i]->release(m);
     wr_cpu_free(m);
     free(m->threads);
     free(m->sorted);

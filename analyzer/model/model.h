@@ -336,10 +336,6 @@ struct wr_distortion {
 /* wr_model_distortion: how much of the threads' time libwait took in m. */
 void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d);
 
-/* marks.c */
-int wr_marks_add(struct wr_model *m, const struct wr_event *ev);
-void wr_marks_finish(struct wr_model *m);
-
 /* wr_model_family: the family name of function id f. */
 const char *wr_model_family(unsigned f);
 

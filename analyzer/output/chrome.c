@@ -271,11 +271,11 @@ static int pass(struct chrome *c, struct wr_set *s)
     return 0;
 }
 
-int wr_export_chrome(struct wr_set *s, const struct wr_cli *cli, FILE *f)
+int wr_export_chrome(struct wr_set *s, uint64_t min_ns, size_t max_events, FILE *f)
 {
     struct chrome c = {0};
-    c.min_ns = cli->chrome_min_ns;
-    c.max_events = cli->chrome_max_events;
+    c.min_ns = min_ns;
+    c.max_events = max_events;
     for (size_t i = 0; i < s->n; i++) {
         uint64_t st = s->t[i].hdr.start_mono_ns;
         if (st && (!c.t0 || st < c.t0))

@@ -1,4 +1,4 @@
-/* multi.c: the report of several processes (fork/exec children, one
+/* processes.c: the report of several processes (fork/exec children, one
  * trace each): their sites merged by symbolized stack (sitekey.h) into one
  * table, then each process's own report.
  *
@@ -33,8 +33,8 @@ struct wr_mproc {
 };
 
 /* The state of a multi-process report while its traces are read. */
-struct wr_multi {
-    const struct wr_cli *c;
+struct wr_procs {
+    const struct wr_processes_req *c;
     struct wr_ktable t;
     struct wr_mproc *p;
     size_t n, cap;
@@ -46,7 +46,7 @@ struct wr_multi {
 
 /* fold: merge model m into x, spool its own report and
  * note its summary; m may be freed after. 0, or -1 after a message. */
-static int fold(struct wr_multi *x, struct wr_model *m)
+static int fold(struct wr_procs *x, struct wr_model *m)
 {
     if (x->n == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 64;
@@ -78,7 +78,7 @@ static int fold(struct wr_multi *x, struct wr_model *m)
     x->threads += m->nthreads;
     x->split = x->split && m->have_switches;
     long at = ftell(x->spool);
-    int r = x->c->json ? wr_report_json(m, &x->c->o, x->spool) : wr_report_text(m, &x->c->o, x->spool);
+    int r = x->c->json ? wr_report_json(m, x->c->o, x->spool) : wr_report_text(m, x->c->o, x->spool);
     long end = ftell(x->spool);
     if (r || at < 0 || end < at) {
         fprintf(stderr, "waitreport: writing the spool file: %s\n", strerror(errno));
@@ -141,18 +141,18 @@ static const char *pid_list(char *buf, size_t cap, const uint32_t *pids, size_t 
 }
 
 /* multi_text: the text report of the processes folded into x. 0 or -1. */
-static int multi_text(struct wr_multi *x, FILE *f)
+static int multi_text(struct wr_procs *x, FILE *f)
 {
-    const struct wr_opts *o = &x->c->o;
+    const struct wr_opts *o = x->c->o;
     struct wr_ktable *t = &x->t;
     const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
     char a[32];
     fprintf(f, "%slibwait report: %zu processes%s, %zu threads, %s calls at %zu sites (merged by symbolized stack)\n",
             bold, x->n, off, x->threads, wr_fmt_count(a, sizeof a, x->calls), t->n);
-    if (x->c->filter.ntids || x->c->filter.nnames) {
+    if (x->c->filter->ntids || x->c->filter->nnames) {
         char ft[256];
         fprintf(f, "filter: %s: only these threads' calls are counted (each process's report says which it kept)\n",
-                wr_filter_text(&x->c->filter, ft, sizeof ft));
+                wr_filter_text(x->c->filter, ft, sizeof ft));
     }
     for (size_t i = 0; i < x->n; i++) {
         const struct wr_mproc *p = &x->p[i];
@@ -190,7 +190,7 @@ static int multi_text(struct wr_multi *x, FILE *f)
 }
 
 /* multi_json: the JSON report of the processes folded into x. 0 or -1. */
-static int multi_json(struct wr_multi *x, FILE *f)
+static int multi_json(struct wr_procs *x, FILE *f)
 {
     struct wr_ktable *t = &x->t;
     fprintf(f, "{\"version\":1,\"multi\":true,\"split\":\"%s\",\"processes\":[", x->split ? "measured" : "unavailable");
@@ -241,9 +241,9 @@ static void release(struct wr_model *m, struct wr_trace *t)
     wr_trace_close(t);
 }
 
-int wr_multi_report(const struct wr_cli *c, FILE *out)
+int wr_report_processes(const struct wr_processes_req *c, FILE *out)
 {
-    struct wr_multi x = {.c = c, .split = 1};
+    struct wr_procs x = {.c = c, .split = 1};
     struct wr_trace tr[2];
     struct wr_model md[2];
     memset(tr, 0, sizeof tr);
@@ -272,7 +272,7 @@ int wr_multi_report(const struct wr_cli *c, FILE *out)
             memset(t, 0, sizeof *t);
             continue;
         }
-        struct wr_build b = {.filter = &c->filter, .merge_line = c->merge_line, .lib = lib};
+        struct wr_build b = {.filter = c->filter, .merge_line = c->merge_line, .lib = lib};
         if (wr_model_build_with(m, t, &b) != 0) {
             fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
             release(m, t);
@@ -306,7 +306,7 @@ int wr_multi_report(const struct wr_cli *c, FILE *out)
     }
     int w = 0;
     if (!r && held) {
-        w = c->json ? wr_report_json(&md[0], &c->o, out) : wr_report_text(&md[0], &c->o, out);
+        w = c->json ? wr_report_json(&md[0], c->o, out) : wr_report_text(&md[0], c->o, out);
     } else if (!r) {
         if (wr_ktable_sort(&x.t) != 0) {
             fprintf(stderr, "waitreport: out of memory\n");
