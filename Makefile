@@ -107,7 +107,15 @@ HELPERS := $(patsubst tests/helpers/%.c,build/tests/%,$(wildcard tests/helpers/*
 integration: all $(HELPERS)
 	bash tests/integration/run.sh
 
-test: all unit integration
+# layers: the analyzer's includes go one way and its files stay short
+# (tests/layers/check.sh); a copy with an include of a later layer must fail it.
+layers:
+	bash tests/layers/check.sh
+	@d=$$(mktemp -d) && cp -r analyzer/. $$d && echo '#include "cmd/cli.h"' >>$$d/model/hist.h && \
+	  if bash tests/layers/check.sh $$d >/dev/null; then rm -rf $$d; echo "layers: check.sh missed a breach"; exit 1; fi; \
+	  rm -rf $$d
+
+test: all layers unit integration
 
 # Analyzer and unit tests under ASan+UBSan: `make asan test` or `make asan`.
 asan: libwait.so  # built first with the normal flags, so the sanitized sub-make never rebuilds it
@@ -206,4 +214,4 @@ clean-analyzer:
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all deps install uninstall unit integration test asan fuzz demo bench clean clean-analyzer
+.PHONY: all deps install uninstall unit layers integration test asan fuzz demo bench clean clean-analyzer

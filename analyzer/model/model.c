@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/analysis.h"
+#include "model/linemerge.h"
 #include "model/merge.h"
 #include "trace/grow.h"
 
@@ -28,85 +29,6 @@ static void add_pair(struct wr_model *m, uint64_t tsc, uint64_t ns)
         m->pair_hi[0] = tsc, m->pair_hi[1] = ns;
 }
 
-static int on_stack(struct wr_model *m, const struct wr_event *ev)
-{
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t id, depth;
-    if (!lw_get_uv(&p, e, &id) || !lw_get_uv(&p, e, &depth) || id > UINT32_MAX || depth > LW_MAX_DEPTH) {
-        wr_warn(m->trace, "thread %u: malformed stack record", ev->tid);
-        return 0;
-    }
-    struct wr_stackdef *s;
-    uint32_t id32 = (uint32_t)id;
-    HASH_FIND(hh, m->stacks, &id32, sizeof id32, s);
-    if (s)
-        return 0; /* first definition wins */
-    s = calloc(1, sizeof *s + depth * sizeof s->frames[0]);
-    if (!s)
-        return -1;
-    s->id = id32;
-    uint64_t prev = 0;
-    for (uint64_t i = 0; i < depth; i++) {
-        int64_t d;
-        if (!lw_get_sv(&p, e, &d)) {
-            wr_warn(m->trace, "thread %u: stack %u is truncated", ev->tid, id32);
-            break;
-        }
-        s->frames[s->depth++] = prev += (uint64_t)d;
-    }
-    HASH_ADD(hh, m->stacks, id, sizeof s->id, s);
-    return 0;
-}
-
-static int on_module(struct wr_model *m, const struct wr_event *ev)
-{
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t base, plen, blen, nr;
-    if (!lw_get_uv(&p, e, &base) || !lw_get_uv(&p, e, &plen) || plen > LW_PATH_MAX || plen > (uint64_t)(e - p))
-        goto bad;
-    const uint8_t *path = p;
-    p += plen;
-    if (!lw_get_uv(&p, e, &blen) || blen > 64 || blen > (uint64_t)(e - p))
-        goto bad;
-    const uint8_t *bid = p;
-    p += blen;
-    if (!lw_get_uv(&p, e, &nr) || nr > 64)
-        goto bad;
-    if (m->nmods == m->capmods) {
-        size_t cap = m->capmods ? 2 * m->capmods : 16;
-        struct wr_module *n = realloc(m->mods, cap * sizeof *n);
-        if (!n)
-            return -1;
-        m->mods = n;
-        m->capmods = cap;
-    }
-    struct wr_module *mod = &m->mods[m->nmods];
-    memset(mod, 0, sizeof *mod);
-    for (uint64_t i = 0; i < nr; i++) {
-        uint64_t lo, hi;
-        if (!lw_get_uv(&p, e, &lo) || !lw_get_uv(&p, e, &hi))
-            goto bad;
-        if (lo < hi) {
-            mod->ranges[mod->nranges][0] = lo;
-            mod->ranges[mod->nranges++][1] = hi;
-        }
-    }
-    uint64_t first = 0;
-    if (p < e && (!lw_get_uv(&p, e, &first) || first > UINT32_MAX))
-        goto bad;
-    mod->first_stack = (uint32_t)first;
-    mod->path = strndup((const char *)path, plen);
-    if (!mod->path)
-        return -1;
-    mod->base = base;
-    memcpy(mod->build_id, bid, blen);
-    mod->build_id_len = blen;
-    m->nmods++;
-    return 0;
-bad:
-    wr_warn(m->trace, "thread %u: malformed module record", ev->tid);
-    return 0;
-}
 
 struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
 {
@@ -285,20 +207,6 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     return 0;
 }
 
-/* thread_name: the name a THREAD record gives its thread into th->name
- * (the last record's wins: names change). 1, or 0 for a malformed record. */
-static int thread_name(const struct wr_event *ev, struct wr_thread *th)
-{
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t tid, fl, nlen;
-    int64_t d;
-    if (!(lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
-          nlen <= 16 && nlen <= (uint64_t)(e - p)))
-        return 0;
-    memcpy(th->name, p, nlen);
-    th->name[nlen] = 0;
-    return 1;
-}
 
 /* record_bytes: the bytes of ev's record in the trace: its kind byte, its
  * length (a varint, written as short as it goes) and its body. */
@@ -324,11 +232,11 @@ static int on_event(void *ctx, const struct wr_event *ev)
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
     switch (ev->kind) {
     case LW_REC_STACK:
-        return on_stack(m, ev);
+        return wr_model_meta(m, ev);
     case LW_REC_MODULE:
-        return on_module(m, ev);
+        return wr_model_meta(m, ev);
     case LW_REC_THREAD:
-        if (thread_name(ev, th))
+        if (wr_thread_name(ev, th->name))
             stamp(m, th, ev->tsc);
         return 0;
     case LW_REC_DROPPED: {
@@ -388,7 +296,7 @@ static int name_pass(void *ctx, const struct wr_event *ev)
     struct wr_model *m = ctx;
     struct wr_thread *th = ev->kind == LW_REC_THREAD ? wr_model_thread(m, ev->stream) : NULL;
     if (th)
-        thread_name(ev, th);
+        wr_thread_name(ev, th->name);
     return 0;
 }
 
@@ -464,108 +372,6 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     return 0;
 }
 
-/* The line key of a stack: what the reports show of each of its frames
- * (function, file, line, inlined; module and offset without a line), so
- * that two stacks with equal keys differ only in addresses. */
-struct line_key {
-    UT_hash_handle hh;
-    char *key;
-    uint32_t canon; /* the lowest stack id with this key */
-};
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* line_key_of: the line key of stack id in m, malloc'ed; NULL on out of memory. */
-static char *line_key_of(struct wr_model *m, uint32_t id)
-{
-    struct wr_frame fr[LW_MAX_DEPTH];
-    size_t n = wr_model_frames(m, id, fr, LW_MAX_DEPTH);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (fr[i].file && fr[i].line)
-            fprintf(f, "%s\t%s:%d%s\n", fr[i].function, fr[i].file, fr[i].line, fr[i].inlined ? "\ti" : "");
-        else
-            fprintf(f, "%s\t%s+%" PRIx64 "\n", fr[i].function, fr[i].module, fr[i].offset);
-    }
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-/* line_map: the stacks of m that show the same frames as a stack with a
- * lower id, each mapped to the lowest, into *map (*n of them). 0 or -1. */
-static int line_map(struct wr_model *m, struct wr_stackmap **map, size_t *n)
-{
-    *map = NULL;
-    *n = 0;
-    size_t ns = HASH_COUNT(m->stacks), k = 0;
-    uint32_t *ids = malloc((ns ? ns : 1) * sizeof *ids);
-    if (!ids)
-        return -1;
-    for (struct wr_stackdef *d = m->stacks; d; d = d->hh.next)
-        ids[k++] = d->id;
-    qsort(ids, ns, sizeof *ids, cmp_u32);
-    struct line_key *keys = NULL, *lk, *tmp;
-    int r = 0;
-    for (size_t i = 0; !r && i < ns; i++) {
-        char *key = line_key_of(m, ids[i]);
-        if (!key) {
-            r = -1;
-            break;
-        }
-        HASH_FIND_STR(keys, key, lk);
-        if (!lk) {
-            if (!(lk = calloc(1, sizeof *lk))) {
-                free(key);
-                r = -1;
-                break;
-            }
-            lk->key = key;
-            lk->canon = ids[i];
-            HASH_ADD_KEYPTR(hh, keys, lk->key, strlen(lk->key), lk);
-            continue;
-        }
-        free(key);
-        struct wr_stackmap *e = calloc(1, sizeof *e);
-        if (!e) {
-            r = -1;
-            break;
-        }
-        e->from = ids[i];
-        e->to = lk->canon;
-        HASH_ADD(hh, *map, from, sizeof e->from, e);
-        (*n)++;
-    }
-    HASH_ITER(hh, keys, lk, tmp)
-    {
-        HASH_DEL(keys, lk);
-        free(lk->key);
-        free(lk);
-    }
-    free(ids);
-    return r;
-}
-
-static void free_map(struct wr_stackmap *map)
-{
-    struct wr_stackmap *e, *tmp;
-    HASH_ITER(hh, map, e, tmp)
-    {
-        HASH_DEL(map, e);
-        free(e);
-    }
-}
-
 int wr_model_build(struct wr_model *m, struct wr_trace *t) { return wr_model_build_with(m, t, NULL); }
 
 int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_build *b)
@@ -576,8 +382,8 @@ int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_
         return r;
     struct wr_stackmap *map;
     size_t n;
-    if (line_map(m, &map, &n) != 0) {
-        free_map(map);
+    if (wr_line_map(m, &map, &n) != 0) {
+        wr_stackmap_free(map);
         return -1;
     }
     if (!n)
@@ -670,7 +476,7 @@ void wr_model_free(struct wr_model *m)
         free(s->per_th);
         free(s);
     }
-    free_map(m->stackmap);
+    wr_stackmap_free(m->stackmap);
     struct wr_stackdef *d, *td;
     HASH_ITER(hh, m->stacks, d, td)
     {
@@ -688,15 +494,4 @@ void wr_model_free(struct wr_model *m)
     if (m->sym)
         wr_symbols_free(m->sym);
     memset(m, 0, sizeof *m);
-}
-
-/* wr_model_meta: feed one STACK or MODULE record to m (incremental readers
- * that keep only stacks and modules, e.g. top). 0, or -1 on out of memory. */
-int wr_model_meta(struct wr_model *m, const struct wr_event *ev)
-{
-    if (ev->kind == LW_REC_STACK)
-        return on_stack(m, ev);
-    if (ev->kind == LW_REC_MODULE)
-        return on_module(m, ev);
-    return 0;
 }

@@ -239,8 +239,16 @@ int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_
 /* wr_filter_text: the filter as "tid 12,13; thread 'worker*'" into buf. */
 const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap);
 
-/* wr_model_meta: add a STACK or MODULE record (others ignored). 0, or -1. */
+/* wr_model_meta: add a STACK or MODULE record (others ignored); a
+ * malformed one is warned about and skipped (meta.c). 0, or -1 on out of
+ * memory. */
 int wr_model_meta(struct wr_model *m, const struct wr_event *ev);
+
+/* wr_thread_name: the name a THREAD record ev gives its thread into name,
+ * as recorded (control bytes included; the last record's wins: names
+ * change). The name's length in bytes plus 1 (it may hold NULs), or 0 for
+ * a malformed record (name untouched). */
+size_t wr_thread_name(const struct wr_event *ev, char name[17]);
 
 /* wr_model_ns: ticks in ns, saturated to [0, 2^64) (hostile rates). */
 static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)

@@ -210,17 +210,10 @@ static int on_event(void *ctx, const struct wr_event *ev)
         t->lost += ev->mono;
         break;
     case LW_REC_THREAD: {
-        const uint8_t *p = ev->body, *e = ev->body + ev->len;
-        uint64_t a, fl, nlen;
-        int64_t d;
-        if (lw_get_uv(&p, e, &a) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
-            nlen <= 16 && nlen <= (uint64_t)(e - p)) {
-            memcpy(th->name, p, nlen);
-            th->name[nlen] = 0;
-            for (size_t i = 0; i < nlen; i++)
-                if ((unsigned char)th->name[i] < 0x20 || th->name[i] == 0x7f)
-                    th->name[i] = '?';
-        }
+        size_t n = wr_thread_name(ev, th->name);
+        for (size_t i = 0; i + 1 < n; i++) /* a full-screen view: no control bytes (nor NULs inside) */
+            if ((unsigned char)th->name[i] < 0x20 || th->name[i] == 0x7f)
+                th->name[i] = '?';
         if (ev->aux & 1)
             th->ended = 1;
         break;

@@ -1,4 +1,4 @@
-/* export_pprof.c: a gzip-compressed profile.proto (pprof's format, read by
+/* pprof.c: a gzip-compressed profile.proto (pprof's format, read by
  * `go tool pprof`, speedscope and Pyroscope) of every process in a set.
  *
  * Sample types, in this order: calls/count, wait/nanoseconds (the default),
@@ -29,17 +29,7 @@
 
 #include "output/export.h"
 #include "output/fmt.h"
-#include "output/proto/profile.pb-c.h"
-#include "trace/grow.h"
-
-typedef Perftools__Profiles__Profile pp_profile;
-typedef Perftools__Profiles__ValueType pp_vtype;
-typedef Perftools__Profiles__Sample pp_sample;
-typedef Perftools__Profiles__Label pp_label;
-typedef Perftools__Profiles__Mapping pp_mapping;
-typedef Perftools__Profiles__Location pp_location;
-typedef Perftools__Profiles__Line pp_line;
-typedef Perftools__Profiles__Function pp_function;
+#include "output/pprof.h"
 
 /* the sample values, in the order of sample_types */
 enum { V_CALLS, V_WAIT, V_CPU, V_BLOCKED, V_RUNNABLE, V_BYTES, NVALUES };
@@ -47,217 +37,9 @@ static const char *const sample_types[NVALUES][2] = {
     {"calls", "count"},         {"wait", "nanoseconds"},     {"cpu", "nanoseconds"},
     {"blocked", "nanoseconds"}, {"runnable", "nanoseconds"}, {"bytes", "bytes"},
 };
-/* a key of the tables below: two numbers (string indices, ids, addresses) */
-struct pp_ent {
-    UT_hash_handle hh;
-    uint64_t key[2];
-    uint64_t id;
-};
 
-struct pp_str {
-    UT_hash_handle hh;
-    char *s; /* the string table's entry: well-formed UTF-8 */
-    int64_t idx;
-};
 
-/* pp_span: a run of a pool (lines of a location, ids and labels of a sample) */
-struct pp_span {
-    size_t first, n;
-};
 
-/* one site of one thread: its figures summed over the thread's calls */
-struct pp_acc {
-    UT_hash_handle hh;
-    uint64_t key[2]; /* the wr_site's address, the thread's index */
-    struct wr_site *site;
-    size_t th;
-    uint64_t calls, ticks, blocked, runnable, bytes;
-};
-
-struct pprof {
-    struct pp_str *strh;
-    char **strs;
-    size_t nstrs, capstrs;
-    struct pp_ent *fnh, *loch, *leafh;
-    pp_function *fns;
-    size_t nfns, capfns;
-    pp_mapping *maps;
-    size_t nmaps, capmaps;
-    pp_location *locs;
-    struct pp_span *loclines; /* per location, into lines */
-    size_t nlocs, caplocs, caploclines;
-    pp_line *lines;
-    size_t nlines, caplines;
-    pp_sample *samples;
-    struct pp_span *sids, *slabels; /* per sample, into ids and labels */
-    size_t nsamples, capsamples, capsids, capslabels;
-    uint64_t *ids;
-    size_t nids, capids;
-    int64_t *vals; /* NVALUES per sample */
-    size_t capvals;
-    pp_label *labels;
-    size_t nlabels, caplabels;
-    int oom;
-};
-
-/* grow: room for element n of a pool of p, noting a failure in p->oom. */
-#define GROW(p, arr, cap, n) ((p)->oom |= wr_grow((void **)&(arr), &(cap), (n), sizeof *(arr), 64) != 0, !(p)->oom)
-
-/* str: the string table index of s (NULL and "" are 0), added on first use. */
-static int64_t str(struct pprof *p, const char *s)
-{
-    if (!s || !*s || p->oom)
-        return 0;
-    size_t len = strlen(s), o = 0;
-    char *c = malloc(3 * len + 1); /* each bad byte takes the 3 bytes of U+FFFD */
-    if (!c)
-        return p->oom = 1, 0;
-    for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
-        size_t n = *q < 0x80 ? 1 : wr_utf8_seq(q);
-        if (n)
-            memcpy(c + o, q, n), o += n, q += n - 1;
-        else
-            memcpy(c + o, "\xef\xbf\xbd", 3), o += 3;
-    }
-    c[o] = 0;
-    struct pp_str *e;
-    HASH_FIND_STR(p->strh, c, e);
-    if (e) {
-        free(c);
-        return e->idx;
-    }
-    if (!GROW(p, p->strs, p->capstrs, p->nstrs) || !(e = calloc(1, sizeof *e))) {
-        free(c);
-        return p->oom = 1, 0;
-    }
-    e->s = p->strs[p->nstrs] = c;
-    e->idx = (int64_t)p->nstrs++;
-    HASH_ADD_KEYPTR(hh, p->strh, e->s, o, e);
-    return e->idx;
-}
-
-/* find: the id under key (a, b) in *h, or 0. */
-static uint64_t find(struct pp_ent **h, uint64_t a, uint64_t b)
-{
-    uint64_t key[2] = {a, b};
-    struct pp_ent *e;
-    HASH_FIND(hh, *h, key, sizeof key, e);
-    return e ? e->id : 0;
-}
-
-/* note: remember id under key (a, b) in *h; id, or 0 on out of memory. */
-static uint64_t note(struct pprof *p, struct pp_ent **h, uint64_t a, uint64_t b, uint64_t id)
-{
-    struct pp_ent *e = calloc(1, sizeof *e);
-    if (!e)
-        return p->oom = 1, 0;
-    e->key[0] = a, e->key[1] = b, e->id = id;
-    HASH_ADD(hh, *h, key, sizeof e->key, e);
-    return id;
-}
-
-/* function: the id of the function named name in file (NULL: unknown). */
-static uint64_t function(struct pprof *p, const char *name, const char *file)
-{
-    int64_t n = str(p, name), f = str(p, file);
-    uint64_t id = find(&p->fnh, (uint64_t)n, (uint64_t)f);
-    if (id || !GROW(p, p->fns, p->capfns, p->nfns))
-        return id;
-    pp_function *fn = &p->fns[p->nfns];
-    *fn = (pp_function)PERFTOOLS__PROFILES__FUNCTION__INIT;
-    fn->id = ++p->nfns;
-    fn->name = fn->system_name = n;
-    fn->filename = f;
-    return note(p, &p->fnh, (uint64_t)n, (uint64_t)f, fn->id);
-}
-
-/* location: a new location of mapping map at address addr, with one line
- * per frame of fr[0..n) (innermost first); its id, or 0 on out of memory. */
-static uint64_t location(struct pprof *p, uint64_t map, uint64_t addr, const struct wr_frame *fr, size_t n)
-{
-    if (!GROW(p, p->locs, p->caplocs, p->nlocs) || !GROW(p, p->loclines, p->caploclines, p->nlocs))
-        return 0;
-    size_t first = p->nlines;
-    for (size_t i = 0; i < n; i++) {
-        char unknown[300];
-        const char *name = fr[i].function;
-        if (!strcmp(name, "??")) /* as the folded stacks name it */
-            snprintf(unknown, sizeof unknown, "[%s]", fr[i].module), name = unknown;
-        uint64_t fid = function(p, name, fr[i].file);
-        if (!fid || !GROW(p, p->lines, p->caplines, p->nlines))
-            return 0;
-        pp_line *l = &p->lines[p->nlines++];
-        *l = (pp_line)PERFTOOLS__PROFILES__LINE__INIT;
-        l->function_id = fid;
-        l->line = fr[i].line;
-    }
-    pp_location *loc = &p->locs[p->nlocs];
-    *loc = (pp_location)PERFTOOLS__PROFILES__LOCATION__INIT;
-    loc->id = p->nlocs + 1;
-    loc->mapping_id = map;
-    loc->address = addr;
-    p->loclines[p->nlocs++] = (struct pp_span){first, n};
-    return loc->id;
-}
-
-/* leaf: the location of wrapped function f, the leaf of its samples. */
-static uint64_t leaf(struct pprof *p, unsigned f)
-{
-    uint64_t id = find(&p->leafh, f, 0);
-    if (id)
-        return id;
-    const struct lw_func_info *fi = lw_func_info_of(f);
-    struct wr_frame fr = {.function = fi ? fi->name : "?", .module = "[unknown]"};
-    id = location(p, 0, 0, &fr, 1);
-    return id ? note(p, &p->leafh, f, 0, id) : 0;
-}
-
-/* base_name: the module name wr_frame gives for path (symbols.c). */
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
-}
-
-/* mapping_of: the id of the mapping of module mod, made on first use: one
- * per file (path and build id) at one place, shared by the processes that
- * loaded it there (a linear search: it runs once per module of a process).
- * Its range spans the module's executable ranges. file_offset is that
- * range's start less the load bias: its address in the ELF file, which is
- * its file offset where the text segment's address and offset are equal
- * (GNU ld's usual layout). 0 on out of memory. */
-static uint64_t mapping_of(struct pprof *p, const struct wr_module *mod)
-{
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (size_t i = 0; i < mod->nranges; i++) {
-        lo = mod->ranges[i][0] < lo ? mod->ranges[i][0] : lo;
-        hi = mod->ranges[i][1] > hi ? mod->ranges[i][1] : hi;
-    }
-    if (lo > hi)
-        lo = hi = mod->base;
-    char bid[2 * sizeof mod->build_id + 1] = "";
-    for (size_t i = 0; i < mod->build_id_len && i < sizeof mod->build_id; i++)
-        snprintf(bid + 2 * i, 3, "%02x", mod->build_id[i]);
-    int64_t path = str(p, mod->path), b = str(p, bid);
-    for (size_t i = 0; i < p->nmaps; i++) {
-        const pp_mapping *q = &p->maps[i];
-        if (q->filename == path && q->build_id == b && q->memory_start == lo && q->memory_limit == hi &&
-            q->file_offset == lo - mod->base)
-            return q->id;
-    }
-    if (p->oom || !GROW(p, p->maps, p->capmaps, p->nmaps))
-        return 0;
-    pp_mapping *mp = &p->maps[p->nmaps];
-    *mp = (pp_mapping)PERFTOOLS__PROFILES__MAPPING__INIT;
-    mp->id = ++p->nmaps;
-    mp->memory_start = lo;
-    mp->memory_limit = hi;
-    mp->file_offset = lo - mod->base;
-    mp->filename = path;
-    mp->build_id = b;
-    mp->has_functions = mp->has_filenames = mp->has_line_numbers = mp->has_inline_frames = 1;
-    return mp->id;
-}
 
 /* one process while its samples are made */
 struct pp_proc {
@@ -279,21 +61,15 @@ static uint64_t frame_mapping(struct pp_proc *c, const struct wr_frame *fr)
     uint64_t base = fr->addr - fr->offset, a = fr->addr - 1;
     for (size_t i = 0; i < c->m->nmods; i++) {
         const struct wr_module *mod = &c->m->mods[i];
-        if (mod->base != base || strcmp(base_name(mod->path), fr->module) != 0)
+        if (mod->base != base || strcmp(wr_pp_base_name(mod->path), fr->module) != 0)
             continue;
         for (size_t k = 0; k < mod->nranges; k++)
             if (a >= mod->ranges[k][0] && a < mod->ranges[k][1])
-                return c->mapid[i] ? c->mapid[i] : (c->mapid[i] = mapping_of(c->p, mod));
+                return c->mapid[i] ? c->mapid[i] : (c->mapid[i] = wr_pp_mapping(c->p, mod));
     }
     return 0;
 }
 
-/* push_id: append location id to the ids pool. */
-static void push_id(struct pprof *p, uint64_t id)
-{
-    if (GROW(p, p->ids, p->capids, p->nids))
-        p->ids[p->nids++] = id;
-}
 
 /* stack_ids: the location ids of a sample of site s, leaf first, appended
  * to the ids pool: the wrapped call, then one location per return address
@@ -304,35 +80,22 @@ static struct pp_span stack_ids(struct pp_proc *c, const struct wr_site *s)
     struct wr_frame fr[LW_MAX_DEPTH];
     size_t n = wr_model_frames(c->m, s->stack, fr, LW_MAX_DEPTH);
     struct pp_span sp = {p->nids, 0};
-    push_id(p, leaf(p, s->func));
+    wr_pp_push_id(p, wr_pp_leaf(p, s->func));
     for (size_t i = 0; i < n && !p->oom;) {
         size_t j = i; /* fr[i..j]: one return address, inlined frames first */
         while (j + 1 < n && fr[j].inlined && fr[j + 1].addr == fr[i].addr)
             j++;
         uint64_t map = frame_mapping(c, &fr[i]), addr = fr[i].addr ? fr[i].addr - 1 : 0;
-        uint64_t id = find(&p->loch, map, addr);
-        if (!id && (id = location(p, map, addr, fr + i, j - i + 1)))
-            note(p, &p->loch, map, addr, id);
-        push_id(p, id);
+        uint64_t id = wr_pp_find(&p->loch, map, addr);
+        if (!id && (id = wr_pp_location(p, map, addr, fr + i, j - i + 1)))
+            wr_pp_note(p, &p->loch, map, addr, id);
+        wr_pp_push_id(p, id);
         i = j + 1;
     }
     sp.n = p->nids - sp.first;
     return sp;
 }
 
-/* label: append a label (key, and str or num) to the labels pool. */
-static void label(struct pprof *p, const char *key, const char *s, int64_t num)
-{
-    if (!GROW(p, p->labels, p->caplabels, p->nlabels))
-        return;
-    pp_label *l = &p->labels[p->nlabels++];
-    *l = (pp_label)PERFTOOLS__PROFILES__LABEL__INIT;
-    l->key = str(p, key);
-    if (s)
-        l->str = str(p, s);
-    else
-        l->num = num;
-}
 
 static int64_t clamp(uint64_t v) { return v > INT64_MAX ? INT64_MAX : (int64_t)v; }
 
@@ -359,10 +122,10 @@ static void sample(struct pp_proc *c, const struct pp_acc *a, struct pp_span ids
     const struct wr_thread *th = &m->threads[a->th];
     size_t l0 = p->nlabels;
     if (th->name[0])
-        label(p, "thread", th->name, 0);
-    label(p, "tid", NULL, th->tid);
-    label(p, "family", wr_model_family(a->site->func), 0);
-    label(p, "pid", NULL, m->trace->hdr.pid);
+        wr_pp_label(p, "thread", th->name, 0);
+    wr_pp_label(p, "tid", NULL, th->tid);
+    wr_pp_label(p, "family", wr_model_family(a->site->func), 0);
+    wr_pp_label(p, "pid", NULL, m->trace->hdr.pid);
     pp_sample *smp = &p->samples[p->nsamples];
     *smp = (pp_sample)PERFTOOLS__PROFILES__SAMPLE__INIT;
     p->sids[p->nsamples] = ids;
@@ -432,7 +195,7 @@ static int add_process(struct pprof *p, struct wr_model *m, struct wr_trace *t)
         return -1;
     for (size_t i = 0; i < m->nmods; i++) /* the program first: pprof takes mapping[0] as the main binary */
         if (!strcmp(m->mods[i].path, t->hdr.exe)) {
-            c.mapid[i] = mapping_of(p, &m->mods[i]);
+            c.mapid[i] = wr_pp_mapping(p, &m->mods[i]);
             break;
         }
     int quiet = t->quiet;
@@ -493,38 +256,6 @@ static int write_gz(const uint8_t *buf, size_t len, FILE *out)
     return zr == Z_STREAM_END && !ferror(out) ? 0 : -1;
 }
 
-static void pprof_free(struct pprof *p)
-{
-    struct pp_str *e, *te;
-    HASH_ITER(hh, p->strh, e, te)
-    {
-        HASH_DEL(p->strh, e);
-        free(e);
-    }
-    struct pp_ent **tabs[] = {&p->fnh, &p->loch, &p->leafh};
-    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
-        struct pp_ent *x, *tx;
-        HASH_ITER(hh, *tabs[i], x, tx)
-        {
-            HASH_DEL(*tabs[i], x);
-            free(x);
-        }
-    }
-    for (size_t i = 0; i < p->nstrs; i++)
-        free(p->strs[i]);
-    free(p->strs);
-    free(p->fns);
-    free(p->maps);
-    free(p->locs);
-    free(p->loclines);
-    free(p->lines);
-    free(p->samples);
-    free(p->sids);
-    free(p->slabels);
-    free(p->ids);
-    free(p->vals);
-    free(p->labels);
-}
 
 /* ptrs: an array of pointers to the n elements of size elem at base, as
  * protobuf-c's repeated message fields are; NULL on out of memory. */
@@ -555,17 +286,17 @@ static size_t comments(struct pprof *p, struct wr_set *s, int64_t *out)
         wr_clean(cmd, sizeof cmd, h->command[0] ? h->command : h->exe); /* pprof prints it on a terminal */
         snprintf(line, sizeof line, "pid %u: %s%s", h->pid, cmd,
                  s->m[i].have_switches ? "" : " (no wait/CPU split: its wait, cpu, blocked and runnable are 0)");
-        out[n++] = str(p, line);
+        out[n++] = wr_pp_str(p, line);
     }
     char line[160];
     if (s->n > NAMED_PROCS) {
         snprintf(line, sizeof line, "and %zu more processes (label pid)", s->n - NAMED_PROCS);
-        out[n++] = str(p, line);
+        out[n++] = wr_pp_str(p, line);
         if (nosplit) {
             snprintf(line, sizeof line,
                      "%zu of the %zu processes have no wait/CPU split: their wait, cpu, blocked and runnable are 0",
                      nosplit, s->n);
-            out[n++] = str(p, line);
+            out[n++] = wr_pp_str(p, line);
         }
     }
     return n;
@@ -582,8 +313,8 @@ int wr_export_pprof(struct wr_set *s, FILE *out)
     pp_vtype vt[NVALUES], *vtp[NVALUES];
     for (size_t i = 0; i < NVALUES; i++) {
         vt[i] = (pp_vtype)PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
-        vt[i].type = str(&p, sample_types[i][0]);
-        vt[i].unit = str(&p, sample_types[i][1]);
+        vt[i].type = wr_pp_str(&p, sample_types[i][0]);
+        vt[i].unit = wr_pp_str(&p, sample_types[i][1]);
         vtp[i] = &vt[i];
     }
     int split = 0;
@@ -607,7 +338,7 @@ int wr_export_pprof(struct wr_set *s, FILE *out)
     pr.n_sample_type = NVALUES;
     pr.sample_type = vtp;
     /* with no split anywhere, the calls: a default view of zeros says nothing */
-    pr.default_sample_type = str(&p, split ? "wait" : "calls");
+    pr.default_sample_type = wr_pp_str(&p, split ? "wait" : "calls");
     pr.time_nanos = clamp(real0 == UINT64_MAX ? 0 : real0);
     pr.duration_nanos = clamp(t1 > t0 ? t1 - t0 : 0);
     int64_t cm[NAMED_PROCS + 2];
@@ -657,6 +388,6 @@ int wr_export_pprof(struct wr_set *s, FILE *out)
     free(pr.location);
     free(pr.mapping);
     free(pr.function);
-    pprof_free(&p);
+    wr_pp_free(&p);
     return r;
 }

@@ -12,6 +12,7 @@
  * still gets a basename and offset.
  * C++ names are demangled with __cxa_demangle if libstdc++.so.6 can be
  * dlopen()ed at run time (no link-time C++ dependency); else left mangled. */
+#include "trace/debuginfo.h"
 #include "trace/grow.h"
 #include "trace/symbols.h"
 
@@ -91,21 +92,6 @@ struct wr_symbols {
     int sorted;
 };
 
-/* libdwfl's search path for separate debug files, read at each lookup:
- * absolute directories are searched for .build-id/xx/rest.debug and for
- * the module's path below them (with its .gnu_debuglink name), relative
- * ones below the module's own directory. When no file is found and
- * DEBUGINFOD_URLS is set, dwfl_standard_find_debuginfo asks those servers
- * by build-id (libdw loads libdebuginfod.so.1 itself when it is
- * installed). NULL is libdwfl's default, WR_DEBUGINFO_DEFAULT. */
-#define WR_DEBUGINFO_DEFAULT ":.debug:/usr/lib/debug"
-static char *debuginfo_path;
-static const Dwfl_Callbacks offline_callbacks = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &debuginfo_path,
-};
 
 /* Intern str; NULL if str is NULL or on out of memory. */
 static const char *intern(struct wr_symlib *s, const char *str)
@@ -216,7 +202,7 @@ static void open_module(struct lib_mod *m)
         return;
     m->opened = 1;
     /* Only regular files: a FIFO or device path could block or loop. */
-    if (stat(m->path, &st) != 0 || !S_ISREG(st.st_mode) || (m->dwfl = dwfl_begin(&offline_callbacks)) == NULL)
+    if (stat(m->path, &st) != 0 || !S_ISREG(st.st_mode) || (m->dwfl = dwfl_begin(&wr_offline_callbacks)) == NULL)
         return;
     dwfl_report_begin(m->dwfl);
     /* Base 0 with add_p_vaddr=true: the Dwfl's addresses are the file's
@@ -393,43 +379,6 @@ static size_t compute(struct wr_symlib *l, struct lib_mod *m, uint64_t rel, stru
         fr[i].module = m->name;
     }
     return i;
-}
-
-int wr_symbols_set_debuginfo_path(const char *dirs)
-{
-    char *copy, *rest, *dir, *buf = NULL, cwd[PATH_MAX];
-    size_t len = 0;
-    FILE *f;
-    int bad = 0;
-
-    if (dirs == NULL || (copy = strdup(dirs)) == NULL)
-        return -1;
-    if ((f = open_memstream(&buf, &len)) == NULL) {
-        free(copy);
-        return -1;
-    }
-    rest = copy;
-    while ((dir = strsep(&rest, ":")) != NULL) {
-        if (dir[0] == '\0')
-            continue;
-        /* libdwfl would read a relative entry below each module's
-         * directory; the user means the current one. */
-        if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
-            bad = 1;
-        else if (dir[0] != '/')
-            fprintf(f, "%s/%s:", cwd, dir);
-        else
-            fprintf(f, "%s:", dir);
-    }
-    fputs(WR_DEBUGINFO_DEFAULT, f);
-    free(copy);
-    if (fclose(f) != 0 || bad) {
-        free(buf);
-        return -1;
-    }
-    free(debuginfo_path);
-    debuginfo_path = buf;
-    return 0;
 }
 
 struct wr_symlib *wr_symlib_new(void) { return calloc(1, sizeof(struct wr_symlib)); }
