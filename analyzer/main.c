@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cli.h"
+#include "cmd/options.h"
 
 static void usage(FILE *f)
 {

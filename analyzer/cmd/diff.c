@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cli.h"
+#include "cmd/options.h"
 #include "model/sitekey.h"
 #include "output/fmt.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cmd/cli.h"
+#include "cmd/options.h"
 #include "trace/symbols.h"
 
 uint64_t wr_parse_count(const char *opt, const char *v, uint64_t max)

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/cli.h"
+#include "cmd/options.h"
 
 static volatile sig_atomic_t wr_rec_child;
 

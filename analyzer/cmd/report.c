@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cli.h"
+#include "cmd/options.h"
 #include "output/export.h"
 
 /* open_out: path for writing ("-" is stdout); NULL after a message. */

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/cli.h"
+#include "cmd/options.h"
 #include "model/top_model.h"
 #include "output/fmt.h"
 #include "output/report.h"
