@@ -1,4 +1,4 @@
-/* cmd_ctl.c: `waitreport ctl TRACE pause|resume|status`: pause or resume
+/* ctl.c: `waitreport ctl TRACE pause|resume|status`: pause or resume
  * recording in the process writing TRACE, through the control line of the
  * trace's header (lw_control in lw_format.h), from another process. */
 #define _GNU_SOURCE
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/builtin.h"
 #include "lw_format.h"
 #include "trace/live.h"
 

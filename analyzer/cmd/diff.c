@@ -1,4 +1,4 @@
-/* cmd_diff.c: `waitreport diff OLD NEW`: the two runs' totals (wall, wait,
+/* diff.c: `waitreport diff OLD NEW`: the two runs' totals (wall, wait,
  * CPU), then their sites matched by symbolized stack (sitekey.h), so two
  * builds and two ASLR layouts compare; deltas per site, the largest change
  * first, whichever its sign, sites that appear or disappear included; and a
@@ -7,45 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/builtin.h"
+#include "cmd/diff.h"
 #include "cmd/options.h"
-#include "model/sitekey.h"
 #include "output/fmt.h"
 
-enum { M_CALLS, M_TOTAL, M_WAIT, M_CPU, M_BLOCKED, M_RUNNABLE, M_COUNT };
-static const char *const metric_names[M_COUNT] = {"calls", "total", "wait", "cpu", "blocked", "runnable"};
+const char *const wr_diff_metric_names[M_COUNT] = {"calls", "total", "wait", "cpu", "blocked", "runnable"};
 /* the same measures of a whole run: a run's total time is its wall time */
-static const char *const run_names[M_COUNT] = {"calls", "wall", "wait", "cpu", "blocked", "runnable"};
-#define M_TIMES   (~(1u << M_CALLS) & ((1u << M_COUNT) - 1)) /* the metrics that are times */
-#define M_UNSPLIT ((1u << M_CALLS) | (1u << M_TOTAL))        /* measured without the wait/CPU split */
+const char *const wr_diff_run_names[M_COUNT] = {"calls", "wall", "wait", "cpu", "blocked", "runnable"};
 
-struct diff_opts {
-    int json, color;
-    size_t top, frames;
-    int gate;             /* --threshold given */
-    double pct;           /* --threshold PCT */
-    uint64_t floor_ns;    /* --floor MS, as ns */
-    uint64_t floor_calls; /* --floor-calls */
-    unsigned metrics;     /* bit per M_*: what the gate looks at */
-};
-
-/* One side of the comparison: its traces, their sites merged by key, and
- * the run's totals. */
-struct side {
-    struct wr_set s;
-    struct wr_ktable t;
-    int split;             /* every process measured the wait/CPU split */
-    size_t threads;        /* over every process */
-    uint64_t tot[M_COUNT]; /* the run's calls, wall, and its threads' wait, cpu, blocked, runnable */
-};
-
-struct drow {
-    const char *key;
-    struct wr_ksite *o, *n; /* either may be NULL */
-    uint64_t v[2][M_COUNT]; /* old, new */
-    unsigned regressed;     /* bit per M_* that tripped the gate */
-    int moved;              /* a new site spared by the gate: 1 + the metric, else 0 */
-    int64_t moved_delta;    /* and that metric's change over all sites of its function */
-};
 
 static void usage(FILE *f)
 {
@@ -83,7 +53,7 @@ static unsigned parse_metrics(const char *v)
     for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int found = 0;
         for (int i = 0; i < M_COUNT; i++)
-            if (!strcmp(t, metric_names[i]))
+            if (!strcmp(t, wr_diff_metric_names[i]))
                 bits |= 1u << i, found = 1;
         if (!found) {
             fprintf(stderr, "waitreport diff: --metric: unknown metric '%s'\n", t);
@@ -151,8 +121,6 @@ static void run_totals(struct side *d)
     }
 }
 
-static int64_t delta_of(uint64_t a, uint64_t b) { return (int64_t)(b - a); }
-static int64_t delta(const struct drow *r, int m) { return delta_of(r->v[0][m], r->v[1][m]); }
 
 /* grew: b is more than floor above a and more than pct percent above it
  * (any growth from 0 is). */
@@ -200,111 +168,6 @@ static int load(const char *path, struct side *d)
     return 0;
 }
 
-/* pct_json: the change from a to b in percent, or null from 0. */
-static void pct_json(FILE *f, uint64_t a, uint64_t b)
-{
-    if (a)
-        fprintf(f, "%.2f", 100.0 * (double)delta_of(a, b) / (double)a);
-    else
-        fputs("null", f);
-}
-
-static void side_json(FILE *f, const char *name, const struct wr_set *s)
-{
-    fprintf(f, "\"%s\":{\"processes\":[", name);
-    for (size_t i = 0; i < s->n; i++) {
-        fprintf(f, "%s{\"path\":", i ? "," : "");
-        wr_json_str(f, s->t[i].path);
-        fprintf(f, ",\"pid\":%u,\"command\":", s->t[i].hdr.pid);
-        wr_json_str(f, s->t[i].hdr.command);
-        fputc('}', f);
-    }
-    fputs("]}", f);
-}
-
-/* totals_json: "totals":{"wall_ns_old",...,"wall_pct",...,"regressed":[...]}. */
-static void totals_json(FILE *f, const struct side d[2], int split, unsigned tripped)
-{
-    static const char *const jn[M_COUNT] = {"calls", "wall_ns", "wait_ns", "cpu_ns", "blocked_ns", "runnable_ns"};
-    fputs("\"totals\":{", f);
-    for (int m = 0; m < M_COUNT; m++) {
-        const char *sep = m ? "," : "";
-        if (!split && !(M_UNSPLIT & (1u << m))) {
-            fprintf(f, "%s\"%s_old\":null,\"%s_new\":null,\"%s_delta\":null,\"%s_pct\":null", sep, jn[m], jn[m], jn[m],
-                    run_names[m]);
-            continue;
-        }
-        fprintf(f, "%s\"%s_old\":%" PRIu64 ",\"%s_new\":%" PRIu64 ",\"%s_delta\":%" PRId64 ",\"%s_pct\":", sep, jn[m],
-                d[0].tot[m], jn[m], d[1].tot[m], jn[m], delta_of(d[0].tot[m], d[1].tot[m]), run_names[m]);
-        pct_json(f, d[0].tot[m], d[1].tot[m]);
-    }
-    fputs(",\"regressed\":[", f);
-    for (int m = 0, c = 0; m < M_COUNT; m++)
-        if (tripped & (1u << m))
-            fprintf(f, "%s\"%s\"", c++ ? "," : "", run_names[m]);
-    fputs("]}", f);
-}
-
-static void write_json(FILE *f, struct drow *rows, size_t n, const struct side d[2], int split,
-                       const struct diff_opts *o, size_t regressed, unsigned tripped)
-{
-    static const char *const jn[M_COUNT] = {"calls", "total_ns", "wait_ns", "cpu_ns", "blocked_ns", "runnable_ns"};
-    fputs("{\"version\":1,", f);
-    totals_json(f, d, split, tripped);
-    fputc(',', f);
-    side_json(f, "old", &d[0].s);
-    fputc(',', f);
-    side_json(f, "new", &d[1].s);
-    fprintf(f, ",\"split\":%s,\"gate\":{\"threshold_pct\":", split ? "true" : "false");
-    if (o->gate)
-        fprintf(f, "%g", o->pct);
-    else
-        fputs("null", f);
-    fprintf(f, ",\"floor_ns\":%" PRIu64 ",\"floor_calls\":%" PRIu64 ",\"metrics\":[", o->floor_ns, o->floor_calls);
-    for (int m = 0, c = 0; m < M_COUNT; m++)
-        if (o->metrics & (1u << m))
-            fprintf(f, "%s\"%s\"", c++ ? "," : "", metric_names[m]);
-    fprintf(f, "],\"regressed\":%zu,\"failed\":%s},\"sites\":[", regressed,
-            o->gate && (regressed || tripped) ? "true" : "false");
-    for (size_t i = 0; i < n; i++) {
-        const struct drow *r = &rows[i];
-        const struct wr_ksite *k = r->n ? r->n : r->o;
-        fputs(i ? ",{\"function\":" : "{\"function\":", f);
-        wr_json_str(f, k->leaf);
-        fputs(",\"family\":", f);
-        wr_json_str(f, wr_model_family(k->func));
-        fputs(",\"key\":", f);
-        wr_json_str(f, k->key);
-        fprintf(f, ",\"status\":\"%s\",\"regressed\":%s",
-                !r->o   ? "new"
-                : !r->n ? "gone"
-                        : "both",
-                r->regressed ? "true" : "false");
-        for (int m = 0; m < M_COUNT; m++) {
-            if (!split && !(M_UNSPLIT & (1u << m))) {
-                fprintf(f, ",\"%s_old\":null,\"%s_new\":null,\"%s_delta\":null", jn[m], jn[m], jn[m]);
-                continue;
-            }
-            fprintf(f, ",\"%s_old\":%" PRIu64 ",\"%s_new\":%" PRIu64 ",\"%s_delta\":%" PRId64, jn[m], r->v[0][m], jn[m],
-                    r->v[1][m], jn[m], delta(r, m));
-        }
-        static const struct {
-            const char *name;
-            double q;
-        } qs[] = {{"p50_ns", 0.5}, {"p99_ns", 0.99}, {"max_ns", 1.0}};
-        for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++)
-            fprintf(f, ",\"%s_old\":%" PRIu64 ",\"%s_new\":%" PRIu64, qs[q].name,
-                    r->o ? wr_hist_quantile(&r->o->hist, qs[q].q) : 0, qs[q].name,
-                    r->n ? wr_hist_quantile(&r->n->hist, qs[q].q) : 0);
-        fputs(",\"total_pct\":", f);
-        pct_json(f, r->v[0][M_TOTAL], r->v[1][M_TOTAL]);
-        fputs(",\"stack\":", f);
-        wr_json_frame_list(f, k->frames, k->nsym);
-        fputc('}', f);
-    }
-    fputs("]}\n", f);
-}
-
 /* fmt_pct: the change from a to b as "+3.2%" or "+12%", as "130x" from ten
  * times up (where a percentage has too many digits to read), or "new" from 0. */
 static const char *fmt_pct(char *buf, size_t cap, uint64_t a, uint64_t b)
@@ -329,7 +192,7 @@ static void totals_text(FILE *f, const struct side d[2], int split, unsigned tri
             continue;
         uint64_t a = d[0].tot[m], b = d[1].tot[m];
         char x[32], y[32], dl[32], pc[32];
-        fprintf(f, "%s%s %s -> %s (%s, %s)", i ? ", " : "", run_names[m], wr_fmt_ns(x, sizeof x, a),
+        fprintf(f, "%s%s %s -> %s (%s, %s)", i ? ", " : "", wr_diff_run_names[m], wr_fmt_ns(x, sizeof x, a),
                 wr_fmt_ns(y, sizeof y, b), wr_fmt_delta_ns(dl, sizeof dl, delta_of(a, b)),
                 fmt_pct(pc, sizeof pc, a, b));
     }
@@ -339,7 +202,7 @@ static void totals_text(FILE *f, const struct side d[2], int split, unsigned tri
         fprintf(f, "  %sREGRESSED", red);
         for (int m = 0, c = 0; m < M_COUNT; m++)
             if (tripped & (1u << m))
-                fprintf(f, "%c%s", c++ ? ',' : ' ', run_names[m]);
+                fprintf(f, "%c%s", c++ ? ',' : ' ', wr_diff_run_names[m]);
         fputs(off, f);
     }
     fputc('\n', f);
@@ -377,7 +240,7 @@ static void gate_text(FILE *f, const struct diff_opts *o, int split, size_t regr
     fputs(" on ", f);
     for (int m = 0, c = 0; m < M_COUNT; m++)
         if (gated & (1u << m))
-            fprintf(f, "%s%s", c++ ? "," : "", metric_names[m]);
+            fprintf(f, "%s%s", c++ ? "," : "", wr_diff_metric_names[m]);
     if (!gated)
         fputs("nothing (the metrics asked for need the wait/CPU split)", f);
     if (!regressed && !tripped) {
@@ -387,7 +250,7 @@ static void gate_text(FILE *f, const struct diff_opts *o, int split, size_t regr
     fprintf(f, ": %sFAIL%s:", red, off);
     for (int m = 0, c = 0; m < M_COUNT; m++)
         if (tripped & (1u << m))
-            fprintf(f, "%s%s", c++ ? "," : " the run's ", run_names[m]);
+            fprintf(f, "%s%s", c++ ? "," : " the run's ", wr_diff_run_names[m]);
     if (tripped)
         fprintf(f, " grew%s", regressed ? "," : "");
     if (regressed)
@@ -428,7 +291,7 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct side d
         const char *st = !r->o ? "new" : !r->n ? "gone" : "";
         char status[128], mv[32];
         if (r->moved && !r->regressed)
-            snprintf(status, sizeof status, "new (moved: %s %s %s)", k->leaf, metric_names[r->moved - 1],
+            snprintf(status, sizeof status, "new (moved: %s %s %s)", k->leaf, wr_diff_metric_names[r->moved - 1],
                      r->moved - 1 == M_CALLS ? (snprintf(mv, sizeof mv, "%+" PRId64, r->moved_delta), mv)
                                              : wr_fmt_delta_ns(mv, sizeof mv, r->moved_delta));
         else
@@ -582,7 +445,7 @@ int wr_cmd_diff(int argc, char **argv)
     }
     if (!r) {
         if (o.json)
-            write_json(stdout, rows, n, d, split, &o, regressed, tripped);
+            wr_diff_json(stdout, rows, n, d, split, &o, regressed, tripped);
         else
             write_text(stdout, rows, n, d, split, &o, regressed, tripped);
         if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -1,4 +1,4 @@
-/* cmd_record.c: `waitreport record [-o PATTERN] [--] PROG ARGS...`, the
+/* record.c: `waitreport record [-o PATTERN] [--] PROG ARGS...`, the
  * launcher: runs PROG under libwait.so as heaptrack runs a program under
  * its own preload, and says which traces it wrote.
  *
@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd/builtin.h"
 #include "cmd/options.h"
 
 static volatile sig_atomic_t wr_rec_child;

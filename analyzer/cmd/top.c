@@ -1,4 +1,4 @@
-/* cmd_top.c: `waitreport top`: a live, full-screen view of a running
+/* top.c: `waitreport top`: a live, full-screen view of a running
  * program's sites from its growing trace (ncurses), one text snapshot
  * (--once, or when stdout is not a terminal), or a replay of a finished
  * trace at N times its speed (--replay N). */
@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd/builtin.h"
 #include "cmd/options.h"
 #include "model/top_model.h"
 #include "output/fmt.h"
@@ -22,7 +23,6 @@
 enum { SORT_WAIT, SORT_CPU, SORT_CALLS, SORT_P99, SORT_N };
 static const char *sort_names[SORT_N] = {"wait", "cpu", "calls", "p99"};
 
-int wr_ctl_set(const char *path, int paused, int quiet); /* cmd_ctl.c */
 
 struct top_opts {
     double delay, replay;

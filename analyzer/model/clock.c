@@ -1,4 +1,4 @@
-/* cpu.c: the wait/CPU split from the kernel's context-switch records.
+/* clock.c: the wait/CPU split from the kernel's context-switch records.
  * A first pass collects each thread's switches and every (TSC, monotonic)
  * clock pair; switches become off-CPU intervals (blocked after a voluntary
  * switch, runnable after a preemption). Calls are then mapped from TSC to

@@ -285,7 +285,7 @@ size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out,
 /* wr_model_thread: the thread of a stream id, or NULL. */
 struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream);
 
-/* cpu.c: wr_cpu_prepare collects switches and clock pairs (first pass);
+/* clock.c: wr_cpu_prepare collects switches and clock pairs (first pass);
  * wr_cpu_mono maps a TSC stamp to CLOCK_MONOTONIC ns; wr_cpu_split gives
  * the blocked and runnable ns and the switches of th within [s, e). */
 int wr_cpu_prepare(struct wr_model *m);

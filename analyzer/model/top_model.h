@@ -1,4 +1,4 @@
-/* top.h: the live model behind `waitreport top`: sites and threads
+/* top_model.h: the live model behind `waitreport top`: sites and threads
  * aggregated from a trace followed with live.c, per refresh interval and
  * since the start, with the wait/CPU split from context switches. */
 #ifndef WR_TOP_H

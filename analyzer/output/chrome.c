@@ -1,4 +1,4 @@
-/* export_chrome.c: Chrome Trace Event JSON (opens in Perfetto UI and
+/* chrome.c: Chrome Trace Event JSON (opens in Perfetto UI and
  * chrome://tracing). Per process: a process_name and thread_name "M"
  * events; an "X" event per call at least min_ns long (cat = the family);
  * an "X" event per off-CPU interval at least min_ns long (cat "offcpu",

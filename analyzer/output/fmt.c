@@ -1,4 +1,4 @@
-/* oututil.c: output helpers shared by diff, multi and the exports. */
+/* fmt.c: output helpers shared by diff, multi and the exports. */
 #include <inttypes.h>
 #include <string.h>
 

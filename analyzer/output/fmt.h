@@ -1,4 +1,4 @@
-/* oututil.h: small output helpers shared by diff, the multi-process
+/* fmt.h: small output helpers shared by diff, the multi-process
  * report and the exports. */
 #ifndef WR_OUTUTIL_H
 #define WR_OUTUTIL_H

@@ -1,4 +1,4 @@
-/* export_folded.c: folded stacks ("root;...;caller;function N") for
+/* folded.c: folded stacks ("root;...;caller;function N") for
  * flamegraph.pl, inferno and speedscope. Sites of every process are merged
  * by their symbolized path (sitekey.h), so a line is one distinct path. */
 #include <inttypes.h>

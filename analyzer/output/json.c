@@ -1,4 +1,4 @@
-/* report_json.c: the machine-readable report. Other issues extend this
+/* json.c: the machine-readable report. Other issues extend this
  * contract with new fields; existing fields never change meaning. */
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* report_marks.c: marks (libwait_mark names, recording paused/resumed) in
+/* marks.c: marks (libwait_mark names, recording paused/resumed) in
  * the text and JSON reports. */
 #include <inttypes.h>
 

@@ -1,4 +1,4 @@
-/* report_text.c: the human report, a table of sites by total time that is
+/* text.c: the human report, a table of sites by total time that is
  * readable at 100 columns. Colour only when wr_opts.color is set. */
 #include <inttypes.h>
 #include <stdlib.h>

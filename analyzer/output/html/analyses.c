@@ -1,4 +1,4 @@
-/* html_analyses.c: the per-process lock, heap and marks sections of the
+/* analyses.c: the per-process lock, heap and marks sections of the
  * HTML report, with the figures of the text report's sections. */
 #include <inttypes.h>
 

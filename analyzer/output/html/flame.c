@@ -1,7 +1,7 @@
-/* html_flame.c: the flame graph of the HTML report. The sites' folded
+/* flame.c: the flame graph of the HTML report. The sites' folded
  * paths (sitekey.h) become a tree whose nodes carry, where a path ends, its
  * weight in every kind --folded has (export.h); the tree is embedded as
- * JSON and the page's script (report_html.c) lays the chosen kind out as an
+ * JSON and the page's script (page.c) lays the chosen kind out as an
  * inline SVG, so one page holds every kind without one SVG per kind. */
 #include <inttypes.h>
 #include <stdlib.h>

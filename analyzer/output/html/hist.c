@@ -1,4 +1,4 @@
-/* html_hist.c: a site's latency histogram as a small inline SVG. */
+/* hist.c: a site's latency histogram as a small inline SVG. */
 #include <inttypes.h>
 
 #include "output/fmt.h"
@@ -32,7 +32,7 @@ void wr_html_hist(FILE *f, const struct wr_hist *h)
             continue;
         double bh = 2 + (HH - 2) * (double)c / (double)top;
         char a[32], b[32], what[80];
-        if (!lo) /* [0, 1): the calls recorded with one stamp (oututil.h) */
+        if (!lo) /* [0, 1): the calls recorded with one stamp (fmt.h) */
             snprintf(what, sizeof what, "untimed (one stamp, did not wait)");
         else
             snprintf(what, sizeof what, "%s to %s", wr_fmt_ns(a, sizeof a, lo),

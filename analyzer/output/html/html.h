@@ -1,4 +1,4 @@
-/* html.h: pieces of the HTML report (report_html.c) in their own files. */
+/* html.h: pieces of the HTML report (page.c) in their own files. */
 #ifndef WR_HTML_H
 #define WR_HTML_H
 

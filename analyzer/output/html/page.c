@@ -1,4 +1,4 @@
-/* report_html.c: one self-contained HTML file (no external scripts, fonts
+/* page.c: one self-contained HTML file (no external scripts, fonts
  * or styles): a summary per process, an SVG flame graph of wait time, the
  * site table with cpu/blocked/runnable bars, latency histograms and
  * percentiles, and the per-thread split. Several processes get a merged
@@ -35,7 +35,7 @@ static const char *style =
     "margin:10px 0;font-weight:600}";
 
 /* The flame graph: the script lays out one kind of the tree in #flame-data
- * (html_flame.c) as SVG frames, <g class="fr"> with data-x/-w/-d (layout),
+ * (flame.c) as SVG frames, <g class="fr"> with data-x/-w/-d (layout),
  * data-v (weight) and data-n (name), root at the bottom; frames narrower
  * than 1/2000 of the width are left out. The kind selector redraws it;
  * clicking a frame fits it, clicking the root or "reset zoom" undoes
