@@ -1,4 +1,4 @@
-/* fmt.c: output helpers shared by diff, multi and the exports. */
+/* fmt.c: the formatting helpers every output shares (fmt.h). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -299,4 +299,34 @@ size_t wr_top_leaks(const struct wr_model *m, const struct wr_site **out, size_t
         out[n] = prev = best;
     }
     return n;
+}
+
+const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns)
+{
+    static const char *const units[] = {"ns", "us", "ms", "s"};
+    return wr_fmt_scaled(buf, cap, ns, 1000.0, units, 4);
+}
+
+const char *wr_fmt_count(char *buf, size_t cap, uint64_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 2 < cap; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+const char *wr_fmt_per_call(char *buf, size_t cap, uint64_t bytes, uint64_t calls)
+{
+    double v = calls ? (double)bytes / (double)calls : 0;
+    if (v < 100)
+        snprintf(buf, cap, "%.1f", v);
+    else
+        wr_fmt_count(buf, cap, (uint64_t)(v + 0.5));
+    return buf;
 }

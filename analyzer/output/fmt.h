@@ -40,6 +40,15 @@ void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, co
  * most max (and at most 64, like wr_print_frames). */
 void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t max, const char *dim, const char *off);
 
+/* wr_fmt_ns: ns as a short human duration ("812.3 ms") into buf. */
+const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns);
+
+/* wr_fmt_count: n with thousands separators ("80,000") into buf. */
+const char *wr_fmt_count(char *buf, size_t cap, uint64_t n);
+
+/* wr_fmt_per_call: bytes / calls ("3.0", "4,096") into buf. */
+const char *wr_fmt_per_call(char *buf, size_t cap, uint64_t bytes, uint64_t calls);
+
 /* wr_fmt_delta_ns: a signed duration ("+12.3 ms", "-800 ns", "0"). */
 const char *wr_fmt_delta_ns(char *buf, size_t cap, int64_t ns);
 

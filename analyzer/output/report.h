@@ -19,15 +19,6 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *out);
 /* wr_report_json: the JSON contract (README "JSON"); 0, or -1. */
 int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *out);
 
-/* wr_fmt_ns: ns as a short human duration ("812.3 ms") into buf. */
-const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns);
-
-/* wr_fmt_count: n with thousands separators ("80,000") into buf. */
-const char *wr_fmt_count(char *buf, size_t cap, uint64_t n);
-
-/* wr_fmt_per_call: bytes / calls ("3.0", "4,096") into buf. */
-const char *wr_fmt_per_call(char *buf, size_t cap, uint64_t bytes, uint64_t calls);
-
 /* wr_func_has_bytes: function id func counts bytes (allocations, reads and
  * writes, mappings: wr_site.bytes). */
 int wr_func_has_bytes(unsigned func);
