@@ -9,12 +9,16 @@ PRELOAD_CFLAGS := $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -fno-omit-frame-po
 PRELOAD_SRC := $(wildcard preload/runtime/*.c preload/wrap/*.c)
 PRELOAD_HDR := $(wildcard preload/runtime/*.h preload/wrap/*.h)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=build/%.o)
-ANALYZER_SRC := $(wildcard analyzer/*.c)
-ANALYZER_LIB_SRC := $(filter-out analyzer/main.c,$(ANALYZER_SRC))
-ANALYZER_OBJ := $(ANALYZER_SRC:%.c=build/%.o)
+# The analyzer is one library, build/libwaitreport.a, of its layers
+# (README.md "How it works": trace, model, analyses, output, cmd); waitreport is
+# analyzer/main.c linked with it, and so are the unit tests and fuzzers.
+WR_SRC := $(wildcard analyzer/*/*.c analyzer/*/*/*.c)
+WR_HDR := $(wildcard analyzer/*/*.h analyzer/*/*/*.h)
+WR_OBJ := $(WR_SRC:%.c=build/%.o)
+WR_LIB := build/libwaitreport.a
 ANALYZER_LIBS := -ldw -lelf -lm -lncurses -lprotobuf-c -lz
 # pprof's profile.proto, compiled by protoc-c into the encoder of --pprof
-PROTO_DIR := build/analyzer/proto
+PROTO_DIR := build/analyzer/output/proto
 PROTO_C := $(PROTO_DIR)/profile.pb-c.c
 PROTO_H := $(PROTO_DIR)/profile.pb-c.h
 CXX ?= g++
@@ -42,21 +46,26 @@ build/preload/%.o: preload/%.c $(PRELOAD_HDR) include/lw_format.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ipreload $(PRELOAD_CFLAGS) -c $< -o $@
 
-waitreport: $(ANALYZER_OBJ) $(PROTO_DIR)/profile.pb-c.o
+waitreport: build/analyzer/main.o $(WR_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ANALYZER_LIBS)
 
-$(PROTO_C): analyzer/proto/profile.proto
+$(WR_LIB): $(WR_OBJ) $(PROTO_DIR)/profile.pb-c.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(PROTO_C): analyzer/output/proto/profile.proto
 	@mkdir -p $(PROTO_DIR)
-	protoc-c --proto_path=analyzer/proto --c_out=$(PROTO_DIR) profile.proto
+	protoc-c --proto_path=analyzer/output/proto --c_out=$(PROTO_DIR) profile.proto
 $(PROTO_H): $(PROTO_C)
 $(PROTO_DIR)/profile.pb-c.o: $(PROTO_C) $(PROTO_H)
 	$(CC) $(CPPFLAGS) -std=gnu11 $(CFLAGS) -c $< -o $@
-build/analyzer/export_pprof.o: $(PROTO_H)
-build/analyzer/export_pprof.o: CPPFLAGS += -I$(PROTO_DIR)
+build/analyzer/output/pprof.o: $(PROTO_H)
 
-build/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) include/lw_format.h
+# Includes name their layer: "model/model.h", "output/proto/profile.pb-c.h".
+WR_CPPFLAGS := $(CPPFLAGS) -Ianalyzer -Ibuild/analyzer
+build/analyzer/%.o: analyzer/%.c $(WR_HDR) include/lw_format.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+	$(CC) $(WR_CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
 
 examples/%: examples/%.c
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@
@@ -64,11 +73,10 @@ examples/%: examples/%.c
 examples/%: examples/%.cpp
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
 
-# unit tests link the analyzer's library files (not main.c)
-build/tests/test_%: tests/unit/test_%.c $(ANALYZER_LIB_SRC) $(wildcard analyzer/*.h) include/lw_format.h $(PROTO_H)
+# unit tests link the analyzer's library
+build/tests/test_%: tests/unit/test_%.c tests/unit/tb.h $(WR_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ianalyzer -Ipreload -I$(PROTO_DIR) $(WARN) $(CFLAGS) $(SAN) $< $(ANALYZER_LIB_SRC) $(PROTO_C) -o $@ \
-	  $(ANALYZER_LIBS) -lcmocka -pthread
+	$(CC) $(WR_CPPFLAGS) -Ipreload $(WARN) $(CFLAGS) $(SAN) $< $(WR_LIB) -o $@ $(ANALYZER_LIBS) -lcmocka -pthread
 
 build/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -99,7 +107,15 @@ HELPERS := $(patsubst tests/helpers/%.c,build/tests/%,$(wildcard tests/helpers/*
 integration: all $(HELPERS)
 	bash tests/integration/run.sh
 
-test: all unit integration
+# layers: the analyzer's includes go one way and its files stay short
+# (tests/layers/check.sh); a copy with an include of a later layer must fail it.
+layers:
+	bash tests/layers/check.sh
+	@d=$$(mktemp -d) && cp -r analyzer/. $$d && echo '#include "cmd/options.h"' >>$$d/model/hist.h && \
+	  if bash tests/layers/check.sh $$d >/dev/null; then rm -rf $$d; echo "layers: check.sh missed a breach"; exit 1; fi; \
+	  rm -rf $$d
+
+test: all layers unit integration
 
 # Analyzer and unit tests under ASan+UBSan: `make asan test` or `make asan`.
 asan: libwait.so  # built first with the normal flags, so the sanitized sub-make never rebuilds it
@@ -112,13 +128,12 @@ asan: libwait.so  # built first with the normal flags, so the sanitized sub-make
 # reader's (waitreport top).
 FUZZ_SECONDS ?= 60
 FUZZ_LIVE_SECONDS ?= 30
-# Each fuzzer links the whole analyzer library, compiled with the fuzzer's
-# instrumentation; a filtered list would break whenever one module starts
-# using another.
-FUZZ_CC := clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Ianalyzer -I$(PROTO_DIR)
+# Each fuzzer compiles the analyzer library's sources (WR_SRC) with the
+# fuzzer's instrumentation.
+FUZZ_CC := clang -g -O1 -fsanitize=fuzzer,address,undefined $(WR_CPPFLAGS)
 fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/threads_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
-	$(FUZZ_CC) fuzz/fuzz_reader.c $(ANALYZER_LIB_SRC) $(PROTO_C) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
+	$(FUZZ_CC) fuzz/fuzz_reader.c $(WR_SRC) $(PROTO_C) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
 	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_io_waits all_sync_waits; do \
 	  WAIT_OUTPUT=build/fuzz/seeds/$${e% *}.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so examples/$$e \
 	  > /dev/null || exit 1; done
@@ -134,7 +149,7 @@ fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/thre
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
 	@mkdir -p build/fuzz/corpus_live
-	$(FUZZ_CC) fuzz/fuzz_live.c $(ANALYZER_LIB_SRC) $(PROTO_C) -o build/fuzz/fuzz_live $(ANALYZER_LIBS)
+	$(FUZZ_CC) fuzz/fuzz_live.c $(WR_SRC) $(PROTO_C) -o build/fuzz/fuzz_live $(ANALYZER_LIBS)
 	./build/fuzz/fuzz_live -max_total_time=$(FUZZ_LIVE_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus_live build/fuzz/seeds
 
@@ -194,9 +209,9 @@ bench: libwait.so
 	python3 bench/run.py
 
 clean-analyzer:
-	rm -rf build/analyzer build/tests waitreport
+	rm -rf build/analyzer build/tests $(WR_LIB) waitreport
 
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all deps install uninstall unit integration test asan fuzz demo bench clean clean-analyzer
+.PHONY: all deps install uninstall unit layers integration test asan fuzz demo bench clean clean-analyzer

@@ -294,13 +294,13 @@ def case(name, cmd, target=None, **kw):
 
 
 def make_corpus_inputs():
-    """Inputs of the new corpus cases: cc1's preprocessed input (analyzer/
+    """Inputs of the new corpus cases: cc1's preprocessed input (analyzer/analyses/
     locks.c), a copy of this source tree for the make case, and the
     autocommit INSERT script for the file database."""
     cc1_in = os.path.join(WORK, "cc1.i")
     if shutil.which("gcc"):
         subprocess.run(["gcc", "-E", "-I" + os.path.join(ROOT, "include"), "-I" + os.path.join(ROOT, "analyzer"),
-                        os.path.join(ROOT, "analyzer", "locks.c"), "-o", cc1_in], check=True)
+                        os.path.join(ROOT, "analyzer", "analyses", "locks.c"), "-o", cc1_in], check=True)
     shutil.rmtree(SRC, ignore_errors=True)
     os.makedirs(SRC)
     subprocess.run("git -C '%s' archive HEAD | tar -x -C '%s'" % (ROOT, SRC), shell=True, check=True)
@@ -335,7 +335,7 @@ def corpus(txt, sql, py):
         if gcc else "cc1"
     n = 2000 if QUICK else 20000
     return [
-        case("gcc's cc1 -O2 on analyzer/locks.c, preprocessed (%d KB)" % (os.path.getsize(cc1_in) // 1000
+        case("gcc's cc1 -O2 on analyzer/analyses/locks.c, preprocessed (%d KB)" % (os.path.getsize(cc1_in) // 1000
                                                                           if os.path.exists(cc1_in) else 0),
              [cc1, "-quiet", "-O2", cc1_in, "-o", "/dev/null"], 1.5, needs={"gcc": "gcc"}),
         case("make -j2 libwait.so from clean (whole process tree traced; rounds: %d)" % MAKE_ROUNDS,

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "top.h"
+#include "model/top_model.h"
 
 /* view: what top would show: labels (stacks only; no module files are
  * opened for fuzz input) and quantiles of every site. */

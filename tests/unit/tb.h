@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "model/model.h"
 
 #define TB_CHUNK   4096u
 #define TB_HZ      2000000000ull

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "hist.h"
-#include "oututil.h"
+#include "model/hist.h"
+#include "output/fmt.h"
 #include "tb.h"
 
 #define T0 TB_T0

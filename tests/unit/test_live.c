@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "top.h"
+#include "model/top_model.h"
 
 #define CHUNK 4096u
 #define T0    1000000ull /* start tsc */

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 
 static char trace_path[256];
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "symbols.h"
+#include "trace/symbols.h"
 
 #define MAX_MODS 64
 #define MAX_RANGES 16

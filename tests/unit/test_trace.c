@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 
 #define CHUNK 4096u
 #define HZ 2000000000ull /* 2 ticks per ns */

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "tb.h"
 
 /* body: a call body [stack][s start delta][duration][args] as the preload

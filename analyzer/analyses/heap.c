@@ -1,0 +1,200 @@
+/* heap.c: the live heap, fed by the timeline (malloc family calls of all
+ * threads in time order, see analyses.h), so a block freed by another
+ * thread than the one that allocated it is matched like any other.
+ *
+ * An allocation that returned a pointer makes it live with its size and
+ * site; free, and realloc's old pointer, end it (realloc(p, 0) that returned
+ * NULL frees p; a failed realloc leaves p live). free(NULL), failed
+ * allocations and frees of pointers not allocated in the trace (before
+ * tracing began, or by libwait's own start-up allocator) change nothing;
+ * the last are counted. A pointer returned while it is still live (its free
+ * was not recorded) replaces the older block. Whatever is live when the
+ * trace ends is leaked: at exit for a trace whose process exited.
+ *
+ * Memory: one 24-byte slot per block live at a time, at most half full (an
+ * open-addressing table, linear probing), i.e. it grows with the program's
+ * own live block count; no allocation per call. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyses/analyses.h"
+#include "model/merge.h"
+
+struct live {
+    uint64_t ptr; /* 0: empty slot (a NULL result is never live) */
+    uint64_t size;
+    struct wr_site *site;
+};
+
+struct wr_live_heap {
+    struct wr_model *m;
+    struct live *tab; /* cap slots, a power of two */
+    size_t cap, n;
+};
+
+#define HEAP_MIN_CAP 1024
+
+static void *heap_begin(struct wr_model *m)
+{
+    struct wr_live_heap *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->m = m;
+    h->tab = calloc(HEAP_MIN_CAP, sizeof *h->tab);
+    if (!h->tab) {
+        free(h);
+        return NULL;
+    }
+    h->cap = HEAP_MIN_CAP;
+    return h;
+}
+
+/* slot_of: the home slot of ptr (multiplicative hashing: keys are addresses). */
+static inline size_t slot_of(const struct wr_live_heap *h, uint64_t ptr)
+{
+    return (size_t)((ptr * 0x9e3779b97f4a7c15ull) >> 32) & (h->cap - 1);
+}
+
+/* find: the slot holding ptr, or the empty slot where it would go. */
+static inline size_t find(const struct wr_live_heap *h, uint64_t ptr)
+{
+    size_t i = slot_of(h, ptr);
+    while (h->tab[i].ptr && h->tab[i].ptr != ptr)
+        i = (i + 1) & (h->cap - 1);
+    return i;
+}
+
+/* grow: double the table. -1 on OOM (the table is unchanged). */
+static int grow(struct wr_live_heap *h)
+{
+    struct live *old = h->tab;
+    size_t ocap = h->cap;
+    struct live *n = calloc(2 * ocap, sizeof *n);
+    if (!n)
+        return -1;
+    h->tab = n;
+    h->cap = 2 * ocap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].ptr)
+            h->tab[find(h, old[i].ptr)] = old[i];
+    free(old);
+    return 0;
+}
+
+/* unlink_slot: empty slot i, moving later entries of its probe run back so
+ * every entry stays reachable from its home slot. */
+static void unlink_slot(struct wr_live_heap *h, size_t i)
+{
+    size_t mask = h->cap - 1;
+    for (size_t j = (i + 1) & mask; h->tab[j].ptr; j = (j + 1) & mask) {
+        size_t home = slot_of(h, h->tab[j].ptr);
+        /* j's entry may move to i when its home is not in (i, j] cyclically */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            h->tab[i] = h->tab[j];
+            i = j;
+        }
+    }
+    h->tab[i].ptr = 0;
+    h->n--;
+}
+
+/* release: ptr stops being live (no-op when it is not). */
+static void release(struct wr_live_heap *h, uint64_t ptr)
+{
+    size_t i = find(h, ptr);
+    struct live *e = &h->tab[i];
+    if (!e->ptr) {
+        h->m->heap.foreign_frees++;
+        return;
+    }
+    h->m->heap.live_bytes -= e->size;
+    h->m->heap.live_count--;
+    e->site->live_bytes -= e->size;
+    unlink_slot(h, i);
+}
+
+/* acquire: ptr becomes live with size, allocated at site s by call ev. */
+static int acquire(struct wr_live_heap *h, struct wr_site *s, uint64_t ptr, uint64_t size, const struct wr_event *ev)
+{
+    struct wr_model *m = h->m;
+    struct wr_heap *hp = &m->heap;
+    if (2 * (h->n + 1) > h->cap && grow(h) != 0)
+        return -1;
+    size_t i = find(h, ptr);
+    if (h->tab[i].ptr) { /* its free was not recorded */
+        release(h, ptr);
+        i = find(h, ptr);
+    }
+    h->tab[i] = (struct live){ptr, size, s};
+    h->n++;
+    s->allocs++;
+    s->alloc_bytes += size;
+    s->live_bytes += size;
+    if (s->live_bytes > s->peak_bytes)
+        s->peak_bytes = s->live_bytes;
+    hp->live_bytes += size;
+    hp->live_count++;
+    if (hp->live_bytes > hp->peak_bytes) {
+        uint64_t ns = wr_cpu_mono(m, wr_timeline_key(ev)), t0 = m->trace->hdr.start_mono_ns;
+        hp->peak_bytes = hp->live_bytes;
+        hp->peak_count = hp->live_count;
+        hp->peak_ns = ns > t0 ? ns - t0 : 0;
+    }
+    return 0;
+}
+
+static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr_event *ev)
+{
+    struct wr_live_heap *h = state;
+    (void)th;
+    switch (lw_func_info_of(ev->kind)->schema) {
+    case LW_S_ALLOC:
+        return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
+    case LW_S_MEMALIGN:
+        return ev->ptr && !ev->err ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
+    case LW_S_FREE:
+        if (ev->ptr)
+            release(h, ev->ptr);
+        return 0;
+    case LW_S_REALLOC:
+        if (ev->ptr) {
+            if (ev->old)
+                release(h, ev->old);
+            return acquire(h, s, ev->ptr, ev->size, ev);
+        }
+        if (!ev->size && ev->old) /* realloc(p, 0) freed p */
+            release(h, ev->old);
+        return 0;
+    }
+    return 0;
+}
+
+static int heap_finish(void *state)
+{
+    struct wr_live_heap *h = state;
+    struct wr_heap *hp = &h->m->heap;
+    for (size_t i = 0; i < h->cap; i++) {
+        struct live *e = &h->tab[i];
+        if (!e->ptr)
+            continue;
+        e->site->leaked++;
+        e->site->leaked_bytes += e->size;
+        hp->leaked++;
+        hp->leaked_bytes += e->size;
+    }
+    free(h->tab);
+    free(h);
+    return 0;
+}
+
+/* heap_wants: the malloc family's calls */
+static int heap_wants(unsigned kind)
+{
+    const struct lw_func_info *fi = lw_func_info_of(kind);
+    return fi && fi->family == LW_FAM_MALLOC;
+}
+
+static void heap_release(struct wr_model *m) { (void)m; }
+
+const struct wr_analysis wr_heap_analysis = {"heap", heap_wants, heap_begin, heap_event, heap_finish, heap_release};

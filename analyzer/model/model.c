@@ -1,0 +1,497 @@
+/* model.c: aggregation of decoded events into sites, threads and stacks. */
+#define _GNU_SOURCE
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/analysis.h"
+#include "model/linemerge.h"
+#include "model/merge.h"
+#include "trace/grow.h"
+
+const char *wr_model_family(unsigned f)
+{
+    static const char *names[LW_FAM_COUNT] = LW_FAMILY_NAMES;
+    const struct lw_func_info *fi = lw_func_info_of(f);
+    return fi && fi->family < LW_FAM_COUNT ? names[fi->family] : "unknown";
+}
+
+/* add_pair: note a (tsc, CLOCK_MONOTONIC ns) pair for the rate fit. */
+static void add_pair(struct wr_model *m, uint64_t tsc, uint64_t ns)
+{
+    if (!tsc || !ns)
+        return;
+    if (!m->pair_lo[0] || tsc < m->pair_lo[0])
+        m->pair_lo[0] = tsc, m->pair_lo[1] = ns;
+    if (tsc > m->pair_hi[0])
+        m->pair_hi[0] = tsc, m->pair_hi[1] = ns;
+}
+
+
+struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
+{
+    if (m->cur_thread < m->nthreads && m->threads[m->cur_thread].stream == stream)
+        return &m->threads[m->cur_thread];
+    for (size_t i = 0; i < m->nthreads; i++)
+        if (m->threads[i].stream == stream)
+            return &m->threads[m->cur_thread = i];
+    return NULL; /* cannot happen: threads mirror the reader's streams */
+}
+
+static void stamp(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
+{
+    if (!th->first_tsc || tsc < th->first_tsc)
+        th->first_tsc = tsc;
+    if (tsc > th->last_tsc)
+        th->last_tsc = tsc;
+    if (!m->first_tsc || tsc < m->first_tsc)
+        m->first_tsc = tsc;
+    if (tsc > m->last_tsc)
+        m->last_tsc = tsc;
+}
+
+/* off_cpu_free: 1 when th surely has no off-CPU time in [a, b): the
+ * interval at its cursor (where wr_cpu_split would start) ends after a and
+ * starts at or after b, or there is none (most calls); 0 when unsure. */
+static inline int off_cpu_free(const struct wr_thread *th, uint64_t a, uint64_t b)
+{
+    size_t c = th->cursor;
+    if (c > th->noff || (c > 0 && th->off[c - 1].end > a))
+        return 0;
+    return c == th->noff || (th->off[c].end > a && th->off[c].start >= b);
+}
+
+/* map_stack: the stack whose site a call of stack is charged to (merge_line). */
+static uint32_t map_stack(struct wr_model *m, uint32_t stack)
+{
+    struct wr_stackmap *e;
+    HASH_FIND(hh, m->stackmap, &stack, sizeof stack, e);
+    return e ? e->to : stack;
+}
+
+size_t wr_site_th_find(const struct wr_site *s, uint32_t ti)
+{
+    size_t lo = 0, hi = s->nper;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->per_th[mid].th < ti)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* per_thread: s's entry for thread index ti, made when missing (kept
+ * sorted by thread, found by binary search; a site's calls mostly come from
+ * the thread of its last call, which is tried first). NULL on out of memory. */
+static struct wr_site_th *per_thread(struct wr_site *s, uint32_t ti)
+{
+    if (s->nper && s->per_th[s->lastper].th == ti)
+        return &s->per_th[s->lastper];
+    size_t lo = wr_site_th_find(s, ti);
+    if (lo == s->nper || s->per_th[lo].th != ti) {
+        if (wr_grow((void **)&s->per_th, &s->capper, s->nper, sizeof *s->per_th, 2) != 0)
+            return NULL;
+        memmove(s->per_th + lo + 1, s->per_th + lo, (s->nper - lo) * sizeof *s->per_th);
+        memset(&s->per_th[lo], 0, sizeof s->per_th[lo]);
+        s->per_th[lo].th = ti;
+        s->nper++;
+    }
+    s->lastper = lo;
+    return &s->per_th[lo];
+}
+
+/* on_call: aggregate one call into its site. */
+static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_event *ev)
+{
+    uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
+    uint64_t key = (uint64_t)stack << 8 | ev->kind | (uint64_t)!th->kept << 63;
+    struct wr_site **slot = &m->site_cache[(key * 0x9e3779b97f4a7c15ull) >> 54 & (WR_SITE_CACHE - 1)];
+    struct wr_site *s = *slot;
+    if (!s || s->key != key) {
+        HASH_FIND(hh, m->sites, &key, sizeof key, s);
+        if (!s) {
+            s = calloc(1, sizeof *s);
+            if (!s)
+                return -1;
+            s->key = key;
+            s->func = ev->kind;
+            s->stack = stack;
+            s->hidden = !th->kept;
+            HASH_ADD(hh, m->sites, key, sizeof s->key, s);
+            m->nsites += th->kept;
+        }
+        *slot = s;
+    }
+    m->last_site = s;
+    s->calls++;
+    s->total_ticks += ev->dur;
+    if (ev->dur > s->max_ticks)
+        s->max_ticks = ev->dur;
+    wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
+    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    uint64_t bytes = wr_call_bytes(fi, ev);
+    switch (fi->schema) {
+    case LW_S_ALLOC:
+    case LW_S_REALLOC:
+        s->errors += !ev->ptr && ev->size;
+        break;
+    case LW_S_MEMALIGN:
+    case LW_S_LOCK:
+    case LW_S_COND:
+    case LW_S_SYNC:
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
+        s->errors += ev->err != 0;
+        break;
+    case LW_S_IO:
+    case LW_S_SELECT:
+    case LW_S_EVENTFD:
+    case LW_S_FDOP:
+        s->errors += ev->ret < 0;
+        break;
+    case LW_S_SLEEP:
+        s->asked_ns += ev->size;
+        s->errors += ev->ret < 0;
+        break;
+    }
+    s->bytes += bytes;
+    uint64_t sw = 0, bl = 0, rn = 0;
+    if (m->have_switches) {
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur);
+        if (!off_cpu_free(th, a, b)) {
+            wr_cpu_split(th, a, b, &bl, &rn, &sw);
+            s->blocked_ns += bl;
+            s->runnable_ns += rn;
+            s->switches += sw;
+            th->in_blocked_ns += bl;
+            th->in_runnable_ns += rn;
+        }
+    }
+    m->last_switches = sw;
+    if (sw)
+        s->slow_calls++, s->slow_ticks += ev->dur;
+    else
+        s->fast_calls++, s->fast_ticks += ev->dur;
+    if (m->per_thread) {
+        struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
+        if (!pt)
+            return -1;
+        pt->calls++;
+        pt->ticks += ev->dur;
+        pt->bytes += bytes;
+        pt->blocked_ns += bl;
+        pt->runnable_ns += rn;
+    }
+    m->calls += th->kept;
+    m->calls_read++;
+    th->calls++;
+    uint64_t end = ev->tsc + ev->dur;
+    if (end >= ev->tsc && ev->tsc) {
+        /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
+        if (!th->first_tsc || ev->tsc < th->first_tsc)
+            th->first_tsc = ev->tsc;
+        if (end > th->last_tsc)
+            th->last_tsc = end;
+        if (!m->first_tsc || ev->tsc < m->first_tsc)
+            m->first_tsc = ev->tsc;
+        if (end > m->last_tsc)
+            m->last_tsc = end;
+    } else {
+        stamp(m, th, end);
+        stamp(m, th, ev->tsc);
+    }
+    return 0;
+}
+
+
+/* record_bytes: the bytes of ev's record in the trace: its kind byte, its
+ * length (a varint, written as short as it goes) and its body. */
+static uint64_t record_bytes(const struct wr_event *ev)
+{
+    uint64_t n = 2 + ev->len;
+    for (uint64_t l = ev->len; l >= 0x80; l >>= 7)
+        n++;
+    return n;
+}
+
+static int on_event(void *ctx, const struct wr_event *ev)
+{
+    struct wr_model *m = ctx;
+    struct wr_thread *th = wr_model_thread(m, ev->stream);
+    m->records++;
+    uint64_t rb = record_bytes(ev);
+    if (lw_func_info_of(ev->kind)) {
+        m->call_bytes += rb;
+        return on_call(m, th, ev);
+    }
+    *(ev->kind == LW_REC_STACK ? &m->stack_bytes : &m->other_bytes) += rb;
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    switch (ev->kind) {
+    case LW_REC_STACK:
+        return wr_model_meta(m, ev);
+    case LW_REC_MODULE:
+        return wr_model_meta(m, ev);
+    case LW_REC_THREAD:
+        if (wr_thread_name(ev, th->name))
+            stamp(m, th, ev->tsc);
+        return 0;
+    case LW_REC_DROPPED: {
+        uint64_t n;
+        if (lw_get_uv(&p, e, &n))
+            m->dropped_records += n;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+    const struct wr_site *x = *(struct wr_site *const *)a, *y = *(struct wr_site *const *)b;
+    if (x->total_ticks != y->total_ticks)
+        return x->total_ticks > y->total_ticks ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* fit_rate: ns per tick from the two clock pairs furthest apart. */
+static void fit_rate(struct wr_model *m)
+{
+    const struct lw_file_header *h = &m->trace->hdr;
+    add_pair(m, h->start_tsc, h->start_mono_ns);
+    add_pair(m, h->end_tsc, h->end_mono_ns);
+    uint64_t dt = m->pair_hi[0] - m->pair_lo[0];
+    if (m->pair_hi[1] > m->pair_lo[1] && dt && m->pair_hi[1] - m->pair_lo[1] >= 1000000) {
+        m->ns_per_tick = (double)(m->pair_hi[1] - m->pair_lo[1]) / (double)dt;
+    } else if (h->tsc_hz_hint >= 100000000ull && h->tsc_hz_hint <= 20000000000ull) {
+        m->ns_per_tick = 1e9 / (double)h->tsc_hz_hint;
+        m->rate_estimated = 1;
+    } else {
+        m->ns_per_tick = 1.0; /* no usable clock data: report ticks */
+        m->rate_estimated = 2;
+        wr_warn(m->trace, "no usable clock data; times are in TSC ticks");
+    }
+}
+
+/* keep_thread: whether th passes filter f (see struct wr_filter). */
+static int keep_thread(const struct wr_filter *f, const struct wr_thread *th)
+{
+    int ok = !f->ntids;
+    for (size_t i = 0; !ok && i < f->ntids; i++)
+        ok = f->tids[i] == th->tid;
+    const char *name = th->name[0] ? th->name : "?";
+    int named = !f->nnames;
+    for (size_t i = 0; !named && i < f->nnames; i++)
+        named = fnmatch(f->names[i], name, 0) == 0;
+    return ok && named;
+}
+
+/* name_pass: the names of the threads, from their THREAD records, before
+ * the walk that needs them to filter. */
+static int name_pass(void *ctx, const struct wr_event *ev)
+{
+    struct wr_model *m = ctx;
+    struct wr_thread *th = ev->kind == LW_REC_THREAD ? wr_model_thread(m, ev->stream) : NULL;
+    if (th)
+        wr_thread_name(ev, th->name);
+    return 0;
+}
+
+/* build: wr_model_build_with for one reading of t; map (owned by m once
+ * given, also on failure) charges stacks to others. */
+static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *b, struct wr_stackmap *map)
+{
+    memset(m, 0, sizeof *m);
+    m->trace = t;
+    m->stackmap = map;
+    m->symlib = b ? b->lib : NULL;
+    m->per_thread = b && b->per_thread;
+    m->merge_line = b && b->merge_line;
+    const struct wr_filter *f = b && b->filter && (b->filter->ntids || b->filter->nnames) ? b->filter : NULL;
+    m->filter = f;
+    m->nthreads = t->nstreams;
+    m->threads = calloc(t->nstreams ? t->nstreams : 1, sizeof *m->threads);
+    if (!m->threads)
+        return -1;
+    for (size_t i = 0; i < t->nstreams; i++) {
+        m->threads[i].stream = t->streams[i].stream;
+        m->threads[i].tid = t->streams[i].tid;
+        for (size_t k = 0; k < t->streams[i].count; k++) {
+            struct lw_chunk_header ch;
+            memcpy(&ch, t->map + LW_HEADER_SIZE + t->chunks[t->streams[i].first + k].index * t->hdr.chunk_size,
+                   sizeof ch);
+            add_pair(m, ch.base_tsc, ch.base_mono_ns);
+        }
+    }
+    if (f && f->nnames) { /* quiet: the walks below warn about any damage */
+        unsigned w = t->warnings;
+        int q = t->quiet;
+        t->quiet = t->skip_calls = 1;
+        int r = wr_trace_walk(t, name_pass, m);
+        t->quiet = q;
+        t->skip_calls = 0;
+        t->warnings = w;
+        if (r)
+            return -1;
+    }
+    for (size_t i = 0; i < m->nthreads; i++) {
+        m->threads[i].kept = !f || keep_thread(f, &m->threads[i]);
+        m->kept_threads += m->threads[i].kept;
+    }
+    if (wr_cpu_prepare(m) != 0)
+        return -1;
+    for (size_t i = 0; i < m->npairs; i++)
+        add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
+    fit_rate(m);
+    if (wr_model_walk(m, on_event) != 0)
+        return -1;
+    for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
+        struct wr_thread *th = &m->threads[i];
+        uint64_t a = wr_cpu_mono(m, th->first_tsc), b = wr_cpu_mono(m, th->last_tsc), sw;
+        if (th->noff && th->off[0].start < a) /* off-CPU before its first stamp */
+            a = th->off[0].start;
+        th->life_ns = b > a ? b - a : 0;
+        wr_cpu_split(th, a, b, &th->blocked_ns, &th->runnable_ns, &sw);
+    }
+    m->sorted = malloc((m->nsites ? m->nsites : 1) * sizeof *m->sorted);
+    if (!m->sorted)
+        return -1;
+    size_t i = 0;
+    for (struct wr_site *s = m->sites; s; s = s->hh.next)
+        if (!s->hidden)
+            m->sorted[i++] = s;
+    qsort(m->sorted, m->nsites, sizeof *m->sorted, cmp_site);
+    const struct lw_file_header *h = &t->hdr;
+    if ((h->flags & LW_HF_CLOSED) && h->end_mono_ns > h->start_mono_ns)
+        m->wall_ns = h->end_mono_ns - h->start_mono_ns;
+    else if (m->last_tsc > h->start_tsc)
+        m->wall_ns = wr_model_ns(m, m->last_tsc - h->start_tsc);
+    return 0;
+}
+
+int wr_model_build(struct wr_model *m, struct wr_trace *t) { return wr_model_build_with(m, t, NULL); }
+
+int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_build *b)
+{
+    unsigned w = t->warnings;
+    int r = build(m, t, b, NULL);
+    if (r || !b || !b->merge_line)
+        return r;
+    struct wr_stackmap *map;
+    size_t n;
+    if (wr_line_map(m, &map, &n) != 0) {
+        wr_stackmap_free(map);
+        return -1;
+    }
+    if (!n)
+        return 0;
+    /* read again, quietly: the first reading warned about any damage */
+    int q = t->quiet;
+    wr_model_free(m);
+    t->warnings = w;
+    t->quiet = 1;
+    r = build(m, t, b, map);
+    t->quiet = q;
+    m->stacks_merged = n;
+    return r;
+}
+
+const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < f->ntids && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%u", i ? "," : "tid ", f->tids[i]);
+    for (size_t i = 0; i < f->nnames && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s'%s'", i ? ", " : o ? "; thread " : "thread ", f->names[i]);
+    return buf;
+}
+
+/* The denominator is the sum of each thread's traced life (first to last
+ * stamp, or from its first switch out when that came earlier): its CPU time
+ * plus its blocked and runnable time. libwait's work runs on the program's
+ * threads and stretches their lives, and the report's figures (waits, holds,
+ * wall) are all drawn from those lives, so this share says how much of what
+ * the report measures was libwait's. CPU time alone would be the wrong base:
+ * a program that sleeps through most of its run has little CPU time, and
+ * libwait's start-up (the first unwinds and the load map, about a
+ * millisecond) would be "most of it" although no wait it reports moved. The
+ * self estimate is TSC time, so it includes libwait's own preemptions, as
+ * the lives do. A sampled estimate can overshoot a life spent almost all in
+ * libwait, hence the cap at 1.
+ * The counters reach the header when threads flush, the last ones at exit:
+ * in an incomplete trace self_ns is a lower bound, so a share over the
+ * threshold is still a distortion, but one under it proves nothing
+ * (distorted -1). */
+void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d)
+{
+    memset(d, 0, sizeof *d);
+    d->self_ns = wr_model_ns(m, m->trace->hdr.stats.self_ticks);
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct wr_thread *th = &m->threads[i];
+        uint64_t life = m->have_switches               ? th->life_ns
+                        : th->last_tsc > th->first_tsc ? wr_model_ns(m, th->last_tsc - th->first_tsc)
+                                                       : 0;
+        d->thread_ns = life > UINT64_MAX - d->thread_ns ? UINT64_MAX : d->thread_ns + life;
+    }
+    if (d->thread_ns)
+        d->share = (double)d->self_ns / (double)d->thread_ns;
+    if (d->share > 1.0)
+        d->share = 1.0;
+    d->distorted = d->share > WR_DISTORT_SHARE ? 1 : m->trace->incomplete ? -1 : 0;
+}
+
+size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)
+{
+    struct wr_stackdef *s;
+    HASH_FIND(hh, m->stacks, &stack, sizeof stack, s);
+    if (!s || !max)
+        return 0;
+    if (!m->sym) {
+        m->sym = m->symlib ? wr_symbols_new_in(m->symlib) : wr_symbols_new();
+        if (!m->sym)
+            return 0;
+        for (size_t i = 0; i < m->nmods; i++) {
+            struct wr_module *mod = &m->mods[i];
+            wr_symbols_add_module(m->sym, mod->path, mod->base, mod->build_id, mod->build_id_len,
+                                  (const uint64_t(*)[2])mod->ranges, mod->nranges, mod->first_stack);
+        }
+    }
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->depth && n < max; i++)
+        n += wr_symbols_resolve(m->sym, stack, s->frames[i], out + n, max - n);
+    return n;
+}
+
+void wr_model_free(struct wr_model *m)
+{
+    struct wr_site *s, *ts;
+    HASH_ITER(hh, m->sites, s, ts)
+    {
+        HASH_DEL(m->sites, s);
+        free(s->holders);
+        free(s->per_th);
+        free(s);
+    }
+    wr_stackmap_free(m->stackmap);
+    struct wr_stackdef *d, *td;
+    HASH_ITER(hh, m->stacks, d, td)
+    {
+        HASH_DEL(m->stacks, d);
+        free(d);
+    }
+    for (size_t i = 0; i < m->nmods; i++)
+        free(m->mods[i].path);
+    free(m->mods);
+    for (size_t i = 0; wr_analyses[i]; i++)
+        wr_analyses[i]->release(m);
+    wr_cpu_free(m);
+    free(m->threads);
+    free(m->sorted);
+    if (m->sym)
+        wr_symbols_free(m->sym);
+    memset(m, 0, sizeof *m);
+}

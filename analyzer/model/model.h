@@ -1,0 +1,363 @@
+/* model.h: a trace aggregated into sites (wrapped function, stack),
+ * threads, stacks and modules, with stamps converted to nanoseconds. */
+#ifndef WR_MODEL_H
+#define WR_MODEL_H
+
+#include <uthash.h>
+
+#include "model/hist.h"
+#include "trace/reader.h"
+#include "trace/symbols.h"
+
+struct wr_site {
+    UT_hash_handle hh;
+    uint64_t key; /* stack << 8 | func */
+    unsigned func;
+    uint32_t stack;
+    uint64_t calls, total_ticks, max_ticks, bytes, errors;
+    /* from context switches (when the trace has them), in ns */
+    uint64_t blocked_ns, runnable_ns, switches;
+    uint64_t fast_calls, fast_ticks, slow_calls, slow_ticks; /* no switch / switched */
+    /* lock family (locks.c): contended calls; holds started by this site
+     * (lock return to the matching unlock); the wait of this site charged to
+     * the sites holding the mutex meanwhile, largest first */
+    uint64_t contended, holds, hold_ns, hold_max_ns, blamed_ns;
+    struct wr_blame *holders;
+    size_t nholders, capholders;
+    /* malloc family (heap.c): successful allocations and their bytes; this
+     * site's own live bytes, their peak; still live at the end of the trace */
+    uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
+    uint64_t asked_ns;         /* sleep family: the time the calls asked for */
+    struct wr_hist hist;       /* call durations in ns */
+    int hidden;                /* made by threads the filter leaves out: kept for the lock and heap
+                                  analyses, which are the process's, but in no table (key bit 63) */
+    struct wr_site_th *per_th; /* each thread's part, by thread index (wr_build.per_thread) */
+    size_t nper, capper, lastper;
+};
+
+/* wr_site_th: the calls of one thread at one site. */
+struct wr_site_th {
+    uint32_t th; /* index into wr_model.threads */
+    uint64_t calls, ticks, bytes, blocked_ns, runnable_ns;
+};
+
+/* wr_blame: wait time of one site charged to one other site. */
+struct wr_blame {
+    struct wr_site *site;
+    uint64_t ns, count; /* overlapping wait, number of waits touched */
+};
+
+/* wr_mutex_site: one site's part in one mutex. For held_by: holds, hold ns,
+ * longest hold, and the wait it caused others (blame_ns); for waited_by:
+ * contended calls and their ns (max_ns: longest). */
+struct wr_mutex_site {
+    struct wr_site *site;
+    uint64_t count, ns, max_ns, blame_ns;
+};
+
+struct wr_hold {
+    uint64_t start, end; /* TSC: lock return, unlock call */
+    struct wr_site *site;
+    uint32_t stream;
+};
+
+/* what kind of lock a wr_mutex is, from the calls that took it */
+enum wr_lock_kind { WR_LK_MUTEX, WR_LK_RWLOCK, WR_LK_SPIN };
+
+/* wr_mutex: one lock address (locks.c): a mutex, rwlock or spinlock. */
+struct wr_mutex {
+    UT_hash_handle hh;
+    uint64_t addr;
+    uint8_t kind; /* enum wr_lock_kind */
+    uint64_t locks, holds, hold_ns, hold_max_ns, contended, wait_ns, blamed_ns;
+    struct wr_mutex_site *held_by, *waited_by; /* sorted by ns, descending, after the build */
+    size_t nheld, capheld, nwaited, capwaited;
+    /* analysis state: the last closed holds (ring, grows on demand) and the open one */
+    struct wr_hold *ring;
+    uint32_t rhead, rn, rcap;
+    struct wr_hold open;
+    int is_open;
+};
+
+/* Process heap (heap.c); times in ns since the trace started. */
+struct wr_heap {
+    uint64_t live_bytes, live_count, peak_bytes, peak_ns, peak_count;
+    uint64_t leaked, leaked_bytes; /* live at the end of the trace */
+    uint64_t foreign_frees;        /* frees of pointers not allocated in the trace */
+};
+
+struct wr_pair {
+    uint64_t tsc, ns;
+    double rate; /* ns per tick from the previous pair to this one; 0 = none */
+};
+struct wr_switch {
+    uint64_t ns;
+    uint32_t flags;
+};
+struct wr_offcpu {
+    uint64_t start, end;
+    int preempt;
+};
+
+/* A control record: a libwait_mark name, or recording paused/resumed. */
+struct wr_mark {
+    uint64_t tsc, t_ns; /* stamp; ns since the process started */
+    uint32_t tid;
+    unsigned kind, source; /* LW_REC_MARK/PAUSE/RESUME; LW_CTL_* */
+    char name[LW_MARK_MAX + 1];
+};
+
+struct wr_stackdef {
+    UT_hash_handle hh;
+    uint32_t id, depth;
+    uint64_t frames[];
+};
+
+struct wr_module {
+    char *path;
+    uint64_t base;
+    uint8_t build_id[64];
+    size_t build_id_len;
+    uint64_t ranges[64][2];
+    size_t nranges;
+    uint32_t first_stack; /* its code is in stacks from this id on (lw_format.h) */
+};
+
+struct wr_thread {
+    uint32_t stream, tid;
+    char name[17];
+    uint64_t first_tsc, last_tsc; /* first and last stamps seen */
+    uint64_t calls;
+    struct wr_switch *sw; /* sorted by time */
+    size_t nsw, capsw;
+    struct wr_offcpu *off;                     /* off-CPU intervals, sorted */
+    size_t noff, cursor;                       /* cursor: last interval looked at */
+    uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
+    uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
+    int kept;                                  /* its calls are counted: no filter, or it passes it */
+};
+
+/* wr_site_th_find: where thread index ti is or would go in s->per_th
+ * (sorted by th): the first entry whose th is not below ti. */
+size_t wr_site_th_find(const struct wr_site *s, uint32_t ti);
+
+/* wr_filter: the threads a report counts (--tid, --thread). A thread is
+ * kept when it passes every list given: its tid is one of tids, its name
+ * (as the report shows it, "?" when unnamed) matches one of the fnmatch(3)
+ * globs of names. */
+struct wr_filter {
+    const uint32_t *tids;
+    size_t ntids;
+    const char *const *names;
+    size_t nnames;
+};
+
+/* wr_build: how a model is built (wr_model_build_with); zero is the default. */
+struct wr_build {
+    const struct wr_filter *filter; /* NULL or empty: every thread */
+    int merge_line;                 /* merge the sites whose stacks show the same frames
+                                       (function, file:line, inlined) at other addresses */
+    int per_thread;                 /* fill wr_site.per_th */
+    struct wr_symlib *lib;          /* module files to symbolize through (also for
+                                       merge_line), or NULL: the model's own */
+};
+
+/* wr_stackmap: a stack id and the stack whose site its calls are charged to. */
+struct wr_stackmap {
+    UT_hash_handle hh;
+    uint32_t from, to;
+};
+
+#define WR_SITE_CACHE 1024 /* a power of two */
+
+struct wr_model {
+    struct wr_trace *trace;
+    struct wr_site *sites;   /* hash by key */
+    struct wr_site **sorted; /* by total time, descending */
+    size_t nsites;
+    struct wr_stackdef *stacks; /* hash by id */
+    struct wr_module *mods;
+    size_t nmods, capmods;
+    struct wr_thread *threads; /* one per stream, in stream order */
+    size_t nthreads;
+    uint64_t calls, records, dropped_records; /* calls: those counted (of kept threads) */
+    uint64_t calls_read;                      /* every call decoded, kept or not */
+    const struct wr_filter *filter;           /* NULL: no filter */
+    size_t kept_threads;                      /* threads the filter kept */
+    int merge_line;                           /* sites merged by file:line (wr_build) */
+    size_t stacks_merged;                     /* stacks charged to another stack's sites */
+    struct wr_stackmap *stackmap;             /* hash by from: stacks merged into another */
+    int per_thread;
+    /* the bytes of the records read (kind, length and body): call records,
+     * stack records, and the rest (threads, clock pairs, switches, load map,
+     * marks); the trace file's other bytes are headers and unused chunk space */
+    uint64_t call_bytes, stack_bytes, other_bytes;
+    uint64_t pair_lo[2], pair_hi[2]; /* (tsc, mono ns) at the lowest/highest tsc */
+    double ns_per_tick;
+    int rate_estimated; /* no two clock pairs far enough apart */
+    uint64_t first_tsc, last_tsc;
+    uint64_t wall_ns;
+    struct wr_symbols *sym;       /* created on first use */
+    struct wr_symlib *symlib;     /* module files shared with other models (set after
+                                     wr_model_build, before sym is made), or NULL: its own */
+    struct wr_pair *pairs;        /* every clock pair, sorted by tsc */
+    size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
+    struct {
+        uint64_t a_tsc, span, a_ns; /* wr_cpu_mono of tsc in [a_tsc, a_tsc + span) */
+        double rate;                /* is a_ns + (tsc - a_tsc) * rate, never saturated */
+    } mono;
+    int have_switches;     /* the wait/CPU split is measured */
+    struct wr_mark *marks; /* by stamp (marks.c) */
+    size_t nmarks, capmarks;
+    uint64_t switches, switches_lost;
+    struct wr_mutex *mutexes;       /* hash by address */
+    struct wr_mutex **mutex_sorted; /* by wait caused, then hold time, descending */
+    size_t nmutexes;
+    struct wr_heap heap;
+    uint64_t unmatched_unlocks, untracked_holds, unattributed_wait_ns;
+    /* walk state */
+    size_t cur_thread;
+    struct wr_site *last_site;                 /* the site of the last call aggregated */
+    struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
+    uint64_t last_switches;                    /* and its switches out (0 without the split) */
+};
+
+/* wr_model_build: aggregate trace t (already open). 0, or -1 on out of
+ * memory. Damage in t is warned about by the reader and skipped. */
+int wr_model_build(struct wr_model *m, struct wr_trace *t);
+
+/* wr_model_build_with: the same as b asks (NULL: the default). A filter
+ * leaves the other threads' calls out of m->sorted, m->calls and the
+ * threads shown (wr_thread.kept), not out of the lock and heap analyses:
+ * a kept thread's wait is still blamed on a holder in another thread, and a
+ * block another thread frees is not leaked. merge_line symbolizes every
+ * stack once the trace is read and, when two stacks show the same frames,
+ * reads the trace again charging the calls of each to the one with the
+ * lowest id: twice the time, only then. b and its filter must outlive m. */
+int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_build *b);
+
+/* wr_filter_text: the filter as "tid 12,13; thread 'worker*'" into buf. */
+const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap);
+
+/* wr_model_meta: add a STACK or MODULE record (others ignored); a
+ * malformed one is warned about and skipped (meta.c). 0, or -1 on out of
+ * memory. */
+int wr_model_meta(struct wr_model *m, const struct wr_event *ev);
+
+/* wr_thread_name: the name a THREAD record ev gives its thread into name,
+ * as recorded (control bytes included; the last record's wins: names
+ * change). The name's length in bytes plus 1 (it may hold NULs), or 0 for
+ * a malformed record (name untouched). */
+size_t wr_thread_name(const struct wr_event *ev, char name[17]);
+
+/* wr_model_ns: ticks in ns, saturated to [0, 2^64) (hostile rates). */
+static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
+{
+    double v = (double)ticks * m->ns_per_tick;
+    return !(v > 0) ? 0 : v >= 1.8e19 ? UINT64_MAX : (uint64_t)v;
+}
+
+/* wr_call_bytes: the bytes call ev of function fi counts for (README
+ * "JSON", a site's bytes): the size asked of a sized allocation (failed
+ * ones too), the bytes moved by an I/O call that succeeded, the bytes
+ * mapped by a successful mmap, mremap (the new size) or munmap; else 0.
+ * The model sums it per site, and exports that split a site use it too. */
+static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct wr_event *ev)
+{
+    switch (fi->schema) {
+    case LW_S_ALLOC:
+    case LW_S_REALLOC:
+    case LW_S_MEMALIGN:
+        return ev->size;
+    case LW_S_IO:
+        return ev->ret > 0 ? (uint64_t)ev->ret : 0;
+    case LW_S_MMAP:
+    case LW_S_MREMAP:
+        return ev->err ? 0 : ev->size;
+    }
+    return 0;
+}
+
+/* wr_model_frames: the symbolized frames of stack id, caller first,
+ * inlined frames expanded; at most max. 0 for an unknown stack. */
+size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max);
+
+/* wr_model_thread: the thread of a stream id, or NULL. */
+struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream);
+
+/* clock.c: wr_cpu_prepare collects switches and clock pairs (first pass);
+ * wr_cpu_mono maps a TSC stamp to CLOCK_MONOTONIC ns; wr_cpu_split gives
+ * the blocked and runnable ns and the switches of th within [s, e). */
+int wr_cpu_prepare(struct wr_model *m);
+uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc);
+
+/* wr_cpu_sat_i64: x as int64, saturated (NaN gives 0): a hostile trace can
+ * make any clock rate, and an out-of-range conversion is undefined behaviour. */
+static inline int64_t wr_cpu_sat_i64(double x)
+{
+    if (!(x == x))
+        return 0;
+    if (x >= 9.2e18)
+        return INT64_MAX;
+    if (x <= -9.2e18)
+        return INT64_MIN;
+    return (int64_t)x;
+}
+
+/* wr_cpu_mono: tsc in CLOCK_MONOTONIC ns. Inline for a stamp in the range
+ * of the segment used last (stamps come mostly in order), where the
+ * saturation cannot apply (wr_cpu_mono_seek sets it); wr_cpu_mono_seek else. */
+static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
+{
+    uint64_t d = tsc - m->mono.a_tsc;
+    if (d < m->mono.span)
+        return m->mono.a_ns + (uint64_t)(int64_t)((double)(int64_t)d * m->mono.rate);
+    return wr_cpu_mono_seek(m, tsc);
+}
+void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
+                  uint64_t *switches);
+void wr_cpu_free(struct wr_model *m);
+
+/* wr_model_cpu_ns: on-CPU ns of a span of total ns with the given off-CPU
+ * time (never below 0: the intervals are clipped to the span, rounding is not). */
+static inline uint64_t wr_model_cpu_ns(uint64_t total, uint64_t blocked, uint64_t runnable)
+{
+    return total > blocked + runnable ? total - blocked - runnable : 0;
+}
+
+/* Above this share of the threads' time spent inside libwait, the reports
+ * warn at their top that the run's timings are distorted. */
+#define WR_DISTORT_SHARE 0.25
+
+/* wr_distortion: libwait's own time against the time it was taken from.
+ * The recorder keeps one total for the process (lw_stats.self_ticks, summed
+ * by the threads as they flush), so the figure is the process's, not any
+ * one thread's. */
+struct wr_distortion {
+    uint64_t self_ns;   /* libwait's own time, as the recorder estimated it */
+    uint64_t thread_ns; /* the threads' traced lives, summed */
+    double share;       /* self_ns / thread_ns, at most 1; 0 without thread time */
+    int distorted;      /* 1: share > WR_DISTORT_SHARE; 0: not; -1: unknown (see
+                           wr_model_distortion) */
+};
+
+/* wr_model_distortion: how much of the threads' time libwait took in m. */
+void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d);
+
+/* wr_model_family: the family name of function id f. */
+const char *wr_model_family(unsigned f);
+
+void wr_model_free(struct wr_model *m);
+
+/* wr_mutex_waited: whether a thread waited on mu: a call found it taken
+ * (contended), or a wait was blamed on its holds. The lock lists of the
+ * text and HTML reports show only these unless asked for every lock. */
+static inline int wr_mutex_waited(const struct wr_mutex *mu) { return mu->contended || mu->blamed_ns; }
+
+/* wr_lock_kind_name: "mutex", "rwlock" or "spinlock". Never fails. */
+static inline const char *wr_lock_kind_name(const struct wr_mutex *mu)
+{
+    return mu->kind == WR_LK_RWLOCK ? "rwlock" : mu->kind == WR_LK_SPIN ? "spinlock" : "mutex";
+}
+
+#endif

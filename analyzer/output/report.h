@@ -1,0 +1,36 @@
+/* report.h: the output formats of waitreport, one file each. */
+#ifndef WR_REPORT_H
+#define WR_REPORT_H
+
+#include <stdio.h>
+
+#include "model/model.h"
+
+struct wr_opts {
+    int color;      /* ANSI colour (tty and no NO_COLOR) */
+    size_t top;     /* sites to print in text, 0 = all */
+    size_t frames;  /* frames per site in text */
+    int all_locks;  /* text, HTML: list every lock, not only those that made a thread wait */
+};
+
+/* wr_report_text: the human report; 0, or -1 on a write error. */
+int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *out);
+
+/* wr_report_json: the JSON contract (README "JSON"); 0, or -1. */
+int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *out);
+
+/* wr_func_has_bytes: function id func counts bytes (allocations, reads and
+ * writes, mappings: wr_site.bytes). */
+int wr_func_has_bytes(unsigned func);
+
+/* wr_io_verb: what an I/O function did with its bytes: "read", "written",
+ * "received" or "sent". */
+const char *wr_io_verb(unsigned func);
+
+
+/* marks.c: the marks section (text), the "marks" array (JSON). */
+const char *wr_mark_label(const struct wr_mark *k, char *buf, size_t cap);
+void wr_marks_text(const struct wr_model *m, FILE *f);
+void wr_marks_json(const struct wr_model *m, FILE *f);
+
+#endif

@@ -1,0 +1,431 @@
+/* reader.c: trace validation and record decoding. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trace/reader.h"
+
+#define WR_MAX_WARNINGS 20
+
+void wr_warn(struct wr_trace *t, const char *fmt, ...)
+{
+    t->warnings++;
+    if (t->quiet || t->warnings > WR_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "waitreport: warning: %s: ", t->path);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (t->warnings == WR_MAX_WARNINGS)
+        fprintf(stderr, "waitreport: warning: %s: further warnings suppressed\n", t->path);
+}
+
+static int cmp_chunk(const void *a, const void *b)
+{
+    const struct wr_chunk_ref *x = a, *y = b;
+    if (x->stream != y->stream)
+        return x->stream < y->stream ? -1 : 1;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* chunk_at: the bytes of chunk i (caller checked i < nchunks). */
+static const uint8_t *chunk_at(const struct wr_trace *t, uint64_t i)
+{
+    return t->map + LW_HEADER_SIZE + i * t->hdr.chunk_size;
+}
+
+/* index_chunks: find valid chunks and group them into streams. */
+static int index_chunks(struct wr_trace *t, char *err, size_t errlen)
+{
+    t->chunks = calloc(t->nchunks ? t->nchunks : 1, sizeof *t->chunks);
+    if (!t->chunks) {
+        snprintf(err, errlen, "%s: out of memory", t->path);
+        return -1;
+    }
+    for (uint64_t i = 0; i < t->nchunks; i++) {
+        struct lw_chunk_header ch;
+        memcpy(&ch, chunk_at(t, i), sizeof ch);
+        if (ch.magic == 0)
+            continue; /* claimed, never started (thread ended first) */
+        if (ch.magic != LW_CHUNK_MAGIC) {
+            wr_warn(t, "chunk %llu has a bad header; skipped", (unsigned long long)i);
+            continue;
+        }
+        t->chunks[t->nused++] = (struct wr_chunk_ref){ch.stream, ch.seq, i};
+    }
+    qsort(t->chunks, t->nused, sizeof *t->chunks, cmp_chunk);
+    t->streams = calloc(t->nused ? t->nused : 1, sizeof *t->streams);
+    if (!t->streams) {
+        snprintf(err, errlen, "%s: out of memory", t->path);
+        return -1;
+    }
+    for (size_t i = 0; i < t->nused; i++) {
+        struct wr_chunk_ref *c = &t->chunks[i];
+        struct wr_stream *s = t->nstreams ? &t->streams[t->nstreams - 1] : NULL;
+        if (!s || s->stream != c->stream) {
+            s = &t->streams[t->nstreams++];
+            s->stream = c->stream;
+            s->first = i;
+            s->count = 0;
+            memcpy(&s->tid, chunk_at(t, c->index) + offsetof(struct lw_chunk_header, tid), sizeof s->tid);
+        }
+        s->count++;
+    }
+    return 0;
+}
+
+static int validate(struct wr_trace *t, char *err, size_t errlen)
+{
+    if (t->size < LW_HEADER_SIZE) {
+        snprintf(err, errlen, "%s: not a libwait trace (only %zu bytes)", t->path, t->size);
+        return -1;
+    }
+    memcpy(&t->hdr, t->map, sizeof t->hdr);
+    struct lw_file_header *h = &t->hdr;
+    if (memcmp(h->magic, LW_MAGIC, sizeof LW_MAGIC) != 0) {
+        snprintf(err, errlen, "%s: not a libwait trace (bad magic)", t->path);
+        return -1;
+    }
+    if (h->version != LW_VERSION) {
+        snprintf(err, errlen, "%s: trace format version %u, this waitreport reads version %u", t->path, h->version,
+                 LW_VERSION);
+        return -1;
+    }
+    if (h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN || h->chunk_size > LW_CHUNK_MAX ||
+        (h->chunk_size & (h->chunk_size - 1))) {
+        snprintf(err, errlen, "%s: corrupt header (header size %u, chunk size %u)", t->path, h->header_size,
+                 h->chunk_size);
+        return -1;
+    }
+    h->command[sizeof h->command - 1] = 0;
+    h->exe[sizeof h->exe - 1] = 0;
+    uint64_t fit = (t->size - LW_HEADER_SIZE) / h->chunk_size;
+    t->nchunks = h->next_chunk;
+    if (h->flags & LW_HF_STOPPED) {
+        wr_warn(t, "recording was stopped early by an error (full disk, file size limit, trace fd taken); reading "
+                   "what was written");
+        t->incomplete = 1;
+    }
+    if (t->nchunks > fit) {
+        /* claimed but not in the file: truncated, killed while extending, or
+         * the claim that failed when recording stopped */
+        if (!(h->flags & LW_HF_STOPPED) || t->nchunks > fit + 1)
+            wr_warn(t, "file is truncated: %llu chunks claimed, %llu present; reading those",
+                    (unsigned long long)t->nchunks, (unsigned long long)fit);
+        t->nchunks = fit;
+        t->incomplete = 1;
+    }
+    if ((t->size - LW_HEADER_SIZE) % h->chunk_size)
+        t->incomplete = 1;
+    if (!(h->flags & LW_HF_CLOSED))
+        t->incomplete = 1;
+    return index_chunks(t, err, errlen);
+}
+
+int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err, size_t errlen)
+{
+    int quiet = t->quiet;
+    memset(t, 0, sizeof *t);
+    t->quiet = quiet;
+    t->path = name;
+    t->map = buf;
+    t->size = size;
+    return validate(t, err, errlen);
+}
+
+int wr_open_regular(const char *path, int flags, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = -1;
+    if (stat(path, &st) != 0 ||
+        (S_ISREG(st.st_mode) && (fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "%s: not a regular file", path);
+        return -1;
+    }
+    return fd;
+}
+
+int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen)
+{
+    int quiet = t->quiet;
+    memset(t, 0, sizeof *t);
+    t->quiet = quiet;
+    t->path = path;
+    int fd = wr_open_regular(path, O_RDONLY, err, errlen);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    t->size = (size_t)st.st_size;
+    if (t->size) {
+        void *m = mmap(NULL, t->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            snprintf(err, errlen, "%s: cannot map: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        t->map = m;
+        t->mapped = 1;
+    }
+    close(fd);
+    if (validate(t, err, errlen) != 0) {
+        wr_trace_close(t);
+        t->path = path;
+        return -1;
+    }
+    return 0;
+}
+
+void wr_trace_close(struct wr_trace *t)
+{
+    free(t->chunks);
+    free(t->streams);
+    if (t->mapped)
+        munmap((void *)t->map, t->size);
+    memset(t, 0, sizeof *t);
+}
+
+/* get_uv, get_sv: lw_get_uv/lw_get_sv with the one-byte case inline (most
+ * fields of most records); the same results and bounds checks. */
+static inline __attribute__((always_inline)) int get_uv(const uint8_t **pp, const uint8_t *e, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    if (__builtin_expect(p < e && !(*p & 0x80), 1)) {
+        *out = *p;
+        *pp = p + 1;
+        return 1;
+    }
+    return lw_get_uv(pp, e, out);
+}
+
+static inline __attribute__((always_inline)) int get_sv(const uint8_t **pp, const uint8_t *e, int64_t *out)
+{
+    uint64_t u;
+    if (!get_uv(pp, e, &u))
+        return 0;
+    *out = lw_unzz(u);
+    return 1;
+}
+
+/* decode_call: the body of call record f into ev. 0 when malformed. */
+static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
+                              uint64_t *last_addr, struct wr_event *ev)
+{
+    uint64_t id, dur, u;
+    int64_t d;
+    if (!get_uv(&p, e, &id) || !get_sv(&p, e, &d) || !get_uv(&p, e, &dur) || id > UINT32_MAX)
+        return 0;
+    ev->stack = (uint32_t)id;
+    ev->tsc = *last_tsc += (uint64_t)d;
+    ev->dur = dur;
+#define ADDR(dst) (get_sv(&p, e, &d) ? ((dst) = *last_addr += (uint64_t)d, 1) : 0)
+    switch (fi->schema) {
+    case LW_S_ALLOC:
+        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
+    case LW_S_REALLOC:
+        return ADDR(ev->old) && get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
+    case LW_S_FREE:
+        return ADDR(ev->ptr);
+    case LW_S_MEMALIGN:
+        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
+    case LW_S_COND: /* ptr = condvar, old = mutex */
+        return ADDR(ev->ptr) && ADDR(ev->old) && get_uv(&p, e, &ev->err);
+    case LW_S_SYNC:
+    case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
+        if (!ADDR(ev->ptr) || !get_uv(&p, e, &ev->err))
+            return 0;
+        if (p < e && get_uv(&p, e, &ev->aux))
+            ev->fd = 1;
+        return 1;
+    case LW_S_IO:
+        return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret);
+    case LW_S_SELECT:
+        return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret) && get_uv(&p, e, &ev->aux);
+    case LW_S_EVENTFD:
+        return get_uv(&p, e, &ev->size) && get_uv(&p, e, &u) && (ev->aux = u, 1) && get_sv(&p, e, &ev->ret);
+    case LW_S_FDOP: /* fd may be negative (AT_FDCWD): kept as its 64-bit pattern */
+        return get_sv(&p, e, &d) && (ev->fd = (uint64_t)d, 1) && get_sv(&p, e, &ev->ret);
+    case LW_S_SLEEP:
+        return get_uv(&p, e, &ev->size) && get_sv(&p, e, &ev->ret);
+    case LW_S_MMAP:
+        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
+    case LW_S_MREMAP: /* aux = the old size */
+        return ADDR(ev->old) && get_uv(&p, e, &ev->aux) && get_uv(&p, e, &ev->size) && ADDR(ev->ptr) &&
+               get_uv(&p, e, &ev->err);
+    }
+#undef ADDR
+    return 0;
+}
+
+/* wr_event_init: a fresh event, every field set. Field by field, not
+ * memset: GCC turns that into `rep stos`, a third of the walk's time.
+ * The assert catches a field added to struct wr_event but not here. */
+_Static_assert(sizeof(struct wr_event) == 120, "wr_event_init must set every field of struct wr_event");
+static inline void wr_event_init(struct wr_event *ev, unsigned kind, const struct wr_stream *s, const uint8_t *body,
+                                 size_t len)
+{
+    ev->kind = kind;
+    ev->stream = s->stream;
+    ev->tid = s->tid;
+    ev->tsc = ev->dur = 0;
+    ev->stack = 0;
+    ev->size = ev->ptr = ev->old = 0;
+    ev->ret = 0;
+    ev->err = ev->fd = ev->aux = ev->mono = 0;
+    ev->body = body;
+    ev->len = len;
+}
+
+/* walk_chunk: decode one chunk. 1 if it ended with CHUNK_END, 0 if it ends
+ * in zeros (writer still there, or cut off), -1 on damage, or fn's value
+ * as 2+ when fn stopped the walk (returned through *stop). */
+static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struct wr_chunk_ref *c, wr_event_fn fn,
+                      void *ctx, int *stop, struct wr_chunk_pos *pos)
+{
+    const uint8_t *base = chunk_at(t, c->index), *p = base + sizeof(struct lw_chunk_header);
+    const uint8_t *end = base + t->hdr.chunk_size;
+    struct lw_chunk_header ch;
+    memcpy(&ch, base, sizeof ch);
+    uint64_t last_tsc = ch.base_tsc, last_addr = 0;
+    if (pos && pos->off > (size_t)(p - base) && pos->off <= t->hdr.chunk_size) /* resume */
+        p = base + pos->off, last_tsc = pos->last_tsc, last_addr = pos->last_addr;
+    while (p < end) {
+        const uint8_t *rec = p;
+        __builtin_prefetch(p + 768); /* the hardware prefetcher stops at page ends */
+        unsigned kind = *p++;
+        uint64_t len;
+        if (kind == LW_REC_NONE)
+            return 0;
+        if (!get_uv(&p, end, &len) || len > (uint64_t)(end - p)) {
+            wr_warn(t, "thread %u: record at offset %zu runs past its chunk; rest of chunk skipped", s->tid,
+                    (size_t)(rec - t->map));
+            return -1;
+        }
+        const uint8_t *e = p + len;
+        if (kind == LW_REC_CHUNK_END)
+            return 1;
+        const struct lw_func_info *fi = lw_func_info_of(kind);
+        if (fi && t->skip_calls) {
+            p = e;
+            continue;
+        }
+        struct wr_event ev;
+        wr_event_init(&ev, kind, s, p, (size_t)len);
+        int ok = 1;
+        if (fi) {
+            ok = decode_call(fi, p, e, &last_tsc, &last_addr, &ev);
+        } else if (kind == LW_REC_THREAD) {
+            const uint8_t *q = p;
+            int64_t d;
+            uint64_t tid, fl;
+            ok = lw_get_uv(&q, e, &tid) && lw_get_uv(&q, e, &fl) && lw_get_sv(&q, e, &d);
+            if (ok) {
+                ev.tsc = last_tsc += (uint64_t)d;
+                ev.aux = fl;
+                ev.fd = tid;
+            }
+        } else if (kind == LW_REC_SWITCH) {
+            const uint8_t *q = p;
+            int64_t d = 0;
+            ok = lw_get_uv(&q, e, &ev.aux) && lw_get_sv(&q, e, &d);
+            ev.mono = ch.base_mono_ns + (uint64_t)d;
+        } else if (kind == LW_REC_LOST) {
+            const uint8_t *q = p;
+            ok = lw_get_uv(&q, e, &ev.mono);
+        } else if (kind < LW_REC_CHUNK_END || kind > LW_REC_LOST) {
+            /* unknown kind from a newer writer: its length lets us skip it */
+        }
+        if (!ok) {
+            wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid, kind,
+                    (size_t)(rec - t->map));
+            return -1;
+        }
+        p = e;
+        int r = fn(ctx, &ev);
+        if (r) {
+            if (pos) /* resume after this record */
+                pos->off = (size_t)(p - base), pos->last_tsc = last_tsc, pos->last_addr = last_addr;
+            *stop = r;
+            return -1;
+        }
+    }
+    wr_warn(t, "thread %u: chunk %llu has no end marker", s->tid, (unsigned long long)c->index);
+    return -1;
+}
+
+int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
+{
+    return wr_trace_walk_chunk_from(t, si, k, NULL, fn, ctx);
+}
+
+int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
+                             void *ctx)
+{
+    const struct wr_stream *s = &t->streams[si];
+    const struct wr_chunk_ref *c = &t->chunks[s->first + k];
+    if (!pos || !pos->off) { /* at the chunk's start (else resuming) */
+        if (k && c->seq == t->chunks[s->first + k - 1].seq) {
+            wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
+            return 0;
+        }
+        if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
+            wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
+#ifdef MADV_POPULATE_READ
+        /* map the whole chunk in one call, not a page fault per few pages
+         * (older kernels refuse: then the faults do it) */
+        if (t->mapped)
+            madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
+#endif
+    }
+    int stop = 0;
+    int r = walk_chunk(t, s, c, fn, ctx, &stop, pos);
+    /* done with this chunk for this pass (not paused by fn): give its pages
+     * back, so the walk's resident memory stays a chunk per thread, not the trace */
+    if (t->mapped && !stop)
+        madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_DONTNEED);
+    if (stop)
+        return stop;
+    if (r == 0 && k + 1 < s->count)
+        wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+    return 0;
+}
+
+int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < t->nstreams; i++)
+        for (size_t k = 0; k < t->streams[i].count; k++) {
+            int r = wr_trace_walk_chunk(t, i, k, fn, ctx);
+            if (r)
+                return r;
+        }
+    return 0;
+}
+
+/* wr_decode_call: decode_call for incremental readers (live.c): the body
+ * [p, e) of a call record of function fi, with the stream's delta state. */
+int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
+                   uint64_t *last_addr, struct wr_event *ev)
+{
+    return decode_call(fi, p, e, last_tsc, last_addr, ev);
+}
