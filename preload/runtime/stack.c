@@ -56,7 +56,7 @@ void lw_stack_init(void)
 #define LW_FAST_WAYS 8
 struct lw_fast_way {
     uintptr_t ra, cfa;
-    const struct lw_gstack *g;
+    const struct lw_checks *k; /* the stack's checks and id */
 };
 struct lw_fast_set {
     struct lw_fast_way way[LW_FAST_WAYS]; /* a hit on the newest reads one line */
@@ -187,7 +187,20 @@ static void lw_stack_slow_thunk(void *p)
 uint32_t lw_stack_id(struct lw_thread *t)
 {
     uintptr_t ra = 0, cfa = 0;
-    int have = lw_caller(&ra, &cfa);
+    int have;
+    /* The wrapper recording this call keeps its frame in guard_sp
+     * (lw_wrap_enter): its return address is the program's, unless the
+     * wrapper was called by libwait itself (realloc of an arena block);
+     * then, and when libwait took the guard itself, the frames are
+     * walked. */
+    const uintptr_t *wf = (const uintptr_t *)t->guard_sp;
+    if (LW_LIKELY(t->guard_sp != UINTPTR_MAX && (wf[1] < lw_g.self_lo || wf[1] >= lw_g.self_hi))) {
+        ra = wf[1];
+        cfa = (uintptr_t)(wf + 2);
+        have = 1;
+    } else {
+        have = lw_caller(&ra, &cfa);
+    }
     if (LW_UNLIKELY(!t->cache)) {
         void *m = real_mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         t->cache = m == MAP_FAILED ? NULL : m;
@@ -199,26 +212,25 @@ uint32_t lw_stack_id(struct lw_thread *t)
         si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
         const struct lw_fast_set *fs = &cache->set[si];
         for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
-            const struct lw_gstack *g = fs->way[w].g;
-            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
+            const struct lw_checks *k = fs->way[w].k;
+            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !k)
                 continue;
-            const int32_t *off = g->chk_off;
-            const uintptr_t *val = g->chk_val;
-            uint32_t i = 0, m = g->nchk;
-            if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
-                while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
+            const struct lw_check *c = k->c;
+            uint32_t i = 0, m = k->n;
+            if (LW_LIKELY(!k->rel)) { /* return addresses only: the likely case */
+                while (i < m && *(const uintptr_t *)(cfa + c[i].off) == c[i].val)
                     i++;
             } else {
                 for (; i < m; i++) {
-                    int32_t o = off[i];
-                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
-                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
+                    intptr_t o = c[i].off;
+                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~(intptr_t)LW_CHECK_REL));
+                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != c[i].val)
                         break;
                 }
             }
             if (i == m) {
                 t->st.stack_hits++;
-                return g->id;
+                return k->id;
             }
         }
     }
@@ -240,7 +252,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
         memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
         fs->way[0].ra = ra;
         fs->way[0].cfa = cfa;
-        fs->way[0].g = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
+        fs->way[0].k = g->chk; /* only stacks with checks are added (checked == LW_CHECK_OK) */
     }
     lw_slow_end(t);
     errno = saved;
