@@ -182,6 +182,8 @@ static void lw_stack_slow_thunk(void *p)
     a->g = lw_stack_slow(a->t, a->have, a->ra, a->cfa);
 }
 
+static uint32_t lw_stack_miss(struct lw_thread *t, int have, uintptr_t ra, uintptr_t cfa, unsigned si);
+
 /* lw_stack_id: id of the calling thread's current stack, from the caller of
  * the wrapped function outwards, at most lw_g.depth frames. 0 if unknown. */
 uint32_t lw_stack_id(struct lw_thread *t)
@@ -234,6 +236,17 @@ uint32_t lw_stack_id(struct lw_thread *t)
             }
         }
     }
+    return lw_stack_miss(t, have, ra, cfa, si);
+}
+
+/* lw_stack_miss: lw_stack_id past a fast-cache miss (si: the set of ra and
+ * cfa): take the stack on libwait's own stack, and keep it in the fast
+ * cache when it has checks. Apart, so that the hit path saves and
+ * restores only the registers it uses. */
+static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int have, uintptr_t ra, uintptr_t cfa,
+                                                       unsigned si)
+{
+    struct lw_cache *cache = t->cache;
     int saved = errno;
     lw_slow_begin(t);
     lw_gate_enter();
