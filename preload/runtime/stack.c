@@ -56,7 +56,7 @@ void lw_stack_init(void)
 #define LW_FAST_WAYS 8
 struct lw_fast_way {
     uintptr_t ra, cfa;
-    const struct lw_checks *k; /* the stack's checks and id */
+    const struct lw_gstack *g;
 };
 struct lw_fast_set {
     struct lw_fast_way way[LW_FAST_WAYS]; /* a hit on the newest reads one line */
@@ -214,25 +214,26 @@ uint32_t lw_stack_id(struct lw_thread *t)
         si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
         const struct lw_fast_set *fs = &cache->set[si];
         for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
-            const struct lw_checks *k = fs->way[w].k;
-            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !k)
+            const struct lw_gstack *g = fs->way[w].g;
+            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
                 continue;
-            const struct lw_check *c = k->c;
-            uint32_t i = 0, m = k->n;
-            if (LW_LIKELY(!k->rel)) { /* return addresses only: the likely case */
-                while (i < m && *(const uintptr_t *)(cfa + c[i].off) == c[i].val)
+            const int32_t *off = g->chk_off;
+            const uintptr_t *val = g->chk_val;
+            uint32_t i = 0, m = g->nchk;
+            if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
+                while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
                     i++;
             } else {
                 for (; i < m; i++) {
-                    intptr_t o = c[i].off;
-                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~(intptr_t)LW_CHECK_REL));
-                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != c[i].val)
+                    int32_t o = off[i];
+                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
+                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
                         break;
                 }
             }
             if (i == m) {
                 t->st.stack_hits++;
-                return k->id;
+                return g->id;
             }
         }
     }
@@ -265,7 +266,7 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
         memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
         fs->way[0].ra = ra;
         fs->way[0].cfa = cfa;
-        fs->way[0].k = g->chk; /* only stacks with checks are added (checked == LW_CHECK_OK) */
+        fs->way[0].g = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
     }
     lw_slow_end(t);
     errno = saved;

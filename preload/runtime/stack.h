@@ -25,35 +25,24 @@ void *lw_map(size_t n);
 
 #pragma GCC visibility push(hidden)
 
-/* A distinct stack. Its checks (see stack_walk.c), kept in a block of
- * their own after the frames, let the fast cache verify it on the live
- * stack; they are filled once, when every frame has a usable rule, and
- * checked is then LW_CHECK_OK. Other stacks are unwound every time. */
+/* A distinct stack. Its checks (see stack_walk.c), stored after
+ * the frames, let the fast cache verify it on the live stack; they are
+ * filled once, when every frame has a usable rule, and checked is then
+ * LW_CHECK_OK. Other stacks are unwound every time. */
 enum { LW_CHECK_UNKNOWN, LW_CHECK_OK, LW_CHECK_FILLING };
 /* A stack's checks: the words a hit must find on the live stack, at offsets
  * from cfa, in the order they can be read safely. A check whose offset has
  * bit 0 set compares the word minus cfa (a saved rbp, which fixes where the
- * next rbp frame lies); the others compare return addresses. The fast
- * cache points at this block, not at the stack: a hit reads the stack's id
- * and every check from one contiguous block, with no pointer between them
- * to wait for. */
+ * next rbp frame lies); the others compare return addresses. */
 #define LW_CHECK_REL 1
-struct lw_check {
-    intptr_t off;
-    uintptr_t val;
-};
-struct lw_checks {
-    uint32_t id, n;
-    uint32_t rel; /* some check is relative (a frame with a frame pointer) */
-    uint32_t pad;
-    struct lw_check c[];
-};
 struct lw_gstack {
     UT_hash_handle hh;
     uint32_t id, depth;
-    uint32_t checked, cap;
-    struct lw_checks *chk; /* room for cap checks, after the frames */
-    uintptr_t frames[];    /* the key: depth frames, then the checks' block */
+    uint32_t checked, nchk, cap;
+    uint32_t rel; /* some check is relative (a frame with a frame pointer) */
+    uintptr_t *chk_val;
+    int32_t *chk_off;
+    uintptr_t frames[]; /* the key: depth frames, then the checks' space */
 };
 
 /* lw_hash: the hash of n frames, the key of both stack tables. */

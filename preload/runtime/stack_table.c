@@ -93,15 +93,15 @@ const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f,
     unsigned hv = (unsigned)(h ^ (h >> 32));
     HASH_FIND_BYHASHVALUE(hh, lw_gtab, f, klen, hv, g);
     if (!g) {
-        g = lw_node_alloc(sizeof *g + klen + sizeof(struct lw_checks) + cap * sizeof(struct lw_check));
+        g = lw_node_alloc(sizeof *g + klen + cap * (sizeof(uintptr_t) + sizeof(int32_t)));
         if (g) {
             g->id = lw_next_id++;
             g->depth = n;
             g->cap = cap;
             memcpy(g->frames, f, klen);
-            g->chk = (struct lw_checks *)(g->frames + n);
-            g->chk->id = g->id;
-            g->chk->n = g->chk->rel = 0;
+            g->chk_val = g->frames + n;
+            g->chk_off = (int32_t *)(g->chk_val + cap);
+            g->nchk = g->rel = 0;
             g->checked = LW_CHECK_UNKNOWN;
             HASH_ADD_KEYPTR_BYHASHVALUE(hh, lw_gtab, g->frames, klen, hv, g);
             /* uthash lets chains grow to ten links before it doubles its
@@ -127,14 +127,12 @@ void lw_stack_fill(const struct lw_gstack *cg, const int32_t *off, const uintptr
     if (m > g->cap ||
         !__atomic_compare_exchange_n(&g->checked, &expect, LW_CHECK_FILLING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return;
-    struct lw_checks *k = g->chk;
-    k->rel = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        k->c[i].off = off[i];
-        k->c[i].val = val[i];
-        k->rel |= (uint32_t)off[i] & LW_CHECK_REL;
-    }
-    k->n = m;
+    memcpy(g->chk_val, val, (size_t)m * sizeof *val);
+    memcpy(g->chk_off, off, (size_t)m * sizeof *off);
+    g->nchk = m;
+    g->rel = 0;
+    for (uint32_t i = 0; i < m; i++)
+        g->rel |= (uint32_t)off[i] & LW_CHECK_REL;
     __atomic_store_n(&g->checked, LW_CHECK_OK, __ATOMIC_RELEASE);
 }
 
