@@ -242,10 +242,10 @@ uint32_t lw_stack_id(struct lw_thread *t)
 
 /* lw_stack_miss: lw_stack_id past a fast-cache miss (si: the set of ra and
  * cfa): take the stack on libwait's own stack, and keep it in the fast
- * cache when it has checks. Apart, so that the hit path saves and
- * restores only the registers it uses. */
+ * cache when it has checks. A function apart, so that the hit path
+ * keeps none of the miss's values in stack slots. */
 static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int have, uintptr_t ra, uintptr_t cfa,
-                                                       unsigned si)
+                                                        unsigned si)
 {
     struct lw_cache *cache = t->cache;
     int saved = errno;
