@@ -182,12 +182,27 @@ static void lw_stack_slow_thunk(void *p)
     a->g = lw_stack_slow(a->t, a->have, a->ra, a->cfa);
 }
 
+static uint32_t lw_stack_miss(struct lw_thread *t, int have, uintptr_t ra, uintptr_t cfa, unsigned si);
+
 /* lw_stack_id: id of the calling thread's current stack, from the caller of
  * the wrapped function outwards, at most lw_g.depth frames. 0 if unknown. */
 uint32_t lw_stack_id(struct lw_thread *t)
 {
     uintptr_t ra = 0, cfa = 0;
-    int have = lw_caller(&ra, &cfa);
+    int have;
+    /* The wrapper recording this call keeps its frame in guard_sp
+     * (lw_wrap_enter): its return address is the program's, unless the
+     * wrapper was called by libwait itself (realloc of an arena block);
+     * then, and when libwait took the guard itself, the frames are
+     * walked. */
+    const uintptr_t *wf = (const uintptr_t *)t->guard_sp;
+    if (LW_LIKELY(t->guard_sp != UINTPTR_MAX && (wf[1] < lw_g.self_lo || wf[1] >= lw_g.self_hi))) {
+        ra = wf[1];
+        cfa = (uintptr_t)(wf + 2);
+        have = 1;
+    } else {
+        have = lw_caller(&ra, &cfa);
+    }
     if (LW_UNLIKELY(!t->cache)) {
         void *m = real_mmap(NULL, sizeof(struct lw_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         t->cache = m == MAP_FAILED ? NULL : m;
@@ -222,6 +237,17 @@ uint32_t lw_stack_id(struct lw_thread *t)
             }
         }
     }
+    return lw_stack_miss(t, have, ra, cfa, si);
+}
+
+/* lw_stack_miss: lw_stack_id past a fast-cache miss (si: the set of ra and
+ * cfa): take the stack on libwait's own stack, and keep it in the fast
+ * cache when it has checks. A function apart, so that the hit path
+ * keeps none of the miss's values in stack slots. */
+static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int have, uintptr_t ra, uintptr_t cfa,
+                                                        unsigned si)
+{
+    struct lw_cache *cache = t->cache;
     int saved = errno;
     lw_slow_begin(t);
     lw_gate_enter();
