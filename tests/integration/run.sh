@@ -242,5 +242,7 @@ section waits_io && . "$root/tests/integration/waits_io.sh"
 section install && . "$root/tests/integration/install.sh"
 # names for stripped programs: --debuginfo-path, .debug, debuginfod
 section debuginfo && . "$root/tests/integration/debuginfo.sh"
+# the flight recorder (WAIT_MAX_SIZE): a capped trace keeps the run's end
+section flight && . "$root/tests/integration/flight.sh"
 
 finish
