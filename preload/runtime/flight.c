@@ -93,10 +93,20 @@ int64_t lw_flight_take(struct lw_thread *t, int *reused)
         uint64_t n = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
         uint64_t s = n % lw_nslots;
         uint32_t expect = LW_SLOT_FREE;
-        if (__atomic_compare_exchange_n(&lw_slots[s], &expect, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-            *reused = n >= lw_nslots;
-            return (int64_t)s;
+        if (!__atomic_compare_exchange_n(&lw_slots[s], &expect, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            continue;
+        /* A claimer that was descheduled between its add and its
+         * compare-and-swap while the others went round the ring would take
+         * a chunk they had just written: the newest records. So the claim
+         * counts only when fewer than half a lap of claims came after n;
+         * then no other claim since n took slot s, and its chunk is at
+         * least a lap older than n. */
+        if (__atomic_load_n(&lw_g.hdr->next_chunk, __ATOMIC_RELAXED) - n > lw_nslots / 2) {
+            __atomic_store_n(&lw_slots[s], LW_SLOT_FREE, __ATOMIC_RELEASE);
+            continue;
         }
+        *reused = n >= lw_nslots;
+        return (int64_t)s;
     }
     /* every ring slot in use: a slot past the ring, a freed one first */
     uint32_t have = __atomic_load_n(&lw_nextra, __ATOMIC_ACQUIRE);
