@@ -200,6 +200,12 @@ demo: all
 	WAIT_OUTPUT=demo.bin LD_PRELOAD=$(CURDIR)/libwait.so ./examples/lock_contend
 	./waitreport demo.bin
 
+# The flight recorder over a long run (not part of make test): redis-server
+# with a capped trace under redis-benchmark for SOAK_SECONDS (default 60);
+# prints the file's size over time and the report's (tests/soak.sh).
+soak: libwait.so waitreport
+	bash tests/soak.sh
+
 # Overhead benchmarks (not part of make test): writes BENCH.md; about 10 min.
 # A waitreport left sanitized by `make asan` is rebuilt first: the analyzer's
 # figures are for the normal build.
@@ -214,4 +220,4 @@ clean-analyzer:
 clean:
 	rm -rf build libwait.so waitreport $(EXAMPLES) wait.*.bin demo.bin
 
-.PHONY: all deps install uninstall unit layers integration test asan fuzz demo bench clean clean-analyzer
+.PHONY: all deps install uninstall unit layers integration test asan fuzz demo bench soak clean clean-analyzer

@@ -41,6 +41,7 @@
 #define LW_HF_SWITCHES 0x2u    /* per-thread context-switch collection on */
 #define LW_HF_NO_PERF 0x4u     /* perf_event_open was refused */
 #define LW_HF_STOPPED 0x8u     /* recording stopped early (error) */
+#define LW_HF_FLIGHT 0x10u     /* flight recorder: chunks are recycled (below) */
 
 /* Monitor-the-monitor counters, summed by threads as they flush. */
 struct lw_stats {
@@ -54,6 +55,43 @@ struct lw_stats {
     uint64_t self_ticks;    /* TSC ticks spent in libwait outside real calls */
     uint64_t chunks;        /* chunks claimed */
     uint64_t threads;       /* threads seen */
+};
+
+/* The flight recorder (WAIT_MAX_SIZE, LW_HF_FLIGHT). The file is a ring
+ * of ring_chunks chunk slots (max_size bytes at most, header included).
+ * next_chunk counts claims, not slots: claim n takes slot n mod
+ * ring_chunks, or the next claim's when that slot is in use (a thread still
+ * writes it, or it is a meta chunk). When the ring is full of chunks in use,
+ * a claim takes a slot past it, so the file can outgrow max_size by the
+ * chunks that threads hold at the same time. A reader reads every slot the
+ * file holds.
+ *
+ * Reusing a slot: the claimer reads the old chunk's header, stores 0 in its
+ * magic (release), adds its calls to dropped_calls and raises lost_until_ns
+ * to its end_mono_ns, then zeroes the chunk (the pages start zeroed again)
+ * and starts it like a fresh one, magic stored last. A chunk's identity is
+ * (magic, stream, seq), and no two chunk contents share one, so a reader
+ * that may race the writer reads a chunk like a seqlock: its identity,
+ * then the records, then (after an acquire fence) the identity again; a
+ * change means that what it read may be torn, and it is dropped.
+ *
+ * Meta chunks (LW_CH_META) hold the STACK and MODULE records of every thread
+ * (in an unbounded trace they are in the stream of the thread that found
+ * them) and are never reused, so the stacks and modules that kept records
+ * need are never overwritten with the chunks that first used them. They
+ * form one stream with tid 0 and take at most half of the ring; past that
+ * recording stops (LW_HF_STOPPED). A thread writes a THREAD record (flags
+ * 0) with its name at the start of each of its chunks, so a thread whose
+ * first chunks were overwritten keeps its name. */
+struct lw_flight {
+    uint64_t max_size;      /* WAIT_MAX_SIZE in force, bytes */
+    uint64_t ring_chunks;   /* chunk slots in max_size */
+    uint64_t dropped_calls; /* atomic: call records lost with reused chunks */
+    uint64_t dropped_chunks;/* atomic: chunks reused (their records lost) */
+    uint64_t lost_until_ns; /* atomic max: CLOCK_MONOTONIC end of the newest
+                               chunk reused; every call that started after it
+                               is kept (the window's start) */
+    uint64_t pad[3];
 };
 
 struct lw_file_header {
@@ -76,8 +114,10 @@ struct lw_file_header {
     struct lw_stats stats;
     char command[LW_CMD_MAX];   /* argv joined by spaces, truncated */
     char exe[LW_PATH_MAX];      /* /proc/self/exe at start */
+    struct lw_flight flight;    /* all 0 unless LW_HF_FLIGHT */
 };
 _Static_assert(offsetof(struct lw_file_header, next_chunk) == 128, "layout");
+_Static_assert(offsetof(struct lw_file_header, flight) == 1872, "layout");
 _Static_assert(offsetof(struct lw_file_header, stats) == 256, "layout");
 _Static_assert(sizeof(struct lw_file_header) <= LW_HEADER_SIZE, "layout");
 
@@ -99,8 +139,14 @@ struct lw_chunk_header {
     uint32_t tid;
     uint64_t base_tsc;          /* stamp base of the chunk, paired with: */
     uint64_t base_mono_ns;      /* CLOCK_MONOTONIC read next to base_tsc */
-    uint64_t pad[4];
+    uint32_t flags;             /* LW_CH_* (flight recorder only, else 0) */
+    uint32_t calls;             /* flight recorder: call records in the chunk,
+                                   set when its thread leaves it, else 0 */
+    uint64_t end_mono_ns;       /* flight recorder: CLOCK_MONOTONIC when its
+                                   thread left it, else 0 */
+    uint64_t pad[2];
 };
+#define LW_CH_META 0x1u /* a meta chunk of a flight trace (lw_flight) */
 _Static_assert(sizeof(struct lw_chunk_header) == 64, "layout");
 
 /* Record kinds. 1..0x7f are calls: the kind is the function id. */

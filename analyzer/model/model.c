@@ -430,6 +430,9 @@ void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d)
 {
     memset(d, 0, sizeof *d);
     d->self_ns = wr_model_ns(m, m->trace->hdr.stats.self_ticks);
+    const struct lw_stats *st = &m->trace->hdr.stats;
+    if (m->trace->flight && st->records > m->calls_read) /* the run's self time; the threads' lives are the window's */
+        d->self_ns = (uint64_t)((double)d->self_ns * (double)m->calls_read / (double)st->records);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *th = &m->threads[i];
         uint64_t life = m->have_switches               ? th->life_ns

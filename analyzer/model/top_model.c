@@ -183,6 +183,8 @@ static void on_mark(struct wr_top *t, const struct wr_event *ev)
 static int on_event(void *ctx, const struct wr_event *ev)
 {
     struct wr_top *t = ctx;
+    if (t->live.cur && t->live.cur->meta) /* a flight trace's stacks and modules: no thread's */
+        return wr_model_meta(&t->sym, ev) ? (t->oom = 1) : 0;
     struct wr_top_thread *th = thread_of(t);
     if (!th)
         return t->oom = 1;

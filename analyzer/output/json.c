@@ -184,6 +184,13 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
                                      : "ticks",
             m->have_switches ? "measured" : "unavailable");
     fprintf(f, ",\"stopped\":%s", h->flags & LW_HF_STOPPED ? "true" : "false");
+    if (m->trace->flight) { /* only then: other traces' reports stay as they were */
+        uint64_t from, win = wr_trace_window(m->trace, m->wall_ns, &from);
+        fprintf(f,
+                ",\"max_size\":%" PRIu64 ",\"window_ns\":%" PRIu64 ",\"window_start_ns\":%" PRIu64
+                ",\"dropped_events\":%" PRIu64 ",\"dropped_chunks\":%" PRIu64 ",\"torn_chunks\":%" PRIu64,
+                h->flight.max_size, win, from, h->flight.dropped_calls, h->flight.dropped_chunks, m->trace->torn);
+    }
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
     uint64_t ob = 0, orn = 0;
     for (size_t i = 0; i < m->nthreads; i++) {

@@ -156,6 +156,22 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
             fprintf(f, ", %.1f ns per call", (double)wr_model_ns(m, st->self_ticks) / (double)st->records);
         fputc('\n', f);
     }
+    if (m->trace->flight) {
+        char c[32], d[32], e[32];
+        uint64_t from, win = wr_trace_window(m->trace, m->wall_ns, &from);
+        fprintf(f, "flight recorder (WAIT_MAX_SIZE %s): ", wr_fmt_bytes(c, sizeof c, h->flight.max_size));
+        if (h->flight.dropped_chunks)
+            fprintf(f,
+                    "the trace holds the last %s of the run (every call from %s on); %s calls were overwritten "
+                    "with %" PRIu64 " older chunks\n",
+                    wr_fmt_ns(a, sizeof a, win), wr_fmt_ns(d, sizeof d, from),
+                    wr_fmt_count(e, sizeof e, h->flight.dropped_calls), h->flight.dropped_chunks);
+        else
+            fprintf(f, "nothing was overwritten: the trace holds the whole run\n");
+        if (m->trace->torn)
+            fprintf(f, "note: %" PRIu64 " chunks were being overwritten as they were read and were left out\n",
+                    m->trace->torn);
+    }
     if (h->flags & LW_HF_STOPPED)
         fprintf(f, "note: libwait stopped recording early (full disk, file size limit or trace fd taken): this is "
                    "what was written before\n");

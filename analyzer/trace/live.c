@@ -100,7 +100,8 @@ static void read_header(struct wr_live *l)
     l->hdr.exe[sizeof l->hdr.exe - 1] = 0;
     l->hdr.chunk_size = l->t.hdr.chunk_size; /* fixed at open */
     uint64_t fit = (l->t.size - LW_HEADER_SIZE) / l->hdr.chunk_size;
-    l->nchunks = l->hdr.next_chunk < fit ? l->hdr.next_chunk : fit;
+    l->flight = (l->hdr.flags & LW_HF_FLIGHT) != 0;
+    l->nchunks = l->hdr.next_chunk < fit && !l->flight ? l->hdr.next_chunk : fit;
     l->closed = (l->hdr.flags & LW_HF_CLOSED) != 0;
 }
 
@@ -226,12 +227,17 @@ static int look_chunk(struct wr_live *l, uint64_t i)
     c->index = i;
     struct wr_live_chunk *old;
     HASH_FIND(hh, l->chunks, &c->key, sizeof c->key, old);
-    if (old) {
+    if (old && l->flight) { /* indexed again: the same chunk, or one moved on */
+        old->index = i;
+        free(c);
+        c = NULL;
+    } else if (old) {
         wr_warn(&l->t, "thread %u: duplicate chunk %u; skipped", ch.tid, ch.seq);
         free(c);
         return 1;
     }
-    HASH_ADD(hh, l->chunks, key, sizeof c->key, c);
+    if (c)
+        HASH_ADD(hh, l->chunks, key, sizeof c->key, c);
     struct wr_live_stream *s = wr_live_stream_of(l, ch.stream);
     if (!s) {
         s = calloc(1, sizeof *s);
@@ -240,10 +246,65 @@ static int look_chunk(struct wr_live *l, uint64_t i)
         s->stream = ch.stream;
         s->tid = ch.tid;
         s->seq = ch.seq; /* the writer starts a stream at seq 0, in a lower index */
+        s->meta = l->flight && (ch.flags & LW_CH_META);
         HASH_ADD(hh, l->streams, stream, sizeof s->stream, s);
         l->nstreams++;
+    } else if (l->flight && !s->have_chunk && ch.seq < s->seq) {
+        s->seq = ch.seq; /* its oldest chunk still there */
     }
     return 1;
+}
+
+/* reindex: (flight) every slot may hold another chunk since the last poll:
+ * drop the index and take every slot's header again. */
+static int reindex(struct wr_live *l)
+{
+    struct wr_live_chunk *c, *tc;
+    HASH_ITER(hh, l->chunks, c, tc)
+    {
+        HASH_DEL(l->chunks, c);
+        free(c);
+    }
+    l->nunstarted = 0;
+    for (uint64_t i = 0; i < l->nchunks; i++)
+        if (look_chunk(l, i) < 0)
+            return -1;
+    l->scanned = l->nchunks;
+    return 0;
+}
+
+/* next_seq: (flight) the stream's first chunk still indexed after seq, or
+ * seq + 1 when there is none (yet). */
+static uint32_t next_seq(struct wr_live *l, const struct wr_live_stream *s, uint32_t seq)
+{
+    uint64_t key = (uint64_t)s->stream << 32 | (seq + 1u);
+    struct wr_live_chunk *c, *tc;
+    HASH_FIND(hh, l->chunks, &key, sizeof key, c);
+    if (c || !l->flight)
+        return seq + 1;
+    uint32_t best = seq + 1;
+    int found = 0;
+    HASH_ITER(hh, l->chunks, c, tc)
+    {
+        uint32_t q = (uint32_t)c->key;
+        if (c->key >> 32 == s->stream && q > seq && (!found || q < best))
+            best = q, found = 1;
+    }
+    if (found)
+        l->torn += best - seq - 1; /* chunks reused before they were read */
+    return best;
+}
+
+/* same_chunk: (flight) whether s's chunk still holds what s entered (read
+ * after the record it guards, with an acquire fence between). */
+static int same_chunk(const struct wr_live *l, const struct wr_live_stream *s, const uint8_t *base)
+{
+    if (!l->flight)
+        return 1;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    const uint64_t *id = (const uint64_t *)base;
+    return __atomic_load_n(&id[0], __ATOMIC_RELAXED) == s->ident[0] &&
+           __atomic_load_n(&id[1], __ATOMIC_RELAXED) == s->ident[1];
 }
 
 /* discover: index chunks claimed since the last poll, and those that were
@@ -282,7 +343,12 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     if (!c || c->index >= l->nchunks)
         return 0;
     struct lw_chunk_header ch;
+    const uint64_t *id = (const uint64_t *)chunk_at(l, c->index);
+    s->ident[0] = __atomic_load_n(&id[0], __ATOMIC_ACQUIRE);
+    s->ident[1] = __atomic_load_n(&id[1], __ATOMIC_ACQUIRE);
     memcpy(&ch, chunk_at(l, c->index), sizeof ch);
+    if (l->flight && ((uint32_t)s->ident[0] != LW_CHUNK_MAGIC || ch.stream != s->stream || ch.seq != seq))
+        return 0; /* reused since it was indexed */
     s->seq = seq;
     s->chunk = c->index;
     s->have_chunk = 1;
@@ -349,7 +415,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
     const uint32_t cs = l->hdr.chunk_size;
     for (;;) {
         if (!s->have_chunk || s->stuck) {
-            int r = enter_chunk(l, s, s->have_chunk ? s->seq + 1 : s->seq, fn, ctx);
+            int r = enter_chunk(l, s, s->have_chunk ? next_seq(l, s, s->seq) : s->seq, fn, ctx);
             if (r == 0)
                 return 0;
             if (r > 1)
@@ -365,6 +431,11 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             continue;
         }
         unsigned kind = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+        if (!same_chunk(l, s, base)) { /* reused under us: what was read may be torn */
+            l->torn++;
+            s->stuck = 1;
+            continue;
+        }
         if (kind == LW_REC_NONE)
             return 0; /* nothing committed here yet */
         const uint8_t *q = p + 1;
@@ -376,7 +447,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         }
         if (kind == LW_REC_CHUNK_END) {
             s->stuck = 1; /* move on when the next chunk is there */
-            int r = enter_chunk(l, s, s->seq + 1, fn, ctx);
+            int r = enter_chunk(l, s, next_seq(l, s, s->seq), fn, ctx);
             if (r == 0) {
                 s->stuck = 0; /* stay on the end marker */
                 return 0;
@@ -405,6 +476,13 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
              * around it: never held back by a replay's horizon */
             if (kind == LW_REC_LOST || kind == LW_REC_STACK || kind == LW_REC_MODULE || kind == LW_REC_SWITCH)
                 t = 0;
+        }
+        if (!same_chunk(l, s, base)) {
+            s->last_tsc = save_tsc;
+            s->last_addr = save_addr;
+            l->torn++;
+            s->stuck = 1;
+            continue;
         }
         if (!ok) {
             wr_warn(&l->t, "thread %u: malformed record (kind 0x%02x); rest of chunk skipped", s->tid, kind);
@@ -447,7 +525,7 @@ int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *c
     if (!l->closed && !l->gone && !wr_live_pid_alive(&l->hdr))
         l->gone = 1;
     int was_done = l->closed || l->gone;
-    if (discover(l) != 0)
+    if ((l->flight ? reindex(l) : discover(l)) != 0)
         return -1;
     uint64_t before = l->records;
     struct wr_live_stream *s, *ts;

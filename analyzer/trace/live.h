@@ -34,6 +34,8 @@ struct wr_live_stream {
     uint64_t pair_tsc, pair_ns; /* latest clock pair (chunk header or TIME) */
     int ended;                  /* its THREAD end record was read */
     int stuck;                  /* damage: waiting for the next chunk */
+    int meta;                   /* a flight trace's meta stream (stacks, modules) */
+    uint64_t ident[2];          /* flight: the current chunk's first 16 header bytes (its identity) */
     void *user;                 /* the consumer's state for this stream */
 };
 
@@ -57,8 +59,18 @@ struct wr_live {
     int finished;        /* closed or gone, and the last poll found nothing */
     int cut;             /* the file shrank under us: nothing more is read */
     int paused;          /* the control word at the last poll (lw_control) */
+    int flight;          /* a flight recorder's trace: chunks are reused (lw_format.h, struct lw_flight) */
+    uint64_t torn;       /* flight: chunks reused before or while they were read (records lost) */
     uint64_t last_mono;  /* the latest stamp (CLOCK_MONOTONIC ns) taken so far */
 };
+
+/* A flight recorder's trace: every poll indexes every slot again (slots are
+ * reused), a stream whose next chunk was reused goes on at its next one
+ * that is still there, and the identity of the chunk being read is checked
+ * after every record is read and before it is passed on, like a seqlock: a
+ * chunk reused under the reader is left at once (counted in torn), so no
+ * record of a torn chunk is passed on. The meta stream (stacks and modules
+ * of all threads) is read like a thread's, with meta set. */
 
 /* wr_live_d2i: d as an integer, clamped to +-2^62 (untrusted stamps and
  * rates must not overflow a conversion). */

@@ -32,6 +32,8 @@ void wr_warn(struct wr_trace *t, const char *fmt, ...)
 static int cmp_chunk(const void *a, const void *b)
 {
     const struct wr_chunk_ref *x = a, *y = b;
+    if (x->meta != y->meta) /* meta chunks first: the head of the first stream */
+        return x->meta ? -1 : 1;
     if (x->stream != y->stream)
         return x->stream < y->stream ? -1 : 1;
     if (x->seq != y->seq)
@@ -62,7 +64,8 @@ static int index_chunks(struct wr_trace *t, char *err, size_t errlen)
             wr_warn(t, "chunk %llu has a bad header; skipped", (unsigned long long)i);
             continue;
         }
-        t->chunks[t->nused++] = (struct wr_chunk_ref){ch.stream, ch.seq, i};
+        int meta = t->flight && (ch.flags & LW_CH_META);
+        t->chunks[t->nused++] = (struct wr_chunk_ref){ch.stream, ch.seq, i, meta};
     }
     qsort(t->chunks, t->nused, sizeof *t->chunks, cmp_chunk);
     t->streams = calloc(t->nused ? t->nused : 1, sizeof *t->streams);
@@ -70,7 +73,10 @@ static int index_chunks(struct wr_trace *t, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", t->path);
         return -1;
     }
-    for (size_t i = 0; i < t->nused; i++) {
+    size_t nmeta = 0;
+    while (nmeta < t->nused && t->chunks[nmeta].meta)
+        nmeta++;
+    for (size_t i = nmeta; i < t->nused; i++) {
         struct wr_chunk_ref *c = &t->chunks[i];
         struct wr_stream *s = t->nstreams ? &t->streams[t->nstreams - 1] : NULL;
         if (!s || s->stream != c->stream) {
@@ -82,6 +88,49 @@ static int index_chunks(struct wr_trace *t, char *err, size_t errlen)
         }
         s->count++;
     }
+    if (t->nstreams) { /* the meta chunks lead the first stream */
+        t->streams[0].first = 0;
+        t->streams[0].count += nmeta;
+    }
+    return 0;
+}
+
+/* snapshot: copy the trace into memory chunk by chunk, each like a seqlock
+ * read (lw_format.h, struct lw_flight): identity, bytes, fence, identity.
+ * A chunk whose identity changed is left zero in the copy (not started),
+ * counted in t->torn. Bytes are copied by whole words in address order, so
+ * a record whose kind byte is seen was complete (the writer stores the kind
+ * last). 0, or -1 when out of memory. */
+static int snapshot(struct wr_trace *t, char *err, size_t errlen)
+{
+    size_t n = LW_HEADER_SIZE + (size_t)t->nchunks * t->hdr.chunk_size;
+    uint8_t *c = calloc(1, n);
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory", t->path);
+        return -1;
+    }
+    memcpy(c, t->map, LW_HEADER_SIZE);
+    for (uint64_t i = 0; i < t->nchunks; i++) {
+        const uint64_t *src = (const uint64_t *)chunk_at(t, i);
+        uint64_t *dst = (uint64_t *)(c + LW_HEADER_SIZE + i * t->hdr.chunk_size);
+        uint64_t id0 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE); /* magic, stream */
+        uint32_t seq0 = __atomic_load_n((const uint32_t *)&src[1], __ATOMIC_ACQUIRE);
+        if (!(uint32_t)id0)
+            continue;
+        for (size_t w = 0; w < t->hdr.chunk_size / 8; w++)
+            dst[w] = __atomic_load_n(&src[w], __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&src[0], __ATOMIC_RELAXED) != id0 ||
+            __atomic_load_n((const uint32_t *)&src[1], __ATOMIC_RELAXED) != seq0) {
+            memset(dst, 0, t->hdr.chunk_size);
+            t->torn++;
+        }
+    }
+    if (t->mapped)
+        munmap((void *)t->map, t->size);
+    t->mapped = 0;
+    t->map = t->copy = c;
+    t->size = n;
     return 0;
 }
 
@@ -112,6 +161,9 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
     h->exe[sizeof h->exe - 1] = 0;
     uint64_t fit = (t->size - LW_HEADER_SIZE) / h->chunk_size;
     t->nchunks = h->next_chunk;
+    t->flight = (h->flags & LW_HF_FLIGHT) != 0;
+    if (t->flight) /* next_chunk counts claims; the file holds the slots */
+        t->nchunks = fit;
     if (h->flags & LW_HF_STOPPED) {
         wr_warn(t, "recording was stopped early by an error (full disk, file size limit, trace fd taken); reading "
                    "what was written");
@@ -130,6 +182,8 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
         t->incomplete = 1;
     if (!(h->flags & LW_HF_CLOSED))
         t->incomplete = 1;
+    if (t->flight && !(h->flags & LW_HF_CLOSED) && t->mapped && snapshot(t, err, errlen) != 0)
+        return -1;
     return index_chunks(t, err, errlen);
 }
 
@@ -197,10 +251,19 @@ int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen
     return 0;
 }
 
+uint64_t wr_trace_window(const struct wr_trace *t, uint64_t end_ns, uint64_t *start_ns)
+{
+    uint64_t s0 = t->hdr.start_mono_ns, lost = t->hdr.flight.lost_until_ns;
+    uint64_t s = lost > s0 ? lost - s0 : 0;
+    *start_ns = s < end_ns ? s : end_ns;
+    return end_ns - *start_ns;
+}
+
 void wr_trace_close(struct wr_trace *t)
 {
     free(t->chunks);
     free(t->streams);
+    free(t->copy);
     if (t->mapped)
         munmap((void *)t->map, t->size);
     memset(t, 0, sizeof *t);
@@ -384,12 +447,17 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
 {
     const struct wr_stream *s = &t->streams[si];
     const struct wr_chunk_ref *c = &t->chunks[s->first + k];
+    /* a meta chunk, and the stream's first chunk after them, have no
+     * predecessor to follow; a flight trace's streams start where reuse
+     * left them and lose chunks being reused (struct lw_flight) */
+    int follows = k && !c->meta && !t->chunks[s->first + k - 1].meta;
     if (!pos || !pos->off) { /* at the chunk's start (else resuming) */
-        if (k && c->seq == t->chunks[s->first + k - 1].seq) {
+        if (follows && c->seq == t->chunks[s->first + k - 1].seq) {
             wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
             return 0;
         }
-        if (k ? c->seq != t->chunks[s->first + k - 1].seq + 1 : c->seq != 0)
+        int jump = follows ? c->seq != t->chunks[s->first + k - 1].seq + 1 : !c->meta && c->seq != 0;
+        if (jump && !t->flight)
             wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
 #ifdef MADV_POPULATE_READ
         /* map the whole chunk in one call, not a page fault per few pages
@@ -406,7 +474,7 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
         madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_DONTNEED);
     if (stop)
         return stop;
-    if (r == 0 && k + 1 < s->count)
+    if (r == 0 && k + 1 < s->count && !c->meta)
         wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
     return 0;
 }

@@ -11,6 +11,7 @@
 struct wr_chunk_ref {
     uint32_t stream, seq;
     uint64_t index;
+    int meta; /* a flight trace's meta chunk (LW_CH_META) */
 };
 
 struct wr_stream {
@@ -33,6 +34,9 @@ struct wr_trace {
     int incomplete;            /* trace cut short (crash, kill, still running) */
     int mapped;                /* map is ours to unmap */
     int skip_calls;            /* walk: pass call records over, undecoded */
+    int flight;                /* a flight recorder's trace (LW_HF_FLIGHT) */
+    uint64_t torn;             /* flight: chunks being reused while read, dropped */
+    uint8_t *copy;             /* flight, still written: the snapshot map points at */
 };
 
 /* One decoded record. For calls, kind is the function id (1..0x7f). */
@@ -69,6 +73,15 @@ typedef int (*wr_event_fn)(void *ctx, const struct wr_event *ev);
  * is not a regular file. */
 int wr_open_regular(const char *path, int flags, char *err, size_t errlen);
 
+/* A flight recorder's trace (lw_format.h, struct lw_flight) reads like any
+ * other: its meta chunks (stacks and modules of every thread, never reused)
+ * are walked first, as the head of the first stream, and a stream may start
+ * past seq 0 (its first chunks were reused). One that its process may still
+ * write (not closed) is read from a snapshot taken at open, each chunk
+ * copied like a seqlock: a chunk whose identity changed while it was
+ * copied is dropped (counted in torn), so no record of a torn chunk is ever
+ * seen. */
+
 /* wr_trace_open: map path and validate its header and chunk headers.
  * t->quiet is kept from the caller (zero-initialise t).
  * 0 on success; -1 with a message in err (naming the file) on bad input. */
@@ -104,6 +117,12 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
  * stream's stamp and address deltas. 0 when malformed (never reads past e). */
 int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
                    uint64_t *last_addr, struct wr_event *ev);
+
+/* wr_trace_window: a flight trace's window, from *start_ns (ns since the
+ * trace's start) to end_ns (the same scale, the end of the run): every call
+ * that started in it is in the trace (lw_format.h, struct lw_flight; a
+ * chunk dropped in t->torn aside). Returns its length in ns. */
+uint64_t wr_trace_window(const struct wr_trace *t, uint64_t end_ns, uint64_t *start_ns);
 
 /* wr_trace_close: unmap and free; t may be reused. */
 void wr_trace_close(struct wr_trace *t);

@@ -101,6 +101,47 @@ static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigne
     return (unsigned)v;
 }
 
+/* lw_env_size: WAIT_MAX_SIZE, the flight recorder's cap: a whole number
+ * of bytes, or of KiB, MiB or GiB with a K, M or G after it. 0 when unset
+ * or bad (reported once: recording goes on without a cap). A cap below
+ * the least one that works (LW_MAX_SIZE_MIN, or 8 chunks of a chosen
+ * WAIT_CHUNK_KB) is raised to it, said once. Sets the chunk size. */
+#define LW_MAX_SIZE_MIN (1ull << 20)
+static uint64_t lw_env_size(void)
+{
+    const char *s = getenv("WAIT_MAX_SIZE");
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30, end++;
+    if (*s < '0' || *s > '9' || *end || errno || v > (1ull << 50) >> shift) {
+        lw_warn("ignoring WAIT_MAX_SIZE=%.40s: expected bytes as a whole number, with K, M or G after it for "
+                "KiB, MiB or GiB; recording without a cap",
+                s);
+        return 0;
+    }
+    v <<= shift;
+    if (!getenv("WAIT_CHUNK_KB"))
+        lw_g.chunk_size = lw_flight_chunk_for(v < LW_MAX_SIZE_MIN ? LW_MAX_SIZE_MIN : v);
+    uint64_t min = LW_HEADER_SIZE + 8ull * lw_g.chunk_size;
+    if (min < LW_MAX_SIZE_MIN)
+        min = LW_MAX_SIZE_MIN;
+    if (v < min) {
+        lw_warn("WAIT_MAX_SIZE=%.40s is below the least cap that works here, %llu KiB; using that", s,
+                (unsigned long long)(min >> 10));
+        v = min;
+    }
+    return v;
+}
+
 /* ---- fork ---- */
 
 /* Fork: no thread may be inside libunwind or the loader (lw_gate_close), and
@@ -225,6 +266,7 @@ __attribute__((constructor(101))) static void lw_init(void)
         kb = 1024;
     }
     lw_g.chunk_size = kb * 1024;
+    lw_g.max_size = lw_env_size();
     lw_modules_self_range();
     lw_stack_init();
     lw_thread_init_key();

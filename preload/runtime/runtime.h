@@ -83,6 +83,7 @@ struct lw_global {
     uint32_t chunk_size;
     uint32_t depth;
     int switches; /* WAIT_SWITCHES: collect context switches */
+    uint64_t max_size; /* WAIT_MAX_SIZE: the flight recorder's cap, 0 = none */
     struct lw_file_header *hdr;
     char path[LW_PATH_MAX];
     uintptr_t self_lo, self_hi; /* our own text, stripped from stacks */
@@ -122,6 +123,7 @@ void lw_thread_flush_stats(struct lw_thread *t);
 void lw_thread_init_key(void);
 void lw_thread_exit_current(void);
 void lw_thread_flush_all(void);
+void lw_thread_named(struct lw_thread *t);
 
 /* thread.c: the calling thread's birth stamp and creator's tid, set by
  * libwait's start routine (wrap/thread_create.c) before the thread has a
@@ -150,6 +152,18 @@ void lw_writer_sync(struct lw_thread *t);
 void lw_writer_close(void);
 void lw_writer_stop(const char *why, int err);
 int lw_writer_room(struct lw_thread *t, uint64_t t1);
+
+/* flight.c: the flight recorder (WAIT_MAX_SIZE); every function is for
+ * the slow path of a chunk change or a meta record. */
+extern struct lw_thread lw_meta;
+uint32_t lw_flight_chunk_for(uint64_t max);
+int lw_flight_open(struct lw_file_header *h);
+int lw_flight_on(void);
+int64_t lw_flight_take(struct lw_thread *t, int *reused);
+int lw_flight_reuse(uint8_t *c, uint64_t i);
+void lw_flight_leave(struct lw_thread *t, uint8_t *c, uint64_t i);
+int lw_flight_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len);
+void lw_flight_after_fork(int abandon);
 
 /* stack.c */
 uint32_t lw_stack_id(struct lw_thread *t);

@@ -40,8 +40,14 @@ void lw_thread_flush_stats(struct lw_thread *t)
     uint64_t *src = (uint64_t *)&t->st, *dst = (uint64_t *)g;
     for (size_t i = 0; i < sizeof t->st / sizeof(uint64_t); i++) {
         uint64_t v = __atomic_exchange_n(&src[i], 0, __ATOMIC_RELAXED);
-        if (v)
-            __atomic_fetch_add(&dst[i], v, __ATOMIC_RELAXED);
+        if (!v)
+            continue;
+        __atomic_fetch_add(&dst[i], v, __ATOMIC_RELAXED);
+        /* the counters start at 0 with each chunk (a chunk change flushes
+         * them), so these calls are all in the current chunk: with a cap,
+         * its header counts them for when it is reused */
+        if (i == offsetof(struct lw_stats, records) / sizeof(uint64_t) && t->chunk && lw_flight_on())
+            __atomic_fetch_add(&((struct lw_chunk_header *)t->chunk)->calls, (uint32_t)v, __ATOMIC_RELAXED);
     }
 }
 
@@ -93,6 +99,10 @@ static void lw_thread_record(struct lw_thread *t, unsigned flags)
     }
     lw_writer_meta(t, LW_REC_THREAD, body, (size_t)(p - body));
 }
+
+/* lw_thread_named: a THREAD record with t's name (flags 0), at the start
+ * of each chunk with a cap (lw_format.h, struct lw_flight). */
+void lw_thread_named(struct lw_thread *t) { lw_thread_record(t, 0); }
 
 /* lw_thread_finish: flush t, then release everything it holds (chunks,
  * perf ring, stack cache, the state itself); later calls of the thread
@@ -312,6 +322,7 @@ void lw_thread_abandon_after_fork(void)
             real_mmap(t->next, lw_g.chunk_size, PROT_READ | PROT_WRITE, anon, -1, 0);
         t->sw_page = NULL; /* the child has no such mapping */
     }
+    lw_flight_after_fork(1);
     lw_tls = &lw_dead;
     lw_all = NULL;
     lw_spin_init(&lw_all_spin);
@@ -333,6 +344,7 @@ void lw_thread_reset_after_fork(void)
         lw_stack_thread_free(t);
         real_munmap(t, sizeof *t);
     }
+    lw_flight_after_fork(0);
     lw_tls = NULL;
     lw_birth_tsc = 0; /* the child's thread is its main thread: born at the fork */
     lw_birth_creator = 0;

@@ -187,6 +187,8 @@ int lw_writer_open(void)
     h->pid = (uint32_t)getpid();
     h->ppid = (uint32_t)getppid();
     h->depth = lw_g.depth;
+    if (lw_flight_open(h) != 0)
+        lw_warn("cannot map the state of WAIT_MAX_SIZE: %s; recording without a cap", strerror(errno));
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
     h->start_real_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
@@ -237,23 +239,34 @@ int lw_fd_still_ours(void)
     return 0;
 }
 
-/* lw_claim: claim and map a fresh chunk. NULL on failure (recording stops). */
-static uint8_t *lw_claim(uint64_t *index)
+/* lw_claim: claim and map a fresh chunk for t. NULL on failure (recording
+ * stops). With a cap (flight.c) the chunk may be a reused slot of the ring,
+ * emptied here before t gets it. */
+static uint8_t *lw_claim(struct lw_thread *t, uint64_t *index)
 {
     if (lw_g.stopped)
         return NULL;
     if (!lw_fd_still_ours())
         return NULL;
-    uint64_t i = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
+    int reused = 0;
+    uint64_t i;
+    if (lw_flight_on()) {
+        int64_t s = lw_flight_take(t, &reused);
+        if (s < 0)
+            return NULL;
+        i = (uint64_t)s;
+    } else {
+        i = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
+    }
     off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
-    if (!lw_fits_fsize(off + (off_t)lw_g.chunk_size)) {
+    if (!reused && !lw_fits_fsize(off + (off_t)lw_g.chunk_size)) {
         lw_writer_stop("file size limit (ulimit -f) reached for", EFBIG);
         return NULL;
     }
     /* blocks reserved now: a full disk is this error, never a SIGBUS later
      * (posix_fallocate falls back to writing zeros where fallocate is
      * not supported) */
-    int r = posix_fallocate(lw_g.fd, off, lw_g.chunk_size);
+    int r = reused ? 0 : posix_fallocate(lw_g.fd, off, lw_g.chunk_size);
     if (r != 0) {
         lw_writer_stop("cannot extend", r);
         return NULL;
@@ -261,6 +274,10 @@ static uint8_t *lw_claim(uint64_t *index)
     void *m = real_mmap(NULL, lw_g.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED, lw_g.fd, off);
     if (m == MAP_FAILED) {
         lw_writer_stop("cannot map a chunk of", errno);
+        return NULL;
+    }
+    if (reused && lw_flight_reuse(m, i) != 0) {
+        real_munmap(m, lw_g.chunk_size);
         return NULL;
     }
     lw_populate(m, lw_window());
@@ -278,6 +295,8 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
     ch->tid = t->tid;
     ch->base_mono_ns = lw_mono_ns();
     ch->base_tsc = lw_rdtsc();
+    if (t == &lw_meta)
+        ch->flags = LW_CH_META;
     t->base_mono = ch->base_mono_ns;
     __atomic_store_n(&ch->magic, LW_CHUNK_MAGIC, __ATOMIC_RELEASE);
     t->chunk = c;
@@ -294,7 +313,7 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
 int lw_writer_first_chunk(struct lw_thread *t)
 {
     uint64_t i;
-    uint8_t *c = lw_claim(&i);
+    uint8_t *c = lw_claim(t, &i);
     if (!c)
         return -1;
     t->chunk_index = i;
@@ -326,14 +345,18 @@ void lw_writer_release(struct lw_thread *t)
     if (t->chunk) {
         /* the byte at cur stays: a zero kind ends the reader's walk */
         size_t used = (size_t)(t->cur - t->chunk) + 1;
+        lw_flight_leave(t, t->chunk, t->chunk_index);
         real_munmap(t->chunk, lw_g.chunk_size); /* first: punching mapped pages costs more */
         t->chunk = NULL;
-        lw_punch(t->chunk_index, used);
+        if (!lw_flight_on()) /* a ring slot is reused whole, and may be already */
+            lw_punch(t->chunk_index, used);
     }
     if (t->next) {
+        lw_flight_leave(t, t->next, t->next_index);
         real_munmap(t->next, lw_g.chunk_size);
         t->next = NULL;
-        lw_punch(t->next_index, 0); /* claimed ahead, never started: read as empty */
+        if (!lw_flight_on())
+            lw_punch(t->next_index, 0); /* claimed ahead, never started: read as empty */
     }
 }
 
@@ -349,7 +372,7 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
         goto out;
     /* past half of the chunk, map the next one ahead */
     if (!t->next && !lw_g.stopped && t->cur + need > t->chunk + lw_g.chunk_size / 2)
-        t->next = lw_claim(&t->next_index);
+        t->next = lw_claim(t, &t->next_index);
     if (t->cur + need <= t->end) {
         uint8_t *ce = t->chunk + lw_g.chunk_size;
         while (t->pop_end < ce && t->cur + need + LW_REC_CALL_MAX > t->pop_end) {
@@ -363,13 +386,16 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     }
     uint8_t *old = t->chunk;
     __atomic_store_n(t->cur, (uint8_t)LW_REC_CHUNK_END, __ATOMIC_RELEASE); /* len byte is 0 */
-    lw_thread_flush_stats(t);
+    lw_thread_flush_stats(t); /* with a cap, the chunk's call count too */
+    lw_flight_leave(t, old, t->chunk_index);
     t->chunk = NULL;
     real_munmap(old, lw_g.chunk_size);
     if (t->next) {
         t->chunk_index = t->next_index;
         lw_start_chunk(t, t->next);
         t->next = NULL;
+        if (lw_flight_on() && t != &lw_meta)
+            lw_thread_named(t); /* its name in every chunk: the first ones may be reused */
         if (t->sw_page && !t->sw_draining)
             lw_switch_drain(t); /* a fresh chunk has room for them */
         ok = t->cur + need <= t->end;
@@ -407,6 +433,8 @@ int lw_writer_room(struct lw_thread *t, uint64_t t1)
  * paths only). 0, or -1 when it cannot be written. */
 int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len)
 {
+    if (lw_flight_on() && t != &lw_meta && (kind == LW_REC_STACK || kind == LW_REC_MODULE))
+        return lw_flight_meta(t, kind, body, len); /* never reused (lw_format.h, struct lw_flight) */
     size_t need = 1 + LW_VARINT_MAX + len;
     if (len > lw_g.chunk_size / 4 || (t->cur + need > t->limit && !lw_writer_advance(t, need)))
         return -1;

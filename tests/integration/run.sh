@@ -244,5 +244,7 @@ section install && . "$root/tests/integration/install.sh"
 section debuginfo && . "$root/tests/integration/debuginfo.sh"
 # what wakers need: releasing calls, fd identities, thread births and ends
 section wake && . "$root/tests/integration/wake.sh"
+# the flight recorder (WAIT_MAX_SIZE): a capped trace keeps the run's end
+section flight && . "$root/tests/integration/flight.sh"
 
 finish

@@ -48,7 +48,7 @@ static inline void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, 
     if (i + 1 > h->next_chunk)
         h->next_chunk = i + 1;
     uint8_t *c = b->buf + LW_HEADER_SIZE + (size_t)i * TB_CHUNK;
-    struct lw_chunk_header ch = {LW_CHUNK_MAGIC, s, seq, tid, h->start_tsc, h->start_mono_ns, {0}};
+    struct lw_chunk_header ch = {.magic = LW_CHUNK_MAGIC, .stream = s, .seq = seq, .tid = tid, .base_tsc = h->start_tsc, .base_mono_ns = h->start_mono_ns};
     memcpy(c, &ch, sizeof ch);
     b->cur = c + sizeof ch;
     b->end = c + TB_CHUNK;
