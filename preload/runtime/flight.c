@@ -28,6 +28,13 @@
 #define LW_SLOT_EXTRA 4096u
 
 static uint32_t *lw_slots;   /* ring + LW_SLOT_EXTRA states, private memory */
+/* lw_slot_left[i]: when ring slot i's chunk was left, as a count of chunks
+ * left (0 = never used). The ring is reused in this order, not in slot
+ * order: a chunk claimed early but filled late (a thread's chunk claimed
+ * ahead, or a slow thread's) holds newer records than chunks claimed after
+ * it and left before it. */
+static uint64_t *lw_slot_left;
+static uint64_t lw_left_count;
 static uint64_t lw_nslots;   /* ring slots */
 static uint32_t lw_nextra;   /* extra slots handed out so far */
 static uint32_t lw_nmeta;    /* meta slots taken */
@@ -57,13 +64,19 @@ int lw_flight_open(struct lw_file_header *h)
     if (!lw_g.max_size)
         return 0;
     uint64_t n = (lw_g.max_size - LW_HEADER_SIZE) / lw_g.chunk_size;
-    size_t bytes = (size_t)(n + LW_SLOT_EXTRA) * sizeof *lw_slots;
-    if (lw_slots)
-        real_munmap(lw_slots, (size_t)(lw_nslots + LW_SLOT_EXTRA) * sizeof *lw_slots);
+    /* states, then the ring's left counts, in one private mapping */
+    size_t states = ((size_t)(n + LW_SLOT_EXTRA) * sizeof *lw_slots + 7) & ~(size_t)7;
+    size_t bytes = states + (size_t)n * sizeof *lw_slot_left;
+    if (lw_slots) {
+        size_t old = ((size_t)(lw_nslots + LW_SLOT_EXTRA) * sizeof *lw_slots + 7) & ~(size_t)7;
+        real_munmap(lw_slots, old + (size_t)lw_nslots * sizeof *lw_slot_left);
+    }
     void *m = real_mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     lw_slots = m == MAP_FAILED ? NULL : m;
+    lw_slot_left = lw_slots ? (uint64_t *)((uint8_t *)m + states) : NULL;
     lw_nslots = lw_slots ? n : 0;
     lw_nextra = lw_nmeta = 0;
+    lw_left_count = 0;
     lw_spin_init(&lw_meta_spin);
     memset(&lw_meta, 0, sizeof lw_meta);
     if (!lw_slots)
@@ -87,26 +100,34 @@ int64_t lw_flight_take(struct lw_thread *t, int *reused)
         lw_writer_stop("WAIT_MAX_SIZE leaves too little room (half the cap) for the stacks and modules of", ENOSPC);
         return -1;
     }
-    /* one lap of the ring in claim order: the slot after the newest claim
-     * holds the oldest chunk, unless it is in use */
-    for (uint64_t k = 0; k < lw_nslots; k++) {
-        uint64_t n = __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED);
-        uint64_t s = n % lw_nslots;
+    /* The free ring slot left longest ago holds the oldest records (a never
+     * used one first). A scan reads the left counts without a lock, so a
+     * claim checks after its compare-and-swap that the slot was not taken,
+     * refilled and left again in between; then it holds the chunk it chose.
+     * A scan is one pass over the ring's counts, once per chunk change. */
+    for (int tries = 0; tries < 64; tries++) {
+        uint64_t best = UINT64_MAX, seen = 0;
+        for (uint64_t s = 0; s < lw_nslots; s++) {
+            if (__atomic_load_n(&lw_slots[s], __ATOMIC_RELAXED) != LW_SLOT_FREE)
+                continue;
+            uint64_t left = __atomic_load_n(&lw_slot_left[s], __ATOMIC_RELAXED);
+            if (best == UINT64_MAX || left < seen) {
+                best = s;
+                seen = left;
+            }
+        }
+        if (best == UINT64_MAX)
+            break;
         uint32_t expect = LW_SLOT_FREE;
-        if (!__atomic_compare_exchange_n(&lw_slots[s], &expect, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        if (!__atomic_compare_exchange_n(&lw_slots[best], &expect, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             continue;
-        /* A claimer that was descheduled between its add and its
-         * compare-and-swap while the others went round the ring would take
-         * a chunk they had just written: the newest records. So the claim
-         * counts only when fewer than half a lap of claims came after n;
-         * then no other claim since n took slot s, and its chunk is at
-         * least a lap older than n. */
-        if (__atomic_load_n(&lw_g.hdr->next_chunk, __ATOMIC_RELAXED) - n > lw_nslots / 2) {
-            __atomic_store_n(&lw_slots[s], LW_SLOT_FREE, __ATOMIC_RELEASE);
+        if (__atomic_load_n(&lw_slot_left[best], __ATOMIC_RELAXED) != seen) {
+            __atomic_store_n(&lw_slots[best], LW_SLOT_FREE, __ATOMIC_RELEASE);
             continue;
         }
-        *reused = n >= lw_nslots;
-        return (int64_t)s;
+        __atomic_fetch_add(&lw_g.hdr->next_chunk, 1, __ATOMIC_RELAXED); /* claims, for the header */
+        *reused = seen != 0;
+        return (int64_t)best;
     }
     /* every ring slot in use: a slot past the ring, a freed one first */
     uint32_t have = __atomic_load_n(&lw_nextra, __ATOMIC_ACQUIRE);
@@ -171,6 +192,9 @@ void lw_flight_leave(struct lw_thread *t, uint8_t *c, uint64_t i)
     struct lw_chunk_header *ch = (struct lw_chunk_header *)c;
     if (__atomic_load_n(&ch->magic, __ATOMIC_RELAXED) == LW_CHUNK_MAGIC)
         ch->end_mono_ns = lw_mono_ns();
+    if (i < lw_nslots)
+        __atomic_store_n(&lw_slot_left[i], __atomic_add_fetch(&lw_left_count, 1, __ATOMIC_RELAXED),
+                         __ATOMIC_RELAXED);
     __atomic_store_n(&lw_slots[i], LW_SLOT_FREE, __ATOMIC_RELEASE);
 }
 
