@@ -357,6 +357,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 wr_fmt_quantile(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), bar);
         untimed |= !wr_hist_quantile(&s->hist, 0.5) || !wr_hist_quantile(&s->hist, 0.99);
         site_extra(m, s, f, dim, off);
+        wr_wakers_text(f, m, s, dim, off);
         if (m->have_switches && fi && fi->family == LW_FAM_EVENT) {
             char a1[32], a2[32];
             fprintf(
@@ -397,7 +398,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         }
         fputc('\n', f);
     }
-    if (locks_section(m, o, f, bold, off) != 0)
+    if (wr_wakers_why(f, m, bold, off) != 0 || locks_section(m, o, f, bold, off) != 0)
         return -1;
     heap_section(m, f, bold, off);
     wr_marks_text(m, f);
