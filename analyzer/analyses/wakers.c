@@ -105,6 +105,58 @@ static struct wr_wk_rel *find(struct wr_wk_state *st, uint64_t k, size_t th, uin
 
 static size_t joined(struct wr_wk_state *st, uint64_t self, uint64_t a, size_t th);
 
+/* edge: a wait of thread u that a release by thread v ended. */
+static void edge(struct wr_wk_state *st, size_t u, size_t v, uint64_t ticks)
+{
+    uint64_t k = (uint64_t)u << 32 | (v & 0xffffffffu);
+    struct wr_wk_edge *e;
+    HASH_FIND(hh, st->edges, &k, sizeof k, e);
+    if (!e) {
+        if (!(e = calloc(1, sizeof *e))) {
+            st->oom = 1;
+            return;
+        }
+        e->key = k;
+        HASH_ADD(hh, st->edges, key, sizeof e->key, e);
+    }
+    e->ns += wr_model_ns(st->m, ticks), e->waits++;
+}
+
+static int cmp_loop(const void *a, const void *b)
+{
+    const struct wr_wake_loop *x = a, *y = b;
+    return (x->ns < y->ns) - (x->ns > y->ns);
+}
+
+/* loops: the pairs of threads each woken by the other into m, then the
+ * edges freed. */
+static void loops(struct wr_wk_state *st)
+{
+    struct wr_model *m = st->m;
+    struct wr_wk_edge *e, *et, *r;
+    HASH_ITER(hh, st->edges, e, et)
+    {
+        uint64_t u = e->key >> 32, v = e->key & 0xffffffffu, rk = v << 32 | u;
+        HASH_FIND(hh, st->edges, &rk, sizeof rk, r);
+        if (u < v && r && u < m->nthreads && v < m->nthreads) {
+            struct wr_wake_loop *a = realloc(m->wake_loops, (m->nwake_loops + 1) * sizeof *a);
+            if (!a) {
+                st->oom = 1;
+                break;
+            }
+            m->wake_loops = a;
+            a[m->nwake_loops++] =
+                (struct wr_wake_loop){{m->threads[u].tid, m->threads[v].tid}, e->ns + r->ns, e->waits + r->waits};
+        }
+    }
+    HASH_ITER(hh, st->edges, e, et)
+    {
+        HASH_DEL(st->edges, e);
+        free(e);
+    }
+    qsort(m->wake_loops, m->nwake_loops, sizeof *m->wake_loops, cmp_loop);
+}
+
 /* resolve: match pending wait w against what the walk has seen. */
 static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
 {
@@ -119,9 +171,10 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
                         0);
         return;
     }
-    if (g->wth >= 0)
+    if (g->wth >= 0) {
         wr_wk_woken(st, w->th, g, w->site, (size_t)g->wth, g->wk, g->wstack, g->wfunc);
-    else if (w->label && wr_model_ns(st->m, g->e - g->s) >= WR_CONTENDED_NS)
+        edge(st, w->th, (size_t)g->wth, g->e - g->s);
+    } else if (w->label && wr_model_ns(st->m, g->e - g->s) >= WR_CONTENDED_NS)
         wr_wk_alone(st, w->th, g, w->site, w->label);
 }
 
@@ -413,6 +466,7 @@ static int wakers_finish(void *state)
     while (st->nheap)
         pop(st);
     free(st->heap);
+    loops(st);
     for (struct wr_site *s = st->m->sites; s; s = s->hh.next) {
         qsort(s->wakers, s->nwakers, sizeof *s->wakers, cmp_wake);
         qsort(s->causes, s->ncauses, sizeof *s->causes, cmp_wake);
@@ -439,6 +493,9 @@ static int wakers_finish(void *state)
 
 static void wakers_release(struct wr_model *m)
 {
+    free(m->wake_loops);
+    m->wake_loops = NULL;
+    m->nwake_loops = 0;
     for (struct wr_site *s = m->sites; s; s = s->hh.next) {
         free(s->wakers), free(s->causes);
         s->wakers = s->causes = NULL;

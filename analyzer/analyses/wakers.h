@@ -88,7 +88,15 @@ struct wr_wk_state {
     size_t depth;
     unsigned budget;
     struct wr_site *site;
+    struct wr_wk_edge *edges; /* waiter thread -> waker thread, for the loops */
     int oom;
+};
+
+/* wr_wk_edge: the waits of thread index key >> 32 ended by a release
+ * (not a thread's end) of thread index key & 0xffffffff. */
+struct wr_wk_edge {
+    UT_hash_handle hh;
+    uint64_t key, ns, waits;
 };
 
 enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK };

@@ -49,9 +49,21 @@ static void cause(struct wr_wk_state *st, uint32_t tid, uint32_t stack, unsigned
 
 static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y);
 
+/* on_path: whether thread u is on the chain being followed with an
+ * interval that overlaps [x, y]: then u waits for itself through the chain. */
+static int on_path(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
+{
+    for (size_t i = 0; i < st->depth; i++)
+        if (st->path[i].th == u && st->path[i].x < y && x < st->path[i].y)
+            return 1;
+    return 0;
+}
+
 /* seg_cause: the part [lo, hi] of call g of thread u: handed on to its
- * waker up to the wake-up, the rest charged to CPU at the waker's call;
- * a call nobody woke is its own cause. */
+ * waker up to the wake-up, the rest charged to CPU at the waker's call
+ * (a "cycle" when the waker is a thread that was waiting on this chain
+ * meanwhile: a token handed back and forth); a call nobody woke is its
+ * own cause. */
 static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *g, uint64_t lo, uint64_t hi)
 {
     if (g->wth < 0) {
@@ -60,7 +72,12 @@ static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *
     }
     uint64_t k = g->wk < lo ? lo : g->wk > hi ? hi : g->wk;
     explain(st, (size_t)g->wth, lo, k);
-    cause(st, tid_of(st, (size_t)g->wth), g->wstack, 0, "cpu", hi - k);
+    if (hi > k && on_path(st, (size_t)g->wth, k, hi)) {
+        cause(st, tid_of(st, (size_t)g->wth), 0, 0, "cycle", hi - k);
+        st->m->wake_cycles++;
+    } else {
+        cause(st, tid_of(st, (size_t)g->wth), g->wstack, 0, "cpu", hi - k);
+    }
 }
 
 /* explain: hand [x, y] of thread u on to what u did then, walking its
@@ -69,12 +86,11 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
 {
     if (x >= y)
         return;
-    for (size_t i = 0; i < st->depth; i++)
-        if (st->path[i].th == u && st->path[i].x < y && x < st->path[i].y) {
-            cause(st, tid_of(st, u), 0, 0, "cycle", y - x);
-            st->m->wake_cycles++;
-            return;
-        }
+    if (on_path(st, u, x, y)) {
+        cause(st, tid_of(st, u), 0, 0, "cycle", y - x);
+        st->m->wake_cycles++;
+        return;
+    }
     struct wr_wk_thread *t = u < st->nth ? st->th[u] : NULL;
     if (!t || st->depth == WK_DEPTH || !st->budget) {
         cause(st, tid_of(st, u), 0, 0, "unknown", y - x);
@@ -86,11 +102,13 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
     uint32_t after = t->n ? t->ring[(t->head + WK_RING - 1) % WK_RING].stack : 0;
     for (uint32_t j = 0; j < t->n && cur > x && st->budget; j++, st->budget--) {
         const struct wr_wk_seg *g = &t->ring[(t->head + WK_RING - 1 - j) % WK_RING];
-        if (g->s >= cur)
+        if (g->s >= cur) {
+            after = g->stack;
             continue;
-        uint64_t hi = g->e < cur ? g->e : cur, lo = g->s > x ? g->s : x;
-        if (hi > x && cur > hi) /* outside any call: CPU at the code that ran up to the next call */
-            cause(st, tid_of(st, u), after, 0, "cpu", cur - (hi > x ? hi : x));
+        }
+        uint64_t hi = g->e < cur ? g->e : cur, lo = g->s > x ? g->s : x, gap = hi > x ? hi : x;
+        if (cur > gap) /* outside any call: CPU at the code that ran up to the next call */
+            cause(st, tid_of(st, u), after, 0, "cpu", cur - gap);
         if (hi > lo)
             seg_cause(st, u, g, lo, hi);
         cur = lo;

@@ -52,6 +52,14 @@ struct wr_wake {
     uint64_t calls, ns;
 };
 
+/* wr_wake_loop: two threads whose waits were each ended by the other's
+ * release (an unlock, signal, post or write: a token handed back and
+ * forth): their waits on each other, in ns and count (wakers.c). */
+struct wr_wake_loop {
+    uint32_t tid[2];
+    uint64_t ns, waits;
+};
+
 /* wr_site_th: the calls of one thread at one site. */
 struct wr_site_th {
     uint32_t th; /* index into wr_model.threads */
@@ -235,6 +243,8 @@ struct wr_model {
     /* wakers.c: waits whose waker was found in the process; cause chains
      * stopped by a cycle, and by the depth or work bound */
     uint64_t woken_waits, wake_cycles, wake_cut;
+    struct wr_wake_loop *wake_loops; /* largest first */
+    size_t nwake_loops;
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */

@@ -262,6 +262,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     }
     fputc(']', f);
     json_heap_locks(f, m);
+    wr_wakers_json_top(f, m);
     wr_marks_json(m, f);
     fputs("}\n", f);
     return ferror(f) ? -1 : 0;

@@ -39,5 +39,9 @@ void wr_marks_json(const struct wr_model *m, FILE *f);
 void wr_wakers_json(FILE *f, struct wr_model *m, const struct wr_site *s);
 void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const char *dim, const char *off);
 int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off);
+/* wr_wakers_json_top: the top-level "wait_loops" (pairs of threads that
+ * woke each other), "wake_cycles" and "wake_cut" (cause chains stopped by a
+ * cycle, and by the depth or work bound). */
+void wr_wakers_json_top(FILE *f, const struct wr_model *m);
 
 #endif

@@ -126,10 +126,25 @@ int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off
             fprintf(f, "  %5.1f%% %9s  %s\n", total ? 100.0 * (double)all[j].ns / (double)total : 0.0,
                     wr_fmt_ns(t, sizeof t, all[j].ns), fit);
         }
+        for (size_t j = 0; j < m->nwake_loops && j < WR_WHY_ROWS; j++) {
+            char t[32];
+            fprintf(f, "  loop: tid %" PRIu32 " and tid %" PRIu32 " woke each other %" PRIu64 " times, %s of waits\n",
+                    m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits,
+                    wr_fmt_ns(t, sizeof t, m->wake_loops[j].ns));
+        }
         if (m->wake_cycles)
             fprintf(f, "  %" PRIu64 " cause chain%s stopped at a cycle between threads\n", m->wake_cycles,
                     m->wake_cycles == 1 ? "" : "s");
     }
     free(all);
     return 0;
+}
+
+void wr_wakers_json_top(FILE *f, const struct wr_model *m)
+{
+    fputs(",\"wait_loops\":[", f);
+    for (size_t j = 0; j < m->nwake_loops; j++)
+        fprintf(f, "%s{\"tids\":[%" PRIu32 ",%" PRIu32 "],\"waits\":%" PRIu64 ",\"ns\":%" PRIu64 "}", j ? "," : "",
+                m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits, m->wake_loops[j].ns);
+    fprintf(f, "],\"wake_cycles\":%" PRIu64 ",\"wake_cut\":%" PRIu64, m->wake_cycles, m->wake_cut);
 }

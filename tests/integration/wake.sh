@@ -16,10 +16,19 @@ for m in cond pipe join mutex sem eventfd socketpair cycle life; do
   t "wake $m: the helper says ok" grep -qx "$m: ok" "$d/$m.p.out"
   check_relay "wake $m" "$WAKE_CHECK" "$d/$m.check" "$d/$m.bin" $m
   report "wake $m" "$d/$m.bin"
+  [ "$m" = life ] || check_relay "wake $m" "$root/tests/integration/wake_answers.py" "$d/$m.answers" "$d/$m.bin.json" $m
   t "wake $m: the analyzer reads the new records without a warning" \
     python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["libwait"]["warnings"] != 0)' "$d/$m.bin.json" ||
     show "$d/$m.bin.err"
 done
+# the known answers can fail: the condvar answers on the semaphore case's report do
+python3 "$root/tests/integration/wake_answers.py" "$d/sem.bin.json" cond >"$d/neg.answers" 2>&1
+t "wake: a known answer fails on a report without it" grep -q '^not ok - ' "$d/neg.answers"
+# the text report says who woke the waits and why, under the top site
+"$WR" "$d/pipe.bin" >"$d/pipe.txt" 2>/dev/null
+t "wake pipe: the text report's top site says 'woken by write in stage_b'" grep -q 'woken by write in stage_b' "$d/pipe.txt" || show "$d/pipe.txt"
+t "wake pipe: 'because of usleep in stage_c' and 'why threads waited' list C's sleep" \
+  sh -c 'grep -q "because of usleep in stage_c" "$1" && grep -A1 "^why threads waited" "$1" | grep -q "usleep in stage_c"' _ "$d/pipe.txt"
 # the checks can fail: the condvar check on the semaphore case's trace does
 python3 "$WAKE_CHECK" "$d/sem.bin" cond >"$d/neg.check" 2>&1
 t "wake: a check fails on a trace without what it looks for" grep -q '^not ok - ' "$d/neg.check"
