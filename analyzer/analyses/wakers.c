@@ -201,9 +201,9 @@ static void pop(struct wr_wk_state *st)
 }
 
 /* later: match wait g of thread th at site against releases of k once the
- * walk is past it (k 0: a join of pthread_t self). */
+ * walk is lag ticks past its end (k 0: a join of pthread_t self). */
 static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
-                  uint64_t k, int consume, const char *label, uint64_t self)
+                  uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
 {
     if (st->nheap == st->capheap) {
         size_t cap = st->capheap ? 2 * st->capheap : 64;
@@ -214,7 +214,7 @@ static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, str
         }
         st->heap = a, st->capheap = cap;
     }
-    struct wr_wk_wait w = {g->e, k, self, th, (uint32_t)(g - t->ring), consume, label, site};
+    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, label, site};
     if (k) { /* the releases seen already, then those still to come */
         struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
         if (r)
@@ -379,7 +379,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     case LW_F_pthread_cond_timedwait:
     case LW_F_pthread_cond_clockwait:
         if (site)
-            later(st, th, t, g, site, key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0);
+            later(st, th, t, g, site, key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0, 0);
         return;
     }
     if (!site)
@@ -387,11 +387,11 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     if (fi->family == LW_FAM_LOCK && f != LW_F_pthread_mutex_trylock && f != LW_F_pthread_rwlock_tryrdlock &&
         f != LW_F_pthread_rwlock_trywrlock && f != LW_F_pthread_spin_trylock) {
         if (contended && !ev->err)
-            later(st, th, t, g, site, key(K_MUTEX, ev->ptr), 0, "outside", 0);
+            later(st, th, t, g, site, key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
     } else if (f == LW_F_sem_wait || f == LW_F_sem_timedwait || f == LW_F_sem_clockwait) {
-        later(st, th, t, g, site, key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0);
+        later(st, th, t, g, site, key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
     } else if (f == LW_F_pthread_join) {
-        later(st, th, t, g, site, 0, 0, NULL, ev->ptr);
+        later(st, th, t, g, site, 0, 0, NULL, ev->ptr, 0);
     } else if (fi->family == LW_FAM_SLEEP) {
         wr_wk_alone(st, th, g, site, "sleep");
     } else if (fi->schema == LW_S_SELECT) {
@@ -407,7 +407,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
               !d                        ? "file"
               : d->type == LW_FD_SOCKET ? "peer"
                                         : "outside",
-              0);
+              0, st->lag);
     } else if (f == LW_F_close && ev->ret == 0 && (d = fd_of(st, ev->fd))) {
         HASH_DEL(st->fds, d);
         free(d);
@@ -442,7 +442,7 @@ static int wakers_event(void *state, size_t th, struct wr_site *site, const stru
         return -1;
     if (ev->kind != LW_REC_FDID) {
         uint64_t now = wr_timeline_key(ev);
-        while (st->nheap && st->heap[0].b + st->lag <= now)
+        while (st->nheap && st->heap[0].b <= now)
             pop(st);
     }
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);

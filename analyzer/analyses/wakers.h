@@ -6,7 +6,7 @@
 #include "analyses/analyses.h"
 
 #define WK_RING   1024 /* calls kept per thread for the causes */
-#define WK_RELS   8    /* releases kept per object */
+#define WK_RELS   16   /* releases kept per object */
 #define WK_DEPTH  64   /* threads a cause chain may pass through */
 #define WK_BUDGET 4096 /* calls one wait's causes may visit */
 
@@ -31,9 +31,11 @@ struct wr_wk_thread {
 /* wr_wk_wait: a wait not final yet. A release inside it may come later in
  * the walk (a condvar wait comes at its start; the walk orders writes by
  * their return, and a writer can be preempted before it returns): each
- * release offers itself to the pending waits of its object, and the waits
- * are final in the order of their ends once the walk is WK_LAG_NS past the
- * end, or when their thread is about to forget them, or at the end. */
+ * release offers itself to the pending waits of its object, and a wait is
+ * final once the walk passes its deadline b (its end; a read's end plus
+ * WK_LAG_NS, for the writes), or when its thread is about to forget it, or
+ * at the end. A writer preempted for longer than WK_LAG_NS between its
+ * write and its return is missed: the read is then labelled, not woken. */
 struct wr_wk_wait {
     uint64_t b, k, self;
     size_t th;
@@ -43,7 +45,7 @@ struct wr_wk_wait {
     struct wr_site *site;
 };
 
-#define WK_LAG_NS 50000000.0
+#define WK_LAG_NS 10000000.0
 
 struct wr_wk_rel {
     uint64_t k;

@@ -44,7 +44,7 @@ struct wr_site {
  * was ("cpu", "exit", "timeout", "sleep", "outside", "cycle", "unknown");
  * stack is 0 when label names no code. calls: waits it ended (wakers);
  * ns: the wait time it ended (wakers) or that is charged to it (causes). */
-#define WR_WAKE_MAX 16 /* wakers or causes kept per site: the rest are summed in "other" */
+#define WR_WAKE_MAX 64 /* wakers or causes kept per site: the rest are summed in "other" */
 struct wr_wake {
     uint32_t tid, stack;
     unsigned func;

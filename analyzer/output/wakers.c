@@ -55,6 +55,16 @@ static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const st
     return buf;
 }
 
+/* top: the largest entry of l that names something (not "other", the sum
+ * of the entries a site had no room for), or NULL. */
+static const struct wr_wake *top(const struct wr_wake *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i].func || !l[i].label || strcmp(l[i].label, "other"))
+            return &l[i];
+    return NULL;
+}
+
 static uint64_t sum(const struct wr_wake *l, size_t n)
 {
     uint64_t t = 0;
@@ -66,17 +76,17 @@ static uint64_t sum(const struct wr_wake *l, size_t n)
 void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const char *dim, const char *off)
 {
     char line[256], fit[256];
-    if (s->nwakers) {
+    const struct wr_wake *w = top(s->wakers, s->nwakers), *c = top(s->causes, s->ncauses);
+    if (w) {
         uint64_t t = sum(s->wakers, s->nwakers);
-        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &s->wakers[0]), 90);
-        fprintf(f, "    %swoken by %s (%.0f%% of the waits)%s\n", dim, fit,
-                t ? 100.0 * (double)s->wakers[0].ns / (double)t : 0.0, off);
-    }
-    if (s->ncauses) {
-        uint64_t t = sum(s->causes, s->ncauses);
-        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &s->causes[0]), 90);
-        fprintf(f, "    %sbecause of %s (%.0f%%)%s\n", dim, fit, t ? 100.0 * (double)s->causes[0].ns / (double)t : 0.0,
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, w), 90);
+        fprintf(f, "    %swoken by %s (%.0f%% of the waits)%s\n", dim, fit, t ? 100.0 * (double)w->ns / (double)t : 0.0,
                 off);
+    }
+    if (c) {
+        uint64_t t = sum(s->causes, s->ncauses);
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, c), 90);
+        fprintf(f, "    %sbecause of %s (%.0f%%)%s\n", dim, fit, t ? 100.0 * (double)c->ns / (double)t : 0.0, off);
     }
 }
 
@@ -119,6 +129,11 @@ int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off
     }
     if (n) {
         qsort(all, n, sizeof *all, cmp_ns);
+        size_t named = 0;
+        for (size_t j = 0; j < n; j++) /* "other" mixes what sites had no room for: not a row */
+            if (all[j].func || !all[j].label || strcmp(all[j].label, "other"))
+                all[named++] = all[j];
+        n = named;
         fprintf(f, "\n%swhy threads waited%s (the waits' time handed on through their wakers)\n", bold, off);
         for (size_t j = 0; j < n && j < WR_WHY_ROWS; j++) {
             char line[256], fit[256], t[32];
