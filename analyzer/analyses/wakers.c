@@ -154,7 +154,8 @@ static void loops(struct wr_wk_state *st)
         HASH_DEL(st->edges, e);
         free(e);
     }
-    qsort(m->wake_loops, m->nwake_loops, sizeof *m->wake_loops, cmp_loop);
+    if (m->nwake_loops)
+        qsort(m->wake_loops, m->nwake_loops, sizeof *m->wake_loops, cmp_loop);
 }
 
 /* resolve: match pending wait w against what the walk has seen. */
@@ -468,8 +469,10 @@ static int wakers_finish(void *state)
     free(st->heap);
     loops(st);
     for (struct wr_site *s = st->m->sites; s; s = s->hh.next) {
-        qsort(s->wakers, s->nwakers, sizeof *s->wakers, cmp_wake);
-        qsort(s->causes, s->ncauses, sizeof *s->causes, cmp_wake);
+        if (s->nwakers)
+            qsort(s->wakers, s->nwakers, sizeof *s->wakers, cmp_wake);
+        if (s->ncauses)
+            qsort(s->causes, s->ncauses, sizeof *s->causes, cmp_wake);
     }
     for (size_t i = 0; i < st->nth; i++)
         free(st->th[i]);
