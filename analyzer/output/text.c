@@ -357,7 +357,6 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 wr_fmt_quantile(mx, sizeof mx, wr_model_ns(m, s->max_ticks)), bar);
         untimed |= !wr_hist_quantile(&s->hist, 0.5) || !wr_hist_quantile(&s->hist, 0.99);
         site_extra(m, s, f, dim, off);
-        wr_wakers_text(f, m, s, dim, off);
         if (m->have_switches && fi && fi->family == LW_FAM_EVENT) {
             char a1[32], a2[32];
             fprintf(
@@ -365,6 +364,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
                 wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
         }
+        wr_wakers_text(f, m, s, dim, off);
         struct wr_frame fr[64];
         size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
         for (size_t k = 0; k < nf; k++) {

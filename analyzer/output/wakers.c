@@ -77,6 +77,8 @@ void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const 
 {
     char line[256], fit[256];
     const struct wr_wake *w = top(s->wakers, s->nwakers), *c = top(s->causes, s->ncauses);
+    if (w && !w->func && !strcmp(w->label, "sleep") && s->nwakers == 1)
+        return; /* a sleep ended by itself: the lines would only repeat the site */
     if (w) {
         uint64_t t = sum(s->wakers, s->nwakers);
         wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, w), 90);
