@@ -1,14 +1,15 @@
 /* analyses.h: the analyses that need the process's records in time order,
  * each one module implementing struct wr_analysis (model/analysis.h):
  * lock holds and holder blame (locks.c), the live heap (heap.c), and the
- * control records (marks.c). Their results live in struct wr_site,
+ * control records (marks.c), and who woke each wait and why (wakers.c).
+ * Their results live in struct wr_site,
  * wr_mutex, wr_heap and wr_model.marks. */
 #ifndef WR_ANALYSES_H
 #define WR_ANALYSES_H
 
 #include "model/analysis.h"
 
-extern const struct wr_analysis wr_locks_analysis, wr_heap_analysis, wr_marks_analysis;
+extern const struct wr_analysis wr_locks_analysis, wr_heap_analysis, wr_marks_analysis, wr_wakers_analysis;
 
 /* WR_CONTENDED_NS: without the recorder's flag, a lock call is
  * taken as contended when it left the CPU or lasted longer than this. */

@@ -471,6 +471,8 @@ size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out,
 
 void wr_model_free(struct wr_model *m)
 {
+    for (size_t i = 0; wr_analyses[i]; i++) /* first: their results may hang off the sites */
+        wr_analyses[i]->release(m);
     struct wr_site *s, *ts;
     HASH_ITER(hh, m->sites, s, ts)
     {
@@ -489,8 +491,6 @@ void wr_model_free(struct wr_model *m)
     for (size_t i = 0; i < m->nmods; i++)
         free(m->mods[i].path);
     free(m->mods);
-    for (size_t i = 0; wr_analyses[i]; i++)
-        wr_analyses[i]->release(m);
     wr_cpu_free(m);
     free(m->threads);
     free(m->sorted);

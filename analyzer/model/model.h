@@ -33,6 +33,31 @@ struct wr_site {
                                   analyses, which are the process's, but in no table (key bit 63) */
     struct wr_site_th *per_th; /* each thread's part, by thread index (wr_build.per_thread) */
     size_t nper, capper, lastper;
+    /* wakers.c: who ended this site's waits and what they waited for,
+     * largest first after the build (at most WR_WAKE_MAX each) */
+    struct wr_wake *wakers, *causes;
+    size_t nwakers, ncauses;
+};
+
+/* wr_wake: one waker or one cause of a site's waits (analyses/wakers.c,
+ * doc/wakers.md). func is a wrapped call, or 0 with label naming what it
+ * was ("cpu", "exit", "timeout", "sleep", "outside", "cycle", "unknown");
+ * stack is 0 when label names no code. calls: waits it ended (wakers);
+ * ns: the wait time it ended (wakers) or that is charged to it (causes). */
+#define WR_WAKE_MAX 64 /* wakers or causes kept per site: the rest are summed in "other" */
+struct wr_wake {
+    uint32_t tid, stack;
+    unsigned func;
+    const char *label;
+    uint64_t calls, ns;
+};
+
+/* wr_wake_loop: two threads whose waits were each ended by the other's
+ * release (an unlock, signal, post or write: a token handed back and
+ * forth): their waits on each other, in ns and count (wakers.c). */
+struct wr_wake_loop {
+    uint32_t tid[2];
+    uint64_t ns, waits;
 };
 
 /* wr_site_th: the calls of one thread at one site. */
@@ -215,6 +240,11 @@ struct wr_model {
     size_t nmutexes;
     struct wr_heap heap;
     uint64_t unmatched_unlocks, untracked_holds, unattributed_wait_ns;
+    /* wakers.c: waits whose waker was found in the process; cause chains
+     * stopped by a cycle, and by the depth or work bound */
+    uint64_t woken_waits, wake_cycles, wake_cut;
+    struct wr_wake_loop *wake_loops; /* largest first */
+    size_t nwake_loops;
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */

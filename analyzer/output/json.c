@@ -260,6 +260,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         else
             fputs(",\"switches\":null,\"fast_calls\":null,\"fast_ns\":null,\"slow_calls\":null,\"slow_ns\":null", f);
         json_site_analyses(f, m, s);
+        wr_wakers_json(f, m, s);
         fprintf(f, ",\"stack_id\":%u,\"key\":", s->stack);
         json_key(f, m, s); /* the symbolized path: matches sites across runs */
         fputs(",\"stack\":", f);
@@ -268,6 +269,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     }
     fputc(']', f);
     json_heap_locks(f, m);
+    wr_wakers_json_top(f, m);
     wr_marks_json(m, f);
     fputs("}\n", f);
     return ferror(f) ? -1 : 0;

@@ -33,4 +33,15 @@ const char *wr_mark_label(const struct wr_mark *k, char *buf, size_t cap);
 void wr_marks_text(const struct wr_model *m, FILE *f);
 void wr_marks_json(const struct wr_model *m, FILE *f);
 
+/* wakers.c: a site's "wakers" and "causes" JSON fields; its "woken by" and
+ * "because of" text lines (none without wakers); the text section "why
+ * threads waited" (none without causes: 0, or -1 on out of memory). */
+void wr_wakers_json(FILE *f, struct wr_model *m, const struct wr_site *s);
+void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const char *dim, const char *off);
+int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off);
+/* wr_wakers_json_top: the top-level "wait_loops" (pairs of threads that
+ * woke each other), "wake_cycles" and "wake_cut" (cause chains stopped by a
+ * cycle, and by the depth or work bound). */
+void wr_wakers_json_top(FILE *f, const struct wr_model *m);
+
 #endif

@@ -380,6 +380,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 dim, s->fast_calls, wr_fmt_ns(a1, sizeof a1, wr_model_ns(m, s->fast_ticks)), s->slow_calls,
                 wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
         }
+        wr_wakers_text(f, m, s, dim, off);
         struct wr_frame fr[64];
         size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
         for (size_t k = 0; k < nf; k++) {
@@ -413,7 +414,7 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         }
         fputc('\n', f);
     }
-    if (locks_section(m, o, f, bold, off) != 0)
+    if (wr_wakers_why(f, m, bold, off) != 0 || locks_section(m, o, f, bold, off) != 0)
         return -1;
     heap_section(m, f, bold, off);
     wr_marks_text(m, f);

@@ -17,6 +17,9 @@ BYTES = {"bytes": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 DUR = r"(\d[\d.]*) (ns|us|ms|s)"
 
 
+# the "woken by" and "because of" lines a site may have before its frames
+WAKE = r"(?:    (?:woken by|because of) .*\n)*"
+
 def check(what, cond, got=None):
     print(("ok - " if cond else "not ok - ") + what + ("" if cond or got is None else " (got %s)" % (got,)))
 
@@ -95,7 +98,7 @@ def mode_text(d, txt, alltxt):
     # the waiter's site: its two holders (two take_busy stacks) are one top holder
     w = [s for s in d["sites"] if s["function"] == "pthread_mutex_lock" and s["stack"] and
          s["stack"][0]["function"] == "waiter" and s["contended"] == 2]
-    tops = re.findall(r"top holder %s: take_busy \(lockrows_helper\.c:\d+\)\n    at waiter " % DUR, txt)
+    tops = re.findall(r"top holder %s: take_busy \(lockrows_helper\.c:\d+\)\n%s    at waiter " % (DUR, WAKE), txt)
     if len(w) == 1 and len(tops) == 1:
         hs = w[0]["holders"]
         want = sum(h["wait_ns"] for h in hs)
@@ -162,7 +165,7 @@ def mode_untimed(d, txt, page):
           row is not None and row.groups() == ("untimed",) * 3, row and row.groups())
     check("text: a note under the table says what untimed means",
           re.search(r"^untimed: calls recorded with one stamp .* did not wait", txt, re.M) is not None)
-    timed = re.search(r"^ *\d+ pthread_mutex_lock +2 +.*\n    .*\n    top holder .*\n    at waiter ", txt, re.M)
+    timed = re.search(r"^ *\d+ pthread_mutex_lock +2 +.*\n    .*\n    top holder .*\n" + WAKE + "    at waiter ", txt, re.M)
     check("text: the waiter's contended locks show measured quantiles", timed is not None and
           "untimed" not in timed.group(0))
     check("html: untimed quantile cells explain themselves",

@@ -1,0 +1,510 @@
+/* wakers.c: who ended each wait, and what the time was spent on
+ * (doc/wakers.md). Each releasing call (unlock, condvar signal, sem_post,
+ * a write on a pipe, socketpair, eventfd or socket end, a thread's end) is
+ * remembered on its object; each wait takes the latest release of its
+ * object by another thread inside it as its waker. The wait's time is then
+ * handed on to what the waker's thread did meanwhile, through the waker's
+ * own waits, down to CPU work or a wait nothing in the process ended.
+ *
+ * Memory is bounded per thread and per object, not per record: a thread
+ * keeps its last WK_RING calls, an object its last WK_RELS releases. A
+ * chain that reaches past what a thread kept is charged to "unknown". */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyses/wakers.h"
+#include "model/merge.h"
+
+/* key: an object's hash key from its kind and identity (splitmix64). */
+static uint64_t key(unsigned kind, uint64_t v)
+{
+    uint64_t z = v + 0x9e3779b97f4a7c15ull * kind;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static struct wr_wk_thread *thread_of(struct wr_wk_state *st, size_t th)
+{
+    if (th >= st->nth) {
+        size_t n = th + 16;
+        struct wr_wk_thread **a = realloc(st->th, n * sizeof *a);
+        if (!a)
+            return NULL;
+        memset(a + st->nth, 0, (n - st->nth) * sizeof *a);
+        st->th = a, st->nth = n;
+    }
+    if (!st->th[th])
+        st->th[th] = calloc(1, sizeof *st->th[th]);
+    return st->th[th];
+}
+
+static struct wr_wk_obj *obj(struct wr_wk_state *st, uint64_t k)
+{
+    struct wr_wk_obj *o;
+    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    if (!o) {
+        if (!(o = calloc(1, sizeof *o))) {
+            st->oom = 1;
+            return NULL;
+        }
+        o->key = k;
+        HASH_ADD(hh, st->objs, key, sizeof o->key, o);
+    }
+    return o;
+}
+
+static void offer(struct wr_wk_seg *g, const struct wr_wk_rel *r)
+{
+    g->wth = (int32_t)r->th, g->wk = r->k, g->wstack = r->stack, g->wfunc = r->func;
+}
+
+/* release: remember call ev of thread th as a release of object k, and
+ * offer it to the pending waits on k that it lies in: the latest release
+ * wins; a signal or post goes to one wait, the one that started first
+ * among those without a waker yet (glibc wakes the oldest waiter). */
+static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct wr_event *ev)
+{
+    struct wr_wk_obj *o = obj(st, k);
+    if (!o)
+        return;
+    struct wr_wk_rel *r = &o->rel[o->next++ % WK_RELS];
+    *r = (struct wr_wk_rel){ev->tsc, (uint32_t)th, ev->stack, (uint16_t)ev->kind, 0};
+    int one = ev->kind == LW_F_pthread_cond_signal || ev->kind == LW_F_sem_post;
+    struct wr_wk_seg *first = NULL;
+    for (size_t i = 0; i < WK_RELS && i < o->wnext; i++) {
+        size_t wt = o->waiter[i].th;
+        struct wr_wk_seg *g = wt < st->nth && st->th[wt] ? &st->th[wt]->ring[o->waiter[i].slot % WK_RING] : NULL;
+        if (!g || !g->pend || g->okey != k || wt == th || r->k < g->s || r->k > g->e)
+            continue;
+        if (!one || !g->consume)
+            offer(g, r);
+        else if (g->wth < 0 && (!first || g->s < first->s))
+            first = g;
+    }
+    if (first)
+        offer(first, r), r->used = 1;
+}
+
+/* find: the latest release of k by another thread than th in [a, b]; a
+ * signal or post already given to a wait is not given again when consume. */
+static struct wr_wk_rel *find(struct wr_wk_state *st, uint64_t k, size_t th, uint64_t a, uint64_t b, int consume)
+{
+    struct wr_wk_obj *o;
+    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    struct wr_wk_rel *best = NULL;
+    for (size_t i = 0; o && i < WK_RELS && i < o->next; i++) {
+        struct wr_wk_rel *r = &o->rel[i];
+        if (r->th != th && r->k >= a && r->k <= b && !(consume && r->used) && (!best || r->k > best->k))
+            best = r;
+    }
+    if (best && consume && best->func != LW_F_pthread_cond_broadcast)
+        best->used = 1;
+    return best;
+}
+
+static size_t joined(struct wr_wk_state *st, uint64_t self, uint64_t a, size_t th);
+
+/* edge: a wait of thread u that a release by thread v ended. */
+static void edge(struct wr_wk_state *st, size_t u, size_t v, uint64_t ticks)
+{
+    uint64_t k = (uint64_t)u << 32 | (v & 0xffffffffu);
+    struct wr_wk_edge *e;
+    HASH_FIND(hh, st->edges, &k, sizeof k, e);
+    if (!e) {
+        if (!(e = calloc(1, sizeof *e))) {
+            st->oom = 1;
+            return;
+        }
+        e->key = k;
+        HASH_ADD(hh, st->edges, key, sizeof e->key, e);
+    }
+    e->ns += wr_model_ns(st->m, ticks), e->waits++;
+}
+
+static int cmp_loop(const void *a, const void *b)
+{
+    const struct wr_wake_loop *x = a, *y = b;
+    return (x->ns < y->ns) - (x->ns > y->ns);
+}
+
+/* loops: the pairs of threads each woken by the other into m, then the
+ * edges freed. */
+static void loops(struct wr_wk_state *st)
+{
+    struct wr_model *m = st->m;
+    struct wr_wk_edge *e, *et, *r;
+    HASH_ITER(hh, st->edges, e, et)
+    {
+        uint64_t u = e->key >> 32, v = e->key & 0xffffffffu, rk = v << 32 | u;
+        HASH_FIND(hh, st->edges, &rk, sizeof rk, r);
+        if (u < v && r && u < m->nthreads && v < m->nthreads) {
+            struct wr_wake_loop *a = realloc(m->wake_loops, (m->nwake_loops + 1) * sizeof *a);
+            if (!a) {
+                st->oom = 1;
+                break;
+            }
+            m->wake_loops = a;
+            a[m->nwake_loops++] =
+                (struct wr_wake_loop){{m->threads[u].tid, m->threads[v].tid}, e->ns + r->ns, e->waits + r->waits};
+        }
+    }
+    HASH_ITER(hh, st->edges, e, et)
+    {
+        HASH_DEL(st->edges, e);
+        free(e);
+    }
+    if (m->nwake_loops)
+        qsort(m->wake_loops, m->nwake_loops, sizeof *m->wake_loops, cmp_loop);
+}
+
+/* resolve: match pending wait w against what the walk has seen. */
+static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
+{
+    struct wr_wk_thread *t = st->th[w->th];
+    struct wr_wk_seg *g = &t->ring[w->slot];
+    g->pend = 0;
+    if (!w->k) { /* a join: the joined thread's end */
+        size_t j = joined(st, w->self, g->e, w->th);
+        struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
+        if (u && u->ended && u->end >= g->s && u->end <= g->e)
+            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + WK_RING - 1) % WK_RING].stack : 0,
+                        0);
+        return;
+    }
+    if (g->wth >= 0) {
+        wr_wk_woken(st, w->th, g, w->site, (size_t)g->wth, g->wk, g->wstack, g->wfunc);
+        edge(st, w->th, (size_t)g->wth, g->e - g->s);
+    } else if (w->label && wr_model_ns(st->m, g->e - g->s) >= WR_CONTENDED_NS)
+        wr_wk_alone(st, w->th, g, w->site, w->label);
+}
+
+/* pop: resolve the pending wait that ends first. */
+static void pop(struct wr_wk_state *st)
+{
+    struct wr_wk_wait w = st->heap[0], *h = st->heap;
+    size_t n = --st->nheap, i = 0;
+    if (n) {
+        struct wr_wk_wait last = h[n];
+        for (;;) {
+            size_t c = 2 * i + 1;
+            if (c >= n)
+                break;
+            if (c + 1 < n && h[c + 1].b < h[c].b)
+                c++;
+            if (h[c].b >= last.b)
+                break;
+            h[i] = h[c], i = c;
+        }
+        h[i] = last;
+    }
+    resolve(st, &w);
+}
+
+/* later: match wait g of thread th at site against releases of k once the
+ * walk is lag ticks past its end (k 0: a join of pthread_t self). */
+static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
+                  uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
+{
+    if (st->nheap == st->capheap) {
+        size_t cap = st->capheap ? 2 * st->capheap : 64;
+        struct wr_wk_wait *a = realloc(st->heap, cap * sizeof *a);
+        if (!a) {
+            st->oom = 1;
+            return;
+        }
+        st->heap = a, st->capheap = cap;
+    }
+    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, label, site};
+    if (k) { /* the releases seen already, then those still to come */
+        struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
+        if (r)
+            offer(g, r);
+        struct wr_wk_obj *o = obj(st, k);
+        if (!o)
+            return;
+        o->waiter[o->wnext++ % WK_RELS].th = (uint32_t)th;
+        o->waiter[(o->wnext - 1) % WK_RELS].slot = w.slot;
+        g->okey = k, g->consume = (uint8_t)consume;
+    }
+    size_t i = st->nheap++;
+    while (i && st->heap[(i - 1) / 2].b > w.b)
+        st->heap[i] = st->heap[(i - 1) / 2], i = (i - 1) / 2;
+    st->heap[i] = w;
+    g->pend = 1;
+}
+
+/* fdid: an FDID record: the keys fd's writes release and its reads wait on
+ * (doc/wakers.md, "pipe, socketpair, eventfd, socket"). */
+static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
+{
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t tsc, type, dev, ino, peer, fam = 0, loc = 0, rem = 0;
+    int64_t fd;
+    if (!(lw_get_uv(&p, e, &tsc) && lw_get_sv(&p, e, &fd) && lw_get_uv(&p, e, &type) && lw_get_uv(&p, e, &dev) &&
+          lw_get_uv(&p, e, &ino) && lw_get_uv(&p, e, &peer)))
+        return;
+    if (type == LW_FD_SOCKET && !(lw_get_uv(&p, e, &fam) && lw_get_uv(&p, e, &loc) && lw_get_uv(&p, e, &rem)))
+        return;
+    uint64_t f = (uint64_t)fd, w, r;
+    switch (type) {
+    case LW_FD_PIPE:
+        w = r = key(K_PIPE, dev * 0x100000001b3ull ^ ino);
+        break;
+    case LW_FD_SOCKPAIR:
+        w = key(K_PAIR, ino), r = key(K_PAIR, peer);
+        break;
+    case LW_FD_EVENTFD:
+        w = r = key(K_EFD, ++st->nfdid);
+        break;
+    case LW_FD_SOCKET:
+        w = key(K_SOCK, loc ^ (rem << 1 | rem >> 63)), r = key(K_SOCK, rem ^ (loc << 1 | loc >> 63));
+        break;
+    default:
+        return;
+    }
+    struct wr_wk_fd *d;
+    HASH_FIND(hh, st->fds, &f, sizeof f, d);
+    if (!d) {
+        if (!(d = calloc(1, sizeof *d))) {
+            st->oom = 1;
+            return;
+        }
+        d->fd = f;
+        HASH_ADD(hh, st->fds, fd, sizeof d->fd, d);
+    }
+    d->wkey = w, d->rkey = r, d->type = (unsigned)type;
+}
+
+static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
+{
+    struct wr_wk_fd *d;
+    HASH_FIND(hh, st->fds, &fd, sizeof fd, d);
+    return d;
+}
+
+/* thread_rec: a THREAD record: a birth's pthread_t, or the thread's end. */
+static void thread_rec(struct wr_wk_thread *t, const struct wr_event *ev)
+{
+    if (ev->aux & LW_THR_END) {
+        t->end = ev->tsc, t->ended = 1;
+        return;
+    }
+    if (!(ev->aux & LW_THR_BORN))
+        return;
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t tid, fl, nlen, self;
+    int64_t d;
+    if (lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
+        nlen <= (uint64_t)(e - p) && (p += nlen, lw_get_uv(&p, e, &self)))
+        t->self = self, t->birth = ev->tsc, t->born = 1;
+}
+
+/* joined: the thread a join of pthread_t self returning at b waited for:
+ * the latest birth of that pthread_t before b (values are reused once a
+ * thread is joined; a thread may be born after its join started). */
+static size_t joined(struct wr_wk_state *st, uint64_t self, uint64_t b, size_t th)
+{
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < st->nth; i++) {
+        struct wr_wk_thread *t = st->th[i];
+        if (t && i != th && t->born && t->self == self && t->birth <= b &&
+            (best == SIZE_MAX || t->birth > st->th[best]->birth))
+            best = i;
+    }
+    return best;
+}
+
+static int is_write(unsigned f)
+{
+    switch (f) {
+    case LW_F_write:
+    case LW_F_pwrite:
+    case LW_F_writev:
+    case LW_F_pwritev:
+    case LW_F_pwritev2:
+    case LW_F_send:
+    case LW_F_sendto:
+    case LW_F_sendmsg:
+    case LW_F_eventfd_write:
+        return 1;
+    }
+    return 0;
+}
+
+static int is_read(unsigned f)
+{
+    switch (f) {
+    case LW_F_read:
+    case LW_F_pread:
+    case LW_F_readv:
+    case LW_F_preadv:
+    case LW_F_preadv2:
+    case LW_F_recv:
+    case LW_F_recvfrom:
+    case LW_F_recvmsg:
+    case LW_F_eventfd_read:
+        return 1;
+    }
+    return 0;
+}
+
+/* call: one call of thread th: kept for the causes, remembered as a
+ * release, or matched as a wait. */
+static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_site *site,
+                 const struct wr_event *ev, const struct lw_func_info *fi)
+{
+    unsigned f = ev->kind;
+    struct wr_wk_seg *g = &t->ring[t->head];
+    while (g->pend && st->nheap) /* about to be forgotten: match it (and what ends before it) now */
+        pop(st);
+    *g = (struct wr_wk_seg){.s = ev->tsc, .e = ev->tsc + ev->dur, .stack = ev->stack, .wth = -1, .func = (uint16_t)f};
+    t->head = (t->head + 1) % WK_RING;
+    t->n += t->n < WK_RING;
+    int contended = ev->fd == 1 ? (ev->aux & LW_LOCK_CONTENDED) != 0 : wr_model_ns(st->m, ev->dur) > WR_CONTENDED_NS;
+    struct wr_wk_fd *d;
+    switch (f) {
+    case LW_F_pthread_mutex_unlock:
+    case LW_F_pthread_rwlock_unlock:
+    case LW_F_pthread_spin_unlock:
+        release(st, key(K_MUTEX, ev->ptr), th, ev);
+        return;
+    case LW_F_pthread_cond_signal:
+    case LW_F_pthread_cond_broadcast:
+        release(st, key(K_COND, ev->ptr), th, ev);
+        return;
+    case LW_F_sem_post:
+        release(st, key(K_SEM, ev->ptr), th, ev);
+        return;
+    case LW_F_pthread_cond_wait:
+    case LW_F_pthread_cond_timedwait:
+    case LW_F_pthread_cond_clockwait:
+        if (site)
+            later(st, th, t, g, site, key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0, 0);
+        return;
+    }
+    if (!site)
+        return;
+    if (fi->family == LW_FAM_LOCK && f != LW_F_pthread_mutex_trylock && f != LW_F_pthread_rwlock_tryrdlock &&
+        f != LW_F_pthread_rwlock_trywrlock && f != LW_F_pthread_spin_trylock) {
+        if (contended && !ev->err)
+            later(st, th, t, g, site, key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
+    } else if (f == LW_F_sem_wait || f == LW_F_sem_timedwait || f == LW_F_sem_clockwait) {
+        later(st, th, t, g, site, key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
+    } else if (f == LW_F_pthread_join) {
+        later(st, th, t, g, site, 0, 0, NULL, ev->ptr, 0);
+    } else if (fi->family == LW_FAM_SLEEP) {
+        wr_wk_alone(st, th, g, site, "sleep");
+    } else if (fi->schema == LW_S_SELECT) {
+        if (wr_model_ns(st->m, ev->dur) >= WR_CONTENDED_NS)
+            wr_wk_alone(st, th, g, site, ev->ret == 0 ? "timeout" : "outside");
+    } else if (f == LW_F_fsync || f == LW_F_fdatasync || f == LW_F_sync_file_range) {
+        wr_wk_alone(st, th, g, site, "file");
+    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd))) {
+        release(st, d->wkey, th, ev);
+    } else if (is_read(f) && ev->ret >= (f == LW_F_eventfd_read ? 0 : 1)) {
+        d = fd_of(st, ev->fd);
+        later(st, th, t, g, site, d ? d->rkey : key(K_PIPE, 0), 0,
+              !d                        ? "file"
+              : d->type == LW_FD_SOCKET ? "peer"
+                                        : "outside",
+              0, st->lag);
+    } else if (f == LW_F_close && ev->ret == 0 && (d = fd_of(st, ev->fd))) {
+        HASH_DEL(st->fds, d);
+        free(d);
+    }
+}
+
+static int wakers_wants(unsigned kind)
+{
+    const struct lw_func_info *fi = lw_func_info_of(kind);
+    return kind == LW_REC_THREAD || kind == LW_REC_FDID || (fi && fi->family != LW_FAM_MALLOC);
+}
+
+static void *wakers_begin(struct wr_model *m)
+{
+    struct wr_wk_state *st = calloc(1, sizeof *st);
+    if (st) {
+        st->m = m;
+        st->lag = m->ns_per_tick > 0 ? (uint64_t)(WK_LAG_NS / m->ns_per_tick) : 100000000;
+    }
+    return st;
+}
+
+static int wakers_event(void *state, size_t th, struct wr_site *site, const struct wr_event *ev)
+{
+    struct wr_wk_state *st = state;
+    if (ev->kind == LW_REC_FDID) {
+        fdid(st, ev);
+        return st->oom ? -1 : 0;
+    }
+    struct wr_wk_thread *t = thread_of(st, th);
+    if (!t)
+        return -1;
+    if (ev->kind != LW_REC_FDID) {
+        uint64_t now = wr_timeline_key(ev);
+        while (st->nheap && st->heap[0].b <= now)
+            pop(st);
+    }
+    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    if (ev->kind == LW_REC_THREAD)
+        thread_rec(t, ev);
+    else if (fi)
+        call(st, th, t, site, ev, fi);
+    return st->oom ? -1 : 0;
+}
+
+static int cmp_wake(const void *a, const void *b)
+{
+    const struct wr_wake *x = a, *y = b;
+    return x->ns != y->ns ? (x->ns > y->ns ? -1 : 1) : (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int wakers_finish(void *state)
+{
+    struct wr_wk_state *st = state;
+    int oom = st->oom;
+    while (st->nheap)
+        pop(st);
+    free(st->heap);
+    loops(st);
+    for (struct wr_site *s = st->m->sites; s; s = s->hh.next) {
+        if (s->nwakers)
+            qsort(s->wakers, s->nwakers, sizeof *s->wakers, cmp_wake);
+        if (s->ncauses)
+            qsort(s->causes, s->ncauses, sizeof *s->causes, cmp_wake);
+    }
+    for (size_t i = 0; i < st->nth; i++)
+        free(st->th[i]);
+    free(st->th);
+    struct wr_wk_obj *o, *ot;
+    HASH_ITER(hh, st->objs, o, ot)
+    {
+        HASH_DEL(st->objs, o);
+        free(o);
+    }
+    struct wr_wk_fd *d, *dt;
+    HASH_ITER(hh, st->fds, d, dt)
+    {
+        HASH_DEL(st->fds, d);
+        free(d);
+    }
+    oom |= st->oom;
+    free(st);
+    return oom ? -1 : 0;
+}
+
+static void wakers_release(struct wr_model *m)
+{
+    free(m->wake_loops);
+    m->wake_loops = NULL;
+    m->nwake_loops = 0;
+    for (struct wr_site *s = m->sites; s; s = s->hh.next) {
+        free(s->wakers), free(s->causes);
+        s->wakers = s->causes = NULL;
+        s->nwakers = s->ncauses = 0;
+    }
+}
+
+const struct wr_analysis wr_wakers_analysis = {"wakers",     wakers_wants,  wakers_begin,
+                                               wakers_event, wakers_finish, wakers_release};

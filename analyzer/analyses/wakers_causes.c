@@ -1,0 +1,147 @@
+/* wakers_causes.c: a wait's time handed on to what its waker's thread
+ * did meanwhile, through that thread's own waits, down to CPU work or a
+ * wait nothing in the process ended (doc/wakers.md, "Causes"). Each call
+ * walks only the calls the threads kept, within a depth and work bound. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyses/wakers.h"
+
+static uint32_t tid_of(const struct wr_wk_state *st, size_t th)
+{
+    return th < st->m->nthreads ? st->m->threads[th].tid : 0;
+}
+
+/* add: ns to the entry (tid, stack, func, label) of list *l (n used); the
+ * list holds WR_WAKE_MAX entries, the last one summing the rest as "other". */
+static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t tid, uint32_t stack, unsigned func,
+                const char *label, uint64_t ns)
+{
+    if (!ns && label && !strcmp(label, "cpu"))
+        return;
+    if (!*l && !(*l = calloc(WR_WAKE_MAX, sizeof **l))) {
+        st->oom = 1;
+        return;
+    }
+    size_t i = 0;
+    while (i < *n && !((*l)[i].tid == tid && (*l)[i].stack == stack && (*l)[i].func == func &&
+                       ((*l)[i].label == label || (label && (*l)[i].label && !strcmp((*l)[i].label, label)))))
+        i++;
+    if (i == *n) {
+        if (*n == WR_WAKE_MAX) {
+            i = WR_WAKE_MAX - 1;
+            (*l)[i] = (struct wr_wake){.label = "other", .calls = (*l)[i].calls, .ns = (*l)[i].ns};
+        } else {
+            (*l)[i] = (struct wr_wake){.tid = tid, .stack = stack, .func = func, .label = label};
+            (*n)++;
+        }
+    }
+    (*l)[i].calls++;
+    (*l)[i].ns += ns;
+}
+
+static void cause(struct wr_wk_state *st, uint32_t tid, uint32_t stack, unsigned func, const char *label,
+                  uint64_t ticks)
+{
+    if (ticks)
+        add(st, &st->site->causes, &st->site->ncauses, tid, stack, func, label, wr_model_ns(st->m, ticks));
+}
+
+static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y);
+
+/* on_path: whether thread u is on the chain being followed with an
+ * interval that overlaps [x, y]: then u waits for itself through the chain. */
+static int on_path(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
+{
+    for (size_t i = 0; i < st->depth; i++)
+        if (st->path[i].th == u && st->path[i].x < y && x < st->path[i].y)
+            return 1;
+    return 0;
+}
+
+/* seg_cause: the part [lo, hi] of call g of thread u: handed on to its
+ * waker up to the wake-up, the rest charged to CPU at the waker's call
+ * (a "cycle" when the waker is a thread that was waiting on this chain
+ * meanwhile: a token handed back and forth); a call nobody woke is its
+ * own cause. */
+static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *g, uint64_t lo, uint64_t hi)
+{
+    if (g->wth < 0) {
+        cause(st, tid_of(st, u), g->stack, g->func, NULL, hi - lo);
+        return;
+    }
+    uint64_t k = g->wk < lo ? lo : g->wk > hi ? hi : g->wk;
+    explain(st, (size_t)g->wth, lo, k);
+    if (hi > k && on_path(st, (size_t)g->wth, k, hi)) {
+        cause(st, tid_of(st, (size_t)g->wth), 0, 0, "cycle", hi - k);
+        st->m->wake_cycles++;
+    } else {
+        cause(st, tid_of(st, (size_t)g->wth), g->wstack, 0, "cpu", hi - k);
+    }
+}
+
+/* explain: hand [x, y] of thread u on to what u did then, walking its
+ * kept calls back from y; every tick ends in exactly one cause. */
+static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
+{
+    if (x >= y)
+        return;
+    if (on_path(st, u, x, y)) {
+        cause(st, tid_of(st, u), 0, 0, "cycle", y - x);
+        st->m->wake_cycles++;
+        return;
+    }
+    struct wr_wk_thread *t = u < st->nth ? st->th[u] : NULL;
+    if (!t || st->depth == WK_DEPTH || !st->budget) {
+        cause(st, tid_of(st, u), 0, 0, "unknown", y - x);
+        st->m->wake_cut += t != NULL;
+        return;
+    }
+    st->path[st->depth++] = (struct wr_wk_path){u, x, y};
+    uint64_t cur = y;
+    uint32_t after = t->n ? t->ring[(t->head + WK_RING - 1) % WK_RING].stack : 0;
+    for (uint32_t j = 0; j < t->n && cur > x && st->budget; j++, st->budget--) {
+        const struct wr_wk_seg *g = &t->ring[(t->head + WK_RING - 1 - j) % WK_RING];
+        if (g->s >= cur) {
+            after = g->stack;
+            continue;
+        }
+        uint64_t hi = g->e < cur ? g->e : cur, lo = g->s > x ? g->s : x, gap = hi > x ? hi : x;
+        if (cur > gap) /* outside any call: CPU at the code that ran up to the next call */
+            cause(st, tid_of(st, u), after, 0, "cpu", cur - gap);
+        if (hi > lo)
+            seg_cause(st, u, g, lo, hi);
+        cur = lo;
+        after = g->stack;
+    }
+    if (cur > x) /* before the first call kept: the thread's start, or forgotten */
+        cause(st, tid_of(st, u), t->n < WK_RING ? after : 0, 0, t->n < WK_RING ? "cpu" : "unknown", cur - x);
+    st->depth--;
+}
+
+/* woken: wait g of thread th at site was ended by waker (th wth, stamp k,
+ * call func at stack; func 0: the end of that thread): the waker and the
+ * causes of the whole wait. */
+void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct wr_site *site, size_t wth, uint64_t k,
+                 uint32_t stack, unsigned func)
+{
+    g->wth = (int32_t)wth, g->wk = k, g->wstack = stack, g->wfunc = (uint16_t)func;
+    st->m->woken_waits++;
+    add(st, &site->wakers, &site->nwakers, tid_of(st, wth), stack, func, func ? NULL : "exit",
+        wr_model_ns(st->m, g->e - g->s));
+    st->site = site;
+    st->depth = 1;
+    st->path[0] = (struct wr_wk_path){th, g->s, g->e};
+    st->budget = WK_BUDGET;
+    explain(st, wth, g->s, k);
+    cause(st, tid_of(st, wth), stack, 0, "cpu", g->e - k);
+}
+
+/* alone: wait g of thread th ended by nothing in the process: label says
+ * what did, and the wait is its own cause. */
+void wr_wk_alone(struct wr_wk_state *st, size_t th, const struct wr_wk_seg *g, struct wr_site *site, const char *label)
+{
+    add(st, &site->wakers, &site->nwakers, 0, 0, 0, label, wr_model_ns(st->m, g->e - g->s));
+    st->site = site;
+    cause(st, tid_of(st, th), g->stack, g->func, NULL, g->e - g->s);
+}

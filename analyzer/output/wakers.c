@@ -1,0 +1,167 @@
+/* wakers.c: the wakers and causes of the sites (analyses/wakers.c) in the
+ * JSON and text reports, and the text report's "why threads waited". */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/fmt.h"
+#include "output/report.h"
+
+/* wake_name: what a waker or cause is: its call, or its label. */
+static const char *wake_name(const struct wr_wake *w)
+{
+    const struct lw_func_info *fi = w->func ? lw_func_info_of(w->func) : NULL;
+    return fi ? fi->name : w->label ? w->label : "?";
+}
+
+static void json_list(FILE *f, struct wr_model *m, const char *name, const struct wr_wake *l, size_t n, int wakers)
+{
+    fprintf(f, ",\"%s\":[", name);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",{\"function\":" : "{\"function\":", f);
+        wr_json_str(f, wake_name(&l[i]));
+        fputs(",\"stack\":", f);
+        if (l[i].stack)
+            wr_json_frames(f, m, l[i].stack);
+        else
+            fputs("[]", f);
+        fprintf(f, ",\"tid\":%" PRIu32, l[i].tid);
+        if (wakers)
+            fprintf(f, ",\"calls\":%" PRIu64 ",\"wait_ns\":%" PRIu64 "}", l[i].calls, l[i].ns);
+        else
+            fprintf(f, ",\"ns\":%" PRIu64 "}", l[i].ns);
+    }
+    fputc(']', f);
+}
+
+void wr_wakers_json(FILE *f, struct wr_model *m, const struct wr_site *s)
+{
+    json_list(f, m, "wakers", s->wakers, s->nwakers, 1);
+    json_list(f, m, "causes", s->causes, s->ncauses, 0);
+}
+
+/* wake_line: "pthread_cond_signal in producer, tid 12" into buf. */
+static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const struct wr_wake *w)
+{
+    struct wr_frame fr[1];
+    char at[160];
+    if (w->stack && wr_model_frames(m, w->stack, fr, 1)) {
+        wr_frame_line(at, sizeof at, &fr[0]);
+        snprintf(buf, cap, "%s in %s, tid %" PRIu32, wake_name(w), at, w->tid);
+    } else if (w->tid)
+        snprintf(buf, cap, "%s, tid %" PRIu32, wake_name(w), w->tid);
+    else
+        snprintf(buf, cap, "%s", wake_name(w));
+    return buf;
+}
+
+/* top: the largest entry of l that names something (not "other", the sum
+ * of the entries a site had no room for), or NULL. */
+static const struct wr_wake *top(const struct wr_wake *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i].func || !l[i].label || strcmp(l[i].label, "other"))
+            return &l[i];
+    return NULL;
+}
+
+static uint64_t sum(const struct wr_wake *l, size_t n)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        t += l[i].ns;
+    return t;
+}
+
+void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const char *dim, const char *off)
+{
+    char line[256], fit[256];
+    const struct wr_wake *w = top(s->wakers, s->nwakers), *c = top(s->causes, s->ncauses);
+    if (w && !w->func && !strcmp(w->label, "sleep") && s->nwakers == 1)
+        return; /* a sleep ended by itself: the lines would only repeat the site */
+    if (w) {
+        uint64_t t = sum(s->wakers, s->nwakers);
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, w), 90);
+        fprintf(f, "    %swoken by %s (%.0f%% of the waits)%s\n", dim, fit, t ? 100.0 * (double)w->ns / (double)t : 0.0,
+                off);
+    }
+    if (c) {
+        uint64_t t = sum(s->causes, s->ncauses);
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, c), 90);
+        fprintf(f, "    %sbecause of %s (%.0f%%)%s\n", dim, fit, t ? 100.0 * (double)c->ns / (double)t : 0.0, off);
+    }
+}
+
+static int cmp_ns(const void *a, const void *b)
+{
+    const struct wr_wake *x = a, *y = b;
+    return (x->ns < y->ns) - (x->ns > y->ns);
+}
+
+#define WR_WHY_ROWS 5
+
+int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off)
+{
+    struct wr_wake *all = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t total = 0;
+    for (size_t i = 0; i < m->nsites; i++) {
+        const struct wr_site *s = m->sorted[i];
+        for (size_t k = 0; k < s->ncauses; k++) {
+            const struct wr_wake *c = &s->causes[k];
+            total += c->ns;
+            size_t j = 0;
+            while (j < n && !(all[j].tid == c->tid && all[j].stack == c->stack && all[j].func == c->func &&
+                              !strcmp(wake_name(&all[j]), wake_name(c))))
+                j++;
+            if (j == n) {
+                if (n == cap) {
+                    size_t nc = cap ? 2 * cap : 64;
+                    struct wr_wake *a = realloc(all, nc * sizeof *a);
+                    if (!a) {
+                        free(all);
+                        return -1;
+                    }
+                    all = a, cap = nc;
+                }
+                all[n++] = (struct wr_wake){c->tid, c->stack, c->func, c->label, 0, 0};
+            }
+            all[j].ns += c->ns;
+        }
+    }
+    if (n) {
+        qsort(all, n, sizeof *all, cmp_ns);
+        size_t named = 0;
+        for (size_t j = 0; j < n; j++) /* "other" mixes what sites had no room for: not a row */
+            if (all[j].func || !all[j].label || strcmp(all[j].label, "other"))
+                all[named++] = all[j];
+        n = named;
+        fprintf(f, "\n%swhy threads waited%s (the waits' time handed on through their wakers)\n", bold, off);
+        for (size_t j = 0; j < n && j < WR_WHY_ROWS; j++) {
+            char line[256], fit[256], t[32];
+            wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &all[j]), 90);
+            fprintf(f, "  %5.1f%% %9s  %s\n", total ? 100.0 * (double)all[j].ns / (double)total : 0.0,
+                    wr_fmt_ns(t, sizeof t, all[j].ns), fit);
+        }
+        for (size_t j = 0; j < m->nwake_loops && j < WR_WHY_ROWS; j++) {
+            char t[32];
+            fprintf(f, "  loop: tid %" PRIu32 " and tid %" PRIu32 " woke each other %" PRIu64 " times, %s of waits\n",
+                    m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits,
+                    wr_fmt_ns(t, sizeof t, m->wake_loops[j].ns));
+        }
+        if (m->wake_cycles)
+            fprintf(f, "  %" PRIu64 " cause chain%s stopped at a cycle between threads\n", m->wake_cycles,
+                    m->wake_cycles == 1 ? "" : "s");
+    }
+    free(all);
+    return 0;
+}
+
+void wr_wakers_json_top(FILE *f, const struct wr_model *m)
+{
+    fputs(",\"wait_loops\":[", f);
+    for (size_t j = 0; j < m->nwake_loops; j++)
+        fprintf(f, "%s{\"tids\":[%" PRIu32 ",%" PRIu32 "],\"waits\":%" PRIu64 ",\"ns\":%" PRIu64 "}", j ? "," : "",
+                m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits, m->wake_loops[j].ns);
+    fprintf(f, "],\"wake_cycles\":%" PRIu64 ",\"wake_cut\":%" PRIu64, m->wake_cycles, m->wake_cut);
+}
