@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd/options.h"
@@ -38,6 +39,36 @@ double wr_parse_real(const char *opt, const char *v)
         exit(2);
     }
     return d;
+}
+
+void wr_parse_window(const char *opt, const char *v, struct wr_window *w)
+{
+    int since = !strcmp(opt, "--since"), neg = v && *v == '-';
+    const char *p = v ? v + neg : "";
+    char *end;
+    double d = (*p >= '0' && *p <= '9') || *p == '.' ? strtod(p, &end) : -1;
+    double unit = 1e9;
+    if (d >= 0 && !strcmp(end, "ms"))
+        unit = 1e6;
+    else if (d >= 0 && *end && strcmp(end, "s"))
+        d = -1;
+    if (!(d >= 0) || !isfinite(d) || d * unit > 1e18) {
+        fprintf(stderr,
+                "waitreport: %s '%s': give seconds from the start of the trace, or from its end with a minus "
+                "sign (10, 1.5, 250ms, -10)\n",
+                opt, v ? v : "");
+        exit(2);
+    }
+    uint64_t ns = (uint64_t)(d * unit + 0.5);
+    if (since)
+        w->since_ns = ns, w->since_end = neg, w->has_since = 1;
+    else
+        w->until_ns = ns, w->until_end = neg, w->has_until = 1;
+    if (w->has_since && w->has_until && w->since_end == w->until_end &&
+        (w->since_end ? w->since_ns <= w->until_ns : w->since_ns >= w->until_ns)) {
+        fprintf(stderr, "waitreport: --since must come before --until: the window is empty\n");
+        exit(2);
+    }
 }
 
 void wr_parse_debuginfo_path(const char *opt, const char *v)

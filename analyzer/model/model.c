@@ -108,7 +108,8 @@ static struct wr_site_th *per_thread(struct wr_site *s, uint32_t ti)
 static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_event *ev)
 {
     uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
-    uint64_t key = (uint64_t)stack << 8 | ev->kind | (uint64_t)!th->kept << 63;
+    int inwin = wr_model_in_window(m, ev), counted = th->kept && inwin; /* else for the analyses only */
+    uint64_t key = (uint64_t)stack << 8 | ev->kind | (uint64_t)!counted << 63;
     struct wr_site **slot = &m->site_cache[(key * 0x9e3779b97f4a7c15ull) >> 54 & (WR_SITE_CACHE - 1)];
     struct wr_site *s = *slot;
     if (!s || s->key != key) {
@@ -120,9 +121,9 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
             s->key = key;
             s->func = ev->kind;
             s->stack = stack;
-            s->hidden = !th->kept;
+            s->hidden = !counted;
             HASH_ADD(hh, m->sites, key, sizeof s->key, s);
-            m->nsites += th->kept;
+            m->nsites += counted;
         }
         *slot = s;
     }
@@ -167,8 +168,10 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
             s->blocked_ns += bl;
             s->runnable_ns += rn;
             s->switches += sw;
-            th->in_blocked_ns += bl;
-            th->in_runnable_ns += rn;
+            if (counted) { /* the thread's life is the window's */
+                th->in_blocked_ns += bl;
+                th->in_runnable_ns += rn;
+            }
         }
     }
     m->last_switches = sw;
@@ -186,9 +189,9 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
         pt->blocked_ns += bl;
         pt->runnable_ns += rn;
     }
-    m->calls += th->kept;
+    m->calls += counted;
     m->calls_read++;
-    th->calls++;
+    th->calls += inwin;
     uint64_t end = ev->tsc + ev->dur;
     if (end >= ev->tsc && ev->tsc) {
         /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
@@ -346,6 +349,8 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
+    m->window = b ? b->window : NULL;
+    wr_window_resolve(m);
     if (wr_model_walk(m, on_event) != 0)
         return -1;
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
@@ -353,6 +358,8 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
         uint64_t a = wr_cpu_mono(m, th->first_tsc), b = wr_cpu_mono(m, th->last_tsc), sw;
         if (th->noff && th->off[0].start < a) /* off-CPU before its first stamp */
             a = th->off[0].start;
+        if (m->window) /* the part of its life inside the window */
+            wr_window_clip(m, &a, &b);
         th->life_ns = b > a ? b - a : 0;
         wr_cpu_split(th, a, b, &th->blocked_ns, &th->runnable_ns, &sw);
     }

@@ -157,7 +157,7 @@ struct wr_thread {
     size_t nsw, capsw;
     struct wr_offcpu *off;                     /* off-CPU intervals, sorted */
     size_t noff, cursor;                       /* cursor: last interval looked at */
-    uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
+    uint64_t life_ns, blocked_ns, runnable_ns; /* over its life (within the window) */
     uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
 };
@@ -177,9 +177,21 @@ struct wr_filter {
     size_t nnames;
 };
 
+/* wr_window: the time window a report counts (--since, --until): a call
+ * counts when it ended at or after since and before until. Each bound is in
+ * ns from the start of the trace (when libwait started in the process),
+ * or from its end when its *_end flag is set (--since -10: the last 10 s);
+ * a bound not given is the trace's start or end. */
+struct wr_window {
+    uint64_t since_ns, until_ns;
+    int has_since, has_until;
+    int since_end, until_end; /* the bound counts back from the end */
+};
+
 /* wr_build: how a model is built (wr_model_build_with); zero is the default. */
 struct wr_build {
     const struct wr_filter *filter; /* NULL or empty: every thread */
+    const struct wr_window *window; /* NULL or no bound: the whole trace */
     int merge_line;                 /* merge the sites whose stacks show the same frames
                                        (function, file:line, inlined) at other addresses */
     int per_thread;                 /* fill wr_site.per_th */
@@ -208,6 +220,11 @@ struct wr_model {
     uint64_t calls, records, dropped_records; /* calls: those counted (of kept threads) */
     uint64_t calls_read;                      /* every call decoded, kept or not */
     const struct wr_filter *filter;           /* NULL: no filter */
+    const struct wr_window *window;           /* NULL: no --since/--until */
+    uint64_t win_lo, win_hi;                  /* TSC: a call counts when its end is in [lo, hi) (window.c) */
+    uint64_t win_start_ns, win_end_ns;        /* the window as shown: ns since the start, within the trace */
+    uint64_t span_ns;                         /* the trace's length the window was resolved against */
+    int win_empty;                            /* the window lies outside the trace */
     size_t kept_threads;                      /* threads the filter kept */
     int merge_line;                           /* sites merged by file:line (wr_build) */
     size_t stacks_merged;                     /* stacks charged to another stack's sites */
@@ -265,6 +282,29 @@ int wr_model_build(struct wr_model *m, struct wr_trace *t);
  * reads the trace again charging the calls of each to the one with the
  * lowest id: twice the time, only then. b and its filter must outlive m. */
 int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_build *b);
+
+/* wr_model_in_window: whether call ev ended in m's window (every call,
+ * without one). Exports that walk the trace again count the same calls. */
+static inline int wr_model_in_window(const struct wr_model *m, const struct wr_event *ev)
+{
+    uint64_t end = ev->tsc + ev->dur;
+    return end >= m->win_lo && end < m->win_hi;
+}
+
+/* window.c: wr_window_resolve sets m's window (win_*) from m->window, once
+ * the clock rate is known and before the calls are counted; the trace's
+ * end is the header's after a clean exit, else the latest stamp of each
+ * thread's last chunk. wr_window_text: "0.250 s to 0.500 s" (the window as
+ * resolved) into buf. wr_window_arg: the window as asked ("--since -0.2"). */
+void wr_window_resolve(struct wr_model *m);
+/* wr_window_clip: [*a, *b) (CLOCK_MONOTONIC ns) cut to the window (empty: *b = *a). */
+void wr_window_clip(struct wr_model *m, uint64_t *a, uint64_t *b);
+const char *wr_window_text(const struct wr_model *m, char *buf, size_t cap);
+const char *wr_window_arg(const struct wr_window *w, char *buf, size_t cap);
+/* wr_window_missed: 1 after a message naming the trace when m's window
+ * lies outside it (no call can count), else 0. A report fails when it
+ * misses every trace, and shows the others. */
+int wr_window_missed(const struct wr_model *m);
 
 /* wr_filter_text: the filter as "tid 12,13; thread 'worker*'" into buf. */
 const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap);

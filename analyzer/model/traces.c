@@ -149,7 +149,7 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
     if (b)
         bb = *b;
     bb.lib = s->lib;
-    size_t kept = 0;
+    size_t kept = 0, missed = 0;
     for (size_t i = 0; !r && i < n; i++) {
         char err[512];
         struct wr_trace *t = &s->t[kept];
@@ -171,6 +171,7 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
             break;
         }
         s->m[kept].symlib = s->lib;
+        missed += wr_window_missed(&s->m[kept]);
         kept++;
     }
     /* wr_trace keeps a pointer to its path: keep v alive in s->paths */
@@ -182,6 +183,8 @@ int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int h
             fprintf(stderr, "waitreport: no trace given\n");
         r = 2;
     }
+    if (!r && missed == kept) /* each said why */
+        r = 2;
     s->npaths = n;
     return r;
 }

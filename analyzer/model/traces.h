@@ -21,7 +21,8 @@ struct wr_set {
  * each process's images in the order they ran (x.bin, x.1.bin, ...), keep
  * those of pid when have_pid, and build a model of each as b asks (NULL:
  * the default; its lib is the set's own). 0, or 2 after a message naming
- * the file (bad input, no trace left, out of memory). */
+ * the file (bad input, no trace left, a --since/--until window outside
+ * every trace, out of memory). */
 int wr_set_load(struct wr_set *s, const char *const *paths, size_t npaths, int have_pid, uint32_t pid,
                 const struct wr_build *b);
 void wr_set_free(struct wr_set *s);

@@ -124,6 +124,8 @@ static uint64_t rel(const struct chrome *c, uint64_t mono) { return mono > c->t0
 /* offcpu: one off-CPU interval [a, b) of the current thread. */
 static void offcpu(struct chrome *c, uint64_t a, uint64_t b, int preempt)
 {
+    if (c->m->window) /* --since, --until: the part inside */
+        wr_window_clip(c->m, &a, &b);
     if (b <= a || !admit(c, b - a))
         return;
     char ts[32], d[32];
@@ -156,7 +158,7 @@ static int on_event(void *ctx, const struct wr_event *ev)
         c->th = wr_model_thread(c->m, ev->stream);
         c->offi = 0;
     }
-    if (!fi || !c->th || !c->th->kept) /* a thread the filter leaves out */
+    if (!fi || !c->th || !c->th->kept || !wr_model_in_window(c->m, ev)) /* left out by --tid, --since ... */
         return 0;
     uint64_t a = wr_cpu_mono(c->m, ev->tsc), b = wr_cpu_mono(c->m, ev->tsc + ev->dur);
     if (b < a)

@@ -191,6 +191,13 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 ",\"dropped_events\":%" PRIu64 ",\"dropped_chunks\":%" PRIu64 ",\"torn_chunks\":%" PRIu64,
                 h->flight.max_size, win, from, h->flight.dropped_calls, h->flight.dropped_chunks, m->trace->torn);
     }
+    if (m->window) /* the calls that ended in [start_ns, end_ns), ns since the start */
+        fprintf(f,
+                ",\"window_shown\":{\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64 ",\"trace_ns\":%" PRIu64
+                ",\"calls\":%" PRIu64 ",\"calls_read\":%" PRIu64 "}",
+                m->win_start_ns, m->win_end_ns, m->span_ns, m->calls, m->calls_read);
+    else
+        fputs(",\"window_shown\":null", f);
     fprintf(f, ",\"switches\":%" PRIu64 ",\"switches_lost\":%" PRIu64, m->switches, m->switches_lost);
     uint64_t ob = 0, orn = 0;
     for (size_t i = 0; i < m->nthreads; i++) {

@@ -140,7 +140,7 @@ static int on_call(void *ctx, const struct wr_event *ev)
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
     struct wr_model *m = c->m;
     struct wr_thread *th = fi ? wr_model_thread(m, ev->stream) : NULL;
-    if (!th)
+    if (!th || !wr_model_in_window(m, ev))
         return 0;
     size_t ti = (size_t)(th - m->threads);
     uint64_t skey = (uint64_t)ev->stack << 8 | ev->kind;

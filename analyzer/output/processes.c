@@ -249,7 +249,7 @@ int wr_report_processes(const struct wr_processes_req *c, FILE *out)
     memset(tr, 0, sizeof tr);
     memset(md, 0, sizeof md);
     char **v;
-    size_t n, kept = 0;
+    size_t n, kept = 0, missed = 0;
     int r = wr_set_expand(c->paths, c->npaths, &v, &n), held = 0; /* held: the first process is still whole */
     struct wr_symlib *lib = r ? NULL : wr_symlib_new();
     if (r == -1 || (!r && !lib)) {
@@ -272,7 +272,7 @@ int wr_report_processes(const struct wr_processes_req *c, FILE *out)
             memset(t, 0, sizeof *t);
             continue;
         }
-        struct wr_build b = {.filter = c->filter, .merge_line = c->merge_line, .lib = lib};
+        struct wr_build b = {.filter = c->filter, .window = c->window, .merge_line = c->merge_line, .lib = lib};
         if (wr_model_build_with(m, t, &b) != 0) {
             fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
             release(m, t);
@@ -280,6 +280,7 @@ int wr_report_processes(const struct wr_processes_req *c, FILE *out)
             break;
         }
         m->symlib = lib;
+        missed += wr_window_missed(m);
         if (!kept++) {
             held = 1;
             continue;
@@ -304,6 +305,8 @@ int wr_report_processes(const struct wr_processes_req *c, FILE *out)
             fprintf(stderr, "waitreport: no trace given\n");
         r = 2;
     }
+    if (!r && missed == kept) /* each said why */
+        r = 2;
     int w = 0;
     if (!r && held) {
         w = c->json ? wr_report_json(&md[0], c->o, out) : wr_report_text(&md[0], c->o, out);

@@ -140,6 +140,13 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
         if (!m->kept_threads)
             thread_names(m, f);
     }
+    if (m->window) {
+        char w[96], arg[96], k[32], all[32], len[32];
+        fprintf(f, "window: %s of the trace's %s (%s): %s of %s calls ended in it; the locks and heap sections count them all\n",
+                wr_window_text(m, w, sizeof w), wr_fmt_ns(len, sizeof len, m->span_ns),
+                wr_window_arg(m->window, arg, sizeof arg), wr_fmt_count(k, sizeof k, m->calls),
+                wr_fmt_count(all, sizeof all, m->calls_read));
+    }
     if (m->merge_line)
         fprintf(f, "sites merged by file:line (--merge line): %zu stack%s differed from another only in addresses\n",
                 m->stacks_merged, m->stacks_merged == 1 ? "" : "s");

@@ -246,5 +246,7 @@ section debuginfo && . "$root/tests/integration/debuginfo.sh"
 section wake && . "$root/tests/integration/wake.sh"
 # the flight recorder (WAIT_MAX_SIZE): a capped trace keeps the run's end
 section flight && . "$root/tests/integration/flight.sh"
+# time windows (--since, --until) of every output
+section window && . "$root/tests/integration/window.sh"
 
 finish
