@@ -38,14 +38,10 @@ struct pp_span {
     size_t first, n;
 };
 
-/* one site of one thread: its figures summed over the thread's calls */
-struct pp_acc {
-    UT_hash_handle hh;
-    uint64_t key[2]; /* the wr_site's address, the thread's index */
-    struct wr_site *site;
-    size_t th;
-    uint64_t calls, ticks, blocked, runnable, bytes;
-};
+/* the sample values, in the order of the sample types: calls/count,
+ * wait/nanoseconds (the default), cpu/nanoseconds, blocked/nanoseconds,
+ * runnable/nanoseconds, bytes/bytes */
+enum { WR_PP_CALLS, WR_PP_WAIT, WR_PP_CPU, WR_PP_BLOCKED, WR_PP_RUNNABLE, WR_PP_BYTES, WR_PP_NVALUES };
 
 struct pprof {
     struct pp_str *strh;
@@ -66,7 +62,7 @@ struct pprof {
     size_t nsamples, capsamples, capsids, capslabels;
     uint64_t *ids;
     size_t nids, capids;
-    int64_t *vals; /* NVALUES per sample */
+    int64_t *vals; /* WR_PP_NVALUES per sample */
     size_t capvals;
     pp_label *labels;
     size_t nlabels, caplabels;
@@ -112,6 +108,46 @@ void wr_pp_push_id(struct pprof *p, uint64_t id);
 
 /* wr_pp_label: append a label (key, and str or num) to the labels pool. */
 void wr_pp_label(struct pprof *p, const char *key, const char *s, int64_t num);
+
+/* pprof_write.c: what every pprof export shares. */
+
+/* wr_pp_init: p empty (string 0 and the sample types' names in it). */
+void wr_pp_init(struct pprof *p);
+
+/* wr_pp_main_mapping: the mapping of m's module at path exe made first:
+ * pprof takes mapping[0] as the main binary. mapid: per module of m, the
+ * id of its mapping, 0 until made. */
+void wr_pp_main_mapping(struct pprof *p, const struct wr_model *m, uint64_t *mapid, const char *exe);
+
+/* wr_pp_stack: the location ids of a sample of wrapped function func at
+ * stack of m, leaf first, appended to the ids pool: the wrapped call, then
+ * one location per return address, its inlined frames as lines. */
+struct pp_span wr_pp_stack(struct pprof *p, struct wr_model *m, uint64_t *mapid, unsigned func, uint32_t stack);
+
+/* wr_pp_clamp: v as a profile's int64 value, saturated. */
+int64_t wr_pp_clamp(uint64_t v);
+
+/* wr_pp_sample: a sample at locations ids with values v; labels thread
+ * (when named), tid, family and pid. */
+void wr_pp_sample(struct pprof *p, struct pp_span ids, const int64_t v[WR_PP_NVALUES], const char *thread, uint32_t tid,
+                  const char *family, uint32_t pid);
+
+#define WR_PP_COMMENTS 8 /* comments a profile carries at most */
+
+/* wr_pp_head: the profile's own fields. split: some process had the
+ * wait/CPU split (else the default type is calls); time_ns: wall-clock
+ * start (ns since the epoch); duration_ns; comments pprof prints at the
+ * top of every view. */
+struct wr_pp_head {
+    int split;
+    uint64_t time_ns, duration_ns;
+    const char *comments[WR_PP_COMMENTS];
+    size_t ncomments;
+};
+
+/* wr_pp_write: p as a gzip-compressed profile.proto to out. 0, or -1 on
+ * a write error, or out of memory (said on stderr). */
+int wr_pp_write(struct pprof *p, const struct wr_pp_head *hd, FILE *out);
 
 /* wr_pp_free: every table of p. */
 void wr_pp_free(struct pprof *p);
