@@ -17,6 +17,15 @@ int wr_cmd_diff(int argc, char **argv);
 /* wr_cmd_top: `waitreport top [options] TRACE`: a live view of a run. */
 int wr_cmd_top(int argc, char **argv);
 
+/* top_pprof.c: top's --pprof-every DIR. wr_top_pprof_dir: DIR made if
+ * missing, and writable; 0, or -1 after a message. wr_top_pprof_write: the
+ * profile of the interval t's last update closed, into DIR under its name
+ * (named on stderr when verbose); nothing when the run was over and read
+ * at the last file already. 0, or -1 after a message. */
+struct wr_top;
+int wr_top_pprof_dir(const char *dir);
+int wr_top_pprof_write(struct wr_top *t, const char *dir, int verbose);
+
 /* wr_cmd_record: `waitreport record [-o PATTERN] [--] PROG ARGS...`:
  * PROG run under libwait.so. */
 int wr_cmd_record(int argc, char **argv);

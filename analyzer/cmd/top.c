@@ -23,11 +23,11 @@
 enum { SORT_WAIT, SORT_CPU, SORT_CALLS, SORT_P99, SORT_N };
 static const char *sort_names[SORT_N] = {"wait", "cpu", "calls", "p99"};
 
-
 struct top_opts {
     double delay, replay;
     int once, cumulative, threads, sort;
     size_t rows;
+    const char *pprof_dir; /* --pprof-every DIR, or NULL */
 };
 
 struct row {
@@ -43,6 +43,7 @@ struct view {
     struct row *rows;
     size_t nrows, caprows;
     int finished; /* the process ended and everything is read */
+    int tty;      /* the full-screen view (stderr is not ours then) */
 };
 
 static sigjmp_buf bus_jmp;
@@ -360,6 +361,11 @@ static int update(struct view *v, uint64_t replay_t0)
         v->finished = end ? horizon >= end : t->live.gone && t->live.last_taken == 0;
     else
         v->finished = t->live.finished;
+    if (v->o.pprof_dir && wr_top_pprof_write(t, v->o.pprof_dir, !v->tty) != 0) {
+        if (v->tty && !isendwin())
+            endwin();
+        return -1;
+    }
     return 0;
 }
 
@@ -437,16 +443,36 @@ static int run_tty(struct view *v, uint64_t replay_t0)
     }
 }
 
+/* pause_for: sleep for s seconds (a signal may cut it short). 0. */
+static int pause_for(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+/* top_end: free what v holds; rc. */
+static int top_end(struct view *v, int rc)
+{
+    free(v->rows);
+    wr_top_close(v->t);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: waitreport top [-d SECONDS] [--once] [--replay N] [--sort wait|cpu|calls|p99]\n"
-          "                      [--cumulative] [--threads] [--rows N]\n"
+          "                      [--cumulative] [--threads] [--rows N] [--pprof-every DIR]\n"
           "                      [--debuginfo-path DIR[:DIR...]] TRACE\n"
           "  Live view of a running program's sites from its trace, refreshed every\n"
           "  -d seconds (default 1). Keys: w/c/n/p sort, a interval/since start,\n"
           "  t threads, q quit. Without a terminal, or with --once, prints one\n"
           "  snapshot since the start. --replay N plays a finished trace at N times\n"
-          "  its speed (without a terminal: one snapshot per interval).\n",
+          "  its speed (without a terminal: one snapshot per interval).\n"
+          "  --pprof-every DIR  also write a pprof profile of each interval's calls to\n"
+          "                      DIR/profile-SECONDS.MILLIS.pb.gz (made whole, then renamed into\n"
+          "                      place); without a terminal, follow the run to its end, writing\n"
+          "                      one per interval and naming each on stderr\n",
           f);
 }
 
@@ -478,7 +504,13 @@ int wr_cmd_top(int argc, char **argv)
             v.o.rows = (size_t)parse_pos(a, nx, 0, 1e6), i++;
         else if (!strcmp(a, "--debuginfo-path"))
             wr_parse_debuginfo_path(a, nx), i++;
-        else if (!strcmp(a, "--once"))
+        else if (!strcmp(a, "--pprof-every")) {
+            if (!nx || !*nx) {
+                fprintf(stderr, "waitreport top: --pprof-every needs a directory\n");
+                return 2;
+            }
+            v.o.pprof_dir = nx, i++;
+        } else if (!strcmp(a, "--once"))
             v.o.once = 1;
         else if (!strcmp(a, "--cumulative"))
             v.o.cumulative = 1;
@@ -511,6 +543,12 @@ int wr_cmd_top(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (v.o.pprof_dir && v.o.once) {
+        fprintf(stderr, "waitreport top: --pprof-every follows the run; --once takes one snapshot\n");
+        return 2;
+    }
+    if (v.o.pprof_dir && wr_top_pprof_dir(v.o.pprof_dir) != 0)
+        return 2;
     struct wr_top t;
     char err[512];
     if (wr_top_open(&t, path, err, sizeof err) != 0) {
@@ -518,7 +556,9 @@ int wr_cmd_top(int argc, char **argv)
         return 2;
     }
     v.t = &t;
+    t.parts_on = v.o.pprof_dir != NULL;
     int tty = isatty(1) && isatty(0) && !v.o.once;
+    v.tty = tty;
     uint64_t t0 = mono_now();
     int rc = 0;
     if (v.o.replay > 0) {
@@ -529,8 +569,7 @@ int wr_cmd_top(int argc, char **argv)
             rc = run_tty(&v, t0);
         else {
             while (!v.finished && rc == 0) {
-                struct timespec ts = {(time_t)v.o.delay, (long)((v.o.delay - (double)(time_t)v.o.delay) * 1e9)};
-                nanosleep(&ts, NULL);
+                pause_for(v.o.delay);
                 if (update(&v, t0) != 0 || print_snapshot(&v, stdout) != 0 || fflush(stdout) != 0)
                     rc = 2;
                 else if (!v.finished)
@@ -544,12 +583,14 @@ int wr_cmd_top(int argc, char **argv)
             v.o.cumulative = 1; /* a finished run: show all of it (--replay N to watch it) */
             if (update(&v, t0) != 0)
                 rc = 2;
+        } else if (!tty && v.o.pprof_dir) {
+            while (!v.finished && rc == 0) /* a file per interval, to the end of the run */
+                rc = pause_for(v.o.delay) || update(&v, t0) != 0 ? 2 : 0;
+            return top_end(&v, rc);
         } else if (!tty)
             v.o.cumulative = 1; /* one snapshot: everything so far */
         if (rc == 0)
             rc = tty ? run_tty(&v, t0) : print_snapshot(&v, stdout) != 0 || fflush(stdout) != 0 ? 2 : 0;
     }
-    free(v.rows);
-    wr_top_close(&t);
-    return rc;
+    return top_end(&v, rc);
 }

@@ -55,12 +55,54 @@ static void acc_add(struct wr_top_acc *a, uint64_t dur, uint64_t bl, uint64_t rn
     wr_hist_add(&a->hist, dur);
 }
 
-/* count: a call of dur ns at site s on thread th, bl blocked, rn runnable:
- * into the current interval (folded into since-start at its end). */
-static void count(struct wr_top_site *s, struct wr_top_thread *th, uint64_t dur, uint64_t bl, uint64_t rn)
+/* part: the part of site s and thread th in the current interval, made
+ * on first use; NULL on out of memory (noted in t->oom). */
+static struct wr_top_part *part(struct wr_top *t, struct wr_top_site *s, struct wr_top_thread *th)
+{
+    struct wr_top_part *p = t->last_part;
+    if (p && p->site == s && p->th == th)
+        return p;
+    uintptr_t key[2] = {(uintptr_t)s, (uintptr_t)th};
+    HASH_FIND(hh, t->parts, key, sizeof key, p);
+    if (!p) {
+        if (!(p = calloc(1, sizeof *p))) {
+            t->oom = 1;
+            return NULL;
+        }
+        memcpy(p->key, key, sizeof key);
+        p->site = s;
+        p->th = th;
+        HASH_ADD(hh, t->parts, key, sizeof p->key, p);
+    }
+    return t->last_part = p;
+}
+
+/* count: a call of dur ns at site s on thread th, bl blocked, rn runnable,
+ * moving bytes: into the current interval (folded into since-start at its
+ * end). */
+static void count(struct wr_top *t, struct wr_top_site *s, struct wr_top_thread *th, uint64_t dur, uint64_t bl,
+                  uint64_t rn, uint64_t bytes)
 {
     acc_add(&s->cur, dur, bl, rn);
     acc_add(&th->cur, dur, bl, rn);
+    struct wr_top_part *p = t->parts_on ? part(t, s, th) : NULL;
+    if (p) {
+        p->calls++;
+        p->total_ns += dur;
+        p->blocked_ns += bl;
+        p->runnable_ns += rn;
+        p->bytes += bytes;
+    }
+}
+
+static void free_parts(struct wr_top_part **h)
+{
+    struct wr_top_part *p, *tmp;
+    HASH_ITER(hh, *h, p, tmp)
+    {
+        HASH_DEL(*h, p);
+        free(p);
+    }
 }
 
 /* settle: count the oldest pending call of th, split by its off-CPU
@@ -79,7 +121,7 @@ static void settle(struct wr_top *t, struct wr_top_thread *th)
         bl = p->dur_ns;
     if (rn > p->dur_ns - bl)
         rn = p->dur_ns - bl;
-    count(p->site, th, p->dur_ns, bl, rn);
+    count(t, p->site, th, p->dur_ns, bl, rn, p->bytes);
     th->last_b = p->b;
 }
 
@@ -128,14 +170,15 @@ static int on_call(struct wr_top *t, struct wr_top_thread *th, const struct wr_e
     t->last_site = s;
     int64_t di = wr_live_d2i((double)ev->dur * t->live.ns_per_tick);
     uint64_t dur = di > 0 ? (uint64_t)di : 0;
+    uint64_t bytes = wr_call_bytes(lw_func_info_of(ev->kind), ev);
     if (!t->have_switches) { /* nothing to wait for */
-        count(s, th, dur, 0, 0);
+        count(t, s, th, dur, 0, 0, bytes);
         return 0;
     }
     if (wr_grow((void **)&th->pend, &th->cappend, th->np, sizeof *th->pend, 64))
         return -1;
     uint64_t a = wr_live_mono(&t->live, t->live.cur, ev->tsc);
-    th->pend[th->np++] = (struct wr_top_pend){s, a, a + dur, dur};
+    th->pend[th->np++] = (struct wr_top_pend){s, a, a + dur, dur, bytes};
     return 0;
 }
 
@@ -285,11 +328,18 @@ int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns)
         roll(&s->cur, &s->last, &s->cum);
     for (size_t i = 0; i < t->nthreads; i++)
         roll(&t->threads[i]->cur, &t->threads[i]->last, &t->threads[i]->cum);
-    return 0;
+    free_parts(&t->last_parts);
+    t->last_parts = t->parts;
+    t->parts = t->last_part = NULL;
+    return t->oom ? -1 : 0;
 }
 
-const char *wr_top_label(struct wr_top *t, struct wr_top_site *s)
+void wr_top_sync_modules(struct wr_top *t)
 {
+    if (t->sym.sym && !t->sym_made) { /* made just now (wr_model_frames), with every module read */
+        t->sym_made = 1;
+        t->sym_mods = t->sym.nmods;
+    }
     if (t->sym.sym && t->sym.nmods > t->sym_mods) { /* a library was loaded since */
         for (size_t i = t->sym_mods; i < t->sym.nmods; i++) {
             struct wr_module *m = &t->sym.mods[i];
@@ -300,12 +350,16 @@ const char *wr_top_label(struct wr_top *t, struct wr_top_site *s)
         for (struct wr_top_site *x = t->sites; x; x = x->hh.next)
             x->labelled = 0;
     }
+}
+
+const char *wr_top_label(struct wr_top *t, struct wr_top_site *s)
+{
+    wr_top_sync_modules(t);
     if (s->labelled)
         return s->where;
     struct wr_frame fr[1];
     size_t n = wr_model_frames(&t->sym, s->stack, fr, 1);
-    if (!t->sym_mods && t->sym.sym)
-        t->sym_mods = t->sym.nmods;
+    wr_top_sync_modules(t);
     if (!n) {
         snprintf(s->where, sizeof s->where, "stack %u", s->stack);
         return s->where; /* the stack record may not be read yet: try again later */
@@ -334,6 +388,8 @@ void wr_top_close(struct wr_top *t)
         free(t->threads[i]);
     }
     free(t->threads);
+    free_parts(&t->parts);
+    free_parts(&t->last_parts);
     t->sym.trace = &t->live.t;
     wr_model_free(&t->sym);
     wr_live_close(&t->live);

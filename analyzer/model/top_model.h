@@ -26,6 +26,7 @@ struct wr_top_site {
 struct wr_top_pend {
     struct wr_top_site *site;
     uint64_t a, b, dur_ns; /* monotonic ns */
+    uint64_t bytes;        /* wr_call_bytes */
 };
 
 struct wr_top_thread {
@@ -45,12 +46,23 @@ struct wr_top_thread {
     uint64_t last_b;
 };
 
+/* wr_top_part: the calls of one site by one thread in one interval, for
+ * a profile per interval (wr_top.parts_on). */
+struct wr_top_part {
+    UT_hash_handle hh;
+    uintptr_t key[2]; /* site, thread */
+    struct wr_top_site *site;
+    struct wr_top_thread *th;
+    uint64_t calls, total_ns, blocked_ns, runnable_ns, bytes;
+};
+
 #define WR_TOP_MARKS 256
 
 struct wr_top {
     struct wr_live live;
     struct wr_model sym; /* only stacks and modules, for labels */
     size_t sym_mods;     /* modules given to sym.sym so far */
+    int sym_made;        /* sym.sym exists and sym_mods counts for it */
     struct wr_top_site *sites;
     size_t nsites;
     struct wr_top_site *last_site;  /* the site of the previous call */
@@ -65,6 +77,10 @@ struct wr_top {
     uint64_t lost;                      /* switch records the kernel lost */
     int rec_paused;                     /* the last PAUSE/RESUME record taken was a PAUSE */
     uint64_t end_ns;                    /* gone unclosed: its latest stamp, 0 = not known */
+    int parts_on;                       /* keep the parts of each interval (set before the first update) */
+    struct wr_top_part *parts;          /* this interval's, by (site, thread) */
+    struct wr_top_part *last_parts;     /* the interval the last update closed */
+    struct wr_top_part *last_part;      /* the part of the previous call counted */
     int oom;
 };
 
@@ -73,9 +89,19 @@ int wr_top_open(struct wr_top *t, const char *path, char *err, size_t errlen);
 
 /* wr_top_update: take what was written up to horizon (UINT64_MAX = now),
  * settle the calls whose switches are in, and close the interval at
- * now_ns (the last interval becomes `last`; now_ns is clamped to the end
- * of a run that is over). 0, or -1 on out of memory or a file cut short. */
+ * now_ns (the last interval becomes `last`, and its parts last_parts;
+ * now_ns is clamped to the end of a run that is over). Each call counts in
+ * the interval where it settles, so the intervals split the calls exactly:
+ * once the run is over and read, every call has counted in one of them.
+ * 0, or -1 on out of memory or a file cut short. */
 int wr_top_update(struct wr_top *t, uint64_t horizon, uint64_t now_ns);
+
+/* wr_top_sync_modules: hand the modules read since the last call to the
+ * symbolizer of t->sym, so that stacks through a library loaded since
+ * resolve (site labels made before are made again). Call it before and
+ * after resolving stacks of t->sym: the first wr_model_frames makes the
+ * symbolizer with the modules read until then. */
+void wr_top_sync_modules(struct wr_top *t);
 
 /* wr_top_label: the site's first frame as "function (file:line)". */
 const char *wr_top_label(struct wr_top *t, struct wr_top_site *s);

@@ -4,6 +4,7 @@
 #define WR_EXPORT_H
 
 #include "model/sitekey.h"
+#include "model/top_model.h"
 #include "model/traces.h"
 #include "output/report.h"
 
@@ -44,6 +45,12 @@ int wr_export_chrome(struct wr_set *s, uint64_t min_ns, size_t max_events, FILE 
  * in s: a sample per site and thread (README "pprof"). 0, or -1 after a
  * message on out of memory, or on a write error. */
 int wr_export_pprof(struct wr_set *s, FILE *out);
+
+/* wr_export_pprof_top: the profile (as wr_export_pprof's) of the calls
+ * that top's last update settled (t->last_parts; t->parts_on set before
+ * the first update). 0, or -1 after a message on out of memory, or on a
+ * write error. */
+int wr_export_pprof_top(struct wr_top *t, FILE *out);
 
 /* wr_report_html: the self-contained HTML report. 0 or -1. */
 int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *out);

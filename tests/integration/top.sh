@@ -308,3 +308,36 @@ for f in "$d"/bad/*.bin; do
   [ $rc -le 2 ] || { crash=1; echo "# top --once $f: rc $rc"; }
 done
 t "damaged traces: top --once exits 0 or 2, never crashes (40 files)" [ $crash = 0 ]
+
+# --- --pprof-every DIR: a profile per interval while following a run ---
+# window_helper waits 30 x 50 ms in poll, then 30 x 50 ms in usleep (~3 s);
+# top follows it without a terminal, a file every 0.5 s, to its end
+. "$root/tests/integration/lib.sh"
+TPC=$root/tests/integration/top_pprof_check.py
+gopt=
+need go golang-go && gopt=--go
+rm -f "$d/every.bin"
+LD_PRELOAD="$LIB" WAIT_OUTPUT="$d/every.bin" build/tests/window_helper 30 30 50 &
+hp=$!
+for _ in $(seq 50); do [ -s "$d/every.bin" ] && break; sleep 0.02; done
+timeout -k 5 60 "$WR" top --pprof-every "$d/every" -d 0.5 "$d/every.bin" >"$d/every.out" 2>"$d/every.err" </dev/null
+rc=$?
+wait $hp
+t "top --pprof-every: follows the run to its end without a terminal, exit 0 (rc $rc)" [ "$rc" = 0 ] || show "$d/every.err"
+t "top --pprof-every: nothing on stdout; each file named on stderr" \
+  [ ! -s "$d/every.out" ] && [ "$(grep -c "^waitreport: wrote $d/every/profile-" "$d/every.err")" = "$(ls "$d/every" | wc -l)" ]
+"$WR" --json "$d/every.bin" >"$d/every.json"
+check_relay "top --pprof-every (live)" "$TPC" "$d/every.check" "$d/every" "$d/every.json" 2 $gopt
+# a replay writes a file per replayed interval, named by the trace's time
+traced "$d/prw" "$d/prw.bin" examples/pipe_rw
+"$WR" top --replay 2 -d 0.05 --pprof-every "$d/replay" "$d/prw.bin" >/dev/null 2>"$d/replay.err" </dev/null
+"$WR" --json "$d/prw.bin" >"$d/prw.json"
+check_relay "top --pprof-every (replay of pipe_rw)" "$TPC" "$d/replay.check" "$d/replay" "$d/prw.json" 1 $gopt
+# a finished run: what it holds, in one file or two
+"$WR" top --pprof-every "$d/done" "$d/every.bin" >/dev/null 2>"$d/done.err" </dev/null
+check_relay "top --pprof-every (finished run)" "$TPC" "$d/done.check" "$d/done" "$d/every.json" 1 $gopt
+"$WR" top --once --pprof-every "$d/x" "$d/every.bin" >/dev/null 2>"$d/once.err"
+t "top --pprof-every with --once: exit 2, says why" [ $? = 2 ] && grep -q "follows the run" "$d/once.err"
+: >"$d/afile"
+"$WR" top --pprof-every "$d/afile" "$d/every.bin" >/dev/null 2>"$d/nodir.err"
+t "top --pprof-every FILE (not a directory): exit 2, says why" [ $? = 2 ] && grep -q "not a directory" "$d/nodir.err"
