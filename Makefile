@@ -16,7 +16,7 @@ WR_SRC := $(wildcard analyzer/*/*.c analyzer/*/*/*.c)
 WR_HDR := $(wildcard analyzer/*/*.h analyzer/*/*/*.h)
 WR_OBJ := $(WR_SRC:%.c=build/%.o)
 WR_LIB := build/libwaitreport.a
-ANALYZER_LIBS := -ldw -lelf -lm -lncurses -lprotobuf-c -lz
+ANALYZER_LIBS := -ldw -lelf -lm -lncurses -lprotobuf-c -lz -lzstd
 # pprof's profile.proto, compiled by protoc-c into the encoder of --pprof
 PROTO_DIR := build/analyzer/output/proto
 PROTO_C := $(PROTO_DIR)/profile.pb-c.c
@@ -158,7 +158,7 @@ fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/thre
 # missing, so it is quick when nothing is.
 DEPS := build-essential g++ clang libclang-rt-14-dev libunwind-dev uthash-dev libcmocka-dev libdw-dev libelf-dev \
         libncurses-dev libdebuginfod1 pkg-config groff-base python3 tmux chromium pigz sqlite3 redis-server \
-        redis-tools heaptrack protobuf-c-compiler libprotobuf-c-dev zlib1g-dev golang-go
+        redis-tools heaptrack protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libzstd-dev zstd golang-go
 deps:
 	@need=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; apt-get update -q >/dev/null && \

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "trace/reader.h"
+#include "trace/zst.h"
 
 #define WR_MAX_WARNINGS 20
 
@@ -243,7 +244,16 @@ int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen
         t->mapped = 1;
     }
     close(fd);
-    if (validate(t, err, errlen) != 0) {
+    uint8_t *z = NULL; /* a trace compressed with zstd: read from its decompressed copy (zst.h) */
+    size_t zn = 0;
+    int bad = wr_zst_is(t->map, t->size) && wr_zst_load(t->map, t->size, path, &z, &zn, err, errlen) != 0;
+    if (z) {
+        munmap((void *)t->map, t->size);
+        t->mapped = 0;
+        t->map = t->copy = z;
+        t->size = zn;
+    }
+    if (bad || validate(t, err, errlen) != 0) {
         wr_trace_close(t);
         t->path = path;
         return -1;

@@ -105,3 +105,23 @@ t "report: --merge other than stack or line exits 2" [ $? = 2 ]
 "$WR" --thread nosuch "$d/rh.bin" >"$d/nosuch.txt"
 t "report: text: a --thread that keeps nothing lists the names there are" \
   grep -qx "filter: no thread kept; the threads are named 'report_helper', 'lw_writer', 'lw_alloc'" "$d/nosuch.txt"
+
+# a trace compressed with zstd reads as the trace itself
+if need zstd zstd; then
+  zstd -q -3 -c "$d/rh.bin" >"$d/rh.bin.zst"
+  "$WR" --json "$d/rh.bin.zst" >"$d/zst.json" 2>"$d/err"
+  t "report: a .zst trace (zstd -3) gives the same JSON as the trace" cmp -s "$d/zst.json" "$d/all.json" || show "$d/err"
+  zstd -q -1 -c "$d/rh.bin" | cat >"$d/pipe.zst" # from a pipe: no content size in the frame
+  t "report: ... also compressed from a pipe (no size in the frame)" \
+    eval "\"$WR\" --json \"$d/pipe.zst\" 2>/dev/null | cmp -s - \"$d/all.json\""
+  head -c 2000 "$d/rh.bin.zst" >"$d/cut.zst"
+  "$WR" "$d/cut.zst" >"$d/cut.out" 2>"$d/cut.err"
+  rc=$?
+  t "report: a .zst cut short: exit 2 (rc $rc), 'cannot decompress (zstd): the compressed data ends inside a frame'" \
+    grep -q "cut.zst: cannot decompress (zstd): the compressed data ends inside a frame" "$d/cut.err" && [ "$rc" = 2 ]
+  head -c 100000 /dev/urandom | zstd -q -c >"$d/noise.zst"
+  "$WR" "$d/noise.zst" >/dev/null 2>"$d/noise.err"
+  rc=$?
+  t "report: a .zst of something else: exit 2 (rc $rc), 'not a libwait trace'" \
+    grep -q "noise.zst: not a libwait trace" "$d/noise.err" && [ "$rc" = 2 ]
+fi
