@@ -107,6 +107,7 @@ t "report: text: a --thread that keeps nothing lists the names there are" \
   grep -qx "filter: no thread kept; the threads are named 'report_helper', 'lw_writer', 'lw_alloc'" "$d/nosuch.txt"
 
 # a trace compressed with zstd reads as the trace itself
+failed_with() { [ "$1" = 2 ] && grep -q "$2" "$3"; } # failed_with RC MESSAGE STDERR: exit 2 saying MESSAGE
 if need zstd zstd; then
   zstd -q -3 -c "$d/rh.bin" >"$d/rh.bin.zst"
   "$WR" --json "$d/rh.bin.zst" >"$d/zst.json" 2>"$d/err"
@@ -118,10 +119,10 @@ if need zstd zstd; then
   "$WR" "$d/cut.zst" >"$d/cut.out" 2>"$d/cut.err"
   rc=$?
   t "report: a .zst cut short: exit 2 (rc $rc), 'cannot decompress (zstd): the compressed data ends inside a frame'" \
-    grep -q "cut.zst: cannot decompress (zstd): the compressed data ends inside a frame" "$d/cut.err" && [ "$rc" = 2 ]
+    failed_with "$rc" "cut.zst: cannot decompress (zstd): the compressed data ends inside a frame" "$d/cut.err"
   head -c 100000 /dev/urandom | zstd -q -c >"$d/noise.zst"
   "$WR" "$d/noise.zst" >/dev/null 2>"$d/noise.err"
   rc=$?
   t "report: a .zst of something else: exit 2 (rc $rc), 'not a libwait trace'" \
-    grep -q "noise.zst: not a libwait trace" "$d/noise.err" && [ "$rc" = 2 ]
+    failed_with "$rc" "noise.zst: not a libwait trace" "$d/noise.err"
 fi
