@@ -324,8 +324,9 @@ timeout -k 5 60 "$WR" top --pprof-every "$d/every" -d 0.5 "$d/every.bin" >"$d/ev
 rc=$?
 wait $hp
 t "top --pprof-every: follows the run to its end without a terminal, exit 0 (rc $rc)" [ "$rc" = 0 ] || show "$d/every.err"
-t "top --pprof-every: nothing on stdout; each file named on stderr" \
-  [ ! -s "$d/every.out" ] && [ "$(grep -c "^waitreport: wrote $d/every/profile-" "$d/every.err")" = "$(ls "$d/every" | wc -l)" ]
+named=$(grep -c "^waitreport: wrote $d/every/profile-" "$d/every.err")
+t "top --pprof-every: nothing on stdout; each file named on stderr ($named)" \
+  [ ! -s "$d/every.out" -a "$named" = "$(ls "$d/every" | wc -l)" ]
 "$WR" --json "$d/every.bin" >"$d/every.json"
 check_relay "top --pprof-every (live)" "$TPC" "$d/every.check" "$d/every" "$d/every.json" 2 $gopt
 # a replay writes a file per replayed interval, named by the trace's time
@@ -336,8 +337,10 @@ check_relay "top --pprof-every (replay of pipe_rw)" "$TPC" "$d/replay.check" "$d
 # a finished run: what it holds, in one file or two
 "$WR" top --pprof-every "$d/done" "$d/every.bin" >/dev/null 2>"$d/done.err" </dev/null
 check_relay "top --pprof-every (finished run)" "$TPC" "$d/done.check" "$d/done" "$d/every.json" 1 $gopt
+# exits RC ERR PATTERN: status 2, PATTERN on stderr
+exits2() { [ "$1" = 2 ] && grep -q "$3" "$2"; }
 "$WR" top --once --pprof-every "$d/x" "$d/every.bin" >/dev/null 2>"$d/once.err"
-t "top --pprof-every with --once: exit 2, says why" [ $? = 2 ] && grep -q "follows the run" "$d/once.err"
+t "top --pprof-every with --once: exit 2, says why" exits2 $? "$d/once.err" "follows the run"
 : >"$d/afile"
 "$WR" top --pprof-every "$d/afile" "$d/every.bin" >/dev/null 2>"$d/nodir.err"
-t "top --pprof-every FILE (not a directory): exit 2, says why" [ $? = 2 ] && grep -q "not a directory" "$d/nodir.err"
+t "top --pprof-every FILE (not a directory): exit 2, says why" exits2 $? "$d/nodir.err" "not a directory"

@@ -66,12 +66,14 @@ for p in ps:
 assert {s["function"] for s in r["sites"]} == {"usleep"}' "$d/two.json" || show "$d/err"
 
 # a window outside the trace, and bad values: a message and exit 2
+# refused RC OUT ERR PATTERN: exit 2, nothing on stdout, PATTERN on stderr
+refused() { [ "$1" = 2 ] && [ ! -s "$2" ] && grep -q -- "$4" "$3"; }
 bad() { # bad DESC PATTERN ARGS...
   local desc=$1 pat=$2; shift 2
   "$WR" "$@" >"$d/bad.out" 2>"$d/bad.err"
   local rc=$?
   t "window: $desc: exit 2 (rc $rc), nothing on stdout, says '$pat'" \
-    [ "$rc" = 2 ] && [ ! -s "$d/bad.out" ] && grep -q -- "$pat" "$d/bad.err" || show "$d/bad.err"
+    refused "$rc" "$d/bad.out" "$d/bad.err" "$pat" || show "$d/bad.err"
 }
 bad "--since 100 (past the end)" "w.bin: --since 100 s is outside the trace, which is 0.5" --since 100 "$d/w.bin"
 bad "--until 0" "--until 0 s is outside the trace" --json --until 0 "$d/w.bin"
