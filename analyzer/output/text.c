@@ -141,11 +141,18 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
             thread_names(m, f);
     }
     if (m->window) {
-        char w[96], arg[96], k[32], all[32], len[32];
-        fprintf(f, "window: %s of the trace's %s (%s): %s of %s calls ended in it; the locks and heap sections count them all\n",
-                wr_window_text(m, w, sizeof w), wr_fmt_ns(len, sizeof len, m->span_ns),
-                wr_window_arg(m->window, arg, sizeof arg), wr_fmt_count(k, sizeof k, m->calls),
-                wr_fmt_count(all, sizeof all, m->calls_read));
+        char w[96], arg[96], k[32], all[32], len[32], from_s[32];
+        fprintf(
+            f,
+            "window: %s of the trace's %s (%s): %s of %s calls ended in it; the locks and heap sections count them all",
+            wr_window_text(m, w, sizeof w), wr_fmt_ns(len, sizeof len, m->span_ns),
+            wr_window_arg(m->window, arg, sizeof arg), wr_fmt_count(k, sizeof k, m->calls),
+            wr_fmt_count(all, sizeof all, m->calls_read));
+        uint64_t from;
+        if (m->trace->flight && (wr_trace_window(m->trace, m->wall_ns, &from), from > m->win_start_ns))
+            fprintf(f, "; the calls before %s were overwritten (flight recorder)",
+                    wr_fmt_ns(from_s, sizeof from_s, from));
+        fputc('\n', f);
     }
     if (m->merge_line)
         fprintf(f, "sites merged by file:line (--merge line): %zu stack%s differed from another only in addresses\n",

@@ -62,6 +62,19 @@ fl_check "$j" "flight 16M: no chunk torn" 'p["torn_chunks"] == 0'
 t "flight 16M: the text report says which window and how much was overwritten" \
   grep -q "^flight recorder (WAIT_MAX_SIZE 16.0 MiB): the trace holds the last .* calls were overwritten" "$d/cap.txt" ||
   show "$d/cap.txt"
+# a time window: before the kept part it says so; within it, --until and --since split the calls
+"$WR" --no-color --until 0.001 "$d/cap.bin" >"$d/early.txt" 2>&1
+t "flight 16M: --until 0.001 says the calls before the kept part were overwritten" \
+  grep -q "^window: 0 s to 0.001 s .*; the calls before .* were overwritten (flight recorder)" "$d/early.txt" ||
+  show "$d/early.txt"
+mid=$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["process"]; print("%.3f" % ((p["window_start_ns"] + p["window_ns"] / 2) / 1e9))' "$j")
+"$WR" --json --until "$mid" "$d/cap.bin" >"$d/until.json"
+"$WR" --json --since "$mid" "$d/cap.bin" >"$d/since.json"
+t "flight 16M: --until $mid and --since $mid split the kept calls exactly" python3 -c '
+import json, sys
+a, u, s = (json.load(open(p)) for p in sys.argv[1:4])
+c = lambda r: sum(x["calls"] for x in r["sites"])
+assert c(u) > 0 and c(s) > 0 and c(u) + c(s) == c(a), (c(u), c(s), c(a))' "$j" "$d/until.json" "$d/since.json"
 "$WR" top --once --rows 40 "$d/cap.bin" >"$d/top.txt" 2>&1
 t "flight 16M: top shows site_final's 4 x $FINAL lock calls" \
   grep -q "^ *80,000 .*pthread_mutex_lock *site_final" "$d/top.txt" || show "$d/top.txt"
