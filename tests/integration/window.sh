@@ -43,6 +43,8 @@ assert all(float(e["ts"]) + float(e["dur"]) <= 250000.5 for e in off), "off-CPU 
 "$WR" --html "$d/until.html" --until 0.25 "$d/w.bin" 2>/dev/null
 html_a_only() { grep -q phase_a "$1" && ! grep -q phase_b "$1"; }
 t "window: --html --until 0.25 shows phase_a, not phase_b" html_a_only "$d/until.html"
+t "window: --html --until 0.25 says 'window 0 s to 0.25 s (--until 0.25 s): $n of 11 calls ended in it'" \
+  grep -q "window 0 s to 0.25 s (--until 0.25 s): $n of 11 calls ended in it" "$d/until.html"
 gopt=
 need go golang-go && gopt=--go
 "$WR" --pprof "$d/since.pb.gz" --since -0.2 "$d/w.bin" 2>/dev/null

@@ -452,7 +452,7 @@ static void distortion_banner(FILE *f, struct wr_set *s)
         fputs("</div>\n", f);
 }
 
-/* build_notes: what the filter kept and what --merge line merged, under
+/* build_notes: what the filter and the window kept and what --merge line merged, under
  * the summary (naming the process when there are several). */
 static void build_notes(FILE *f, const struct wr_model *m, int name)
 {
@@ -465,6 +465,12 @@ static void build_notes(FILE *f, const struct wr_model *m, int name)
         fprintf(f, ": %zu of %zu threads, %s of %s calls; the locks and heap sections are the whole process's</p>\n",
                 m->kept_threads, m->nthreads, wr_fmt_count(k, sizeof k, m->calls),
                 wr_fmt_count(all, sizeof all, m->calls_read));
+    }
+    if (m->window) {
+        char w[96], arg[96];
+        fprintf(f, "<p class=\"filter\">%swindow %s (%s): %s of %s calls ended in it</p>\n", pid,
+                wr_window_text(m, w, sizeof w), wr_window_arg(m->window, arg, sizeof arg),
+                wr_fmt_count(k, sizeof k, m->calls), wr_fmt_count(all, sizeof all, m->calls_read));
     }
     if (m->merge_line)
         fprintf(f,
