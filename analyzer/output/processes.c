@@ -154,6 +154,12 @@ static int multi_text(struct wr_procs *x, FILE *f)
         fprintf(f, "filter: %s: only these threads' calls are counted (each process's report says which it kept)\n",
                 wr_filter_text(x->c->filter, ft, sizeof ft));
     }
+    const struct wr_window *w = x->c->window;
+    if (w && (w->has_since || w->has_until)) {
+        char wa[96];
+        fprintf(f, "window: %s, of each process's own run: only the calls that ended in it are counted\n",
+                wr_window_arg(w, wa, sizeof wa));
+    }
     for (size_t i = 0; i < x->n; i++) {
         const struct wr_mproc *p = &x->p[i];
         char w[32], dist[64] = "";

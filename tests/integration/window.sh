@@ -66,6 +66,11 @@ for p in ps:
     assert w["end_ns"] == w["trace_ns"] and w["start_ns"] == w["trace_ns"] - 200000000, w
     assert {s["function"] for s in p["sites"]} == {"usleep"}, [s["function"] for s in p["sites"]]
 assert {s["function"] for s in r["sites"]} == {"usleep"}' "$d/two.json" || show "$d/err"
+"$WR" --no-color --since -0.2 "$d/two" >"$d/two.txt" 2>&1
+t "window: two traces, text: the header says the window is each process's" \
+  grep -q "^window: --since -0.2 s, of each process's own run: only the calls that ended in it are counted" "$d/two.txt"
+t "window: two traces, text: each process's own report says its window" \
+  [ "$(grep -c "^window: 0\.[0-9]* s to 0\.[0-9]* s of the trace's .* (--since -0.2 s)" "$d/two.txt")" = 2 ]
 
 # a window outside the trace, and bad values: a message and exit 2
 # refused RC OUT ERR PATTERN: exit 2, nothing on stdout, PATTERN on stderr
