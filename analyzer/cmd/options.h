@@ -20,10 +20,10 @@ double wr_parse_real(const char *opt, const char *v);
 void wr_parse_window(const char *opt, const char *v, struct wr_window *w);
 
 /* WR_WINDOW_HELP: the lines of --help about --since and --until. */
-#define WR_WINDOW_HELP                                                                                             \
-    "  --since T, --until T  count only the calls that ended in this window: T in seconds from the\n"           \
-    "                      start of the trace, or from its end when negative (--since -10: the last\n"          \
-    "                      10 s); fractions and ms work (1.5, 250ms). Several traces: each its own\n"           \
+#define WR_WINDOW_HELP                                                                                                 \
+    "  --since T, --until T  count only the calls that ended in this window: T in seconds from the\n"                  \
+    "                      start of the trace, or from its end when negative (--since -10: the last\n"                 \
+    "                      10 s); fractions and ms work (1.5, 250ms). Several traces: each its own\n"                  \
     "                      start and end\n"
 
 /* wr_parse_debuginfo_path: --debuginfo-path DIR[:DIR...], the directories
