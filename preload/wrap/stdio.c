@@ -36,7 +36,25 @@ LW_WRAP(char *, fgets, LW_F_fgets, (char *s, int n, FILE *fp), (s, n, fp), LW_ST
 LW_WRAP(char *, __fgets_chk, LW_F_fgets, (char *s, size_t sl, int n, FILE *fp), (s, sl, n, fp),
         LW_STDIO(!r, r ? strlen(r) : 0))
 LW_WRAP(int, fputs, LW_F_fputs, (const char *s, FILE *fp), (s, fp), LW_STDIO(r == EOF, r == EOF ? 0 : strlen(s)))
-LW_WRAP(int, fflush, LW_F_fflush, (FILE * fp), (fp), LW_STDIO(r == EOF, 0))
+/* fflush records the bytes the stream held for writing when it was
+ * called, read from glibc's public FILE fields without the stream's lock:
+ * those are the bytes it hands to write(2). A stream another thread writes
+ * at the same time may give a figure off by that thread's bytes; for
+ * fflush(NULL), which flushes every stream, the bytes are not known and
+ * recorded as 0. */
+static inline uint64_t lw_unflushed(const FILE *fp)
+{
+    return fp && fp->_IO_write_ptr > fp->_IO_write_base ? (uint64_t)(fp->_IO_write_ptr - fp->_IO_write_base) : 0;
+}
+
+LW_EXPORT int fflush(FILE *fp)
+{
+    struct lw_thread *t = lw_wrap_enter(real_fflush != NULL);
+    if (!t)
+        return real_fflush(fp);
+    uint64_t held = lw_unflushed(fp);
+    LW_WRAP_TAIL(int, real_fflush(fp), 0, LW_F_fflush, LW_STDIO(r == EOF, r == EOF ? 0 : held));
+}
 LW_WRAP(ssize_t, getline, LW_F_getline, (char **l, size_t *n, FILE *fp), (l, n, fp),
         LW_STDIO(r < 0, r < 0 ? 0 : (uint64_t)r))
 LW_WRAP(ssize_t, getdelim, LW_F_getdelim, (char **l, size_t *n, int d, FILE *fp), (l, n, d, fp),

@@ -82,7 +82,7 @@ ROWS = [
     # stdio (io family, fd = fileno)
     ("fwrite", "site_fwrite", 3, 30, 0, None, None),
     ("fputs", "site_fputs", 3, 15, 0, None, None),
-    ("fflush", "site_fflush", 2, 0, 0, None, None),
+    ("fflush", "site_fflush", 2, 88, 0, None, None),  # the stream's 88 buffered bytes (lines 1..10), then none
     ("fread", "site_fread", 3, 30, 0, None, None),
     ("fread", "site_fread_chk", 1, 0, 0, None, None),
     ("fgets", "site_fgets", 3, 11, 0, None, None),
