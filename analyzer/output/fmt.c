@@ -1,5 +1,7 @@
 /* fmt.c: the formatting helpers every output shares (fmt.h). */
 #include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output/fmt.h"
@@ -112,6 +114,105 @@ void wr_frame_line(char *buf, size_t cap, const struct wr_frame *f)
         snprintf(buf, cap, "%s (%s+0x%" PRIx64 ")", f->function, f->module, f->offset);
 }
 
+/* cmp_str: strcmp with NULL before every string. */
+static int cmp_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+int wr_frame_cmp(const struct wr_frame *a, const struct wr_frame *b)
+{
+    int c = cmp_str(a->function, b->function);
+    if (c)
+        return c;
+    /* A frame prints file:line when it has both, else module+offset. */
+    int la = a->file && a->line, lb = b->file && b->line;
+    if (la != lb)
+        return la - lb;
+    if (la) {
+        const char *fa = strrchr(a->file, '/'), *fb = strrchr(b->file, '/');
+        if ((c = strcmp(fa ? fa + 1 : a->file, fb ? fb + 1 : b->file)))
+            return c;
+        if (a->line != b->line)
+            return a->line < b->line ? -1 : 1;
+        return (a->inlined != 0) - (b->inlined != 0);
+    }
+    if ((c = cmp_str(a->module, b->module)))
+        return c;
+    return a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
+/* The rows wr_distinct_depths sorts, by key and then frame by frame. */
+struct depth_row {
+    const char *key;
+    const struct wr_frame *fr;
+    size_t nf, i;
+};
+
+static int depth_row_cmp(const void *pa, const void *pb)
+{
+    const struct depth_row *a = pa, *b = pb;
+    int c = cmp_str(a->key, b->key);
+    for (size_t k = 0; !c && k < a->nf && k < b->nf; k++)
+        c = wr_frame_cmp(&a->fr[k], &b->fr[k]);
+    if (!c && a->nf != b->nf)
+        c = a->nf < b->nf ? -1 : 1;
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* common_frames: how many leading frames two rows of one key print alike;
+ * SIZE_MAX when they print all their frames alike. */
+static size_t common_frames(const struct depth_row *a, const struct depth_row *b)
+{
+    size_t k = 0;
+    while (k < a->nf && k < b->nf && !wr_frame_cmp(&a->fr[k], &b->fr[k]))
+        k++;
+    return k == a->nf && k == b->nf ? SIZE_MAX : k;
+}
+
+int wr_distinct_depths(const char *const *key, const struct wr_frame *const *fr, const size_t *nf, size_t n, size_t min,
+                       size_t *depth, size_t *twin)
+{
+    for (size_t i = 0; i < n; i++) {
+        depth[i] = min;
+        if (twin)
+            twin[i] = SIZE_MAX;
+    }
+    if (n < 2)
+        return 0;
+    struct depth_row *r = malloc(n * sizeof *r);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        r[i] = (struct depth_row){key[i], fr[i], nf[i], i};
+    qsort(r, n, sizeof *r, depth_row_cmp);
+    /* In sorted order, the row that agrees longest with a row is one of its
+     * two neighbours: its depth is one past that agreement. */
+    for (size_t j = 0; j + 1 < n; j++) {
+        if (cmp_str(r[j].key, r[j + 1].key))
+            continue;
+        size_t k = common_frames(&r[j], &r[j + 1]);
+        if (k == SIZE_MAX && twin) /* ties sort by row, so r[j] is the earlier */
+            twin[r[j + 1].i] = twin[r[j].i] != SIZE_MAX ? twin[r[j].i] : r[j].i;
+        if (k == SIZE_MAX || k < min)
+            continue;
+        size_t *da = &depth[r[j].i], *db = &depth[r[j + 1].i];
+        *da = k + 1 > *da ? (k + 1 < r[j].nf ? k + 1 : r[j].nf) : *da;
+        *db = k + 1 > *db ? (k + 1 < r[j + 1].nf ? k + 1 : r[j + 1].nf) : *db;
+    }
+    /* Rows that print alike show alike: each as deep as the deepest of them. */
+    for (size_t i = 0; twin && i < n; i++)
+        if (twin[i] != SIZE_MAX && depth[i] > depth[twin[i]])
+            depth[twin[i]] = depth[i];
+    for (size_t i = 0; twin && i < n; i++)
+        if (twin[i] != SIZE_MAX)
+            depth[i] = depth[twin[i]];
+    free(r);
+    return 0;
+}
+
 void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, const char *dim, const char *off)
 {
     struct wr_frame fr[64];
@@ -130,6 +231,20 @@ void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t ma
     }
     if (!nf && max)
         fprintf(f, "    %s(no stack)%s\n", dim, off);
+}
+
+void wr_print_frames_to(FILE *f, const struct wr_frame *fr, size_t n, size_t min, size_t depth, const char *dim,
+                        const char *off)
+{
+    wr_print_frame_list(f, fr, n, min, dim, off);
+    if (depth <= min || depth > n || depth > 64)
+        return;
+    if (depth > min + 1)
+        fprintf(f, "    %s<- ... %zu frame%s ...%s\n", dim, depth - 1 - min, depth - 1 - min == 1 ? "" : "s", off);
+    char line[WR_NAME_CAP], fit[3 * 90 + 1];
+    wr_frame_line(line, sizeof line, &fr[depth - 1]);
+    wr_fit(fit, sizeof fit, line, 90);
+    fprintf(f, "    %s<- %s%s\n", dim, fit, off);
 }
 
 const char *wr_fmt_delta_ns(char *buf, size_t cap, int64_t ns)

@@ -40,6 +40,30 @@ void wr_print_frames(FILE *f, struct wr_model *m, uint32_t stack, size_t max, co
  * most max (and at most 64, like wr_print_frames). */
 void wr_print_frame_list(FILE *f, const struct wr_frame *fr, size_t n, size_t max, const char *dim, const char *off);
 
+/* wr_frame_cmp: orders two frames by what wr_frame_line prints for them;
+ * 0 when they print the same line. */
+int wr_frame_cmp(const struct wr_frame *a, const struct wr_frame *b);
+
+/* wr_distinct_depths: the frames each of n rows must show so that no two
+ * rows of the same function (key[i]) print the same frames. Row i has
+ * frames fr[i][0..nf[i]); depth[i] is at least min, at most max(min,
+ * nf[i]), and more than min only where another row of its key agrees with
+ * it over its first min frames. Rows whose frames all print the same stay
+ * at min: nothing tells them apart, and twin[i] (when twin is not NULL)
+ * is the first row that prints as row i does, or SIZE_MAX. O(n log n)
+ * comparisons; 0, or -1 on out of memory (then every depth is min). */
+int wr_distinct_depths(const char *const *key, const struct wr_frame *const *fr, const size_t *nf, size_t n, size_t min,
+                       size_t *depth, size_t *twin);
+
+/* WR_TWIN_NOTE: the line under a row that prints as an earlier one. */
+#define WR_TWIN_NOTE "as row %zu: the stacks differ only in return addresses; --merge line adds such rows up"
+
+/* wr_print_frames_to: wr_print_frame_list of min frames, and when depth
+ * (from wr_distinct_depths) is more, the frame at depth - 1 that tells the
+ * row apart, after a line that counts the frames skipped. */
+void wr_print_frames_to(FILE *f, const struct wr_frame *fr, size_t n, size_t min, size_t depth, const char *dim,
+                        const char *off);
+
 /* wr_fmt_ns: ns as a short human duration ("812.3 ms") into buf. */
 const char *wr_fmt_ns(char *buf, size_t cap, uint64_t ns);
 

@@ -141,6 +141,33 @@ static const char *pid_list(char *buf, size_t cap, const uint32_t *pids, size_t 
 }
 
 /* multi_text: the text report of the processes folded into x. 0 or -1. */
+/* distinct_depths: the frames each of the first n sites shows, so that
+ * two of one function that look alike over min frames show as many more
+ * as tells them apart (wr_distinct_depths), then each row's twin from
+ * n on; NULL on out of memory, then each shows min. */
+static size_t *distinct_depths(const struct wr_ktable *t, size_t n, size_t min)
+{
+    size_t *depth = calloc(n ? 2 * n : 1, sizeof *depth), *nf = calloc(n ? n : 1, sizeof *nf);
+    const char **key = calloc(n ? n : 1, sizeof *key);
+    const struct wr_frame **fr = calloc(n ? n : 1, sizeof *fr);
+    int ok = depth && nf && key && fr;
+    for (size_t i = 0; ok && i < n; i++) {
+        key[i] = t->sorted[i]->leaf;
+        fr[i] = t->sorted[i]->frames;
+        nf[i] = t->sorted[i]->nsym < 64 ? t->sorted[i]->nsym : 64;
+    }
+    if (ok && wr_distinct_depths(key, fr, nf, n, min, depth, depth + n) != 0)
+        ok = 0;
+    free(nf);
+    free(key);
+    free(fr);
+    if (!ok) {
+        free(depth);
+        return NULL;
+    }
+    return depth;
+}
+
 static int multi_text(struct wr_procs *x, FILE *f)
 {
     const struct wr_opts *o = x->c->o;
@@ -172,6 +199,7 @@ static int multi_text(struct wr_procs *x, FILE *f)
     fprintf(f, "\n%sall processes%s\n%s  # %-20s %9s %10s %10s %10s %10s  %s%s\n", bold, off, bold, "function", "calls",
             "total", "wait", "mean", "max", "pids", off);
     size_t n = o->top && o->top < t->n ? o->top : t->n;
+    size_t *depth = distinct_depths(t, n, o->frames);
     for (size_t i = 0; i < n; i++) {
         const struct wr_ksite *k = t->sorted[i];
         char c[32], tt[32], ww[32], mean[32], mx[32], pl[64];
@@ -183,8 +211,11 @@ static int multi_text(struct wr_procs *x, FILE *f)
                 wr_fmt_count(c, sizeof c, k->v.calls), wr_fmt_ns(tt, sizeof tt, k->v.total_ns), ww,
                 wr_fmt_ns(mean, sizeof mean, k->v.calls ? k->v.total_ns / k->v.calls : 0),
                 wr_fmt_ns(mx, sizeof mx, k->v.max_ns), pid_list(pl, sizeof pl, k->pids, k->npids));
-        wr_print_frame_list(f, k->frames, k->nsym, o->frames, dim, off);
+        wr_print_frames_to(f, k->frames, k->nsym, o->frames, depth ? depth[i] : o->frames, dim, off);
+        if (depth && depth[n + i] != SIZE_MAX)
+            fprintf(f, "    %s(" WR_TWIN_NOTE ")%s\n", dim, depth[n + i] + 1, off);
     }
+    free(depth);
     if (n < t->n)
         fprintf(f, "... %zu more sites (--top 0 shows all)\n", t->n - n);
     int r = ferror(f) ? -1 : 0;

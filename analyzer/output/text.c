@@ -360,6 +360,50 @@ static void heap_section(struct wr_model *m, FILE *f, const char *bold, const ch
     }
 }
 
+/* The frames of the shown sites, gathered first so that two rows of one
+ * function that look alike over --frames frames each show as many more as
+ * tells them apart (wr_distinct_depths), up to WR_SHOWN_DEPTH. */
+#define WR_SHOWN_DEPTH 32
+
+struct shown_frames {
+    struct wr_frame *fr; /* WR_SHOWN_DEPTH per row; NULL: print --frames as they come */
+    size_t *nf, *depth, *twin;
+};
+
+static void shown_frames_free(struct shown_frames *sf)
+{
+    free(sf->fr);
+    free(sf->nf);
+    free(sf->depth);
+    free(sf->twin);
+}
+
+static void shown_frames_get(struct shown_frames *sf, struct wr_model *m, size_t n, size_t min)
+{
+    *sf = (struct shown_frames){NULL, NULL, NULL, NULL};
+    if (!n || min >= WR_SHOWN_DEPTH)
+        return;
+    const char **key = calloc(n, sizeof *key);
+    const struct wr_frame **rows = calloc(n, sizeof *rows);
+    sf->fr = calloc(n * WR_SHOWN_DEPTH, sizeof *sf->fr);
+    sf->nf = calloc(n, sizeof *sf->nf);
+    sf->depth = calloc(n, sizeof *sf->depth);
+    sf->twin = calloc(n, sizeof *sf->twin);
+    int ok = key && rows && sf->fr && sf->nf && sf->depth && sf->twin;
+    for (size_t i = 0; ok && i < n; i++) {
+        const struct lw_func_info *fi = lw_func_info_of(m->sorted[i]->func);
+        key[i] = fi ? fi->name : "?";
+        rows[i] = sf->fr + i * WR_SHOWN_DEPTH;
+        sf->nf[i] = wr_model_frames(m, m->sorted[i]->stack, sf->fr + i * WR_SHOWN_DEPTH, WR_SHOWN_DEPTH);
+    }
+    if (!ok || wr_distinct_depths(key, rows, sf->nf, n, min, sf->depth, sf->twin) != 0) {
+        shown_frames_free(sf);
+        *sf = (struct shown_frames){NULL, NULL, NULL, NULL};
+    }
+    free(key);
+    free(rows);
+}
+
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
@@ -368,6 +412,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
             "p99", "max", m->have_switches ? "cpu/blk/run" : "vs top", off);
     size_t n = o->top && o->top < m->nsites ? o->top : m->nsites;
     uint64_t top = n ? m->sorted[0]->total_ticks : 0;
+    struct shown_frames sf;
+    shown_frames_get(&sf, m, n, o->frames);
     int untimed = 0; /* a quantile shown reads "untimed": say what that means */
     for (size_t i = 0; i < n; i++) {
         const struct wr_site *s = m->sorted[i];
@@ -395,16 +441,15 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
                 wr_fmt_ns(a2, sizeof a2, wr_model_ns(m, s->slow_ticks)), off);
         }
         wr_wakers_text(f, m, s, dim, off);
-        struct wr_frame fr[64];
-        size_t nf = wr_model_frames(m, s->stack, fr, o->frames < 64 ? o->frames : 64);
-        for (size_t k = 0; k < nf; k++) {
-            char line[512];
-            wr_frame_line(line, sizeof line, &fr[k]);
-            fprintf(f, "    %s%s %.*s%s\n", dim, k ? "<-" : "at", 90, line, off);
+        if (sf.fr) {
+            wr_print_frames_to(f, sf.fr + i * WR_SHOWN_DEPTH, sf.nf[i], o->frames, sf.depth[i], dim, off);
+            if (sf.twin[i] != SIZE_MAX)
+                fprintf(f, "    %s(" WR_TWIN_NOTE ")%s\n", dim, sf.twin[i] + 1, off);
+        } else {
+            wr_print_frames(f, m, s->stack, o->frames, dim, off);
         }
-        if (!nf)
-            fprintf(f, "    %s(no stack)%s\n", dim, off);
     }
+    shown_frames_free(&sf);
     if (n < m->nsites)
         fprintf(f, "... %zu more sites (--top 0 shows all)\n", m->nsites - n);
     if (untimed)

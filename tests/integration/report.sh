@@ -126,3 +126,24 @@ if need zstd zstd; then
   t "report: a .zst of something else: exit 2 (rc $rc), 'not a libwait trace'" \
     failed_with "$rc" "noise.zst: not a libwait trace" "$d/noise.err"
 fi
+
+# rows that print alike over --frames frames: deep_sites_helper's two usleep
+# sites agree over their first five frames; each row shows the frame that
+# tells it apart, after a line counting the one skipped (l5)
+traced "$d/dp" "$d/deep.bin" build/tests/deep_sites_helper
+"$WR" "$d/deep.bin" >"$d/deep.txt"
+tail_of() { grep -A7 "^ *[0-9]* usleep  *$1 " "$d/deep.txt" | tail -2 | sed 's/ (.*//' | tr '\n' '|'; }
+t "report: text: the 3-call usleep row ends '... 1 frame ...', from_a" [ "$(tail_of 3)" = "    <- ... 1 frame ...|    <- from_a|" ]
+t "report: text: the 2-call usleep row ends '... 1 frame ...', from_b" [ "$(tail_of 2)" = "    <- ... 1 frame ...|    <- from_b|" ]
+"$WR" --frames 6 "$d/deep.bin" >"$d/deep6.txt"
+t "report: text --frames 6: l5 shown, nothing skipped" \
+  [ "$(grep -c '<- l5 ' "$d/deep6.txt"):$(grep -c '\.\.\. .* frame' "$d/deep6.txt")" = "2:0" ]
+mkdir -p "$d/two" && cp "$d/deep.bin" "$d/two/a.bin" && cp "$d/deep.bin" "$d/two/b.bin"
+"$WR" "$d/two" >"$d/two.txt" 2>"$d/err"
+t "report: several traces: the all-processes rows end from_a and from_b too" \
+  [ "$(sed -n '/^all processes/,/^== process/p' "$d/two.txt" | grep -c '<- from_[ab] ')" = 2 ] || show "$d/err"
+# rows whose frames print alike to the end: report_helper's two write sites
+# (one line of one_write, two return addresses) say which row they look like
+first=$(grep -m1 '^ *[0-9]* write  *500 ' "$d/all.txt" | awk '{print $1}')
+t "report: text: the second write row says it prints as row $first, and what tells them apart" \
+  grep -q "^    (as row $first: the stacks differ only in return addresses; --merge line adds such rows up)" "$d/all.txt"
