@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "output/fmt.h"
 #include "output/report.h"
 
@@ -40,16 +42,36 @@ void wr_wakers_json(FILE *f, struct wr_model *m, const struct wr_site *s)
     json_list(f, m, "causes", s->causes, s->ncauses, 0);
 }
 
-/* wake_line: "pthread_cond_signal in producer, tid 12" into buf. */
+/* thread_name: " (name)" of the thread tid when it has a name of its own,
+ * else "". A thread that never set one has the main thread's (the
+ * program's): that name would tell no thread from another. */
+static const char *thread_name(char *buf, size_t cap, const struct wr_model *m, uint32_t tid)
+{
+    const char *own = NULL, *main_name = "";
+    for (size_t i = 0; i < m->nthreads; i++) {
+        if (m->threads[i].tid == tid)
+            own = m->threads[i].name;
+        if (m->threads[i].tid == m->trace->hdr.pid)
+            main_name = m->threads[i].name;
+    }
+    buf[0] = 0;
+    if (own && own[0] && (tid == m->trace->hdr.pid || strcmp(own, main_name)))
+        snprintf(buf, cap, " (%s)", own);
+    return buf;
+}
+
+/* wake_line: "pthread_cond_signal in producer (file.c:12), tid 12 (name)"
+ * into buf. */
 static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const struct wr_wake *w)
 {
     struct wr_frame fr[1];
-    char at[160];
+    char at[160], name[24];
     if (w->stack && wr_model_frames(m, w->stack, fr, 1)) {
         wr_frame_line(at, sizeof at, &fr[0]);
-        snprintf(buf, cap, "%s in %s, tid %" PRIu32, wake_name(w), at, w->tid);
+        snprintf(buf, cap, "%s in %s, tid %" PRIu32 "%s", wake_name(w), at, w->tid,
+                 thread_name(name, sizeof name, m, w->tid));
     } else if (w->tid)
-        snprintf(buf, cap, "%s, tid %" PRIu32, wake_name(w), w->tid);
+        snprintf(buf, cap, "%s, tid %" PRIu32 "%s", wake_name(w), w->tid, thread_name(name, sizeof name, m, w->tid));
     else
         snprintf(buf, cap, "%s", wake_name(w));
     return buf;
@@ -79,16 +101,20 @@ void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const 
     const struct wr_wake *w = top(s->wakers, s->nwakers), *c = top(s->causes, s->ncauses);
     if (w && !w->func && !strcmp(w->label, "sleep") && s->nwakers == 1)
         return; /* a sleep ended by itself: the lines would only repeat the site */
+    /* No thread ended the waits (the disk, a timeout, a peer outside) and
+     * the cause is the site's own call: both lines would repeat the row. */
+    if (w && !w->func && s->nwakers == 1 && c && s->ncauses == 1 && c->func == s->func && c->stack == s->stack)
+        return;
     if (w) {
         uint64_t t = sum(s->wakers, s->nwakers);
         wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, w), 90);
-        fprintf(f, "    %swoken by %s (%.0f%% of the waits)%s\n", dim, fit, t ? 100.0 * (double)w->ns / (double)t : 0.0,
+        fprintf(f, "    %swoken by %s: %.0f%% of the wait%s\n", dim, fit, t ? 100.0 * (double)w->ns / (double)t : 0.0,
                 off);
     }
     if (c) {
         uint64_t t = sum(s->causes, s->ncauses);
         wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, c), 90);
-        fprintf(f, "    %sbecause of %s (%.0f%%)%s\n", dim, fit, t ? 100.0 * (double)c->ns / (double)t : 0.0, off);
+        fprintf(f, "    %sbecause of %s: %.0f%%%s\n", dim, fit, t ? 100.0 * (double)c->ns / (double)t : 0.0, off);
     }
 }
 
@@ -100,35 +126,54 @@ static int cmp_ns(const void *a, const void *b)
 
 #define WR_WHY_ROWS 5
 
+/* why_row: a cause of "why threads waited", keyed by the line it prints:
+ * causes at one source line through other return addresses are one row. */
+struct why_row {
+    UT_hash_handle hh;
+    struct wr_wake w;
+    char line[256];
+};
+
 int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off)
 {
     struct wr_wake *all = NULL;
-    size_t n = 0, cap = 0;
+    struct why_row *rows = NULL, *r, *tmp;
+    size_t n = 0;
     uint64_t total = 0;
-    for (size_t i = 0; i < m->nsites; i++) {
+    int rc = 0;
+    for (size_t i = 0; !rc && i < m->nsites; i++) {
         const struct wr_site *s = m->sorted[i];
         for (size_t k = 0; k < s->ncauses; k++) {
             const struct wr_wake *c = &s->causes[k];
+            char line[256];
             total += c->ns;
-            size_t j = 0;
-            while (j < n && !(all[j].tid == c->tid && all[j].stack == c->stack && all[j].func == c->func &&
-                              !strcmp(wake_name(&all[j]), wake_name(c))))
-                j++;
-            if (j == n) {
-                if (n == cap) {
-                    size_t nc = cap ? 2 * cap : 64;
-                    struct wr_wake *a = realloc(all, nc * sizeof *a);
-                    if (!a) {
-                        free(all);
-                        return -1;
-                    }
-                    all = a, cap = nc;
+            wake_line(line, sizeof line, m, c);
+            HASH_FIND_STR(rows, line, r);
+            if (!r) {
+                if (!(r = calloc(1, sizeof *r))) {
+                    rc = -1;
+                    break;
                 }
-                all[n++] = (struct wr_wake){c->tid, c->stack, c->func, c->label, 0, 0};
+                r->w = (struct wr_wake){c->tid, c->stack, c->func, c->label, 0, 0};
+                memcpy(r->line, line, sizeof r->line);
+                HASH_ADD_STR(rows, line, r);
+                n++;
             }
-            all[j].ns += c->ns;
+            r->w.ns += c->ns;
         }
     }
+    if (!rc && n && !(all = malloc(n * sizeof *all)))
+        rc = -1;
+    n = 0;
+    HASH_ITER(hh, rows, r, tmp)
+    {
+        if (!rc)
+            all[n++] = r->w;
+        HASH_DEL(rows, r);
+        free(r);
+    }
+    if (rc)
+        return -1;
     if (n) {
         qsort(all, n, sizeof *all, cmp_ns);
         size_t named = 0;

@@ -147,3 +147,21 @@ t "report: several traces: the all-processes rows end from_a and from_b too" \
 first=$(grep -m1 '^ *[0-9]* write  *500 ' "$d/all.txt" | awk '{print $1}')
 t "report: text: the second write row says it prints as row $first, and what tells them apart" \
   grep -q "^    (as row $first: the stacks differ only in return addresses; --merge line adds such rows up)" "$d/all.txt"
+
+# "why threads waited": one row per printed line (report_helper's two write
+# sites in one_write, one line, are one cause), threads by their own names
+why=$(sed -n '/^why threads waited/,/^$/p' "$d/all.txt")
+t "report: text: 'why threads waited' has one 'write in one_write' row, named lw_writer" \
+  [ "$(grep -c 'write in one_write (report_helper.c:[0-9]*), tid [0-9]* (lw_writer)$' <<<"$why")" = 1 ]
+
+# a wait no thread ended and that is its own cause (the disk's fsync) gets
+# no "woken by"/"because of" lines: they would repeat the row
+traced "$d/io" "$d/io.bin" examples/all_io_waits
+"$WR" --top 0 "$d/io.bin" >"$d/io.txt"
+"$WR" --json "$d/io.bin" >"$d/io.json"
+t "report: JSON: all_io_waits' fsync sites are woken by 'file', their own cause" python3 -c '
+import json, sys
+f = [s for s in json.load(open(sys.argv[1]))["sites"] if s["function"] == "fsync"]
+assert f and all(s["wakers"][0]["function"] == "file" and s["causes"][0]["function"] == "fsync" for s in f), f' "$d/io.json"
+t "report: text: no fsync row of all_io_waits has a 'woken by' or 'because of' line" \
+  [ "$(grep -A2 '^ *[0-9]* fsync ' "$d/io.txt" | grep -c 'woken by\|because of')" = 0 ]
