@@ -29,7 +29,6 @@ static void add_pair(struct wr_model *m, uint64_t tsc, uint64_t ns)
         m->pair_hi[0] = tsc, m->pair_hi[1] = ns;
 }
 
-
 struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
 {
     if (m->cur_thread < m->nthreads && m->threads[m->cur_thread].stream == stream)
@@ -207,7 +206,6 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     return 0;
 }
 
-
 /* record_bytes: the bytes of ev's record in the trace: its kind byte, its
  * length (a varint, written as short as it goes) and its body. */
 static uint64_t record_bytes(const struct wr_event *ev)
@@ -241,7 +239,7 @@ static int on_event(void *ctx, const struct wr_event *ev)
         return 0;
     case LW_REC_DROPPED: {
         uint64_t n;
-        if (lw_get_uv(&p, e, &n))
+        if (lw_dec_count(&p, e, &n))
             m->dropped_records += n;
         return 0;
     }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lw_format.h"
+#include "lw_codec.h"
 
 struct wr_chunk_ref {
     uint32_t stream, seq;
@@ -26,25 +26,25 @@ struct wr_trace {
     struct lw_file_header hdr; /* a copy: the file may still be growing */
     uint64_t nchunks;
     struct wr_chunk_ref *chunks;
-    size_t nused;              /* chunks with a valid header */
+    size_t nused; /* chunks with a valid header */
     struct wr_stream *streams;
     size_t nstreams;
-    unsigned warnings;         /* problems seen and reported */
-    int quiet;                 /* do not print warnings */
-    int incomplete;            /* trace cut short (crash, kill, still running) */
-    int mapped;                /* map is ours to unmap */
-    int skip_calls;            /* walk: pass call records over, undecoded */
-    int flight;                /* a flight recorder's trace (LW_HF_FLIGHT) */
-    uint64_t torn;             /* flight: chunks being reused while read, dropped */
-    uint8_t *copy;             /* flight, still written: the snapshot map points at */
+    unsigned warnings; /* problems seen and reported */
+    int quiet;         /* do not print warnings */
+    int incomplete;    /* trace cut short (crash, kill, still running) */
+    int mapped;        /* map is ours to unmap */
+    int skip_calls;    /* walk: pass call records over, undecoded */
+    int flight;        /* a flight recorder's trace (LW_HF_FLIGHT) */
+    uint64_t torn;     /* flight: chunks being reused while read, dropped */
+    uint8_t *copy;     /* flight, still written: the snapshot map points at */
 };
 
 /* One decoded record. For calls, kind is the function id (1..0x7f). */
 struct wr_event {
     unsigned kind;
     uint32_t stream, tid;
-    uint64_t tsc;        /* call start, or the record's stamp */
-    uint64_t dur;        /* call duration in ticks */
+    uint64_t tsc; /* call start, or the record's stamp */
+    uint64_t dur; /* call duration in ticks */
     uint32_t stack;
     uint64_t size;       /* allocation size; SLEEP: ns asked for; MMAP,
                             MREMAP: bytes mapped (MREMAP: new size) */
@@ -88,8 +88,7 @@ int wr_open_regular(const char *path, int flags, char *err, size_t errlen);
 int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen);
 
 /* wr_trace_open_mem: the same over a caller-owned buffer (tests, fuzzing). */
-int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err,
-                      size_t errlen);
+int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err, size_t errlen);
 
 /* wr_trace_walk: decode every stream in order, calling fn for each record.
  * Damage inside a chunk is warned about and the rest of that chunk skipped.
