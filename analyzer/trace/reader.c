@@ -270,58 +270,7 @@ void wr_trace_close(struct wr_trace *t)
     memset(t, 0, sizeof *t);
 }
 
-/* walk_chunk: decode one chunk. 1 if it ended with CHUNK_END, 0 if it ends
- * in zeros (writer still there, or cut off), -1 on damage, or fn's value
- * as 2+ when fn stopped the walk (returned through *stop). */
-static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struct wr_chunk_ref *c, wr_event_fn fn,
-                      void *ctx, int *stop, struct wr_chunk_pos *pos)
-{
-    const uint8_t *base = chunk_at(t, c->index);
-    struct wr_cursor cur;
-    wr_cursor_start(&cur, base, t->hdr.chunk_size);
-    if (pos && pos->off > (size_t)(cur.p - base) && pos->off <= t->hdr.chunk_size) /* resume */
-        cur.p = base + pos->off, cur.last_tsc = pos->last_tsc, cur.last_addr = pos->last_addr;
-    while (cur.p < cur.end) {
-        const uint8_t *rec = cur.p;
-        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
-        struct wr_event ev;
-        switch (wr_cursor_next(&cur, s->stream, s->tid, t->skip_calls, &ev)) {
-        case WR_NEXT_RECORD:
-            break;
-        case WR_NEXT_SKIP:
-            continue;
-        case WR_NEXT_NONE:
-            return 0;
-        case WR_NEXT_END:
-            return 1;
-        case WR_NEXT_LONG:
-            wr_warn(t, "thread %u: record at offset %zu runs past its chunk; rest of chunk skipped", s->tid,
-                    (size_t)(rec - t->map));
-            return -1;
-        default:
-            wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid,
-                    ev.kind, (size_t)(rec - t->map));
-            return -1;
-        }
-        int r = fn(ctx, &ev);
-        if (r) {
-            if (pos) /* resume after this record */
-                pos->off = (size_t)(cur.p - base), pos->last_tsc = cur.last_tsc, pos->last_addr = cur.last_addr;
-            *stop = r;
-            return -1;
-        }
-    }
-    wr_warn(t, "thread %u: chunk %llu has no end marker", s->tid, (unsigned long long)c->index);
-    return -1;
-}
-
-int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
-{
-    return wr_trace_walk_chunk_from(t, si, k, NULL, fn, ctx);
-}
-
-int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
-                             void *ctx)
+int wr_trace_chunk_begin(struct wr_trace *t, size_t si, size_t k, struct wr_cursor *cur)
 {
     const struct wr_stream *s = &t->streams[si];
     const struct wr_chunk_ref *c = &t->chunks[s->first + k];
@@ -329,31 +278,78 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
      * predecessor to follow; a flight trace's streams start where reuse
      * left them and lose chunks being reused (struct lw_flight) */
     int follows = k && !c->meta && !t->chunks[s->first + k - 1].meta;
-    if (!pos || !pos->off) { /* at the chunk's start (else resuming) */
-        if (follows && c->seq == t->chunks[s->first + k - 1].seq) {
-            wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
-            return 0;
-        }
-        int jump = follows ? c->seq != t->chunks[s->first + k - 1].seq + 1 : !c->meta && c->seq != 0;
-        if (jump && !t->flight)
-            wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
-#ifdef MADV_POPULATE_READ
-        /* map the whole chunk in one call, not a page fault per few pages
-         * (older kernels refuse: then the faults do it) */
-        if (t->mapped)
-            madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
-#endif
+    if (follows && c->seq == t->chunks[s->first + k - 1].seq) {
+        wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
+        return 0;
     }
-    int stop = 0;
-    int r = walk_chunk(t, s, c, fn, ctx, &stop, pos);
-    /* done with this chunk for this pass (not paused by fn): give its pages
-     * back, so the walk's resident memory stays a chunk per thread, not the trace */
-    if (t->mapped && !stop)
+    int jump = follows ? c->seq != t->chunks[s->first + k - 1].seq + 1 : !c->meta && c->seq != 0;
+    if (jump && !t->flight)
+        wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
+#ifdef MADV_POPULATE_READ
+    /* map the whole chunk in one call, not a page fault per few pages
+     * (older kernels refuse: then the faults do it) */
+    if (t->mapped)
+        madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
+#endif
+    wr_cursor_start(cur, chunk_at(t, c->index), t->hdr.chunk_size);
+    return 1;
+}
+
+void wr_trace_chunk_done(struct wr_trace *t, size_t si, size_t k, int got, const uint8_t *rec, unsigned kind)
+{
+    const struct wr_stream *s = &t->streams[si];
+    const struct wr_chunk_ref *c = &t->chunks[s->first + k];
+    switch (got) {
+    case WR_NEXT_END:
+        break;
+    case WR_NEXT_NONE: /* ends in zeros: the writer was still there, or cut off */
+        if (k + 1 < s->count && !c->meta)
+            wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+        break;
+    case WR_NEXT_LONG:
+        wr_warn(t, "thread %u: record at offset %zu runs past its chunk; rest of chunk skipped", s->tid,
+                (size_t)(rec - t->map));
+        break;
+    case WR_NEXT_BAD:
+        wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid, kind,
+                (size_t)(rec - t->map));
+        break;
+    default:
+        wr_warn(t, "thread %u: chunk %llu has no end marker", s->tid, (unsigned long long)c->index);
+    }
+    /* done with this chunk for this pass: give its pages back, so the
+     * walk's resident memory stays a chunk per thread, not the trace */
+    if (t->mapped)
         madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_DONTNEED);
-    if (stop)
-        return stop;
-    if (r == 0 && k + 1 < s->count && !c->meta)
-        wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+}
+
+int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
+{
+    const struct wr_stream *s = &t->streams[si];
+    struct wr_cursor cur;
+    if (!wr_trace_chunk_begin(t, si, k, &cur))
+        return 0;
+    struct wr_event ev;
+    ev.kind = 0;
+    const uint8_t *rec;
+    int got;
+    for (;;) {
+        rec = cur.p;
+        if (rec >= cur.end) {
+            got = WR_NEXT_RECORD; /* past the end: no end marker */
+            break;
+        }
+        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
+        got = wr_cursor_next(&cur, s->stream, s->tid, t->skip_calls, &ev);
+        if (got == WR_NEXT_SKIP)
+            continue;
+        if (got != WR_NEXT_RECORD)
+            break;
+        int r = fn(ctx, &ev);
+        if (r)
+            return r; /* the chunk's pages stay: its walk did not end */
+    }
+    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
     return 0;
 }
 

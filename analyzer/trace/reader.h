@@ -100,17 +100,17 @@ int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
  * warned about and skipped. 0, or fn's non-zero value. */
 int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx);
 
-/* wr_chunk_pos: where a walk of one chunk stands (zero it to start). */
-struct wr_chunk_pos {
-    size_t off;                   /* past the last record handed to fn; 0 = not started */
-    uint64_t last_tsc, last_addr; /* delta state there */
-};
-
-/* wr_trace_walk_chunk_from: the same from *pos; when fn stops the walk,
- * *pos is left at the record after the one fn saw last, so the walk resumes
- * there (a walk that ends the chunk leaves *pos as it was). */
-int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
-                             void *ctx);
+/* A walk of one chunk by the caller's own loop (trace/walk.h), for a walk
+ * that pauses inside a chunk and resumes later (model/merge.c):
+ * wr_trace_chunk_begin sets *cur at chunk k of stream index si, after the
+ * checks of its sequence (a duplicate is warned about: 0, skip it; else
+ * 1); wr_trace_chunk_done ends it, got being the wr_cursor_next value that
+ * ended it (WR_NEXT_RECORD: the cursor reached the chunk's end without an
+ * end marker), rec the record it stopped at and kind that record's kind: it
+ * warns as wr_trace_walk does and gives the chunk's pages back. */
+struct wr_cursor;
+int wr_trace_chunk_begin(struct wr_trace *t, size_t si, size_t k, struct wr_cursor *cur);
+void wr_trace_chunk_done(struct wr_trace *t, size_t si, size_t k, int got, const uint8_t *rec, unsigned kind);
 
 /* wr_decode_call: one call record's body [p, e) into ev, advancing the
  * stream's stamp and address deltas. 0 when malformed (never reads past e). */

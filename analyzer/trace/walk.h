@@ -151,11 +151,13 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
         return WR_NEXT_LONG;
     if (kind == LW_REC_CHUNK_END)
         return WR_NEXT_END;
-    const struct lw_func_info *fi = lw_func_info_of(kind);
-    if (fi && skip_calls) {
+    /* skipping, any function id goes: one without a function is not
+     * decoded either, and a consumer of the other records ignores it */
+    if (skip_calls && kind < LW_REC_CHUNK_END) {
         c->p = e;
         return WR_NEXT_SKIP;
     }
+    const struct lw_func_info *fi = lw_func_info_of(kind);
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
     if (!wr_decode_body(fi, kind, body, e, c, ev))
         return WR_NEXT_BAD;
