@@ -28,11 +28,11 @@
 
 /* ---- fields ---- */
 
-/* lw_dec_uv, lw_dec_sv: lw_get_uv and lw_get_sv, always inline, with the
- * one-byte case (most fields of most records) first: the same results and
- * bounds. The longer ones (addresses that jump between the heap and a
- * lock, stamps after a long call) are inline too, as the analyzer's
- * hot loop meets them on most lock records. */
+/* lw_dec_uv, lw_dec_sv: lw_get_uv and lw_get_sv with the one-byte case
+ * (most fields of most records) first: the same results and bounds. The
+ * longer ones (addresses that jump between the heap and a lock, stamps
+ * after a long call) are inline too (lw_get_uv always is), as the
+ * analyzer's hot loop meets them on most lock records. */
 static inline __attribute__((always_inline)) int lw_dec_uv(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 {
     const uint8_t *p = *pp;
@@ -41,19 +41,7 @@ static inline __attribute__((always_inline)) int lw_dec_uv(const uint8_t **pp, c
         *pp = p + 1;
         return 1;
     }
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (p >= e)
-            return 0;
-        uint8_t b = *p++;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *pp = p;
-            *out = v;
-            return 1;
-        }
-    }
-    return 0;
+    return lw_get_uv(pp, e, out);
 }
 
 static inline __attribute__((always_inline)) int lw_dec_sv(const uint8_t **pp, const uint8_t *e, int64_t *out)

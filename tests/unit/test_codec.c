@@ -201,37 +201,26 @@ static void test_memory_schemas(void **state)
             assert_int_equal(x.a[1], v);
 
             wl = last0;
-            e = lw_enc_realloc(b, &wl, u, v, w);
-            x = decode(b, e, dec_realloc, last0, wl);
-            assert_int_equal(x.a[0], u);
-            assert_int_equal(x.a[1], v);
-            assert_int_equal(x.a[2], w);
-
-            wl = last0;
             e = lw_enc_free(b, &wl, u);
             x = decode(b, e, dec_free, last0, wl);
             assert_int_equal(x.a[0], u);
 
-            wl = last0;
-            e = lw_enc_memalign(b, &wl, u, v, w);
-            x = decode(b, e, dec_memalign, last0, wl);
-            assert_int_equal(x.a[0], u);
-            assert_int_equal(x.a[1], v);
-            assert_int_equal(x.a[2], w);
-
-            wl = last0;
-            e = lw_enc_cond(b, &wl, u, v, w);
-            x = decode(b, e, dec_cond, last0, wl);
-            assert_int_equal(x.a[0], u);
-            assert_int_equal(x.a[1], v);
-            assert_int_equal(x.a[2], w);
-
-            wl = last0;
-            e = lw_enc_mmap(b, &wl, u, v, w);
-            x = decode(b, e, dec_mmap, last0, wl);
-            assert_int_equal(x.a[0], u);
-            assert_int_equal(x.a[1], v);
-            assert_int_equal(x.a[2], w);
+            /* the schemas of three fields: (u, v, w) */
+            static const struct {
+                uint8_t *(*enc)(uint8_t *, uint64_t *, uint64_t, uint64_t, uint64_t);
+                dec_fn dec;
+            } three[] = {{lw_enc_realloc, dec_realloc},
+                         {lw_enc_memalign, dec_memalign},
+                         {lw_enc_cond, dec_cond},
+                         {lw_enc_mmap, dec_mmap}};
+            for (size_t k = 0; k < sizeof three / sizeof three[0]; k++) {
+                wl = last0;
+                e = three[k].enc(b, &wl, u, v, w);
+                x = decode(b, e, three[k].dec, last0, wl);
+                assert_int_equal(x.a[0], u);
+                assert_int_equal(x.a[1], v);
+                assert_int_equal(x.a[2], w);
+            }
 
             wl = last0;
             e = lw_enc_mremap(b, &wl, u, v, w, last0, ~u);
@@ -566,14 +555,7 @@ static void test_module(void **state)
                     assert_int_equal(m.first, 0);
                 }
                 /* every cut before the ranges end is refused */
-                size_t need = (size_t)(e - b) - vlen(first);
-                for (size_t n = 0; n < need; n++) {
-                    uint8_t *cp = malloc(n ? n : 1);
-                    memcpy(cp, b, n);
-                    q = cp;
-                    assert_int_equal(dec_module(&q, cp + n, &m), 0);
-                    free(cp);
-                }
+                check_prefixes(b, (size_t)(e - b) - vlen(first), dec_module, &m);
             }
 }
 
@@ -614,6 +596,8 @@ static void test_control(void **state)
     assert_int_equal(lw_dec_control(&p, e, LW_REC_MARK, &tsc, &arg), 0);
 }
 
+static int dec_fdid(const uint8_t **pp, const uint8_t *e, void *o) { return lw_dec_fdid(pp, e, o); }
+
 static void test_fdid(void **state)
 {
     (void)state;
@@ -646,13 +630,7 @@ static void test_fdid(void **state)
                 assert_int_equal(lw_dec_fdid(&p, e - pid_len, &r), 1);
                 assert_int_equal(r.pid, 0);
             }
-            for (size_t n = 0; n < need; n++) {
-                uint8_t *cp = malloc(n ? n : 1);
-                memcpy(cp, b, n);
-                p = cp;
-                assert_int_equal(lw_dec_fdid(&p, cp + n, &r), 0);
-                free(cp);
-            }
+            check_prefixes(b, need, dec_fdid, &r);
         }
 }
 
