@@ -457,8 +457,10 @@ static inline int64_t lw_unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t
 static inline uint8_t *lw_put_sv(uint8_t *p, int64_t v) { return lw_put_uv(p, lw_zz(v)); }
 
 /* lw_get_uv: read a varint from [*pp, end). Returns 0 and leaves *pp on a
- * truncated or over-long varint, 1 on success. Never reads past end. */
-static inline int lw_get_uv(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+ * truncated or over-long varint, 1 on success. Never reads past end.
+ * Always inline: the analyzer's hot loop reads several per record
+ * (lw_codec.h, lw_dec_uv). */
+static inline __attribute__((always_inline)) int lw_get_uv(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
     const uint8_t *p = *pp;
     uint64_t v = 0;

@@ -31,6 +31,7 @@ struct wr_live_heap {
     struct wr_model *m;
     struct live *tab; /* cap slots, a power of two */
     size_t cap, n;
+    uint8_t schema[256]; /* by kind: the schema of a malloc-family call (heap_wants), else 0xff */
 };
 
 #define HEAP_MIN_CAP 1024
@@ -47,6 +48,10 @@ static void *heap_begin(struct wr_model *m)
         return NULL;
     }
     h->cap = HEAP_MIN_CAP;
+    for (unsigned k = 0; k < 256; k++) { /* one look-up per call, not lw_func_info_of's checks */
+        const struct lw_func_info *fi = lw_func_info_of(k);
+        h->schema[k] = fi ? fi->schema : 0xff;
+    }
     return h;
 }
 
@@ -100,7 +105,7 @@ static void unlink_slot(struct wr_live_heap *h, size_t i)
 }
 
 /* release: ptr stops being live (no-op when it is not). */
-static void release(struct wr_live_heap *h, uint64_t ptr)
+static inline void release(struct wr_live_heap *h, uint64_t ptr)
 {
     size_t i = find(h, ptr);
     struct live *e = &h->tab[i];
@@ -115,7 +120,8 @@ static void release(struct wr_live_heap *h, uint64_t ptr)
 }
 
 /* acquire: ptr becomes live with size, allocated at site s by call ev. */
-static int acquire(struct wr_live_heap *h, struct wr_site *s, uint64_t ptr, uint64_t size, const struct wr_event *ev)
+static inline __attribute__((always_inline)) int acquire(struct wr_live_heap *h, struct wr_site *s, uint64_t ptr,
+                                                         uint64_t size, const struct wr_event *ev)
 {
     struct wr_model *m = h->m;
     struct wr_heap *hp = &m->heap;
@@ -148,7 +154,7 @@ static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr
 {
     struct wr_live_heap *h = state;
     (void)th;
-    switch (lw_func_info_of(ev->kind)->schema) {
+    switch (h->schema[ev->kind & 0xff]) {
     case LW_S_ALLOC:
         return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
     case LW_S_MEMALIGN:

@@ -44,12 +44,25 @@ struct open_hold {
     uint32_t depth;
 };
 
+/* A (mutex list, site) pair's index in the list, as msite found it last:
+ * a lock site mostly takes the same few mutexes, and a mutex such as an
+ * allocator's may be held from hundreds of sites, too many to scan per
+ * call. Lists only grow during the walk, so an index stays right; a hint is
+ * checked against the entry before it is used. */
+#define WR_MSITE_HINTS 4096 /* a power of two */
+struct msite_hint {
+    const void *list; /* &mu->held_by or &mu->waited_by */
+    const struct wr_site *site;
+    size_t i;
+};
+
 struct wr_locks {
     struct wr_model *m;
     struct open_hold (*open)[WR_OPEN_MAX]; /* per thread */
     uint8_t *nopen;
     struct wr_mutex *last;
     int oom;
+    struct msite_hint hint[WR_MSITE_HINTS];
 };
 
 static void *locks_begin(struct wr_model *m)
@@ -99,24 +112,33 @@ static struct wr_mutex *mutex_of(struct wr_locks *l, uint64_t addr)
 }
 
 /* msite: the entry of site in a mutex's list, added when new; NULL on OOM. */
-static struct wr_mutex_site *msite(struct wr_mutex_site **arr, size_t *n, size_t *cap, struct wr_site *site)
+static struct wr_mutex_site *msite(struct wr_locks *l, struct wr_mutex_site **arr, size_t *n, size_t *cap,
+                                   struct wr_site *site)
 {
-    for (size_t i = *n; i-- > 0;)
-        if ((*arr)[i].site == site)
-            return &(*arr)[i];
-    if (wr_grow((void **)arr, cap, *n, sizeof **arr, 4))
-        return NULL;
-    struct wr_mutex_site *e = &(*arr)[(*n)++];
-    memset(e, 0, sizeof *e);
-    e->site = site;
-    return e;
+    uintptr_t k = (uintptr_t)arr ^ (uintptr_t)site * 0x9e3779b97f4a7c15ull;
+    struct msite_hint *h = &l->hint[(k * 0x9e3779b97f4a7c15ull) >> 40 & (WR_MSITE_HINTS - 1)];
+    if (h->list == arr && h->site == site && h->i < *n && (*arr)[h->i].site == site)
+        return &(*arr)[h->i];
+    size_t i = *n;
+    while (i-- > 0 && (*arr)[i].site != site)
+        ;
+    if (i == SIZE_MAX) { /* a site's first time in the list */
+        if (wr_grow((void **)arr, cap, *n, sizeof **arr, 4))
+            return NULL;
+        i = (*n)++;
+        memset(&(*arr)[i], 0, sizeof **arr);
+        (*arr)[i].site = site;
+    }
+    *h = (struct msite_hint){arr, site, i};
+    return &(*arr)[i];
 }
 
 /* msite_add: count one event of ns at site in a mutex's list (count, total,
  * max). 0, or -1 on OOM. */
-static int msite_add(struct wr_mutex_site **arr, size_t *n, size_t *cap, struct wr_site *site, uint64_t ns)
+static int msite_add(struct wr_locks *l, struct wr_mutex_site **arr, size_t *n, size_t *cap, struct wr_site *site,
+                     uint64_t ns)
 {
-    struct wr_mutex_site *e = msite(arr, n, cap, site);
+    struct wr_mutex_site *e = msite(l, arr, n, cap, site);
     if (!e)
         return -1;
     e->count++;
@@ -127,7 +149,7 @@ static int msite_add(struct wr_mutex_site **arr, size_t *n, size_t *cap, struct 
 }
 
 /* charge: ns of the waiter's wait go to holder site h. -1 on OOM. */
-static int charge(struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uint64_t ns)
+static int charge(struct wr_locks *l, struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uint64_t ns)
 {
     struct wr_blame *b = NULL;
     for (size_t i = 0; i < w->nholders; i++)
@@ -144,7 +166,7 @@ static int charge(struct wr_mutex *mu, struct wr_site *w, struct wr_site *h, uin
     b->count++;
     w->blamed_ns += ns;
     mu->blamed_ns += ns;
-    struct wr_mutex_site *e = msite(&mu->held_by, &mu->nheld, &mu->capheld, h);
+    struct wr_mutex_site *e = msite(l, &mu->held_by, &mu->nheld, &mu->capheld, h);
     if (!e)
         return -1;
     e->blame_ns += ns;
@@ -168,7 +190,7 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
         uint64_t o = overlap(m, ws, we, mu->open.start, we);
         if (o > wait - got) /* shared (read) holds overlap each other */
             o = wait - got;
-        if (o && charge(mu, w, mu->open.site, o))
+        if (o && charge(l, mu, w, mu->open.site, o))
             return -1;
         got += o;
     }
@@ -180,7 +202,7 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
         uint64_t o = h->stream == th ? 0 : overlap(m, ws, we, h->start, h->end);
         if (o > wait - got)
             o = wait - got;
-        if (o && charge(mu, w, h->site, o))
+        if (o && charge(l, mu, w, h->site, o))
             return -1;
         got += o;
     }
@@ -248,7 +270,7 @@ static int on_lock(struct wr_locks *l, size_t th, struct wr_site *s, const struc
         s->contended++;
         mu->contended++;
         mu->wait_ns += ns;
-        if (msite_add(&mu->waited_by, &mu->nwaited, &mu->capwaited, s, ns))
+        if (msite_add(l, &mu->waited_by, &mu->nwaited, &mu->capwaited, s, ns))
             return -1;
         if (!is_try(ev->kind) && blame(l, mu, th, s, ev->tsc, ev->tsc + ev->dur))
             return -1;
@@ -292,7 +314,7 @@ static int close_hold(struct wr_locks *l, size_t th, unsigned i, uint64_t at)
     mu->hold_ns += ns;
     if (ns > mu->hold_max_ns)
         mu->hold_max_ns = ns;
-    if (msite_add(&mu->held_by, &mu->nheld, &mu->capheld, s, ns))
+    if (msite_add(l, &mu->held_by, &mu->nheld, &mu->capheld, s, ns))
         return -1;
     if (mu->is_open && mu->open.stream == th)
         mu->is_open = 0;
@@ -444,5 +466,5 @@ static int locks_wants(unsigned kind)
     return fi && (fi->family == LW_FAM_LOCK || fi->schema == LW_S_COND);
 }
 
-const struct wr_analysis wr_locks_analysis = {"locks",      locks_wants,  locks_begin,
+const struct wr_analysis wr_locks_analysis = {"locks",     locks_wants,  locks_begin,
                                               locks_event, locks_finish, locks_release};

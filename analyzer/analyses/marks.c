@@ -15,8 +15,7 @@ static int marks_event(void *state, size_t th, struct wr_site *site, const struc
     struct wr_mark k;
     memset(&k, 0, sizeof k);
     uint64_t n;
-    if (!lw_get_uv(&p, e, &k.tsc) || !lw_get_uv(&p, e, &n) ||
-        (ev->kind == LW_REC_MARK && (n > LW_MARK_MAX || n > (uint64_t)(e - p)))) {
+    if (!lw_dec_control(&p, e, ev->kind, &k.tsc, &n)) {
         wr_warn(m->trace, "thread %u: malformed control record (kind 0x%02x)", ev->tid, ev->kind);
         return 0;
     }
@@ -24,9 +23,7 @@ static int marks_event(void *state, size_t th, struct wr_site *site, const struc
     k.tid = ev->tid;
     if (ev->kind == LW_REC_MARK) {
         memcpy(k.name, p, n);
-        for (size_t i = 0; i < n; i++) /* names are shown on terminals: no control bytes */
-            if ((unsigned char)k.name[i] < 0x20 || k.name[i] == 0x7f)
-                k.name[i] = '?';
+        wr_name_printable(k.name, n); /* names are shown on terminals: no control bytes */
     } else {
         k.source = (unsigned)(n < 16 ? n : 0);
     }
@@ -71,5 +68,5 @@ static void *marks_begin(struct wr_model *m) { return m; }
 
 static void marks_release(struct wr_model *m) { free(m->marks); }
 
-const struct wr_analysis wr_marks_analysis = {"marks",      marks_wants,  marks_begin,
+const struct wr_analysis wr_marks_analysis = {"marks",     marks_wants,  marks_begin,
                                               marks_event, marks_finish, marks_release};

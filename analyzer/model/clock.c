@@ -34,7 +34,7 @@ static int on_pass1(void *ctx, const struct wr_event *ev)
     if (ev->kind == LW_REC_TIME) {
         const uint8_t *p = ev->body, *e = ev->body + ev->len;
         uint64_t tsc, ns;
-        if (lw_get_uv(&p, e, &tsc) && lw_get_uv(&p, e, &ns)) {
+        if (lw_dec_time(&p, e, &tsc, &ns)) {
             if (push((void **)&m->pairs, &m->npairs, &m->cappairs, sizeof *m->pairs))
                 return c->oom = 1;
             m->pairs[m->npairs].tsc = tsc;
@@ -103,7 +103,7 @@ static void intervals(struct wr_thread *th, uint64_t end_ns)
 
 int wr_cpu_prepare(struct wr_model *m)
 {
-    struct cpu_pass c = { m, 0 };
+    struct cpu_pass c = {m, 0};
     m->trace->skip_calls = 1; /* this pass needs only meta records */
     int r = wr_trace_walk(m->trace, on_pass1, &c);
     m->trace->skip_calls = 0;
@@ -150,7 +150,7 @@ uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
     if (n == 0)
         return m->pair_lo[1] + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - m->pair_lo[0]) * m->ns_per_tick);
     size_t lo = 0, hi = n; /* first pair with tsc > the stamp */
-    size_t c = m->seg; /* stamps come mostly in order: try the last segment */
+    size_t c = m->seg;     /* stamps come mostly in order: try the last segment */
     if (c > 0 && c < n && p[c - 1].tsc <= tsc && tsc < p[c].tsc)
         lo = hi = c;
     while (lo < hi) {

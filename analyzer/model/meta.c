@@ -10,13 +10,12 @@
 static int on_stack(struct wr_model *m, const struct wr_event *ev)
 {
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t id, depth;
-    if (!lw_get_uv(&p, e, &id) || !lw_get_uv(&p, e, &depth) || id > UINT32_MAX || depth > LW_MAX_DEPTH) {
+    uint32_t id32, depth;
+    if (!lw_dec_stack_head(&p, e, &id32, &depth)) {
         wr_warn(m->trace, "thread %u: malformed stack record", ev->tid);
         return 0;
     }
     struct wr_stackdef *s;
-    uint32_t id32 = (uint32_t)id;
     HASH_FIND(hh, m->stacks, &id32, sizeof id32, s);
     if (s)
         return 0; /* first definition wins */
@@ -25,13 +24,12 @@ static int on_stack(struct wr_model *m, const struct wr_event *ev)
         return -1;
     s->id = id32;
     uint64_t prev = 0;
-    for (uint64_t i = 0; i < depth; i++) {
-        int64_t d;
-        if (!lw_get_sv(&p, e, &d)) {
+    for (uint32_t i = 0; i < depth; i++) {
+        if (!lw_dec_stack_frame(&p, e, &prev)) {
             wr_warn(m->trace, "thread %u: stack %u is truncated", ev->tid, id32);
             break;
         }
-        s->frames[s->depth++] = prev += (uint64_t)d;
+        s->frames[s->depth++] = prev;
     }
     HASH_ADD(hh, m->stacks, id, sizeof s->id, s);
     return 0;
@@ -40,17 +38,11 @@ static int on_stack(struct wr_model *m, const struct wr_event *ev)
 static int on_module(struct wr_model *m, const struct wr_event *ev)
 {
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t base, plen, blen, nr;
-    if (!lw_get_uv(&p, e, &base) || !lw_get_uv(&p, e, &plen) || plen > LW_PATH_MAX || plen > (uint64_t)(e - p))
-        goto bad;
-    const uint8_t *path = p;
-    p += plen;
-    if (!lw_get_uv(&p, e, &blen) || blen > 64 || blen > (uint64_t)(e - p))
-        goto bad;
-    const uint8_t *bid = p;
-    p += blen;
-    if (!lw_get_uv(&p, e, &nr) || nr > 64)
-        goto bad;
+    struct lw_module_rec r;
+    if (!lw_dec_module(&p, e, &r)) {
+        wr_warn(m->trace, "thread %u: malformed module record", ev->tid);
+        return 0;
+    }
     if (m->nmods == m->capmods) {
         size_t cap = m->capmods ? 2 * m->capmods : 16;
         struct wr_module *n = realloc(m->mods, cap * sizeof *n);
@@ -61,29 +53,19 @@ static int on_module(struct wr_model *m, const struct wr_event *ev)
     }
     struct wr_module *mod = &m->mods[m->nmods];
     memset(mod, 0, sizeof *mod);
-    for (uint64_t i = 0; i < nr; i++) {
-        uint64_t lo, hi;
-        if (!lw_get_uv(&p, e, &lo) || !lw_get_uv(&p, e, &hi))
-            goto bad;
-        if (lo < hi) {
-            mod->ranges[mod->nranges][0] = lo;
-            mod->ranges[mod->nranges++][1] = hi;
+    for (size_t i = 0; i < r.nranges; i++)
+        if (r.ranges[i][0] < r.ranges[i][1]) { /* an empty range holds no code */
+            mod->ranges[mod->nranges][0] = r.ranges[i][0];
+            mod->ranges[mod->nranges++][1] = r.ranges[i][1];
         }
-    }
-    uint64_t first = 0;
-    if (p < e && (!lw_get_uv(&p, e, &first) || first > UINT32_MAX))
-        goto bad;
-    mod->first_stack = (uint32_t)first;
-    mod->path = strndup((const char *)path, plen);
+    mod->first_stack = (uint32_t)r.first;
+    mod->path = strndup((const char *)r.path, r.path_len);
     if (!mod->path)
         return -1;
-    mod->base = base;
-    memcpy(mod->build_id, bid, blen);
-    mod->build_id_len = blen;
+    mod->base = r.base;
+    memcpy(mod->build_id, r.build_id, r.build_id_len);
+    mod->build_id_len = r.build_id_len;
     m->nmods++;
-    return 0;
-bad:
-    wr_warn(m->trace, "thread %u: malformed module record", ev->tid);
     return 0;
 }
 
@@ -101,12 +83,17 @@ int wr_model_meta(struct wr_model *m, const struct wr_event *ev)
 size_t wr_thread_name(const struct wr_event *ev, char name[17])
 {
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t tid, fl, nlen;
-    int64_t d;
-    if (!(lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
-          nlen <= 16 && nlen <= (uint64_t)(e - p)))
+    struct lw_thread_rec r;
+    uint64_t last = 0;
+    if (!lw_dec_thread_head(&p, e, &last, &r) || !lw_dec_thread_name(&p, e, &r))
         return 0;
-    memcpy(name, p, nlen);
-    name[nlen] = 0;
-    return (size_t)nlen + 1;
+    memcpy(name, r.name, r.name_len + 1);
+    return r.name_len + 1;
+}
+
+void wr_name_printable(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            s[i] = '?';
 }

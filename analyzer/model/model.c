@@ -8,7 +8,7 @@
 
 #include "model/analysis.h"
 #include "model/linemerge.h"
-#include "model/merge.h"
+#include "model/timeline.h"
 #include "trace/grow.h"
 
 const char *wr_model_family(unsigned f)
@@ -28,7 +28,6 @@ static void add_pair(struct wr_model *m, uint64_t tsc, uint64_t ns)
     if (tsc > m->pair_hi[0])
         m->pair_hi[0] = tsc, m->pair_hi[1] = ns;
 }
-
 
 struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
 {
@@ -104,8 +103,9 @@ static struct wr_site_th *per_thread(struct wr_site *s, uint32_t ti)
     return &s->per_th[lo];
 }
 
-/* on_call: aggregate one call into its site. */
-static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_event *ev)
+/* on_call: aggregate one call of function fi into its site. */
+static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th,
+                                                         const struct lw_func_info *fi, const struct wr_event *ev)
 {
     uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
     int inwin = wr_model_in_window(m, ev), counted = th->kept && inwin; /* else for the analyses only */
@@ -133,7 +133,6 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     if (ev->dur > s->max_ticks)
         s->max_ticks = ev->dur;
     wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
-    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
     uint64_t bytes = wr_call_bytes(fi, ev);
     switch (fi->schema) {
     case LW_S_ALLOC:
@@ -210,7 +209,6 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     return 0;
 }
 
-
 /* record_bytes: the bytes of ev's record in the trace: its kind byte, its
  * length (a varint, written as short as it goes) and its body. */
 static uint64_t record_bytes(const struct wr_event *ev)
@@ -221,15 +219,16 @@ static uint64_t record_bytes(const struct wr_event *ev)
     return n;
 }
 
-static int on_event(void *ctx, const struct wr_event *ev)
+/* on_event: one record of thread th into the model (fi: its function, or
+ * NULL for a record that is not a call). */
+static inline __attribute__((always_inline)) int on_event(struct wr_model *m, struct wr_thread *th,
+                                                          const struct lw_func_info *fi, const struct wr_event *ev)
 {
-    struct wr_model *m = ctx;
-    struct wr_thread *th = wr_model_thread(m, ev->stream);
     m->records++;
     uint64_t rb = record_bytes(ev);
-    if (lw_func_info_of(ev->kind)) {
+    if (fi) {
         m->call_bytes += rb;
-        return on_call(m, th, ev);
+        return on_call(m, th, fi, ev);
     }
     *(ev->kind == LW_REC_STACK ? &m->stack_bytes : &m->other_bytes) += rb;
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
@@ -244,12 +243,66 @@ static int on_event(void *ctx, const struct wr_event *ev)
         return 0;
     case LW_REC_DROPPED: {
         uint64_t n;
-        if (lw_get_uv(&p, e, &n))
+        if (lw_dec_count(&p, e, &n))
             m->dropped_records += n;
         return 0;
     }
     }
     return 0;
+}
+
+/* The model's walk: the analyses' states, and which analyses want each
+ * record kind (bit i: wr_analyses[i]). */
+struct run {
+    struct wr_model *m;
+    void *state[WR_MAX_ANALYSES];
+    uint32_t route[256];
+};
+
+/* each: a record in timeline order to the model, then to the analyses that
+ * want its kind, given the site on_call charged a call to. */
+static inline __attribute__((always_inline)) int each(void *ctx, size_t th, const struct wr_event *ev)
+{
+    struct run *r = ctx;
+    struct wr_model *m = r->m;
+    m->cur_thread = th;
+    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    int rc = on_event(m, &m->threads[th], fi, ev);
+    uint32_t want = r->route[ev->kind & 0xff];
+    if (rc || !want)
+        return rc;
+    struct wr_site *site = fi ? m->last_site : NULL;
+    for (; want; want &= want - 1) {
+        unsigned i = (unsigned)__builtin_ctz(want);
+        if ((rc = wr_analyses[i]->event(r->state[i], th, site, ev)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* model_walk: every record of the trace in timeline order (merge.h) through
+ * each, the analyses begun before and finished after. 0, or -1 on out of
+ * memory. */
+static int model_walk(struct wr_model *m)
+{
+    struct run r = {.m = m};
+    size_t n = 0;
+    int rc = 0;
+    for (; wr_analyses[n]; n++) {
+        if (n == WR_MAX_ANALYSES)
+            return -1;
+        const struct wr_analysis *a = wr_analyses[n];
+        for (unsigned k = 0; k < 256; k++)
+            r.route[k] |= (uint32_t)(a->wants(k) != 0) << n;
+        if (!(r.state[n] = a->begin(m)))
+            rc = -1;
+    }
+    if (rc == 0)
+        rc = wr_timeline_walk(m, each, &r);
+    for (size_t i = 0; i < n; i++)
+        if (r.state[i] && wr_analyses[i]->finish(r.state[i]) != 0)
+            rc = -1;
+    return rc;
 }
 
 static int cmp_site(const void *a, const void *b)
@@ -351,7 +404,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     fit_rate(m);
     m->window = b ? b->window : NULL;
     wr_window_resolve(m);
-    if (wr_model_walk(m, on_event) != 0)
+    if (model_walk(m) != 0)
         return -1;
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];

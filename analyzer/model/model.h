@@ -320,6 +320,11 @@ int wr_model_meta(struct wr_model *m, const struct wr_event *ev);
  * a malformed record (name untouched). */
 size_t wr_thread_name(const struct wr_event *ev, char name[17]);
 
+/* wr_name_printable: the n bytes of a name a trace gave (a thread's, a
+ * mark's) with each control byte (NUL included) made '?', for a view that
+ * shows them as they are (a terminal); JSON and HTML escape them instead. */
+void wr_name_printable(char *s, size_t n);
+
 /* wr_model_ns: ticks in ns, saturated to [0, 2^64) (hostile rates). */
 static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
 {

@@ -205,7 +205,7 @@ static void on_mark(struct wr_top *t, const struct wr_event *ev)
 {
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
     uint64_t tsc, n;
-    if (!lw_get_uv(&p, e, &tsc) || !lw_get_uv(&p, e, &n))
+    if (!lw_get_uv(&p, e, &tsc) || !lw_get_uv(&p, e, &n)) /* lw_dec_control, but a bad name only goes unshown */
         return;
     struct wr_mark *k = &t->marks[t->nmarks++ % WR_TOP_MARKS];
     memset(k, 0, sizeof *k);
@@ -215,9 +215,7 @@ static void on_mark(struct wr_top *t, const struct wr_event *ev)
     k->t_ns = ev->mono > t->t_start ? ev->mono - t->t_start : 0;
     if (ev->kind == LW_REC_MARK && n <= LW_MARK_MAX && n <= (uint64_t)(e - p)) {
         memcpy(k->name, p, n);
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)k->name[i] < 0x20 || k->name[i] == 0x7f)
-                k->name[i] = '?';
+        wr_name_printable(k->name, n);
     } else if (ev->kind != LW_REC_MARK) {
         k->source = (unsigned)(n < 16 ? n : 0);
     }
@@ -256,9 +254,8 @@ static int on_event(void *ctx, const struct wr_event *ev)
         break;
     case LW_REC_THREAD: {
         size_t n = wr_thread_name(ev, th->name);
-        for (size_t i = 0; i + 1 < n; i++) /* a full-screen view: no control bytes (nor NULs inside) */
-            if ((unsigned char)th->name[i] < 0x20 || th->name[i] == 0x7f)
-                th->name[i] = '?';
+        if (n) /* a full-screen view: no control bytes (nor NULs inside) */
+            wr_name_printable(th->name, n - 1);
         if (ev->aux & 1)
             th->ended = 1;
         break;

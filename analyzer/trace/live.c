@@ -13,6 +13,7 @@
 
 #include "trace/grow.h"
 #include "trace/live.h"
+#include "trace/walk.h"
 
 /* remap: map the whole file again when it grew. 0, or -1 (stat/map failed:
  * the previous mapping is kept). The file only grows; a file that shrank
@@ -370,43 +371,28 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     return r ? r + 1 : 1;
 }
 
-/* decode_meta: the stamp-bearing meta records; 0 when malformed. */
-static int decode_meta(struct wr_live *l, struct wr_live_stream *s, const uint8_t *p, const uint8_t *e,
-                       struct wr_event *ev)
+/* live_stamp: the times of a record that the chunk walker leaves to its
+ * consumer, as CLOCK_MONOTONIC ns in ev.mono: a THREAD record's stamp, a
+ * TIME record's pair (ev.tsc too), a control record's stamp (ev.tsc too).
+ * 0 when malformed. */
+static int live_stamp(struct wr_live *l, struct wr_live_stream *s, struct wr_event *ev)
 {
-    uint64_t a, b;
-    int64_t d;
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
     switch (ev->kind) {
     case LW_REC_THREAD:
-        if (!lw_get_uv(&p, e, &a) || !lw_get_uv(&p, e, &b) || !lw_get_sv(&p, e, &d))
-            return 0;
-        ev->fd = a;
-        ev->aux = b;
-        ev->tsc = s->last_tsc += (uint64_t)d;
         ev->mono = wr_live_mono(l, s, ev->tsc);
         return 1;
     case LW_REC_TIME:
-        if (!lw_get_uv(&p, e, &a) || !lw_get_uv(&p, e, &b))
-            return 0;
-        ev->tsc = a;
-        ev->mono = b;
-        return 1;
-    case LW_REC_SWITCH:
-        if (!lw_get_uv(&p, e, &ev->aux) || !lw_get_sv(&p, e, &d))
-            return 0;
-        ev->mono = s->base_mono + (uint64_t)d;
-        return 1;
-    case LW_REC_LOST:
-        return lw_get_uv(&p, e, &ev->mono);
+        return lw_dec_time(&p, e, &ev->tsc, &ev->mono);
     case LW_REC_MARK:
     case LW_REC_PAUSE:
     case LW_REC_RESUME:
-        if (!lw_get_uv(&p, e, &ev->tsc))
+        if (!lw_dec_stamp(&p, e, &ev->tsc))
             return 0;
         ev->mono = wr_live_mono(l, s, ev->tsc);
         return 1;
     }
-    return 1; /* no stamp; unknown kinds are passed on by length */
+    return 1;
 }
 
 /* follow: take stream s's records up to horizon. 0, or fn's value + 1. */
@@ -438,14 +424,18 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         }
         if (kind == LW_REC_NONE)
             return 0; /* nothing committed here yet */
-        const uint8_t *q = p + 1;
-        uint64_t len;
-        if (!lw_get_uv(&q, end, &len) || len > (uint64_t)(end - q)) {
+        struct wr_cursor c = {p, end, s->last_tsc, s->last_addr, s->base_mono};
+        struct wr_event ev;
+        uint64_t save_tsc = s->last_tsc, save_addr = s->last_addr, t = 0;
+        int got = wr_cursor_next(&c, s->stream, s->tid, 0, &ev);
+        if (got == WR_NEXT_NONE)
+            return 0; /* the kind byte read 0 this time: the chunk's reuse shows at the next look */
+        if (got == WR_NEXT_LONG) {
             wr_warn(&l->t, "thread %u: record runs past its chunk; rest of chunk skipped", s->tid);
             s->stuck = 1;
             continue;
         }
-        if (kind == LW_REC_CHUNK_END) {
+        if (got == WR_NEXT_END) {
             s->stuck = 1; /* move on when the next chunk is there */
             int r = enter_chunk(l, s, next_seq(l, s, s->seq), fn, ctx);
             if (r == 0) {
@@ -456,21 +446,13 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
                 return r;
             continue;
         }
-        struct wr_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = kind;
-        ev.stream = s->stream;
-        ev.tid = s->tid;
-        ev.body = q;
-        ev.len = (size_t)len;
-        uint64_t save_tsc = s->last_tsc, save_addr = s->last_addr, t = 0;
-        const struct lw_func_info *fi = lw_func_info_of(kind);
-        int ok;
-        if (fi) {
-            ok = wr_decode_call(fi, q, q + len, &s->last_tsc, &s->last_addr, &ev);
+        s->last_tsc = c.last_tsc;
+        s->last_addr = c.last_addr;
+        int ok = got == WR_NEXT_RECORD;
+        if (lw_func_info_of(kind)) {
             t = wr_live_mono(l, s, ev.tsc + ev.dur);
         } else {
-            ok = decode_meta(l, s, q, q + len, &ev);
+            ok = ok && live_stamp(l, s, &ev);
             t = ev.mono;
             /* no stamp, or (SWITCH) one that is always before the records
              * around it: never held back by a replay's horizon */
@@ -500,7 +482,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             note_pair(l, s, ev.tsc, ev.mono);
         if (kind == LW_REC_THREAD && (ev.aux & 1))
             s->ended = 1;
-        s->off = (uint32_t)(q + len - base);
+        s->off = (uint32_t)(c.p - base);
         l->records++;
         l->cur = s;
         int r = fn(ctx, &ev);

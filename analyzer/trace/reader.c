@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "trace/reader.h"
+#include "trace/walk.h"
 #include "trace/zst.h"
 
 #define WR_MAX_WARNINGS 20
@@ -279,181 +280,7 @@ void wr_trace_close(struct wr_trace *t)
     memset(t, 0, sizeof *t);
 }
 
-/* get_uv, get_sv: lw_get_uv/lw_get_sv with the one-byte case inline (most
- * fields of most records); the same results and bounds checks. */
-static inline __attribute__((always_inline)) int get_uv(const uint8_t **pp, const uint8_t *e, uint64_t *out)
-{
-    const uint8_t *p = *pp;
-    if (__builtin_expect(p < e && !(*p & 0x80), 1)) {
-        *out = *p;
-        *pp = p + 1;
-        return 1;
-    }
-    return lw_get_uv(pp, e, out);
-}
-
-static inline __attribute__((always_inline)) int get_sv(const uint8_t **pp, const uint8_t *e, int64_t *out)
-{
-    uint64_t u;
-    if (!get_uv(pp, e, &u))
-        return 0;
-    *out = lw_unzz(u);
-    return 1;
-}
-
-/* decode_call: the body of call record f into ev. 0 when malformed. */
-static inline int decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
-                              uint64_t *last_addr, struct wr_event *ev)
-{
-    uint64_t id, dur, u;
-    int64_t d;
-    if (!get_uv(&p, e, &id) || !get_sv(&p, e, &d) || !get_uv(&p, e, &dur) || id > UINT32_MAX)
-        return 0;
-    ev->stack = (uint32_t)id;
-    ev->tsc = *last_tsc += (uint64_t)d;
-    ev->dur = dur;
-#define ADDR(dst) (get_sv(&p, e, &d) ? ((dst) = *last_addr += (uint64_t)d, 1) : 0)
-    switch (fi->schema) {
-    case LW_S_ALLOC:
-        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
-    case LW_S_REALLOC:
-        return ADDR(ev->old) && get_uv(&p, e, &ev->size) && ADDR(ev->ptr);
-    case LW_S_FREE:
-        return ADDR(ev->ptr);
-    case LW_S_MEMALIGN:
-        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
-    case LW_S_COND: /* ptr = condvar, old = mutex */
-        return ADDR(ev->ptr) && ADDR(ev->old) && get_uv(&p, e, &ev->err);
-    case LW_S_SYNC:
-    case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
-        if (!ADDR(ev->ptr) || !get_uv(&p, e, &ev->err))
-            return 0;
-        if (p < e && get_uv(&p, e, &ev->aux))
-            ev->fd = 1;
-        return 1;
-    case LW_S_IO:
-        return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret);
-    case LW_S_SELECT:
-        return get_uv(&p, e, &ev->fd) && get_sv(&p, e, &ev->ret) && get_uv(&p, e, &ev->aux);
-    case LW_S_EVENTFD:
-        return get_uv(&p, e, &ev->size) && get_uv(&p, e, &u) && (ev->aux = u, 1) && get_sv(&p, e, &ev->ret);
-    case LW_S_FDOP: /* fd may be negative (AT_FDCWD): kept as its 64-bit pattern */
-        return get_sv(&p, e, &d) && (ev->fd = (uint64_t)d, 1) && get_sv(&p, e, &ev->ret);
-    case LW_S_SLEEP:
-        return get_uv(&p, e, &ev->size) && get_sv(&p, e, &ev->ret);
-    case LW_S_MMAP:
-        return get_uv(&p, e, &ev->size) && ADDR(ev->ptr) && get_uv(&p, e, &ev->err);
-    case LW_S_MREMAP: /* aux = the old size */
-        return ADDR(ev->old) && get_uv(&p, e, &ev->aux) && get_uv(&p, e, &ev->size) && ADDR(ev->ptr) &&
-               get_uv(&p, e, &ev->err);
-    }
-#undef ADDR
-    return 0;
-}
-
-/* wr_event_init: a fresh event, every field set. Field by field, not
- * memset: GCC turns that into `rep stos`, a third of the walk's time.
- * The assert catches a field added to struct wr_event but not here. */
-_Static_assert(sizeof(struct wr_event) == 120, "wr_event_init must set every field of struct wr_event");
-static inline void wr_event_init(struct wr_event *ev, unsigned kind, const struct wr_stream *s, const uint8_t *body,
-                                 size_t len)
-{
-    ev->kind = kind;
-    ev->stream = s->stream;
-    ev->tid = s->tid;
-    ev->tsc = ev->dur = 0;
-    ev->stack = 0;
-    ev->size = ev->ptr = ev->old = 0;
-    ev->ret = 0;
-    ev->err = ev->fd = ev->aux = ev->mono = 0;
-    ev->body = body;
-    ev->len = len;
-}
-
-/* walk_chunk: decode one chunk. 1 if it ended with CHUNK_END, 0 if it ends
- * in zeros (writer still there, or cut off), -1 on damage, or fn's value
- * as 2+ when fn stopped the walk (returned through *stop). */
-static int walk_chunk(struct wr_trace *t, const struct wr_stream *s, const struct wr_chunk_ref *c, wr_event_fn fn,
-                      void *ctx, int *stop, struct wr_chunk_pos *pos)
-{
-    const uint8_t *base = chunk_at(t, c->index), *p = base + sizeof(struct lw_chunk_header);
-    const uint8_t *end = base + t->hdr.chunk_size;
-    struct lw_chunk_header ch;
-    memcpy(&ch, base, sizeof ch);
-    uint64_t last_tsc = ch.base_tsc, last_addr = 0;
-    if (pos && pos->off > (size_t)(p - base) && pos->off <= t->hdr.chunk_size) /* resume */
-        p = base + pos->off, last_tsc = pos->last_tsc, last_addr = pos->last_addr;
-    while (p < end) {
-        const uint8_t *rec = p;
-        __builtin_prefetch(p + 768); /* the hardware prefetcher stops at page ends */
-        unsigned kind = *p++;
-        uint64_t len;
-        if (kind == LW_REC_NONE)
-            return 0;
-        if (!get_uv(&p, end, &len) || len > (uint64_t)(end - p)) {
-            wr_warn(t, "thread %u: record at offset %zu runs past its chunk; rest of chunk skipped", s->tid,
-                    (size_t)(rec - t->map));
-            return -1;
-        }
-        const uint8_t *e = p + len;
-        if (kind == LW_REC_CHUNK_END)
-            return 1;
-        const struct lw_func_info *fi = lw_func_info_of(kind);
-        if (fi && t->skip_calls) {
-            p = e;
-            continue;
-        }
-        struct wr_event ev;
-        wr_event_init(&ev, kind, s, p, (size_t)len);
-        int ok = 1;
-        if (fi) {
-            ok = decode_call(fi, p, e, &last_tsc, &last_addr, &ev);
-        } else if (kind == LW_REC_THREAD) {
-            const uint8_t *q = p;
-            int64_t d;
-            uint64_t tid, fl;
-            ok = lw_get_uv(&q, e, &tid) && lw_get_uv(&q, e, &fl) && lw_get_sv(&q, e, &d);
-            if (ok) {
-                ev.tsc = last_tsc += (uint64_t)d;
-                ev.aux = fl;
-                ev.fd = tid;
-            }
-        } else if (kind == LW_REC_SWITCH) {
-            const uint8_t *q = p;
-            int64_t d = 0;
-            ok = lw_get_uv(&q, e, &ev.aux) && lw_get_sv(&q, e, &d);
-            ev.mono = ch.base_mono_ns + (uint64_t)d;
-        } else if (kind == LW_REC_LOST) {
-            const uint8_t *q = p;
-            ok = lw_get_uv(&q, e, &ev.mono);
-        } else if (kind < LW_REC_CHUNK_END || kind > LW_REC_LOST) {
-            /* unknown kind from a newer writer: its length lets us skip it */
-        }
-        if (!ok) {
-            wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid, kind,
-                    (size_t)(rec - t->map));
-            return -1;
-        }
-        p = e;
-        int r = fn(ctx, &ev);
-        if (r) {
-            if (pos) /* resume after this record */
-                pos->off = (size_t)(p - base), pos->last_tsc = last_tsc, pos->last_addr = last_addr;
-            *stop = r;
-            return -1;
-        }
-    }
-    wr_warn(t, "thread %u: chunk %llu has no end marker", s->tid, (unsigned long long)c->index);
-    return -1;
-}
-
-int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
-{
-    return wr_trace_walk_chunk_from(t, si, k, NULL, fn, ctx);
-}
-
-int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
-                             void *ctx)
+int wr_trace_chunk_begin(struct wr_trace *t, size_t si, size_t k, struct wr_cursor *cur)
 {
     const struct wr_stream *s = &t->streams[si];
     const struct wr_chunk_ref *c = &t->chunks[s->first + k];
@@ -461,31 +288,78 @@ int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_
      * predecessor to follow; a flight trace's streams start where reuse
      * left them and lose chunks being reused (struct lw_flight) */
     int follows = k && !c->meta && !t->chunks[s->first + k - 1].meta;
-    if (!pos || !pos->off) { /* at the chunk's start (else resuming) */
-        if (follows && c->seq == t->chunks[s->first + k - 1].seq) {
-            wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
-            return 0;
-        }
-        int jump = follows ? c->seq != t->chunks[s->first + k - 1].seq + 1 : !c->meta && c->seq != 0;
-        if (jump && !t->flight)
-            wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
-#ifdef MADV_POPULATE_READ
-        /* map the whole chunk in one call, not a page fault per few pages
-         * (older kernels refuse: then the faults do it) */
-        if (t->mapped)
-            madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
-#endif
+    if (follows && c->seq == t->chunks[s->first + k - 1].seq) {
+        wr_warn(t, "thread %u: duplicate chunk %u; skipped", s->tid, c->seq);
+        return 0;
     }
-    int stop = 0;
-    int r = walk_chunk(t, s, c, fn, ctx, &stop, pos);
-    /* done with this chunk for this pass (not paused by fn): give its pages
-     * back, so the walk's resident memory stays a chunk per thread, not the trace */
-    if (t->mapped && !stop)
+    int jump = follows ? c->seq != t->chunks[s->first + k - 1].seq + 1 : !c->meta && c->seq != 0;
+    if (jump && !t->flight)
+        wr_warn(t, "thread %u: chunk sequence jumps to %u; records between are missing", s->tid, c->seq);
+#ifdef MADV_POPULATE_READ
+    /* map the whole chunk in one call, not a page fault per few pages
+     * (older kernels refuse: then the faults do it) */
+    if (t->mapped)
+        madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
+#endif
+    wr_cursor_start(cur, chunk_at(t, c->index), t->hdr.chunk_size);
+    return 1;
+}
+
+void wr_trace_chunk_done(struct wr_trace *t, size_t si, size_t k, int got, const uint8_t *rec, unsigned kind)
+{
+    const struct wr_stream *s = &t->streams[si];
+    const struct wr_chunk_ref *c = &t->chunks[s->first + k];
+    switch (got) {
+    case WR_NEXT_END:
+        break;
+    case WR_NEXT_NONE: /* ends in zeros: the writer was still there, or cut off */
+        if (k + 1 < s->count && !c->meta)
+            wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+        break;
+    case WR_NEXT_LONG:
+        wr_warn(t, "thread %u: record at offset %zu runs past its chunk; rest of chunk skipped", s->tid,
+                (size_t)(rec - t->map));
+        break;
+    case WR_NEXT_BAD:
+        wr_warn(t, "thread %u: malformed record (kind 0x%02x) at offset %zu; rest of chunk skipped", s->tid, kind,
+                (size_t)(rec - t->map));
+        break;
+    default:
+        wr_warn(t, "thread %u: chunk %llu has no end marker", s->tid, (unsigned long long)c->index);
+    }
+    /* done with this chunk for this pass: give its pages back, so the
+     * walk's resident memory stays a chunk per thread, not the trace */
+    if (t->mapped)
         madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_DONTNEED);
-    if (stop)
-        return stop;
-    if (r == 0 && k + 1 < s->count && !c->meta)
-        wr_warn(t, "thread %u: chunk %u ends early; records may be missing", s->tid, c->seq);
+}
+
+int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
+{
+    const struct wr_stream *s = &t->streams[si];
+    struct wr_cursor cur;
+    if (!wr_trace_chunk_begin(t, si, k, &cur))
+        return 0;
+    struct wr_event ev;
+    ev.kind = 0;
+    const uint8_t *rec;
+    int got;
+    for (;;) {
+        rec = cur.p;
+        if (rec >= cur.end) {
+            got = WR_NEXT_RECORD; /* past the end: no end marker */
+            break;
+        }
+        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
+        got = wr_cursor_next(&cur, s->stream, s->tid, t->skip_calls, &ev);
+        if (got == WR_NEXT_SKIP)
+            continue;
+        if (got != WR_NEXT_RECORD)
+            break;
+        int r = fn(ctx, &ev);
+        if (r)
+            return r; /* the chunk's pages stay: its walk did not end */
+    }
+    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
     return 0;
 }
 
@@ -500,10 +374,12 @@ int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx)
     return 0;
 }
 
-/* wr_decode_call: decode_call for incremental readers (live.c): the body
- * [p, e) of a call record of function fi, with the stream's delta state. */
 int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
                    uint64_t *last_addr, struct wr_event *ev)
 {
-    return decode_call(fi, p, e, last_tsc, last_addr, ev);
+    struct wr_cursor c = {.last_tsc = *last_tsc, .last_addr = *last_addr};
+    int ok = wr_decode_body(fi, 0, p, e, &c, ev);
+    *last_tsc = c.last_tsc;
+    *last_addr = c.last_addr;
+    return ok;
 }

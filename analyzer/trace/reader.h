@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lw_format.h"
+#include "lw_codec.h"
 
 struct wr_chunk_ref {
     uint32_t stream, seq;
@@ -26,25 +26,25 @@ struct wr_trace {
     struct lw_file_header hdr; /* a copy: the file may still be growing */
     uint64_t nchunks;
     struct wr_chunk_ref *chunks;
-    size_t nused;              /* chunks with a valid header */
+    size_t nused; /* chunks with a valid header */
     struct wr_stream *streams;
     size_t nstreams;
-    unsigned warnings;         /* problems seen and reported */
-    int quiet;                 /* do not print warnings */
-    int incomplete;            /* trace cut short (crash, kill, still running) */
-    int mapped;                /* map is ours to unmap */
-    int skip_calls;            /* walk: pass call records over, undecoded */
-    int flight;                /* a flight recorder's trace (LW_HF_FLIGHT) */
-    uint64_t torn;             /* flight: chunks being reused while read, dropped */
-    uint8_t *copy;             /* flight, still written: the snapshot map points at */
+    unsigned warnings; /* problems seen and reported */
+    int quiet;         /* do not print warnings */
+    int incomplete;    /* trace cut short (crash, kill, still running) */
+    int mapped;        /* map is ours to unmap */
+    int skip_calls;    /* walk: pass call records over, undecoded */
+    int flight;        /* a flight recorder's trace (LW_HF_FLIGHT) */
+    uint64_t torn;     /* flight: chunks being reused while read, dropped */
+    uint8_t *copy;     /* flight, still written: the snapshot map points at */
 };
 
 /* One decoded record. For calls, kind is the function id (1..0x7f). */
 struct wr_event {
     unsigned kind;
     uint32_t stream, tid;
-    uint64_t tsc;        /* call start, or the record's stamp */
-    uint64_t dur;        /* call duration in ticks */
+    uint64_t tsc; /* call start, or the record's stamp */
+    uint64_t dur; /* call duration in ticks */
     uint32_t stack;
     uint64_t size;       /* allocation size; SLEEP: ns asked for; MMAP,
                             MREMAP: bytes mapped (MREMAP: new size) */
@@ -88,8 +88,7 @@ int wr_open_regular(const char *path, int flags, char *err, size_t errlen);
 int wr_trace_open(struct wr_trace *t, const char *path, char *err, size_t errlen);
 
 /* wr_trace_open_mem: the same over a caller-owned buffer (tests, fuzzing). */
-int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err,
-                      size_t errlen);
+int wr_trace_open_mem(struct wr_trace *t, const uint8_t *buf, size_t size, const char *name, char *err, size_t errlen);
 
 /* wr_trace_walk: decode every stream in order, calling fn for each record.
  * Damage inside a chunk is warned about and the rest of that chunk skipped.
@@ -101,17 +100,17 @@ int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx);
  * warned about and skipped. 0, or fn's non-zero value. */
 int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx);
 
-/* wr_chunk_pos: where a walk of one chunk stands (zero it to start). */
-struct wr_chunk_pos {
-    size_t off;                   /* past the last record handed to fn; 0 = not started */
-    uint64_t last_tsc, last_addr; /* delta state there */
-};
-
-/* wr_trace_walk_chunk_from: the same from *pos; when fn stops the walk,
- * *pos is left at the record after the one fn saw last, so the walk resumes
- * there (a walk that ends the chunk leaves *pos as it was). */
-int wr_trace_walk_chunk_from(struct wr_trace *t, size_t si, size_t k, struct wr_chunk_pos *pos, wr_event_fn fn,
-                             void *ctx);
+/* A walk of one chunk by the caller's own loop (trace/walk.h), for a walk
+ * that pauses inside a chunk and resumes later (model/merge.c):
+ * wr_trace_chunk_begin sets *cur at chunk k of stream index si, after the
+ * checks of its sequence (a duplicate is warned about: 0, skip it; else
+ * 1); wr_trace_chunk_done ends it, got being the wr_cursor_next value that
+ * ended it (WR_NEXT_RECORD: the cursor reached the chunk's end without an
+ * end marker), rec the record it stopped at and kind that record's kind: it
+ * warns as wr_trace_walk does and gives the chunk's pages back. */
+struct wr_cursor;
+int wr_trace_chunk_begin(struct wr_trace *t, size_t si, size_t k, struct wr_cursor *cur);
+void wr_trace_chunk_done(struct wr_trace *t, size_t si, size_t k, int got, const uint8_t *rec, unsigned kind);
 
 /* wr_decode_call: one call record's body [p, e) into ev, advancing the
  * stream's stamp and address deltas. 0 when malformed (never reads past e). */

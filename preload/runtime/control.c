@@ -93,8 +93,7 @@ static void lw_ctl_write(struct lw_thread *t, unsigned kind, uint64_t tsc, uint6
 {
     if (!t->chunk || t->dead || lw_g.stopped)
         return;
-    uint8_t body[2 * LW_VARINT_MAX + LW_MARK_MAX], *p = body;
-    p = lw_put_uv(p, tsc);
+    uint8_t body[LW_CTL_REC_MAX], *p;
     if (name) {
         size_t n = strnlen(name, LW_MARK_MAX + 1);
         if (n > LW_MARK_MAX) { /* cut at a character boundary: drop a UTF-8 sequence that straddles it */
@@ -102,11 +101,9 @@ static void lw_ctl_write(struct lw_thread *t, unsigned kind, uint64_t tsc, uint6
             while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
                 n--;
         }
-        p = lw_put_uv(p, n);
-        memcpy(p, name, n);
-        p += n;
+        p = lw_enc_mark(body, tsc, name, n);
     } else {
-        p = lw_put_uv(p, arg);
+        p = lw_enc_pause(body, tsc, arg);
     }
     lw_writer_meta(t, kind, body, (size_t)(p - body));
 }

@@ -40,13 +40,13 @@ static uint64_t lw_sockname(int fd, int peer, int *family)
  * addresses looked up here. */
 static void lw_fdid_put(struct lw_thread *t, int fd, unsigned type, const struct stat *st, uint64_t peer_ino)
 {
-    uint8_t body[10 * LW_VARINT_MAX], *p = body;
-    p = lw_put_uv(p, lw_rdtsc());
-    p = lw_put_sv(p, fd);
-    p = lw_put_uv(p, type);
-    p = lw_put_uv(p, (uint64_t)st->st_dev);
-    p = lw_put_uv(p, (uint64_t)st->st_ino);
-    p = lw_put_uv(p, peer_ino);
+    uint8_t body[LW_FDID_REC_MAX];
+    struct lw_fdid_rec r = {.tsc = lw_rdtsc(),
+                            .fd = fd,
+                            .type = type,
+                            .dev = (uint64_t)st->st_dev,
+                            .ino = (uint64_t)st->st_ino,
+                            .peer_ino = peer_ino};
     if (type == LW_FD_SOCKET) {
         int family = 0;
         uint64_t local = lw_sockname(fd, 0, &family), peer = lw_sockname(fd, 1, &family), pid = 0;
@@ -56,11 +56,12 @@ static void lw_fdid_put(struct lw_thread *t, int fd, unsigned type, const struct
             if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && cr.pid > 0)
                 pid = (uint64_t)cr.pid;
         }
-        p = lw_put_uv(p, (uint64_t)family);
-        p = lw_put_uv(p, local);
-        p = lw_put_uv(p, peer);
-        p = lw_put_uv(p, pid);
+        r.family = (uint64_t)family;
+        r.local = local;
+        r.peer = peer;
+        r.pid = pid;
     }
+    uint8_t *p = lw_enc_fdid(body, &r);
     lw_writer_meta(t, LW_REC_FDID, body, (size_t)(p - body));
 }
 

@@ -100,31 +100,24 @@ static void lw_mod_record(struct lw_thread *t, const struct dl_phdr_info *info)
     }
     if (lw_nseen == LW_MOD_MAX)
         return;
-    uint8_t body[LW_PATH_MAX + 256 + 65 * 2 * LW_VARINT_MAX], *p = body;
+    uint8_t body[LW_MODULE_REC_MAX];
     size_t plen = strnlen(path, LW_PATH_MAX - 1);
     const uint8_t *bid = NULL;
     size_t blen = lw_build_id(info, &bid);
-    if (blen > 64)
+    if (blen > LW_MODULE_BUILD_ID)
         blen = 0;
-    p = lw_put_uv(p, info->dlpi_addr);
-    p = lw_put_uv(p, plen);
-    memcpy(p, path, plen);
-    p += plen;
-    p = lw_put_uv(p, blen);
-    memcpy(p, bid, blen);
-    p += blen;
-    uint8_t *np = p++;
     unsigned nr = 0;
-    for (int i = 0; i < info->dlpi_phnum && nr < 64; i++) {
+    for (int i = 0; i < info->dlpi_phnum && nr < LW_MODULE_RANGES; i++)
+        nr += info->dlpi_phdr[i].p_type == PT_LOAD && (info->dlpi_phdr[i].p_flags & PF_X);
+    uint8_t *p = lw_enc_module_head(body, info->dlpi_addr, path, plen, bid, blen, nr);
+    for (int i = 0, k = 0; i < info->dlpi_phnum && k < (int)nr; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
             continue;
-        p = lw_put_uv(p, info->dlpi_addr + ph->p_vaddr);
-        p = lw_put_uv(p, info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
-        nr++;
+        p = lw_enc_module_range(p, info->dlpi_addr + ph->p_vaddr, info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+        k++;
     }
-    *np = (uint8_t)nr;
-    p = lw_put_uv(p, first);
+    p = lw_enc_module_first(p, first);
     if (lw_writer_meta(t, LW_REC_MODULE, body, (size_t)(p - body)) == 0) {
         lw_seen[lw_nseen].base = info->dlpi_addr;
         lw_seen[lw_nseen].lo = lo;

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <linux/perf_event.h>
 
-#include "lw_format.h"
+#include "lw_codec.h"
 #include "runtime/arch.h"
 #include "runtime/resolve.h"
 
@@ -24,8 +24,6 @@
  * reached without the GOT. */
 #pragma GCC visibility push(hidden)
 
-/* Largest call record: kind, len, func args, all varints at their widest. */
-#define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
 /* Room always kept at a chunk's end for LW_REC_CHUNK_END. */
 #define LW_CHUNK_TAIL 2
 /* One call record in LW_SELF_SAMPLE is timed from the end of the real call
@@ -82,7 +80,7 @@ struct lw_global {
     uint64_t fd_dev, fd_ino; /* the trace file, to tell that fd still is it */
     uint32_t chunk_size;
     uint32_t depth;
-    int switches; /* WAIT_SWITCHES: collect context switches */
+    int switches;      /* WAIT_SWITCHES: collect context switches */
     uint64_t max_size; /* WAIT_MAX_SIZE: the flight recorder's cap, 0 = none */
     struct lw_file_header *hdr;
     char path[LW_PATH_MAX];

@@ -74,14 +74,8 @@ uint64_t lw_hash(const uintptr_t *f, uint32_t n)
 /* lw_stack_write: emit the STACK record for g into t's stream. */
 static void lw_stack_write(struct lw_thread *t, const struct lw_gstack *g)
 {
-    uint8_t body[(2 + LW_MAX_DEPTH) * LW_VARINT_MAX], *p = body;
-    p = lw_put_uv(p, g->id);
-    p = lw_put_uv(p, g->depth);
-    uintptr_t prev = 0;
-    for (uint32_t i = 0; i < g->depth; i++) {
-        p = lw_put_sv(p, (int64_t)(g->frames[i] - prev));
-        prev = g->frames[i];
-    }
+    uint8_t body[LW_STACK_REC_MAX];
+    uint8_t *p = lw_enc_stack(body, g->id, g->frames, g->depth);
     lw_writer_meta(t, LW_REC_STACK, body, (size_t)(p - body));
 }
 

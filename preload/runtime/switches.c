@@ -97,14 +97,13 @@ void lw_switch_drain(struct lw_thread *t)
             unsigned fl = (h.misc & PERF_RECORD_MISC_SWITCH_OUT) ? LW_SW_OUT : 0;
             if (h.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT)
                 fl |= LW_SW_PREEMPT;
-            p = lw_put_uv(p, fl);
-            p = lw_put_sv(p, (int64_t)(time - t->base_mono));
+            p = lw_enc_switch(p, t->base_mono, fl, time);
             if (lw_writer_meta(t, LW_REC_SWITCH, body, (size_t)(p - body)) != 0)
                 break;
         } else if (h.type == PERF_RECORD_LOST && n >= sizeof h + 16) {
             uint64_t lost;
             memcpy(&lost, rec + sizeof h + 8, sizeof lost); /* after id */
-            p = lw_put_uv(p, lost);
+            p = lw_enc_count(p, lost);
             if (lw_writer_meta(t, LW_REC_LOST, body, (size_t)(p - body)) != 0)
                 break;
         }

@@ -64,11 +64,11 @@ LW_TLS uint32_t lw_birth_creator;
  * page faults (one getrusage, once per thread). */
 static void lw_thread_record(struct lw_thread *t, unsigned flags)
 {
-    uint8_t body[7 * LW_VARINT_MAX + 17], *p = body;
-    char name[17] = {0};
-    uint64_t now = lw_rdtsc(), self = (uint64_t)pthread_self(), creator = lw_birth_creator;
+    uint8_t body[LW_THREAD_REC_MAX];
+    struct lw_thread_rec r = {.tid = t->tid, .self = (uint64_t)pthread_self(), .creator = lw_birth_creator};
+    uint64_t now = lw_rdtsc();
     struct rusage ru;
-    prctl(PR_GET_NAME, name, 0, 0, 0);
+    prctl(PR_GET_NAME, r.name, 0, 0, 0);
     if (!(flags & LW_THR_END)) {
         if (lw_birth_tsc) {
             now = lw_birth_tsc;
@@ -76,27 +76,19 @@ static void lw_thread_record(struct lw_thread *t, unsigned flags)
         } else if (t->tid == lw_g.hdr->pid && lw_g.hdr->start_tsc) {
             now = lw_g.hdr->start_tsc;
             flags |= LW_THR_BORN;
-            creator = 0;
+            r.creator = 0;
         }
     } else if (getrusage(RUSAGE_THREAD, &ru) == 0) {
         flags |= LW_THR_FAULTS;
     }
-    p = lw_put_uv(p, t->tid);
-    p = lw_put_uv(p, flags);
-    p = lw_put_sv(p, (int64_t)(now - t->last_tsc));
-    t->last_tsc = now;
-    size_t n = strnlen(name, 16);
-    p = lw_put_uv(p, n);
-    memcpy(p, name, n);
-    p += n;
-    if (flags & LW_THR_BORN) {
-        p = lw_put_uv(p, self);
-        p = lw_put_uv(p, creator);
-    }
+    r.flags = flags;
+    r.tsc = now;
+    r.name_len = strnlen(r.name, 16);
     if (flags & LW_THR_FAULTS) {
-        p = lw_put_uv(p, (uint64_t)ru.ru_minflt);
-        p = lw_put_uv(p, (uint64_t)ru.ru_majflt);
+        r.minflt = (uint64_t)ru.ru_minflt;
+        r.majflt = (uint64_t)ru.ru_majflt;
     }
+    uint8_t *p = lw_enc_thread(body, &t->last_tsc, &r);
     lw_writer_meta(t, LW_REC_THREAD, body, (size_t)(p - body));
 }
 

@@ -333,8 +333,7 @@ static void lw_punch(uint64_t i, size_t from)
     off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
     if (!lw_fd_still_ours())
         return;
-    fallocate(lw_g.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off + (off_t)from,
-              (off_t)(lw_g.chunk_size - from));
+    fallocate(lw_g.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off + (off_t)from, (off_t)(lw_g.chunk_size - from));
 }
 
 /* lw_writer_release: a finished thread's chunks: the unused tail of the
@@ -386,7 +385,7 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     }
     uint8_t *old = t->chunk;
     __atomic_store_n(t->cur, (uint8_t)LW_REC_CHUNK_END, __ATOMIC_RELEASE); /* len byte is 0 */
-    lw_thread_flush_stats(t); /* with a cap, the chunk's call count too */
+    lw_thread_flush_stats(t);                                              /* with a cap, the chunk's call count too */
     lw_flight_leave(t, old, t->chunk_index);
     t->chunk = NULL;
     real_munmap(old, lw_g.chunk_size);
@@ -439,7 +438,7 @@ int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size
     if (len > lw_g.chunk_size / 4 || (t->cur + need > t->limit && !lw_writer_advance(t, need)))
         return -1;
     uint8_t *p = t->cur;
-    uint8_t *b = lw_put_uv(p + 1, len);
+    uint8_t *b = lw_enc_len(p, len);
     memcpy(b, body, len);
     __atomic_store_n(p, (uint8_t)kind, __ATOMIC_RELEASE);
     t->cur = b + len;
@@ -453,10 +452,9 @@ int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size
  * record that is not a SWITCH. */
 void lw_writer_sync(struct lw_thread *t)
 {
-    uint8_t body[2 * LW_VARINT_MAX], *p = body;
+    uint8_t body[2 * LW_VARINT_MAX];
     uint64_t m = lw_mono_ns(), c = lw_rdtsc();
-    p = lw_put_uv(p, c);
-    p = lw_put_uv(p, m);
+    uint8_t *p = lw_enc_time(body, c, m);
     t->last_sync = c;
     lw_writer_meta(t, LW_REC_TIME, body, (size_t)(p - body));
     if (t->sw_page && !t->sw_draining)

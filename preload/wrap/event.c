@@ -15,16 +15,6 @@
 
 #include "wrap/wrap.h"
 
-/* lw_put_select: the SELECT schema's arguments: nfds (or maxevents), the
- * ready count or -errno, and the timeout's class: 0 none, 1 zero (a
- * poll), 2 finite. */
-static inline uint8_t *lw_put_select(uint8_t *b, uint64_t nfds, int64_t ret, unsigned tmo)
-{
-    b = lw_put_uv(b, nfds);
-    b = lw_put_sv(b, ret);
-    return lw_put_uv(b, tmo);
-}
-
 /* lw_tmo_ts: the timeout class of a timespec pointer. */
 static inline unsigned lw_tmo_ts(const struct timespec *ts)
 {
@@ -35,24 +25,24 @@ static inline unsigned lw_tmo_ts(const struct timespec *ts)
 static inline unsigned lw_tmo_ms(int ms) { return ms < 0 ? 0 : ms == 0 ? 1 : 2; }
 
 LW_WRAP(int, poll, LW_F_poll, (struct pollfd * fds, nfds_t n, int ms), (fds, n, ms),
-        lw_put_select(b, n, lw_result(t, r), lw_tmo_ms(ms)))
+        lw_enc_select(b, n, lw_result(t, r), lw_tmo_ms(ms)))
 LW_WRAP(int, __poll_chk, LW_F_poll, (struct pollfd * fds, nfds_t n, int ms, size_t len), (fds, n, ms, len),
-        lw_put_select(b, n, lw_result(t, r), lw_tmo_ms(ms)))
+        lw_enc_select(b, n, lw_result(t, r), lw_tmo_ms(ms)))
 LW_WRAP(int, ppoll, LW_F_ppoll, (struct pollfd * fds, nfds_t n, const struct timespec *ts, const sigset_t *ss),
-        (fds, n, ts, ss), lw_put_select(b, n, lw_result(t, r), lw_tmo_ts(ts)))
+        (fds, n, ts, ss), lw_enc_select(b, n, lw_result(t, r), lw_tmo_ts(ts)))
 LW_WRAP(int, __ppoll_chk, LW_F_ppoll,
         (struct pollfd * fds, nfds_t n, const struct timespec *ts, const sigset_t *ss, size_t len),
-        (fds, n, ts, ss, len), lw_put_select(b, n, lw_result(t, r), lw_tmo_ts(ts)))
+        (fds, n, ts, ss, len), lw_enc_select(b, n, lw_result(t, r), lw_tmo_ts(ts)))
 LW_WRAP(int, epoll_wait, LW_F_epoll_wait, (int ep, struct epoll_event *ev, int max, int ms), (ep, ev, max, ms),
-        lw_put_select(b, (unsigned)max, lw_result(t, r), lw_tmo_ms(ms)))
+        lw_enc_select(b, (unsigned)max, lw_result(t, r), lw_tmo_ms(ms)))
 LW_WRAP(int, epoll_pwait, LW_F_epoll_pwait, (int ep, struct epoll_event *ev, int max, int ms, const sigset_t *ss),
-        (ep, ev, max, ms, ss), lw_put_select(b, (unsigned)max, lw_result(t, r), lw_tmo_ms(ms)))
+        (ep, ev, max, ms, ss), lw_enc_select(b, (unsigned)max, lw_result(t, r), lw_tmo_ms(ms)))
 LW_WRAP(int, epoll_pwait2, LW_F_epoll_pwait2,
         (int ep, struct epoll_event *ev, int max, const struct timespec *ts, const sigset_t *ss), (ep, ev, max, ts, ss),
-        lw_put_select(b, (unsigned)max, lw_result(t, r), lw_tmo_ts(ts)))
+        lw_enc_select(b, (unsigned)max, lw_result(t, r), lw_tmo_ts(ts)))
 LW_WRAP(int, pselect, LW_F_pselect,
         (int n, fd_set *r_, fd_set *w, fd_set *x, const struct timespec *ts, const sigset_t *ss), (n, r_, w, x, ts, ss),
-        lw_put_select(b, (unsigned)n, lw_result(t, r), lw_tmo_ts(ts)))
+        lw_enc_select(b, (unsigned)n, lw_result(t, r), lw_tmo_ts(ts)))
 
 /* select: the timeout's class is taken before the call, which may update
  * it with the time left. */
@@ -63,23 +53,14 @@ LW_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeva
         return real_select(nfds, rd, wr, ex, tv);
     unsigned tmo = !tv ? 0 : (tv->tv_sec == 0 && tv->tv_usec == 0) ? 1 : 2;
     LW_WRAP_TAIL(int, real_select(nfds, rd, wr, ex, tv), 0, LW_F_select,
-                 lw_put_select(b, (unsigned)nfds, lw_result(t, r), tmo));
-}
-
-/* lw_put_eventfd: the EVENTFD schema's arguments: the initial value, the
- * flags, then the new fd or -errno. */
-static inline uint8_t *lw_put_eventfd(uint8_t *b, unsigned initval, int flags, int64_t ret)
-{
-    b = lw_put_uv(b, initval);
-    b = lw_put_uv(b, (uint64_t)(unsigned)flags);
-    return lw_put_sv(b, ret);
+                 lw_enc_select(b, (unsigned)nfds, lw_result(t, r), tmo));
 }
 
 LW_WRAP_NOTE(int, eventfd, LW_F_eventfd, (unsigned int initval, int flags), (initval, flags),
-             lw_fdid_note(t, r, LW_FD_EVENTFD), lw_put_eventfd(b, initval, flags, lw_result(t, r)))
+             lw_fdid_note(t, r, LW_FD_EVENTFD), lw_enc_eventfd(b, initval, (unsigned)flags, lw_result(t, r)))
 
 /* eventfd_read/eventfd_write (IO schema) move 8 bytes on success. */
 LW_WRAP(int, eventfd_read, LW_F_eventfd_read, (int fd, eventfd_t *v), (fd, v),
-        lw_put_io(b, fd, r < 0 ? lw_result(t, r) : 8))
+        lw_enc_io(b, (unsigned)fd, r < 0 ? lw_result(t, r) : 8))
 LW_WRAP(int, eventfd_write, LW_F_eventfd_write, (int fd, eventfd_t v), (fd, v),
-        lw_put_io(b, fd, r < 0 ? lw_result(t, r) : 8))
+        lw_enc_io(b, (unsigned)fd, r < 0 ? lw_result(t, r) : 8))

@@ -34,7 +34,7 @@ LW_EXPORT int open(const char *path, int flags, ...)
     struct lw_thread *t = lw_wrap_enter(real_open != NULL);
     if (!t)
         return real_open(path, flags, mode);
-    LW_WRAP_TAIL(int, real_open(path, flags, mode), 0, LW_F_open, lw_put_fdop(b, AT_FDCWD, lw_result(t, r)));
+    LW_WRAP_TAIL(int, real_open(path, flags, mode), 0, LW_F_open, lw_enc_fdop(b, AT_FDCWD, lw_result(t, r)));
 }
 LW_ALIAS(open, open64);
 
@@ -50,9 +50,9 @@ LW_EXPORT int openat(int fd, const char *path, int flags, ...)
 LW_ALIAS(openat, openat64);
 
 LW_WRAP(int, __open_2, LW_F_open, (const char *path, int flags), (path, flags),
-        lw_put_fdop(b, AT_FDCWD, lw_result(t, r)))
+        lw_enc_fdop(b, AT_FDCWD, lw_result(t, r)))
 LW_WRAP(int, creat, LW_F_creat, (const char *path, mode_t mode), (path, mode),
-        lw_put_fdop(b, AT_FDCWD, lw_result(t, r)))
+        lw_enc_fdop(b, AT_FDCWD, lw_result(t, r)))
 LW_ALIAS(__open_2, __open64_2);
 LW_ALIAS(creat, creat64);
 LW_WRAP(int, __openat_2, LW_F_openat, (int fd, const char *path, int flags), (fd, path, flags), LW_ENC_FDOP)

@@ -12,13 +12,6 @@
  * lw_resolve (which returns at once while it runs). */
 #define LW_NEED_ARENA(name) (LW_UNLIKELY(!real_##name) && (lw_resolve(), !real_##name))
 
-/* lw_put_alloc: the ALLOC schema's arguments: bytes asked for, the block. */
-static inline uint8_t *lw_put_alloc(struct lw_thread *t, uint8_t *b, size_t size, void *p)
-{
-    b = lw_put_uv(b, size);
-    return lw_put_addr(t, b, (uintptr_t)p);
-}
-
 /* LW_WRAP_ALLOC: an allocator whose arena fallback is arena (an
  * expression), recorded with bytes size. */
 #define LW_WRAP_ALLOC(sym, params, args, size, arena)                                                                  \
@@ -29,7 +22,7 @@ static inline uint8_t *lw_put_alloc(struct lw_thread *t, uint8_t *b, size_t size
         struct lw_thread *t = lw_wrap_enter(1);                                                                        \
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
-        LW_WRAP_TAIL(void *, real_##sym args, 0, LW_F_##sym, lw_put_alloc(t, b, (size), r));                           \
+        LW_WRAP_TAIL(void *, real_##sym args, 0, LW_F_##sym, lw_enc_alloc(b, &t->last_addr, (size), (uintptr_t)r));    \
     }
 
 /* lw_calloc_bytes: n * m, or SIZE_MAX when that does not fit a size_t: a
@@ -58,7 +51,7 @@ LW_EXPORT void free(void *p)
     real_free(p);
     uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
     if (b)
-        b = lw_put_addr(t, b, (uintptr_t)p);
+        b = lw_enc_free(b, &t->last_addr, (uintptr_t)p);
     lw_wrap_leave(t, LW_F_free, b);
 }
 
@@ -78,7 +71,7 @@ LW_EXPORT void *realloc(void *old, size_t n)
     if (!t)
         return real_realloc(old, n);
     LW_WRAP_TAIL(void *, real_realloc(old, n), 0, LW_F_realloc,
-                 lw_put_alloc(t, lw_put_addr(t, b, (uintptr_t)old), n, r));
+                 lw_enc_realloc(b, &t->last_addr, (uintptr_t)old, n, (uintptr_t)r));
 }
 
 LW_EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -91,5 +84,5 @@ LW_EXPORT int posix_memalign(void **out, size_t align, size_t n)
     if (!t)
         return real_posix_memalign(out, align, n);
     LW_WRAP_TAIL(int, real_posix_memalign(out, align, n), 0, LW_F_posix_memalign,
-                 lw_put_uv(lw_put_alloc(t, b, n, r == 0 ? *out : NULL), (uint64_t)r));
+                 lw_enc_memalign(b, &t->last_addr, n, r == 0 ? (uintptr_t)*out : 0, (uint64_t)r));
 }

@@ -12,15 +12,6 @@
 
 #include "wrap/wrap.h"
 
-/* lw_put_map: the MMAP schema's arguments: bytes, the range's address
- * (NULL when mmap failed), then errno or 0. */
-static inline uint8_t *lw_put_map(struct lw_thread *t, uint8_t *b, size_t size, void *addr, int err)
-{
-    b = lw_put_uv(b, size);
-    b = lw_put_addr(t, b, (uintptr_t)addr);
-    return lw_put_uv(b, (uint64_t)err);
-}
-
 /* mmap and munmap: a call made while the real functions are being
  * resolved (nothing to call yet) goes to the system call itself. */
 LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
@@ -35,8 +26,9 @@ LW_EXPORT void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off
     struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_mmap(a, len, prot, flags, fd, off);
-    LW_WRAP_TAIL(void *, real_mmap(a, len, prot, flags, fd, off), 0, LW_F_mmap,
-                 lw_put_map(t, b, len, r == MAP_FAILED ? NULL : r, r == MAP_FAILED ? t->err : 0));
+    LW_WRAP_TAIL(
+        void *, real_mmap(a, len, prot, flags, fd, off), 0, LW_F_mmap,
+        lw_enc_mmap(b, &t->last_addr, len, r == MAP_FAILED ? 0 : (uintptr_t)r, r == MAP_FAILED ? (unsigned)t->err : 0));
 }
 LW_ALIAS(mmap, mmap64);
 
@@ -50,19 +42,8 @@ LW_EXPORT int munmap(void *a, size_t len)
     struct lw_thread *t = lw_wrap_enter(1);
     if (!t)
         return real_munmap(a, len);
-    LW_WRAP_TAIL(int, real_munmap(a, len), 0, LW_F_munmap, lw_put_map(t, b, len, a, r < 0 ? t->err : 0));
-}
-
-/* lw_put_mremap: the MREMAP schema's arguments: the old range and the new
- * size asked for, then the new range's address (0 when it failed) and
- * errno or 0. */
-static inline uint8_t *lw_put_mremap(struct lw_thread *t, uint8_t *b, void *old, size_t osize, size_t nsize, void *r)
-{
-    b = lw_put_addr(t, b, (uintptr_t)old);
-    b = lw_put_uv(b, osize);
-    b = lw_put_uv(b, nsize);
-    b = lw_put_addr(t, b, r == MAP_FAILED ? 0 : (uintptr_t)r);
-    return lw_put_uv(b, r == MAP_FAILED ? (uint64_t)t->err : 0);
+    LW_WRAP_TAIL(int, real_munmap(a, len), 0, LW_F_munmap,
+                 lw_enc_mmap(b, &t->last_addr, len, (uintptr_t)a, r < 0 ? (unsigned)t->err : 0));
 }
 
 /* mremap(old, old_size, new_size, flags[, new_address]) */
@@ -79,5 +60,6 @@ LW_EXPORT void *mremap(void *old, size_t osize, size_t nsize, int flags, ...)
     if (!t)
         return real_mremap(old, osize, nsize, flags, na);
     LW_WRAP_TAIL(void *, real_mremap(old, osize, nsize, flags, na), 0, LW_F_mremap,
-                 lw_put_mremap(t, b, old, osize, nsize, r));
+                 lw_enc_mremap(b, &t->last_addr, (uintptr_t)old, osize, nsize, r == MAP_FAILED ? 0 : (uintptr_t)r,
+                               r == MAP_FAILED ? (unsigned)t->err : 0));
 }

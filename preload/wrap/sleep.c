@@ -8,14 +8,6 @@
 
 #include "wrap/wrap.h"
 
-/* lw_put_sleep: the SLEEP schema's arguments: the time asked for (ns),
- * then the result. */
-static inline uint8_t *lw_put_sleep(uint8_t *b, uint64_t ns, int64_t ret)
-{
-    b = lw_put_uv(b, ns);
-    return lw_put_sv(b, ret);
-}
-
 /* lw_ts_ns: a timespec as ns (0 for NULL or negative). */
 static inline uint64_t lw_ts_ns(const struct timespec *ts)
 {
@@ -25,9 +17,9 @@ static inline uint64_t lw_ts_ns(const struct timespec *ts)
 }
 
 LW_WRAP(int, nanosleep, LW_F_nanosleep, (const struct timespec *req, struct timespec *rem), (req, rem),
-        lw_put_sleep(b, lw_ts_ns(req), lw_result(t, r)))
-LW_WRAP(int, usleep, LW_F_usleep, (useconds_t us), (us), lw_put_sleep(b, (uint64_t)us * 1000, lw_result(t, r)))
-LW_WRAP(unsigned, sleep, LW_F_sleep, (unsigned s), (s), lw_put_sleep(b, (uint64_t)s * 1000000000ull, (int64_t)r))
+        lw_enc_sleep(b, lw_ts_ns(req), lw_result(t, r)))
+LW_WRAP(int, usleep, LW_F_usleep, (useconds_t us), (us), lw_enc_sleep(b, (uint64_t)us * 1000, lw_result(t, r)))
+LW_WRAP(unsigned, sleep, LW_F_sleep, (unsigned s), (s), lw_enc_sleep(b, (uint64_t)s * 1000000000ull, (int64_t)r))
 
 /* clock_nanosleep returns an error number (errno untouched). An absolute
  * deadline is recorded as the time that was left to it at the call. */
@@ -45,5 +37,5 @@ LW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
         ns = ns > n ? ns - n : 0;
     }
     LW_WRAP_TAIL(int, real_clock_nanosleep(clk, flags, req, rem), 0, LW_F_clock_nanosleep,
-                 lw_put_sleep(b, ns, -(int64_t)r));
+                 lw_enc_sleep(b, ns, -(int64_t)r));
 }

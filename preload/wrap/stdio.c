@@ -20,7 +20,8 @@ static inline int lw_fd(FILE *fp) { return fp ? fileno_unlocked(fp) : -1; }
 static inline uint8_t *lw_put_stdio(const struct lw_thread *t, uint8_t *b, FILE *fp, int shortc, uint64_t bytes)
 {
     int e = t->err;
-    return lw_put_io(b, lw_fd(fp), shortc && fp && ferror_unlocked(fp) ? -(int64_t)(e ? e : EIO) : (int64_t)bytes);
+    return lw_enc_io(b, (unsigned)lw_fd(fp),
+                     shortc && fp && ferror_unlocked(fp) ? -(int64_t)(e ? e : EIO) : (int64_t)bytes);
 }
 
 /* LW_STDIO: LW_WRAP's encoding of a stdio call. */

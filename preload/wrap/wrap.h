@@ -13,7 +13,7 @@
  *         ssize_t r = real_read(fd, buf, n);
  *         uint8_t *b = lw_wrap_record(t, t0, lw_rdtsc());
  *         if (b)
- *             b = lw_put_io(b, fd, lw_result(t, r));
+ *             b = lw_enc_io(b, (unsigned)fd, lw_result(t, r));
  *         lw_wrap_leave(t, LW_F_read, b);
  *         return r;
  *     }
@@ -96,11 +96,7 @@ static inline uint8_t *lw_wrap_record(struct lw_thread *t, uint64_t t0, uint64_t
     if (LW_UNLIKELY(t1 - t->last_sync > LW_SYNC_TICKS || lw_switch_due(t) || t->cur + LW_REC_CALL_MAX > t->limit) &&
         !lw_writer_room(t, t1))
         return NULL;
-    uint8_t *p = t->cur + 2;
-    p = lw_put_uv(p, id);
-    p = lw_put_sv(p, (int64_t)(t0 - t->last_tsc));
-    t->last_tsc = t0;
-    return lw_put_uv(p, t1 - t0);
+    return lw_enc_call(t->cur + 2, &t->last_tsc, id, t0, t1);
 }
 
 /* lw_wrap_leave: the epilogue's second half. When end is not NULL (the
@@ -112,7 +108,7 @@ static inline void lw_wrap_leave(struct lw_thread *t, unsigned kind, uint8_t *en
 {
     if (LW_LIKELY(end != NULL)) {
         uint8_t *p = t->cur;
-        p[1] = (uint8_t)(end - p - 2);
+        lw_enc_call_len(p, end);
         __atomic_store_n(p, (uint8_t)kind, __ATOMIC_RELEASE);
         t->cur = end;
         t->st.records++;
@@ -253,55 +249,28 @@ static inline void lw_unwound(struct lw_thread **pt)
  * call failed; errno as it left it, t->err). */
 static inline int64_t lw_result(const struct lw_thread *t, int64_t r) { return r < 0 ? -(int64_t)t->err : r; }
 
-/* lw_put_addr: append an address as a delta against the stream's last. */
-static inline uint8_t *lw_put_addr(struct lw_thread *t, uint8_t *b, uintptr_t a)
-{
-    b = lw_put_sv(b, (int64_t)(a - t->last_addr));
-    t->last_addr = a;
-    return b;
-}
-
-/* lw_put_io: the IO schema's arguments: fd, and bytes moved or -errno. */
-static inline uint8_t *lw_put_io(uint8_t *b, int fd, int64_t ret)
-{
-    b = lw_put_uv(b, (uint64_t)(unsigned)fd);
-    return lw_put_sv(b, ret);
-}
-
-/* lw_put_fdop: the FDOP schema's: fd (AT_FDCWD for a call on no fd), and
- * the new fd, 0, or -errno. */
-static inline uint8_t *lw_put_fdop(uint8_t *b, int fd, int64_t ret)
-{
-    b = lw_put_sv(b, fd);
-    return lw_put_sv(b, ret);
-}
-
 /* The encodings most LW_WRAP calls on an fd use: the parameter fd and the
  * result r, bytes (IO) or an fd or 0 (FDOP), -errno on failure. */
-#define LW_ENC_IO   lw_put_io(b, fd, lw_result(t, r))
-#define LW_ENC_FDOP lw_put_fdop(b, fd, lw_result(t, r))
+#define LW_ENC_IO   lw_enc_io(b, (unsigned)fd, lw_result(t, r))
+#define LW_ENC_FDOP lw_enc_fdop(b, fd, lw_result(t, r))
 
-/* lw_put_obj: the LOCK and SYNC schemas' arguments: the object's address,
- * the error number err (0 for success), and flags when any. */
+/* lw_put_obj: the LOCK and SYNC schemas' arguments (lw_enc_obj) of the
+ * object o, against t's last address. */
 static inline uint8_t *lw_put_obj(struct lw_thread *t, uint8_t *b, const void *o, unsigned err, unsigned flags)
 {
-    b = lw_put_addr(t, b, (uintptr_t)o);
-    b = lw_put_uv(b, err);
-    return flags ? lw_put_uv(b, flags) : b;
+    return lw_enc_obj(b, &t->last_addr, (uintptr_t)o, err, flags);
 }
 
-/* lw_put_cond: the COND schema's: the condvar, the mutex, the error
- * number. */
+/* lw_put_cond: the COND schema's (lw_enc_cond): the condvar c, the mutex
+ * m, the error number. */
 static inline uint8_t *lw_put_cond(struct lw_thread *t, uint8_t *b, const void *c, const void *m, unsigned err)
 {
-    b = lw_put_addr(t, b, (uintptr_t)c);
-    b = lw_put_addr(t, b, (uintptr_t)m);
-    return lw_put_uv(b, err);
+    return lw_enc_cond(b, &t->last_addr, (uintptr_t)c, (uintptr_t)m, err);
 }
 
 /* lw_wrap_obj: the whole epilogue of a LOCK- or SYNC-schema call. */
-static inline void lw_wrap_obj(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1, const void *o, unsigned err,
-                               unsigned flags)
+static inline __attribute__((always_inline)) void lw_wrap_obj(struct lw_thread *t, unsigned f, uint64_t t0, uint64_t t1,
+                                                              const void *o, unsigned err, unsigned flags)
 {
     uint8_t *b = lw_wrap_record(t, t0, t1);
     if (b)
