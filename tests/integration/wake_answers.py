@@ -22,8 +22,18 @@ def site(d, func, caller):
     return s[0] if s else None
 
 
+def loaded():
+    """whether the machine is busy (load over 1.5): threads then wait for a
+    CPU before they run, which lengthens a wait but never shortens it"""
+    try:
+        return float(open('/proc/loadavg').read().split()[0]) >= 1.5
+    except (OSError, ValueError, IndexError):
+        return False
+
+
 def near(v, want, tol=0.10):
-    return abs(v - want) <= tol * want
+    """v within tol of want; under load, up to 35% over it (see loaded)"""
+    return (1 - tol) * want <= v <= (1 + (max(tol, 0.35) if loaded() else tol)) * want
 
 
 def main():
