@@ -102,7 +102,8 @@ static int report(const struct wr_cli *c)
         return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
     }
     struct wr_set s;
-    struct wr_build b = {.filter = &c->filter, .merge_line = c->merge_line, .per_thread = c->html != NULL};
+    struct wr_build b = {.filter = &c->filter, .merge_line = c->merge_line, .per_thread = c->html != NULL,
+                         .wake_links = c->chrome != NULL};
     int r = wr_set_load(&s, c->paths, c->npaths, c->have_pid, c->pid, &b);
     if (r) {
         wr_set_free(&s);
