@@ -34,8 +34,8 @@ static const char *style =
     ".note{color:#a33}.distorted{background:#fbe3e4;border:2px solid #c9302c;color:#7a1714;padding:8px 12px;"
     "margin:10px 0;font-weight:600}svg.waitgraph{display:block;margin:6px 0}svg.waitgraph rect{fill:#eef3fa;"
     "stroke:#5b7fb0}svg.waitgraph text{font:12px system-ui,sans-serif;text-anchor:middle}svg.waitgraph .tid{"
-    "font-size:11px;fill:#555}svg.waitgraph path{fill:none;stroke:#c0504d;stroke-opacity:.75}svg.waitgraph marker "
-    "path{fill:#c0504d;stroke:none}svg.waitgraph g.wedge text{font-weight:600;fill:#7a1714;paint-order:stroke;"
+    "font-size:11px;fill:#555}svg.waitgraph path{fill:none;stroke:#c0504d;stroke-opacity:.75}svg.waitgraph "
+    "polygon{fill:#c0504d}svg.waitgraph g.wedge text{font-weight:600;fill:#7a1714;paint-order:stroke;"
     "stroke:#fff;stroke-width:4px}svg.waitgraph g.th{cursor:pointer}svg.waitgraph g.wedge:hover path{"
     "stroke-opacity:1}";
 

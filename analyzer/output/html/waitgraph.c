@@ -43,7 +43,6 @@ struct graph {
     struct gedge e[MAX_EDGES];
     struct gnode n[MAX_NODES];
     size_t ne, nn, left; /* left: arrows not drawn */
-    size_t idx;          /* the process's index on the page: the ids' suffix */
     uint64_t left_ns;
 };
 
@@ -201,7 +200,13 @@ static void arrow(FILE *f, const struct wr_model *m, const struct graph *g, cons
     clip(a->x, a->y, cx, cy, &x0, &y0);
     clip(b->x, b->y, cx, cy, &x2, &y2);
     double lx = 0.25 * x0 + 0.5 * cx + 0.25 * x2, ly = 0.25 * y0 + 0.5 * cy + 0.25 * y2;
-    double share = top ? (double)e->ns / (double)top : 0;
+    double share = top ? (double)e->ns / (double)top : 0, sw = 1.5 + 8 * share;
+    /* the head: a triangle along the curve's last direction, drawn as a
+     * polygon (a marker would need url(), which the page never has); the
+     * stroke stops at its base */
+    double ux = x2 - cx, uy = y2 - cy, ul = sqrt(ux * ux + uy * uy), hl = 9 + sw, hw = 4 + sw / 2;
+    ux = ul > 0 ? ux / ul : 0, uy = ul > 0 ? uy / ul : 1;
+    double bx = x2 - ux * hl, by = y2 - uy * hl;
     char t[32];
     wr_fmt_ns(t, sizeof t, e->ns);
     fprintf(f,
@@ -212,9 +217,10 @@ static void arrow(FILE *f, const struct wr_model *m, const struct graph *g, cons
     fprintf(f, " (tid %u) waited %s in %" PRIu64 " wait%s ended by ", ta->tid, t, e->waits, e->waits == 1 ? "" : "s");
     wr_html_str(f, tb->name[0] ? tb->name : "?");
     fprintf(f,
-            " (tid %u)</title><path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" stroke-width=\"%.1f\" "
-            "marker-end=\"url(#wg-arrow-%zu)\"/><text x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
-            tb->tid, x0, y0, cx, cy, x2, y2, 1.5 + 8 * share, g->idx, lx, ly + 4, t);
+            " (tid %u)</title><path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" stroke-width=\"%.1f\"/>"
+            "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/><text x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
+            tb->tid, x0, y0, cx, cy, bx, by, sw, x2, y2, bx - uy * hw, by + ux * hw, bx + uy * hw, by - ux * hw, lx,
+            ly + 4, t);
 }
 
 static void box(FILE *f, const struct wr_model *m, const struct gnode *u, size_t idx)
@@ -240,8 +246,6 @@ static void box(FILE *f, const struct wr_model *m, const struct gnode *u, size_t
 int wr_html_waitgraph(FILE *f, struct wr_model *m, size_t idx, const char *title)
 {
     struct graph *g = calloc(1, sizeof *g);
-    if (g)
-        g->idx = idx;
     if (!g || collect(g, m) != 0) {
         free(g);
         return -1;
@@ -263,11 +267,8 @@ int wr_html_waitgraph(FILE *f, struct wr_model *m, size_t idx, const char *title
     }
     fprintf(f,
             "<svg class=\"waitgraph\" id=\"waitgraph-%zu\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-20 0 %.0f "
-            "%.0f\" width=\"%.0f\" style=\"max-width:100%%\">"
-            "<defs><marker id=\"wg-arrow-%zu\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"12\" "
-            "markerHeight=\"12\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/>"
-            "</marker></defs>\n",
-            idx, w + 40, h, w + 40, idx);
+            "%.0f\" width=\"%.0f\" style=\"max-width:100%%\">\n",
+            idx, w + 40, h, w + 40);
     for (size_t j = 0; j < g->ne; j++)
         arrow(f, m, g, &g->e[j], top);
     for (size_t i = 0; i < g->nn; i++)
