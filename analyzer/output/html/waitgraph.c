@@ -11,7 +11,8 @@
  * reads from top to bottom. Within a layer threads are ordered by the
  * mean place of the threads that wait for them, which keeps arrows
  * short. Arrows that go up, stay in a layer or skip layers are curved;
- * two threads that wait for each other get one arrow on each side. */
+ * two threads that wait for each other get one arrow on each side. Where
+ * loops join more than two threads, the threads go on a circle instead. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #define MAX_EDGES 40 /* the heaviest arrows drawn; the rest are counted under the graph */
 #define MAX_NODES 30
+#define LABELS    12 /* the heaviest arrows carry their time; the others in their title */
 #define BOX_W     170.0
 #define BOX_H     40.0
 #define LAYER_H   120.0
@@ -43,6 +45,7 @@ struct graph {
     struct gedge e[MAX_EDGES];
     struct gnode n[MAX_NODES];
     size_t ne, nn, left; /* left: arrows not drawn */
+    int circle;          /* laid out on a circle, not in layers */
     uint64_t left_ns;
 };
 
@@ -52,16 +55,22 @@ static int cmp_edge(const void *a, const void *b)
     return x->ns != y->ns ? (x->ns > y->ns ? -1 : 1) : (x->key > y->key) - (x->key < y->key);
 }
 
-/* node: the node of thread index th, added when there is room; SIZE_MAX when not. */
-static size_t node(struct graph *g, size_t th)
+/* node: the node of thread index th, or SIZE_MAX. */
+static size_t node(const struct graph *g, size_t th)
 {
     for (size_t i = 0; i < g->nn; i++)
         if (g->n[i].th == th)
             return i;
-    if (g->nn == MAX_NODES)
-        return SIZE_MAX;
-    g->n[g->nn] = (struct gnode){.th = th};
-    return g->nn++;
+    return SIZE_MAX;
+}
+
+/* add_node: the node of thread index th, added (there must be room). */
+static size_t add_node(struct graph *g, size_t th)
+{
+    size_t i = node(g, th);
+    if (i == SIZE_MAX)
+        g->n[i = g->nn++] = (struct gnode){.th = th};
+    return i;
 }
 
 /* collect: the heaviest edges of m whose waiter the filter keeps. 0, or
@@ -82,12 +91,14 @@ static int collect(struct graph *g, const struct wr_model *m)
     }
     qsort(v, k, sizeof *v, cmp_edge);
     for (size_t i = 0; i < k; i++) {
-        size_t a = g->ne < MAX_EDGES ? node(g, (size_t)(v[i]->key >> 32)) : SIZE_MAX;
-        size_t b = a != SIZE_MAX ? node(g, (size_t)(v[i]->key & 0xffffffffu)) : SIZE_MAX;
-        if (b == SIZE_MAX) {
+        size_t u = (size_t)(v[i]->key >> 32), w = (size_t)(v[i]->key & 0xffffffffu);
+        size_t fresh = (node(g, u) == SIZE_MAX) + (node(g, w) == SIZE_MAX);
+        /* an arrow under 1% of the heaviest would only clutter the drawing */
+        if (g->ne == MAX_EDGES || g->nn + fresh > MAX_NODES || v[i]->ns * 100 < v[0]->ns) {
             g->left++, g->left_ns += v[i]->ns;
             continue;
         }
+        size_t a = add_node(g, u), b = add_node(g, w);
         g->e[g->ne++] = (struct gedge){a, b, v[i]->ns, v[i]->waits, 0};
     }
     free(v);
@@ -118,6 +129,31 @@ static int cmp_order(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+/* circle: the nodes on a circle, in the order of the threads' creation
+ * (the main thread on top); the width of the drawing. For graphs with
+ * loops among more than two threads (a pool of workers, an interpreter's
+ * lock passed around), where layers would stack every thread in a tower. */
+static double circle(struct graph *g)
+{
+    size_t order[MAX_NODES];
+    for (size_t i = 0; i < g->nn; i++)
+        order[i] = i;
+    for (size_t i = 1; i < g->nn; i++) /* insertion sort by thread index */
+        for (size_t j = i; j > 0 && g->n[order[j - 1]].th > g->n[order[j]].th; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1], order[j - 1] = t;
+        }
+    double r = (double)g->nn * (BOX_W + 40) / (2 * M_PI);
+    r = r < 160 ? 160 : r;
+    for (size_t i = 0; i < g->nn; i++) {
+        double a = -M_PI / 2 + 2 * M_PI * (double)i / (double)g->nn;
+        g->n[order[i]].x = r + BOX_W / 2 + 10 + r * cos(a);
+        g->n[order[i]].y = r + BOX_H / 2 + 20 + r * sin(a);
+    }
+    g->circle = 1;
+    return 2 * r + BOX_W + 20;
+}
+
 /* layout: layers and places of the nodes; the width of the drawing. */
 static double layout(struct graph *g)
 {
@@ -131,6 +167,11 @@ static double layout(struct graph *g)
         for (size_t i = 0; i < g->nn; i++)
             if (!g->n[i].state && (pass || !in[i] || g->n[i].th == 0))
                 dfs(g, i, topo, &nt);
+    size_t back = 0;
+    for (size_t j = 0; j < g->ne; j++)
+        back += (size_t)g->e[j].back;
+    if (back && g->nn > 2)
+        return circle(g);
     int layers = 1;
     for (size_t t = nt; t-- > 0;) { /* reverse post-order: every waiter before the threads it waits for */
         struct gnode *u = &g->n[topo[t]];
@@ -188,7 +229,9 @@ static void arrow(FILE *f, const struct wr_model *m, const struct graph *g, cons
     int mutual = 0;
     for (size_t j = 0; j < g->ne; j++)
         mutual |= g->e[j].from == e->to && g->e[j].to == e->from;
-    if (e->back || b->layer <= a->layer || b->layer > a->layer + 1 || fabs(dx) > 2 * SLOT_W)
+    if (g->circle)
+        bend = 0.12 * len;
+    else if (e->back || b->layer <= a->layer || b->layer > a->layer + 1 || fabs(dx) > 2 * SLOT_W)
         bend = 40 + 0.15 * len;
     else if (mutual)
         bend = 30;
@@ -218,9 +261,11 @@ static void arrow(FILE *f, const struct wr_model *m, const struct graph *g, cons
     wr_html_str(f, tb->name[0] ? tb->name : "?");
     fprintf(f,
             " (tid %u)</title><path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" stroke-width=\"%.1f\"/>"
-            "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/><text x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
-            tb->tid, x0, y0, cx, cy, bx, by, sw, x2, y2, bx - uy * hw, by + ux * hw, bx + uy * hw, by - ux * hw, lx,
-            ly + 4, t);
+            "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>",
+            tb->tid, x0, y0, cx, cy, bx, by, sw, x2, y2, bx - uy * hw, by + ux * hw, bx + uy * hw, by - ux * hw);
+    if (e - g->e < LABELS)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>", lx, ly + 4, t);
+    fputs("</g>\n", f);
 }
 
 static void box(FILE *f, const struct wr_model *m, const struct gnode *u, size_t idx)
