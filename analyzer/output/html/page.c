@@ -492,35 +492,6 @@ static void summary_row(FILE *f, struct wr_trace *t, struct wr_model *m)
                                          : "unavailable");
 }
 
-/* wait_for: the wait-for graph of each process where a thread woke
- * another, near the top of the page. 0, or -1 on out of memory. */
-static int wait_for(FILE *f, struct wr_set *s)
-{
-    size_t any = 0;
-    for (size_t i = 0; i < s->n; i++)
-        any += s->m[i].wait_edges != NULL;
-    if (!any)
-        return 0;
-    fputs("<section id=\"waitfor\"><h2>who waited for whom</h2><p>an arrow from a thread to the thread whose call "
-          "(unlock, signal, post, write, its end) ended its waits; its width and label: the time of those waits. "
-          "Click a thread for its sites.</p>\n",
-          f);
-    int drawn = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        char title[LW_CMD_MAX + 32];
-        const struct lw_file_header *h = &s->t[i].hdr;
-        snprintf(title, sizeof title, "%s (pid %u)", h->command[0] ? h->command : h->exe, h->pid);
-        int r = s->m[i].wait_edges ? wr_html_waitgraph(f, &s->m[i], i, s->n > 1 ? title : NULL) : 0;
-        if (r < 0)
-            return -1;
-        drawn |= r;
-    }
-    if (!drawn)
-        fputs("<p>no thread the filter keeps waited for another</p>\n", f);
-    fputs("</section>\n", f);
-    return 0;
-}
-
 int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
 {
     struct wr_ktable t = {0};
@@ -552,7 +523,7 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
           "cpu<span class=\"b\"></span>blocked (waiting for a resource)<span class=\"r\"></span>runnable (waiting "
           "for a CPU)</p></section>\n",
           f);
-    r = wait_for(f, s);
+    r = wr_html_waitfor(f, s);
     uint64_t wait = 0;
     for (size_t i = 0; split && i < t.n; i++)
         wait += wr_kval_wait(&t.sorted[i]->v);

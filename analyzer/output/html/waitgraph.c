@@ -288,7 +288,10 @@ static void box(FILE *f, const struct wr_model *m, const struct gnode *u, size_t
     fprintf(f, "</text><text class=\"tid\" x=\"%.1f\" y=\"%.1f\">tid %u</text></g>\n", u->x, u->y + 13, t->tid);
 }
 
-int wr_html_waitgraph(FILE *f, struct wr_model *m, size_t idx, const char *title)
+/* graph: model m's wait-for graph under an h3 of title when not NULL;
+ * nothing when no thread the filter keeps waited for another. 1 when
+ * drawn, 0 when not, -1 on out of memory. */
+static int graph(FILE *f, struct wr_model *m, size_t idx, const char *title)
 {
     struct graph *g = calloc(1, sizeof *g);
     if (!g || collect(g, m) != 0) {
@@ -326,4 +329,33 @@ int wr_html_waitgraph(FILE *f, struct wr_model *m, size_t idx, const char *title
     }
     free(g);
     return 1;
+}
+
+/* wr_html_waitfor: the wait-for graph of each process where a thread woke
+ * another, near the top of the page. 0, or -1 on out of memory. */
+int wr_html_waitfor(FILE *f, struct wr_set *s)
+{
+    size_t any = 0;
+    for (size_t i = 0; i < s->n; i++)
+        any += s->m[i].wait_edges != NULL;
+    if (!any)
+        return 0;
+    fputs("<section id=\"waitfor\"><h2>who waited for whom</h2><p>an arrow from a thread to the thread whose call "
+          "(unlock, signal, post, write, its end) ended its waits; its width and label: the time of those waits. "
+          "Click a thread for its sites.</p>\n",
+          f);
+    int drawn = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        char title[LW_CMD_MAX + 32];
+        const struct lw_file_header *h = &s->t[i].hdr;
+        snprintf(title, sizeof title, "%s (pid %u)", h->command[0] ? h->command : h->exe, h->pid);
+        int r = s->m[i].wait_edges ? graph(f, &s->m[i], i, s->n > 1 ? title : NULL) : 0;
+        if (r < 0)
+            return -1;
+        drawn |= r;
+    }
+    if (!drawn)
+        fputs("<p>no thread the filter keeps waited for another</p>\n", f);
+    fputs("</section>\n", f);
+    return 0;
 }
