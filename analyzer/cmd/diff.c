@@ -277,7 +277,8 @@ static void causes_text(FILE *f, const struct drow *r, const struct side d[2], c
     const struct wr_ksite *k = r->n;
     char self[WR_NAME_CAP];
     snprintf(self, sizeof self, "%s;%s", k->leaf, k->nsym ? k->frames[0].function : "");
-    if (n == 1 && !strncmp(c[0].key, self, strlen(self)))
+    size_t ls = strlen(self);
+    if (n == 1 && !strncmp(c[0].key, self, ls) && (c[0].key[ls] == ';' || !c[0].key[ls]))
         return;
     for (size_t i = 0; i < n && shown < CAUSE_LINES; i++) {
         if (!strcmp(c[i].key, "other"))
