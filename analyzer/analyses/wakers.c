@@ -497,6 +497,7 @@ static int wakers_finish(void *state)
 static void wakers_release(struct wr_model *m)
 {
     free(m->wake_loops);
+    wr_wk_links_release(m);
     m->wake_loops = NULL;
     m->nwake_loops = 0;
     for (struct wr_site *s = m->sites; s; s = s->hh.next) {

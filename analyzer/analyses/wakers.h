@@ -113,4 +113,12 @@ void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct 
  * says what did, and the wait is its own cause. */
 void wr_wk_alone(struct wr_wk_state *st, size_t th, const struct wr_wk_seg *g, struct wr_site *site, const char *label);
 
+/* wr_wk_link: wait [a, b] of thread index th was ended by thread index
+ * wth at stamp k (func; 0: its end): into m's wait_edges, and its
+ * wake_links when m keeps them (wake_links.c). */
+void wr_wk_link(struct wr_model *m, size_t th, size_t wth, uint64_t a, uint64_t b, uint64_t k, unsigned func);
+
+/* wr_wk_links_release: free what wr_wk_link kept in m. */
+void wr_wk_links_release(struct wr_model *m);
+
 #endif

@@ -127,6 +127,7 @@ void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct 
 {
     g->wth = (int32_t)wth, g->wk = k, g->wstack = stack, g->wfunc = (uint16_t)func;
     st->m->woken_waits++;
+    wr_wk_link(st->m, th, wth, g->s, g->e, k, func);
     add(st, &site->wakers, &site->nwakers, tid_of(st, wth), stack, func, func ? NULL : "exit",
         wr_model_ns(st->m, g->e - g->s));
     st->site = site;

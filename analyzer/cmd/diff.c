@@ -16,7 +16,6 @@ const char *const wr_diff_metric_names[M_COUNT] = {"calls", "total", "wait", "cp
 /* the same measures of a whole run: a run's total time is its wall time */
 const char *const wr_diff_run_names[M_COUNT] = {"calls", "wall", "wait", "cpu", "blocked", "runnable"};
 
-
 static void usage(FILE *f)
 {
     fputs("usage: waitreport diff [options] OLD NEW\n"
@@ -24,7 +23,9 @@ static void usage(FILE *f)
           "  summed, as in the report's threads section) and their change; then the sites,\n"
           "  matched by wrapped function and symbolized stack (function names, not\n"
           "  addresses), the largest change in total time first, improvements and\n"
-          "  regressions alike. OLD and NEW are traces (or directories of traces).\n"
+          "  regressions alike. Under a site found in both runs, its largest causes (what\n"
+          "  its waits' time was handed on to through the threads that ended them) in\n"
+          "  either run and their change. OLD and NEW are traces (or directories of traces).\n"
           "  --json             the comparison as JSON\n"
           "  --threshold PCT    a gate: exit 1 when a gated metric grew by more than PCT percent\n"
           "                     and by more than the floor, for the run's totals or for a site\n"
@@ -121,7 +122,6 @@ static void run_totals(struct side *d)
     }
 }
 
-
 /* grew: b is more than floor above a and more than pct percent above it
  * (any growth from 0 is). */
 static int grew(uint64_t a, uint64_t b, uint64_t floor, double pct)
@@ -165,6 +165,10 @@ static int load(const char *path, struct side *d)
         }
     }
     run_totals(d);
+    if (wr_dcauses_load(&d->causes, &d->s) != 0) {
+        fprintf(stderr, "waitreport: out of memory\n");
+        return 2;
+    }
     return 0;
 }
 
@@ -258,6 +262,36 @@ static void gate_text(FILE *f, const struct diff_opts *o, int split, size_t regr
     fputc('\n', f);
 }
 
+#define CAUSE_LINES 2 /* text: the causes shown under a site found in both runs */
+
+/* causes_text: under a site found in both runs, its largest causes in
+ * either run and their change: "because of: usleep in stage_c (x.c:94)
+ * 300 ms -> 100 ms (-200 ms)". None for a site that is its only cause (a
+ * sleep, a read from a file): the row says it already. "other" (what a
+ * site had no room for) is no cause to name. */
+static void causes_text(FILE *f, const struct drow *r, const struct side d[2], const char *dim, const char *off)
+{
+    struct wr_dchange c[WR_DIFF_CAUSES];
+    struct dcsite *h[2] = {d[0].causes, d[1].causes};
+    size_t n = wr_dcauses_diff(h, r->key, c, WR_DIFF_CAUSES), shown = 0;
+    const struct wr_ksite *k = r->n;
+    char self[WR_NAME_CAP];
+    snprintf(self, sizeof self, "%s;%s", k->leaf, k->nsym ? k->frames[0].function : "");
+    size_t ls = strlen(self);
+    if (n == 1 && !strncmp(c[0].key, self, ls) && (c[0].key[ls] == ';' || !c[0].key[ls]))
+        return;
+    for (size_t i = 0; i < n && shown < CAUSE_LINES; i++) {
+        if (!strcmp(c[i].key, "other"))
+            continue;
+        char a[32], b[32], dl[32], fit[256];
+        wr_fit(fit, sizeof fit, c[i].line, 80);
+        fprintf(f, "    %sbecause of: %s %s -> %s (%s)%s\n", dim, fit, wr_fmt_ns(a, sizeof a, c[i].ns[0]),
+                wr_fmt_ns(b, sizeof b, c[i].ns[1]), wr_fmt_delta_ns(dl, sizeof dl, delta_of(c[i].ns[0], c[i].ns[1])),
+                off);
+        shown++;
+    }
+}
+
 static void write_text(FILE *f, struct drow *rows, size_t n, const struct side d[2], int split,
                        const struct diff_opts *o, size_t regressed, unsigned tripped)
 {
@@ -301,6 +335,8 @@ static void write_text(FILE *f, struct drow *rows, size_t n, const struct side d
                 wr_fmt_count(c0, sizeof c0, r->v[0][M_CALLS]), wr_fmt_count(c1, sizeof c1, r->v[1][M_CALLS]),
                 wr_fmt_ns(t0, sizeof t0, r->v[0][M_TOTAL]), wr_fmt_ns(t1, sizeof t1, r->v[1][M_TOTAL]),
                 wr_fmt_delta_ns(td, sizeof td, delta(r, M_TOTAL)), pc, wd, cd, r->regressed ? red : "", status, off);
+        if (r->o && r->n)
+            causes_text(f, r, d, dim, off);
         wr_print_frame_list(f, k->frames, k->nsym, o->frames, dim, off);
     }
     if (shown < n)
@@ -457,6 +493,7 @@ int wr_cmd_diff(int argc, char **argv)
     free(rows);
     for (int i = 0; i < 2; i++) {
         wr_ktable_free(&d[i].t);
+        wr_dcauses_free(&d[i].causes);
         wr_set_free(&d[i].s);
     }
     return r;

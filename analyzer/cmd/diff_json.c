@@ -106,6 +106,7 @@ void wr_diff_json(FILE *f, struct drow *rows, size_t n, const struct side d[2], 
         pct_json(f, r->v[0][M_TOTAL], r->v[1][M_TOTAL]);
         fputs(",\"stack\":", f);
         wr_json_frame_list(f, k->frames, k->nsym);
+        wr_diff_causes_json(f, r, d);
         fputc('}', f);
     }
     fputs("]}\n", f);

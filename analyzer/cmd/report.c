@@ -98,14 +98,17 @@ static int report(const struct wr_cli *c)
         }
     }
     if (kind < 0 && !c->chrome && !c->html && !c->pprof) {
-        struct wr_processes_req q = {c->paths, c->npaths, c->have_pid, c->pid, &c->filter, c->merge_line, &c->o, c->json,
-                                     &c->window};
+        struct wr_processes_req q = {c->paths,      c->npaths, c->have_pid, c->pid,    &c->filter,
+                                     c->merge_line, &c->o,     c->json,     &c->window};
         int r = wr_report_processes(&q, stdout);
         return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
     }
     struct wr_set s;
-    struct wr_build b = {
-        .filter = &c->filter, .window = &c->window, .merge_line = c->merge_line, .per_thread = c->html != NULL};
+    struct wr_build b = {.filter = &c->filter,
+                         .window = &c->window,
+                         .merge_line = c->merge_line,
+                         .per_thread = c->html != NULL,
+                         .wake_links = c->chrome != NULL};
     int r = wr_set_load(&s, c->paths, c->npaths, c->have_pid, c->pid, &b);
     if (r) {
         wr_set_free(&s);
@@ -153,16 +156,17 @@ static void usage(FILE *f)
           "  --pid N             only the trace(s) of process N\n"
           "  --tid N[,N...]      count only the calls of these threads (repeatable)\n"
           "  --thread NAME       count only the calls of threads named NAME, a glob ('worker*') matched\n"
-          "                      against the name the report shows (repeatable; with --tid: both must match)\n"
-          WR_WINDOW_HELP
+          "                      against the name the report shows (repeatable; with --tid: both must "
+          "match)\n" WR_WINDOW_HELP
           "  --merge stack|line  a site is a function and its stack (stack, the default), or every stack\n"
           "                      that shows the same frames, file:line by file:line (line)\n"
           "  --folded=KIND       folded stacks for flame graphs; KIND is wait, cpu, blocked, runnable,\n"
           "                      total, calls or bytes\n"
-          "  --chrome FILE|-     Chrome Trace Event JSON (Perfetto): calls, threads, off-CPU intervals\n"
+          "  --chrome FILE|-     Chrome Trace Event JSON (Perfetto): calls, threads, off-CPU intervals,\n"
+          "                      arrows from each waker's call to the wait it ended\n"
           "  --chrome-min-us N   --chrome: calls and off-CPU intervals shorter than N us are left out (10)\n"
           "  --chrome-max-events N  --chrome: at most N events; the threshold rises to fit (1000000)\n"
-          "  --html FILE         one self-contained HTML report\n"
+          "  --html FILE         one self-contained HTML report (with the wait-for graph of threads)\n"
           "  --pprof FILE|-      gzipped profile.proto for go tool pprof, speedscope, Pyroscope: a sample\n"
           "                      per site and thread (calls, wait, cpu, blocked, runnable, bytes)\n"
           "  --debuginfo-path DIR[:DIR...]  debug files of stripped programs: searched in\n"

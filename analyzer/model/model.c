@@ -365,6 +365,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     m->stackmap = map;
     m->symlib = b ? b->lib : NULL;
     m->per_thread = b && b->per_thread;
+    m->keep_wake_links = b && b->wake_links;
     m->merge_line = b && b->merge_line;
     const struct wr_filter *f = b && b->filter && (b->filter->ntids || b->filter->nnames) ? b->filter : NULL;
     m->filter = f;

@@ -60,6 +60,24 @@ struct wr_wake_loop {
     uint64_t ns, waits;
 };
 
+/* wr_wait_edge: the waits of thread index waiter that a call (or the end)
+ * of thread index waker ended, summed (wakers.c): the edges of the HTML
+ * page's wait-for graph. A uthash keyed by waiter << 32 | waker. */
+struct wr_wait_edge {
+    UT_hash_handle hh;
+    uint64_t key, ns, waits;
+};
+
+/* wr_wake_link: one wait [a, b] of thread index th ended by a call of
+ * thread index wth at stamp k, kept when the build asks (wr_build.wake_links)
+ * for the Chrome trace's flow arrows. func 0: wth's end ended a join. */
+#define WR_WAKE_LINKS_MAX (1u << 21) /* 80 MiB of links; a Chrome trace shows fewer events */
+struct wr_wake_link {
+    uint64_t a, b, k;
+    uint32_t th, wth;
+    unsigned func;
+};
+
 /* wr_site_th: the calls of one thread at one site. */
 struct wr_site_th {
     uint32_t th; /* index into wr_model.threads */
@@ -195,6 +213,7 @@ struct wr_build {
     int merge_line;                 /* merge the sites whose stacks show the same frames
                                        (function, file:line, inlined) at other addresses */
     int per_thread;                 /* fill wr_site.per_th */
+    int wake_links;                 /* keep every woken wait (wr_model.wake_links) */
     struct wr_symlib *lib;          /* module files to symbolize through (also for
                                        merge_line), or NULL: the model's own */
 };
@@ -262,6 +281,11 @@ struct wr_model {
     uint64_t woken_waits, wake_cycles, wake_cut;
     struct wr_wake_loop *wake_loops; /* largest first */
     size_t nwake_loops;
+    struct wr_wait_edge *wait_edges;    /* hash by key */
+    struct wr_wake_link *wake_links;    /* in the order the waits were matched, when keep_wake_links */
+    size_t nwake_links, capwake_links;  /* at most WR_WAKE_LINKS_MAX */
+    uint64_t wake_links_lost;           /* woken waits past that bound */
+    int keep_wake_links;
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */

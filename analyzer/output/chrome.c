@@ -4,8 +4,13 @@
  * an "X" event per off-CPU interval at least min_ns long (cat "offcpu",
  * name "blocked" or "runnable"), clipped to the call it falls in so slices
  * nest. Marks (libwait_mark, pauses, resumes) are "i" instant events of
- * their thread (cat "mark"). Timestamps are us from the earliest trace start (CLOCK_MONOTONIC,
- * shared by every process of one machine).
+ * their thread (cat "mark"). Each wait another thread's call ended gets a
+ * flow arrow (cat "wake"): an "s" event inside the releasing call's slice
+ * (written even when shorter than min_ns) and an "f" event bound to the
+ * wait's slice (bp "e", 1 ns past its start); a join's arrow starts in a 1 us
+ * "thread end" slice at the end of the joined thread. Timestamps are us
+ * from the earliest trace start (CLOCK_MONOTONIC, shared by every process
+ * of one machine).
  * Size bound: a first pass counts the events by duration; when more than
  * max_events would pass min_ns, the threshold rises to the smallest one
  * that fits, the longest events are kept, and otherData says so. */
@@ -36,6 +41,11 @@ struct chrome {
     size_t offi;          /* its next off-CPU interval */
     struct at_str *at;    /* per stack id, for the current model */
     int oom;
+    /* the wake links of the current model drawn as arrows, by (wth, k)
+     * and by (th, a); their flow ids start at id0 */
+    const struct wr_wake_link **src, **dst;
+    size_t nflow;
+    uint64_t id0, flows;
 };
 
 /* bucket: the histogram bucket of a duration; bucket_lo its lower bound. */
@@ -149,6 +159,125 @@ static void flush_off(struct chrome *c, uint64_t until, uint64_t clip)
     }
 }
 
+/* drawn: whether wake link l gets an arrow: both threads kept, the wait
+ * long enough to be a slice of its own. */
+static int drawn(const struct chrome *c, const struct wr_wake_link *l)
+{
+    const struct wr_model *m = c->m;
+    if (l->th >= m->nthreads || l->wth >= m->nthreads || !m->threads[l->th].kept || !m->threads[l->wth].kept)
+        return 0;
+    uint64_t a = wr_cpu_mono(c->m, l->a), b = wr_cpu_mono(c->m, l->b);
+    return b >= a && b - a >= c->min_ns;
+}
+
+static int cmp_src(const void *x, const void *y)
+{
+    const struct wr_wake_link *a = *(const struct wr_wake_link *const *)x, *b = *(const struct wr_wake_link *const *)y;
+    return a->wth != b->wth ? (a->wth > b->wth) - (a->wth < b->wth) : (a->k > b->k) - (a->k < b->k);
+}
+
+static int cmp_dst(const void *x, const void *y)
+{
+    const struct wr_wake_link *a = *(const struct wr_wake_link *const *)x, *b = *(const struct wr_wake_link *const *)y;
+    return a->th != b->th ? (a->th > b->th) - (a->th < b->th) : (a->a > b->a) - (a->a < b->a);
+}
+
+/* flows_begin: the arrows of the current model, sorted for the walk's
+ * look-ups; counted (3 events each: the "s", the "f" and the releasing
+ * call's slice) in the first pass. 0, or -1 on out of memory. */
+static int flows_begin(struct chrome *c)
+{
+    struct wr_model *m = c->m;
+    c->nflow = 0;
+    if (!m->nwake_links)
+        return 0;
+    c->src = malloc(m->nwake_links * sizeof *c->src);
+    c->dst = malloc(m->nwake_links * sizeof *c->dst);
+    if (!c->src || !c->dst)
+        return -1;
+    for (size_t i = 0; i < m->nwake_links; i++)
+        if (drawn(c, &m->wake_links[i])) {
+            c->src[c->nflow] = c->dst[c->nflow] = &m->wake_links[i];
+            c->nflow++;
+            if (!c->f)
+                c->hist[bucket(wr_cpu_mono(m, m->wake_links[i].b) - wr_cpu_mono(m, m->wake_links[i].a))] += 3;
+        }
+    qsort(c->src, c->nflow, sizeof *c->src, cmp_src);
+    qsort(c->dst, c->nflow, sizeof *c->dst, cmp_dst);
+    return 0;
+}
+
+static void flows_end(struct chrome *c)
+{
+    free(c->src), free(c->dst);
+    c->src = c->dst = NULL;
+    c->id0 += c->m->nwake_links;
+}
+
+/* first: the index in v (sorted by cmp) of the first link matching the
+ * thread index th and the stamp tsc (wth/k, or th/a), or nflow. */
+static size_t first(const struct chrome *c, const struct wr_wake_link **v, int by_src, uint32_t th, uint64_t tsc)
+{
+    size_t lo = 0, hi = c->nflow;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t t = by_src ? v[mid]->wth : v[mid]->th;
+        uint64_t k = by_src ? v[mid]->k : v[mid]->a;
+        if (t < th || (t == th && k < tsc))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->nflow && (by_src ? v[lo]->wth : v[lo]->th) == th && (by_src ? v[lo]->k : v[lo]->a) == tsc ? lo
+                                                                                                             : c->nflow;
+}
+
+/* flow: the "s" (at ts, on the waker's thread) or "f" (bound to the
+ * enclosing slice, the wait, at ts: 1 ns past its start, before any
+ * off-CPU slice nested in it begins) event of link l. */
+static void flow(struct chrome *c, const struct wr_wake_link *l, int start, uint64_t ts)
+{
+    char t[32];
+    const struct wr_model *m = c->m;
+    fprintf(c->f,
+            ",\n{\"name\":\"wake\",\"cat\":\"wake\",\"ph\":\"%s\",\"id\":%" PRIu64
+            ",\"ts\":%s,\"pid\":%u,\"tid\":%u%s}",
+            start ? "s" : "f", c->id0 + (uint64_t)(l - m->wake_links), us(t, sizeof t, rel(c, ts)), m->trace->hdr.pid,
+            m->threads[start ? l->wth : l->th].tid, start ? "" : ",\"bp\":\"e\"");
+    c->flows += !start;
+}
+
+/* flows_at: after the slice [a, b] of call ev (thread index th): the
+ * arrows that start in it, at its middle, and those that end in it. */
+static void flows_at(struct chrome *c, uint32_t th, const struct wr_event *ev, uint64_t a, uint64_t b)
+{
+    for (size_t i = first(c, c->src, 1, th, ev->tsc); i < c->nflow && c->src[i]->wth == th && c->src[i]->k == ev->tsc;
+         i++)
+        flow(c, c->src[i], 1, a + (b - a) / 2);
+    for (size_t i = first(c, c->dst, 0, th, ev->tsc); i < c->nflow && c->dst[i]->th == th && c->dst[i]->a == ev->tsc;
+         i++)
+        flow(c, c->dst[i], 0, b - a > 1 ? a + 1 : a); /* 1 ns in: no tie with the slice's start */
+}
+
+/* thread_ends: the arrows of joins, from a 1 us "thread end" slice at the
+ * joined thread's end. */
+static void thread_ends(struct chrome *c)
+{
+    for (size_t i = 0; c->f && i < c->nflow; i++) {
+        const struct wr_wake_link *l = c->src[i];
+        if (l->func)
+            continue;
+        char ts[32];
+        uint64_t k = wr_cpu_mono(c->m, l->k);
+        fprintf(c->f,
+                ",\n{\"name\":\"thread end\",\"cat\":\"thread\",\"ph\":\"X\",\"ts\":%s,\"dur\":1,\"pid\":%u,"
+                "\"tid\":%u}",
+                us(ts, sizeof ts, rel(c, k)), c->m->trace->hdr.pid, c->m->threads[l->wth].tid);
+        c->events++;
+        flow(c, l, 1, k + 500);
+    }
+}
+
 static int on_event(void *ctx, const struct wr_event *ev)
 {
     struct chrome *c = ctx;
@@ -163,8 +292,13 @@ static int on_event(void *ctx, const struct wr_event *ev)
     uint64_t a = wr_cpu_mono(c->m, ev->tsc), b = wr_cpu_mono(c->m, ev->tsc + ev->dur);
     if (b < a)
         b = a;
-    if (!admit(c, b - a))
-        return 0;
+    uint32_t th = (uint32_t)(c->th - c->m->threads);
+    int src = c->f && first(c, c->src, 1, th, ev->tsc) < c->nflow; /* an arrow's start: written whatever its length */
+    if (!admit(c, b - a)) {
+        if (!src)
+            return 0;
+        c->events++;
+    }
     flush_off(c, a, a); /* before the call, ends clipped to its start */
     char ts[32], d[32];
     fprintf(c->f,
@@ -194,8 +328,8 @@ static int on_event(void *ctx, const struct wr_event *ev)
         fprintf(c->f, "\"size\":%" PRIu64 ",\"addr\":\"0x%" PRIx64 "\",", ev->size, ev->ptr);
         break;
     case LW_S_COND:
-        fprintf(c->f, "\"cond\":\"0x%" PRIx64 "\",\"mutex\":\"0x%" PRIx64 "\",\"err\":%" PRIu64 ",", ev->ptr,
-                ev->old, ev->err);
+        fprintf(c->f, "\"cond\":\"0x%" PRIx64 "\",\"mutex\":\"0x%" PRIx64 "\",\"err\":%" PRIu64 ",", ev->ptr, ev->old,
+                ev->err);
         break;
     case LW_S_SYNC:
         fprintf(c->f, "\"object\":\"0x%" PRIx64 "\",\"err\":%" PRIu64 ",", ev->ptr, ev->err);
@@ -204,6 +338,7 @@ static int on_event(void *ctx, const struct wr_event *ev)
         break;
     }
     fprintf(c->f, "\"stack\":%s}}", at_json(c, ev->stack));
+    flows_at(c, th, ev, a, b);
     flush_off(c, b, b); /* inside the call, clipped to its end */
     return 0;
 }
@@ -260,12 +395,17 @@ static void marks(struct chrome *c, struct wr_model *m)
 /* pass: walk every model once, counting (c->f NULL) or writing. 0 or -1. */
 static int pass(struct chrome *c, struct wr_set *s)
 {
+    c->id0 = 0;
     for (size_t i = 0; i < s->n; i++) {
         c->m = &s->m[i];
         c->th = NULL;
         c->offi = 0;
-        int r = wr_trace_walk(&s->t[i], on_event, c);
+        int r = flows_begin(c);
+        if (!r)
+            r = wr_trace_walk(&s->t[i], on_event, c);
         flush_off(c, UINT64_MAX, UINT64_MAX);
+        thread_ends(c);
+        flows_end(c);
         free_at(c);
         if (r != 0 || c->oom)
             return -1;
@@ -287,7 +427,9 @@ int wr_export_chrome(struct wr_set *s, uint64_t min_ns, size_t max_events, FILE 
         s->t[i].quiet = 1;
     if (pass(&c, s) != 0)
         return -1;
-    uint64_t asked = c.min_ns, n = 0;
+    uint64_t asked = c.min_ns, n = 0, lost = 0;
+    for (size_t i = 0; i < s->n; i++)
+        lost += s->m[i].wake_links_lost;
     for (unsigned b = NBUCKETS; b-- > 0;) { /* raise the threshold until it fits */
         if (n + c.hist[b] > c.max_events) {
             c.min_ns = bucket_lo(b + 1) > c.min_ns ? bucket_lo(b + 1) : c.min_ns;
@@ -306,8 +448,9 @@ int wr_export_chrome(struct wr_set *s, uint64_t min_ns, size_t max_events, FILE 
     char a[32], b[32];
     fprintf(f,
             "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"waitreport\",\"min_us\":\"%s\","
-            "\"min_us_asked\":\"%s\",\"events\":\"%" PRIu64 "\",\"truncated\":\"%s\"}}\n",
-            us(a, sizeof a, c.min_ns), us(b, sizeof b, asked), c.events, c.truncated ? "yes" : "no");
+            "\"min_us_asked\":\"%s\",\"events\":\"%" PRIu64 "\",\"truncated\":\"%s\",\"wake_arrows\":\"%" PRIu64
+            "\",\"wake_arrows_lost\":\"%" PRIu64 "\"}}\n",
+            us(a, sizeof a, c.min_ns), us(b, sizeof b, asked), c.events, c.truncated ? "yes" : "no", c.flows, lost);
     if (c.min_ns > asked)
         fprintf(stderr,
                 "waitreport: --chrome: more than %" PRIu64 " events of %s us or more; kept the %" PRIu64

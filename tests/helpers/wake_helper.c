@@ -3,8 +3,8 @@
  * "MODE: ok" and exits 0.
  *   cond      a consumer waits on a condvar while the producer computes
  *             3 x 100 ms between signals
- *   pipe      A reads a pipe fed by B, B reads a pipe fed by C, C sleeps
- *             300 ms first
+ *   pipe [MS] A reads a pipe fed by B, B reads a pipe fed by C, C sleeps
+ *             MS (default 300) ms first
  *   join      main joins a worker that sleeps 300 ms
  *   mutex     a holder sleeps 3 x 200 ms while holding a mutex a waiter
  *             asks for
@@ -91,8 +91,7 @@ __attribute__((noinline)) static void consume(void)
 /* pipe: C sleeps then writes to B; B reads, then writes to A (main) */
 __attribute__((noinline)) static void *stage_c(void *arg)
 {
-    (void)arg;
-    usleep(300000);
+    usleep((useconds_t)(uintptr_t)arg);
     must(write(fds2[1], "c", 1) == 1, "write c");
     return NULL;
 }
@@ -185,7 +184,8 @@ int main(int argc, char **argv)
         pthread_join(p, NULL);
     } else if (!strcmp(m, "pipe")) {
         must(pipe(fds) == 0 && pipe(fds2) == 0, "pipe");
-        pthread_t c = start(stage_c, NULL), b = start(stage_b, NULL);
+        unsigned ms = argc > 2 ? (unsigned)atoi(argv[2]) : 300;
+        pthread_t c = start(stage_c, (void *)(uintptr_t)(ms * 1000u)), b = start(stage_b, NULL);
         char ch;
         must(read(fds[0], &ch, 1) == 1 && ch == 'b', "read a");
         pthread_join(b, NULL);
@@ -226,7 +226,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(m, "life")) {
         pthread_join(start(late_caller, NULL), NULL);
     } else {
-        fprintf(stderr, "usage: wake_helper cond|pipe|join|mutex|sem|eventfd|socketpair|cycle|life\n");
+        fprintf(stderr, "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life\n");
         return 2;
     }
     printf("%s: ok\n", m);

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""chrome_check.py FILE [WANT...]: check a `waitreport --chrome` file: valid
-JSON in the Trace Event object format, every event well formed (ph, pid,
-tid, ts/dur numbers), thread_name metadata for every tid with events, and X
-slices properly nested per thread (what Perfetto needs to build tracks).
-Each WANT is NAME:CAT:MIN_MS:MAX_MS: some X event with that name and
-category lasts within [MIN_MS, MAX_MS] ms. Prints ok/not ok lines; exit 1 on
-failure. Standard library only."""
+"""chrome_check.py FILE [--wakes JSON] [WANT...]: check a `waitreport --chrome`
+file: valid JSON in the Trace Event object format, every event well formed
+(ph, pid, tid, ts/dur numbers), thread_name metadata for every tid with
+events, X slices properly nested per thread (what Perfetto needs to build
+tracks), and every flow arrow (ph "s" and "f", cat "wake") paired by id, its
+"s" inside a slice of its thread and its "f" (bp "e") at the start of a slice
+of its thread. Each WANT is NAME:CAT:MIN_MS:MAX_MS: some X event with that
+name and category lasts within [MIN_MS, MAX_MS] ms. --wakes JSON: the arrows
+are the wakes of that JSON report (made with --chrome-min-us 0): as many
+arrows start on each tid as the report's wakers of that tid have calls.
+Prints ok/not ok lines; exit 1 on failure. Standard library only."""
 import json
 import sys
 
@@ -28,11 +32,23 @@ check(True, "chrome: valid JSON")
 ev = doc.get("traceEvents") if isinstance(doc, dict) else None
 if not check(isinstance(ev, list) and ev, "chrome: traceEvents is a non-empty list"):
     sys.exit(1)
-bad = [e for e in ev if not isinstance(e, dict) or e.get("ph") not in ("X", "M")
+args = sys.argv[2:]
+wakes = None
+if args[:1] == ["--wakes"]:
+    wakes, args = args[1], args[2:]
+
+
+def number(v):
+    return isinstance(v, (int, float)) and v >= 0
+
+
+bad = [e for e in ev if not isinstance(e, dict) or e.get("ph") not in ("X", "M", "i", "s", "f")
        or not isinstance(e.get("pid"), int) or not isinstance(e.get("tid"), int)
-       or (e["ph"] == "X" and not (isinstance(e.get("ts"), (int, float)) and isinstance(e.get("dur"), (int, float))
-                                   and e["ts"] >= 0 and e["dur"] >= 0 and isinstance(e.get("name"), str)))]
-check(not bad, "chrome: every event is a well-formed X or M event", str(bad[:2]))
+       or (e["ph"] == "X" and not (number(e.get("ts")) and number(e.get("dur")) and isinstance(e.get("name"), str)))
+       or (e["ph"] in ("s", "f") and not (number(e.get("ts")) and isinstance(e.get("id"), int)
+                                          and e.get("cat") == "wake" and e.get("name") == "wake"))
+       or (e["ph"] == "f" and e.get("bp") != "e")]
+check(not bad, "chrome: every event is a well-formed X, M, i, s or f event", str(bad[:2]))
 named = {(e["pid"], e["tid"]) for e in ev if e.get("ph") == "M" and e.get("name") == "thread_name"}
 xs = [e for e in ev if e.get("ph") == "X"]
 unnamed = {(e["pid"], e["tid"]) for e in xs} - named
@@ -53,7 +69,38 @@ for k, lst in by.items():
             misnested.append((stack[-1]["name"], e["name"], e["ts"]))
         stack.append(e)
 check(not misnested, "chrome: X slices nest properly on every thread", str(misnested[:3]))
-for want in sys.argv[2:]:
+# flow arrows: one "s" and one "f" per id; the "s" inside an X slice of its
+# thread (the releasing call), the "f" at the start of one (the wait)
+starts = {e["id"]: e for e in ev if e.get("ph") == "s"}
+ends = {e["id"]: e for e in ev if e.get("ph") == "f"}
+check(len(starts) == sum(e.get("ph") == "s" for e in ev) and set(starts) == set(ends),
+      "chrome: every flow arrow has one start and one end (%d arrows)" % len(ends),
+      "starts %d, ends %d" % (len(starts), len(ends)))
+
+
+def inside(e, at_start):
+    for x in by.get((e["pid"], e["tid"]), []):
+        if (-1e-4 < e["ts"] - x["ts"] < 2e-3) if at_start else (x["ts"] - 1e-3 <= e["ts"] <= x["ts"] + x["dur"] + 1e-3):
+            return x
+    return None
+
+
+loose = [e for e in starts.values() if not inside(e, False)] + [e for e in ends.values() if not inside(e, True)]
+check(not loose, "chrome: each arrow starts inside a slice and ends at the start (+1 ns) of a slice of its thread",
+      str(loose[:2]))
+if wakes:
+    rep = json.load(open(wakes))
+    want = {}
+    for site in rep["sites"]:
+        for w in site["wakers"]:
+            if w["tid"]:
+                want[w["tid"]] = want.get(w["tid"], 0) + w["calls"]
+    got = {}
+    for e in starts.values():
+        got[e["tid"]] = got.get(e["tid"], 0) + 1
+    check(got == want and want, "chrome: the arrows start on the wakers' threads, one per wake of the JSON report",
+          "arrows per tid %s, wakes per tid %s" % (got, want))
+for want in args:
     name, cat, lo, hi = want.split(":")
     durs = [e["dur"] / 1e3 for e in xs if e["name"] == name and e.get("cat") == cat]
     check(any(float(lo) <= d <= float(hi) for d in durs), "chrome: a %s/%s slice of %s..%s ms" % (name, cat, lo, hi),

@@ -210,3 +210,31 @@ import json, sys
 t = json.load(open(sys.argv[1]))["totals"]
 assert t["wait_ns_old"] is None and t["cpu_ns_delta"] is None and t["wait_pct"] is None, t
 assert t["wall_ns_delta"] > 250e6 and t["calls_delta"] >= 2000, t' "$d/hn.json"
+# causes compared: wake_helper pipe with C's sleep of 300 ms, then 100 ms.
+# The main thread's read (woken by B's write) has C's usleep as its cause:
+# ~300 ms -> ~100 ms, a drop of ~200 ms (+-10%), in the text and the JSON
+traced "$d/p300.p" "$d/p300.bin" build/tests/wake_helper pipe 300
+traced "$d/p100.p" "$d/p100.bin" build/tests/wake_helper pipe 100
+"$WR" diff --no-color "$d/p300.bin" "$d/p100.bin" >"$d/pc.txt" 2>"$d/pc.err" &&
+  "$WR" diff --json "$d/p300.bin" "$d/p100.bin" >"$d/pc.json" 2>>"$d/pc.err"
+t "diff causes: text and JSON of pipe 300 -> pipe 100 exit 0" [ $? = 0 ] || show "$d/pc.err"
+t "diff causes: under main's read, 'because of: usleep in stage_c' falls by 180-220 ms" python3 -c '
+import re, sys
+txt = open(sys.argv[1]).read()
+row = re.search(r"^ *\d+ read .*\n((?: {4}because of: .*\n)*) {4}at main ", txt, re.M)
+assert row, txt
+m = re.search(r"because of: usleep in stage_c \(wake_helper.c:\d+\) \S+ \S+ -> \S+ \S+ \(-(\S+) (ms|s)\)", row.group(1))
+assert m, row.group(1)
+ms = float(m.group(1)) * (1000 if m.group(2) == "s" else 1)
+assert 180 <= ms <= 220, ms' "$d/pc.txt" || show "$d/pc.txt"
+t "diff causes: JSON: main's read has the cause usleep in stage_c, ns_old ~300 ms, ns_new ~100 ms, the largest" python3 -c '
+import json, sys
+s = [s for s in json.load(open(sys.argv[1]))["sites"] if s["function"] == "read" and s["stack"][0]["function"] == "main"]
+c = [c for c in s[0]["causes"] if c["function"] == "usleep" and c["at"].startswith("stage_c ")]
+assert len(c) == 1 and 270e6 <= c[0]["ns_old"] <= 330e6 and 90e6 <= c[0]["ns_new"] <= 110e6, c
+assert -220e6 <= c[0]["ns_delta"] <= -180e6 and c[0]["ns_delta"] == c[0]["ns_new"] - c[0]["ns_old"], c
+assert s[0]["causes"][0] is c[0], "not the largest cause: %s" % s[0]["causes"]' "$d/pc.json"
+t "diff causes: a sleep that is its own cause gets no 'because of' line" python3 -c '
+import re, sys
+txt = open(sys.argv[1]).read()
+assert re.search(r"^ *\d+ usleep .*\n {4}at stage_c ", txt, re.M), txt' "$d/pc.txt" || show "$d/pc.txt"

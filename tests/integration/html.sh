@@ -18,6 +18,10 @@ traced "$d/rh.p" "$d/rh.bin" build/tests/report_helper
 "$WR" --html "$d/rh.html" "$d/rh.bin" 2>"$d/err" && "$WR" --json "$d/rh.bin" >"$d/rh.json" 2>>"$d/err" &&
   "$WR" --html "$d/rhw.html" --thread lw_writer "$d/rh.bin" 2>>"$d/err"
 t "html: --html and --json of report_helper, and --html --thread lw_writer, exit 0" [ $? = 0 ] || show "$d/err"
+# the wait-for graph: wake_helper pipe's chain of threads (A <- B <- C)
+traced "$d/wk.p" "$d/wk.bin" build/tests/wake_helper pipe
+"$WR" --html "$d/wk.html" "$d/wk.bin" 2>"$d/err" && "$WR" --json "$d/wk.bin" >"$d/wk.json" 2>>"$d/err"
+t "html: --html and --json of wake_helper pipe exit 0" [ $? = 0 ] || show "$d/err"
 if [ -z "$CHROMIUM" ]; then
   need chromium chromium
 else
@@ -39,7 +43,11 @@ else
     --dump-dom "file://$d/rh.html" >"$d/rh.dom" 2>>"$d/chromium.err"
   timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" \
     --dump-dom "file://$d/rh.html#kind=cpu" >"$d/rhcpu.dom" 2>>"$d/chromium.err"
+  timeout -k 5 90 "$CHROMIUM" "${copts[@]}" --user-data-dir="$(mktemp -d "$d/prof.XXXX")" --enable-logging=stderr \
+    --v=0 --dump-dom "file://$d/wk.html" >"$d/wk.dom" 2>"$d/wk.chromium.err"
   (
+    python3 tests/integration/html_check.py --waitgraph "$d/wk.html" "$d/wk.json" "$d/wk.dom" "$d/wk.chromium.err"
+    c0=$?
     python3 tests/integration/html_check.py "$d/hold.html" "$d/hold.dom" "$d/hold.png" "$d/fe.dom" "$d/zoom.dom"
     c1=$?
     python3 tests/integration/html_check.py --width "$d/cpp.dom"
@@ -47,7 +55,7 @@ else
     python3 tests/integration/html_check.py --flame "$d/rh.html" "$d/rh.json" "$d/rhcpu.dom"
     c3=$?
     python3 tests/integration/html_check.py --threads "$d/rh.dom" "$d/rh.json" "$d/rhw.html"
-    exit $((c1 | c2 | c3 | $?))
+    exit $((c0 | c1 | c2 | c3 | $?))
   ) >"$d/check.txt" 2>&1
   crc=$?
   while IFS= read -r line; do

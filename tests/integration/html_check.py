@@ -191,8 +191,48 @@ def mode_threads(dom, report, filtered):
           "threads %s, sites %s" % (names, [r.get("function") for r in fw]))
 
 
+def mode_waitgraph(html, report, dom, errs):
+    """--waitgraph HTML JSON DOM ERRS: the page of `wake_helper pipe` has the
+    wait-for graph near the top: a box per thread of the chain and arrows
+    A -> B and B -> C of ~300 ms each (A, the main thread, reads what B
+    writes; B reads what C writes after its 300 ms sleep), the widest arrow
+    the heaviest; the page's script ran to its end in Chromium (its marks
+    are in the DOM) and Chromium's log (ERRS) has no uncaught JS error"""
+    src = open(html, encoding="utf-8").read()
+    m = re.search(r'<svg class="waitgraph"[^>]*>(.*?)</svg>', src, re.S)
+    check(m is not None, "html waitgraph: the page has the wait-for graph")
+    svg = m.group(1) if m else ""
+    check(m is not None and src.find("waitgraph") < src.find('id="flamegraph"'),
+          "html waitgraph: the graph comes before the flame graph")
+    edges = {(int(a), int(b)): (int(ns), float(w)) for a, b, ns, w in re.findall(
+        r'<g class="wedge" data-from="(\d+)" data-to="(\d+)" data-ns="(\d+)"[^>]*>.*?stroke-width="([\d.]+)"', svg, re.S)}
+    nodes = {int(t) for t in re.findall(r'<g class="wnode[^"]*"[^>]*data-tid="(\d+)"', svg)}
+    rep = json.load(open(report))
+    main = rep["process"]["pid"]
+
+    def waker(fn):
+        s = [s for s in rep["sites"] if s["function"] == "read" and s["stack"] and s["stack"][0]["function"] == fn]
+        return s[0]["wakers"][0]["tid"] if s and s[0]["wakers"] else None
+    b, c = waker("main"), waker("stage_b")
+    for x, y, what in ((main, b, "A -> B"), (b, c, "B -> C")):
+        ns = edges.get((x, y), (0, 0))[0]
+        check(270e6 <= ns <= 330e6, "html waitgraph: arrow %s (tid %s -> %s) of 300 ms +-10%% (%.1f ms)" % (
+            what, x, y, ns / 1e6), "arrows %s" % sorted(edges))
+    check({main, b, c} <= nodes, "html waitgraph: a box for each thread of the chain", "boxes %s" % sorted(nodes))
+    if edges:
+        top = max(edges.values())
+        check(top[1] == max(w for _, w in edges.values()), "html waitgraph: the heaviest arrow is the widest")
+    d = parse(dom)
+    check("data-scroll-width" in d.body and d.body.get("data-flame") == "ready",
+          "html waitgraph: the page's script ran to its end in Chromium", str(d.body))
+    log = open(errs, encoding="utf-8", errors="replace").read()
+    bad = [l for l in log.splitlines() if "Uncaught" in l or "CONSOLE" in l and "rror" in l]
+    check(not bad, "html waitgraph: no JS error in Chromium's log", "; ".join(bad[:2]))
+
+
 if len(sys.argv) > 1 and sys.argv[1].startswith("--"):
-    {"--width": mode_width, "--flame": mode_flame, "--threads": mode_threads}[sys.argv[1]](*sys.argv[2:])
+    {"--width": mode_width, "--flame": mode_flame, "--threads": mode_threads,
+     "--waitgraph": mode_waitgraph}[sys.argv[1]](*sys.argv[2:])
     sys.exit(1 if failed else 0)
 
 src = open(sys.argv[1], encoding="utf-8").read()

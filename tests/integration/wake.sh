@@ -29,6 +29,44 @@ t "wake: a known answer fails on a report without it" grep -q '^not ok - ' "$d/n
 t "wake pipe: the text report's top site says 'woken by write in stage_b'" grep -q 'woken by write in stage_b' "$d/pipe.txt" || show "$d/pipe.txt"
 t "wake pipe: 'because of usleep in stage_c' and 'why threads waited' list C's sleep" \
   sh -c 'grep -q "because of usleep in stage_c" "$1" && grep -A1 "^why threads waited" "$1" | grep -q "usleep in stage_c"' _ "$d/pipe.txt"
+# the Chrome trace's flow arrows: one per wake of the JSON report, each from
+# the producer's pthread_cond_signal to the consumer's pthread_cond_wait
+# (the main thread); with the default --chrome-min-us the signals (~20 us)
+# are written for them all the same; a join's arrow starts at the worker's end
+"$WR" --chrome "$d/cond.chrome" --chrome-min-us 0 "$d/cond.bin" 2>"$d/cond.chrome.err" &&
+  "$WR" --chrome "$d/cond10.chrome" "$d/cond.bin" 2>>"$d/cond.chrome.err" &&
+  "$WR" --chrome "$d/join.chrome" "$d/join.bin" 2>>"$d/cond.chrome.err"
+t "wake chrome: --chrome of the cond and join traces exits 0" [ $? = 0 ] || show "$d/cond.chrome.err"
+check_relay "wake cond chrome" "$root/tests/integration/chrome_check.py" "$d/cond.chrome.check" "$d/cond.chrome" \
+  --wakes "$d/cond.bin.json"
+cat >"$d/arrows.py" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+rep = json.load(open(sys.argv[2]))
+src_name, dst_name, n = sys.argv[3], sys.argv[4], int(sys.argv[5])
+pid = rep["process"]["pid"]
+wk = [w["tid"] for s in rep["sites"] if s["function"] == dst_name for w in s["wakers"] if w["tid"]]
+xs = [e for e in ev if e["ph"] == "X"]
+def slice_at(e, start):
+    for x in xs:
+        if x["tid"] == e["tid"] and x["cat"] != "offcpu" and (
+                -1e-4 < e["ts"] - x["ts"] < 2e-3 if start else x["ts"] <= e["ts"] <= x["ts"] + x["dur"]):
+            return x["name"]
+s = {e["id"]: e for e in ev if e["ph"] == "s"}
+f = {e["id"]: e for e in ev if e["ph"] == "f"}
+arrows = [(s[i]["tid"], slice_at(s[i], False), f[i]["tid"], slice_at(f[i], True)) for i in s if i in f]
+arrows = [a for a in arrows if a[3] == dst_name]  # the join's arrow may be there too (see chrome_check --wakes)
+want = [(wk[0] if wk else None, src_name, pid, dst_name)] * n
+sys.exit("arrows: %s" % arrows if arrows != want else 0)
+PY
+t "wake cond chrome: 3 arrows, each from the producer's pthread_cond_signal to the main thread's pthread_cond_wait" \
+  python3 "$d/arrows.py" "$d/cond.chrome" "$d/cond.bin.json" pthread_cond_signal pthread_cond_wait 3
+t "wake cond chrome: the same 3 arrows with the default --chrome-min-us 10 (the signals are shorter)" \
+  python3 "$d/arrows.py" "$d/cond10.chrome" "$d/cond.bin.json" pthread_cond_signal pthread_cond_wait 3
+t "wake join chrome: 1 arrow, from the worker's 'thread end' to the main thread's pthread_join" \
+  python3 "$d/arrows.py" "$d/join.chrome" "$d/join.bin.json" "thread end" pthread_join 1
+python3 "$root/tests/integration/chrome_check.py" "$d/cond.chrome" --wakes "$d/sem.bin.json" >"$d/neg.chrome" 2>&1
+t "wake chrome: the arrows check fails against another trace's report" grep -q '^not ok - chrome: the arrows' "$d/neg.chrome"
 # the checks can fail: the condvar check on the semaphore case's trace does
 python3 "$WAKE_CHECK" "$d/sem.bin" cond >"$d/neg.check" 2>&1
 t "wake: a check fails on a trace without what it looks for" grep -q '^not ok - ' "$d/neg.check"

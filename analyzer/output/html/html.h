@@ -7,6 +7,7 @@
 #include "model/hist.h"
 #include "model/model.h"
 #include "model/sitekey.h"
+#include "model/traces.h"
 #include "output/report.h"
 
 /* wr_html_flame: an empty SVG (id "flamegraph") and the tree of the sites
@@ -26,5 +27,13 @@ void wr_html_hist(FILE *f, const struct wr_hist *h);
  * each only when there is something to show; element ids end in -idx.
  * 0, or -1 on out of memory. */
 int wr_html_analyses(FILE *f, struct wr_model *m, size_t idx, const struct wr_opts *o);
+
+/* wr_html_waitfor: the section "who waited for whom": per process of s
+ * where a thread woke another, its wait-for graph between threads (an SVG
+ * with id "waitgraph-IDX": <g class="wedge"> per arrow with data-from,
+ * data-to (tids), data-ns and data-waits; <g class="wnode"> per thread
+ * with data-tid); nothing when no thread woke another. 0, or -1 on out of
+ * memory. */
+int wr_html_waitfor(FILE *f, struct wr_set *s);
 
 #endif

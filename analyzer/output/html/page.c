@@ -32,7 +32,12 @@ static const char *style =
     "tr.th{cursor:pointer}tr.th:hover{background:#f6f6ff}details.thread{margin:4px 0}"
     "details.thread summary{cursor:pointer}"
     ".note{color:#a33}.distorted{background:#fbe3e4;border:2px solid #c9302c;color:#7a1714;padding:8px 12px;"
-    "margin:10px 0;font-weight:600}";
+    "margin:10px 0;font-weight:600}svg.waitgraph{display:block;margin:6px 0}svg.waitgraph rect{fill:#eef3fa;"
+    "stroke:#5b7fb0}svg.waitgraph text{font:12px system-ui,sans-serif;text-anchor:middle}svg.waitgraph .tid{"
+    "font-size:11px;fill:#555}svg.waitgraph path{fill:none;stroke:#c0504d;stroke-opacity:.75}svg.waitgraph "
+    "polygon{fill:#c0504d}svg.waitgraph g.wedge text{font-weight:600;fill:#7a1714;paint-order:stroke;"
+    "stroke:#fff;stroke-width:4px}svg.waitgraph g.th{cursor:pointer}svg.waitgraph g.wedge:hover path{"
+    "stroke-opacity:1}";
 
 /* The flame graph: the script lays out one kind of the tree in #flame-data
  * (flame.c) as SVG frames, <g class="fr"> with data-x/-w/-d (layout),
@@ -94,7 +99,7 @@ static const char *script =
     "zoom(gs[0]);}});}"
     "var hz=h.match(/zoom=([^&]+)/);if(hz){var z=decodeURIComponent(hz[1]);"
     "gs.some(function(g){if(g.dataset.n===z){zoom(g);return true;}return false;});}}"
-    "[].forEach.call(document.querySelectorAll('tr.th'),function(tr){tr.addEventListener('click',function(){"
+    "[].forEach.call(document.querySelectorAll('tr.th,g.th'),function(tr){tr.addEventListener('click',function(){"
     "var d=document.getElementById('thread-'+tr.dataset.th);if(d){d.open=true;d.scrollIntoView();}});});"
     "document.body.setAttribute('data-scroll-width',document.documentElement.scrollWidth);})();";
 
@@ -524,6 +529,7 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
           "cpu<span class=\"b\"></span>blocked (waiting for a resource)<span class=\"r\"></span>runnable (waiting "
           "for a CPU)</p></section>\n",
           f);
+    r = wr_html_waitfor(f, s);
     uint64_t wait = 0;
     for (size_t i = 0; split && i < t.n; i++)
         wait += wr_kval_wait(&t.sorted[i]->v);
@@ -542,7 +548,7 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *f)
         fprintf(f, "<option value=\"%s\"%s>%s</option>", wr_fold_kind_name(i),
                 strcmp(wr_fold_kind_name(i), kind) ? "" : " selected", wr_fold_kind_name(i));
     fputs("</select></p>\n", f);
-    r = wr_html_flame(f, &t, split, kind);
+    r |= wr_html_flame(f, &t, split, kind);
     fputs("</section>\n", f);
     if (!r && s->n > 1) {
         fputs("<section id=\"combined\"><h2>all processes: sites merged by symbolized stack</h2>\n", f);
