@@ -283,21 +283,28 @@ static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
     return d;
 }
 
-/* thread_rec: a THREAD record: a birth's pthread_t, or the thread's end. */
-static void thread_rec(struct wr_wk_thread *t, const struct wr_event *ev)
+/* thread_rec: a THREAD record of thread th: a birth's pthread_t and
+ * creator, or the thread's end and its page faults (into the model's
+ * thread table). */
+static void thread_rec(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, const struct wr_event *ev)
 {
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t tid, fl, nlen, a, b;
+    int64_t d;
+    if (!(lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
+          nlen <= (uint64_t)(e - p)))
+        return;
+    p += nlen;
     if (ev->aux & LW_THR_END) {
         t->end = ev->tsc, t->ended = 1;
-        return;
+        if ((ev->aux & LW_THR_FAULTS) && th < st->m->nthreads && lw_get_uv(&p, e, &a) && lw_get_uv(&p, e, &b)) {
+            struct wr_thread *mt = &st->m->threads[th];
+            mt->minflt = a, mt->majflt = b, mt->faults = 1;
+        }
+    } else if ((ev->aux & LW_THR_BORN) && lw_get_uv(&p, e, &a)) {
+        t->self = a, t->birth = ev->tsc, t->born = 1;
+        t->creator = lw_get_uv(&p, e, &b) && b <= UINT32_MAX ? (uint32_t)b : 0;
     }
-    if (!(ev->aux & LW_THR_BORN))
-        return;
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t tid, fl, nlen, self;
-    int64_t d;
-    if (lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
-        nlen <= (uint64_t)(e - p) && (p += nlen, lw_get_uv(&p, e, &self)))
-        t->self = self, t->birth = ev->tsc, t->born = 1;
 }
 
 /* joined: the thread a join of pthread_t self returning at b waited for:
@@ -448,7 +455,7 @@ static int wakers_event(void *state, size_t th, struct wr_site *site, const stru
     }
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
     if (ev->kind == LW_REC_THREAD)
-        thread_rec(t, ev);
+        thread_rec(st, th, t, ev);
     else if (fi)
         call(st, th, t, site, ev, fi);
     return st->oom ? -1 : 0;
@@ -468,6 +475,8 @@ static int wakers_finish(void *state)
         pop(st);
     free(st->heap);
     loops(st);
+    if (wr_wk_critical(st) != 0)
+        oom = 1;
     for (struct wr_site *s = st->m->sites; s; s = s->hh.next) {
         if (s->nwakers)
             qsort(s->wakers, s->nwakers, sizeof *s->wakers, cmp_wake);
@@ -475,7 +484,8 @@ static int wakers_finish(void *state)
             qsort(s->causes, s->ncauses, sizeof *s->causes, cmp_wake);
     }
     for (size_t i = 0; i < st->nth; i++)
-        free(st->th[i]);
+        if (st->th[i])
+            free(st->th[i]->jumps), free(st->th[i]);
     free(st->th);
     struct wr_wk_obj *o, *ot;
     HASH_ITER(hh, st->objs, o, ot)
@@ -499,6 +509,9 @@ static void wakers_release(struct wr_model *m)
     free(m->wake_loops);
     m->wake_loops = NULL;
     m->nwake_loops = 0;
+    free(m->crit.path);
+    m->crit.path = NULL;
+    m->crit.n = 0;
     for (struct wr_site *s = m->sites; s; s = s->hh.next) {
         free(s->wakers), free(s->causes);
         s->wakers = s->causes = NULL;

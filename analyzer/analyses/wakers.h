@@ -21,11 +21,23 @@ struct wr_wk_seg {
     uint8_t pend, consume; /* a wait in the pending heap; it takes a signal or post for itself */
 };
 
+/* wr_wk_jump: a wait [s, e] of a thread that thread index wth ended at
+ * stamp k (its call at wstack; wfunc 0: its end): a step of the critical
+ * path from the waiter back to its waker (wakers_path.c). */
+struct wr_wk_jump {
+    uint64_t s, e, k;
+    uint32_t wth, wstack;
+    uint16_t wfunc;
+};
+
 struct wr_wk_thread {
     struct wr_wk_seg ring[WK_RING];
     uint32_t head, n; /* head: the next slot written */
     uint64_t self, birth, end;
+    uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
+    struct wr_wk_jump *jumps; /* every wait of it another thread ended, in the order matched */
+    size_t njumps, capjumps;
 };
 
 /* wr_wk_wait: a wait not final yet. A release inside it may come later in
@@ -112,5 +124,10 @@ void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct 
 /* wr_wk_alone: wait g of thread th ended by nothing in the process: label
  * says what did, and the wait is its own cause. */
 void wr_wk_alone(struct wr_wk_state *st, size_t th, const struct wr_wk_seg *g, struct wr_site *site, const char *label);
+
+/* wr_wk_critical: the critical path (m->crit) from the threads' jumps,
+ * reading the calls of the threads it passes through again. 0, or -1 on
+ * out of memory. */
+int wr_wk_critical(struct wr_wk_state *st);
 
 #endif

@@ -60,6 +60,22 @@ struct wr_wake_loop {
     uint64_t ns, waits;
 };
 
+/* wr_crit: the critical path (analyses/wakers_path.c, doc/wakers.md): of
+ * the life of thread tid (the main thread, or the first one a filter
+ * keeps), or, with mark set, of the intervals from each mark of that name
+ * to the next mark of its thread (or the thread's end). path: entries by
+ * (tid, function, stack), largest first, at most WR_WAKE_MAX (the last one
+ * summing the rest as "other"), their ns summing to ns; threads: how many
+ * threads the path passed through. */
+struct wr_crit {
+    uint32_t tid;
+    const char *mark;
+    size_t intervals, threads;
+    uint64_t ns;
+    struct wr_wake *path;
+    size_t n;
+};
+
 /* wr_site_th: the calls of one thread at one site. */
 struct wr_site_th {
     uint32_t th; /* index into wr_model.threads */
@@ -159,6 +175,9 @@ struct wr_thread {
     size_t noff, cursor;                       /* cursor: last interval looked at */
     uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
     uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
+    uint64_t call_ticks;                       /* the durations of its calls, summed */
+    uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
+    int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
 };
 
@@ -185,6 +204,8 @@ struct wr_build {
     int per_thread;                 /* fill wr_site.per_th */
     struct wr_symlib *lib;          /* module files to symbolize through (also for
                                        merge_line), or NULL: the model's own */
+    const char *crit_mark;          /* the critical path of the intervals that start at the
+                                       marks of this name, or NULL: of a thread (wr_crit) */
 };
 
 /* wr_stackmap: a stack id and the stack whose site its calls are charged to. */
@@ -245,6 +266,7 @@ struct wr_model {
     uint64_t woken_waits, wake_cycles, wake_cut;
     struct wr_wake_loop *wake_loops; /* largest first */
     size_t nwake_loops;
+    struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */
@@ -370,6 +392,19 @@ struct wr_distortion {
     int distorted;      /* 1: share > WR_DISTORT_SHARE; 0: not; -1: unknown (see
                            wr_model_distortion) */
 };
+
+/* wr_outside: a thread's time outside any recorded call: its life less
+ * its calls' durations, split by the context switches into blocked and
+ * runnable time, the rest on a CPU (split 0 without switches). */
+struct wr_outside {
+    uint64_t ns, cpu_ns, blocked_ns, runnable_ns;
+    int split;
+};
+void wr_thread_outside(const struct wr_model *m, const struct wr_thread *t, struct wr_outside *o);
+
+/* wr_thread_life_ns: t's life in ns (life_ns with switches, else its
+ * first to its last stamp). */
+uint64_t wr_thread_life_ns(const struct wr_model *m, const struct wr_thread *t);
 
 /* wr_model_distortion: how much of the threads' time libwait took in m. */
 void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d);

@@ -50,8 +50,8 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *out);
 
 /* wr_processes_req: the traces a report of processes reads (paths: files
  * or directories, have_pid: only those of pid), how it builds their models
- * (filter, merge_line: struct wr_build), and what it prints (o; json: the
- * JSON report, else the text). */
+ * (filter, merge_line, crit_mark: struct wr_build), and what it prints (o;
+ * json: the JSON report, else the text). */
 struct wr_processes_req {
     const char *const *paths;
     size_t npaths;
@@ -61,6 +61,7 @@ struct wr_processes_req {
     int merge_line;
     const struct wr_opts *o;
     int json;
+    const char *crit_mark;
 };
 
 /* wr_report_processes: the text or JSON report (c->json) of the traces of c:

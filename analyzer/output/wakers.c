@@ -165,3 +165,43 @@ void wr_wakers_json_top(FILE *f, const struct wr_model *m)
                 m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits, m->wake_loops[j].ns);
     fprintf(f, "],\"wake_cycles\":%" PRIu64 ",\"wake_cut\":%" PRIu64, m->wake_cycles, m->wake_cut);
 }
+
+void wr_crit_json(FILE *f, struct wr_model *m)
+{
+    const struct wr_crit *c = &m->crit;
+    json_list(f, m, "critical_path", c->path, c->n, 0);
+    fprintf(f, ",\"critical_path_of\":{\"tid\":%" PRIu32 ",\"mark\":", c->tid);
+    wr_json_str(f, c->mark);
+    fprintf(f, ",\"intervals\":%zu,\"ns\":%" PRIu64 ",\"threads\":%zu}", c->intervals, c->ns, c->threads);
+}
+
+#define WR_CRIT_ROWS 6
+
+void wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off)
+{
+    const struct wr_crit *c = &m->crit;
+    char t[32], line[256], fit[256];
+    if (c->mark && !c->intervals) {
+        fprintf(f, "\n%scritical path%s: no mark named '%s' in this process\n", bold, off, c->mark);
+        return;
+    }
+    if (!c->n || (c->threads < 2 && !c->mark && !m->filter))
+        return; /* one thread's own time: the site table says it already */
+    const char *name = "";
+    for (size_t i = 0; i < m->nthreads; i++)
+        if (m->threads[i].tid == c->tid && m->threads[i].name[0])
+            name = m->threads[i].name;
+    if (c->mark)
+        fprintf(f, "\n%scritical path of mark '%s'%s (%zu interval%s to tid %" PRIu32 "'s next mark or end, %s)",
+                bold, c->mark, off, c->intervals, c->intervals == 1 ? "" : "s", c->tid, wr_fmt_ns(t, sizeof t, c->ns));
+    else
+        fprintf(f, "\n%scritical path of tid %" PRIu32 "%s (%s, its life of %s)", bold, c->tid, off, name,
+                wr_fmt_ns(t, sizeof t, c->ns));
+    fprintf(f, " through %zu thread%s: what it waited for, followed through its wakers\n", c->threads,
+            c->threads == 1 ? "" : "s");
+    for (size_t j = 0; j < c->n && j < WR_CRIT_ROWS; j++) {
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &c->path[j]), 90);
+        fprintf(f, "  %5.1f%% %9s  %s\n", c->ns ? 100.0 * (double)c->path[j].ns / (double)c->ns : 0.0,
+                wr_fmt_ns(t, sizeof t, c->path[j].ns), fit);
+    }
+}
