@@ -164,6 +164,10 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
     struct wr_wk_thread *t = st->th[w->th];
     struct wr_wk_seg *g = &t->ring[w->slot];
     g->pend = 0;
+    if (w->barrier) {
+        wr_wk_barrier(st, w, g);
+        return;
+    }
     if (!w->k) { /* a join: the joined thread's end */
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
@@ -206,16 +210,7 @@ static void pop(struct wr_wk_state *st)
 static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
                   uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
 {
-    if (st->nheap == st->capheap) {
-        size_t cap = st->capheap ? 2 * st->capheap : 64;
-        struct wr_wk_wait *a = realloc(st->heap, cap * sizeof *a);
-        if (!a) {
-            st->oom = 1;
-            return;
-        }
-        st->heap = a, st->capheap = cap;
-    }
-    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, label, site};
+    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, 0, label, site};
     if (k) { /* the releases seen already, then those still to come */
         struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
         if (r)
@@ -227,11 +222,26 @@ static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, str
         o->waiter[(o->wnext - 1) % WK_RELS].slot = w.slot;
         g->okey = k, g->consume = (uint8_t)consume;
     }
+    if (wr_wk_push(st, &w) == 0)
+        g->pend = 1;
+}
+
+int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
+{
+    if (st->nheap == st->capheap) {
+        size_t cap = st->capheap ? 2 * st->capheap : 64;
+        struct wr_wk_wait *a = realloc(st->heap, cap * sizeof *a);
+        if (!a) {
+            st->oom = 1;
+            return -1;
+        }
+        st->heap = a, st->capheap = cap;
+    }
     size_t i = st->nheap++;
-    while (i && st->heap[(i - 1) / 2].b > w.b)
+    while (i && st->heap[(i - 1) / 2].b > w->b)
         st->heap[i] = st->heap[(i - 1) / 2], i = (i - 1) / 2;
-    st->heap[i] = w;
-    g->pend = 1;
+    st->heap[i] = *w;
+    return 0;
 }
 
 /* fdid: an FDID record: the keys fd's writes release and its reads wait on
@@ -398,6 +408,10 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
             later(st, th, t, g, site, key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
     } else if (f == LW_F_sem_wait || f == LW_F_sem_timedwait || f == LW_F_sem_clockwait) {
         later(st, th, t, g, site, key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
+    } else if (f == LW_F_pthread_barrier_wait) {
+        struct wr_wk_obj *o = obj(st, key(K_BAR, ev->ptr));
+        if (o)
+            wr_wk_arrive(st, o, th, t, g, site, ev);
     } else if (f == LW_F_pthread_join) {
         later(st, th, t, g, site, 0, 0, NULL, ev->ptr, 0);
     } else if (fi->family == LW_FAM_SLEEP) {
@@ -491,6 +505,7 @@ static int wakers_finish(void *state)
     HASH_ITER(hh, st->objs, o, ot)
     {
         HASH_DEL(st->objs, o);
+        free(o->arr);
         free(o);
     }
     struct wr_wk_fd *d, *dt;

@@ -52,7 +52,7 @@ struct wr_wk_wait {
     uint64_t b, k, self;
     size_t th;
     uint32_t slot;
-    int consume;
+    int consume, barrier; /* barrier: a barrier wait, k its object (wakers_barrier.c) */
     const char *label;
     struct wr_site *site;
 };
@@ -74,7 +74,17 @@ struct wr_wk_obj {
         uint32_t th, slot;
     } waiter[WK_RELS]; /* the last pending waits on it (checked against their call: may be gone) */
     uint32_t next, wnext;
+    struct wr_wk_arrival *arr; /* a barrier: its last WK_ARRIVALS waits (a ring) */
+    uint32_t narr, caparr, arrhead;
 };
+
+/* wr_wk_arrival: a barrier wait [a, b] of thread index th at stack. */
+struct wr_wk_arrival {
+    uint64_t a, b;
+    uint32_t th, stack;
+};
+
+#define WK_ARRIVALS 4096
 
 /* wr_wk_fd: an fd's identity from its FDID record: the key its writes
  * release and the key its reads wait on. */
@@ -113,7 +123,19 @@ struct wr_wk_edge {
     uint64_t key, ns, waits;
 };
 
-enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK };
+enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR };
+
+/* wr_wk_push: wait w into the pending heap (its call's pend set by the
+ * caller). 0, or -1 on out of memory. */
+int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w);
+
+/* wr_wk_arrive: barrier wait g (call ev) of thread th at site, on barrier
+ * object o: kept as an arrival, and pending until the walk is past its
+ * end. wr_wk_barrier: a pending barrier wait resolved: woken by the last
+ * arrival of its generation (wakers_barrier.c). */
+void wr_wk_arrive(struct wr_wk_state *st, struct wr_wk_obj *o, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
+                  struct wr_site *site, const struct wr_event *ev);
+void wr_wk_barrier(struct wr_wk_state *st, const struct wr_wk_wait *w, struct wr_wk_seg *g);
 
 /* wr_wk_woken: wait g of thread th at site was ended by a call of thread
  * wth at stamp k (func at stack; func 0: the end of that thread): add the

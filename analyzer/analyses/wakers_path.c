@@ -258,8 +258,12 @@ static void results(struct p_state *ps)
     {
         if (a) {
             unsigned code = e->k.code;
-            a[i++] = (struct wr_wake){e->k.tid, e->k.stack, code < P_CPU ? code : 0,
-                                      code < P_CPU ? NULL : labels[code - P_CPU], 1, wr_model_ns(ps->st->m, e->ticks)};
+            a[i++] = (struct wr_wake){e->k.tid,
+                                      e->k.stack,
+                                      code < P_CPU ? code : 0,
+                                      code < P_CPU ? NULL : labels[code - P_CPU],
+                                      1,
+                                      wr_model_ns(ps->st->m, e->ticks)};
             size_t j = 0;
             while (j < ntids && tids[j] != e->k.tid)
                 j++;

@@ -31,7 +31,8 @@ static void json_outside(FILE *f, const struct wr_model *m, const struct wr_thre
     wr_thread_outside(m, t, &o);
     fprintf(f, ",\"outside_ns\":%" PRIu64, o.ns);
     if (o.split)
-        fprintf(f, ",\"outside_cpu_ns\":%" PRIu64 ",\"outside_blocked_ns\":%" PRIu64 ",\"outside_runnable_ns\":%" PRIu64,
+        fprintf(f,
+                ",\"outside_cpu_ns\":%" PRIu64 ",\"outside_blocked_ns\":%" PRIu64 ",\"outside_runnable_ns\":%" PRIu64,
                 o.cpu_ns, o.blocked_ns, o.runnable_ns);
     else
         fputs(",\"outside_cpu_ns\":null,\"outside_blocked_ns\":null,\"outside_runnable_ns\":null", f);

@@ -192,8 +192,8 @@ void wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off
         if (m->threads[i].tid == c->tid && m->threads[i].name[0])
             name = m->threads[i].name;
     if (c->mark)
-        fprintf(f, "\n%scritical path of mark '%s'%s (%zu interval%s to tid %" PRIu32 "'s next mark or end, %s)",
-                bold, c->mark, off, c->intervals, c->intervals == 1 ? "" : "s", c->tid, wr_fmt_ns(t, sizeof t, c->ns));
+        fprintf(f, "\n%scritical path of mark '%s'%s (%zu interval%s to tid %" PRIu32 "'s next mark or end, %s)", bold,
+                c->mark, off, c->intervals, c->intervals == 1 ? "" : "s", c->tid, wr_fmt_ns(t, sizeof t, c->ns));
     else
         fprintf(f, "\n%scritical path of tid %" PRIu32 "%s (%s, its life of %s)", bold, c->tid, off, name,
                 wr_fmt_ns(t, sizeof t, c->ns));

@@ -16,6 +16,8 @@
  *   fault     a thread mallocs 256 MiB (above the mmap threshold) and
  *             touches it page by page (no huge pages): one minor page
  *             fault per page, outside any wrapped call; prints the pages
+ *   barrier   main and two workers meet at a barrier twice; each time one
+ *             worker arrives last, after 100 ms of computing
  *   mark      main marks "wait", joins a worker that sleeps 200 ms, marks
  *             "after" and computes 50 ms */
 #define _GNU_SOURCE
@@ -37,6 +39,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER, cv2 = PTHREAD_COND_INITIALIZER;
 static int ready, turn;
 static sem_t sem;
+static pthread_barrier_t bar;
 static int fds[2], fds2[2];
 static volatile uint64_t sink;
 
@@ -200,6 +203,18 @@ __attribute__((noinline)) static void *late_caller(void *arg)
     return NULL;
 }
 
+/* barrier: worker i computes 100 ms before round i, so it arrives last */
+__attribute__((noinline)) static void *barrier_worker(void *arg)
+{
+    int me = (int)(uintptr_t)arg;
+    for (int round = 0; round < 2; round++) {
+        if (round == me)
+            compute(100);
+        pthread_barrier_wait(&bar);
+    }
+    return NULL;
+}
+
 #define FAULT_BYTES (256u << 20)
 
 /* fault: every page of a block malloc maps touched once, after the call */
@@ -271,13 +286,21 @@ int main(int argc, char **argv)
         size_t pages = 0;
         pthread_join(start(toucher, &pages), NULL);
         printf("pages touched: %zu\n", pages);
+    } else if (!strcmp(m, "barrier")) {
+        must(pthread_barrier_init(&bar, NULL, 3) == 0, "pthread_barrier_init");
+        pthread_t a = start(barrier_worker, (void *)0), b = start(barrier_worker, (void *)1);
+        for (int round = 0; round < 2; round++)
+            pthread_barrier_wait(&bar);
+        pthread_join(a, NULL);
+        pthread_join(b, NULL);
     } else if (!strcmp(m, "mark")) {
         libwait_mark("wait");
         pthread_join(start(sleeper, (void *)(uintptr_t)200000), NULL);
         libwait_mark("after");
         compute(50);
     } else {
-        fprintf(stderr, "usage: wake_helper cond|pipe|join|mutex|sem|eventfd|socketpair|cycle|life|fault|mark\n");
+        fprintf(stderr,
+                "usage: wake_helper cond|pipe|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|mark\n");
         return 2;
     }
     printf("%s: ok\n", m);

@@ -10,7 +10,7 @@
 WAKE_CHECK=$root/tests/integration/wake_check.py
 h=build/tests/wake_helper
 d=$tmp/wake; mkdir -p "$d"
-for m in cond pipe join mutex sem eventfd socketpair cycle life fault mark; do
+for m in cond pipe join mutex sem eventfd socketpair cycle life fault barrier mark; do
   native "$d/$m.n" $h $m
   traced "$d/$m.p" "$d/$m.bin" $h $m
   same_run "wake $m" "$d/$m.n" "$d/$m.p"
@@ -25,6 +25,8 @@ done
 # the known answers can fail: the condvar answers on the semaphore case's report do
 python3 "$root/tests/integration/wake_answers.py" "$d/sem.bin.json" cond >"$d/neg.answers" 2>&1
 t "wake: a known answer fails on a report without it" grep -q '^not ok - ' "$d/neg.answers"
+python3 "$root/tests/integration/wake_answers.py" "$d/join.bin.json" barrier >"$d/neg.barrier" 2>&1
+t "wake: the barrier's answer fails on a report without a barrier" grep -q '^not ok - barrier' "$d/neg.barrier"
 # the text report says who woke the waits and why, under the top site
 "$WR" "$d/pipe.bin" >"$d/pipe.txt" 2>/dev/null
 t "wake pipe: the text report's top site says 'woken by write in stage_b'" grep -q 'woken by write in stage_b' "$d/pipe.txt" || show "$d/pipe.txt"

@@ -120,6 +120,21 @@ def main():
         check(len(tids) == 2 and tids in loops or len(tids) == 1 and d.get('wake_cycles', 0) >= 0 and
               any(tids[0] in l for l in loops),
               'cycle: the two cyclers are reported as a loop (%s; wakers %s)' % (loops, tids))
+    elif mode == 'barrier':
+        ss = [x for x in d['sites'] if x['function'] == 'pthread_barrier_wait' and at(x, 'main')]
+        wk = [w for x in ss for w in x['wakers']]
+        total = sum(w['wait_ns'] for w in wk)
+        by = sum(w['wait_ns'] for w in wk if w['function'] == 'pthread_barrier_wait' and at(w, 'barrier_worker'))
+        check(wk and by >= 0.9 * total and len({w['tid'] for w in wk if w['function'] == 'pthread_barrier_wait'}) == 2,
+              'barrier: main\'s waits were woken by the last arrival, each worker once (%.0f of %.0f ms)'
+              % (by / ms, total / ms))
+        cpu = sum(c['ns'] for x in ss for c in x['causes'] if c['function'] == 'cpu' and at(c, 'barrier_worker'))
+        check(near(cpu, 200 * ms), 'barrier: the cause is the workers\' CPU before they arrived, %.0f ms (~200)'
+              % (cpu / ms))
+        w = [x for x in d['sites'] if x['function'] == 'pthread_barrier_wait' and at(x, 'barrier_worker')]
+        ww = sum(y['wait_ns'] for x in w for y in x['wakers'] if y['function'] == 'pthread_barrier_wait')
+        check(near(ww, 200 * ms), 'barrier: the early worker\'s waits were woken by the other, %.0f ms (~200)'
+              % (ww / ms))
     elif mode == 'life':
         th = [t for t in d['threads'] if t['calls'] == 1]
         o = th[0].get('outside_cpu_ns') if len(th) == 1 else None

@@ -152,6 +152,10 @@ def main():
         check(ok and 90 <= ms <= 400, 'birth to first call %.1f ms (want 100 ms of CPU: 90 ms .. 400 ms of a loaded machine)' % ms)
         main = [t for t in born if len(t['extra']) >= 2 and t['extra'][1] == 0]
         check(len(main) == 1, 'the main thread\'s start record is its birth (creator 0)')
+    elif mode == 'barrier':
+        b = by('pthread_barrier_wait')
+        check(len(b) == 6 and len({c['args'][0] for c in b}) == 1 and len({c['tid'] for c in b}) == 3,
+              '%d barrier waits name one barrier, from 3 threads (want 6)' % len(b))
     elif mode == 'fault':
         pages = (256 << 20) // os.sysconf('SC_PAGE_SIZE')
         w = [t for t in born if len(t['extra']) >= 2 and t['extra'][1] != 0]
