@@ -244,32 +244,47 @@ static int cmp_wake(const void *a, const void *b)
     return x->ns != y->ns ? (x->ns > y->ns ? -1 : 1) : (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* by_thread: the path's ns by thread (a, n entries) into c. */
+static void by_thread(struct wr_crit *c, const struct wr_wake *a, size_t n)
+{
+    struct wr_wake t[64]; /* each thread's ns; past 64 threads, the rest stay out of by_thread */
+    size_t nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < nt && t[j].tid != a[i].tid)
+            j++;
+        if (j == nt && nt < 64)
+            t[nt++] = (struct wr_wake){.tid = a[i].tid};
+        if (j < nt)
+            t[j].ns += a[i].ns;
+    }
+    if (nt)
+        qsort(t, nt, sizeof *t, cmp_wake);
+    c->threads = c->nby = 0;
+    for (size_t j = 0; j < nt; j++) {
+        c->threads += t[j].tid != 0;
+        if (j < WR_CRIT_THREADS)
+            c->by_thread[j].tid = t[j].tid, c->by_thread[j].ns = t[j].ns, c->nby = j + 1;
+    }
+}
+
 /* results: the entries into m->crit, largest first, WR_WAKE_MAX at most. */
 static void results(struct p_state *ps)
 {
     struct wr_crit *c = &ps->st->m->crit;
     size_t n = HASH_COUNT(ps->entries), i = 0;
     struct wr_wake *a = n ? calloc(n, sizeof *a) : NULL;
-    uint32_t tids[64];
-    size_t ntids = 0;
     static const char *const labels[] = {"cpu", "exit", "unknown"};
     struct p_entry *e, *et;
     HASH_ITER(hh, ps->entries, e, et)
     {
-        if (a) {
-            unsigned code = e->k.code;
-            a[i++] = (struct wr_wake){e->k.tid,
-                                      e->k.stack,
-                                      code < P_CPU ? code : 0,
-                                      code < P_CPU ? NULL : labels[code - P_CPU],
-                                      1,
-                                      wr_model_ns(ps->st->m, e->ticks)};
-            size_t j = 0;
-            while (j < ntids && tids[j] != e->k.tid)
-                j++;
-            if (j == ntids && ntids < 64 && e->k.tid)
-                tids[ntids++] = e->k.tid;
-        }
+        unsigned code = e->k.code;
+        if (a)
+            a[i++] = (struct wr_wake){.tid = e->k.tid,
+                                      .stack = e->k.stack,
+                                      .func = code < P_CPU ? code : 0,
+                                      .label = code < P_CPU ? NULL : labels[code - P_CPU],
+                                      .ns = wr_model_ns(ps->st->m, e->ticks)};
         HASH_DEL(ps->entries, e);
         free(e);
     }
@@ -279,13 +294,14 @@ static void results(struct p_state *ps)
     }
     if (n)
         qsort(a, n, sizeof *a, cmp_wake);
+    by_thread(c, a, n);
     for (size_t j = WR_WAKE_MAX; j < n; j++) /* the rest, summed in the last entry */
         a[WR_WAKE_MAX - 1].ns += a[j].ns;
     if (n > WR_WAKE_MAX) {
         a[WR_WAKE_MAX - 1] = (struct wr_wake){.label = "other", .ns = a[WR_WAKE_MAX - 1].ns};
         n = WR_WAKE_MAX;
     }
-    c->path = a, c->n = n, c->threads = ntids;
+    c->path = a, c->n = n;
 }
 
 /* target: the thread whose life the path is of: the first one a filter

@@ -66,7 +66,9 @@ struct wr_wake_loop {
  * to the next mark of its thread (or the thread's end). path: entries by
  * (tid, function, stack), largest first, at most WR_WAKE_MAX (the last one
  * summing the rest as "other"), their ns summing to ns; threads: how many
- * threads the path passed through. */
+ * threads the path passed through; by_thread: the path's ns by thread, the
+ * WR_CRIT_THREADS largest, largest first (tid 0: time no thread explains). */
+#define WR_CRIT_THREADS 8
 struct wr_crit {
     uint32_t tid;
     const char *mark;
@@ -74,6 +76,11 @@ struct wr_crit {
     uint64_t ns;
     struct wr_wake *path;
     size_t n;
+    struct {
+        uint32_t tid;
+        uint64_t ns;
+    } by_thread[WR_CRIT_THREADS];
+    size_t nby;
 };
 
 /* wr_site_th: the calls of one thread at one site. */

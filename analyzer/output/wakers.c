@@ -172,7 +172,11 @@ void wr_crit_json(FILE *f, struct wr_model *m)
     json_list(f, m, "critical_path", c->path, c->n, 0);
     fprintf(f, ",\"critical_path_of\":{\"tid\":%" PRIu32 ",\"mark\":", c->tid);
     wr_json_str(f, c->mark);
-    fprintf(f, ",\"intervals\":%zu,\"ns\":%" PRIu64 ",\"threads\":%zu}", c->intervals, c->ns, c->threads);
+    fprintf(f, ",\"intervals\":%zu,\"ns\":%" PRIu64 ",\"threads\":%zu,\"by_thread\":[", c->intervals, c->ns,
+            c->threads);
+    for (size_t i = 0; i < c->nby; i++)
+        fprintf(f, "%s{\"tid\":%" PRIu32 ",\"ns\":%" PRIu64 "}", i ? "," : "", c->by_thread[i].tid, c->by_thread[i].ns);
+    fputs("]}", f);
 }
 
 #define WR_CRIT_ROWS 6
@@ -199,6 +203,15 @@ void wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off
                 wr_fmt_ns(t, sizeof t, c->ns));
     fprintf(f, " through %zu thread%s: what it waited for, followed through its wakers\n", c->threads,
             c->threads == 1 ? "" : "s");
+    fputs("  by thread:", f);
+    for (size_t j = 0; j < c->nby; j++) {
+        double share = c->ns ? 100.0 * (double)c->by_thread[j].ns / (double)c->ns : 0.0;
+        if (c->by_thread[j].tid)
+            fprintf(f, "%s tid %" PRIu32 " %.0f%%", j ? "," : "", c->by_thread[j].tid, share);
+        else
+            fprintf(f, "%s no thread (unknown) %.0f%%", j ? "," : "", share);
+    }
+    fputc('\n', f);
     for (size_t j = 0; j < c->n && j < WR_CRIT_ROWS; j++) {
         wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &c->path[j]), 90);
         fprintf(f, "  %5.1f%% %9s  %s\n", c->ns ? 100.0 * (double)c->path[j].ns / (double)c->ns : 0.0,

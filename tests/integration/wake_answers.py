@@ -35,6 +35,10 @@ def crit(d, what):
     if not check(c and of, '%s: the report has a critical path' % what):
         return None
     total = sum(x['ns'] for x in c)
+    byt = sum(x['ns'] for x in of.get('by_thread', []))
+    check(abs(byt - total) <= 0.01 * total and of['threads'] == len([x for x in of['by_thread'] if x['tid']]),
+          '%s: the path by thread sums to it too (%.1f of %.1f ms, %d threads)' % (what, byt / 1e6, total / 1e6,
+                                                                                  of['threads']))
     th = [t for t in d['threads'] if t['tid'] == of['tid']]
     life = th[0].get('life_ns') if th else None
     if of['mark'] is None:
