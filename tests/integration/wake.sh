@@ -33,7 +33,7 @@ t "wake pipe: the text report's top site says 'woken by write in stage_b'" grep 
 t "wake pipe: 'because of usleep in stage_c' and 'why threads waited' list C's sleep" \
   sh -c 'grep -q "because of usleep in stage_c" "$1" && grep -A1 "^why threads waited" "$1" | grep -q "usleep in stage_c"' _ "$d/pipe.txt"
 t "wake pipe: the text report names the critical path of the main thread, C's usleep first" \
-  sh -c 'grep -A1 "^critical path of tid $2 " "$1" | grep -q "usleep in stage_c"' _ "$d/pipe.txt" \
+  sh -c 'grep -A2 "^critical path of tid $2 " "$1" | grep -q "usleep in stage_c"' _ "$d/pipe.txt" \
   "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["pid"])' "$d/pipe.bin.json")" ||
   show "$d/pipe.txt"
 # the page faults of a thread that spent its life outside any call: one
@@ -49,7 +49,7 @@ t "wake fault: the thread table says the toucher's life was outside any call, wi
 check_relay "wake mark" "$root/tests/integration/wake_answers.py" "$d/mark.answers" "$d/mark.cp.json" mark
 "$WR" --critical-path wait "$d/mark.bin" >"$d/mark.txt" 2>/dev/null
 t "wake mark: the text report has the path of mark 'wait', the worker's usleep first" \
-  sh -c 'grep -A1 "^critical path of mark .wait. (1 interval" "$1" | grep -q "usleep in sleeper"' _ "$d/mark.txt" ||
+  sh -c 'grep -A2 "^critical path of mark .wait. (1 interval" "$1" | grep -q "usleep in sleeper"' _ "$d/mark.txt" ||
   show "$d/mark.txt"
 "$WR" --critical-path nosuch "$d/mark.bin" >"$d/mark.none.txt" 2>/dev/null
 t "wake mark: --critical-path with a mark the trace lacks says so" grep -q "no mark named 'nosuch'" "$d/mark.none.txt"
