@@ -489,7 +489,7 @@ static int wakers_finish(void *state)
         pop(st);
     free(st->heap);
     loops(st);
-    if (wr_wk_critical(st) != 0)
+    if (wr_wk_keep_path(st) != 0)
         oom = 1;
     for (struct wr_site *s = st->m->sites; s; s = s->hh.next) {
         if (s->nwakers)
@@ -524,9 +524,7 @@ static void wakers_release(struct wr_model *m)
     free(m->wake_loops);
     m->wake_loops = NULL;
     m->nwake_loops = 0;
-    free(m->crit.path);
-    m->crit.path = NULL;
-    m->crit.n = 0;
+    wr_crit_free(m);
     for (struct wr_site *s = m->sites; s; s = s->hh.next) {
         free(s->wakers), free(s->causes);
         s->wakers = s->causes = NULL;

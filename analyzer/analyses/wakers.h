@@ -147,9 +147,25 @@ void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct 
  * says what did, and the wait is its own cause. */
 void wr_wk_alone(struct wr_wk_state *st, size_t th, const struct wr_wk_seg *g, struct wr_site *site, const char *label);
 
-/* wr_wk_critical: the critical path (m->crit) from the threads' jumps,
- * reading the calls of the threads it passes through again. 0, or -1 on
- * out of memory. */
-int wr_wk_critical(struct wr_wk_state *st);
+/* wr_crit_in: what the critical path's walk needs of each thread (by
+ * thread index), kept in the model after the walk: its jumps, sorted by
+ * start, its birth and creator. */
+struct wr_crit_th {
+    struct wr_wk_jump *jumps;
+    size_t njumps;
+    uint64_t birth;
+    uint32_t creator;
+    int born;
+};
+struct wr_crit_in {
+    struct wr_crit_th *th;
+    size_t n, jumps; /* jumps: of every thread */
+};
+
+/* wr_wk_keep_path: the threads' jumps, births and creators into
+ * m->crit.in (the jumps move: st's threads lose them). 0, or -1 on out of
+ * memory. wr_crit_free: what m->crit holds. */
+int wr_wk_keep_path(struct wr_wk_state *st);
+void wr_crit_free(struct wr_model *m);
 
 #endif

@@ -37,11 +37,12 @@ struct p_thread {
 };
 
 struct p_state {
-    struct wr_wk_state *st;
+    struct wr_model *m;
+    const struct wr_crit_in *in;
     struct p_entry *entries;
     struct p_thread *th; /* by thread index */
     size_t steps;        /* bound on the steps of one walk */
-    int oom;
+    int left, oom;       /* left: the path left its thread */
 };
 
 static void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
@@ -91,7 +92,7 @@ static int cmp_jump(const void *a, const void *b)
 
 /* last_before: the latest jump of t that started before stamp c, or NULL
  * (t's jumps sorted by start). */
-static const struct wr_wk_jump *last_before(const struct wr_wk_thread *t, uint64_t c)
+static const struct wr_wk_jump *last_before(const struct wr_crit_th *t, uint64_t c)
 {
     size_t lo = 0, hi = t ? t->njumps : 0;
     while (lo < hi) {
@@ -106,10 +107,10 @@ static const struct wr_wk_jump *last_before(const struct wr_wk_thread *t, uint64
 
 /* creator: the thread index of the creator of thread index th, alive at
  * its birth, or SIZE_MAX. */
-static size_t creator(const struct wr_wk_state *st, size_t th)
+static size_t creator(const struct p_state *ps, size_t th)
 {
-    const struct wr_wk_thread *t = th < st->nth ? st->th[th] : NULL;
-    const struct wr_model *m = st->m;
+    const struct wr_crit_th *t = th < ps->in->n ? &ps->in->th[th] : NULL;
+    const struct wr_model *m = ps->m;
     if (!t || !t->born || !t->creator)
         return SIZE_MAX;
     for (size_t i = 0; i < m->nthreads; i++)
@@ -125,15 +126,14 @@ static size_t creator(const struct wr_wk_state *st, size_t th)
  * the rest charged to "unknown". */
 static void walk(struct p_state *ps, size_t th, uint64_t e, uint64_t s)
 {
-    struct wr_wk_state *st = ps->st;
-    struct wr_model *m = st->m;
+    struct wr_model *m = ps->m;
     uint64_t t = e;
     for (size_t steps = 0; t > s && !ps->oom; steps++) {
         if (th >= m->nthreads || steps > ps->steps) {
             charge(ps, 0, 0, P_UNKNOWN, t - s);
             return;
         }
-        const struct wr_wk_thread *wt = th < st->nth ? st->th[th] : NULL;
+        const struct wr_crit_th *wt = th < ps->in->n ? &ps->in->th[th] : NULL;
         const struct wr_wk_jump *w = last_before(wt, t);
         if (w && w->e > s) {
             if (w->e < t) { /* what th did after the wait */
@@ -144,7 +144,7 @@ static void walk(struct p_state *ps, size_t th, uint64_t e, uint64_t s)
                 uint64_t k = w->k > s ? w->k : s;
                 uint32_t tid = w->wth < m->nthreads ? m->threads[w->wth].tid : 0;
                 charge(ps, tid, w->wstack, w->wfunc ? P_CPU : P_EXIT, t - k);
-                t = k, th = w->wth;
+                t = k, th = w->wth, ps->left = 1;
             } else { /* reached before its waker released it: th was waiting in it */
                 uint64_t a = w->s > s ? w->s : s;
                 piece(ps, th, a, t);
@@ -159,12 +159,12 @@ static void walk(struct p_state *ps, size_t th, uint64_t e, uint64_t s)
         }
         if (t <= s)
             return;
-        size_t c = creator(st, th); /* before th's birth: its creator, from its pthread_create on */
+        size_t c = creator(ps, th); /* before th's birth: its creator, from its pthread_create on */
         if (c == SIZE_MAX) {
             charge(ps, 0, 0, P_UNKNOWN, t - s);
             return;
         }
-        th = c;
+        th = c, ps->left = 1;
     }
 }
 
@@ -222,11 +222,11 @@ static int cmp_piece(const void *a, const void *b)
 static void charge_thread(struct p_state *ps, size_t th)
 {
     struct p_thread *pt = &ps->th[th];
-    struct wr_trace *tr = ps->st->m->trace;
+    struct wr_trace *tr = ps->m->trace;
     if (!pt->n)
         return;
     qsort(pt->p, pt->n, sizeof *pt->p, cmp_piece);
-    struct p_read r = {ps, pt->p, pt->n, 0, 0, ps->st->m->threads[th].tid, 0};
+    struct p_read r = {ps, pt->p, pt->n, 0, 0, ps->m->threads[th].tid, 0};
     if (th < tr->nstreams) {
         int q = tr->quiet;
         unsigned w = tr->warnings;
@@ -271,7 +271,7 @@ static void by_thread(struct wr_crit *c, const struct wr_wake *a, size_t n)
 /* results: the entries into m->crit, largest first, WR_WAKE_MAX at most. */
 static void results(struct p_state *ps)
 {
-    struct wr_crit *c = &ps->st->m->crit;
+    struct wr_crit *c = &ps->m->crit;
     size_t n = HASH_COUNT(ps->entries), i = 0;
     struct wr_wake *a = n ? calloc(n, sizeof *a) : NULL;
     static const char *const labels[] = {"cpu", "exit", "unknown"};
@@ -284,7 +284,7 @@ static void results(struct p_state *ps)
                                       .stack = e->k.stack,
                                       .func = code < P_CPU ? code : 0,
                                       .label = code < P_CPU ? NULL : labels[code - P_CPU],
-                                      .ns = wr_model_ns(ps->st->m, e->ticks)};
+                                      .ns = wr_model_ns(ps->m, e->ticks)};
         HASH_DEL(ps->entries, e);
         free(e);
     }
@@ -328,7 +328,7 @@ static size_t thread_at(const struct wr_model *m, uint32_t tid, uint64_t tsc)
 /* intervals: walk each interval the path is of; their summed length. */
 static uint64_t intervals(struct p_state *ps)
 {
-    struct wr_model *m = ps->st->m;
+    struct wr_model *m = ps->m;
     struct wr_crit *c = &m->crit;
     uint64_t total = 0;
     if (!c->mark) {
@@ -363,32 +363,109 @@ static uint64_t intervals(struct p_state *ps)
     return total;
 }
 
-int wr_wk_critical(struct wr_wk_state *st)
+/* alone: whether the thread of tid made every call of the model. */
+static int alone(const struct wr_model *m, uint32_t tid)
 {
-    struct wr_model *m = st->m;
-    if (!m->nthreads)
-        return 0;
-    struct p_state ps = {.st = st, .steps = 64 + 2 * m->nthreads};
-    if (!(ps.th = calloc(m->nthreads, sizeof *ps.th)))
-        return -1;
-    for (size_t i = 0; i < st->nth; i++)
-        if (st->th[i] && st->th[i]->njumps) {
-            qsort(st->th[i]->jumps, st->th[i]->njumps, sizeof *st->th[i]->jumps, cmp_jump);
-            ps.steps += 2 * st->th[i]->njumps;
-        }
-    uint64_t total = intervals(&ps);
-    for (size_t i = 0; i < m->nthreads && !ps.oom; i++)
-        charge_thread(&ps, i);
-    results(&ps);
-    m->crit.ns = wr_model_ns(m, total);
     for (size_t i = 0; i < m->nthreads; i++)
-        free(ps.th[i].p);
-    free(ps.th);
+        if (m->threads[i].calls && m->threads[i].tid != tid)
+            return 0;
+    return 1;
+}
+
+/* own_time: the path of a thread's life that never left it, when it made
+ * every call: its sites' calls and the time before them, and the time
+ * after its last call, as charge_thread would read them (without reading
+ * the trace again). */
+static void own_time(struct p_state *ps)
+{
+    const struct wr_model *m = ps->m;
+    const struct wr_thread *t = NULL;
+    for (size_t i = 0; i < m->nthreads && !t; i++)
+        if (m->threads[i].tid == m->crit.tid)
+            t = &m->threads[i];
+    if (!t)
+        return;
+    for (const struct wr_site *s = m->sites; s; s = s->hh.next) {
+        charge(ps, t->tid, s->stack, s->func, s->total_ticks);
+        charge(ps, t->tid, s->stack, P_CPU, s->gap_ticks);
+    }
+    uint64_t from = t->call_end ? t->call_end : t->first_tsc;
+    if (t->last_tsc > from)
+        charge(ps, t->tid, t->last_stack, P_CPU, t->last_tsc - from);
+}
+
+static void free_state(struct p_state *ps)
+{
+    for (size_t i = 0; ps->th && i < ps->m->nthreads; i++)
+        free(ps->th[i].p);
+    free(ps->th);
     struct p_entry *e, *et;
-    HASH_ITER(hh, ps.entries, e, et)
+    HASH_ITER(hh, ps->entries, e, et)
     {
-        HASH_DEL(ps.entries, e);
+        HASH_DEL(ps->entries, e);
         free(e);
     }
+}
+
+int wr_crit_path(struct wr_model *m, int all)
+{
+    struct wr_crit *c = &m->crit;
+    if (c->done == 2 || !c->in || !m->nthreads)
+        return 0;
+    struct p_state ps = {.m = m, .in = c->in, .steps = 64 + 2 * m->nthreads + 2 * c->in->jumps};
+    if (!(ps.th = calloc(m->nthreads, sizeof *ps.th)))
+        return -1;
+    c->intervals = 0;
+    uint64_t total = intervals(&ps);
+    c->ns = wr_model_ns(m, total);
+    if (!all && !ps.left && !c->mark && !m->filter && !ps.oom) { /* its own time: not shown */
+        c->threads = 1;
+        free_state(&ps);
+        return 0;
+    }
+    if (!ps.left && !c->mark && alone(m, c->tid))
+        own_time(&ps);
+    else
+        for (size_t i = 0; i < m->nthreads && !ps.oom; i++)
+            charge_thread(&ps, i);
+    if (!ps.oom)
+        results(&ps);
+    free_state(&ps);
+    c->done = ps.oom ? 0 : 2;
     return ps.oom ? -1 : 0;
+}
+
+int wr_wk_keep_path(struct wr_wk_state *st)
+{
+    struct wr_model *m = st->m;
+    struct wr_crit_in *in = calloc(1, sizeof *in);
+    if (!in || !(in->th = calloc(st->nth ? st->nth : 1, sizeof *in->th))) {
+        free(in);
+        return -1;
+    }
+    in->n = st->nth;
+    for (size_t i = 0; i < st->nth; i++) {
+        struct wr_wk_thread *t = st->th[i];
+        if (!t)
+            continue;
+        in->th[i] = (struct wr_crit_th){t->jumps, t->njumps, t->birth, t->creator, t->born};
+        if (t->njumps)
+            qsort(t->jumps, t->njumps, sizeof *t->jumps, cmp_jump);
+        in->jumps += t->njumps;
+        t->jumps = NULL, t->njumps = 0;
+    }
+    m->crit.in = in;
+    return 0;
+}
+
+void wr_crit_free(struct wr_model *m)
+{
+    struct wr_crit_in *in = m->crit.in;
+    for (size_t i = 0; in && i < in->n; i++)
+        free(in->th[i].jumps);
+    if (in)
+        free(in->th);
+    free(in);
+    free(m->crit.path);
+    m->crit.in = NULL, m->crit.path = NULL, m->crit.n = 0, m->crit.done = 0;
 }

@@ -190,6 +190,12 @@ static int on_call(struct wr_model *m, struct wr_thread *th, const struct wr_eve
     m->calls_read++;
     th->calls++;
     th->call_ticks += ev->dur;
+    uint64_t from = th->call_end ? th->call_end : th->first_tsc; /* its birth, when the record came first */
+    if (from && ev->tsc > from)
+        s->gap_ticks += ev->tsc - from;
+    if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
+        th->call_end = ev->tsc + ev->dur;
+    th->last_stack = stack;
     uint64_t end = ev->tsc + ev->dur;
     if (end >= ev->tsc && ev->tsc) {
         /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */

@@ -28,6 +28,7 @@ struct wr_site {
      * site's own live bytes, their peak; still live at the end of the trace */
     uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
     uint64_t asked_ns;         /* sleep family: the time the calls asked for */
+    uint64_t gap_ticks;        /* the time its threads ran outside any call up to its calls */
     struct wr_hist hist;       /* call durations in ns */
     int hidden;                /* made by threads the filter leaves out: kept for the lock and heap
                                   analyses, which are the process's, but in no table (key bit 63) */
@@ -60,7 +61,8 @@ struct wr_wake_loop {
     uint64_t ns, waits;
 };
 
-/* wr_crit: the critical path (analyses/wakers_path.c, doc/wakers.md): of
+/* wr_crit: the critical path (analyses/wakers_path.c, doc/wakers.md),
+ * computed when an output asks for it (wr_crit_path, analyses.h): of
  * the life of thread tid (the main thread, or the first one a filter
  * keeps), or, with mark set, of the intervals from each mark of that name
  * to the next mark of its thread (or the thread's end). path: entries by
@@ -69,6 +71,7 @@ struct wr_wake_loop {
  * threads the path passed through; by_thread: the path's ns by thread, the
  * WR_CRIT_THREADS largest, largest first (tid 0: time no thread explains). */
 #define WR_CRIT_THREADS 8
+struct wr_crit_in;
 struct wr_crit {
     uint32_t tid;
     const char *mark;
@@ -81,6 +84,8 @@ struct wr_crit {
         uint64_t ns;
     } by_thread[WR_CRIT_THREADS];
     size_t nby;
+    struct wr_crit_in *in; /* what the walk needs, kept by the waker analysis */
+    int done;              /* 2: path, by_thread and threads are filled (wr_crit_path) */
 };
 
 /* wr_site_th: the calls of one thread at one site. */
@@ -183,6 +188,8 @@ struct wr_thread {
     uint64_t life_ns, blocked_ns, runnable_ns; /* over its life */
     uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
     uint64_t call_ticks;                       /* the durations of its calls, summed */
+    uint64_t call_end;                         /* the latest end of its calls so far */
+    uint32_t last_stack;                       /* the stack of its last call (as charged) */
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */

@@ -290,7 +290,8 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     fputc(']', f);
     json_heap_locks(f, m);
     wr_wakers_json_top(f, m);
-    wr_crit_json(f, m);
+    if (wr_crit_json(f, m) != 0)
+        return -1;
     wr_marks_json(m, f);
     fputs("}\n", f);
     return ferror(f) ? -1 : 0;

@@ -445,7 +445,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     }
     if (wr_wakers_why(f, m, bold, off) != 0 || locks_section(m, o, f, bold, off) != 0)
         return -1;
-    wr_crit_text(f, m, bold, off);
+    if (wr_crit_text(f, m, bold, off) != 0)
+        return -1;
     heap_section(m, f, bold, off);
     wr_marks_text(m, f);
     return ferror(f) ? -1 : 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyses/analyses.h"
 #include "output/fmt.h"
 #include "output/report.h"
 
@@ -166,9 +167,11 @@ void wr_wakers_json_top(FILE *f, const struct wr_model *m)
     fprintf(f, "],\"wake_cycles\":%" PRIu64 ",\"wake_cut\":%" PRIu64, m->wake_cycles, m->wake_cut);
 }
 
-void wr_crit_json(FILE *f, struct wr_model *m)
+int wr_crit_json(FILE *f, struct wr_model *m)
 {
     const struct wr_crit *c = &m->crit;
+    if (wr_crit_path(m, 1) != 0)
+        return -1;
     json_list(f, m, "critical_path", c->path, c->n, 0);
     fprintf(f, ",\"critical_path_of\":{\"tid\":%" PRIu32 ",\"mark\":", c->tid);
     wr_json_str(f, c->mark);
@@ -177,20 +180,23 @@ void wr_crit_json(FILE *f, struct wr_model *m)
     for (size_t i = 0; i < c->nby; i++)
         fprintf(f, "%s{\"tid\":%" PRIu32 ",\"ns\":%" PRIu64 "}", i ? "," : "", c->by_thread[i].tid, c->by_thread[i].ns);
     fputs("]}", f);
+    return 0;
 }
 
 #define WR_CRIT_ROWS 6
 
-void wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off)
+int wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off)
 {
     const struct wr_crit *c = &m->crit;
     char t[32], line[256], fit[256];
+    if (wr_crit_path(m, 0) != 0)
+        return -1;
     if (c->mark && !c->intervals) {
         fprintf(f, "\n%scritical path%s: no mark named '%s' in this process\n", bold, off, c->mark);
-        return;
+        return 0;
     }
     if (!c->n || (c->threads < 2 && !c->mark && !m->filter))
-        return; /* one thread's own time: the site table says it already */
+        return 0; /* one thread's own time: the site table says it already */
     const char *name = "";
     for (size_t i = 0; i < m->nthreads; i++)
         if (m->threads[i].tid == c->tid && m->threads[i].name[0])
@@ -217,4 +223,5 @@ void wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off
         fprintf(f, "  %5.1f%% %9s  %s\n", c->ns ? 100.0 * (double)c->path[j].ns / (double)c->ns : 0.0,
                 wr_fmt_ns(t, sizeof t, c->path[j].ns), fit);
     }
+    return 0;
 }

@@ -18,6 +18,7 @@
  *             fault per page, outside any wrapped call; prints the pages
  *   barrier   main and two workers meet at a barrier twice; each time one
  *             worker arrives last, after 100 ms of computing
+ *   alone     one thread: 50 ms of computing, a 100 ms usleep, 50 ms more
  *   mark      main marks "wait", joins a worker that sleeps 200 ms, marks
  *             "after" and computes 50 ms */
 #define _GNU_SOURCE
@@ -293,6 +294,10 @@ int main(int argc, char **argv)
             pthread_barrier_wait(&bar);
         pthread_join(a, NULL);
         pthread_join(b, NULL);
+    } else if (!strcmp(m, "alone")) {
+        compute(50);
+        usleep(100000);
+        compute(50);
     } else if (!strcmp(m, "mark")) {
         libwait_mark("wait");
         pthread_join(start(sleeper, (void *)(uintptr_t)200000), NULL);
@@ -300,7 +305,7 @@ int main(int argc, char **argv)
         compute(50);
     } else {
         fprintf(stderr,
-                "usage: wake_helper cond|pipe|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|mark\n");
+                "usage: wake_helper cond|pipe|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark\n");
         return 2;
     }
     printf("%s: ok\n", m);

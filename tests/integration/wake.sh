@@ -10,7 +10,7 @@
 WAKE_CHECK=$root/tests/integration/wake_check.py
 h=build/tests/wake_helper
 d=$tmp/wake; mkdir -p "$d"
-for m in cond pipe join mutex sem eventfd socketpair cycle life fault barrier mark; do
+for m in cond pipe join mutex sem eventfd socketpair cycle life fault barrier alone mark; do
   native "$d/$m.n" $h $m
   traced "$d/$m.p" "$d/$m.bin" $h $m
   same_run "wake $m" "$d/$m.n" "$d/$m.p"
@@ -36,6 +36,13 @@ t "wake pipe: the text report names the critical path of the main thread, C's us
   sh -c 'grep -A2 "^critical path of tid $2 " "$1" | grep -q "usleep in stage_c"' _ "$d/pipe.txt" \
   "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["pid"])' "$d/pipe.bin.json")" ||
   show "$d/pipe.txt"
+# one thread: its path is its own time, shown only when asked for
+"$WR" "$d/alone.bin" >"$d/alone.txt" 2>/dev/null
+t "wake alone: the text report has no critical path section for a single thread" lacks "^critical path" "$d/alone.txt"
+"$WR" --tid "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["pid"])' "$d/alone.bin.json")" \
+  "$d/alone.bin" >"$d/alone.tid.txt" 2>/dev/null
+t "wake alone: with --tid it has, led by main's usleep or cpu" \
+  sh -c 'grep -A3 "^critical path of tid" "$1" | grep -q "usleep in main"' _ "$d/alone.tid.txt" || show "$d/alone.tid.txt"
 # the page faults of a thread that spent its life outside any call: one
 # minor fault per page it touched, in the JSON and under its row of the text
 pages=$(sed -n 's/^pages touched: //p' "$d/fault.p.out")

@@ -156,6 +156,8 @@ def main():
         b = by('pthread_barrier_wait')
         check(len(b) == 6 and len({c['args'][0] for c in b}) == 1 and len({c['tid'] for c in b}) == 3,
               '%d barrier waits name one barrier, from 3 threads (want 6)' % len(b))
+    elif mode == 'alone':
+        check(len({c['tid'] for c in calls}) == 1 and len(by('usleep')) == 1, 'one thread, one usleep')
     elif mode == 'fault':
         pages = (256 << 20) // os.sysconf('SC_PAGE_SIZE')
         w = [t for t in born if len(t['extra']) >= 2 and t['extra'][1] != 0]
