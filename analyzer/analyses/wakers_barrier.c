@@ -9,9 +9,10 @@
  * generation until one comes after a member (W or one taken) returned; the
  * last one taken is L. W with none taken was the last arrival itself: it
  * did not wait for anyone. An arrival is kept once the walk reaches its
- * return, and W is matched once the walk is WK_LAG_NS past W's end, so an
- * L preempted for longer than that between its arrival and its return is
- * missed (W then has no waker). */
+ * return, and W is matched once the walk is 10 x WK_LAG_NS (100 ms) past
+ * W's end: the last arrival wakes the others before it returns, and may be
+ * preempted in between. One preempted for longer is missed, and W is then
+ * charged to the latest member that arrived inside it (itself waiting). */
 #include <stdlib.h>
 
 #include "analyses/wakers.h"
@@ -34,7 +35,7 @@ void wr_wk_arrive(struct wr_wk_state *st, struct wr_wk_obj *o, size_t th, struct
     o->narr += o->narr < o->caparr;
     if (o->narr == o->caparr && o->caparr < WK_ARRIVALS) /* grown next time: keep the ring in order */
         o->arrhead = o->narr;
-    struct wr_wk_wait w = {g->e + st->lag, o->key, 0, th, (uint32_t)(g - t->ring), 0, 1, NULL, site};
+    struct wr_wk_wait w = {g->e + 10 * st->lag, o->key, 0, th, (uint32_t)(g - t->ring), 0, 1, NULL, site};
     if (wr_wk_push(st, &w) == 0)
         g->pend = 1;
 }
