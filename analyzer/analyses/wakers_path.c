@@ -1,9 +1,12 @@
 /* wakers_path.c: the critical path (doc/wakers.md, "The critical path"):
  * from the end of a thread's life, or of a mark's interval, back to its
  * start, through the wakers of its waits. The walk back needs only the
- * waits another thread ended (each thread's jumps); what each thread did
- * on its stretches of the path is then read again from its own records,
- * so memory is bounded by the jumps and the stretches, not by the calls.
+ * waits another thread ended (each thread's jumps, which the waker
+ * analysis leaves in the model); what each thread did on its stretches of
+ * the path is then read again from its own records, so memory is bounded
+ * by the jumps and the stretches, not by the calls. The path is computed
+ * when an output asks for it, and a path that stayed in a thread that
+ * made every call is taken from the sites, without reading again.
  *
  * Every step covers a stretch that ends where the one before began, so
  * the stretches tile the interval: the path's entries sum to its length. */
@@ -121,9 +124,9 @@ static size_t creator(const struct p_state *ps, size_t th)
 }
 
 /* walk: the path of [s, e] from thread index th at e back to s (steps 1
- * to 5 of doc/wakers.md). The cursor t never rises and falls at each step
- * but a hand-over to a creator; the step bound ends hostile loops of those,
- * the rest charged to "unknown". */
+ * to 5 of doc/wakers.md). The cursor t never rises, and it falls at every
+ * step but a hand-over to a creator; the step bound ends a hostile trace's
+ * loop of those, the rest charged to "unknown". */
 static void walk(struct p_state *ps, size_t th, uint64_t e, uint64_t s)
 {
     struct wr_model *m = ps->m;
