@@ -15,4 +15,11 @@ extern const struct wr_analysis wr_locks_analysis, wr_heap_analysis, wr_marks_an
  * taken as contended when it left the CPU or lasted longer than this. */
 #define WR_CONTENDED_NS 1000
 
+/* wr_crit_path: the critical path into m->crit (model.h), from what the
+ * waker analysis kept, reading again the records of the threads on it (m's
+ * trace must still be open). all 0: only when it is to be shown: a path
+ * that stayed in its thread, of a thread's life asked for by no option, is
+ * left empty (its threads 1). Computed once. 0, or -1 on out of memory. */
+int wr_crit_path(struct wr_model *m, int all);
+
 #endif

@@ -164,6 +164,10 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
     struct wr_wk_thread *t = st->th[w->th];
     struct wr_wk_seg *g = &t->ring[w->slot];
     g->pend = 0;
+    if (w->barrier) {
+        wr_wk_barrier(st, w, g);
+        return;
+    }
     if (!w->k) { /* a join: the joined thread's end */
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
@@ -206,16 +210,7 @@ static void pop(struct wr_wk_state *st)
 static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
                   uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
 {
-    if (st->nheap == st->capheap) {
-        size_t cap = st->capheap ? 2 * st->capheap : 64;
-        struct wr_wk_wait *a = realloc(st->heap, cap * sizeof *a);
-        if (!a) {
-            st->oom = 1;
-            return;
-        }
-        st->heap = a, st->capheap = cap;
-    }
-    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, label, site};
+    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, 0, label, site};
     if (k) { /* the releases seen already, then those still to come */
         struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
         if (r)
@@ -227,11 +222,26 @@ static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, str
         o->waiter[(o->wnext - 1) % WK_RELS].slot = w.slot;
         g->okey = k, g->consume = (uint8_t)consume;
     }
+    if (wr_wk_push(st, &w) == 0)
+        g->pend = 1;
+}
+
+int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
+{
+    if (st->nheap == st->capheap) {
+        size_t cap = st->capheap ? 2 * st->capheap : 64;
+        struct wr_wk_wait *a = realloc(st->heap, cap * sizeof *a);
+        if (!a) {
+            st->oom = 1;
+            return -1;
+        }
+        st->heap = a, st->capheap = cap;
+    }
     size_t i = st->nheap++;
-    while (i && st->heap[(i - 1) / 2].b > w.b)
+    while (i && st->heap[(i - 1) / 2].b > w->b)
         st->heap[i] = st->heap[(i - 1) / 2], i = (i - 1) / 2;
-    st->heap[i] = w;
-    g->pend = 1;
+    st->heap[i] = *w;
+    return 0;
 }
 
 /* fdid: an FDID record: the keys fd's writes release and its reads wait on
@@ -283,21 +293,28 @@ static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
     return d;
 }
 
-/* thread_rec: a THREAD record: a birth's pthread_t, or the thread's end. */
-static void thread_rec(struct wr_wk_thread *t, const struct wr_event *ev)
+/* thread_rec: a THREAD record of thread th: a birth's pthread_t and
+ * creator, or the thread's end and its page faults (into the model's
+ * thread table). */
+static void thread_rec(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, const struct wr_event *ev)
 {
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t tid, fl, nlen, a, b;
+    int64_t d;
+    if (!(lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
+          nlen <= (uint64_t)(e - p)))
+        return;
+    p += nlen;
     if (ev->aux & LW_THR_END) {
         t->end = ev->tsc, t->ended = 1;
-        return;
+        if ((ev->aux & LW_THR_FAULTS) && th < st->m->nthreads && lw_get_uv(&p, e, &a) && lw_get_uv(&p, e, &b)) {
+            struct wr_thread *mt = &st->m->threads[th];
+            mt->minflt = a, mt->majflt = b, mt->faults = 1;
+        }
+    } else if ((ev->aux & LW_THR_BORN) && lw_get_uv(&p, e, &a)) {
+        t->self = a, t->birth = ev->tsc, t->born = 1;
+        t->creator = lw_get_uv(&p, e, &b) && b <= UINT32_MAX ? (uint32_t)b : 0;
     }
-    if (!(ev->aux & LW_THR_BORN))
-        return;
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t tid, fl, nlen, self;
-    int64_t d;
-    if (lw_get_uv(&p, e, &tid) && lw_get_uv(&p, e, &fl) && lw_get_sv(&p, e, &d) && lw_get_uv(&p, e, &nlen) &&
-        nlen <= (uint64_t)(e - p) && (p += nlen, lw_get_uv(&p, e, &self)))
-        t->self = self, t->birth = ev->tsc, t->born = 1;
 }
 
 /* joined: the thread a join of pthread_t self returning at b waited for:
@@ -391,6 +408,10 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
             later(st, th, t, g, site, key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
     } else if (f == LW_F_sem_wait || f == LW_F_sem_timedwait || f == LW_F_sem_clockwait) {
         later(st, th, t, g, site, key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
+    } else if (f == LW_F_pthread_barrier_wait) {
+        struct wr_wk_obj *o = obj(st, key(K_BAR, ev->ptr));
+        if (o)
+            wr_wk_arrive(st, o, th, t, g, site, ev);
     } else if (f == LW_F_pthread_join) {
         later(st, th, t, g, site, 0, 0, NULL, ev->ptr, 0);
     } else if (fi->family == LW_FAM_SLEEP) {
@@ -448,7 +469,7 @@ static int wakers_event(void *state, size_t th, struct wr_site *site, const stru
     }
     const struct lw_func_info *fi = lw_func_info_of(ev->kind);
     if (ev->kind == LW_REC_THREAD)
-        thread_rec(t, ev);
+        thread_rec(st, th, t, ev);
     else if (fi)
         call(st, th, t, site, ev, fi);
     return st->oom ? -1 : 0;
@@ -468,6 +489,8 @@ static int wakers_finish(void *state)
         pop(st);
     free(st->heap);
     loops(st);
+    if (wr_wk_keep_path(st) != 0)
+        oom = 1;
     for (struct wr_site *s = st->m->sites; s; s = s->hh.next) {
         if (s->nwakers)
             qsort(s->wakers, s->nwakers, sizeof *s->wakers, cmp_wake);
@@ -475,12 +498,14 @@ static int wakers_finish(void *state)
             qsort(s->causes, s->ncauses, sizeof *s->causes, cmp_wake);
     }
     for (size_t i = 0; i < st->nth; i++)
-        free(st->th[i]);
+        if (st->th[i])
+            free(st->th[i]->jumps), free(st->th[i]);
     free(st->th);
     struct wr_wk_obj *o, *ot;
     HASH_ITER(hh, st->objs, o, ot)
     {
         HASH_DEL(st->objs, o);
+        free(o->arr);
         free(o);
     }
     struct wr_wk_fd *d, *dt;
@@ -500,6 +525,7 @@ static void wakers_release(struct wr_model *m)
     wr_wk_links_release(m);
     m->wake_loops = NULL;
     m->nwake_loops = 0;
+    wr_crit_free(m);
     for (struct wr_site *s = m->sites; s; s = s->hh.next) {
         free(s->wakers), free(s->causes);
         s->wakers = s->causes = NULL;

@@ -21,11 +21,23 @@ struct wr_wk_seg {
     uint8_t pend, consume; /* a wait in the pending heap; it takes a signal or post for itself */
 };
 
+/* wr_wk_jump: a wait [s, e] of a thread that thread index wth ended at
+ * stamp k (its call at wstack; wfunc 0: its end): a step of the critical
+ * path from the waiter back to its waker (wakers_path.c). */
+struct wr_wk_jump {
+    uint64_t s, e, k;
+    uint32_t wth, wstack;
+    uint16_t wfunc;
+};
+
 struct wr_wk_thread {
     struct wr_wk_seg ring[WK_RING];
     uint32_t head, n; /* head: the next slot written */
     uint64_t self, birth, end;
+    uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
+    struct wr_wk_jump *jumps; /* every wait of it another thread ended, in the order matched */
+    size_t njumps, capjumps;
 };
 
 /* wr_wk_wait: a wait not final yet. A release inside it may come later in
@@ -40,7 +52,7 @@ struct wr_wk_wait {
     uint64_t b, k, self;
     size_t th;
     uint32_t slot;
-    int consume;
+    int consume, barrier; /* barrier: a barrier wait, k its object (wakers_barrier.c) */
     const char *label;
     struct wr_site *site;
 };
@@ -62,7 +74,17 @@ struct wr_wk_obj {
         uint32_t th, slot;
     } waiter[WK_RELS]; /* the last pending waits on it (checked against their call: may be gone) */
     uint32_t next, wnext;
+    struct wr_wk_arrival *arr; /* a barrier: its last WK_ARRIVALS waits (a ring) */
+    uint32_t narr, caparr, arrhead;
 };
+
+/* wr_wk_arrival: a barrier wait [a, b] of thread index th at stack. */
+struct wr_wk_arrival {
+    uint64_t a, b;
+    uint32_t th, stack;
+};
+
+#define WK_ARRIVALS 4096
 
 /* wr_wk_fd: an fd's identity from its FDID record: the key its writes
  * release and the key its reads wait on. */
@@ -101,7 +123,19 @@ struct wr_wk_edge {
     uint64_t key, ns, waits;
 };
 
-enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK };
+enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR };
+
+/* wr_wk_push: wait w into the pending heap (its call's pend set by the
+ * caller). 0, or -1 on out of memory. */
+int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w);
+
+/* wr_wk_arrive: barrier wait g (call ev) of thread th at site, on barrier
+ * object o: kept as an arrival, and pending until the walk is past its
+ * end. wr_wk_barrier: a pending barrier wait resolved: woken by the last
+ * arrival of its generation (wakers_barrier.c). */
+void wr_wk_arrive(struct wr_wk_state *st, struct wr_wk_obj *o, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
+                  struct wr_site *site, const struct wr_event *ev);
+void wr_wk_barrier(struct wr_wk_state *st, const struct wr_wk_wait *w, struct wr_wk_seg *g);
 
 /* wr_wk_woken: wait g of thread th at site was ended by a call of thread
  * wth at stamp k (func at stack; func 0: the end of that thread): add the
@@ -120,5 +154,25 @@ void wr_wk_link(struct wr_model *m, size_t th, size_t wth, uint64_t a, uint64_t 
 
 /* wr_wk_links_release: free what wr_wk_link kept in m. */
 void wr_wk_links_release(struct wr_model *m);
+/* wr_crit_in: what the critical path's walk needs of each thread (by
+ * thread index), kept in the model after the walk: its jumps, sorted by
+ * start, its birth and creator. */
+struct wr_crit_th {
+    struct wr_wk_jump *jumps;
+    size_t njumps;
+    uint64_t birth;
+    uint32_t creator;
+    int born;
+};
+struct wr_crit_in {
+    struct wr_crit_th *th;
+    size_t n, jumps; /* jumps: of every thread */
+};
+
+/* wr_wk_keep_path: the threads' jumps, births and creators into
+ * m->crit.in (the jumps move: st's threads lose them). 0, or -1 on out of
+ * memory. wr_crit_free: what m->crit holds. */
+int wr_wk_keep_path(struct wr_wk_state *st);
+void wr_crit_free(struct wr_model *m);
 
 #endif

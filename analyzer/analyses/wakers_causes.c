@@ -128,6 +128,17 @@ void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct 
     g->wth = (int32_t)wth, g->wk = k, g->wstack = stack, g->wfunc = (uint16_t)func;
     st->m->woken_waits++;
     wr_wk_link(st->m, th, wth, g->s, g->e, k, func);
+    struct wr_wk_thread *t = st->th[th];
+    if (t->njumps == t->capjumps) {
+        size_t cap = t->capjumps ? 2 * t->capjumps : 16;
+        struct wr_wk_jump *a = realloc(t->jumps, cap * sizeof *a);
+        if (!a)
+            st->oom = 1;
+        else
+            t->jumps = a, t->capjumps = cap;
+    }
+    if (t->njumps < t->capjumps)
+        t->jumps[t->njumps++] = (struct wr_wk_jump){g->s, g->e, k, (uint32_t)wth, stack, (uint16_t)func};
     add(st, &site->wakers, &site->nwakers, tid_of(st, wth), stack, func, func ? NULL : "exit",
         wr_model_ns(st->m, g->e - g->s));
     st->site = site;

@@ -28,6 +28,7 @@ struct wr_cli {
     struct wr_window window;  /* --since, --until: the calls counted */
     int merge_line;           /* --merge line */
     const char *pprof;        /* --pprof FILE or "-", or NULL */
+    const char *crit_mark;    /* --critical-path MARK, or NULL */
 };
 
 /* open_out: path for writing ("-" is stdout); NULL after a message. */
@@ -99,7 +100,7 @@ static int report(const struct wr_cli *c)
     }
     if (kind < 0 && !c->chrome && !c->html && !c->pprof) {
         struct wr_processes_req q = {c->paths,      c->npaths, c->have_pid, c->pid,    &c->filter,
-                                     c->merge_line, &c->o,     c->json,     &c->window};
+                                     c->merge_line, &c->o,     c->json,     &c->window, c->crit_mark};
         int r = wr_report_processes(&q, stdout);
         return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;
     }
@@ -108,7 +109,8 @@ static int report(const struct wr_cli *c)
                          .window = &c->window,
                          .merge_line = c->merge_line,
                          .per_thread = c->html != NULL,
-                         .wake_links = c->chrome != NULL};
+                         .wake_links = c->chrome != NULL,
+                         .crit_mark = c->crit_mark};
     int r = wr_set_load(&s, c->paths, c->npaths, c->have_pid, c->pid, &b);
     if (r) {
         wr_set_free(&s);
@@ -158,6 +160,8 @@ static void usage(FILE *f)
           "  --thread NAME       count only the calls of threads named NAME, a glob ('worker*') matched\n"
           "                      against the name the report shows (repeatable; with --tid: both must "
           "match)\n" WR_WINDOW_HELP
+          "  --critical-path MARK  the critical path of the intervals from each libwait_mark(MARK) to its\n"
+          "                      thread's next mark (or end), not of the main thread's (or --tid's) life\n"
           "  --merge stack|line  a site is a function and its stack (stack, the default), or every stack\n"
           "                      that shows the same frames, file:line by file:line (line)\n"
           "  --folded=KIND       folded stacks for flame graphs; KIND is wait, cpu, blocked, runnable,\n"
@@ -259,6 +263,8 @@ int wr_cmd_report(int argc, char **argv)
             names[c.filter.nnames++] = v;
         else if ((v = opt_value(argc, argv, &i, "--since")) || (v = opt_value(argc, argv, &i, "--until")))
             wr_parse_window(strncmp(a, "--since", 7) ? "--until" : "--since", v, &c.window);
+        else if ((v = opt_value(argc, argv, &i, "--critical-path")))
+            c.crit_mark = v;
         else if ((v = opt_value(argc, argv, &i, "--merge"))) {
             if (strcmp(v, "stack") && strcmp(v, "line")) {
                 fprintf(stderr, "waitreport: --merge is stack or line\n");

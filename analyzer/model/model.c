@@ -191,6 +191,13 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     m->calls += counted;
     m->calls_read++;
     th->calls += inwin;
+    th->call_ticks += ev->dur;
+    uint64_t from = th->call_end ? th->call_end : th->first_tsc; /* its birth, when the record came first */
+    if (from && ev->tsc > from)
+        s->gap_ticks += ev->tsc - from;
+    if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
+        th->call_end = ev->tsc + ev->dur;
+    th->last_stack = stack;
     uint64_t end = ev->tsc + ev->dur;
     if (end >= ev->tsc && ev->tsc) {
         /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
@@ -366,6 +373,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     m->symlib = b ? b->lib : NULL;
     m->per_thread = b && b->per_thread;
     m->keep_wake_links = b && b->wake_links;
+    m->crit.mark = b ? b->crit_mark : NULL;
     m->merge_line = b && b->merge_line;
     const struct wr_filter *f = b && b->filter && (b->filter->ntids || b->filter->nnames) ? b->filter : NULL;
     m->filter = f;
@@ -496,9 +504,7 @@ void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d)
         d->self_ns = (uint64_t)((double)d->self_ns * (double)m->calls_read / (double)st->records);
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *th = &m->threads[i];
-        uint64_t life = m->have_switches               ? th->life_ns
-                        : th->last_tsc > th->first_tsc ? wr_model_ns(m, th->last_tsc - th->first_tsc)
-                                                       : 0;
+        uint64_t life = wr_thread_life_ns(m, th);
         d->thread_ns = life > UINT64_MAX - d->thread_ns ? UINT64_MAX : d->thread_ns + life;
     }
     if (d->thread_ns)
@@ -506,6 +512,23 @@ void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d)
     if (d->share > 1.0)
         d->share = 1.0;
     d->distorted = d->share > WR_DISTORT_SHARE ? 1 : m->trace->incomplete ? -1 : 0;
+}
+
+uint64_t wr_thread_life_ns(const struct wr_model *m, const struct wr_thread *t)
+{
+    return m->have_switches ? t->life_ns : t->last_tsc > t->first_tsc ? wr_model_ns(m, t->last_tsc - t->first_tsc) : 0;
+}
+
+void wr_thread_outside(const struct wr_model *m, const struct wr_thread *t, struct wr_outside *o)
+{
+    uint64_t life = wr_thread_life_ns(m, t), in = wr_model_ns(m, t->call_ticks);
+    memset(o, 0, sizeof *o);
+    o->ns = life > in ? life - in : 0;
+    if (!(o->split = m->have_switches))
+        return;
+    o->blocked_ns = t->blocked_ns > t->in_blocked_ns ? t->blocked_ns - t->in_blocked_ns : 0;
+    o->runnable_ns = t->runnable_ns > t->in_runnable_ns ? t->runnable_ns - t->in_runnable_ns : 0;
+    o->cpu_ns = wr_model_cpu_ns(o->ns, o->blocked_ns, o->runnable_ns);
 }
 
 size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)

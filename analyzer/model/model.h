@@ -28,6 +28,7 @@ struct wr_site {
      * site's own live bytes, their peak; still live at the end of the trace */
     uint64_t allocs, alloc_bytes, live_bytes, peak_bytes, leaked, leaked_bytes;
     uint64_t asked_ns;         /* sleep family: the time the calls asked for */
+    uint64_t gap_ticks;        /* the time its threads ran outside any call up to its calls */
     struct wr_hist hist;       /* call durations in ns */
     int hidden;                /* made by threads the filter leaves out: kept for the lock and heap
                                   analyses, which are the process's, but in no table (key bit 63) */
@@ -76,6 +77,33 @@ struct wr_wake_link {
     uint64_t a, b, k;
     uint32_t th, wth;
     unsigned func;
+};
+
+/* wr_crit: the critical path (analyses/wakers_path.c, doc/wakers.md),
+ * computed when an output asks for it (wr_crit_path, analyses.h): of
+ * the life of thread tid (the main thread, or the first one a filter
+ * keeps), or, with mark set, of the intervals from each mark of that name
+ * to the next mark of its thread (or the thread's end). path: entries by
+ * (tid, function, stack), largest first, at most WR_WAKE_MAX (the last one
+ * summing the rest as "other"), their ns summing to ns; threads: how many
+ * threads the path passed through; by_thread: the path's ns by thread, the
+ * WR_CRIT_THREADS largest, largest first (tid 0: time no thread explains). */
+#define WR_CRIT_THREADS 8
+struct wr_crit_in;
+struct wr_crit {
+    uint32_t tid;
+    const char *mark;
+    size_t intervals, threads;
+    uint64_t ns;
+    struct wr_wake *path;
+    size_t n;
+    struct {
+        uint32_t tid;
+        uint64_t ns;
+    } by_thread[WR_CRIT_THREADS];
+    size_t nby;
+    struct wr_crit_in *in; /* what the walk needs, kept by the waker analysis */
+    int done;              /* 2: path, by_thread and threads are filled (wr_crit_path) */
 };
 
 /* wr_site_th: the calls of one thread at one site. */
@@ -177,6 +205,11 @@ struct wr_thread {
     size_t noff, cursor;                       /* cursor: last interval looked at */
     uint64_t life_ns, blocked_ns, runnable_ns; /* over its life (within the window) */
     uint64_t in_blocked_ns, in_runnable_ns;    /* inside wrapped calls */
+    uint64_t call_ticks;                       /* the durations of its calls, summed */
+    uint64_t call_end;                         /* the latest end of its calls so far */
+    uint32_t last_stack;                       /* the stack of its last call (as charged) */
+    uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
+    int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
 };
 
@@ -216,6 +249,8 @@ struct wr_build {
     int wake_links;                 /* keep every woken wait (wr_model.wake_links) */
     struct wr_symlib *lib;          /* module files to symbolize through (also for
                                        merge_line), or NULL: the model's own */
+    const char *crit_mark;          /* the critical path of the intervals that start at the
+                                       marks of this name, or NULL: of a thread (wr_crit) */
 };
 
 /* wr_stackmap: a stack id and the stack whose site its calls are charged to. */
@@ -286,6 +321,7 @@ struct wr_model {
     size_t nwake_links, capwake_links;  /* at most WR_WAKE_LINKS_MAX */
     uint64_t wake_links_lost;           /* woken waits past that bound */
     int keep_wake_links;
+    struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */
@@ -439,6 +475,19 @@ struct wr_distortion {
     int distorted;      /* 1: share > WR_DISTORT_SHARE; 0: not; -1: unknown (see
                            wr_model_distortion) */
 };
+
+/* wr_outside: a thread's time outside any recorded call: its life less
+ * its calls' durations, split by the context switches into blocked and
+ * runnable time, the rest on a CPU (split 0 without switches). */
+struct wr_outside {
+    uint64_t ns, cpu_ns, blocked_ns, runnable_ns;
+    int split;
+};
+void wr_thread_outside(const struct wr_model *m, const struct wr_thread *t, struct wr_outside *o);
+
+/* wr_thread_life_ns: t's life in ns (life_ns with switches, else its
+ * first to its last stamp). */
+uint64_t wr_thread_life_ns(const struct wr_model *m, const struct wr_thread *t);
 
 /* wr_model_distortion: how much of the threads' time libwait took in m. */
 void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d);

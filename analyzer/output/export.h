@@ -57,8 +57,8 @@ int wr_report_html(struct wr_set *s, const struct wr_opts *o, FILE *out);
 
 /* wr_processes_req: the traces a report of processes reads (paths: files
  * or directories, have_pid: only those of pid), how it builds their models
- * (filter, merge_line, window: struct wr_build), and what it prints (o; json: the
- * JSON report, else the text). */
+ * (filter, merge_line, window, crit_mark: struct wr_build), and what it
+ * prints (o; json: the JSON report, else the text). */
 struct wr_processes_req {
     const char *const *paths;
     size_t npaths;
@@ -69,6 +69,7 @@ struct wr_processes_req {
     const struct wr_opts *o;
     int json;
     const struct wr_window *window; /* --since, --until (struct wr_build), or NULL */
+    const char *crit_mark;          /* --critical-path MARK (struct wr_build), or NULL */
 };
 
 /* wr_report_processes: the text or JSON report (c->json) of the traces of c:

@@ -23,6 +23,25 @@ static void json_split(FILE *f, const struct wr_model *m, uint64_t total, uint64
             blocked + runnable, blocked, runnable, wr_model_cpu_ns(total, blocked, runnable));
 }
 
+/* json_outside: a thread's time outside any recorded call (the split null
+ * without switches) and its page faults (null without its end record). */
+static void json_outside(FILE *f, const struct wr_model *m, const struct wr_thread *t)
+{
+    struct wr_outside o;
+    wr_thread_outside(m, t, &o);
+    fprintf(f, ",\"outside_ns\":%" PRIu64, o.ns);
+    if (o.split)
+        fprintf(f,
+                ",\"outside_cpu_ns\":%" PRIu64 ",\"outside_blocked_ns\":%" PRIu64 ",\"outside_runnable_ns\":%" PRIu64,
+                o.cpu_ns, o.blocked_ns, o.runnable_ns);
+    else
+        fputs(",\"outside_cpu_ns\":null,\"outside_blocked_ns\":null,\"outside_runnable_ns\":null", f);
+    if (t->faults)
+        fprintf(f, ",\"minor_faults\":%" PRIu64 ",\"major_faults\":%" PRIu64, t->minflt, t->majflt);
+    else
+        fputs(",\"minor_faults\":null,\"major_faults\":null", f);
+}
+
 /* json_key: the site's key by symbolized stack (sitekey.h), or null. */
 static void json_key(FILE *f, struct wr_model *m, const struct wr_site *s)
 {
@@ -242,6 +261,7 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
         if (m->have_switches)
             fprintf(f, ",\"life_ns\":%" PRIu64, t->life_ns);
         json_split(f, m, t->life_ns, t->blocked_ns, t->runnable_ns);
+        json_outside(f, m, t);
         fputc('}', f);
     }
     fputs("],\"sites\":[", f);
@@ -277,6 +297,8 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     fputc(']', f);
     json_heap_locks(f, m);
     wr_wakers_json_top(f, m);
+    if (wr_crit_json(f, m) != 0)
+        return -1;
     wr_marks_json(m, f);
     fputs("}\n", f);
     return ferror(f) ? -1 : 0;

@@ -309,7 +309,8 @@ int wr_report_processes(const struct wr_processes_req *c, FILE *out)
             memset(t, 0, sizeof *t);
             continue;
         }
-        struct wr_build b = {.filter = c->filter, .window = c->window, .merge_line = c->merge_line, .lib = lib};
+        struct wr_build b = {
+            .filter = c->filter, .window = c->window, .merge_line = c->merge_line, .lib = lib, .crit_mark = c->crit_mark};
         if (wr_model_build_with(m, t, &b) != 0) {
             fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
             release(m, t);

@@ -43,5 +43,13 @@ int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off
  * woke each other), "wake_cycles" and "wake_cut" (cause chains stopped by a
  * cycle, and by the depth or work bound). */
 void wr_wakers_json_top(FILE *f, const struct wr_model *m);
+/* wr_crit_json: the top-level "critical_path" (entries {tid, function,
+ * stack, ns}, largest first) and "critical_path_of" (the thread or mark it
+ * is of, its intervals and their ns, the threads it passed through).
+ * wr_crit_text: its text section, when the path leaves the thread or was
+ * asked for (--tid, --thread, --critical-path). Each computes the path
+ * first (wr_crit_path): 0, or -1 on out of memory. */
+int wr_crit_json(FILE *f, struct wr_model *m);
+int wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off);
 
 #endif

@@ -404,6 +404,29 @@ static void shown_frames_get(struct shown_frames *sf, struct wr_model *m, size_t
     free(rows);
 }
 
+/* mostly_outside: under a thread's row, when more than half its life was
+ * outside any recorded call, a line that says so, with that time's split
+ * and the thread's page faults: a malloc above the mmap threshold faults
+ * its pages in there, after the call returned. */
+static void mostly_outside(const struct wr_model *m, const struct wr_thread *t, const struct wr_outside *ot, FILE *f,
+                           const char *dim, const char *off)
+{
+    uint64_t life = wr_thread_life_ns(m, t);
+    char a[32], b[32], c[32], d[32], n1[32], n2[32];
+    if (!life || 2 * ot->ns <= life || ot->ns < 1000000)
+        return;
+    fprintf(f, "    %s%.0f%% of its life outside any recorded call (%s", dim, 100.0 * (double)ot->ns / (double)life,
+            wr_fmt_ns(a, sizeof a, ot->ns));
+    if (ot->split)
+        fprintf(f, ": cpu %s, blocked %s, runnable %s", wr_fmt_ns(b, sizeof b, ot->cpu_ns),
+                wr_fmt_ns(c, sizeof c, ot->blocked_ns), wr_fmt_ns(d, sizeof d, ot->runnable_ns));
+    fputc(')', f);
+    if (t->faults)
+        fprintf(f, "; %s minor and %s major page faults in its life", wr_fmt_count(n1, sizeof n1, t->minflt),
+                wr_fmt_count(n2, sizeof n2, t->majflt));
+    fprintf(f, "%s\n", off);
+}
+
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
@@ -455,25 +478,33 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
     if (untimed)
         fprintf(f, "%s%s%s\n", dim, WR_UNTIMED_NOTE, off);
     if (m->have_switches)
-        fprintf(f, "\n%sthreads%s%36s%11s%11s%11s%11s\n", bold, off, "", "life", "cpu", "blocked", "runnable");
+        fprintf(f, "\n%sthreads%s%36s%11s%11s%11s%11s%11s\n", bold, off, "", "life", "cpu", "blocked", "runnable",
+                "outside");
     else
-        fprintf(f, "\n%sthreads%s\n", bold, off);
+        fprintf(f, "\n%sthreads%s%36s%11s\n", bold, off, "", "outside");
     for (size_t i = 0; i < m->nthreads; i++) {
         const struct wr_thread *t = &m->threads[i];
-        char c[32], l[32], cp[32], bl[32], rn[32], bar[256];
+        char c[32], l[32], cp[32], bl[32], rn[32], out[32], bar[256];
         if (!t->kept)
             continue;
+        struct wr_outside ot;
+        wr_thread_outside(m, t, &ot);
         fprintf(f, "  tid %-8u %-12s %9s calls", t->tid, t->name[0] ? t->name : "?",
                 wr_fmt_count(c, sizeof c, t->calls));
         if (m->have_switches) {
             uint64_t cpu = wr_model_cpu_ns(t->life_ns, t->blocked_ns, t->runnable_ns);
             split_bar(bar, sizeof bar, o, 1.0, t->life_ns, t->blocked_ns, t->runnable_ns, 1);
-            fprintf(f, " %10s %10s %10s %10s  %s", wr_fmt_ns(l, sizeof l, t->life_ns), wr_fmt_ns(cp, sizeof cp, cpu),
-                    wr_fmt_ns(bl, sizeof bl, t->blocked_ns), wr_fmt_ns(rn, sizeof rn, t->runnable_ns), bar);
-        }
+            fprintf(f, " %10s %10s %10s %10s %10s  %s", wr_fmt_ns(l, sizeof l, t->life_ns),
+                    wr_fmt_ns(cp, sizeof cp, cpu), wr_fmt_ns(bl, sizeof bl, t->blocked_ns),
+                    wr_fmt_ns(rn, sizeof rn, t->runnable_ns), wr_fmt_ns(out, sizeof out, ot.ns), bar);
+        } else
+            fprintf(f, " %10s", wr_fmt_ns(out, sizeof out, ot.ns));
         fputc('\n', f);
+        mostly_outside(m, t, &ot, f, dim, off);
     }
     if (wr_wakers_why(f, m, bold, off) != 0 || locks_section(m, o, f, bold, off) != 0)
+        return -1;
+    if (wr_crit_text(f, m, bold, off) != 0)
         return -1;
     heap_section(m, f, bold, off);
     wr_marks_text(m, f);

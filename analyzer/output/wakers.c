@@ -6,6 +6,7 @@
 
 #include <uthash.h>
 
+#include "analyses/analyses.h"
 #include "output/fmt.h"
 #include "output/report.h"
 
@@ -209,4 +210,63 @@ void wr_wakers_json_top(FILE *f, const struct wr_model *m)
         fprintf(f, "%s{\"tids\":[%" PRIu32 ",%" PRIu32 "],\"waits\":%" PRIu64 ",\"ns\":%" PRIu64 "}", j ? "," : "",
                 m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits, m->wake_loops[j].ns);
     fprintf(f, "],\"wake_cycles\":%" PRIu64 ",\"wake_cut\":%" PRIu64, m->wake_cycles, m->wake_cut);
+}
+
+int wr_crit_json(FILE *f, struct wr_model *m)
+{
+    const struct wr_crit *c = &m->crit;
+    if (wr_crit_path(m, 1) != 0)
+        return -1;
+    json_list(f, m, "critical_path", c->path, c->n, 0);
+    fprintf(f, ",\"critical_path_of\":{\"tid\":%" PRIu32 ",\"mark\":", c->tid);
+    wr_json_str(f, c->mark);
+    fprintf(f, ",\"intervals\":%zu,\"ns\":%" PRIu64 ",\"threads\":%zu,\"by_thread\":[", c->intervals, c->ns,
+            c->threads);
+    for (size_t i = 0; i < c->nby; i++)
+        fprintf(f, "%s{\"tid\":%" PRIu32 ",\"ns\":%" PRIu64 "}", i ? "," : "", c->by_thread[i].tid, c->by_thread[i].ns);
+    fputs("]}", f);
+    return 0;
+}
+
+#define WR_CRIT_ROWS 6
+
+int wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off)
+{
+    const struct wr_crit *c = &m->crit;
+    char t[32], line[256], fit[256];
+    if (wr_crit_path(m, 0) != 0)
+        return -1;
+    if (c->mark && !c->intervals) {
+        fprintf(f, "\n%scritical path%s: no mark named '%s' in this process\n", bold, off, c->mark);
+        return 0;
+    }
+    if (!c->n || (c->threads < 2 && !c->mark && !m->filter))
+        return 0; /* one thread's own time: the site table says it already */
+    const char *name = "";
+    for (size_t i = 0; i < m->nthreads; i++)
+        if (m->threads[i].tid == c->tid && m->threads[i].name[0])
+            name = m->threads[i].name;
+    if (c->mark)
+        fprintf(f, "\n%scritical path of mark '%s'%s (%zu interval%s to tid %" PRIu32 "'s next mark or end, %s)", bold,
+                c->mark, off, c->intervals, c->intervals == 1 ? "" : "s", c->tid, wr_fmt_ns(t, sizeof t, c->ns));
+    else
+        fprintf(f, "\n%scritical path of tid %" PRIu32 "%s (%s, its life of %s)", bold, c->tid, off, name,
+                wr_fmt_ns(t, sizeof t, c->ns));
+    fprintf(f, " through %zu thread%s: what it waited for, followed through its wakers\n", c->threads,
+            c->threads == 1 ? "" : "s");
+    fputs("  by thread:", f);
+    for (size_t j = 0; j < c->nby; j++) {
+        double share = c->ns ? 100.0 * (double)c->by_thread[j].ns / (double)c->ns : 0.0;
+        if (c->by_thread[j].tid)
+            fprintf(f, "%s tid %" PRIu32 " %.0f%%", j ? "," : "", c->by_thread[j].tid, share);
+        else
+            fprintf(f, "%s no thread (unknown) %.0f%%", j ? "," : "", share);
+    }
+    fputc('\n', f);
+    for (size_t j = 0; j < c->n && j < WR_CRIT_ROWS; j++) {
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &c->path[j]), 90);
+        fprintf(f, "  %5.1f%% %9s  %s\n", c->ns ? 100.0 * (double)c->path[j].ns / (double)c->ns : 0.0,
+                wr_fmt_ns(t, sizeof t, c->path[j].ns), fit);
+    }
+    return 0;
 }

@@ -12,7 +12,15 @@
  *   eventfd   a waiter's eventfd_read ends with an eventfd_write 200 ms later
  *   socketpair a waiter's read ends with a write on the other end 200 ms later
  *   cycle     two threads hand a token back and forth 10 times (condvars)
- *   life      a thread computes 100 ms before its first wrapped call */
+ *   life      a thread computes 100 ms of CPU time before its first wrapped call
+ *   fault     a thread mallocs 256 MiB (above the mmap threshold) and
+ *             touches it page by page (no huge pages): one minor page
+ *             fault per page, outside any wrapped call; prints the pages
+ *   barrier   main and two workers meet at a barrier twice; each time one
+ *             worker arrives last, after 100 ms of computing
+ *   alone     one thread: 50 ms of computing, a 100 ms usleep, 50 ms more
+ *   mark      main marks "wait", joins a worker that sleeps 200 ms, marks
+ *             "after" and computes 50 ms */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -21,14 +29,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "libwait.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER, cv2 = PTHREAD_COND_INITIALIZER;
 static int ready, turn;
 static sem_t sem;
+static pthread_barrier_t bar;
 static int fds[2], fds2[2];
 static volatile uint64_t sink;
 
@@ -46,6 +58,22 @@ __attribute__((noinline)) static void compute(unsigned ms)
     while (now_ns() < end)
         for (int i = 0; i < 1000; i++)
             sink += (uint64_t)i * i;
+}
+
+/* compute_cpu: ms milliseconds of this thread's CPU time, however long a
+ * loaded machine makes them last */
+__attribute__((noinline)) static void compute_cpu(unsigned ms)
+{
+    struct timespec ts;
+    uint64_t end = 0, t;
+    do {
+        for (int i = 0; i < 1000; i++)
+            sink += (uint64_t)i * i;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        if (!end)
+            end = t + ms * 1000000ull;
+    } while (t < end);
 }
 
 static void must(int ok, const char *what)
@@ -170,8 +198,38 @@ __attribute__((noinline)) static void *cycler(void *arg)
 __attribute__((noinline)) static void *late_caller(void *arg)
 {
     (void)arg;
-    compute(100);
+    compute_cpu(100);
     usleep(1000);
+    return NULL;
+}
+
+/* barrier: worker i computes 100 ms before round i, so it arrives last */
+__attribute__((noinline)) static void *barrier_worker(void *arg)
+{
+    int me = (int)(uintptr_t)arg;
+    for (int round = 0; round < 2; round++) {
+        if (round == me)
+            compute(100);
+        pthread_barrier_wait(&bar);
+    }
+    return NULL;
+}
+
+#define FAULT_BYTES (256u << 20)
+
+/* fault: every page of a block malloc maps touched once, after the call */
+__attribute__((noinline)) static void *toucher(void *arg)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+    char *p = malloc(FAULT_BYTES);
+    must(p != NULL, "malloc");
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)p + FAULT_BYTES) & ~(uintptr_t)(page - 1);
+    madvise((void *)lo, hi - lo, MADV_NOHUGEPAGE); /* else a fault maps 2 MiB at a time */
+    for (uintptr_t a = lo; a < hi; a += page, n++)
+        *(volatile char *)a = 1;
+    free(p);
+    *(size_t *)arg = n;
     return NULL;
 }
 
@@ -225,8 +283,29 @@ int main(int argc, char **argv)
         pthread_join(b, NULL);
     } else if (!strcmp(m, "life")) {
         pthread_join(start(late_caller, NULL), NULL);
+    } else if (!strcmp(m, "fault")) {
+        size_t pages = 0;
+        pthread_join(start(toucher, &pages), NULL);
+        printf("pages touched: %zu\n", pages);
+    } else if (!strcmp(m, "barrier")) {
+        must(pthread_barrier_init(&bar, NULL, 3) == 0, "pthread_barrier_init");
+        pthread_t a = start(barrier_worker, (void *)0), b = start(barrier_worker, (void *)1);
+        for (int round = 0; round < 2; round++)
+            pthread_barrier_wait(&bar);
+        pthread_join(a, NULL);
+        pthread_join(b, NULL);
+    } else if (!strcmp(m, "alone")) {
+        compute(50);
+        usleep(100000);
+        compute(50);
+    } else if (!strcmp(m, "mark")) {
+        libwait_mark("wait");
+        pthread_join(start(sleeper, (void *)(uintptr_t)200000), NULL);
+        libwait_mark("after");
+        compute(50);
     } else {
-        fprintf(stderr, "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life\n");
+        fprintf(stderr,
+                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark\n");
         return 2;
     }
     printf("%s: ok\n", m);
