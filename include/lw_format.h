@@ -42,6 +42,7 @@
 #define LW_HF_NO_PERF 0x4u     /* perf_event_open was refused */
 #define LW_HF_STOPPED 0x8u     /* recording stopped early (error) */
 #define LW_HF_FLIGHT 0x10u     /* flight recorder: chunks are recycled (below) */
+#define LW_HF_EXEC 0x20u       /* the image ended in an exec (with LW_HF_CLOSED; end_* are its time) */
 
 /* Monitor-the-monitor counters, summed by threads as they flush. */
 struct lw_stats {

@@ -203,6 +203,8 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
                                      : "ticks",
             m->have_switches ? "measured" : "unavailable");
     fprintf(f, ",\"stopped\":%s", h->flags & LW_HF_STOPPED ? "true" : "false");
+    if (h->flags & LW_HF_EXEC) /* only then, as for a capped trace below */
+        fputs(",\"ended_in_exec\":true", f);
     if (m->trace->flight) { /* only then: other traces' reports stay as they were */
         uint64_t from, win = wr_trace_window(m->trace, m->wall_ns, &from);
         fprintf(f,

@@ -27,7 +27,7 @@ struct wr_mproc {
     const char *path; /* the caller's */
     char *name;       /* the command line, else the executable */
     uint64_t wall_ns;
-    int incomplete, distorted;
+    int incomplete, exec, distorted; /* exec: the image ended in an exec */
     double share; /* libwait's share of the threads' time, when distorted */
     size_t len;   /* bytes of its report in the spool */
 };
@@ -72,6 +72,7 @@ static int fold(struct wr_procs *x, struct wr_model *m)
     p->path = m->trace->path;
     p->wall_ns = m->wall_ns;
     p->incomplete = m->trace->incomplete;
+    p->exec = (m->trace->hdr.flags & LW_HF_EXEC) != 0;
     p->distorted = d.distorted == 1;
     p->share = d.share;
     x->calls += m->calls;
@@ -193,7 +194,7 @@ static int multi_text(struct wr_procs *x, FILE *f)
         if (p->distorted) /* the process's own report says more, at its top */
             snprintf(dist, sizeof dist, " [WARNING: timings distorted, libwait %.0f%%]", 100.0 * p->share);
         fprintf(f, "  pid %-7u ppid %-7u %-10s %s%s%s  (%s)\n", p->pid, p->ppid, wr_fmt_ns(w, sizeof w, p->wall_ns),
-                p->name, p->incomplete ? " [incomplete]" : "", dist, p->path);
+                p->name, p->incomplete ? " [incomplete]" : p->exec ? " [exec'd]" : "", dist, p->path);
     }
     int split = x->split;
     fprintf(f, "\n%sall processes%s\n%s  # %-20s %9s %10s %10s %10s %10s  %s%s\n", bold, off, bold, "function", "calls",

@@ -192,6 +192,9 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
     else if (m->trace->incomplete)
         fprintf(f, "note: the trace is incomplete (process still running, killed or crashed): "
                    "this is what was written\n");
+    else if (h->flags & LW_HF_EXEC)
+        fprintf(f, "note: the process image ended in an exec (its pid ran another program after it; that image "
+                   "has a trace of its own)\n");
     if (m->have_switches)
         fprintf(f,
                 "wait/CPU split measured from %" PRIu64 " kernel context switches (%" PRIu64 " lost)\n"

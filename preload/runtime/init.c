@@ -165,6 +165,7 @@ static void lw_atfork_prepare(void)
 
 static void lw_atfork_parent(void)
 {
+    lw_g.forks++;
     if (lw_fork_unlocked) {
         lw_fork_unlocked = 0;
         return;
@@ -283,6 +284,59 @@ __attribute__((constructor(101))) static void lw_init(void)
     errno = saved;
 }
 
+/* lw_announce: at exit, where the trace went: the default name, or a
+ * suffixed one when WAIT_OUTPUT's name was taken. Said by the first traced
+ * process of a run only (lw_writer_parent_traced); when this image follows
+ * others of its pid (exec) or forked traced children, the line adds the
+ * glob that reads them all. */
+static void lw_announce(void)
+{
+    char glob[LW_PATH_MAX + 8] = "";
+    if (lw_g.gen || lw_g.forks) {
+        const char *p = lw_g.path, *slash = strrchr(p, '/');
+        const char *ext = strchr(slash ? slash + 1 : p, '.');
+        if (lw_g.default_path)
+            snprintf(glob, sizeof glob, "%.*swait.*.bin", slash ? (int)(slash + 1 - p) : 0, p);
+        else /* a name with no %p: its generations share the part before the first dot */
+            snprintf(glob, sizeof glob, "%.*s*%s", ext ? (int)(ext - p) : (int)strlen(p), p,
+                     ext ? strrchr(ext, '.') : "");
+    }
+    const char *also = glob[0] ? ", or with the run's other processes: waitreport " : "";
+    if (lw_g.renamed)
+        lw_warn("the trace name was taken; trace written to %s instead%s%s", lw_g.path,
+                glob[0] ? "; with the run's other processes: waitreport " : "", glob);
+    else
+        lw_warn("trace written to %s; read it with: waitreport %s%s%s", lw_g.path, lw_g.path, also, glob);
+}
+
+/* lw_end_image: close the trace as this process image ends without its
+ * destructors, as lw_fini would: the calling thread ended (for _exit), the
+ * counters of all flushed, the end stamped, LW_HF_EXEC added for an exec,
+ * the trace announced (for _exit). Only the process that owns the trace
+ * does it: a vfork child shares the parent's memory, and a fork child has
+ * a trace of its own only once it made a recorded call. Not from inside
+ * libwait: a signal handler that ends the image may have interrupted it
+ * holding the thread list. 1 when it closed the trace, for an exec that
+ * fails to open it again (lw_exec_failed). */
+int lw_end_image(int exec)
+{
+    struct lw_file_header *h = lw_g.hdr;
+    if (!lw_g.ready || !h || lw_thread_inside() || h->pid != (uint32_t)getpid() ||
+        (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & LW_HF_CLOSED))
+        return 0;
+    int saved = errno;
+    if (!exec)
+        lw_thread_exit_current();
+    lw_thread_flush_all();
+    if (exec)
+        __atomic_fetch_or(&h->flags, LW_HF_EXEC, __ATOMIC_RELAXED);
+    lw_writer_close();
+    if (!exec && (lw_g.renamed || lw_g.default_path) && !lw_g.stopped && !lw_writer_parent_traced())
+        lw_announce();
+    errno = saved;
+    return 1;
+}
+
 __attribute__((destructor(101))) static void lw_fini(void)
 {
     int saved = errno;
@@ -290,10 +344,8 @@ __attribute__((destructor(101))) static void lw_fini(void)
         lw_thread_exit_current();
         lw_thread_flush_all();
         lw_writer_close();
-        if (lw_g.renamed && !lw_g.stopped)
-            lw_warn("the trace name was taken; trace written to %s instead", lw_g.path);
-        else if (lw_g.default_path && !lw_g.stopped)
-            lw_warn("trace written to %s; read it with: waitreport %s", lw_g.path, lw_g.path);
+        if ((lw_g.renamed || lw_g.default_path) && !lw_g.stopped && !lw_writer_parent_traced())
+            lw_announce();
     }
     errno = saved;
 }

@@ -141,8 +141,15 @@
     X(int, fflush, (FILE *))                                                                                           \
     X(ssize_t, getline, (char **, size_t *, FILE *))                                                                   \
     X(ssize_t, getdelim, (char **, size_t *, int, FILE *))                                                             \
-    /* passed through: the loader, signal masks, libwait's own fds */                                                  \
+    /* passed through: the loader, exec and _exit, signal masks, libwait's own fds */                                                  \
     X(int, dlclose, (void *))                                                                                          \
+    X(void, _exit, (int))                                                                                              \
+    X(int, execve, (const char *, char *const[], char *const[]))                                                       \
+    X(int, execv, (const char *, char *const[]))                                                                       \
+    X(int, execvp, (const char *, char *const[]))                                                                      \
+    X(int, execvpe, (const char *, char *const[], char *const[]))                                                      \
+    X(int, fexecve, (int, char *const[], char *const[]))                                                               \
+    X(int, execveat, (int, const char *, char *const[], char *const[], int))                                           \
     X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                                                           \
     X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                                                       \
     X(int, pipe2, (int[2], int))                                                                                       \

@@ -75,6 +75,8 @@ struct lw_global {
     int default_path; /* WAIT_OUTPUT unset: announce the file at exit */
     int renamed;      /* the name was taken by another process: a suffix was
                          added, announce it (not for a %p name: exec) */
+    int gen;          /* the generation of the trace's name (lw_format.h) */
+    uint32_t forks;   /* children forked while recording */
     int reopen;       /* fork child: 1 = open its own file at its first call, 2 = opening */
     int fd;
     uint64_t fd_dev, fd_ino; /* the trace file, to tell that fd still is it */
@@ -148,6 +150,8 @@ void lw_writer_release(struct lw_thread *t);
 int lw_writer_meta(struct lw_thread *t, unsigned kind, const uint8_t *body, size_t len);
 void lw_writer_sync(struct lw_thread *t);
 void lw_writer_close(void);
+int lw_writer_parent_traced(void);
+int lw_end_image(int exec);
 void lw_writer_stop(const char *why, int err);
 int lw_writer_room(struct lw_thread *t, uint64_t t1);
 

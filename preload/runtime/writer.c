@@ -4,6 +4,7 @@
  * SIGBUS) and mapped MAP_SHARED, so every committed record is in the page
  * cache at once and survives a crash or SIGKILL. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +214,46 @@ int lw_writer_open(void)
     /* a %p name is taken only by this pid's image before an exec: that is
      * expected, and the program's stderr stays as it is */
     lw_g.renamed = gen && !has_pid;
+    lw_g.gen = gen;
     return 0;
+}
+
+/* lw_writer_parent_traced: whether libwait is loaded in the parent
+ * process (the one that started this process, not init after it ended):
+ * then the parent, or the first traced process above it, announces the
+ * run's traces, so this one stays quiet and a program that forks fifty
+ * traced children prints one line, not fifty. Read from the parent's
+ * /proc maps, since a child that changed directory (a shell script's cd)
+ * names its trace elsewhere than the parent did. */
+int lw_writer_parent_traced(void)
+{
+    Dl_info self;
+    char path[64], buf[8192];
+    int ppid = lw_g.hdr ? (int)lw_g.hdr->ppid : 0;
+    if (ppid <= 1 || !dladdr((void *)lw_writer_parent_traced, &self) || !self.dli_fname || !self.dli_fname[0])
+        return 0;
+    const char *lib = self.dli_fname;
+    size_t n = strlen(lib), keep = 0;
+    if (n >= sizeof buf / 2)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", ppid);
+    int fd = real_open(path, O_RDONLY | O_CLOEXEC), found = 0;
+    if (fd < 0)
+        return 0;
+    for (;;) { /* a window that keeps the last n - 1 bytes: a name split between two reads is found */
+        ssize_t r = real_read(fd, buf + keep, sizeof buf - keep);
+        if (r <= 0)
+            break;
+        size_t have = keep + (size_t)r;
+        if (memmem(buf, have, lib, n)) {
+            found = 1;
+            break;
+        }
+        keep = have < n - 1 ? have : n - 1;
+        memmove(buf, buf + have - keep, keep);
+    }
+    real_close(fd);
+    return found;
 }
 
 /* lw_writer_stop: stop recording for good after an error; say so once. */

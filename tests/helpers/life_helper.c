@@ -9,6 +9,8 @@
  *               children
  *   exec SELF   exec without exit (same pid), the new image does known calls
  *   after       (the exec'd image) known calls, then exit
+ *   execfail    known calls, an exec that fails (no such file), known
+ *               calls after it at site_after, then exit
  *   _exit | abort | kill | segv   known calls, then end that way
  *   dlclose     dlopen libz, allocate inside it, dlclose, go on */
 #define _GNU_SOURCE
@@ -214,6 +216,15 @@ int main(int argc, char **argv)
         execve(argv[2], av, environ);
         return 1;
     }
+    if (!strcmp(m, "execfail")) {
+        char *av[] = {"lw_no_such_program", NULL};
+        if (execve("/nonexistent/lw_no_such_program", av, environ) != -1)
+            return 1;
+        for (int i = 0; i < CHILD_CALLS; i++)
+            site_after();
+        puts("execfail: after");
+        return 0;
+    }
     if (!strcmp(m, "_exit"))
         _exit(3);
     if (!strcmp(m, "abort"))
@@ -224,6 +235,6 @@ int main(int argc, char **argv)
         volatile uintptr_t bad = 8;
         *(volatile int *)bad = 1; /* a real crash: SIGSEGV */
     }
-    fprintf(stderr, "usage: life_helper fork|spawn SELF|exec SELF|after|_exit|abort|kill|segv|dlclose\n");
+    fprintf(stderr, "usage: life_helper fork|spawn SELF|exec SELF|after|execfail|_exit|abort|kill|segv|dlclose\n");
     return 2;
 }

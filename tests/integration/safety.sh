@@ -81,7 +81,10 @@ t "exec: stderr only announces the renamed trace (no %p in the name)" \
   [ "$(grep -vc 'trace name was taken' "$d/traced.err")" = 0 -a "$(grep -c 'trace name was taken' "$d/traced.err")" = 1 ]
 if [ -f "$d/t.bin" ] && [ -f "$d/t.1.bin" ]; then
   report exec "$d/t.bin"
-  expect "exec: old image" "$d/t.bin.json" malloc@site_before=100 complete=false '*@site_after=0'
+  expect "exec: old image" "$d/t.bin.json" malloc@site_before=100 complete=true ended_in_exec=true '*@site_after=0'
+  "$WR" "$d/t.bin" >"$d/t.txt" 2>/dev/null
+  t "exec: the old image's text report says it ended in an exec, not that it is incomplete" \
+    sh -c 'grep -q "^note: the process image ended in an exec" "$1" && ! grep -q "incomplete" "$1"' _ "$d/t.txt"
   report "exec: new image" "$d/t.1.bin"
   expect "exec: new image" "$d/t.1.bin.json" malloc@site_after=100 complete=true '*@site_before=0'
 else
@@ -108,19 +111,51 @@ traced "$d/traced_c" "$d/chain/c.%p.bin" sh -c "$chain" "$chain" 0
 order=$(sed -n 's/^  pid .*(.*\/c\.[0-9]*\(\.[0-9]*\)\?\.bin)$/\1/p' "$d/chain.txt" | tr '\n' ' ')
 t "exec chain: 12 images of one pid, listed from the first to the 11th ($order)" \
   [ "$order" = " .1 .2 .3 .4 .5 .6 .7 .8 .9 .10 .11 " ]
+t "exec chain: the 11 images that exec'd say so, the last does not ($(grep -c "\[exec'd\]" "$d/chain.txt"))" \
+  sh -c '[ "$(grep -c "\[exec.d\]" "$1")" = 11 ] && ! grep "c\.[0-9]*\.11\.bin" "$1" | grep -q "exec.d"' _ "$d/chain.txt"
+t "exec chain: no image reads as incomplete" lacks "incomplete" "$d/chain.txt"
 
-# ---- _exit, abort, SIGKILL, a real SIGSEGV: same status, the trace reads
-# as incomplete with every committed call
+# an exec that fails: the image goes on, and its trace is an ordinary one
+d=$tmp/execfail; mkdir -p "$d"
+native "$d/native" "$LH" execfail
+traced "$d/traced" "$d/t.bin" "$LH" execfail
+same_run "execfail" "$d/native" "$d/traced"
+report execfail "$d/t.bin"
+expect execfail "$d/t.bin.json" malloc@site_before=100 malloc@site_after=100 complete=true
+t "execfail: the report does not say the image ended in an exec" lacks "ended_in_exec" "$d/t.bin.json"
+
+# one line on stderr for a run of many processes: the first traced
+# process announces its trace (default name) and the glob of the others;
+# its children, whose parent is traced, say nothing
+d=$tmp/announce; mkdir -p "$d"
+(cd "$d" && env -u WAIT_OUTPUT LD_PRELOAD="$LIB" "$root/build/tests/fork_many" 5 >out 2>err)
+t "announce: fork_many 5 wrote 6 traces under the default name ($(ls "$d" | grep -c '^wait\.'))" \
+  [ "$(ls "$d" | grep -c '^wait\.[0-9]*\.bin$')" = 6 ]
+t "announce: one line on stderr, the parent's, with the glob of the others ($(wc -l <"$d/err") lines)" \
+  sh -c '[ "$(wc -l <"$1")" = 1 ] && grep -q "trace written to wait\.[0-9]*\.bin; .*other processes: waitreport wait\.\*\.bin" "$1"' _ "$d/err" ||
+  show "$d/err"
+(cd "$d" && env LD_PRELOAD="$LIB" WAIT_OUTPUT=fixed.bin "$root/build/tests/fork_many" 5 >out2 2>err2)
+t "announce: a shared WAIT_OUTPUT name: 6 traces, nothing on stderr (the parent took the name)" \
+  sh -c '[ "$(ls "$1" | grep -c "^fixed")" = 6 ] && [ ! -s "$1/err2" ]' _ "$d" || show "$d/err2"
+
+# ---- _exit, abort, SIGKILL, a real SIGSEGV: same status and every
+# committed call; the trace reads as complete after _exit (libwait closes
+# it there), as incomplete after the others
 for m in _exit abort kill segv; do
+  done_=false; [ $m = _exit ] && done_=true
   d=$tmp/end_$m; mkdir -p "$d"
   { native "$d/native" "$LH" $m; traced "$d/traced" "$d/t.bin" "$LH" $m; } 2>/dev/null # bash's "Killed"
   t "$m: same exit status under the preload ($(cat "$d/native.rc") vs $(cat "$d/traced.rc"))" \
     [ "$(cat "$d/native.rc")" = "$(cat "$d/traced.rc")" ]
   t "$m: same stdout" cmp -s "$d/native.out" "$d/traced.out"
   report "$m" "$d/t.bin"
-  expect "$m" "$d/t.bin.json" malloc@site_before=100 free@site_before=100 complete=false
+  expect "$m" "$d/t.bin.json" malloc@site_before=100 free@site_before=100 complete=$done_
   "$WR" "$d/t.bin" >"$d/t.txt" 2>/dev/null
-  t "$m: text report says incomplete" grep -q "trace is incomplete" "$d/t.txt"
+  if [ $m = _exit ]; then
+    t "$m: text report does not say incomplete" lacks "incomplete" "$d/t.txt"
+  else
+    t "$m: text report says incomplete" grep -q "trace is incomplete" "$d/t.txt"
+  fi
 done
 
 # ---- dlclose: allocations inside a library that was unloaded still
