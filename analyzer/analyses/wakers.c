@@ -74,7 +74,8 @@ static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct 
     struct wr_wk_seg *first = NULL;
     for (size_t i = 0; i < WK_RELS && i < o->wnext; i++) {
         size_t wt = o->waiter[i].th;
-        struct wr_wk_seg *g = wt < st->nth && st->th[wt] ? &st->th[wt]->ring[o->waiter[i].slot % WK_RING] : NULL;
+        struct wr_wk_thread *u = wt < st->nth ? st->th[wt] : NULL;
+        struct wr_wk_seg *g = u && u->cap ? &u->ring[o->waiter[i].seq & (u->cap - 1)] : NULL;
         if (!g || !g->pend || g->okey != k || wt == th || r->k < g->s || r->k > g->e)
             continue;
         if (!one || !g->consume)
@@ -162,7 +163,7 @@ static void loops(struct wr_wk_state *st)
 static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
 {
     struct wr_wk_thread *t = st->th[w->th];
-    struct wr_wk_seg *g = &t->ring[w->slot];
+    struct wr_wk_seg *g = &t->ring[w->seq & (t->cap - 1)];
     g->pend = 0;
     if (w->barrier) {
         wr_wk_barrier(st, w, g);
@@ -172,8 +173,7 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
         if (u && u->ended && u->end >= g->s && u->end <= g->e)
-            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + WK_RING - 1) % WK_RING].stack : 0,
-                        0);
+            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->total - 1) & (u->cap - 1)].stack : 0, 0);
         return;
     }
     if (g->wth >= 0) {
@@ -210,7 +210,7 @@ static void pop(struct wr_wk_state *st)
 static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
                   uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
 {
-    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, 0, label, site};
+    struct wr_wk_wait w = {g->e + lag, k, self, th, t->total - 1, consume, 0, label, site}; /* g: t's last call */
     if (k) { /* the releases seen already, then those still to come */
         struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
         if (r)
@@ -219,7 +219,7 @@ static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, str
         if (!o)
             return;
         o->waiter[o->wnext++ % WK_RELS].th = (uint32_t)th;
-        o->waiter[(o->wnext - 1) % WK_RELS].slot = w.slot;
+        o->waiter[(o->wnext - 1) % WK_RELS].seq = w.seq;
         g->okey = k, g->consume = (uint8_t)consume;
     }
     if (wr_wk_push(st, &w) == 0)
@@ -366,18 +366,48 @@ static int is_read(unsigned f)
     return 0;
 }
 
+/* grow: a full ring of t, about to forget its oldest call, doubles when
+ * that call ended less than WK_KEEP lags before now (the stamp of the call
+ * to come): the causes of a wait go back that far, through the calls the
+ * waker made meanwhile, and a busy thread (an interpreter dropping its lock
+ * around every system call) makes more than WK_RING of them. Its first
+ * ring is allocated here. 0, or -1 when it stays as it is (at WK_RING_MAX,
+ * past WK_SEGS_MAX for all threads, or out of memory). */
+static int grow(struct wr_wk_state *st, struct wr_wk_thread *t, uint64_t now)
+{
+    uint32_t cap = t->cap ? 2 * t->cap : WK_RING;
+    if (t->cap) {
+        const struct wr_wk_seg *old = &t->ring[t->total & (t->cap - 1)];
+        if (cap > WK_RING_MAX || st->segs + t->cap > WK_SEGS_MAX || old->e + WK_KEEP * st->lag < now)
+            return -1;
+    }
+    struct wr_wk_seg *r = malloc((size_t)cap * sizeof *r);
+    if (!r) {
+        st->oom = 1;
+        return -1;
+    }
+    for (uint64_t q = t->total - t->n; q < t->total; q++) /* each call to the slot its number gives */
+        r[q & (cap - 1)] = t->ring[q & (t->cap - 1)];
+    st->segs += cap - t->cap;
+    free(t->ring);
+    t->ring = r, t->cap = cap;
+    return 0;
+}
+
 /* call: one call of thread th: kept for the causes, remembered as a
  * release, or matched as a wait. */
 static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_site *site,
                  const struct wr_event *ev, const struct lw_func_info *fi)
 {
     unsigned f = ev->kind;
-    struct wr_wk_seg *g = &t->ring[t->head];
+    if (t->n == t->cap && grow(st, t, ev->tsc) != 0 && !t->cap)
+        return;
+    struct wr_wk_seg *g = &t->ring[t->total & (t->cap - 1)];
     while (g->pend && st->nheap) /* about to be forgotten: match it (and what ends before it) now */
         pop(st);
     *g = (struct wr_wk_seg){.s = ev->tsc, .e = ev->tsc + ev->dur, .stack = ev->stack, .wth = -1, .func = (uint16_t)f};
-    t->head = (t->head + 1) % WK_RING;
-    t->n += t->n < WK_RING;
+    t->total++;
+    t->n += t->n < t->cap;
     int contended = ev->fd == 1 ? (ev->aux & LW_LOCK_CONTENDED) != 0 : wr_model_ns(st->m, ev->dur) > WR_CONTENDED_NS;
     struct wr_wk_fd *d;
     switch (f) {
@@ -499,7 +529,7 @@ static int wakers_finish(void *state)
     }
     for (size_t i = 0; i < st->nth; i++)
         if (st->th[i])
-            free(st->th[i]->jumps), free(st->th[i]);
+            free(st->th[i]->jumps), free(st->th[i]->ring), free(st->th[i]);
     free(st->th);
     struct wr_wk_obj *o, *ot;
     HASH_ITER(hh, st->objs, o, ot)

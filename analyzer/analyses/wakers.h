@@ -5,7 +5,12 @@
 
 #include "analyses/analyses.h"
 
-#define WK_RING   1024 /* calls kept per thread for the causes */
+#define WK_RING   1024 /* calls kept per thread for the causes, at first */
+#define WK_RING_MAX (1u << 16) /* at most: a ring grows (doubling) while its oldest call
+                                  is younger than WK_KEEP lags, so that a thread making
+                                  thousands of calls in a wait still explains it */
+#define WK_KEEP   50
+#define WK_SEGS_MAX (1u << 20) /* calls kept by all threads' grown rings together */
 #define WK_RELS   16   /* releases kept per object */
 #define WK_DEPTH  64   /* threads a cause chain may pass through */
 #define WK_BUDGET 4096 /* calls one wait's causes may visit */
@@ -31,8 +36,10 @@ struct wr_wk_jump {
 };
 
 struct wr_wk_thread {
-    struct wr_wk_seg ring[WK_RING];
-    uint32_t head, n; /* head: the next slot written */
+    struct wr_wk_seg *ring; /* cap slots (a power of two, 0 before the first call): the
+                               call numbered q (from 0) is at q & (cap - 1) */
+    uint32_t cap, n;        /* n: the calls kept, the last n numbered */
+    uint64_t total;         /* calls numbered so far */
     uint64_t self, birth, end;
     uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
@@ -51,7 +58,7 @@ struct wr_wk_thread {
 struct wr_wk_wait {
     uint64_t b, k, self;
     size_t th;
-    uint32_t slot;
+    uint64_t seq; /* its call's number (wr_wk_thread.ring) */
     int consume, barrier; /* barrier: a barrier wait, k its object (wakers_barrier.c) */
     const char *label;
     struct wr_site *site;
@@ -71,7 +78,8 @@ struct wr_wk_obj {
     uint64_t key;
     struct wr_wk_rel rel[WK_RELS];
     struct {
-        uint32_t th, slot;
+        uint32_t th;
+        uint64_t seq;
     } waiter[WK_RELS]; /* the last pending waits on it (checked against their call: may be gone) */
     uint32_t next, wnext;
     struct wr_wk_arrival *arr; /* a barrier: its last WK_ARRIVALS waits (a ring) */
@@ -106,6 +114,7 @@ struct wr_wk_state {
     struct wr_wk_obj *objs;
     struct wr_wk_fd *fds;
     uint64_t nfdid, lag;
+    size_t segs; /* ring slots of all threads (WK_SEGS_MAX) */
     struct wr_wk_wait *heap; /* by b, smallest first */
     size_t nheap, capheap;
     struct wr_wk_path path[WK_DEPTH];

@@ -80,6 +80,22 @@ static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *
     }
 }
 
+/* newest_before: how many of t's kept calls, newest first, start at or
+ * after stamp y: a thread's calls start in order, so the walk back from y
+ * skips them by bisection, not one by one within its budget. */
+static uint32_t newest_before(const struct wr_wk_thread *t, uint64_t y)
+{
+    uint32_t lo = 0, hi = t->n, mask = t->cap - 1; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->ring[(t->total - 1 - mid) & mask].s >= y)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* explain: hand [x, y] of thread u on to what u did then, walking its
  * kept calls back from y; every tick ends in exactly one cause. */
 static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
@@ -99,9 +115,11 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
     }
     st->path[st->depth++] = (struct wr_wk_path){u, x, y};
     uint64_t cur = y;
-    uint32_t after = t->n ? t->ring[(t->head + WK_RING - 1) % WK_RING].stack : 0;
-    for (uint32_t j = 0; j < t->n && cur > x && st->budget; j++, st->budget--) {
-        const struct wr_wk_seg *g = &t->ring[(t->head + WK_RING - 1 - j) % WK_RING];
+    uint32_t j = newest_before(t, cur), mask = t->cap - 1;
+    /* the stack of the first call after y (of the last call, when none is) */
+    uint32_t after = t->n ? t->ring[(t->total - (j ? j : 1)) & mask].stack : 0;
+    for (; j < t->n && cur > x && st->budget; j++, st->budget--) {
+        const struct wr_wk_seg *g = &t->ring[(t->total - 1 - j) & mask];
         if (g->s >= cur) {
             after = g->stack;
             continue;
@@ -115,7 +133,7 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
         after = g->stack;
     }
     if (cur > x) /* before the first call kept: the thread's start, or forgotten */
-        cause(st, tid_of(st, u), t->n < WK_RING ? after : 0, 0, t->n < WK_RING ? "cpu" : "unknown", cur - x);
+        cause(st, tid_of(st, u), t->total == t->n ? after : 0, 0, t->total == t->n ? "cpu" : "unknown", cur - x);
     st->depth--;
 }
 

@@ -62,20 +62,105 @@ static const char *thread_name(char *buf, size_t cap, const struct wr_model *m, 
 }
 
 /* wake_line: "pthread_cond_signal in producer (file.c:12), tid 12 (name)"
- * into buf. */
-static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const struct wr_wake *w)
+ * into buf; with threads > 1, ", 4 threads" in place of the thread, and
+ * with threads 0 nothing of it. */
+static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const struct wr_wake *w, size_t threads)
 {
     struct wr_frame fr[1];
-    char at[160], name[24];
+    char at[160], name[24], who[64] = "";
+    if (threads > 1)
+        snprintf(who, sizeof who, ", %zu threads", threads);
+    else if (threads && w->tid)
+        snprintf(who, sizeof who, ", tid %" PRIu32 "%s", w->tid, thread_name(name, sizeof name, m, w->tid));
     if (w->stack && wr_model_frames(m, w->stack, fr, 1)) {
         wr_frame_line(at, sizeof at, &fr[0]);
-        snprintf(buf, cap, "%s in %s, tid %" PRIu32 "%s", wake_name(w), at, w->tid,
-                 thread_name(name, sizeof name, m, w->tid));
-    } else if (w->tid)
-        snprintf(buf, cap, "%s, tid %" PRIu32 "%s", wake_name(w), w->tid, thread_name(name, sizeof name, m, w->tid));
-    else
-        snprintf(buf, cap, "%s", wake_name(w));
+        snprintf(buf, cap, "%s in %s%s", wake_name(w), at, who);
+    } else
+        snprintf(buf, cap, "%s%s", wake_name(w), who);
     return buf;
+}
+
+/* wake_group: the entries of wakers or causes that print the same line
+ * but for their thread (one call site, or one label, in several threads
+ * alike: four workers sleeping at one line while they hold a lock), summed:
+ * the text report reads them as one cause of N threads. Entries of the
+ * "other" label (what sites had no room for) are left out. */
+#define WR_GROUP_TIDS 64
+struct wake_group {
+    UT_hash_handle hh;
+    char key[256]; /* the line without its thread */
+    struct wr_wake w;
+    uint32_t tid[WR_GROUP_TIDS];
+    size_t ntid; /* distinct threads, counted up to WR_GROUP_TIDS */
+};
+
+/* group_add: entry w into the groups *g; -1 on out of memory. */
+static int group_add(struct wake_group **g, struct wr_model *m, const struct wr_wake *w)
+{
+    struct wake_group *r;
+    char key[256];
+    if (!w->func && w->label && !strcmp(w->label, "other"))
+        return 0;
+    wake_line(key, sizeof key, m, w, 0);
+    HASH_FIND_STR(*g, key, r);
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)))
+            return -1;
+        memcpy(r->key, key, sizeof r->key);
+        r->w = *w;
+        r->w.ns = r->w.calls = 0;
+        HASH_ADD_STR(*g, key, r);
+    }
+    size_t i = 0;
+    while (i < r->ntid && r->tid[i] != w->tid)
+        i++;
+    if (i == r->ntid && r->ntid < WR_GROUP_TIDS)
+        r->tid[r->ntid++] = w->tid;
+    r->w.ns += w->ns;
+    r->w.calls += w->calls;
+    return 0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct wake_group *x = *(struct wake_group *const *)a, *y = *(struct wake_group *const *)b;
+    return (x->w.ns < y->w.ns) - (x->w.ns > y->w.ns);
+}
+
+/* group_sorted: the groups of *g, largest first, into a new array (*n of
+ * them), and the hash emptied (its entries stay, owned by the array): NULL
+ * when there are none or on out of memory (*n 0). */
+static struct wake_group **group_sorted(struct wake_group **g, size_t *n)
+{
+    struct wake_group *r, *tmp, **a = NULL;
+    *n = HASH_COUNT(*g);
+    if (*n && !(a = malloc(*n * sizeof *a)))
+        *n = 0;
+    size_t i = 0;
+    HASH_ITER(hh, *g, r, tmp)
+    {
+        HASH_DEL(*g, r);
+        if (a)
+            a[i++] = r;
+        else
+            free(r);
+    }
+    if (a)
+        qsort(a, *n, sizeof *a, cmp_group);
+    return a;
+}
+
+static void group_free(struct wake_group **a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(a[i]);
+    free(a);
+}
+
+/* group_line: a group's line: its thread, or how many threads. */
+static const char *group_line(char *buf, size_t cap, struct wr_model *m, const struct wake_group *r)
+{
+    return wake_line(buf, cap, m, &r->w, r->ntid > 1 ? r->ntid : 1);
 }
 
 /* top: the largest entry of l that names something (not "other", the sum
@@ -96,9 +181,26 @@ static uint64_t sum(const struct wr_wake *l, size_t n)
     return t;
 }
 
+/* site_line: "woken by" or "because of" line of list l: its largest group. */
+static void site_line(FILE *f, struct wr_model *m, const struct wr_wake *l, size_t n, const char *what,
+                      const char *tail, const char *dim, const char *off)
+{
+    struct wake_group *g = NULL, **a;
+    size_t ng = 0;
+    char line[256], fit[256];
+    for (size_t i = 0; i < n; i++)
+        if (group_add(&g, m, &l[i]) != 0)
+            break;
+    if (!(a = group_sorted(&g, &ng)))
+        return;
+    uint64_t t = sum(l, n);
+    wr_fit(fit, sizeof fit, group_line(line, sizeof line, m, a[0]), 90);
+    fprintf(f, "    %s%s %s: %.0f%%%s%s\n", dim, what, fit, t ? 100.0 * (double)a[0]->w.ns / (double)t : 0.0, tail, off);
+    group_free(a, ng);
+}
+
 void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const char *dim, const char *off)
 {
-    char line[256], fit[256];
     const struct wr_wake *w = top(s->wakers, s->nwakers), *c = top(s->causes, s->ncauses);
     if (w && !w->func && !strcmp(w->label, "sleep") && s->nwakers == 1)
         return; /* a sleep ended by itself: the lines would only repeat the site */
@@ -106,88 +208,37 @@ void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const 
      * the cause is the site's own call: both lines would repeat the row. */
     if (w && !w->func && s->nwakers == 1 && c && s->ncauses == 1 && c->func == s->func && c->stack == s->stack)
         return;
-    if (w) {
-        uint64_t t = sum(s->wakers, s->nwakers);
-        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, w), 90);
-        fprintf(f, "    %swoken by %s: %.0f%% of the wait%s\n", dim, fit, t ? 100.0 * (double)w->ns / (double)t : 0.0,
-                off);
-    }
-    if (c) {
-        uint64_t t = sum(s->causes, s->ncauses);
-        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, c), 90);
-        fprintf(f, "    %sbecause of %s: %.0f%%%s\n", dim, fit, t ? 100.0 * (double)c->ns / (double)t : 0.0, off);
-    }
-}
-
-static int cmp_ns(const void *a, const void *b)
-{
-    const struct wr_wake *x = a, *y = b;
-    return (x->ns < y->ns) - (x->ns > y->ns);
+    site_line(f, m, s->wakers, s->nwakers, "woken by", " of the wait", dim, off);
+    site_line(f, m, s->causes, s->ncauses, "because of", "", dim, off);
 }
 
 #define WR_WHY_ROWS 5
 
-/* why_row: a cause of "why threads waited", keyed by the line it prints:
- * causes at one source line through other return addresses are one row. */
-struct why_row {
-    UT_hash_handle hh;
-    struct wr_wake w;
-    char line[256];
-};
-
 int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off)
 {
-    struct wr_wake *all = NULL;
-    struct why_row *rows = NULL, *r, *tmp;
+    struct wake_group *g = NULL, **a = NULL;
     size_t n = 0;
     uint64_t total = 0;
     int rc = 0;
     for (size_t i = 0; !rc && i < m->nsites; i++) {
         const struct wr_site *s = m->sorted[i];
-        for (size_t k = 0; k < s->ncauses; k++) {
-            const struct wr_wake *c = &s->causes[k];
-            char line[256];
-            total += c->ns;
-            wake_line(line, sizeof line, m, c);
-            HASH_FIND_STR(rows, line, r);
-            if (!r) {
-                if (!(r = calloc(1, sizeof *r))) {
-                    rc = -1;
-                    break;
-                }
-                r->w = (struct wr_wake){c->tid, c->stack, c->func, c->label, 0, 0};
-                memcpy(r->line, line, sizeof r->line);
-                HASH_ADD_STR(rows, line, r);
-                n++;
-            }
-            r->w.ns += c->ns;
+        for (size_t k = 0; !rc && k < s->ncauses; k++) {
+            total += s->causes[k].ns;
+            rc = group_add(&g, m, &s->causes[k]);
         }
     }
-    if (!rc && n && !(all = malloc(n * sizeof *all)))
-        rc = -1;
-    n = 0;
-    HASH_ITER(hh, rows, r, tmp)
-    {
-        if (!rc)
-            all[n++] = r->w;
-        HASH_DEL(rows, r);
-        free(r);
-    }
-    if (rc)
+    a = group_sorted(&g, &n);
+    if (rc || (n && !a)) {
+        group_free(a, n);
         return -1;
+    }
     if (n) {
-        qsort(all, n, sizeof *all, cmp_ns);
-        size_t named = 0;
-        for (size_t j = 0; j < n; j++) /* "other" mixes what sites had no room for: not a row */
-            if (all[j].func || !all[j].label || strcmp(all[j].label, "other"))
-                all[named++] = all[j];
-        n = named;
         fprintf(f, "\n%swhy threads waited%s (the waits' time handed on through their wakers)\n", bold, off);
         for (size_t j = 0; j < n && j < WR_WHY_ROWS; j++) {
             char line[256], fit[256], t[32];
-            wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &all[j]), 90);
-            fprintf(f, "  %5.1f%% %9s  %s\n", total ? 100.0 * (double)all[j].ns / (double)total : 0.0,
-                    wr_fmt_ns(t, sizeof t, all[j].ns), fit);
+            wr_fit(fit, sizeof fit, group_line(line, sizeof line, m, a[j]), 90);
+            fprintf(f, "  %5.1f%% %9s  %s\n", total ? 100.0 * (double)a[j]->w.ns / (double)total : 0.0,
+                    wr_fmt_ns(t, sizeof t, a[j]->w.ns), fit);
         }
         for (size_t j = 0; j < m->nwake_loops && j < WR_WHY_ROWS; j++) {
             char t[32];
@@ -199,7 +250,7 @@ int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off
             fprintf(f, "  %" PRIu64 " cause chain%s stopped at a cycle between threads\n", m->wake_cycles,
                     m->wake_cycles == 1 ? "" : "s");
     }
-    free(all);
+    group_free(a, n);
     return 0;
 }
 
@@ -264,7 +315,7 @@ int wr_crit_text(FILE *f, struct wr_model *m, const char *bold, const char *off)
     }
     fputc('\n', f);
     for (size_t j = 0; j < c->n && j < WR_CRIT_ROWS; j++) {
-        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &c->path[j]), 90);
+        wr_fit(fit, sizeof fit, wake_line(line, sizeof line, m, &c->path[j], 1), 90);
         fprintf(f, "  %5.1f%% %9s  %s\n", c->ns ? 100.0 * (double)c->path[j].ns / (double)c->ns : 0.0,
                 wr_fmt_ns(t, sizeof t, c->path[j].ns), fit);
     }

@@ -11,7 +11,8 @@
  *   sem       a waiter's sem_wait ends with a sem_post 200 ms later
  *   eventfd   a waiter's eventfd_read ends with an eventfd_write 200 ms later
  *   socketpair a waiter's read ends with a write on the other end 200 ms later
- *   cycle     two threads hand a token back and forth 10 times (condvars)
+ *   cycle     two threads hand a token back and forth 10 times (condvars),
+ *             each holding it 10 ms
  *   life      a thread computes 100 ms of CPU time before its first wrapped call
  *   fault     a thread mallocs 256 MiB (above the mmap threshold) and
  *             touches it page by page (no huge pages): one minor page
@@ -20,7 +21,11 @@
  *             worker arrives last, after 100 ms of computing
  *   alone     one thread: 50 ms of computing, a 100 ms usleep, 50 ms more
  *   mark      main marks "wait", joins a worker that sleeps 200 ms, marks
- *             "after" and computes 50 ms */
+ *             "after" and computes 50 ms
+ *   busy      main joins a worker that computes 100 ms with a lock and an
+ *             unlock every ~20 us (about 10,000 calls), then sleeps 100 ms:
+ *             far more calls inside the wait than a thread's first ring of
+ *             1,024 holds */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -133,6 +138,25 @@ __attribute__((noinline)) static void *stage_b(void *arg)
     return NULL;
 }
 
+/* busy: 100 ms of computing made of ~20 us steps, each followed by a
+ * lock and an unlock of a mutex of its own, then a 100 ms sleep */
+__attribute__((noinline)) static void *busy(void *arg)
+{
+    static pthread_mutex_t own = PTHREAD_MUTEX_INITIALIZER;
+    uint64_t end = now_ns() + 100000000ull;
+    (void)arg;
+    while (now_ns() < end) {
+        uint64_t step = now_ns() + 20000;
+        while (now_ns() < step)
+            for (int i = 0; i < 100; i++)
+                sink += (uint64_t)i * i;
+        pthread_mutex_lock(&own);
+        pthread_mutex_unlock(&own);
+    }
+    usleep(100000);
+    return NULL;
+}
+
 __attribute__((noinline)) static void *sleeper(void *arg)
 {
     usleep((useconds_t)(uintptr_t)arg);
@@ -187,6 +211,12 @@ __attribute__((noinline)) static void *cycler(void *arg)
         pthread_mutex_lock(&mu);
         while (turn != me)
             pthread_cond_wait(me ? &cv2 : &cv, &mu);
+        pthread_mutex_unlock(&mu);
+        /* the token's work, outside the mutex: long enough that the other
+         * thread is waiting for the token by its end, however loaded the
+         * machine, so that both threads wake each other every time */
+        usleep(10000);
+        pthread_mutex_lock(&mu);
         turn = !me;
         pthread_cond_signal(me ? &cv : &cv2);
         pthread_mutex_unlock(&mu);
@@ -248,6 +278,8 @@ int main(int argc, char **argv)
         must(read(fds[0], &ch, 1) == 1 && ch == 'b', "read a");
         pthread_join(b, NULL);
         pthread_join(c, NULL);
+    } else if (!strcmp(m, "busy")) {
+        pthread_join(start(busy, NULL), NULL);
     } else if (!strcmp(m, "join")) {
         pthread_join(start(sleeper, (void *)(uintptr_t)300000), NULL);
     } else if (!strcmp(m, "mutex")) {
@@ -305,7 +337,7 @@ int main(int argc, char **argv)
         compute(50);
     } else {
         fprintf(stderr,
-                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark\n");
+                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|busy\n");
         return 2;
     }
     printf("%s: ok\n", m);

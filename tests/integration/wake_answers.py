@@ -104,6 +104,18 @@ def main():
             if p:
                 c = sum(x['ns'] for x in p if x['function'] == 'usleep' and at(x, 'sleeper'))
                 check(near(c, 300 * ms), 'join: the critical path has the worker\'s usleep, %.0f ms (~300)' % (c / ms))
+    elif mode == 'busy':
+        s = site(d, 'pthread_join', 'main')
+        ok = check(s is not None and s['causes'], 'busy: the join has causes')
+        if ok:
+            w = sum(x['ns'] for x in s['causes'])
+            sl = sum(x['ns'] for x in s['causes'] if x['function'] == 'usleep' and at(x, 'busy'))
+            cpu = sum(x['ns'] for x in s['causes'] if x['function'] == 'cpu')
+            unk = sum(x['ns'] for x in s['causes'] if x['function'] == 'unknown')
+            check(near(sl, 100 * ms), 'busy: the worker\'s usleep is a cause, %.0f ms (~100)' % (sl / ms))
+            check(near(cpu, 100 * ms), 'busy: its CPU among ~10,000 calls is a cause, %.0f ms (~100)' % (cpu / ms))
+            check(unk <= 0.02 * w, 'busy: none of it is unknown (%.1f ms of %.0f ms): the worker\'s calls were kept'
+                  % (unk / ms, w / ms))
     elif mode == 'mutex':
         s = site(d, 'pthread_mutex_lock', 'main')
         ok = check(s is not None and s['wakers'] and s['wakers'][0]['function'] == 'pthread_mutex_unlock' and

@@ -131,7 +131,7 @@ def main():
         unl = [c for c in by('pthread_mutex_unlock') if c['args'][0] in m and c['tid'] not in {l['tid'] for l in locks}]
         check(len(locks) >= 1 and len(unl) >= 2, '%d contended locks, %d unlocks of that mutex by the holder'
               % (len(locks), len(unl)))
-    elif mode in ('join', 'mark'):
+    elif mode in ('join', 'mark', 'busy'):
         j = by('pthread_join')
         selfs = {t['extra'][0]: t for t in born if len(t['extra']) >= 2}
         ok = len(j) == 1 and len(creates) == 1 and creates[0]['args'][0] == j[0]['args'][0] in selfs
