@@ -59,11 +59,31 @@ static int on_path(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t 
     return 0;
 }
 
+/* woken_off: the ticks of [k, hi] that thread u, woken at k, spent off
+ * the CPU: waiting for one, since nothing held it any more (0 without the
+ * switch records). A condition variable's waiter is the exception: woken
+ * by a signal, it must still take the mutex the signaller holds, and that
+ * wait is the signaller's doing, so it counts none here. */
+static uint64_t woken_off(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *g, uint64_t k, uint64_t hi)
+{
+    struct wr_model *m = st->m;
+    if (!m->have_switches || u >= m->nthreads || m->ns_per_tick <= 0 || g->func == LW_F_pthread_cond_wait ||
+        g->func == LW_F_pthread_cond_timedwait || g->func == LW_F_pthread_cond_clockwait)
+        return 0;
+    uint64_t b, r, n, a = wr_cpu_mono(m, k), e = wr_cpu_mono(m, hi);
+    if (e <= a)
+        return 0;
+    wr_cpu_split(&m->threads[u], a, e, &b, &r, &n);
+    uint64_t off = (uint64_t)((double)(b + r) / m->ns_per_tick);
+    return off < hi - k ? off : hi - k;
+}
+
 /* seg_cause: the part [lo, hi] of call g of thread u: handed on to its
- * waker up to the wake-up, the rest charged to CPU at the waker's call
- * (a "cycle" when the waker is a thread that was waiting on this chain
- * meanwhile: a token handed back and forth); a call nobody woke is its
- * own cause. */
+ * waker up to the wake-up; after it, the time u spent off the CPU is
+ * "runnable" (woken, it waited for a CPU: more busy threads than CPUs),
+ * and the rest CPU at the waker's call (a "cycle" when the waker is a
+ * thread that was waiting on this chain meanwhile: a token handed back and
+ * forth); a call nobody woke is its own cause. */
 static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *g, uint64_t lo, uint64_t hi)
 {
     if (g->wth < 0) {
@@ -72,6 +92,11 @@ static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *
     }
     uint64_t k = g->wk < lo ? lo : g->wk > hi ? hi : g->wk;
     explain(st, (size_t)g->wth, lo, k);
+    uint64_t off = hi > k ? woken_off(st, u, g, k, hi) : 0;
+    if (off) {
+        cause(st, tid_of(st, u), 0, 0, "runnable", off);
+        hi -= off;
+    }
     if (hi > k && on_path(st, (size_t)g->wth, k, hi)) {
         cause(st, tid_of(st, (size_t)g->wth), 0, 0, "cycle", hi - k);
         st->m->wake_cycles++;
@@ -164,7 +189,10 @@ void wr_wk_woken(struct wr_wk_state *st, size_t th, struct wr_wk_seg *g, struct 
     st->path[0] = (struct wr_wk_path){th, g->s, g->e};
     st->budget = WK_BUDGET;
     explain(st, wth, g->s, k);
-    cause(st, tid_of(st, wth), stack, 0, "cpu", g->e - k);
+    uint64_t off = g->e > k ? woken_off(st, th, g, k, g->e) : 0;
+    if (off)
+        cause(st, tid_of(st, th), 0, 0, "runnable", off);
+    cause(st, tid_of(st, wth), stack, 0, "cpu", g->e - k - off);
 }
 
 /* alone: wait g of thread th ended by nothing in the process: label says

@@ -68,15 +68,17 @@ static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const st
 {
     struct wr_frame fr[1];
     char at[160], name[24], who[64] = "";
+    /* "runnable" alone would read as a call: say what the time was */
+    const char *what = !w->func && w->label && !strcmp(w->label, "runnable") ? "CPU contention (runnable)" : wake_name(w);
     if (threads > 1)
         snprintf(who, sizeof who, ", %zu threads", threads);
     else if (threads && w->tid)
         snprintf(who, sizeof who, ", tid %" PRIu32 "%s", w->tid, thread_name(name, sizeof name, m, w->tid));
     if (w->stack && wr_model_frames(m, w->stack, fr, 1)) {
         wr_frame_line(at, sizeof at, &fr[0]);
-        snprintf(buf, cap, "%s in %s%s", wake_name(w), at, who);
+        snprintf(buf, cap, "%s in %s%s", what, at, who);
     } else
-        snprintf(buf, cap, "%s%s", wake_name(w), who);
+        snprintf(buf, cap, "%s%s", what, who);
     return buf;
 }
 
