@@ -381,7 +381,7 @@ static int grow(struct wr_wk_state *st, struct wr_wk_thread *t, uint64_t now)
         if (cap > WK_RING_MAX || st->segs + t->cap > WK_SEGS_MAX || old->e + WK_KEEP * st->lag < now)
             return -1;
     }
-    struct wr_wk_seg *r = malloc((size_t)cap * sizeof *r);
+    struct wr_wk_seg *r = calloc(cap, sizeof *r); /* a slot no call took yet is not pending */
     if (!r) {
         st->oom = 1;
         return -1;
