@@ -50,6 +50,7 @@ struct lw_thread {
     uint64_t next_index;
     uint64_t chunk_index; /* the current chunk's index in the file */
     uint8_t *pop_end;     /* the current chunk is pre-faulted up to here */
+    uint8_t *resv_end;    /* and its blocks reserved up to here (never below pop_end) */
     uint64_t last_tsc, last_addr, last_sync;
     struct lw_stats st;         /* local counters, flushed to the header */
     struct lw_cache *cache;     /* stack caches, see stack.c */
