@@ -28,6 +28,15 @@ static struct lw_thread lw_dead = {.guard = 1, .dead = 1, .guard_sp = UINTPTR_MA
 static struct lw_thread *lw_all;
 static lw_spin lw_all_spin; /* reset in a fork child (lw_spin_init) */
 
+/* Finished states kept for the next new thread, up to LW_SPARE_MAX, on a
+ * list through all_next guarded by lw_all_spin: a thread's start and end
+ * then map and unmap no state of its own (an unmap in a process with
+ * several threads flushes the other CPUs' TLBs: about 30 us in a VM). A
+ * fork child keeps the list: its states are the child's own copies. */
+#define LW_SPARE_MAX 16
+static struct lw_thread *lw_spare;
+static unsigned lw_spare_n;
+
 static pthread_key_t lw_key;
 static int lw_key_ok;
 
@@ -98,7 +107,8 @@ void lw_thread_named(struct lw_thread *t) { lw_thread_record(t, 0); }
 
 /* lw_thread_finish: flush t, then release everything it holds (chunks,
  * perf ring, stack cache, the state itself); later calls of the thread
- * pass through. A thousand short threads leave no mapping behind. */
+ * pass through. A thousand short threads leave no mapping behind but the
+ * spare states (LW_SPARE_MAX). */
 static void lw_thread_finish(struct lw_thread *t)
 {
     if (!t || t->dead)
@@ -114,16 +124,23 @@ static void lw_thread_finish(struct lw_thread *t)
     lw_thread_flush_stats(t);
     t->dead = 1;
     lw_tls = &lw_dead; /* from here a signal handler's calls pass through */
+    lw_writer_release(t);
+    lw_stack_thread_free(t);
     lw_spin_lock(&lw_all_spin);
     struct lw_thread **pp = &lw_all;
     while (*pp && *pp != t)
         pp = &(*pp)->all_next;
     if (*pp)
         *pp = t->all_next;
+    int keep = lw_spare_n < LW_SPARE_MAX;
+    if (keep) {
+        t->all_next = lw_spare;
+        lw_spare = t;
+        lw_spare_n++;
+    }
     lw_spin_unlock(&lw_all_spin);
-    lw_writer_release(t);
-    lw_stack_thread_free(t);
-    real_munmap(t, sizeof *t);
+    if (!keep)
+        real_munmap(t, sizeof *t);
 }
 
 static void lw_thread_destructor(void *arg) { lw_thread_finish(arg); }
@@ -155,7 +172,17 @@ void lw_thread_flush_all(void)
 static struct lw_thread *lw_thread_new(void)
 {
     lw_tls = &lw_dead; /* a signal handler meanwhile must not make a second state */
-    void *m = real_mmap(NULL, sizeof(struct lw_thread), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    lw_spin_lock(&lw_all_spin);
+    void *m = lw_spare;
+    if (m) {
+        lw_spare = lw_spare->all_next;
+        lw_spare_n--;
+    }
+    lw_spin_unlock(&lw_all_spin);
+    if (m)
+        memset(m, 0, sizeof(struct lw_thread));
+    else
+        m = real_mmap(NULL, sizeof(struct lw_thread), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
     struct lw_thread *t = m;

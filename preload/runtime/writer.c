@@ -424,12 +424,18 @@ void lw_writer_release(struct lw_thread *t)
 
 /* lw_grow: reserve t's chunk up to want (lw_reserve), after checking that
  * lw_g.fd is still the trace file (zeros must never reach a file of the
- * program's). 0, or -1 when recording stops (said once). */
+ * program's) and that the program has not lowered its file size limit
+ * below them since the claim (a write past it raises SIGXFSZ). 0, or -1
+ * when recording stops (said once). */
 static int lw_grow(struct lw_thread *t, uint8_t *want)
 {
     size_t have = (size_t)(t->resv_end - t->chunk), to = (size_t)(want - t->chunk);
     if (!lw_fd_still_ours())
         return -1;
+    if (!lw_fits_fsize((off_t)LW_HEADER_SIZE + (off_t)t->chunk_index * lw_g.chunk_size + (off_t)to)) {
+        lw_writer_stop("file size limit (ulimit -f) reached for", EFBIG);
+        return -1;
+    }
     int r = lw_reserve(t->chunk_index, have, to);
     if (r != 0) {
         lw_writer_stop("cannot extend", r);

@@ -16,6 +16,9 @@
  *   io_safety_helper fork      the parent maps 1 anonymous block at
  *                              site_parent_map, forks; the child maps and
  *                              unmaps 2 at site_child_map, then exits
+ *   io_safety_helper fsize     10 zero-timeout polls at site_before_limit,
+ *                              lowers its file size limit to 4 KiB (below
+ *                              any trace), then 20000 at site_after_limit
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +207,32 @@ static void run_fork(void)
     printf("child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* ---- fsize: the program lowers its own RLIMIT_FSIZE mid-run ---- */
+NOINL static void site_before_limit(void)
+{
+    for (int i = 0; i < 10; i++)
+        poll(NULL, 0, 0);
+}
+
+NOINL static void site_after_limit(void)
+{
+    for (int i = 0; i < 20000; i++)
+        poll(NULL, 0, 0);
+}
+
+static void run_fsize(void)
+{
+    struct rlimit rl;
+    site_before_limit();
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+        fail("getrlimit");
+    rl.rlim_cur = 4096;
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        fail("setrlimit");
+    site_after_limit();
+    printf("20000 polls after the limit\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -218,6 +248,8 @@ int main(int argc, char **argv)
         run_closeall(2);
     else if (!strcmp(mode, "fork"))
         run_fork();
+    else if (!strcmp(mode, "fsize"))
+        run_fsize();
     else
         return 2;
     return 0;

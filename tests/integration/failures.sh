@@ -71,6 +71,15 @@ report "ulimit -f" "$d/t.bin"
 expect "ulimit -f" "$d/t.bin.json" stopped=true complete=false 'pthread_mutex_lock@worker>=1000'
 "$WR" "$d/t.bin" >"$d/t.txt" 2>/dev/null
 t "ulimit -f: text report notes the early stop" grep -q "stopped recording early" "$d/t.txt"
+# the program lowers its own limit below the trace's size mid-run: the
+# next step of its chunk is reserved only after checking it (a write past
+# the limit would raise SIGXFSZ)
+native "$d/lower.n" build/tests/io_safety_helper fsize
+traced "$d/lower" "$d/t3.bin" build/tests/io_safety_helper fsize
+same_run "limit lowered by the program" "$d/lower.n" "$d/lower"
+one_line "limit lowered by the program" "$d/lower.err" "file size limit (ulimit -f) reached"
+report "limit lowered by the program" "$d/t3.bin"
+expect "limit lowered by the program" "$d/t3.bin.json" stopped=true poll@site_before_limit=10 'poll@site_after_limit>=100'
 (ulimit -f 2 && traced "$d/tiny" "$d/t2.bin" examples/lock_contend) 2>/dev/null
 same_run "ulimit -f below the header" "$N" "$d/tiny"
 one_line "ulimit -f below the header" "$d/tiny.err" "not recording"
