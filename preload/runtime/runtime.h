@@ -50,7 +50,6 @@ struct lw_thread {
     uint64_t next_index;
     uint64_t chunk_index; /* the current chunk's index in the file */
     uint8_t *pop_end;     /* the current chunk is pre-faulted up to here */
-    uint8_t *resv_end;    /* and its blocks reserved up to here (never below pop_end) */
     uint64_t last_tsc, last_addr, last_sync;
     struct lw_stats st;         /* local counters, flushed to the header */
     struct lw_cache *cache;     /* stack caches, see stack.c */
@@ -66,6 +65,9 @@ struct lw_thread {
     uint64_t self_t0; /* sampled record: stamp after the real call */
     uint64_t slow_t0; /* start of the outermost timed slow path */
     int slow_nest;    /* timed slow paths entered, not left */
+    /* the current chunk's blocks are reserved up to here, never below
+     * pop_end (writer.c); last, off the hot path's cache lines */
+    uint8_t *resv_end;
 };
 
 /* Global configuration and state, set up by lw_init. */
