@@ -10,8 +10,8 @@
  * pre-faulted (lw_reserve): a thread's first chunk a page at its claim,
  * then doubling up to LW_POP_WINDOW. A thread that ends has then reserved
  * at most a window past its last record and gives nothing back: a short
- * thread costs a page of disk, two syscalls at its claim, and no hole
- * punch (which takes the file system's locks). With a cap (flight.c) a
+ * thread costs a page of disk, an ftruncate and a 4 KiB write at its
+ * claim, and no hole punch (which takes the file system's locks). With a cap (flight.c) a
  * chunk is a ring slot that is reused whole, so it is reserved whole at
  * its first claim. */
 #define _GNU_SOURCE
