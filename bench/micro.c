@@ -10,7 +10,9 @@
  *              on: 1 call
  *   post       sem_post + sem_trywait of a per-thread semaphore: 2 calls
  *   pingpong   2 threads: eventfd_write ping, select + eventfd_read pong
- *              and back; one op is a round trip: 6 calls */
+ *              and back; one op is a round trip: 6 calls
+ *   churn      pthread_create + pthread_join of a thread that returns at
+ *              once: 2 calls, and a thread's start and end in libwait */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -49,6 +51,8 @@ static void wait_read(int fd)
         abort();
 }
 
+static void *empty(void *a) { return a; }
+
 /* loop: the operations of one thread (side: which ping-pong end). */
 static void loop(int side)
 {
@@ -84,6 +88,12 @@ static void loop(int side)
                 abort();
         close(p[0]);
         close(p[1]);
+    } else if (!strcmp(mode, "churn")) {
+        for (long i = 0; i < iters; i++) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, empty, NULL) != 0 || pthread_join(t, NULL) != 0)
+                abort();
+        }
     } else if (!strcmp(mode, "pingpong")) {
         for (long i = 0; i < iters; i++) {
             if (side == 0) {

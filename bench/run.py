@@ -137,6 +137,7 @@ MICRO_CASES = [
     ("mutex lock+unlock, contended (2 threads, one mutex)", "lockshared", 1000000, {"THREADS": "2"}, 2),
     ("pipe write+read 1 B, 1 thread", "pipe", 200000, {}, 2),
     ("eventfd+select ping-pong round trip, 2 threads", "pingpong", 20000, {}, 6),
+    ("thread create+join, empty thread (churn), 1 thread", "churn", 2000, {}, 2),
 ]
 
 

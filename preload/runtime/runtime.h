@@ -65,6 +65,9 @@ struct lw_thread {
     uint64_t self_t0; /* sampled record: stamp after the real call */
     uint64_t slow_t0; /* start of the outermost timed slow path */
     int slow_nest;    /* timed slow paths entered, not left */
+    /* the current chunk's blocks are reserved up to here, never below
+     * pop_end (writer.c); last, off the hot path's cache lines */
+    uint8_t *resv_end;
 };
 
 /* Global configuration and state, set up by lw_init. */

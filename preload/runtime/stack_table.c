@@ -153,9 +153,12 @@ uint32_t lw_stack_forget_range(uintptr_t lo, uintptr_t hi)
     return first;
 }
 
-/* lw_stack_reset_after_fork: the child's new file has no stacks yet. */
+/* lw_stack_reset_after_fork: the child's new file has no stacks yet, so
+ * no thread cache may name one: the caches kept with spare thread states
+ * (thread.c) empty themselves at their first use (lw_code_gen moved). */
 void lw_stack_reset_after_fork(void)
 {
     HASH_CLEAR(hh, lw_gtab); /* the nodes stay in their slabs, unused */
     lw_next_id = 1;
+    __atomic_fetch_add(&lw_code_gen, 1, __ATOMIC_RELEASE);
 }

@@ -1,8 +1,19 @@
 /* writer.c: the trace file, its chunks, and the records around calls.
  * Each thread owns its chunks; a chunk is claimed with one atomic add on the
- * header, reserved with fallocate (so a full disk is an error, never a
- * SIGBUS) and mapped MAP_SHARED, so every committed record is in the page
- * cache at once and survives a crash or SIGKILL. */
+ * header and mapped MAP_SHARED, so every committed record is in the page
+ * cache at once and survives a crash or SIGKILL.
+ *
+ * A page of a chunk is touched only once its disk blocks are reserved, so
+ * a full disk is an error, never a SIGBUS. The file covers every claimed
+ * chunk whole from its claim (lw_extend), but a chunk's blocks are reserved
+ * just ahead of the writer, by writing zeros, a step at a time as it is
+ * pre-faulted (lw_reserve): a thread's first chunk a page at its claim,
+ * then doubling up to LW_POP_WINDOW. A thread that ends has then reserved
+ * at most a window past its last record and gives nothing back: a short
+ * thread costs a page of disk, an ftruncate and a 4 KiB write at its
+ * claim, and no hole punch (which takes the file system's locks). With a cap (flight.c) a
+ * chunk is a ring slot that is reused whole, so it is reserved whole at
+ * its first claim. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -12,9 +23,11 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/runtime.h"
+#include "runtime/spin.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define LW_MADV_POPULATE_WRITE 23
@@ -26,6 +39,16 @@
  * writer (so a short thread dirties 64 KiB, not a whole chunk) */
 #define LW_POP_WINDOW (64u << 10)
 
+/* The file's size, which only grows: every claim extends it to the end of
+ * its chunk (ftruncate) before reserving any of it, so a mapped chunk never
+ * lies past the end of the file and the reader sees whole chunks. Two
+ * extensions out of order would shrink the file under a higher chunk, so
+ * they are made under lw_size_spin (spin.h), taken on a claim's slow path
+ * with the guard held, holding no other lock of libwait's taken after it,
+ * and reset with the file in a fork child (lw_writer_open). */
+static off_t lw_file_size;
+static lw_spin lw_size_spin;
+
 /* lw_populate: fault [p, p + len) in writable now, in one call, rather than
  * one write fault per page on the hot path (MAP_POPULATE would map shared
  * file pages read-only); kernels before 5.14 refuse it and take the faults
@@ -35,14 +58,67 @@ static void lw_populate(uint8_t *p, size_t len) { madvise(p, len, LW_MADV_POPULA
 /* lw_window: the pre-fault step for this chunk size. */
 static size_t lw_window(void) { return lw_g.chunk_size < LW_POP_WINDOW ? lw_g.chunk_size : LW_POP_WINDOW; }
 
+/* lw_first_step: what a thread's first chunk reserves and pre-faults at
+ * its claim: a whole page (pre-faulting it then allocates no block outside
+ * the reservation), the chunk when that is smaller. */
+static size_t lw_first_step(void)
+{
+    size_t pg = (size_t)getpagesize();
+    return pg < lw_g.chunk_size ? pg : lw_g.chunk_size;
+}
+
+/* lw_extend: make the file at least end bytes long (see lw_file_size). 0,
+ * or an errno. */
+static int lw_extend(off_t end)
+{
+    int r = 0;
+    lw_spin_lock(&lw_size_spin);
+    if (lw_file_size < end) {
+        r = ftruncate(lw_g.fd, end) == 0 ? 0 : errno;
+        if (!r)
+            lw_file_size = end;
+    }
+    lw_spin_unlock(&lw_size_spin);
+    return r;
+}
+
+/* Zeros to write, never written themselves (the zero page stays mapped). */
+static uint8_t lw_zeros[LW_POP_WINDOW];
+
+/* lw_reserve: reserve the blocks of [from, to) of chunk i, which the file
+ * already covers and which nothing has written yet, by writing zeros (the
+ * raw syscall: the program's pwrite is wrapped). The pages are then in the
+ * page cache with their blocks reserved, and pre-faulting them converts no
+ * unwritten extent of the file system (ext4: reserving with fallocate, then
+ * pre-faulting 4 KiB cost 60-120 us against 7-50 us this way). 0, or an
+ * errno (ENOSPC: the disk is full). */
+static int lw_reserve(uint64_t i, size_t from, size_t to)
+{
+    off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size + (off_t)from;
+    size_t n = to - from;
+    while (n) {
+        size_t k = n < sizeof lw_zeros ? n : sizeof lw_zeros;
+        long w = syscall(SYS_pwrite64, lw_g.fd, lw_zeros, k, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : ENOSPC;
+        off += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 /* lw_set_limit: where t's hot path next takes the slow path: the end of
  * the chunk, of its pre-faulted part, or (with no chunk claimed ahead yet)
- * its middle, whichever comes first. */
+ * its middle, whichever comes first. Short of the chunk's end, one byte
+ * before the pre-faulted end: t->cur then always lies in a reserved page,
+ * where a chunk's end mark may be written. */
 static void lw_set_limit(struct lw_thread *t)
 {
     uint8_t *l = t->end, *half = t->chunk + lw_g.chunk_size / 2;
-    if (t->pop_end < l)
-        l = t->pop_end;
+    if (t->pop_end <= l)
+        l = t->pop_end - 1;
     if (!t->next && !lw_g.stopped && t->cur < half && half < l)
         l = half;
     t->limit = l;
@@ -208,6 +284,8 @@ int lw_writer_open(void)
     struct stat st;
     if (fstat(fd, &st) == 0)
         lw_g.fd_dev = st.st_dev, lw_g.fd_ino = st.st_ino;
+    lw_file_size = LW_HEADER_SIZE;
+    lw_spin_init(&lw_size_spin); /* a fork child's: another thread may have held it at the fork */
     lw_g.fd = fd;
     lw_g.hdr = h;
     lw_control_attach(h);
@@ -279,10 +357,11 @@ int lw_fd_still_ours(void)
     return 0;
 }
 
-/* lw_claim: claim and map a fresh chunk for t. NULL on failure (recording
- * stops). With a cap (flight.c) the chunk may be a reused slot of the ring,
- * emptied here before t gets it. */
-static uint8_t *lw_claim(struct lw_thread *t, uint64_t *index)
+/* lw_claim: claim and map a fresh chunk for t, its first step bytes
+ * reserved and pre-faulted. NULL on failure (recording stops). With a cap
+ * (flight.c) the chunk may be a reused slot of the ring, emptied here
+ * before t gets it, and is reserved whole. */
+static uint8_t *lw_claim(struct lw_thread *t, uint64_t *index, size_t step)
 {
     if (lw_g.stopped)
         return NULL;
@@ -304,9 +383,11 @@ static uint8_t *lw_claim(struct lw_thread *t, uint64_t *index)
         return NULL;
     }
     /* blocks reserved now: a full disk is this error, never a SIGBUS later
-     * (posix_fallocate falls back to writing zeros where fallocate is
-     * not supported) */
-    int r = reused ? 0 : posix_fallocate(lw_g.fd, off, lw_g.chunk_size);
+     * (posix_fallocate falls back to writing zeros where fallocate is not
+     * supported) */
+    int r = reused ? 0 : lw_extend(off + (off_t)lw_g.chunk_size);
+    if (r == 0 && !reused)
+        r = lw_flight_on() ? posix_fallocate(lw_g.fd, off, lw_g.chunk_size) : lw_reserve(i, 0, step);
     if (r != 0) {
         lw_writer_stop("cannot extend", r);
         return NULL;
@@ -320,14 +401,16 @@ static uint8_t *lw_claim(struct lw_thread *t, uint64_t *index)
         real_munmap(m, lw_g.chunk_size);
         return NULL;
     }
-    lw_populate(m, lw_window());
+    lw_populate(m, step);
     *index = i;
     __atomic_fetch_add(&lw_g.hdr->stats.chunks, 1, __ATOMIC_RELAXED);
     return m;
 }
 
-/* lw_start_chunk: make chunk c the current one: header, fresh delta state. */
-static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
+/* lw_start_chunk: make chunk c the current one: header, fresh delta state;
+ * lw_claim reserved and pre-faulted its first step bytes (with a cap,
+ * reserved all of it). */
+static void lw_start_chunk(struct lw_thread *t, uint8_t *c, size_t step)
 {
     struct lw_chunk_header *ch = (struct lw_chunk_header *)c;
     ch->stream = t->stream;
@@ -342,7 +425,8 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
     t->chunk = c;
     t->cur = c + sizeof *ch;
     t->end = c + lw_g.chunk_size - LW_CHUNK_TAIL;
-    t->pop_end = c + lw_window(); /* lw_claim pre-faulted that much */
+    t->pop_end = c + step;
+    t->resv_end = lw_flight_on() ? c + lw_g.chunk_size : t->pop_end;
     lw_set_limit(t);
     t->last_tsc = ch->base_tsc;
     t->last_addr = 0;
@@ -353,50 +437,64 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c)
 int lw_writer_first_chunk(struct lw_thread *t)
 {
     uint64_t i;
-    uint8_t *c = lw_claim(t, &i);
+    uint8_t *c = lw_claim(t, &i, lw_first_step());
     if (!c)
         return -1;
     t->chunk_index = i;
-    lw_start_chunk(t, c);
+    lw_start_chunk(t, c, lw_first_step());
     return 0;
 }
 
-/* lw_punch: give back the disk blocks of [from, chunk end) of chunk i,
- * which hold only zeros and are never written again: the file reads the
- * same, and a thousand short threads do not leave a thousand reserved
- * chunks on disk. Best effort: a file system without holes keeps them. */
-static void lw_punch(uint64_t i, size_t from)
-{
-    from = (from + 4095) & ~(size_t)4095;
-    if (from >= lw_g.chunk_size)
-        return;
-    off_t off = (off_t)LW_HEADER_SIZE + (off_t)i * lw_g.chunk_size;
-    if (!lw_fd_still_ours())
-        return;
-    fallocate(lw_g.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off + (off_t)from, (off_t)(lw_g.chunk_size - from));
-}
-
-/* lw_writer_release: a finished thread's chunks: the unused tail of the
- * current one and the whole of one claimed ahead are given back to the
- * file system, then both are unmapped. t writes nothing afterwards. */
+/* lw_writer_release: a finished thread's chunks are unmapped; t writes
+ * nothing afterwards. The byte at cur stays zero and ends the reader's
+ * walk; one claimed ahead and never started reads as empty. */
 void lw_writer_release(struct lw_thread *t)
 {
     if (t->chunk) {
-        /* the byte at cur stays: a zero kind ends the reader's walk */
-        size_t used = (size_t)(t->cur - t->chunk) + 1;
         lw_flight_leave(t, t->chunk, t->chunk_index);
-        real_munmap(t->chunk, lw_g.chunk_size); /* first: punching mapped pages costs more */
+        real_munmap(t->chunk, lw_g.chunk_size);
         t->chunk = NULL;
-        if (!lw_flight_on()) /* a ring slot is reused whole, and may be already */
-            lw_punch(t->chunk_index, used);
     }
     if (t->next) {
         lw_flight_leave(t, t->next, t->next_index);
         real_munmap(t->next, lw_g.chunk_size);
         t->next = NULL;
-        if (!lw_flight_on())
-            lw_punch(t->next_index, 0); /* claimed ahead, never started: read as empty */
     }
+}
+
+/* lw_grow: reserve t's chunk up to want (lw_reserve), after checking that
+ * lw_g.fd is still the trace file (zeros must never reach a file of the
+ * program's) and that the program has not lowered its file size limit
+ * below them since the claim (a write past it raises SIGXFSZ). 0, or -1
+ * when recording stops (said once). */
+static int lw_grow(struct lw_thread *t, uint8_t *want)
+{
+    size_t have = (size_t)(t->resv_end - t->chunk), to = (size_t)(want - t->chunk);
+    if (!lw_fd_still_ours())
+        return -1;
+    if (!lw_fits_fsize((off_t)LW_HEADER_SIZE + (off_t)t->chunk_index * lw_g.chunk_size + (off_t)to)) {
+        lw_writer_stop("file size limit (ulimit -f) reached for", EFBIG);
+        return -1;
+    }
+    int r = lw_reserve(t->chunk_index, have, to);
+    if (r != 0) {
+        lw_writer_stop("cannot extend", r);
+        return -1;
+    }
+    t->resv_end = want;
+    return 0;
+}
+
+/* lw_drop_chunk: leave t's chunk where it stands, without an end mark
+ * (the byte at t->cur is zero and ends the reader's walk): every later
+ * record of t is dropped. */
+static void lw_drop_chunk(struct lw_thread *t)
+{
+    lw_thread_flush_stats(t);
+    lw_flight_leave(t, t->chunk, t->chunk_index);
+    real_munmap(t->chunk, lw_g.chunk_size);
+    t->chunk = NULL;
+    t->limit = t->end = t->cur;
 }
 
 /* lw_writer_advance: slow path when need bytes might not fit below
@@ -411,11 +509,21 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
         goto out;
     /* past half of the chunk, map the next one ahead */
     if (!t->next && !lw_g.stopped && t->cur + need > t->chunk + lw_g.chunk_size / 2)
-        t->next = lw_claim(t, &t->next_index);
+        t->next = lw_claim(t, &t->next_index, lw_window()); /* a busy thread: a window at once */
     if (t->cur + need <= t->end) {
         uint8_t *ce = t->chunk + lw_g.chunk_size;
-        while (t->pop_end < ce && t->cur + need + LW_REC_CALL_MAX > t->pop_end) {
-            size_t w = (size_t)(ce - t->pop_end) < lw_window() ? (size_t)(ce - t->pop_end) : lw_window();
+        while (t->pop_end < ce && t->cur + need + LW_REC_CALL_MAX >= t->pop_end) {
+            /* pre-fault (and first reserve) as much again as is
+             * pre-faulted, up to the window */
+            size_t w = (size_t)(t->pop_end - t->chunk);
+            if (w > lw_window())
+                w = lw_window();
+            if (w > (size_t)(ce - t->pop_end))
+                w = (size_t)(ce - t->pop_end);
+            if (t->pop_end + w > t->resv_end && lw_grow(t, t->pop_end + w) != 0) {
+                lw_drop_chunk(t); /* recording stopped */
+                goto out;
+            }
             lw_populate(t->pop_end, w);
             t->pop_end += w;
         }
@@ -431,7 +539,7 @@ int lw_writer_advance(struct lw_thread *t, size_t need)
     real_munmap(old, lw_g.chunk_size);
     if (t->next) {
         t->chunk_index = t->next_index;
-        lw_start_chunk(t, t->next);
+        lw_start_chunk(t, t->next, lw_window());
         t->next = NULL;
         if (lw_flight_on() && t != &lw_meta)
             lw_thread_named(t); /* its name in every chunk: the first ones may be reused */

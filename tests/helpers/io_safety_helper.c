@@ -16,17 +16,28 @@
  *   io_safety_helper fork      the parent maps 1 anonymous block at
  *                              site_parent_map, forks; the child maps and
  *                              unmaps 2 at site_child_map, then exits
+ *   io_safety_helper forkspare a thread makes 10 zero-timeout polls at
+ *                              site_spare and ends, then a second one that
+ *                              waited on a semaphore meanwhile; the process
+ *                              forks and the child's thread makes the same
+ *                              polls (libwait gives it the first thread's
+ *                              state, kept across the fork)
+ *   io_safety_helper fsize     10 zero-timeout polls at site_before_limit,
+ *                              lowers its file size limit to 4 KiB (below
+ *                              any trace), then 20000 at site_after_limit
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +214,85 @@ static void run_fork(void)
     printf("child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* ---- forkspare: a thread like one the parent finished, in a fork child ---- */
+NOINL static void site_spare(void)
+{
+    for (int i = 0; i < 10; i++)
+        poll(NULL, 0, 0);
+}
+
+static void *spare_worker(void *arg)
+{
+    site_spare();
+    return arg;
+}
+
+static sem_t spare_sem;
+
+static void *spare_waiter(void *arg)
+{
+    while (sem_wait(&spare_sem) != 0)
+        ;
+    return arg;
+}
+
+static void spare_thread(void)
+{
+    pthread_t th;
+    if (pthread_create(&th, NULL, spare_worker, NULL) != 0 || pthread_join(th, NULL) != 0)
+        fail("pthread");
+}
+
+static void run_forkspare(void)
+{
+    /* the waiter ends after the worker, so its state is the one taken
+     * first again (by the child's main thread), and the worker's goes to
+     * the child's worker */
+    pthread_t w;
+    if (sem_init(&spare_sem, 0, 0) != 0 || pthread_create(&w, NULL, spare_waiter, NULL) != 0)
+        fail("pthread");
+    spare_thread();
+    if (sem_post(&spare_sem) != 0 || pthread_join(w, NULL) != 0)
+        fail("pthread");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        fail("fork");
+    if (pid == 0) {
+        spare_thread();
+        exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/* ---- fsize: the program lowers its own RLIMIT_FSIZE mid-run ---- */
+NOINL static void site_before_limit(void)
+{
+    for (int i = 0; i < 10; i++)
+        poll(NULL, 0, 0);
+}
+
+NOINL static void site_after_limit(void)
+{
+    for (int i = 0; i < 20000; i++)
+        poll(NULL, 0, 0);
+}
+
+static void run_fsize(void)
+{
+    struct rlimit rl;
+    site_before_limit();
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+        fail("getrlimit");
+    rl.rlim_cur = 4096;
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        fail("setrlimit");
+    site_after_limit();
+    printf("20000 polls after the limit\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -218,6 +308,10 @@ int main(int argc, char **argv)
         run_closeall(2);
     else if (!strcmp(mode, "fork"))
         run_fork();
+    else if (!strcmp(mode, "forkspare"))
+        run_forkspare();
+    else if (!strcmp(mode, "fsize"))
+        run_fsize();
     else
         return 2;
     return 0;

@@ -31,6 +31,18 @@ if mount -t tmpfs -o size=320k lwtest "$d/fs" 2>/dev/null; then
   report "full disk" "$d/t.bin"
   t "full disk: waitreport warns that recording stopped" grep -q "recording was stopped early" "$d/t.bin.err"
   expect "full disk" "$d/t.bin.json" stopped=true complete=false 'pthread_mutex_lock@worker>=1000'
+  # the disk fills inside the threads' first chunks (1 MiB each on a 320 KiB
+  # disk): their blocks are reserved just ahead of the writer, so the
+  # records up to that point are kept, and no page past them is touched
+  # (a SIGBUS would end the run)
+  rm -f "$d/fs/t.bin"
+  traced "$d/grow" "$d/fs/t.bin" WAIT_CHUNK_KB=1024 examples/lock_contend
+  same_run "disk full inside a chunk" "$N" "$d/grow"
+  one_line "disk full inside a chunk" "$d/grow.err" "No space left on device; recording stopped"
+  cp "$d/fs/t.bin" "$d/tg.bin"
+  rm -f "$d/fs/t.bin"
+  report "disk full inside a chunk" "$d/tg.bin"
+  expect "disk full inside a chunk" "$d/tg.bin.json" stopped=true complete=false 'pthread_mutex_lock@worker>=1000'
   # disk already full at start: the header cannot be reserved
   dd if=/dev/zero of="$d/fs/fill" bs=4k status=none 2>/dev/null
   traced "$d/full" "$d/fs/t2.bin" examples/lock_contend
@@ -59,6 +71,15 @@ report "ulimit -f" "$d/t.bin"
 expect "ulimit -f" "$d/t.bin.json" stopped=true complete=false 'pthread_mutex_lock@worker>=1000'
 "$WR" "$d/t.bin" >"$d/t.txt" 2>/dev/null
 t "ulimit -f: text report notes the early stop" grep -q "stopped recording early" "$d/t.txt"
+# the program lowers its own limit below the trace's size mid-run: the
+# next step of its chunk is reserved only after checking it (a write past
+# the limit would raise SIGXFSZ)
+native "$d/lower.n" build/tests/io_safety_helper fsize
+traced "$d/lower" "$d/t3.bin" build/tests/io_safety_helper fsize
+same_run "limit lowered by the program" "$d/lower.n" "$d/lower"
+one_line "limit lowered by the program" "$d/lower.err" "file size limit (ulimit -f) reached"
+report "limit lowered by the program" "$d/t3.bin"
+expect "limit lowered by the program" "$d/t3.bin.json" stopped=true poll@site_before_limit=10 'poll@site_after_limit>=100'
 (ulimit -f 2 && traced "$d/tiny" "$d/t2.bin" examples/lock_contend) 2>/dev/null
 same_run "ulimit -f below the header" "$N" "$d/tiny"
 one_line "ulimit -f below the header" "$d/tiny.err" "not recording"

@@ -117,6 +117,20 @@ expect "fork parent" "$d/fork/t.$ppid.bin.json" mmap@site_parent_map=1 '*@site_c
 expect "fork child" "$d/fork/t.$cpid.bin.json" mmap@site_child_map=2 munmap@site_child_map=2 \
   '*@site_parent_map=0' complete=true warnings=0
 
+# ---- a fork child's thread takes a state (and its stack caches) that a
+# thread of the parent finished with: the child's trace names every stack
+# it uses (the caches knew the parent's stacks, written in the parent's file)
+mkdir -p "$d/fspare"
+native "$d/fspare.n" "$IOH" forkspare
+traced "$d/fspare.p" "$d/fspare/t.%p.bin" "$IOH" forkspare
+same_run "fork after a thread" "$d/fspare.n" "$d/fspare.p"
+cpid=$(ls "$d/fspare" | sed -n 's/^t\.\([0-9]*\)\.bin$/\1/p' | sort -n | tail -1)
+ppid=$(ls "$d/fspare" | sed -n 's/^t\.\([0-9]*\)\.bin$/\1/p' | sort -n | head -1)
+report "fork after a thread, parent" "$d/fspare/t.$ppid.bin"
+report "fork after a thread, child" "$d/fspare/t.$cpid.bin"
+expect "fork after a thread, parent" "$d/fspare/t.$ppid.bin.json" poll@site_spare=10 complete=true warnings=0
+expect "fork after a thread, child" "$d/fspare/t.$cpid.bin.json" poll@site_spare=10 complete=true warnings=0
+
 # ---- redis-server: its event loop's epoll_wait, its accepts and the
 # connection handlers' read/write, on a free port, shut down cleanly
 if need redis-server redis-server && need redis-benchmark redis-tools; then
