@@ -54,8 +54,14 @@ static struct wr_wk_obj *obj(struct wr_wk_state *st, uint64_t k)
     return o;
 }
 
+/* offer: release r to wait g. A wait that takes no signal or post for
+ * itself keeps the latest release offered (doc/wakers.md: the latest k
+ * wins), whatever order the walk offers them in: a poll's releases come
+ * from several objects, and writes reach the walk at their return. */
 static void offer(struct wr_wk_seg *g, const struct wr_wk_rel *r)
 {
+    if (!g->consume && g->wth >= 0 && r->k < g->wk)
+        return;
     g->wth = (int32_t)r->th, g->wk = r->k, g->wstack = r->stack, g->wfunc = r->func;
 }
 
@@ -75,7 +81,7 @@ static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct 
     for (size_t i = 0; i < WK_RELS && i < o->wnext; i++) {
         size_t wt = o->waiter[i].th;
         struct wr_wk_seg *g = wt < st->nth && st->th[wt] ? &st->th[wt]->ring[o->waiter[i].slot % WK_RING] : NULL;
-        if (!g || !g->pend || g->okey != k || wt == th || r->k < g->s || r->k > g->e)
+        if (!g || !g->pend || g->s != o->waiter[i].s || wt == th || r->k < g->s || r->k > g->e)
             continue;
         if (!one || !g->consume)
             offer(g, r);
@@ -163,6 +169,14 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
 {
     struct wr_wk_thread *t = st->th[w->th];
     struct wr_wk_seg *g = &t->ring[w->slot];
+    if (w->lag && g->wth < 0 && w->b < g->e + w->lag) {
+        /* no waker yet: wait for a writer still in its write (most return
+         * within WK_LAG_NS / 100), then for one preempted before its return */
+        struct wr_wk_wait later = *w;
+        later.b = g->e + (w->b == g->e ? w->lag / 100 : w->lag);
+        if (wr_wk_push(st, &later) == 0)
+            return;
+    }
     g->pend = 0;
     if (w->barrier) {
         wr_wk_barrier(st, w, g);
@@ -205,25 +219,34 @@ static void pop(struct wr_wk_state *st)
     resolve(st, &w);
 }
 
-/* later: match wait g of thread th at site against releases of k once the
- * walk is lag ticks past its end (k 0: a join of pthread_t self). */
-static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
-                  uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
+/* later_any: match wait g of thread th at site against the releases of
+ * any of the nk objects keys (a poll: one per fd it found ready; nk 0: a
+ * join of pthread_t self) once the walk is lag ticks past its end. */
+static void later_any(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
+                      struct wr_site *site, const uint64_t *keys, size_t nk, int consume, const char *label,
+                      uint64_t self, uint64_t lag)
 {
-    struct wr_wk_wait w = {g->e + lag, k, self, th, (uint32_t)(g - t->ring), consume, 0, label, site};
-    if (k) { /* the releases seen already, then those still to come */
-        struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
+    struct wr_wk_wait w = {g->e, nk ? keys[0] : 0, self, th, (uint32_t)(g - t->ring), consume, 0, label, site, lag};
+    g->consume = (uint8_t)consume;
+    for (size_t i = 0; i < nk; i++) { /* the releases seen already, then those still to come */
+        struct wr_wk_rel *r = find(st, keys[i], th, g->s, g->e, consume);
         if (r)
             offer(g, r);
-        struct wr_wk_obj *o = obj(st, k);
+        struct wr_wk_obj *o = obj(st, keys[i]);
         if (!o)
             return;
-        o->waiter[o->wnext++ % WK_RELS].th = (uint32_t)th;
-        o->waiter[(o->wnext - 1) % WK_RELS].slot = w.slot;
-        g->okey = k, g->consume = (uint8_t)consume;
+        uint32_t n = o->wnext++ % WK_RELS;
+        o->waiter[n].th = (uint32_t)th, o->waiter[n].slot = w.slot, o->waiter[n].s = g->s;
     }
     if (wr_wk_push(st, &w) == 0)
         g->pend = 1;
+}
+
+/* later: later_any of the one object k (0: a join of pthread_t self). */
+static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
+                  uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
+{
+    later_any(st, th, t, g, site, &k, k != 0, consume, label, self, lag);
 }
 
 int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
@@ -291,6 +314,93 @@ static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
     struct wr_wk_fd *d;
     HASH_FIND(hh, st->fds, &fd, sizeof fd, d);
     return d;
+}
+
+/* epctl: an EPCTL record: the fd an epoll instance's events of a data name
+ * from now on (lw_format.h). An ADD or MOD gives the data to the fd (and
+ * takes it from the fd that had it); a DEL forgets the fd. Memory: one
+ * entry per (epoll fd, fd) registered and not deleted. */
+static void epctl(struct wr_wk_state *st, const struct wr_event *ev)
+{
+    const uint8_t *p = ev->body;
+    struct lw_epctl_rec r;
+    if (!lw_dec_epctl(&p, ev->body + ev->len, &r))
+        return;
+    uint64_t kf[2] = {(uint64_t)r.epfd, (uint64_t)r.fd}, kd[2] = {(uint64_t)r.epfd, r.data};
+    struct wr_wk_ep *x, *o;
+    HASH_FIND(hf, st->epfds, kf, sizeof kf, x);
+    if (x && x->indata) {
+        HASH_DELETE(hd, st->eps, x);
+        x->indata = 0;
+    }
+    if (r.op == 2) { /* EPOLL_CTL_DEL */
+        if (x) {
+            HASH_DELETE(hf, st->epfds, x);
+            free(x);
+        }
+        return;
+    }
+    if (!x) {
+        if (!(x = calloc(1, sizeof *x))) {
+            st->oom = 1;
+            return;
+        }
+        memcpy(x->kf, kf, sizeof kf);
+        HASH_ADD(hf, st->epfds, kf, sizeof x->kf, x);
+    }
+    HASH_FIND(hd, st->eps, kd, sizeof kd, o);
+    if (o) {
+        HASH_DELETE(hd, st->eps, o);
+        o->indata = 0;
+    }
+    memcpy(x->kd, kd, sizeof kd);
+    HASH_ADD(hd, st->eps, kd, sizeof x->kd, x);
+    x->indata = 1;
+}
+
+/* ready_fd: the fd of value v of a poll's ready: v itself for poll and
+ * select, the fd registered with data v for an epoll wait on epfd; -1 when
+ * none is known. */
+static int64_t ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v)
+{
+    if (epfd < 0)
+        return v <= INT32_MAX ? (int64_t)v : -1;
+    uint64_t kd[2] = {(uint64_t)epfd, v};
+    struct wr_wk_ep *x;
+    HASH_FIND(hd, st->eps, kd, sizeof kd, x);
+    return x ? (int64_t)x->kf[1] : -1;
+}
+
+/* poll_wait: a poll, select or epoll wait (call ev, g) of thread th at
+ * site: when it returned fds ready for reading whose identities are known,
+ * it waits, like a read, for a write or send on the other end of any of
+ * them or that end's close (doc/wakers.md); else it is labelled. */
+static void poll_wait(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
+                      struct wr_site *site, const struct wr_event *ev)
+{
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t last = 0, t0, dur, nfds, tmo, keys[2 * LW_READY_MAX];
+    uint32_t stack;
+    int64_t ret;
+    struct lw_ready r;
+    size_t nk = 0;
+    int peer = 0;
+    if (ev->ret > 0 && lw_dec_call(&p, e, &last, &stack, &t0, &dur) && lw_dec_select(&p, e, &nfds, &ret, &tmo) &&
+        lw_dec_ready(&p, e, &r))
+        for (uint64_t i = 0; i < r.n; i++) {
+            int64_t fd = ready_fd(st, r.epfd, r.v[i]);
+            struct wr_wk_fd *d = fd >= 0 ? fd_of(st, (uint64_t)fd) : NULL;
+            if (!d)
+                continue;
+            peer |= d->type == LW_FD_SOCKET;
+            keys[nk++] = d->rkey;
+            if (d->type != LW_FD_EVENTFD)
+                keys[nk++] = key(K_HUP, d->rkey);
+        }
+    if (nk)
+        later_any(st, th, t, g, site, keys, nk, 0, peer ? "peer" : "outside", 0, st->lag);
+    else if (wr_model_ns(st->m, ev->dur) >= WR_CONTENDED_NS)
+        wr_wk_alone(st, th, g, site, ev->ret == 0 ? "timeout" : "outside");
 }
 
 /* thread_rec: a THREAD record of thread th: a birth's pthread_t and
@@ -417,8 +527,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     } else if (fi->family == LW_FAM_SLEEP) {
         wr_wk_alone(st, th, g, site, "sleep");
     } else if (fi->schema == LW_S_SELECT) {
-        if (wr_model_ns(st->m, ev->dur) >= WR_CONTENDED_NS)
-            wr_wk_alone(st, th, g, site, ev->ret == 0 ? "timeout" : "outside");
+        poll_wait(st, th, t, g, site, ev);
     } else if (f == LW_F_fsync || f == LW_F_fdatasync || f == LW_F_sync_file_range) {
         wr_wk_alone(st, th, g, site, "file");
     } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd))) {
@@ -431,6 +540,8 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
                                         : "outside",
               0, st->lag);
     } else if (f == LW_F_close && ev->ret == 0 && (d = fd_of(st, ev->fd))) {
+        if (d->type != LW_FD_EVENTFD) /* the other end's polls return ready (hang-up) */
+            release(st, key(K_HUP, d->wkey), th, ev);
         HASH_DEL(st->fds, d);
         free(d);
     }
@@ -439,7 +550,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
 static int wakers_wants(unsigned kind)
 {
     const struct lw_func_info *fi = lw_func_info_of(kind);
-    return kind == LW_REC_THREAD || kind == LW_REC_FDID || (fi && fi->family != LW_FAM_MALLOC);
+    return kind == LW_REC_THREAD || kind == LW_REC_FDID || kind == LW_REC_EPCTL || (fi && fi->family != LW_FAM_MALLOC);
 }
 
 static void *wakers_begin(struct wr_model *m)
@@ -455,8 +566,11 @@ static void *wakers_begin(struct wr_model *m)
 static int wakers_event(void *state, size_t th, struct wr_site *site, const struct wr_event *ev)
 {
     struct wr_wk_state *st = state;
-    if (ev->kind == LW_REC_FDID) {
-        fdid(st, ev);
+    if (ev->kind == LW_REC_FDID || ev->kind == LW_REC_EPCTL) {
+        if (ev->kind == LW_REC_FDID)
+            fdid(st, ev);
+        else
+            epctl(st, ev);
         return st->oom ? -1 : 0;
     }
     struct wr_wk_thread *t = thread_of(st, th);
@@ -513,6 +627,13 @@ static int wakers_finish(void *state)
     {
         HASH_DEL(st->fds, d);
         free(d);
+    }
+    struct wr_wk_ep *x, *xt;
+    HASH_CLEAR(hd, st->eps);
+    HASH_ITER(hf, st->epfds, x, xt)
+    {
+        HASH_DELETE(hf, st->epfds, x);
+        free(x);
     }
     oom |= st->oom;
     free(st);

@@ -14,7 +14,6 @@
  * (wth < 0: none; wfunc 0: the end of a joined thread). */
 struct wr_wk_seg {
     uint64_t s, e, wk;
-    uint64_t okey; /* a pending wait: the object it waits on */
     uint32_t stack, wstack;
     int32_t wth;
     uint16_t func, wfunc;
@@ -44,10 +43,16 @@ struct wr_wk_thread {
  * the walk (a condvar wait comes at its start; the walk orders writes by
  * their return, and a writer can be preempted before it returns): each
  * release offers itself to the pending waits of its object, and a wait is
- * final once the walk passes its deadline b (its end; a read's end plus
- * WK_LAG_NS, for the writes), or when its thread is about to forget it, or
- * at the end. A writer preempted for longer than WK_LAG_NS between its
- * write and its return is missed: the read is then labelled, not woken. */
+ * final once the walk passes its deadline b (its end), or when its thread
+ * is about to forget it, or at the end. A read or poll (lag not 0) that
+ * has no waker at its end gets lag / 100 more, then lag (WK_LAG_NS) in
+ * all, for the writes: a writer preempted for longer than that between
+ * its write and its return is missed, and the wait is then labelled, not
+ * woken. One that has a waker at one of these deadlines is final there,
+ * while its waker's thread still keeps the calls that explain it (a fast
+ * ping-pong makes a thousand calls in WK_LAG_NS); a later write inside it
+ * from a writer preempted past that deadline is then missed, and the
+ * earlier one stays its waker. */
 struct wr_wk_wait {
     uint64_t b, k, self;
     size_t th;
@@ -55,6 +60,7 @@ struct wr_wk_wait {
     int consume, barrier; /* barrier: a barrier wait, k its object (wakers_barrier.c) */
     const char *label;
     struct wr_site *site;
+    uint64_t lag;
 };
 
 #define WK_LAG_NS 10000000.0
@@ -71,6 +77,7 @@ struct wr_wk_obj {
     uint64_t key;
     struct wr_wk_rel rel[WK_RELS];
     struct {
+        uint64_t s; /* the wait's start: the call in the slot may be another one since */
         uint32_t th, slot;
     } waiter[WK_RELS]; /* the last pending waits on it (checked against their call: may be gone) */
     uint32_t next, wnext;
@@ -94,6 +101,15 @@ struct wr_wk_fd {
     unsigned type;
 };
 
+/* wr_wk_ep: an fd registered with an epoll instance (EPCTL): in eps by
+ * (epfd, data), the key an event names it by, while it holds that data
+ * (indata), and in epfds by (epfd, fd), for a DEL or a new data. */
+struct wr_wk_ep {
+    UT_hash_handle hd, hf;
+    uint64_t kd[2], kf[2];
+    int indata;
+};
+
 struct wr_wk_path {
     size_t th;
     uint64_t x, y;
@@ -105,6 +121,7 @@ struct wr_wk_state {
     size_t nth;
     struct wr_wk_obj *objs;
     struct wr_wk_fd *fds;
+    struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
     struct wr_wk_wait *heap; /* by b, smallest first */
     size_t nheap, capheap;
@@ -123,7 +140,10 @@ struct wr_wk_edge {
     uint64_t key, ns, waits;
 };
 
-enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR };
+/* Object kinds. K_HUP: the close of an fd end, which a poll of the other
+ * end returns ready for (keyed by the end's write key), and a read does
+ * not wait for. */
+enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR, K_HUP };
 
 /* wr_wk_push: wait w into the pending heap (its call's pend set by the
  * caller). 0, or -1 on out of memory. */

@@ -109,6 +109,7 @@
     X(int, epoll_wait, (int, struct epoll_event *, int, int))                                                          \
     X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))                                       \
     X(int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))                  \
+    X(int, epoll_ctl, (int, int, int, struct epoll_event *))                                                           \
     X(int, eventfd, (unsigned int, int))                                                                               \
     X(int, eventfd_read, (int, uint64_t *))                                                                            \
     X(int, eventfd_write, (int, uint64_t))                                                                             \
