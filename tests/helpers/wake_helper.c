@@ -20,7 +20,12 @@
  *             worker arrives last, after 100 ms of computing
  *   alone     one thread: 50 ms of computing, a 100 ms usleep, 50 ms more
  *   mark      main marks "wait", joins a worker that sleeps 200 ms, marks
- *             "after" and computes 50 ms */
+ *             "after" and computes 50 ms
+ *   poll      main polls a pipe's read end; a writer computes 200 ms, then
+ *             writes one byte, which main reads
+ *   epoll     main waits in epoll_wait on an eventfd registered with a
+ *             pointer as its data (not the fd); a writer sleeps 200 ms,
+ *             then eventfd_writes it */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -28,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -171,6 +178,14 @@ __attribute__((noinline)) static void *efd_writer(void *arg)
     return NULL;
 }
 
+__attribute__((noinline)) static void *cpu_writer(void *arg)
+{
+    (void)arg;
+    compute(200);
+    must(write(fds[1], "w", 1) == 1, "write poll");
+    return NULL;
+}
+
 __attribute__((noinline)) static void *pair_writer(void *arg)
 {
     (void)arg;
@@ -294,6 +309,26 @@ int main(int argc, char **argv)
             pthread_barrier_wait(&bar);
         pthread_join(a, NULL);
         pthread_join(b, NULL);
+    } else if (!strcmp(m, "poll")) {
+        must(pipe(fds) == 0, "pipe");
+        pthread_t w = start(cpu_writer, NULL);
+        struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+        char ch;
+        must(poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN), "poll");
+        must(read(fds[0], &ch, 1) == 1 && ch == 'w', "read poll");
+        pthread_join(w, NULL);
+    } else if (!strcmp(m, "epoll")) {
+        static int token;
+        int ep = epoll_create1(0);
+        fds[0] = eventfd(0, 0);
+        must(ep >= 0 && fds[0] >= 0, "epoll_create1/eventfd");
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &token}, got;
+        must(epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev) == 0, "epoll_ctl");
+        pthread_t w = start(efd_writer, NULL);
+        must(epoll_wait(ep, &got, 1, -1) == 1 && got.data.ptr == &token, "epoll_wait");
+        eventfd_t v;
+        must(eventfd_read(fds[0], &v) == 0 && v == 1, "eventfd_read");
+        pthread_join(w, NULL);
     } else if (!strcmp(m, "alone")) {
         compute(50);
         usleep(100000);
@@ -305,7 +340,7 @@ int main(int argc, char **argv)
         compute(50);
     } else {
         fprintf(stderr,
-                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark\n");
+                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|poll|epoll\n");
         return 2;
     }
     printf("%s: ok\n", m);
