@@ -594,12 +594,12 @@ static inline int lw_dec_control(const uint8_t **pp, const uint8_t *e, unsigned 
 }
 
 /* FDID: the absolute stamp, s(fd), type (LW_FD_*), dev, ino, peer ino,
- * and for LW_FD_SOCKET: family, local, peer, peer pid. */
+ * and for LW_FD_SOCKET and LW_FD_LISTEN: family, local, peer, peer pid. */
 struct lw_fdid_rec {
     uint64_t tsc;
     int64_t fd;
     uint64_t type, dev, ino, peer_ino;
-    uint64_t family, local, peer, pid; /* LW_FD_SOCKET */
+    uint64_t family, local, peer, pid; /* LW_FD_SOCKET, LW_FD_LISTEN */
 };
 
 #define LW_FDID_REC_MAX (10 * LW_VARINT_MAX)
@@ -612,7 +612,7 @@ static inline uint8_t *lw_enc_fdid(uint8_t *b, const struct lw_fdid_rec *r)
     b = lw_put_uv(b, r->dev);
     b = lw_put_uv(b, r->ino);
     b = lw_put_uv(b, r->peer_ino);
-    if (r->type == LW_FD_SOCKET) {
+    if (r->type == LW_FD_SOCKET || r->type == LW_FD_LISTEN) {
         b = lw_put_uv(b, r->family);
         b = lw_put_uv(b, r->local);
         b = lw_put_uv(b, r->peer);
@@ -653,7 +653,7 @@ static inline int lw_dec_fdid(const uint8_t **pp, const uint8_t *e, struct lw_fd
     if (!(lw_get_uv(pp, e, &r->tsc) && lw_get_sv(pp, e, &r->fd) && lw_get_uv(pp, e, &r->type) &&
           lw_get_uv(pp, e, &r->dev) && lw_get_uv(pp, e, &r->ino) && lw_get_uv(pp, e, &r->peer_ino)))
         return 0;
-    if (r->type != LW_FD_SOCKET)
+    if (r->type != LW_FD_SOCKET && r->type != LW_FD_LISTEN)
         return 1;
     if (!(lw_get_uv(pp, e, &r->family) && lw_get_uv(pp, e, &r->local) && lw_get_uv(pp, e, &r->peer)))
         return 0;

@@ -188,16 +188,16 @@ enum lw_rec_kind {
 /* Kind 0x8b is a control record too (absolute stamp, skipped by length
  * where unknown): the identity of a file descriptor that can carry a wake-up
  * between threads or processes, written when the fd is made (pipe, pipe2,
- * socketpair, eventfd, accept, accept4, connect) and, for the main thread,
- * for fds 0 to 2 when they are pipes or sockets at its start:
+ * socketpair, eventfd, accept, accept4, connect, listen) and, for the main
+ * thread, for fds 0 to 2 when they are pipes or sockets at its start:
  *   FDID    tsc, s(fd), type (LW_FD_*), dev, ino, peer ino,
- *           [family, local, peer, peer pid]   (LW_FD_SOCKET only)
+ *           [family, local, peer, peer pid]   (LW_FD_SOCKET, LW_FD_LISTEN)
  * dev and ino are fstat's st_dev and st_ino of the fd. A pipe's two ends
  * share one inode (peer ino = ino); a socketpair's ends have one each, and
  * peer ino names the other end's. An eventfd's inode is the anonymous one
  * every eventfd shares, so its identity is the record itself: the fd from
  * this stamp to its close (peer ino 0). For a socket from accept or
- * connect: family (AF_*), local and peer: FNV-1a 64-bit hashes of the
+ * connect, or one listen made listening (its peer hash 0): family (AF_*), local and peer: FNV-1a 64-bit hashes of the
  * addresses getsockname and getpeername gave (0 when they failed, as for a
  * connect still in progress), so the two ends of one TCP connection inside
  * the process have local and peer swapped; peer pid: for AF_UNIX the
@@ -210,6 +210,7 @@ enum lw_rec_kind {
 #define LW_FD_SOCKPAIR 2 /* one end of a socketpair */
 #define LW_FD_EVENTFD 3
 #define LW_FD_SOCKET 4   /* a connected socket (accept, accept4, connect) */
+#define LW_FD_LISTEN 5   /* a listening socket (listen): ready when a peer connects */
 
 /* Kind 0x8c is a control record too (absolute stamp, skipped by length
  * where unknown): an fd registered with an epoll instance, so that a

@@ -277,9 +277,10 @@ static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
     if (!(lw_get_uv(&p, e, &tsc) && lw_get_sv(&p, e, &fd) && lw_get_uv(&p, e, &type) && lw_get_uv(&p, e, &dev) &&
           lw_get_uv(&p, e, &ino) && lw_get_uv(&p, e, &peer)))
         return;
-    if (type == LW_FD_SOCKET && !(lw_get_uv(&p, e, &fam) && lw_get_uv(&p, e, &loc) && lw_get_uv(&p, e, &rem)))
+    if ((type == LW_FD_SOCKET || type == LW_FD_LISTEN) &&
+        !(lw_get_uv(&p, e, &fam) && lw_get_uv(&p, e, &loc) && lw_get_uv(&p, e, &rem)))
         return;
-    uint64_t f = (uint64_t)fd, w, r;
+    uint64_t f = (uint64_t)fd, w, r, c = 0;
     switch (type) {
     case LW_FD_PIPE:
         w = r = key(K_PIPE, dev * 0x100000001b3ull ^ ino);
@@ -292,6 +293,10 @@ static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
         break;
     case LW_FD_SOCKET:
         w = key(K_SOCK, loc ^ (rem << 1 | rem >> 63)), r = key(K_SOCK, rem ^ (loc << 1 | loc >> 63));
+        c = rem ? key(K_LISTEN, rem) : 0; /* a connect to rem, which the listener there polls for */
+        break;
+    case LW_FD_LISTEN: /* nothing is written on it: its polls wait for a connect to its address */
+        w = 0, r = key(K_LISTEN, loc);
         break;
     default:
         return;
@@ -306,7 +311,7 @@ static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
         d->fd = f;
         HASH_ADD(hh, st->fds, fd, sizeof d->fd, d);
     }
-    d->wkey = w, d->rkey = r, d->type = (unsigned)type;
+    d->wkey = w, d->rkey = r, d->ckey = c, d->type = (unsigned)type;
 }
 
 static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
@@ -374,7 +379,10 @@ static int64_t ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v)
 /* poll_wait: a poll, select or epoll wait (call ev, g) of thread th at
  * site: when it returned fds ready for reading whose identities are known,
  * it waits, like a read, for a write or send on the other end of any of
- * them or that end's close (doc/wakers.md); else it is labelled. */
+ * them or that end's close, or for a listening socket a connect to its
+ * address (doc/wakers.md); without such a release in the process it is
+ * labelled `peer` when one of them is a socket. Without any known fd it
+ * is labelled at once. */
 static void poll_wait(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
                       struct wr_site *site, const struct wr_event *ev)
 {
@@ -392,9 +400,9 @@ static void poll_wait(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t,
             struct wr_wk_fd *d = fd >= 0 ? fd_of(st, (uint64_t)fd) : NULL;
             if (!d)
                 continue;
-            peer |= d->type == LW_FD_SOCKET;
+            peer |= d->type == LW_FD_SOCKET || d->type == LW_FD_LISTEN;
             keys[nk++] = d->rkey;
-            if (d->type != LW_FD_EVENTFD)
+            if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN)
                 keys[nk++] = key(K_HUP, d->rkey);
         }
     if (nk)
@@ -530,8 +538,10 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
         poll_wait(st, th, t, g, site, ev);
     } else if (f == LW_F_fsync || f == LW_F_fdatasync || f == LW_F_sync_file_range) {
         wr_wk_alone(st, th, g, site, "file");
-    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd))) {
+    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd)) && d->wkey) {
         release(st, d->wkey, th, ev);
+    } else if (f == LW_F_connect && ev->ret == 0 && (d = fd_of(st, ev->fd)) && d->ckey) {
+        release(st, d->ckey, th, ev);
     } else if (is_read(f) && ev->ret >= (f == LW_F_eventfd_read ? 0 : 1)) {
         d = fd_of(st, ev->fd);
         later(st, th, t, g, site, d ? d->rkey : key(K_PIPE, 0), 0,
@@ -540,7 +550,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
                                         : "outside",
               0, st->lag);
     } else if (f == LW_F_close && ev->ret == 0 && (d = fd_of(st, ev->fd))) {
-        if (d->type != LW_FD_EVENTFD) /* the other end's polls return ready (hang-up) */
+        if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN) /* the other end's polls return ready (hang-up) */
             release(st, key(K_HUP, d->wkey), th, ev);
         HASH_DEL(st->fds, d);
         free(d);

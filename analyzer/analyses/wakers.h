@@ -94,10 +94,11 @@ struct wr_wk_arrival {
 #define WK_ARRIVALS 4096
 
 /* wr_wk_fd: an fd's identity from its FDID record: the key its writes
- * release and the key its reads wait on. */
+ * release, the key its reads wait on, and a connected socket's the key
+ * its connect releases (a listening socket's polls wait on it). */
 struct wr_wk_fd {
     UT_hash_handle hh;
-    uint64_t fd, wkey, rkey;
+    uint64_t fd, wkey, rkey, ckey;
     unsigned type;
 };
 
@@ -143,7 +144,7 @@ struct wr_wk_edge {
 /* Object kinds. K_HUP: the close of an fd end, which a poll of the other
  * end returns ready for (keyed by the end's write key), and a read does
  * not wait for. */
-enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR, K_HUP };
+enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR, K_HUP, K_LISTEN };
 
 /* wr_wk_push: wait w into the pending heap (its call's pend set by the
  * caller). 0, or -1 on out of memory. */

@@ -48,7 +48,7 @@ static void lw_fdid_put(struct lw_thread *t, int fd, unsigned type, const struct
                             .dev = (uint64_t)st->st_dev,
                             .ino = (uint64_t)st->st_ino,
                             .peer_ino = peer_ino};
-    if (type == LW_FD_SOCKET) {
+    if (type == LW_FD_SOCKET || type == LW_FD_LISTEN) {
         int family = 0;
         uint64_t local = lw_sockname(fd, 0, &family), peer = lw_sockname(fd, 1, &family), pid = 0;
         if (family == AF_UNIX) {

@@ -125,6 +125,7 @@
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                                              \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                                        \
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                                         \
+    X(int, listen, (int, int))                                                                                         \
     X(int, socketpair, (int, int, int, int[2]))                                                                        \
     X(int, pipe, (int[2]))                                                                                             \
     /* sleeps */                                                                                                       \

@@ -647,7 +647,7 @@ static int dec_fdid(const uint8_t **pp, const uint8_t *e, void *o) { return lw_d
 static void test_fdid(void **state)
 {
     (void)state;
-    for (unsigned type = LW_FD_PIPE; type <= LW_FD_SOCKET; type++)
+    for (unsigned type = LW_FD_PIPE; type <= LW_FD_LISTEN; type++)
         for (size_t i = 0; i < NU; i++) {
             struct lw_fdid_rec w = {U[i],
                                     S[i % NS],
@@ -659,7 +659,8 @@ static void test_fdid(void **state)
                                     U[(i + 5) % NU],
                                     U[(i + 6) % NU],
                                     U[(i + 7) % NU]};
-            if (type != LW_FD_SOCKET)
+            int sock = type == LW_FD_SOCKET || type == LW_FD_LISTEN;
+            if (!sock)
                 w.family = w.local = w.peer = w.pid = 0;
             uint8_t b[LW_FDID_REC_MAX];
             uint8_t *e = lw_enc_fdid(b, &w);
@@ -669,7 +670,7 @@ static void test_fdid(void **state)
             assert_ptr_equal(p, e);
             assert_memory_equal(&r, &w, sizeof r);
             size_t need = (size_t)(e - b);
-            if (type == LW_FD_SOCKET) { /* the peer pid is optional */
+            if (sock) { /* the peer pid is optional */
                 size_t pid_len = vlen(w.pid);
                 need -= pid_len;
                 p = b;
