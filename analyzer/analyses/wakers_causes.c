@@ -13,7 +13,11 @@ static uint32_t tid_of(const struct wr_wk_state *st, size_t th)
 }
 
 /* add: ns to the entry (tid, stack, func, label) of list *l (n used); the
- * list holds WR_WAKE_MAX entries, the last one summing the rest as "other". */
+ * list holds WR_WAKE_MAX entries, the last one summing the rest as "other".
+ * In a full list a new entry larger than the smallest one takes its place
+ * (the smallest goes to "other"): a chain explored from its end meets many
+ * small entries first (a thread's CPU at many stacks) and its largest
+ * (the sleep that began it) last, and would else lose it to "other". */
 static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t tid, uint32_t stack, unsigned func,
                 const char *label, uint64_t ns)
 {
@@ -29,8 +33,17 @@ static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t 
         i++;
     if (i == *n) {
         if (*n == WR_WAKE_MAX) {
-            i = WR_WAKE_MAX - 1;
-            (*l)[i] = (struct wr_wake){.label = "other", .calls = (*l)[i].calls, .ns = (*l)[i].ns};
+            size_t o = WR_WAKE_MAX - 1, lo = 0;
+            (*l)[o] = (struct wr_wake){.label = "other", .calls = (*l)[o].calls, .ns = (*l)[o].ns};
+            for (size_t j = 1; j < o; j++)
+                if ((*l)[j].ns < (*l)[lo].ns)
+                    lo = j;
+            i = o;
+            if (ns > (*l)[lo].ns) {
+                (*l)[o].calls += (*l)[lo].calls, (*l)[o].ns += (*l)[lo].ns;
+                (*l)[lo] = (struct wr_wake){.tid = tid, .stack = stack, .func = func, .label = label};
+                i = lo;
+            }
         } else {
             (*l)[i] = (struct wr_wake){.tid = tid, .stack = stack, .func = func, .label = label};
             (*n)++;
