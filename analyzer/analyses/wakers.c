@@ -7,7 +7,8 @@
  * own waits, down to CPU work or a wait nothing in the process ended.
  *
  * Memory is bounded per thread and per object, not per record: a thread
- * keeps its last WK_RING calls, an object its last WK_RELS releases. A
+ * keeps its last WK_RING calls (more while all threads keep few: wakers.h),
+ * an object its last WK_RELS releases. A
  * chain that reaches past what a thread kept is charged to "unknown". */
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,15 @@ static struct wr_wk_thread *thread_of(struct wr_wk_state *st, size_t th)
         memset(a + st->nth, 0, (n - st->nth) * sizeof *a);
         st->th = a, st->nth = n;
     }
-    if (!st->th[th])
-        st->th[th] = calloc(1, sizeof *st->th[th]);
+    if (!st->th[th] && (st->th[th] = calloc(1, sizeof *st->th[th])) != NULL) {
+        struct wr_wk_thread *t = st->th[th];
+        if (!(t->ring = calloc(WK_RING, sizeof *t->ring))) {
+            free(t);
+            return st->th[th] = NULL;
+        }
+        t->cap = WK_RING;
+        st->segs += WK_RING;
+    }
     return st->th[th];
 }
 
@@ -80,7 +88,9 @@ static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct 
     struct wr_wk_seg *first = NULL;
     for (size_t i = 0; i < WK_RELS && i < o->wnext; i++) {
         size_t wt = o->waiter[i].th;
-        struct wr_wk_seg *g = wt < st->nth && st->th[wt] ? &st->th[wt]->ring[o->waiter[i].slot % WK_RING] : NULL;
+        struct wr_wk_seg *g = wt < st->nth && st->th[wt] && o->waiter[i].slot < st->th[wt]->cap
+                                  ? &st->th[wt]->ring[o->waiter[i].slot]
+                                  : NULL;
         if (!g || !g->pend || g->s != o->waiter[i].s || wt == th || r->k < g->s || r->k > g->e)
             continue;
         if (!one || !g->consume)
@@ -186,7 +196,7 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
         if (u && u->ended && u->end >= g->s && u->end <= g->e)
-            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + WK_RING - 1) % WK_RING].stack : 0,
+            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + u->cap - 1) % u->cap].stack : 0,
                         0);
         return;
     }
@@ -490,12 +500,20 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
                  const struct wr_event *ev, const struct lw_func_info *fi)
 {
     unsigned f = ev->kind;
+    if (t->n == t->cap && t->head == 0 && t->cap < WK_RING_MAX && st->segs + t->cap <= WK_SEGS) {
+        struct wr_wk_seg *r = realloc(t->ring, 2 * (size_t)t->cap * sizeof *r);
+        if (r) { /* the oldest call stays in slot 0: every slot keeps its index */
+            memset(r + t->cap, 0, t->cap * sizeof *r);
+            st->segs += t->cap;
+            t->ring = r, t->head = t->cap, t->cap *= 2;
+        }
+    }
     struct wr_wk_seg *g = &t->ring[t->head];
     while (g->pend && st->nheap) /* about to be forgotten: match it (and what ends before it) now */
         pop(st);
     *g = (struct wr_wk_seg){.s = ev->tsc, .e = ev->tsc + ev->dur, .stack = ev->stack, .wth = -1, .func = (uint16_t)f};
-    t->head = (t->head + 1) % WK_RING;
-    t->n += t->n < WK_RING;
+    t->head = (t->head + 1) % t->cap;
+    t->n += t->n < t->cap;
     int contended = ev->fd == 1 ? (ev->aux & LW_LOCK_CONTENDED) != 0 : wr_model_ns(st->m, ev->dur) > WR_CONTENDED_NS;
     struct wr_wk_fd *d;
     switch (f) {
@@ -623,7 +641,7 @@ static int wakers_finish(void *state)
     }
     for (size_t i = 0; i < st->nth; i++)
         if (st->th[i])
-            free(st->th[i]->jumps), free(st->th[i]);
+            free(st->th[i]->jumps), free(st->th[i]->ring), free(st->th[i]);
     free(st->th);
     struct wr_wk_obj *o, *ot;
     HASH_ITER(hh, st->objs, o, ot)

@@ -5,7 +5,9 @@
 
 #include "analyses/analyses.h"
 
-#define WK_RING   1024 /* calls kept per thread for the causes */
+#define WK_RING   1024    /* calls kept per thread for the causes, at least */
+#define WK_RING_MAX 65536 /* and at most, */
+#define WK_SEGS   1048576 /* while all threads together keep no more than this */
 #define WK_RELS   16   /* releases kept per object */
 #define WK_DEPTH  64   /* threads a cause chain may pass through */
 #define WK_BUDGET 4096 /* calls one wait's causes may visit */
@@ -29,9 +31,15 @@ struct wr_wk_jump {
     uint16_t wfunc;
 };
 
+/* A thread's ring of calls starts at WK_RING slots and doubles, up to
+ * WK_RING_MAX, each time it is full and its oldest call is in slot 0
+ * (so every slot keeps its index, which pending waits refer to), while
+ * the rings of all threads hold fewer than WK_SEGS: a join of a thread
+ * that made thousands of calls is then explained by all of them, not
+ * only its last 1,024. */
 struct wr_wk_thread {
-    struct wr_wk_seg ring[WK_RING];
-    uint32_t head, n; /* head: the next slot written */
+    struct wr_wk_seg *ring;
+    uint32_t cap, head, n; /* head: the next slot written */
     uint64_t self, birth, end;
     uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
@@ -124,6 +132,7 @@ struct wr_wk_state {
     struct wr_wk_fd *fds;
     struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
+    size_t segs; /* ring slots of all threads */
     struct wr_wk_wait *heap; /* by b, smallest first */
     size_t nheap, capheap;
     struct wr_wk_path path[WK_DEPTH];

@@ -112,9 +112,9 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
     }
     st->path[st->depth++] = (struct wr_wk_path){u, x, y};
     uint64_t cur = y;
-    uint32_t after = t->n ? t->ring[(t->head + WK_RING - 1) % WK_RING].stack : 0;
+    uint32_t after = t->n ? t->ring[(t->head + t->cap - 1) % t->cap].stack : 0;
     for (uint32_t j = 0; j < t->n && cur > x && st->budget; j++, st->budget--) {
-        const struct wr_wk_seg *g = &t->ring[(t->head + WK_RING - 1 - j) % WK_RING];
+        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
         if (g->s >= cur) {
             after = g->stack;
             continue;
@@ -128,7 +128,7 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
         after = g->stack;
     }
     if (cur > x) /* before the first call kept: the thread's start, or forgotten */
-        cause(st, tid_of(st, u), t->n < WK_RING ? after : 0, 0, t->n < WK_RING ? "cpu" : "unknown", cur - x);
+        cause(st, tid_of(st, u), t->n < t->cap ? after : 0, 0, t->n < t->cap ? "cpu" : "unknown", cur - x);
     st->depth--;
 }
 
