@@ -281,22 +281,17 @@ int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
  * (doc/wakers.md, "pipe, socketpair, eventfd, socket"). */
 static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
 {
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t tsc, type, dev, ino, peer, fam = 0, loc = 0, rem = 0;
-    int64_t fd;
-    if (!(lw_get_uv(&p, e, &tsc) && lw_get_sv(&p, e, &fd) && lw_get_uv(&p, e, &type) && lw_get_uv(&p, e, &dev) &&
-          lw_get_uv(&p, e, &ino) && lw_get_uv(&p, e, &peer)))
+    const uint8_t *p = ev->body;
+    struct lw_fdid_rec x;
+    if (!lw_dec_fdid(&p, ev->body + ev->len, &x))
         return;
-    if ((type == LW_FD_SOCKET || type == LW_FD_LISTEN) &&
-        !(lw_get_uv(&p, e, &fam) && lw_get_uv(&p, e, &loc) && lw_get_uv(&p, e, &rem)))
-        return;
-    uint64_t f = (uint64_t)fd, w, r, c = 0;
+    uint64_t f = (uint64_t)x.fd, w, r, c = 0, loc = x.local, rem = x.peer, type = x.type;
     switch (type) {
     case LW_FD_PIPE:
-        w = r = key(K_PIPE, dev * 0x100000001b3ull ^ ino);
+        w = r = key(K_PIPE, x.dev * 0x100000001b3ull ^ x.ino);
         break;
     case LW_FD_SOCKPAIR:
-        w = key(K_PAIR, ino), r = key(K_PAIR, peer);
+        w = key(K_PAIR, x.ino), r = key(K_PAIR, x.peer_ino);
         break;
     case LW_FD_EVENTFD:
         w = r = key(K_EFD, ++st->nfdid);
