@@ -29,7 +29,7 @@ static inline unsigned lw_tmo_ms(int ms) { return ms < 0 ? 0 : ms == 0 ? 1 : 2; 
 /* The readiness a write, send or close on another fd can cause: SELECT's
  * ready lists the fds (or epoll data) ready in one of these ways
  * (lw_format.h). */
-#define LW_POLL_READ (POLLIN | POLLPRI | POLLRDHUP | POLLHUP | POLLERR)
+#define LW_POLL_READ  (POLLIN | POLLPRI | POLLRDHUP | POLLHUP | POLLERR)
 #define LW_EPOLL_READ (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)
 
 /* lw_ready_poll: SELECT's ready after a poll of n entries that returned r:
