@@ -25,7 +25,9 @@
  *             writes one byte, which main reads
  *   epoll     main waits in epoll_wait on an eventfd registered with a
  *             pointer as its data (not the fd); a writer sleeps 200 ms,
- *             then eventfd_writes it */
+ *             then eventfd_writes it
+ *   listen    main polls a TCP socket listening on 127.0.0.1; a client
+ *             thread sleeps 200 ms, then connects, and main accepts */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -37,6 +39,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,6 +189,18 @@ __attribute__((noinline)) static void *cpu_writer(void *arg)
     return NULL;
 }
 
+static struct sockaddr_in listen_addr;
+
+__attribute__((noinline)) static void *connector(void *arg)
+{
+    (void)arg;
+    usleep(200000);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    must(s >= 0 && connect(s, (struct sockaddr *)&listen_addr, sizeof listen_addr) == 0, "connect");
+    close(s);
+    return NULL;
+}
+
 __attribute__((noinline)) static void *pair_writer(void *arg)
 {
     (void)arg;
@@ -329,6 +344,21 @@ int main(int argc, char **argv)
         eventfd_t v;
         must(eventfd_read(fds[0], &v) == 0 && v == 1, "eventfd_read");
         pthread_join(w, NULL);
+    } else if (!strcmp(m, "listen")) {
+        socklen_t len = sizeof listen_addr;
+        int l = socket(AF_INET, SOCK_STREAM, 0);
+        listen_addr.sin_family = AF_INET;
+        listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        must(l >= 0 && bind(l, (struct sockaddr *)&listen_addr, sizeof listen_addr) == 0 &&
+                 getsockname(l, (struct sockaddr *)&listen_addr, &len) == 0 && listen(l, 1) == 0,
+             "listen");
+        pthread_t c = start(connector, NULL);
+        struct pollfd pf = {.fd = l, .events = POLLIN};
+        must(poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN), "poll listen");
+        int a = accept(l, NULL, NULL);
+        must(a >= 0, "accept");
+        close(a);
+        pthread_join(c, NULL);
     } else if (!strcmp(m, "alone")) {
         compute(50);
         usleep(100000);
@@ -340,7 +370,7 @@ int main(int argc, char **argv)
         compute(50);
     } else {
         fprintf(stderr,
-                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|poll|epoll\n");
+                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|poll|epoll|listen\n");
         return 2;
     }
     printf("%s: ok\n", m);

@@ -10,7 +10,7 @@
 WAKE_CHECK=$root/tests/integration/wake_check.py
 h=build/tests/wake_helper
 d=$tmp/wake; mkdir -p "$d"
-for m in cond pipe join mutex sem eventfd socketpair cycle life fault barrier alone mark poll epoll; do
+for m in cond pipe join mutex sem eventfd socketpair cycle life fault barrier alone mark poll epoll listen; do
   native "$d/$m.n" $h $m
   traced "$d/$m.p" "$d/$m.bin" $h $m
   same_run "wake $m" "$d/$m.n" "$d/$m.p"

@@ -124,9 +124,10 @@ def main():
         if ok:
             c = sum(x['ns'] for x in s['causes'] if x['function'] == 'usleep' and at(x, who))
             check(near(c, 200 * ms), '%s: the cause is %s\'s usleep, %.0f ms (~200)' % (mode, who, c / ms))
-    elif mode in ('poll', 'epoll'):
+    elif mode in ('poll', 'epoll', 'listen'):
         wait, rel, who, cause = {'poll': ('poll', 'write', 'cpu_writer', 'cpu'),
-                                 'epoll': ('epoll_wait', 'eventfd_write', 'efd_writer', 'usleep')}[mode]
+                                 'epoll': ('epoll_wait', 'eventfd_write', 'efd_writer', 'usleep'),
+                                 'listen': ('poll', 'connect', 'connector', 'usleep')}[mode]
         s = site(d, wait, 'main')
         ok = s is not None and s['wakers']
         total = sum(x['wait_ns'] for x in s['wakers']) if ok else 0

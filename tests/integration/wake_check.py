@@ -186,6 +186,12 @@ def main():
              any(x['ino'] == rid[0]['ino'] for x in fd_of(c['args'][0]) if x['type'] == FD_PIPE)]
         check(len(w) == 1 and p[0]['t0'] <= w[0]['t0'] <= p[0]['t1'],
               'a write on the other end of that pipe, by another thread, lies inside the poll')
+    elif mode == 'listen':
+        p = by('poll')
+        ready = p[0]['ready'] if len(p) == 1 else None
+        lis = [x for x in fdids if x['type'] == define('LW_FD_LISTEN')]
+        check(len(lis) == 1 and ready is not None and ready['values'] == [lis[0]['fd']],
+              'the listening socket has an identity and the poll record names it ready (%s)' % ready)
     elif mode == 'epoll':
         p = by('epoll_wait')
         ready = p[0]['ready'] if len(p) == 1 else None
