@@ -29,6 +29,8 @@ python3 "$root/tests/integration/wake_answers.py" "$d/join.bin.json" barrier >"$
 t "wake: the barrier's answer fails on a report without a barrier" grep -q '^not ok - barrier' "$d/neg.barrier"
 python3 "$root/tests/integration/wake_answers.py" "$d/poll.bin.json" epoll >"$d/neg.epoll" 2>&1
 t "wake: the epoll answer fails on the poll case's report" grep -q '^not ok - epoll' "$d/neg.epoll"
+python3 "$root/tests/integration/wake_answers.py" "$d/poll.bin.json" listen >"$d/neg.listen" 2>&1
+t "wake: the listen answer fails on the poll case's report (a write woke it)" grep -q '^not ok - listen' "$d/neg.listen"
 python3 "$WAKE_CHECK" "$d/poll.bin" epoll >"$d/neg.epctl" 2>&1
 t "wake: the EPCTL check fails on a trace without epoll" grep -q '^not ok - one EPCTL record' "$d/neg.epctl"
 # a ping-pong through two eventfds, each side waiting in select: each
