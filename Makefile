@@ -131,7 +131,7 @@ FUZZ_LIVE_SECONDS ?= 30
 # Each fuzzer compiles the analyzer library's sources (WR_SRC) with the
 # fuzzer's instrumentation.
 FUZZ_CC := clang -g -O1 -fsanitize=fuzzer,address,undefined $(WR_CPPFLAGS)
-fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/threads_helper
+fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/threads_helper build/tests/wake_helper
 	@rm -rf build/fuzz/seeds; mkdir -p build/fuzz/seeds build/fuzz/corpus
 	$(FUZZ_CC) fuzz/fuzz_reader.c $(WR_SRC) $(PROTO_C) -o build/fuzz/fuzz_reader $(ANALYZER_LIBS)
 	for e in lock_contend malloc_churn pipe_rw eventfd_select "known_waits pipe" all_io_waits all_sync_waits; do \
@@ -146,6 +146,9 @@ fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/thre
 	  examples/lock_contend hold > /dev/null 2>&1
 	WAIT_OUTPUT=build/fuzz/seeds/threads.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so \
 	  build/tests/threads_helper 40 > /dev/null
+	# an epoll wait and its EPCTL record, a poll with its ready fds
+	for m in epoll poll; do WAIT_OUTPUT=build/fuzz/seeds/$$m.bin WAIT_CHUNK_KB=4 LD_PRELOAD=$(CURDIR)/libwait.so \
+	  build/tests/wake_helper $$m > /dev/null || exit 1; done
 	./build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -rss_limit_mb=2048 \
 	  build/fuzz/corpus build/fuzz/seeds
 	@mkdir -p build/fuzz/corpus_live

@@ -75,9 +75,9 @@ static inline __attribute__((always_inline)) int lw_dec_addr(const uint8_t **pp,
 /* ---- the record frame: [kind u8][len varint][body] ---- */
 
 /* LW_REC_CALL_MAX: the largest call record (kind, len and the widest body
- * of any schema), so its length always fits the one byte that
- * lw_enc_call_len writes. */
-#define LW_REC_CALL_MAX (2 + 8 * LW_VARINT_MAX)
+ * of any schema: SELECT with its ready, 3 + 3 + 2 + LW_READY_MAX fields),
+ * so its length always fits the one byte that lw_enc_call_len writes. */
+#define LW_REC_CALL_MAX (2 + (8 + LW_READY_MAX) * LW_VARINT_MAX)
 _Static_assert(LW_REC_CALL_MAX - 2 < 0x80, "a call record's length is one byte");
 
 /* lw_enc_call_len: a call record at rec, whose body ends at end: its
@@ -244,6 +244,40 @@ static inline uint8_t *lw_enc_select(uint8_t *b, uint64_t nfds, int64_t ret, uns
 static inline int lw_dec_select(const uint8_t **pp, const uint8_t *e, uint64_t *nfds, int64_t *ret, uint64_t *tmo)
 {
     return lw_dec_uv(pp, e, nfds) && lw_dec_sv(pp, e, ret) && lw_dec_uv(pp, e, tmo);
+}
+
+/* SELECT's ready (lw_format.h), written after lw_enc_select and only
+ * when the call returned ready: the epoll fd (-1 for poll and select,
+ * whose values are fds), then n (<= LW_READY_MAX) values: fds, or the
+ * data of epoll events. */
+struct lw_ready {
+    int64_t epfd;
+    uint64_t n;
+    uint64_t v[LW_READY_MAX];
+};
+
+static inline uint8_t *lw_enc_ready(uint8_t *b, int64_t epfd, unsigned n, const uint64_t *v)
+{
+    b = lw_put_sv(b, epfd);
+    b = lw_put_uv(b, n);
+    for (unsigned i = 0; i < n; i++)
+        b = lw_put_uv(b, v[i]);
+    return b;
+}
+
+/* lw_dec_ready: the ready at *pp, after a SELECT body's three fields: 1
+ * with r filled; 0 when the body ends there (a recorder that did not
+ * write it, or a call that was not ready) or the field is malformed (n
+ * over LW_READY_MAX, a value truncated), which reads as absent: nothing
+ * is known of which fds were ready. */
+static inline int lw_dec_ready(const uint8_t **pp, const uint8_t *e, struct lw_ready *r)
+{
+    if (*pp >= e || !lw_dec_sv(pp, e, &r->epfd) || !lw_dec_uv(pp, e, &r->n) || r->n > LW_READY_MAX)
+        return 0;
+    for (uint64_t i = 0; i < r->n; i++)
+        if (!lw_dec_uv(pp, e, &r->v[i]))
+            return 0;
+    return 1;
 }
 
 /* EVENTFD: the initial value, the flags (as unsigned), the fd or -errno. */
@@ -545,8 +579,8 @@ static inline uint8_t *lw_enc_pause(uint8_t *b, uint64_t tsc, uint64_t source)
     return lw_put_uv(b, source);
 }
 
-/* lw_dec_stamp: the absolute stamp that leads a MARK, PAUSE, RESUME or
- * FDID body, alone (a reader that needs only the time). */
+/* lw_dec_stamp: the absolute stamp that leads a MARK, PAUSE, RESUME,
+ * FDID or EPCTL body, alone (a reader that needs only the time). */
 static inline int lw_dec_stamp(const uint8_t **pp, const uint8_t *e, uint64_t *tsc) { return lw_get_uv(pp, e, tsc); }
 
 /* lw_dec_control: a MARK, PAUSE or RESUME body (kind says which): the
@@ -560,12 +594,12 @@ static inline int lw_dec_control(const uint8_t **pp, const uint8_t *e, unsigned 
 }
 
 /* FDID: the absolute stamp, s(fd), type (LW_FD_*), dev, ino, peer ino,
- * and for LW_FD_SOCKET: family, local, peer, peer pid. */
+ * and for LW_FD_SOCKET and LW_FD_LISTEN: family, local, peer, peer pid. */
 struct lw_fdid_rec {
     uint64_t tsc;
     int64_t fd;
     uint64_t type, dev, ino, peer_ino;
-    uint64_t family, local, peer, pid; /* LW_FD_SOCKET */
+    uint64_t family, local, peer, pid; /* LW_FD_SOCKET, LW_FD_LISTEN */
 };
 
 #define LW_FDID_REC_MAX (10 * LW_VARINT_MAX)
@@ -578,13 +612,37 @@ static inline uint8_t *lw_enc_fdid(uint8_t *b, const struct lw_fdid_rec *r)
     b = lw_put_uv(b, r->dev);
     b = lw_put_uv(b, r->ino);
     b = lw_put_uv(b, r->peer_ino);
-    if (r->type == LW_FD_SOCKET) {
+    if (r->type == LW_FD_SOCKET || r->type == LW_FD_LISTEN) {
         b = lw_put_uv(b, r->family);
         b = lw_put_uv(b, r->local);
         b = lw_put_uv(b, r->peer);
         b = lw_put_uv(b, r->pid);
     }
     return b;
+}
+
+/* EPCTL: the absolute stamp, s(epfd), op (EPOLL_CTL_*), s(fd), data. */
+struct lw_epctl_rec {
+    uint64_t tsc;
+    int64_t epfd, fd;
+    uint64_t op, data;
+};
+
+#define LW_EPCTL_REC_MAX (5 * LW_VARINT_MAX)
+
+static inline uint8_t *lw_enc_epctl(uint8_t *b, const struct lw_epctl_rec *r)
+{
+    b = lw_put_uv(b, r->tsc);
+    b = lw_put_sv(b, r->epfd);
+    b = lw_put_uv(b, r->op);
+    b = lw_put_sv(b, r->fd);
+    return lw_put_uv(b, r->data);
+}
+
+static inline int lw_dec_epctl(const uint8_t **pp, const uint8_t *e, struct lw_epctl_rec *r)
+{
+    return lw_get_uv(pp, e, &r->tsc) && lw_get_sv(pp, e, &r->epfd) && lw_get_uv(pp, e, &r->op) &&
+           lw_get_sv(pp, e, &r->fd) && lw_get_uv(pp, e, &r->data);
 }
 
 /* lw_dec_fdid: the whole record; a socket's peer pid is optional (absent
@@ -595,7 +653,7 @@ static inline int lw_dec_fdid(const uint8_t **pp, const uint8_t *e, struct lw_fd
     if (!(lw_get_uv(pp, e, &r->tsc) && lw_get_sv(pp, e, &r->fd) && lw_get_uv(pp, e, &r->type) &&
           lw_get_uv(pp, e, &r->dev) && lw_get_uv(pp, e, &r->ino) && lw_get_uv(pp, e, &r->peer_ino)))
         return 0;
-    if (r->type != LW_FD_SOCKET)
+    if (r->type != LW_FD_SOCKET && r->type != LW_FD_LISTEN)
         return 1;
     if (!(lw_get_uv(pp, e, &r->family) && lw_get_uv(pp, e, &r->local) && lw_get_uv(pp, e, &r->peer)))
         return 0;

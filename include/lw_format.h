@@ -189,16 +189,16 @@ enum lw_rec_kind {
 /* Kind 0x8b is a control record too (absolute stamp, skipped by length
  * where unknown): the identity of a file descriptor that can carry a wake-up
  * between threads or processes, written when the fd is made (pipe, pipe2,
- * socketpair, eventfd, accept, accept4, connect) and, for the main thread,
- * for fds 0 to 2 when they are pipes or sockets at its start:
+ * socketpair, eventfd, accept, accept4, connect, listen) and, for the main
+ * thread, for fds 0 to 2 when they are pipes or sockets at its start:
  *   FDID    tsc, s(fd), type (LW_FD_*), dev, ino, peer ino,
- *           [family, local, peer, peer pid]   (LW_FD_SOCKET only)
+ *           [family, local, peer, peer pid]   (LW_FD_SOCKET, LW_FD_LISTEN)
  * dev and ino are fstat's st_dev and st_ino of the fd. A pipe's two ends
  * share one inode (peer ino = ino); a socketpair's ends have one each, and
  * peer ino names the other end's. An eventfd's inode is the anonymous one
  * every eventfd shares, so its identity is the record itself: the fd from
  * this stamp to its close (peer ino 0). For a socket from accept or
- * connect: family (AF_*), local and peer: FNV-1a 64-bit hashes of the
+ * connect, or one listen made listening (its peer hash 0): family (AF_*), local and peer: FNV-1a 64-bit hashes of the
  * addresses getsockname and getpeername gave (0 when they failed, as for a
  * connect still in progress), so the two ends of one TCP connection inside
  * the process have local and peer swapped; peer pid: for AF_UNIX the
@@ -211,6 +211,22 @@ enum lw_rec_kind {
 #define LW_FD_SOCKPAIR 2 /* one end of a socketpair */
 #define LW_FD_EVENTFD 3
 #define LW_FD_SOCKET 4   /* a connected socket (accept, accept4, connect) */
+#define LW_FD_LISTEN 5   /* a listening socket (listen): ready when a peer connects */
+
+/* Kind 0x8c is a control record too (absolute stamp, skipped by length
+ * where unknown): an fd registered with an epoll instance, so that a
+ * reader can tell which fd an event that epoll_wait returned is about
+ * (the event carries the program's data, not the fd). Written after each
+ * epoll_ctl that succeeded:
+ *   EPCTL   tsc, s(epfd), op (EPOLL_CTL_ADD 1, DEL 2, MOD 3), s(fd), data
+ * data is the event's epoll_data as a 64-bit value (0 for DEL). From its
+ * stamp, an event of epfd whose data equals data is about fd, until a
+ * later EPCTL of the same epfd gives that data to another fd, or a DEL of
+ * fd. Two fds of one epfd registered with the same data are told apart by
+ * no one: the later registration wins. An epoll_ctl made where libwait
+ * records nothing (paused, before the thread's stream, nested in another
+ * wrapped call) has no record, and events of its data name no fd. */
+#define LW_REC_EPCTL 0x8c
 
 /* THREAD record fields by flag, after the name (absent when the flag is
  * clear, so a reader that knows none of them stops after the name):
@@ -266,8 +282,9 @@ enum lw_family {
  *                                            flags (optional, absent = 0):
  *                                            LW_LOCK_CONTENDED
  *   IO       fd, s(ret)                      ret = bytes, or -errno
- *   SELECT   nfds, s(ret), tmo               ret = ready, or -errno;
- *                                            tmo 0 = none, 1 = zero, 2 = finite
+ *   SELECT   nfds, s(ret), tmo, [ready]      ret = ready, or -errno;
+ *                                            tmo 0 = none, 1 = zero, 2 = finite;
+ *                                            ready (below)
  *   EVENTFD  initval, flags, s(ret)          ret = fd, or -errno
  *   FDOP     s(fd), s(ret)                   calls on an fd whose result is
  *                                            not a byte count: accept,
@@ -298,7 +315,20 @@ enum lw_family {
  *                                            (optional, absent = 0):
  *                                            LW_LOCK_CONTENDED, LW_SYNC_SERIAL
  * The polls (poll, ppoll, epoll_*, pselect) use SELECT, with nfds = the
- * number of fds (poll) or maxevents (epoll_*). The stdio calls (fread ...)
+ * number of fds (poll) or maxevents (epoll_*).
+ * SELECT's ready (optional: absent when ret <= 0, and in the traces of
+ * recorders that did not write it, which say nothing of which fds were
+ * ready) names the fds found ready for reading, the ones a write, send or
+ * close elsewhere can have made ready: s(epfd), n, n x value, n <=
+ * LW_READY_MAX. select, pselect (epfd -1): the first n fds set in the read
+ * set after the call, lowest first; poll, ppoll (epfd -1): the fds of the
+ * first n entries whose revents has POLLIN, POLLPRI, POLLRDHUP, POLLHUP or
+ * POLLERR, in the array's order; epoll_* (epfd >= 0, the epoll fd): the
+ * data (EPCTL above) of the first n events with EPOLLIN, EPOLLPRI,
+ * EPOLLRDHUP, EPOLLHUP or EPOLLERR, in the order returned. n 0: ready, but
+ * only for writing. The recorder scans the returned sets after its second
+ * stamp, outside the call's time, and only when ret > 0; a scan stops at
+ * LW_READY_MAX fds, and a poll's scan when it has met ret entries. The stdio calls (fread ...)
  * use IO with fd = fileno of the stream and ret = bytes moved.
  * rwlocks and spinlocks are in the lock family with the LOCK schema (their
  * holds are tracked like a mutex's); the other sync calls (condvars, semaphores,
@@ -310,6 +340,8 @@ enum lw_family {
  * (19..62 used, 63..69 free); 70..99 for the sync family. An id
  * in a gap has no table entry (lw_func_info_of gives NULL).
  */
+#define LW_READY_MAX 4 /* SELECT's ready: fds (or epoll data) at most */
+
 enum lw_schema {
     LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
     LW_S_LOCK, LW_S_IO, LW_S_SELECT, LW_S_EVENTFD,

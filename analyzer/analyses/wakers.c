@@ -7,7 +7,8 @@
  * own waits, down to CPU work or a wait nothing in the process ended.
  *
  * Memory is bounded per thread and per object, not per record: a thread
- * keeps its last WK_RING calls, an object its last WK_RELS releases. A
+ * keeps its last WK_RING calls (more while all threads keep few: wakers.h),
+ * an object its last WK_RELS releases. A
  * chain that reaches past what a thread kept is charged to "unknown". */
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,15 @@ static struct wr_wk_thread *thread_of(struct wr_wk_state *st, size_t th)
         memset(a + st->nth, 0, (n - st->nth) * sizeof *a);
         st->th = a, st->nth = n;
     }
-    if (!st->th[th])
-        st->th[th] = calloc(1, sizeof *st->th[th]);
+    if (!st->th[th] && (st->th[th] = calloc(1, sizeof *st->th[th])) != NULL) {
+        struct wr_wk_thread *t = st->th[th];
+        if (!(t->ring = calloc(WK_RING, sizeof *t->ring))) {
+            free(t);
+            return st->th[th] = NULL;
+        }
+        t->cap = WK_RING;
+        st->segs += WK_RING;
+    }
     return st->th[th];
 }
 
@@ -54,8 +62,14 @@ static struct wr_wk_obj *obj(struct wr_wk_state *st, uint64_t k)
     return o;
 }
 
+/* offer: release r to wait g. A wait that takes no signal or post for
+ * itself keeps the latest release offered (doc/wakers.md: the latest k
+ * wins), whatever order the walk offers them in: a poll's releases come
+ * from several objects, and writes reach the walk at their return. */
 static void offer(struct wr_wk_seg *g, const struct wr_wk_rel *r)
 {
+    if (!g->consume && g->wth >= 0 && r->k < g->wk)
+        return;
     g->wth = (int32_t)r->th, g->wk = r->k, g->wstack = r->stack, g->wfunc = r->func;
 }
 
@@ -74,9 +88,10 @@ static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct 
     struct wr_wk_seg *first = NULL;
     for (size_t i = 0; i < WK_RELS && i < o->wnext; i++) {
         size_t wt = o->waiter[i].th;
-        struct wr_wk_thread *u = wt < st->nth ? st->th[wt] : NULL;
-        struct wr_wk_seg *g = u && u->cap ? &u->ring[o->waiter[i].seq & (u->cap - 1)] : NULL;
-        if (!g || !g->pend || g->okey != k || wt == th || r->k < g->s || r->k > g->e)
+        struct wr_wk_seg *g = wt < st->nth && st->th[wt] && o->waiter[i].slot < st->th[wt]->cap
+                                  ? &st->th[wt]->ring[o->waiter[i].slot]
+                                  : NULL;
+        if (!g || !g->pend || g->s != o->waiter[i].s || wt == th || r->k < g->s || r->k > g->e)
             continue;
         if (!one || !g->consume)
             offer(g, r);
@@ -163,7 +178,15 @@ static void loops(struct wr_wk_state *st)
 static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
 {
     struct wr_wk_thread *t = st->th[w->th];
-    struct wr_wk_seg *g = &t->ring[w->seq & (t->cap - 1)];
+    struct wr_wk_seg *g = &t->ring[w->slot];
+    if (w->lag && g->wth < 0 && w->b < g->e + w->lag) {
+        /* no waker yet: wait for a writer still in its write (most return
+         * within WK_LAG_NS / 100), then for one preempted before its return */
+        struct wr_wk_wait later = *w;
+        later.b = g->e + (w->b == g->e ? w->lag / 100 : w->lag);
+        if (wr_wk_push(st, &later) == 0)
+            return;
+    }
     g->pend = 0;
     if (w->barrier) {
         wr_wk_barrier(st, w, g);
@@ -173,7 +196,8 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
         if (u && u->ended && u->end >= g->s && u->end <= g->e)
-            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->total - 1) & (u->cap - 1)].stack : 0, 0);
+            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + u->cap - 1) % u->cap].stack : 0,
+                        0);
         return;
     }
     if (g->wth >= 0) {
@@ -205,25 +229,34 @@ static void pop(struct wr_wk_state *st)
     resolve(st, &w);
 }
 
-/* later: match wait g of thread th at site against releases of k once the
- * walk is lag ticks past its end (k 0: a join of pthread_t self). */
-static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
-                  uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
+/* later_any: match wait g of thread th at site against the releases of
+ * any of the nk objects keys (a poll: one per fd it found ready; nk 0: a
+ * join of pthread_t self) once the walk is lag ticks past its end. */
+static void later_any(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
+                      struct wr_site *site, const uint64_t *keys, size_t nk, int consume, const char *label,
+                      uint64_t self, uint64_t lag)
 {
-    struct wr_wk_wait w = {g->e + lag, k, self, th, t->total - 1, consume, 0, label, site}; /* g: t's last call */
-    if (k) { /* the releases seen already, then those still to come */
-        struct wr_wk_rel *r = find(st, k, th, g->s, g->e, consume);
+    struct wr_wk_wait w = {g->e, nk ? keys[0] : 0, self, th, (uint32_t)(g - t->ring), consume, 0, label, site, lag};
+    g->consume = (uint8_t)consume;
+    for (size_t i = 0; i < nk; i++) { /* the releases seen already, then those still to come */
+        struct wr_wk_rel *r = find(st, keys[i], th, g->s, g->e, consume);
         if (r)
             offer(g, r);
-        struct wr_wk_obj *o = obj(st, k);
+        struct wr_wk_obj *o = obj(st, keys[i]);
         if (!o)
             return;
-        o->waiter[o->wnext++ % WK_RELS].th = (uint32_t)th;
-        o->waiter[(o->wnext - 1) % WK_RELS].seq = w.seq;
-        g->okey = k, g->consume = (uint8_t)consume;
+        uint32_t n = o->wnext++ % WK_RELS;
+        o->waiter[n].th = (uint32_t)th, o->waiter[n].slot = w.slot, o->waiter[n].s = g->s;
     }
     if (wr_wk_push(st, &w) == 0)
         g->pend = 1;
+}
+
+/* later: later_any of the one object k (0: a join of pthread_t self). */
+static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g, struct wr_site *site,
+                  uint64_t k, int consume, const char *label, uint64_t self, uint64_t lag)
+{
+    later_any(st, th, t, g, site, &k, k != 0, consume, label, self, lag);
 }
 
 int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
@@ -248,27 +281,27 @@ int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
  * (doc/wakers.md, "pipe, socketpair, eventfd, socket"). */
 static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
 {
-    const uint8_t *p = ev->body, *e = ev->body + ev->len;
-    uint64_t tsc, type, dev, ino, peer, fam = 0, loc = 0, rem = 0;
-    int64_t fd;
-    if (!(lw_get_uv(&p, e, &tsc) && lw_get_sv(&p, e, &fd) && lw_get_uv(&p, e, &type) && lw_get_uv(&p, e, &dev) &&
-          lw_get_uv(&p, e, &ino) && lw_get_uv(&p, e, &peer)))
+    const uint8_t *p = ev->body;
+    struct lw_fdid_rec x;
+    if (!lw_dec_fdid(&p, ev->body + ev->len, &x))
         return;
-    if (type == LW_FD_SOCKET && !(lw_get_uv(&p, e, &fam) && lw_get_uv(&p, e, &loc) && lw_get_uv(&p, e, &rem)))
-        return;
-    uint64_t f = (uint64_t)fd, w, r;
+    uint64_t f = (uint64_t)x.fd, w, r, c = 0, loc = x.local, rem = x.peer, type = x.type;
     switch (type) {
     case LW_FD_PIPE:
-        w = r = key(K_PIPE, dev * 0x100000001b3ull ^ ino);
+        w = r = key(K_PIPE, x.dev * 0x100000001b3ull ^ x.ino);
         break;
     case LW_FD_SOCKPAIR:
-        w = key(K_PAIR, ino), r = key(K_PAIR, peer);
+        w = key(K_PAIR, x.ino), r = key(K_PAIR, x.peer_ino);
         break;
     case LW_FD_EVENTFD:
         w = r = key(K_EFD, ++st->nfdid);
         break;
     case LW_FD_SOCKET:
         w = key(K_SOCK, loc ^ (rem << 1 | rem >> 63)), r = key(K_SOCK, rem ^ (loc << 1 | loc >> 63));
+        c = rem ? key(K_LISTEN, rem) : 0; /* a connect to rem, which the listener there polls for */
+        break;
+    case LW_FD_LISTEN: /* nothing is written on it: its polls wait for a connect to its address */
+        w = 0, r = key(K_LISTEN, loc);
         break;
     default:
         return;
@@ -283,7 +316,7 @@ static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
         d->fd = f;
         HASH_ADD(hh, st->fds, fd, sizeof d->fd, d);
     }
-    d->wkey = w, d->rkey = r, d->type = (unsigned)type;
+    d->wkey = w, d->rkey = r, d->ckey = c, d->type = (unsigned)type;
 }
 
 static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
@@ -291,6 +324,96 @@ static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
     struct wr_wk_fd *d;
     HASH_FIND(hh, st->fds, &fd, sizeof fd, d);
     return d;
+}
+
+/* epctl: an EPCTL record: the fd an epoll instance's events of a data name
+ * from now on (lw_format.h). An ADD or MOD gives the data to the fd (and
+ * takes it from the fd that had it); a DEL forgets the fd. Memory: one
+ * entry per (epoll fd, fd) registered and not deleted. */
+static void epctl(struct wr_wk_state *st, const struct wr_event *ev)
+{
+    const uint8_t *p = ev->body;
+    struct lw_epctl_rec r;
+    if (!lw_dec_epctl(&p, ev->body + ev->len, &r))
+        return;
+    uint64_t kf[2] = {(uint64_t)r.epfd, (uint64_t)r.fd}, kd[2] = {(uint64_t)r.epfd, r.data};
+    struct wr_wk_ep *x, *o;
+    HASH_FIND(hf, st->epfds, kf, sizeof kf, x);
+    if (x && x->indata) {
+        HASH_DELETE(hd, st->eps, x);
+        x->indata = 0;
+    }
+    if (r.op == 2) { /* EPOLL_CTL_DEL */
+        if (x) {
+            HASH_DELETE(hf, st->epfds, x);
+            free(x);
+        }
+        return;
+    }
+    if (!x) {
+        if (!(x = calloc(1, sizeof *x))) {
+            st->oom = 1;
+            return;
+        }
+        memcpy(x->kf, kf, sizeof kf);
+        HASH_ADD(hf, st->epfds, kf, sizeof x->kf, x);
+    }
+    HASH_FIND(hd, st->eps, kd, sizeof kd, o);
+    if (o) {
+        HASH_DELETE(hd, st->eps, o);
+        o->indata = 0;
+    }
+    memcpy(x->kd, kd, sizeof kd);
+    HASH_ADD(hd, st->eps, kd, sizeof x->kd, x);
+    x->indata = 1;
+}
+
+/* ready_fd: the fd of value v of a poll's ready: v itself for poll and
+ * select, the fd registered with data v for an epoll wait on epfd; -1 when
+ * none is known. */
+static int64_t ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v)
+{
+    if (epfd < 0)
+        return v <= INT32_MAX ? (int64_t)v : -1;
+    uint64_t kd[2] = {(uint64_t)epfd, v};
+    struct wr_wk_ep *x;
+    HASH_FIND(hd, st->eps, kd, sizeof kd, x);
+    return x ? (int64_t)x->kf[1] : -1;
+}
+
+/* poll_wait: a poll, select or epoll wait (call ev, g) of thread th at
+ * site: when it returned fds ready for reading whose identities are known,
+ * it waits, like a read, for a write or send on the other end of any of
+ * them or that end's close, or for a listening socket a connect to its
+ * address (doc/wakers.md); without such a release in the process it is
+ * labelled `peer` when one of them is a socket. Without any known fd it
+ * is labelled at once. */
+static void poll_wait(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_wk_seg *g,
+                      struct wr_site *site, const struct wr_event *ev)
+{
+    const uint8_t *p = ev->body, *e = ev->body + ev->len;
+    uint64_t last = 0, t0, dur, nfds, tmo, keys[2 * LW_READY_MAX];
+    uint32_t stack;
+    int64_t ret;
+    struct lw_ready r;
+    size_t nk = 0;
+    int peer = 0;
+    if (ev->ret > 0 && lw_dec_call(&p, e, &last, &stack, &t0, &dur) && lw_dec_select(&p, e, &nfds, &ret, &tmo) &&
+        lw_dec_ready(&p, e, &r))
+        for (uint64_t i = 0; i < r.n; i++) {
+            int64_t fd = ready_fd(st, r.epfd, r.v[i]);
+            struct wr_wk_fd *d = fd >= 0 ? fd_of(st, (uint64_t)fd) : NULL;
+            if (!d)
+                continue;
+            peer |= d->type == LW_FD_SOCKET || d->type == LW_FD_LISTEN;
+            keys[nk++] = d->rkey;
+            if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN)
+                keys[nk++] = key(K_HUP, d->rkey);
+        }
+    if (nk)
+        later_any(st, th, t, g, site, keys, nk, 0, peer ? "peer" : "outside", 0, st->lag);
+    else if (wr_model_ns(st->m, ev->dur) >= WR_CONTENDED_NS)
+        wr_wk_alone(st, th, g, site, ev->ret == 0 ? "timeout" : "outside");
 }
 
 /* thread_rec: a THREAD record of thread th: a birth's pthread_t and
@@ -366,47 +489,25 @@ static int is_read(unsigned f)
     return 0;
 }
 
-/* grow: a full ring of t, about to forget its oldest call, doubles when
- * that call ended less than WK_KEEP lags before now (the stamp of the call
- * to come): the causes of a wait go back that far, through the calls the
- * waker made meanwhile, and a busy thread (an interpreter dropping its lock
- * around every system call) makes more than WK_RING of them. Its first
- * ring is allocated here. 0, or -1 when it stays as it is (at WK_RING_MAX,
- * past WK_SEGS_MAX for all threads, or out of memory). */
-static int grow(struct wr_wk_state *st, struct wr_wk_thread *t, uint64_t now)
-{
-    uint32_t cap = t->cap ? 2 * t->cap : WK_RING;
-    if (t->cap) {
-        const struct wr_wk_seg *old = &t->ring[t->total & (t->cap - 1)];
-        if (cap > WK_RING_MAX || st->segs + t->cap > WK_SEGS_MAX || old->e + WK_KEEP * st->lag < now)
-            return -1;
-    }
-    struct wr_wk_seg *r = calloc(cap, sizeof *r); /* a slot no call took yet is not pending */
-    if (!r) {
-        st->oom = 1;
-        return -1;
-    }
-    for (uint64_t q = t->total - t->n; q < t->total; q++) /* each call to the slot its number gives */
-        r[q & (cap - 1)] = t->ring[q & (t->cap - 1)];
-    st->segs += cap - t->cap;
-    free(t->ring);
-    t->ring = r, t->cap = cap;
-    return 0;
-}
-
 /* call: one call of thread th: kept for the causes, remembered as a
  * release, or matched as a wait. */
 static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, struct wr_site *site,
                  const struct wr_event *ev, const struct lw_func_info *fi)
 {
     unsigned f = ev->kind;
-    if (t->n == t->cap && grow(st, t, ev->tsc) != 0 && !t->cap)
-        return;
-    struct wr_wk_seg *g = &t->ring[t->total & (t->cap - 1)];
+    if (t->n == t->cap && t->head == 0 && t->cap < WK_RING_MAX && st->segs + t->cap <= WK_SEGS) {
+        struct wr_wk_seg *r = realloc(t->ring, 2 * (size_t)t->cap * sizeof *r);
+        if (r) { /* the oldest call stays in slot 0: every slot keeps its index */
+            memset(r + t->cap, 0, t->cap * sizeof *r);
+            st->segs += t->cap;
+            t->ring = r, t->head = t->cap, t->cap *= 2;
+        }
+    }
+    struct wr_wk_seg *g = &t->ring[t->head];
     while (g->pend && st->nheap) /* about to be forgotten: match it (and what ends before it) now */
         pop(st);
     *g = (struct wr_wk_seg){.s = ev->tsc, .e = ev->tsc + ev->dur, .stack = ev->stack, .wth = -1, .func = (uint16_t)f};
-    t->total++;
+    t->head = (t->head + 1) % t->cap;
     t->n += t->n < t->cap;
     int contended = ev->fd == 1 ? (ev->aux & LW_LOCK_CONTENDED) != 0 : wr_model_ns(st->m, ev->dur) > WR_CONTENDED_NS;
     struct wr_wk_fd *d;
@@ -447,12 +548,13 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     } else if (fi->family == LW_FAM_SLEEP) {
         wr_wk_alone(st, th, g, site, "sleep");
     } else if (fi->schema == LW_S_SELECT) {
-        if (wr_model_ns(st->m, ev->dur) >= WR_CONTENDED_NS)
-            wr_wk_alone(st, th, g, site, ev->ret == 0 ? "timeout" : "outside");
+        poll_wait(st, th, t, g, site, ev);
     } else if (f == LW_F_fsync || f == LW_F_fdatasync || f == LW_F_sync_file_range) {
         wr_wk_alone(st, th, g, site, "file");
-    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd))) {
+    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd)) && d->wkey) {
         release(st, d->wkey, th, ev);
+    } else if (f == LW_F_connect && ev->ret == 0 && (d = fd_of(st, ev->fd)) && d->ckey) {
+        release(st, d->ckey, th, ev);
     } else if (is_read(f) && ev->ret >= (f == LW_F_eventfd_read ? 0 : 1)) {
         d = fd_of(st, ev->fd);
         later(st, th, t, g, site, d ? d->rkey : key(K_PIPE, 0), 0,
@@ -461,6 +563,8 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
                                         : "outside",
               0, st->lag);
     } else if (f == LW_F_close && ev->ret == 0 && (d = fd_of(st, ev->fd))) {
+        if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN) /* the other end's polls return ready (hang-up) */
+            release(st, key(K_HUP, d->wkey), th, ev);
         HASH_DEL(st->fds, d);
         free(d);
     }
@@ -469,7 +573,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
 static int wakers_wants(unsigned kind)
 {
     const struct lw_func_info *fi = lw_func_info_of(kind);
-    return kind == LW_REC_THREAD || kind == LW_REC_FDID || (fi && fi->family != LW_FAM_MALLOC);
+    return kind == LW_REC_THREAD || kind == LW_REC_FDID || kind == LW_REC_EPCTL || (fi && fi->family != LW_FAM_MALLOC);
 }
 
 static void *wakers_begin(struct wr_model *m)
@@ -485,8 +589,11 @@ static void *wakers_begin(struct wr_model *m)
 static int wakers_event(void *state, size_t th, struct wr_site *site, const struct wr_event *ev)
 {
     struct wr_wk_state *st = state;
-    if (ev->kind == LW_REC_FDID) {
-        fdid(st, ev);
+    if (ev->kind == LW_REC_FDID || ev->kind == LW_REC_EPCTL) {
+        if (ev->kind == LW_REC_FDID)
+            fdid(st, ev);
+        else
+            epctl(st, ev);
         return st->oom ? -1 : 0;
     }
     struct wr_wk_thread *t = thread_of(st, th);
@@ -543,6 +650,13 @@ static int wakers_finish(void *state)
     {
         HASH_DEL(st->fds, d);
         free(d);
+    }
+    struct wr_wk_ep *x, *xt;
+    HASH_CLEAR(hd, st->eps);
+    HASH_ITER(hf, st->epfds, x, xt)
+    {
+        HASH_DELETE(hf, st->epfds, x);
+        free(x);
     }
     oom |= st->oom;
     free(st);

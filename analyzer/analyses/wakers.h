@@ -5,12 +5,9 @@
 
 #include "analyses/analyses.h"
 
-#define WK_RING   1024 /* calls kept per thread for the causes, at first */
-#define WK_RING_MAX (1u << 16) /* at most: a ring grows (doubling) while its oldest call
-                                  is younger than WK_KEEP lags, so that a thread making
-                                  thousands of calls in a wait still explains it */
-#define WK_KEEP   50
-#define WK_SEGS_MAX (1u << 20) /* calls kept by all threads' grown rings together */
+#define WK_RING   1024    /* calls kept per thread for the causes, at least */
+#define WK_RING_MAX 65536 /* and at most, */
+#define WK_SEGS   1048576 /* while all threads together keep no more than this */
 #define WK_RELS   16   /* releases kept per object */
 #define WK_DEPTH  64   /* threads a cause chain may pass through */
 #define WK_BUDGET 4096 /* calls one wait's causes may visit */
@@ -19,7 +16,6 @@
  * (wth < 0: none; wfunc 0: the end of a joined thread). */
 struct wr_wk_seg {
     uint64_t s, e, wk;
-    uint64_t okey; /* a pending wait: the object it waits on */
     uint32_t stack, wstack;
     int32_t wth;
     uint16_t func, wfunc;
@@ -35,11 +31,15 @@ struct wr_wk_jump {
     uint16_t wfunc;
 };
 
+/* A thread's ring of calls starts at WK_RING slots and doubles, up to
+ * WK_RING_MAX, each time it is full and its oldest call is in slot 0
+ * (so every slot keeps its index, which pending waits refer to), while
+ * the rings of all threads hold fewer than WK_SEGS: a join of a thread
+ * that made thousands of calls is then explained by all of them, not
+ * only its last 1,024. */
 struct wr_wk_thread {
-    struct wr_wk_seg *ring; /* cap slots (a power of two, 0 before the first call): the
-                               call numbered q (from 0) is at q & (cap - 1) */
-    uint32_t cap, n;        /* n: the calls kept, the last n numbered */
-    uint64_t total;         /* calls numbered so far */
+    struct wr_wk_seg *ring;
+    uint32_t cap, head, n; /* head: the next slot written */
     uint64_t self, birth, end;
     uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
@@ -51,17 +51,24 @@ struct wr_wk_thread {
  * the walk (a condvar wait comes at its start; the walk orders writes by
  * their return, and a writer can be preempted before it returns): each
  * release offers itself to the pending waits of its object, and a wait is
- * final once the walk passes its deadline b (its end; a read's end plus
- * WK_LAG_NS, for the writes), or when its thread is about to forget it, or
- * at the end. A writer preempted for longer than WK_LAG_NS between its
- * write and its return is missed: the read is then labelled, not woken. */
+ * final once the walk passes its deadline b (its end), or when its thread
+ * is about to forget it, or at the end. A read or poll (lag not 0) that
+ * has no waker at its end gets lag / 100 more, then lag (WK_LAG_NS) in
+ * all, for the writes: a writer preempted for longer than that between
+ * its write and its return is missed, and the wait is then labelled, not
+ * woken. One that has a waker at one of these deadlines is final there,
+ * while its waker's thread still keeps the calls that explain it (a fast
+ * ping-pong makes a thousand calls in WK_LAG_NS); a later write inside it
+ * from a writer preempted past that deadline is then missed, and the
+ * earlier one stays its waker. */
 struct wr_wk_wait {
     uint64_t b, k, self;
     size_t th;
-    uint64_t seq; /* its call's number (wr_wk_thread.ring) */
+    uint32_t slot;
     int consume, barrier; /* barrier: a barrier wait, k its object (wakers_barrier.c) */
     const char *label;
     struct wr_site *site;
+    uint64_t lag;
 };
 
 #define WK_LAG_NS 10000000.0
@@ -78,8 +85,8 @@ struct wr_wk_obj {
     uint64_t key;
     struct wr_wk_rel rel[WK_RELS];
     struct {
-        uint32_t th;
-        uint64_t seq;
+        uint64_t s; /* the wait's start: the call in the slot may be another one since */
+        uint32_t th, slot;
     } waiter[WK_RELS]; /* the last pending waits on it (checked against their call: may be gone) */
     uint32_t next, wnext;
     struct wr_wk_arrival *arr; /* a barrier: its last WK_ARRIVALS waits (a ring) */
@@ -95,11 +102,21 @@ struct wr_wk_arrival {
 #define WK_ARRIVALS 4096
 
 /* wr_wk_fd: an fd's identity from its FDID record: the key its writes
- * release and the key its reads wait on. */
+ * release, the key its reads wait on, and a connected socket's the key
+ * its connect releases (a listening socket's polls wait on it). */
 struct wr_wk_fd {
     UT_hash_handle hh;
-    uint64_t fd, wkey, rkey;
+    uint64_t fd, wkey, rkey, ckey;
     unsigned type;
+};
+
+/* wr_wk_ep: an fd registered with an epoll instance (EPCTL): in eps by
+ * (epfd, data), the key an event names it by, while it holds that data
+ * (indata), and in epfds by (epfd, fd), for a DEL or a new data. */
+struct wr_wk_ep {
+    UT_hash_handle hd, hf;
+    uint64_t kd[2], kf[2];
+    int indata;
 };
 
 struct wr_wk_path {
@@ -113,8 +130,9 @@ struct wr_wk_state {
     size_t nth;
     struct wr_wk_obj *objs;
     struct wr_wk_fd *fds;
+    struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
-    size_t segs; /* ring slots of all threads (WK_SEGS_MAX) */
+    size_t segs; /* ring slots of all threads */
     struct wr_wk_wait *heap; /* by b, smallest first */
     size_t nheap, capheap;
     struct wr_wk_path path[WK_DEPTH];
@@ -132,7 +150,10 @@ struct wr_wk_edge {
     uint64_t key, ns, waits;
 };
 
-enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR };
+/* Object kinds. K_HUP: the close of an fd end, which a poll of the other
+ * end returns ready for (keyed by the end's write key), and a read does
+ * not wait for. */
+enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR, K_HUP, K_LISTEN };
 
 /* wr_wk_push: wait w into the pending heap (its call's pend set by the
  * caller). 0, or -1 on out of memory. */

@@ -13,7 +13,11 @@ static uint32_t tid_of(const struct wr_wk_state *st, size_t th)
 }
 
 /* add: ns to the entry (tid, stack, func, label) of list *l (n used); the
- * list holds WR_WAKE_MAX entries, the last one summing the rest as "other". */
+ * list holds WR_WAKE_MAX entries, the last one summing the rest as "other".
+ * In a full list a new entry larger than the smallest one takes its place
+ * (the smallest goes to "other"): a chain explored from its end meets many
+ * small entries first (a thread's CPU at many stacks) and its largest
+ * (the sleep that began it) last, and would else lose it to "other". */
 static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t tid, uint32_t stack, unsigned func,
                 const char *label, uint64_t ns)
 {
@@ -29,8 +33,17 @@ static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t 
         i++;
     if (i == *n) {
         if (*n == WR_WAKE_MAX) {
-            i = WR_WAKE_MAX - 1;
-            (*l)[i] = (struct wr_wake){.label = "other", .calls = (*l)[i].calls, .ns = (*l)[i].ns};
+            size_t o = WR_WAKE_MAX - 1, lo = 0;
+            (*l)[o] = (struct wr_wake){.label = "other", .calls = (*l)[o].calls, .ns = (*l)[o].ns};
+            for (size_t j = 1; j < o; j++)
+                if ((*l)[j].ns < (*l)[lo].ns)
+                    lo = j;
+            i = o;
+            if (ns > (*l)[lo].ns) {
+                (*l)[o].calls += (*l)[lo].calls, (*l)[o].ns += (*l)[lo].ns;
+                (*l)[lo] = (struct wr_wake){.tid = tid, .stack = stack, .func = func, .label = label};
+                i = lo;
+            }
         } else {
             (*l)[i] = (struct wr_wake){.tid = tid, .stack = stack, .func = func, .label = label};
             (*n)++;
@@ -110,10 +123,10 @@ static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *
  * skips them by bisection, not one by one within its budget. */
 static uint32_t newest_before(const struct wr_wk_thread *t, uint64_t y)
 {
-    uint32_t lo = 0, hi = t->n, mask = t->cap - 1; /* the answer is in [lo, hi] */
+    uint32_t lo = 0, hi = t->n; /* the answer is in [lo, hi] */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (t->ring[(t->total - 1 - mid) & mask].s >= y)
+        if (t->ring[(t->head + t->cap - 1 - mid) % t->cap].s >= y)
             lo = mid + 1;
         else
             hi = mid;
@@ -140,11 +153,11 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
     }
     st->path[st->depth++] = (struct wr_wk_path){u, x, y};
     uint64_t cur = y;
-    uint32_t j = newest_before(t, cur), mask = t->cap - 1;
+    uint32_t j = newest_before(t, cur);
     /* the stack of the first call after y (of the last call, when none is) */
-    uint32_t after = t->n ? t->ring[(t->total - (j ? j : 1)) & mask].stack : 0;
+    uint32_t after = t->n ? t->ring[(t->head + t->cap - (j ? j : 1)) % t->cap].stack : 0;
     for (; j < t->n && cur > x && st->budget; j++, st->budget--) {
-        const struct wr_wk_seg *g = &t->ring[(t->total - 1 - j) & mask];
+        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
         if (g->s >= cur) {
             after = g->stack;
             continue;
@@ -158,7 +171,7 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
         after = g->stack;
     }
     if (cur > x) /* before the first call kept: the thread's start, or forgotten */
-        cause(st, tid_of(st, u), t->total == t->n ? after : 0, 0, t->total == t->n ? "cpu" : "unknown", cur - x);
+        cause(st, tid_of(st, u), t->n < t->cap ? after : 0, 0, t->n < t->cap ? "cpu" : "unknown", cur - x);
     st->depth--;
 }
 

@@ -1,6 +1,7 @@
 /* fdid.c: identities of the fds that can carry a wake-up from one thread
  * or process to another (FDID records, lw_format.h): pipes, socketpairs,
- * eventfds and connected sockets. They are written when the fd is made,
+ * eventfds and connected sockets; and the fds registered with an epoll
+ * instance (EPCTL records), by which an epoll event names its fd. They are written when the fd is made,
  * so the calls on an fd (read, write, poll ...) stay as they are: no
  * lookup, no lock and no syscall is added to them. Each identity costs one
  * fstat (and for a socket getsockname, getpeername and, for AF_UNIX,
@@ -47,7 +48,7 @@ static void lw_fdid_put(struct lw_thread *t, int fd, unsigned type, const struct
                             .dev = (uint64_t)st->st_dev,
                             .ino = (uint64_t)st->st_ino,
                             .peer_ino = peer_ino};
-    if (type == LW_FD_SOCKET) {
+    if (type == LW_FD_SOCKET || type == LW_FD_LISTEN) {
         int family = 0;
         uint64_t local = lw_sockname(fd, 0, &family), peer = lw_sockname(fd, 1, &family), pid = 0;
         if (family == AF_UNIX) {
@@ -101,5 +102,17 @@ void lw_fdid_inherited(struct lw_thread *t)
         else if (S_ISSOCK(st.st_mode))
             lw_fdid_put(t, fd, LW_FD_SOCKET, &st, 0);
     }
+    errno = saved;
+}
+
+void lw_epctl_note(struct lw_thread *t, int epfd, int op, int fd, uint64_t data)
+{
+    uint8_t body[LW_EPCTL_REC_MAX];
+    struct lw_epctl_rec r = {.tsc = lw_rdtsc(), .epfd = epfd, .op = (uint64_t)op, .fd = fd, .data = data};
+    int saved = errno;
+    lw_slow_begin(t);
+    uint8_t *p = lw_enc_epctl(body, &r);
+    lw_writer_meta(t, LW_REC_EPCTL, body, (size_t)(p - body));
+    lw_slow_end(t);
     errno = saved;
 }

@@ -109,6 +109,7 @@
     X(int, epoll_wait, (int, struct epoll_event *, int, int))                                                          \
     X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))                                       \
     X(int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))                  \
+    X(int, epoll_ctl, (int, int, int, struct epoll_event *))                                                           \
     X(int, eventfd, (unsigned int, int))                                                                               \
     X(int, eventfd_read, (int, uint64_t *))                                                                            \
     X(int, eventfd_write, (int, uint64_t))                                                                             \
@@ -124,6 +125,7 @@
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                                              \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                                        \
     X(int, connect, (int, const struct sockaddr *, socklen_t))                                                         \
+    X(int, listen, (int, int))                                                                                         \
     X(int, socketpair, (int, int, int, int[2]))                                                                        \
     X(int, pipe, (int[2]))                                                                                             \
     /* sleeps */                                                                                                       \

@@ -140,6 +140,9 @@ extern LW_TLS uint32_t lw_birth_creator;
  * sockets (the main thread's start). Each keeps errno. */
 void lw_fdid_note(struct lw_thread *t, int fd, unsigned type);
 void lw_fdid_pair(struct lw_thread *t, const int fds[2], unsigned type);
+/* lw_epctl_note: the EPCTL record of an epoll_ctl that succeeded (t's
+ * guard taken; keeps errno). */
+void lw_epctl_note(struct lw_thread *t, int epfd, int op, int fd, uint64_t data);
 void lw_fdid_inherited(struct lw_thread *t);
 /* wrap/fd_pairs.c: the identities of a pipe the program just made with
  * pipe2 (own_fds.c), recorded when this call may record. */

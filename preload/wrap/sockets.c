@@ -1,6 +1,7 @@
 /* sockets.c: recv, recvfrom, recvmsg, send, sendto, sendmsg (IO schema:
  * fd, bytes or -errno), accept, accept4 and connect (FDOP: fd, the new fd
- * or 0 or -errno; the socket gets its identity, FDID). The fortified __recv_chk/__recvfrom_chk are recorded as
+ * or 0 or -errno; the socket gets its identity, FDID), and listen (not a
+ * call record: the listening socket's FDID). The fortified __recv_chk/__recvfrom_chk are recorded as
  * recv/recvfrom. */
 #define _DEFAULT_SOURCE /* not _GNU_SOURCE: its transparent sockaddr unions */
 #include <sys/socket.h>
@@ -34,3 +35,20 @@ LW_WRAP_NOTE(int, accept4, LW_F_accept4, (int fd, struct sockaddr *a, socklen_t 
              LW_NOTE_SOCKET(r), LW_ENC_FDOP)
 LW_WRAP_NOTE(int, connect, LW_F_connect, (int fd, const struct sockaddr *a, socklen_t al), (fd, a, al),
              LW_NOTE_SOCKET(r == 0 || errno == EINPROGRESS ? fd : -1), LW_ENC_FDOP)
+
+/* listen does not wait and is not recorded as a call; the socket it made
+ * listening gets its identity (FDID, LW_FD_LISTEN), so that a poll it
+ * returned ready from (a connection to accept) is known to wait for a
+ * peer. */
+LW_EXPORT int listen(int fd, int backlog)
+{
+    struct lw_thread *t = lw_wrap_enter(real_listen != NULL);
+    if (!t)
+        return real_listen(fd, backlog);
+    int r = real_listen(fd, backlog);
+    t->err = *(LW_LIKELY(t->errp != NULL) ? t->errp : &errno);
+    if (r == 0)
+        lw_fdid_note(t, fd, LW_FD_LISTEN);
+    lw_wrap_leave(t, 0, NULL);
+    return r;
+}

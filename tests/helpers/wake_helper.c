@@ -25,7 +25,14 @@
  *   busy      main joins a worker that computes 100 ms with a lock and an
  *             unlock every ~20 us (about 10,000 calls), then sleeps 100 ms:
  *             far more calls inside the wait than a thread's first ring of
- *             1,024 holds */
+ *             1,024 holds
+ *   poll      main polls a pipe's read end; a writer computes 200 ms, then
+ *             writes one byte, which main reads
+ *   epoll     main waits in epoll_wait on an eventfd registered with a
+ *             pointer as its data (not the fd); a writer sleeps 200 ms,
+ *             then eventfd_writes it
+ *   listen    main polls a TCP socket listening on 127.0.0.1; a client
+ *             thread sleeps 200 ms, then connects, and main accepts */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -33,8 +40,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -195,6 +205,26 @@ __attribute__((noinline)) static void *efd_writer(void *arg)
     return NULL;
 }
 
+__attribute__((noinline)) static void *cpu_writer(void *arg)
+{
+    (void)arg;
+    compute(200);
+    must(write(fds[1], "w", 1) == 1, "write poll");
+    return NULL;
+}
+
+static struct sockaddr_in listen_addr;
+
+__attribute__((noinline)) static void *connector(void *arg)
+{
+    (void)arg;
+    usleep(200000);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    must(s >= 0 && connect(s, (struct sockaddr *)&listen_addr, sizeof listen_addr) == 0, "connect");
+    close(s);
+    return NULL;
+}
+
 __attribute__((noinline)) static void *pair_writer(void *arg)
 {
     (void)arg;
@@ -326,6 +356,41 @@ int main(int argc, char **argv)
             pthread_barrier_wait(&bar);
         pthread_join(a, NULL);
         pthread_join(b, NULL);
+    } else if (!strcmp(m, "poll")) {
+        must(pipe(fds) == 0, "pipe");
+        pthread_t w = start(cpu_writer, NULL);
+        struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+        char ch;
+        must(poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN), "poll");
+        must(read(fds[0], &ch, 1) == 1 && ch == 'w', "read poll");
+        pthread_join(w, NULL);
+    } else if (!strcmp(m, "epoll")) {
+        static int token;
+        int ep = epoll_create1(0);
+        fds[0] = eventfd(0, 0);
+        must(ep >= 0 && fds[0] >= 0, "epoll_create1/eventfd");
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &token}, got;
+        must(epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev) == 0, "epoll_ctl");
+        pthread_t w = start(efd_writer, NULL);
+        must(epoll_wait(ep, &got, 1, -1) == 1 && got.data.ptr == &token, "epoll_wait");
+        eventfd_t v;
+        must(eventfd_read(fds[0], &v) == 0 && v == 1, "eventfd_read");
+        pthread_join(w, NULL);
+    } else if (!strcmp(m, "listen")) {
+        socklen_t len = sizeof listen_addr;
+        int l = socket(AF_INET, SOCK_STREAM, 0);
+        listen_addr.sin_family = AF_INET;
+        listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        must(l >= 0 && bind(l, (struct sockaddr *)&listen_addr, sizeof listen_addr) == 0 &&
+                 getsockname(l, (struct sockaddr *)&listen_addr, &len) == 0 && listen(l, 1) == 0,
+             "listen");
+        pthread_t c = start(connector, NULL);
+        struct pollfd pf = {.fd = l, .events = POLLIN};
+        must(poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN), "poll listen");
+        int a = accept(l, NULL, NULL);
+        must(a >= 0, "accept");
+        close(a);
+        pthread_join(c, NULL);
     } else if (!strcmp(m, "alone")) {
         compute(50);
         usleep(100000);
@@ -337,7 +402,8 @@ int main(int argc, char **argv)
         compute(50);
     } else {
         fprintf(stderr,
-                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|busy\n");
+                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|busy|"
+                "poll|epoll|listen\n");
         return 2;
     }
     printf("%s: ok\n", m);

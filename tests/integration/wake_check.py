@@ -11,7 +11,8 @@ FUNCS = {int(i): (n, s) for i, n, s in re.findall(r'X\((\d+), (\w+), LW_FAM_\w+,
 ID = {n: i for i, (n, s) in FUNCS.items()}
 def define(name):
     return int(re.search(r'#define %s (0x[0-9a-f]+|\d+)' % name, HDR).group(1), 0)
-REC_THREAD, REC_TIME, REC_FDID = 0x81, 0x82, define('LW_REC_FDID')
+REC_THREAD, REC_TIME, REC_FDID, REC_EPCTL = 0x81, 0x82, define('LW_REC_FDID'), define('LW_REC_EPCTL')
+READY_MAX = define('LW_READY_MAX')
 THR_END, THR_BORN, THR_FAULTS = define('LW_THR_END'), define('LW_THR_BORN'), define('LW_THR_FAULTS')
 FD_PIPE, FD_SOCKPAIR, FD_EVENTFD = define('LW_FD_PIPE'), define('LW_FD_SOCKPAIR'), define('LW_FD_EVENTFD')
 
@@ -34,7 +35,7 @@ SCHEMA = {'ALLOC': 'ua', 'REALLOC': 'aua', 'FREE': 'a', 'MEMALIGN': 'uau', 'LOCK
 def read(path):
     d = open(path, 'rb').read()
     chunk = struct.unpack_from('<I', d, 16)[0]
-    calls, threads, fdids, times = [], [], [], []
+    calls, threads, fdids, times, epctls = [], [], [], [], []
     for off in range(4096, len(d) - 63, chunk):
         magic, stream, seq, tid, base = struct.unpack_from('<IIIIQ', d, off)
         if magic != 0x4b4e4843:
@@ -62,7 +63,14 @@ def read(path):
                     if f == 'a':
                         addr = (addr + v) & (2**64 - 1); v = addr
                     args.append(v)
-                calls.append(dict(f=name, tid=tid, t0=last, t1=last + dur, args=args))
+                ready = None
+                if sch == 'SELECT' and q < e:  # optional: (epfd, n, n values)
+                    ep, q = sv(d, q); n, q = uv(d, q)
+                    vals = []
+                    for _ in range(n):
+                        v, q = uv(d, q); vals.append(v)
+                    ready = dict(epfd=ep, values=vals)
+                calls.append(dict(f=name, tid=tid, t0=last, t1=last + dur, args=args, ready=ready))
             elif kind == REC_THREAD:
                 t, q = uv(d, q); fl, q = uv(d, q); dt, q = sv(d, q)
                 last += dt
@@ -79,10 +87,13 @@ def read(path):
                 while q < e:
                     v, q = uv(d, q); vals.append(v)
                 fdids.append(dict(tsc=ts, fd=fd, type=vals[0], dev=vals[1], ino=vals[2], peer=vals[3]))
+            elif kind == REC_EPCTL:
+                ts, q = uv(d, q); ep, q = sv(d, q); op, q = uv(d, q); fd, q = sv(d, q); data, q = uv(d, q)
+                epctls.append(dict(tsc=ts, epfd=ep, op=op, fd=fd, data=data))
             p = e
     times.sort()
     rate = (times[-1][1] - times[0][1]) / (times[-1][0] - times[0][0]) if len(times) > 1 and times[-1][0] > times[0][0] else None
-    return calls, threads, fdids, rate
+    return calls, threads, fdids, rate, epctls
 
 def check(ok, what):
     print(('ok - ' if ok else 'not ok - ') + what)
@@ -90,7 +101,7 @@ def check(ok, what):
 
 def main():
     path, mode = sys.argv[1], sys.argv[2]
-    calls, threads, fdids, rate = read(path)
+    calls, threads, fdids, rate, epctls = read(path)
     by = lambda f: [c for c in calls if c['f'] == f]
     fd_of = lambda fd: [x for x in fdids if x['fd'] == fd]
     born = [t for t in threads if t['flags'] & THR_BORN]
@@ -165,6 +176,32 @@ def main():
         minor = e[0]['extra'][0] if e else 0
         check(abs(minor - pages) <= 0.1 * pages, 'the toucher\'s end record: %d minor page faults (%d pages touched)'
               % (minor, pages))
+    elif mode == 'poll':
+        p = by('poll')
+        ready = p[0]['ready'] if len(p) == 1 else None
+        rid = [x for x in fd_of(ready['values'][0]) if x['type'] == FD_PIPE] if ready and ready['values'] else []
+        check(ready is not None and ready['epfd'] == -1 and len(ready['values']) == 1 and rid,
+              'the poll record names the pipe end it found ready (%s)' % ready)
+        w = [c for c in by('write') if rid and c['tid'] != p[0]['tid'] and
+             any(x['ino'] == rid[0]['ino'] for x in fd_of(c['args'][0]) if x['type'] == FD_PIPE)]
+        check(len(w) == 1 and p[0]['t0'] <= w[0]['t0'] <= p[0]['t1'],
+              'a write on the other end of that pipe, by another thread, lies inside the poll')
+    elif mode == 'listen':
+        p = by('poll')
+        ready = p[0]['ready'] if len(p) == 1 else None
+        lis = [x for x in fdids if x['type'] == define('LW_FD_LISTEN')]
+        check(len(lis) == 1 and ready is not None and ready['values'] == [lis[0]['fd']],
+              'the listening socket has an identity and the poll record names it ready (%s)' % ready)
+    elif mode == 'epoll':
+        p = by('epoll_wait')
+        ready = p[0]['ready'] if len(p) == 1 else None
+        add = [x for x in epctls if x['op'] == 1]
+        efd = [x for x in fdids if x['type'] == FD_EVENTFD]
+        check(len(add) == 1 and efd and add[0]['fd'] == efd[0]['fd'] and add[0]['data'] != add[0]['fd'],
+              'one EPCTL record: the eventfd added with its data (a pointer, not the fd)')
+        check(ready is not None and add and ready['epfd'] == add[0]['epfd'] and ready['values'] == [add[0]['data']],
+              'the epoll_wait record names its epoll fd and the data of the event it returned (%s)' % ready)
+        check(all(len(c['ready']['values']) <= READY_MAX for c in calls if c['ready']), 'no ready list is too long')
     elif mode == 'cycle':
         s = by('pthread_cond_signal')
         check(len({c['args'][0] for c in s}) == 2 and len(s) >= 18 and len({c['tid'] for c in s}) == 2,

@@ -317,21 +317,67 @@ static void test_obj_flags(void **state)
 }
 
 /* Every call schema's widest body fits LW_REC_CALL_MAX with the common
- * part, kind and length: the length is then one byte. */
+ * part, kind and length: the length is then one byte. The widest are
+ * MREMAP and SELECT with a full ready. */
 static void test_widest_call_fits(void **state)
 {
     (void)state;
     uint8_t rec[LW_REC_CALL_MAX + 8 * LW_VARINT_MAX];
-    uint64_t lt = UINT64_MAX, la = 1;
-    uint8_t *b = lw_enc_call(rec + 2, &lt, UINT32_MAX, 0, UINT64_MAX);
-    uint8_t *e = lw_enc_mremap(b, &la, 0, UINT64_MAX, UINT64_MAX, 1ull << 63, UINT64_MAX);
-    assert_true(e - rec <= LW_REC_CALL_MAX);
-    lw_enc_call_len(rec, e);
-    rec[0] = LW_F_mremap;
-    const uint8_t *body, *be;
-    assert_int_equal(lw_dec_len(rec, e, &body, &be), 1);
-    assert_ptr_equal(body, rec + 2);
-    assert_ptr_equal(be, e);
+    for (int k = 0; k < 2; k++) {
+        uint64_t lt = UINT64_MAX, la = 1, v[LW_READY_MAX];
+        memset(v, 0xff, sizeof v);
+        uint8_t *b = lw_enc_call(rec + 2, &lt, UINT32_MAX, 0, UINT64_MAX);
+        uint8_t *e = k ? lw_enc_ready(lw_enc_select(b, UINT64_MAX, INT64_MIN, UINT32_MAX), INT64_MIN, LW_READY_MAX, v)
+                       : lw_enc_mremap(b, &la, 0, UINT64_MAX, UINT64_MAX, 1ull << 63, UINT64_MAX);
+        assert_true(e - rec <= LW_REC_CALL_MAX);
+        lw_enc_call_len(rec, e);
+        rec[0] = k ? LW_F_epoll_wait : LW_F_mremap;
+        const uint8_t *body, *be;
+        assert_int_equal(lw_dec_len(rec, e, &body, &be), 1);
+        assert_ptr_equal(body, rec + 2);
+        assert_ptr_equal(be, e);
+    }
+}
+
+/* SELECT's ready round-trips after the three fields, for every n up to
+ * LW_READY_MAX; a body without it, with a truncated one, or with n over
+ * LW_READY_MAX reads as having none. */
+static void test_select_ready(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NU; i++)
+        for (unsigned n = 0; n <= LW_READY_MAX; n++) {
+            uint8_t b[LW_REC_CALL_MAX], *e;
+            uint64_t v[LW_READY_MAX], nfds, tmo;
+            int64_t ret;
+            for (unsigned k = 0; k < LW_READY_MAX; k++)
+                v[k] = U[(i + k) % NU];
+            uint8_t *mid = lw_enc_select(b, U[i], S[i % NS], 2);
+            e = lw_enc_ready(mid, S[(i + n) % NS], n, v);
+            const uint8_t *p = b;
+            struct lw_ready r;
+            assert_int_equal(lw_dec_select(&p, e, &nfds, &ret, &tmo), 1);
+            assert_ptr_equal(p, mid);
+            assert_int_equal(lw_dec_ready(&p, e, &r), 1);
+            assert_ptr_equal(p, e);
+            assert_int_equal(r.epfd, S[(i + n) % NS]);
+            assert_int_equal(r.n, n);
+            for (unsigned k = 0; k < n; k++)
+                assert_int_equal(r.v[k], v[k]);
+            /* absent, and every truncation: none, and nothing read past the end */
+            for (size_t len = 0; len < (size_t)(e - mid); len++) {
+                uint8_t *c = malloc(len ? len : 1);
+                memcpy(c, mid, len);
+                p = c;
+                assert_int_equal(lw_dec_ready(&p, c + len, &r), 0);
+                free(c);
+            }
+        }
+    uint8_t b[4 * LW_VARINT_MAX], *e = lw_put_uv(lw_put_sv(b, -1), LW_READY_MAX + 1);
+    e = lw_put_uv(lw_put_uv(lw_put_uv(lw_put_uv(lw_put_uv(e, 1), 2), 3), 4), 5);
+    const uint8_t *p = b;
+    struct lw_ready r;
+    assert_int_equal(lw_dec_ready(&p, e, &r), 0);
 }
 
 /* ---- the frame ---- */
@@ -601,7 +647,7 @@ static int dec_fdid(const uint8_t **pp, const uint8_t *e, void *o) { return lw_d
 static void test_fdid(void **state)
 {
     (void)state;
-    for (unsigned type = LW_FD_PIPE; type <= LW_FD_SOCKET; type++)
+    for (unsigned type = LW_FD_PIPE; type <= LW_FD_LISTEN; type++)
         for (size_t i = 0; i < NU; i++) {
             struct lw_fdid_rec w = {U[i],
                                     S[i % NS],
@@ -613,7 +659,8 @@ static void test_fdid(void **state)
                                     U[(i + 5) % NU],
                                     U[(i + 6) % NU],
                                     U[(i + 7) % NU]};
-            if (type != LW_FD_SOCKET)
+            int sock = type == LW_FD_SOCKET || type == LW_FD_LISTEN;
+            if (!sock)
                 w.family = w.local = w.peer = w.pid = 0;
             uint8_t b[LW_FDID_REC_MAX];
             uint8_t *e = lw_enc_fdid(b, &w);
@@ -623,7 +670,7 @@ static void test_fdid(void **state)
             assert_ptr_equal(p, e);
             assert_memory_equal(&r, &w, sizeof r);
             size_t need = (size_t)(e - b);
-            if (type == LW_FD_SOCKET) { /* the peer pid is optional */
+            if (sock) { /* the peer pid is optional */
                 size_t pid_len = vlen(w.pid);
                 need -= pid_len;
                 p = b;
@@ -632,6 +679,23 @@ static void test_fdid(void **state)
             }
             check_prefixes(b, need, dec_fdid, &r);
         }
+}
+
+static int dec_epctl(const uint8_t **pp, const uint8_t *e, void *o) { return lw_dec_epctl(pp, e, o); }
+
+static void test_epctl(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NU; i++) {
+        struct lw_epctl_rec w = {U[i], S[i % NS], S[(i + 3) % NS], U[(i + 1) % NU], U[(i + 2) % NU]}, r;
+        uint8_t b[LW_EPCTL_REC_MAX];
+        uint8_t *e = lw_enc_epctl(b, &w);
+        const uint8_t *p = b;
+        assert_int_equal(lw_dec_epctl(&p, e, &r), 1);
+        assert_ptr_equal(p, e);
+        assert_memory_equal(&r, &w, sizeof r);
+        check_prefixes(b, (size_t)(e - b), dec_epctl, &r);
+    }
 }
 
 int main(void)
@@ -643,7 +707,8 @@ int main(void)
         cmocka_unit_test(test_frame),          cmocka_unit_test(test_thread),
         cmocka_unit_test(test_clock_records),  cmocka_unit_test(test_stack),
         cmocka_unit_test(test_module),         cmocka_unit_test(test_control),
-        cmocka_unit_test(test_fdid),
+        cmocka_unit_test(test_fdid),           cmocka_unit_test(test_select_ready),
+        cmocka_unit_test(test_epctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
