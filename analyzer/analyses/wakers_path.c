@@ -39,8 +39,13 @@ struct p_thread {
     size_t n, cap;
 };
 
+/* entries found lately, by a cheap hash of their key: a thread's calls
+ * come from few stacks, so most charges skip the hash table's look-up */
+#define P_CACHE 256
+
 struct p_state {
     struct wr_model *m;
+    struct p_entry *cache[P_CACHE];
     const struct wr_crit_in *in;
     struct p_entry *entries;
     struct p_thread *th; /* by thread index */
@@ -48,10 +53,17 @@ struct p_state {
     int left, oom;       /* left: the path left its thread */
 };
 
-static void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
+/* charge_slot: where the entry of (tid, stack, code) is cached. */
+static inline struct p_entry **charge_slot(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code)
 {
-    if (!ticks)
-        return;
+    uint64_t h = ((uint64_t)tid << 40 ^ (uint64_t)stack << 9 ^ code) * 0x9e3779b97f4a7c15ull;
+    return &ps->cache[h >> 56 & (P_CACHE - 1)];
+}
+
+/* charge_new: charge for an entry not in its cache slot: found in the
+ * table or made there, and cached. */
+static void charge_new(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
+{
     struct p_key k = {tid, stack, code};
     struct p_entry *e;
     HASH_FIND(hh, ps->entries, &k, sizeof k, e);
@@ -63,7 +75,21 @@ static void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned co
         e->k = k;
         HASH_ADD(hh, ps->entries, k, sizeof e->k, e);
     }
+    *charge_slot(ps, tid, stack, code) = e;
     e->ticks += ticks;
+}
+
+/* charge: ticks to the entry (tid, stack, code). Inline: the reading of a
+ * thread's records charges each call twice. */
+static inline void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
+{
+    if (!ticks)
+        return;
+    struct p_entry *e = *charge_slot(ps, tid, stack, code);
+    if (e && e->k.tid == tid && e->k.stack == stack && e->k.code == code)
+        e->ticks += ticks;
+    else
+        charge_new(ps, tid, stack, code, ticks);
 }
 
 static void piece(struct p_state *ps, size_t th, uint64_t lo, uint64_t hi)
@@ -183,10 +209,14 @@ struct p_read {
 
 /* span: [x, y] of the thread, spent at stack on code, charged where it
  * lies on the path. */
-static void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code, uint32_t stack)
+static inline void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code, uint32_t stack)
 {
     while (r->i < r->n && r->p[r->i].hi <= x)
         r->i++;
+    if (r->i < r->n && r->p[r->i].lo <= x && y <= r->p[r->i].hi) { /* the likely case: inside one stretch */
+        charge(r->ps, r->tid, stack, code, y - x);
+        return;
+    }
     for (size_t j = r->i; j < r->n && r->p[j].lo < y; j++) {
         uint64_t lo = x > r->p[j].lo ? x : r->p[j].lo, hi = y < r->p[j].hi ? y : r->p[j].hi;
         if (hi > lo)
