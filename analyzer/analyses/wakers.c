@@ -41,8 +41,7 @@ static struct wr_wk_thread *thread_of(struct wr_wk_state *st, size_t th)
 
 static struct wr_wk_obj *obj(struct wr_wk_state *st, uint64_t k)
 {
-    struct wr_wk_obj *o;
-    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    struct wr_wk_obj *o = wr_wk_obj_find(st, k);
     if (!o) {
         if (!(o = calloc(1, sizeof *o))) {
             st->oom = 1;
@@ -90,8 +89,7 @@ static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct 
  * signal or post already given to a wait is not given again when consume. */
 static struct wr_wk_rel *find(struct wr_wk_state *st, uint64_t k, size_t th, uint64_t a, uint64_t b, int consume)
 {
-    struct wr_wk_obj *o;
-    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    struct wr_wk_obj *o = wr_wk_obj_find(st, k);
     struct wr_wk_rel *best = NULL;
     for (size_t i = 0; o && i < WK_RELS && i < o->next; i++) {
         struct wr_wk_rel *r = &o->rel[i];

@@ -99,11 +99,15 @@ struct wr_wk_path {
     uint64_t x, y;
 };
 
+/* objects are freed only when the analysis ends, so a cached one stays valid */
+#define WK_OCACHE 64
+
 struct wr_wk_state {
     struct wr_model *m;
     struct wr_wk_thread **th;
     size_t nth;
     struct wr_wk_obj *objs;
+    struct wr_wk_obj *ocache[WK_OCACHE]; /* objs found lately, by a hash of their key (wr_wk_obj_find) */
     struct wr_wk_fd *fds;
     uint64_t nfdid, lag;
     struct wr_wk_wait *heap; /* by b, smallest first */
@@ -122,6 +126,20 @@ struct wr_wk_edge {
     UT_hash_handle hh;
     uint64_t key, ns, waits;
 };
+
+/* wr_wk_obj_find: the object of key k, or NULL when there is none yet.
+ * Inline, with a cache in front of the table: a lock or condvar is
+ * looked up at each of its calls, and a program uses few at a time. */
+static inline struct wr_wk_obj *wr_wk_obj_find(struct wr_wk_state *st, uint64_t k)
+{
+    struct wr_wk_obj **slot = &st->ocache[(k * 0x9e3779b97f4a7c15ull) >> 58 & (WK_OCACHE - 1)], *o = *slot;
+    if (o && o->key == k)
+        return o;
+    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    if (o)
+        *slot = o;
+    return o;
+}
 
 enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR };
 

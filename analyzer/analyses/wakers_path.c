@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analyses/wakers.h"
+#include "trace/walk.h"
 
 /* codes of the entries that name no call (a call's code is its function id) */
 enum { P_CPU = 0x100, P_EXIT, P_UNKNOWN };
@@ -209,7 +210,8 @@ struct p_read {
 
 /* span: [x, y] of the thread, spent at stack on code, charged where it
  * lies on the path. */
-static inline void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code, uint32_t stack)
+static inline __attribute__((always_inline)) void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code,
+                                                       uint32_t stack)
 {
     while (r->i < r->n && r->p[r->i].hi <= x)
         r->i++;
@@ -224,15 +226,14 @@ static inline void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code,
     }
 }
 
-/* on_record: a call of the thread read again: the time since its previous
+/* on_call: a call of the thread read again: the time since its previous
  * call is CPU at this call's stack (the code that ran up to it), the call
  * its own. Calls are taken in the stream's order; a part already charged
  * (overlapping calls of a damaged trace) is not charged twice. */
-static int on_record(void *ctx, const struct wr_event *ev)
+static inline void on_call(struct p_read *r, const struct wr_event *ev)
 {
-    struct p_read *r = ctx;
-    if (!lw_func_info_of(ev->kind) || !ev->tsc || ev->tsc + ev->dur < ev->tsc)
-        return 0;
+    if (!ev->tsc || ev->tsc + ev->dur < ev->tsc)
+        return;
     uint64_t cs = ev->tsc, ce = ev->tsc + ev->dur;
     if (cs > r->prev)
         span(r, r->prev, cs, P_CPU, ev->stack);
@@ -241,7 +242,35 @@ static int on_record(void *ctx, const struct wr_event *ev)
         r->prev = ce;
     }
     r->last_stack = ev->stack;
-    return 0;
+}
+
+/* read_chunk: the calls of chunk k of stream si through on_call, as
+ * wr_trace_walk_chunk would hand them on (it stops at the same damage),
+ * decoded only as far as on_call needs. */
+static void read_chunk(struct wr_trace *t, size_t si, size_t k, struct p_read *r)
+{
+    const struct wr_stream *s = &t->streams[si];
+    struct wr_cursor cur;
+    if (!wr_trace_chunk_begin(t, si, k, &cur))
+        return;
+    struct wr_event ev;
+    ev.kind = 0;
+    const uint8_t *rec;
+    int got;
+    for (;;) {
+        rec = cur.p;
+        if (rec >= cur.end) {
+            got = WR_NEXT_RECORD; /* past the end: no end marker */
+            break;
+        }
+        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
+        got = wr_cursor_next_call(&cur, s->stream, s->tid, &ev);
+        if (got != WR_NEXT_RECORD)
+            break;
+        if (lw_func_info_of(ev.kind))
+            on_call(r, &ev);
+    }
+    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
 }
 
 static int cmp_piece(const void *a, const void *b)
@@ -265,7 +294,7 @@ static void charge_thread(struct p_state *ps, size_t th)
         unsigned w = tr->warnings;
         tr->quiet = 1; /* the model's reading warned about any damage */
         for (size_t k = 0; k < tr->streams[th].count; k++)
-            wr_trace_walk_chunk(tr, th, k, on_record, &r);
+            read_chunk(tr, th, k, &r);
         tr->quiet = q, tr->warnings = w;
     }
     span(&r, r.prev, UINT64_MAX, P_CPU, r.last_stack);

@@ -177,4 +177,27 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
     return WR_NEXT_RECORD;
 }
 
+/* wr_cursor_next_call: wr_cursor_next for a walk that wants only the calls'
+ * common part. A call record is framed and decoded as wr_cursor_next does
+ * (its arguments checked and the address state advanced, so damage stops
+ * the walk at the same record), but only ev's kind, stack, tsc and dur are
+ * set; every other record goes through wr_cursor_next, whole. */
+static inline __attribute__((always_inline)) int wr_cursor_next_call(struct wr_cursor *c, uint32_t stream, uint32_t tid,
+                                                                     struct wr_event *ev)
+{
+    unsigned kind = __atomic_load_n(c->p, __ATOMIC_ACQUIRE);
+    const struct lw_func_info *fi = lw_func_info_of(kind);
+    if (!fi)
+        return wr_cursor_next(c, stream, tid, 0, ev);
+    const uint8_t *body, *e;
+    if (!lw_dec_len(c->p, c->end, &body, &e))
+        return WR_NEXT_LONG;
+    ev->kind = kind;
+    if (!lw_dec_call(&body, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) ||
+        !wr_decode_args(fi->schema, body, e, &c->last_addr, ev))
+        return WR_NEXT_BAD;
+    c->p = e;
+    return WR_NEXT_RECORD;
+}
+
 #endif
