@@ -230,11 +230,24 @@ static inline __attribute__((always_inline)) void span(struct p_read *r, uint64_
  * call is CPU at this call's stack (the code that ran up to it), the call
  * its own. Calls are taken in the stream's order; a part already charged
  * (overlapping calls of a damaged trace) is not charged twice. */
-static inline void on_call(struct p_read *r, const struct wr_event *ev)
+static inline __attribute__((always_inline)) void on_call(struct p_read *r, const struct wr_event *ev)
 {
     if (!ev->tsc || ev->tsc + ev->dur < ev->tsc)
         return;
     uint64_t cs = ev->tsc, ce = ev->tsc + ev->dur;
+    const struct p_piece *p = r->i < r->n ? &r->p[r->i] : NULL;
+    if (p && p->lo <= r->prev && r->prev <= cs && cs < p->hi && ce <= p->hi) {
+        /* the likely case: the call and the time before it inside the
+         * stretch at hand, which span would neither leave nor clip */
+        if (cs > r->prev)
+            charge(r->ps, r->tid, ev->stack, P_CPU, cs - r->prev);
+        if (ce > r->prev) {
+            charge(r->ps, r->tid, ev->stack, ev->kind, ce - cs);
+            r->prev = ce;
+        }
+        r->last_stack = ev->stack;
+        return;
+    }
     if (cs > r->prev)
         span(r, r->prev, cs, P_CPU, ev->stack);
     if (ce > r->prev) {
