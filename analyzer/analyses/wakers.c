@@ -445,7 +445,10 @@ static void *wakers_begin(struct wr_model *m)
     struct wr_wk_state *st = calloc(1, sizeof *st);
     if (st) {
         st->m = m;
-        st->lag = m->ns_per_tick > 0 ? (uint64_t)(WK_LAG_NS / m->ns_per_tick) : 100000000;
+        /* a damaged trace's rate can make the lag too large for 64 bits:
+         * then it is the largest, not an undefined conversion */
+        double lag = m->ns_per_tick > 0 ? WK_LAG_NS / m->ns_per_tick : 100000000;
+        st->lag = lag < 1.8e19 ? (uint64_t)lag : UINT64_MAX;
     }
     return st;
 }
