@@ -257,33 +257,20 @@ static inline __attribute__((always_inline)) void on_call(struct p_read *r, cons
     r->last_stack = ev->stack;
 }
 
-/* read_chunk: the calls of chunk k of stream si through on_call, as
- * wr_trace_walk_chunk would hand them on (it stops at the same damage),
- * decoded only as far as on_call needs. */
+/* on_record: on_call as the walk's fn (wr_walk_chunk with calls 1 hands
+ * it call records only). */
+static inline __attribute__((always_inline)) int on_record(void *ctx, const struct wr_event *ev)
+{
+    on_call(ctx, ev);
+    return 0;
+}
+
+/* read_chunk: the calls of chunk k of stream si through on_call, decoded
+ * only as far as on_call needs (it stops at the same damage as the model's
+ * walk). */
 static void read_chunk(struct wr_trace *t, size_t si, size_t k, struct p_read *r)
 {
-    const struct wr_stream *s = &t->streams[si];
-    struct wr_cursor cur;
-    if (!wr_trace_chunk_begin(t, si, k, &cur))
-        return;
-    struct wr_event ev;
-    ev.kind = 0;
-    const uint8_t *rec;
-    int got;
-    for (;;) {
-        rec = cur.p;
-        if (rec >= cur.end) {
-            got = WR_NEXT_RECORD; /* past the end: no end marker */
-            break;
-        }
-        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
-        got = wr_cursor_next_call(&cur, s->stream, s->tid, &ev);
-        if (got != WR_NEXT_RECORD)
-            break;
-        if (lw_func_info_of(ev.kind))
-            on_call(r, &ev);
-    }
-    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
+    wr_walk_chunk(t, si, k, 1, on_record, r);
 }
 
 static int cmp_piece(const void *a, const void *b)

@@ -200,4 +200,45 @@ static inline __attribute__((always_inline)) int wr_cursor_next_call(struct wr_c
     return WR_NEXT_RECORD;
 }
 
+/* wr_walk_chunk: the records of chunk k of stream si, in order, to fn:
+ * the one loop of wr_trace_walk_chunk (calls 0: every record, or only the
+ * meta records when t->skip_calls) and of a reading that wants only the
+ * calls' common part (calls 1: fn sees call records, decoded as
+ * wr_cursor_next_call says). Inline, so that a known fn is too. The walk
+ * stops at the chunk's end or damage (wr_trace_chunk_done reports it),
+ * or when fn returns non-zero: that value, the chunk's pages kept. */
+static inline __attribute__((always_inline)) int wr_walk_chunk(struct wr_trace *t, size_t si, size_t k, int calls,
+                                                               wr_event_fn fn, void *ctx)
+{
+    const struct wr_stream *s = &t->streams[si];
+    struct wr_cursor cur;
+    if (!wr_trace_chunk_begin(t, si, k, &cur))
+        return 0;
+    struct wr_event ev;
+    ev.kind = 0;
+    const uint8_t *rec;
+    int got;
+    for (;;) {
+        rec = cur.p;
+        if (rec >= cur.end) {
+            got = WR_NEXT_RECORD; /* past the end: no end marker */
+            break;
+        }
+        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
+        got = calls ? wr_cursor_next_call(&cur, s->stream, s->tid, &ev)
+                    : wr_cursor_next(&cur, s->stream, s->tid, t->skip_calls, &ev);
+        if (got == WR_NEXT_SKIP)
+            continue;
+        if (got != WR_NEXT_RECORD)
+            break;
+        if (calls && !lw_func_info_of(ev.kind))
+            continue;
+        int r = fn(ctx, &ev);
+        if (r)
+            return r;
+    }
+    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
+    return 0;
+}
+
 #endif
