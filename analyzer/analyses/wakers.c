@@ -16,15 +16,6 @@
 #include "analyses/wakers.h"
 #include "model/merge.h"
 
-/* key: an object's hash key from its kind and identity (splitmix64). */
-static uint64_t key(unsigned kind, uint64_t v)
-{
-    uint64_t z = v + 0x9e3779b97f4a7c15ull * kind;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static struct wr_wk_thread *thread_of(struct wr_wk_state *st, size_t th)
 {
     if (th >= st->nth) {
@@ -49,8 +40,7 @@ static struct wr_wk_thread *thread_of(struct wr_wk_state *st, size_t th)
 
 static struct wr_wk_obj *obj(struct wr_wk_state *st, uint64_t k)
 {
-    struct wr_wk_obj *o;
-    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    struct wr_wk_obj *o = wr_wk_obj_find(st, k);
     if (!o) {
         if (!(o = calloc(1, sizeof *o))) {
             st->oom = 1;
@@ -106,8 +96,7 @@ static void release(struct wr_wk_state *st, uint64_t k, size_t th, const struct 
  * signal or post already given to a wait is not given again when consume. */
 static struct wr_wk_rel *find(struct wr_wk_state *st, uint64_t k, size_t th, uint64_t a, uint64_t b, int consume)
 {
-    struct wr_wk_obj *o;
-    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    struct wr_wk_obj *o = wr_wk_obj_find(st, k);
     struct wr_wk_rel *best = NULL;
     for (size_t i = 0; o && i < WK_RELS && i < o->next; i++) {
         struct wr_wk_rel *r = &o->rel[i];
@@ -277,110 +266,6 @@ int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
     return 0;
 }
 
-/* fdid: an FDID record: the keys fd's writes release and its reads wait on
- * (doc/wakers.md, "pipe, socketpair, eventfd, socket"). */
-static void fdid(struct wr_wk_state *st, const struct wr_event *ev)
-{
-    const uint8_t *p = ev->body;
-    struct lw_fdid_rec x;
-    if (!lw_dec_fdid(&p, ev->body + ev->len, &x))
-        return;
-    uint64_t f = (uint64_t)x.fd, w, r, c = 0, loc = x.local, rem = x.peer, type = x.type;
-    switch (type) {
-    case LW_FD_PIPE:
-        w = r = key(K_PIPE, x.dev * 0x100000001b3ull ^ x.ino);
-        break;
-    case LW_FD_SOCKPAIR:
-        w = key(K_PAIR, x.ino), r = key(K_PAIR, x.peer_ino);
-        break;
-    case LW_FD_EVENTFD:
-        w = r = key(K_EFD, ++st->nfdid);
-        break;
-    case LW_FD_SOCKET:
-        w = key(K_SOCK, loc ^ (rem << 1 | rem >> 63)), r = key(K_SOCK, rem ^ (loc << 1 | loc >> 63));
-        c = rem ? key(K_LISTEN, rem) : 0; /* a connect to rem, which the listener there polls for */
-        break;
-    case LW_FD_LISTEN: /* nothing is written on it: its polls wait for a connect to its address */
-        w = 0, r = key(K_LISTEN, loc);
-        break;
-    default:
-        return;
-    }
-    struct wr_wk_fd *d;
-    HASH_FIND(hh, st->fds, &f, sizeof f, d);
-    if (!d) {
-        if (!(d = calloc(1, sizeof *d))) {
-            st->oom = 1;
-            return;
-        }
-        d->fd = f;
-        HASH_ADD(hh, st->fds, fd, sizeof d->fd, d);
-    }
-    d->wkey = w, d->rkey = r, d->ckey = c, d->type = (unsigned)type;
-}
-
-static struct wr_wk_fd *fd_of(struct wr_wk_state *st, uint64_t fd)
-{
-    struct wr_wk_fd *d;
-    HASH_FIND(hh, st->fds, &fd, sizeof fd, d);
-    return d;
-}
-
-/* epctl: an EPCTL record: the fd an epoll instance's events of a data name
- * from now on (lw_format.h). An ADD or MOD gives the data to the fd (and
- * takes it from the fd that had it); a DEL forgets the fd. Memory: one
- * entry per (epoll fd, fd) registered and not deleted. */
-static void epctl(struct wr_wk_state *st, const struct wr_event *ev)
-{
-    const uint8_t *p = ev->body;
-    struct lw_epctl_rec r;
-    if (!lw_dec_epctl(&p, ev->body + ev->len, &r))
-        return;
-    uint64_t kf[2] = {(uint64_t)r.epfd, (uint64_t)r.fd}, kd[2] = {(uint64_t)r.epfd, r.data};
-    struct wr_wk_ep *x, *o;
-    HASH_FIND(hf, st->epfds, kf, sizeof kf, x);
-    if (x && x->indata) {
-        HASH_DELETE(hd, st->eps, x);
-        x->indata = 0;
-    }
-    if (r.op == 2) { /* EPOLL_CTL_DEL */
-        if (x) {
-            HASH_DELETE(hf, st->epfds, x);
-            free(x);
-        }
-        return;
-    }
-    if (!x) {
-        if (!(x = calloc(1, sizeof *x))) {
-            st->oom = 1;
-            return;
-        }
-        memcpy(x->kf, kf, sizeof kf);
-        HASH_ADD(hf, st->epfds, kf, sizeof x->kf, x);
-    }
-    HASH_FIND(hd, st->eps, kd, sizeof kd, o);
-    if (o) {
-        HASH_DELETE(hd, st->eps, o);
-        o->indata = 0;
-    }
-    memcpy(x->kd, kd, sizeof kd);
-    HASH_ADD(hd, st->eps, kd, sizeof x->kd, x);
-    x->indata = 1;
-}
-
-/* ready_fd: the fd of value v of a poll's ready: v itself for poll and
- * select, the fd registered with data v for an epoll wait on epfd; -1 when
- * none is known. */
-static int64_t ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v)
-{
-    if (epfd < 0)
-        return v <= INT32_MAX ? (int64_t)v : -1;
-    uint64_t kd[2] = {(uint64_t)epfd, v};
-    struct wr_wk_ep *x;
-    HASH_FIND(hd, st->eps, kd, sizeof kd, x);
-    return x ? (int64_t)x->kf[1] : -1;
-}
-
 /* poll_wait: a poll, select or epoll wait (call ev, g) of thread th at
  * site: when it returned fds ready for reading whose identities are known,
  * it waits, like a read, for a write or send on the other end of any of
@@ -401,14 +286,14 @@ static void poll_wait(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t,
     if (ev->ret > 0 && lw_dec_call(&p, e, &last, &stack, &t0, &dur) && lw_dec_select(&p, e, &nfds, &ret, &tmo) &&
         lw_dec_ready(&p, e, &r))
         for (uint64_t i = 0; i < r.n; i++) {
-            int64_t fd = ready_fd(st, r.epfd, r.v[i]);
-            struct wr_wk_fd *d = fd >= 0 ? fd_of(st, (uint64_t)fd) : NULL;
+            int64_t fd = wr_wk_ready_fd(st, r.epfd, r.v[i]);
+            struct wr_wk_fd *d = fd >= 0 ? wr_wk_fd_of(st, (uint64_t)fd) : NULL;
             if (!d)
                 continue;
             peer |= d->type == LW_FD_SOCKET || d->type == LW_FD_LISTEN;
             keys[nk++] = d->rkey;
             if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN)
-                keys[nk++] = key(K_HUP, d->rkey);
+                keys[nk++] = wr_wk_key(K_HUP, d->rkey);
         }
     if (nk)
         later_any(st, th, t, g, site, keys, nk, 0, peer ? "peer" : "outside", 0, st->lag);
@@ -515,20 +400,20 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     case LW_F_pthread_mutex_unlock:
     case LW_F_pthread_rwlock_unlock:
     case LW_F_pthread_spin_unlock:
-        release(st, key(K_MUTEX, ev->ptr), th, ev);
+        release(st, wr_wk_key(K_MUTEX, ev->ptr), th, ev);
         return;
     case LW_F_pthread_cond_signal:
     case LW_F_pthread_cond_broadcast:
-        release(st, key(K_COND, ev->ptr), th, ev);
+        release(st, wr_wk_key(K_COND, ev->ptr), th, ev);
         return;
     case LW_F_sem_post:
-        release(st, key(K_SEM, ev->ptr), th, ev);
+        release(st, wr_wk_key(K_SEM, ev->ptr), th, ev);
         return;
     case LW_F_pthread_cond_wait:
     case LW_F_pthread_cond_timedwait:
     case LW_F_pthread_cond_clockwait:
         if (site)
-            later(st, th, t, g, site, key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0, 0);
+            later(st, th, t, g, site, wr_wk_key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0, 0);
         return;
     }
     if (!site)
@@ -536,11 +421,11 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     if (fi->family == LW_FAM_LOCK && f != LW_F_pthread_mutex_trylock && f != LW_F_pthread_rwlock_tryrdlock &&
         f != LW_F_pthread_rwlock_trywrlock && f != LW_F_pthread_spin_trylock) {
         if (contended && !ev->err)
-            later(st, th, t, g, site, key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
+            later(st, th, t, g, site, wr_wk_key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
     } else if (f == LW_F_sem_wait || f == LW_F_sem_timedwait || f == LW_F_sem_clockwait) {
-        later(st, th, t, g, site, key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
+        later(st, th, t, g, site, wr_wk_key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
     } else if (f == LW_F_pthread_barrier_wait) {
-        struct wr_wk_obj *o = obj(st, key(K_BAR, ev->ptr));
+        struct wr_wk_obj *o = obj(st, wr_wk_key(K_BAR, ev->ptr));
         if (o)
             wr_wk_arrive(st, o, th, t, g, site, ev);
     } else if (f == LW_F_pthread_join) {
@@ -551,20 +436,20 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
         poll_wait(st, th, t, g, site, ev);
     } else if (f == LW_F_fsync || f == LW_F_fdatasync || f == LW_F_sync_file_range) {
         wr_wk_alone(st, th, g, site, "file");
-    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = fd_of(st, ev->fd)) && d->wkey) {
+    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = wr_wk_fd_of(st, ev->fd)) && d->wkey) {
         release(st, d->wkey, th, ev);
-    } else if (f == LW_F_connect && ev->ret == 0 && (d = fd_of(st, ev->fd)) && d->ckey) {
+    } else if (f == LW_F_connect && ev->ret == 0 && (d = wr_wk_fd_of(st, ev->fd)) && d->ckey) {
         release(st, d->ckey, th, ev);
     } else if (is_read(f) && ev->ret >= (f == LW_F_eventfd_read ? 0 : 1)) {
-        d = fd_of(st, ev->fd);
-        later(st, th, t, g, site, d ? d->rkey : key(K_PIPE, 0), 0,
+        d = wr_wk_fd_of(st, ev->fd);
+        later(st, th, t, g, site, d ? d->rkey : wr_wk_key(K_PIPE, 0), 0,
               !d                        ? "file"
               : d->type == LW_FD_SOCKET ? "peer"
                                         : "outside",
               0, st->lag);
-    } else if (f == LW_F_close && ev->ret == 0 && (d = fd_of(st, ev->fd))) {
+    } else if (f == LW_F_close && ev->ret == 0 && (d = wr_wk_fd_of(st, ev->fd))) {
         if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN) /* the other end's polls return ready (hang-up) */
-            release(st, key(K_HUP, d->wkey), th, ev);
+            release(st, wr_wk_key(K_HUP, d->wkey), th, ev);
         HASH_DEL(st->fds, d);
         free(d);
     }
@@ -581,7 +466,10 @@ static void *wakers_begin(struct wr_model *m)
     struct wr_wk_state *st = calloc(1, sizeof *st);
     if (st) {
         st->m = m;
-        st->lag = m->ns_per_tick > 0 ? (uint64_t)(WK_LAG_NS / m->ns_per_tick) : 100000000;
+        /* a damaged trace's rate can make the lag too large for 64 bits:
+         * then it is the largest, not an undefined conversion */
+        double lag = m->ns_per_tick > 0 ? WK_LAG_NS / m->ns_per_tick : 100000000;
+        st->lag = lag < 1.8e19 ? (uint64_t)lag : UINT64_MAX;
     }
     return st;
 }
@@ -591,9 +479,9 @@ static int wakers_event(void *state, size_t th, struct wr_site *site, const stru
     struct wr_wk_state *st = state;
     if (ev->kind == LW_REC_FDID || ev->kind == LW_REC_EPCTL) {
         if (ev->kind == LW_REC_FDID)
-            fdid(st, ev);
+            wr_wk_fdid(st, ev);
         else
-            epctl(st, ev);
+            wr_wk_epctl(st, ev);
         return st->oom ? -1 : 0;
     }
     struct wr_wk_thread *t = thread_of(st, th);

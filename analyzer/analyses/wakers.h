@@ -124,11 +124,15 @@ struct wr_wk_path {
     uint64_t x, y;
 };
 
+/* objects are freed only when the analysis ends, so a cached one stays valid */
+#define WK_OCACHE 64
+
 struct wr_wk_state {
     struct wr_model *m;
     struct wr_wk_thread **th;
     size_t nth;
     struct wr_wk_obj *objs;
+    struct wr_wk_obj *ocache[WK_OCACHE]; /* objs found lately, by a hash of their key (wr_wk_obj_find) */
     struct wr_wk_fd *fds;
     struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
@@ -149,6 +153,40 @@ struct wr_wk_edge {
     UT_hash_handle hh;
     uint64_t key, ns, waits;
 };
+
+/* wr_wk_obj_find: the object of key k, or NULL when there is none yet.
+ * Inline, with a cache in front of the table: a lock or condvar is
+ * looked up at each of its calls, and a program uses few at a time. */
+static inline struct wr_wk_obj *wr_wk_obj_find(struct wr_wk_state *st, uint64_t k)
+{
+    struct wr_wk_obj **slot = &st->ocache[(k * 0x9e3779b97f4a7c15ull) >> 58 & (WK_OCACHE - 1)], *o = *slot;
+    if (o && o->key == k)
+        return o;
+    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    if (o)
+        *slot = o;
+    return o;
+}
+
+/* wr_wk_key: an object's hash key from its kind (K_*) and identity
+ * (splitmix64). */
+static inline uint64_t wr_wk_key(unsigned kind, uint64_t v)
+{
+    uint64_t z = v + 0x9e3779b97f4a7c15ull * kind;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* wakers_fds.c: wr_wk_fdid takes an FDID record (ev) into st->fds and
+ * wr_wk_epctl an EPCTL record into st->eps; wr_wk_fd_of: the identity of
+ * fd, or NULL; wr_wk_ready_fd: the fd that value v of a poll's ready names
+ * (v itself, or the fd epoll instance epfd registered with data v; -1 when
+ * none is known). */
+void wr_wk_fdid(struct wr_wk_state *st, const struct wr_event *ev);
+void wr_wk_epctl(struct wr_wk_state *st, const struct wr_event *ev);
+struct wr_wk_fd *wr_wk_fd_of(struct wr_wk_state *st, uint64_t fd);
+int64_t wr_wk_ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v);
 
 /* Object kinds. K_HUP: the close of an fd end, which a poll of the other
  * end returns ready for (keyed by the end's write key), and a read does

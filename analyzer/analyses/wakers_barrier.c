@@ -49,9 +49,7 @@ static int cmp_arrival(const void *x, const void *y)
 
 void wr_wk_barrier(struct wr_wk_state *st, const struct wr_wk_wait *w, struct wr_wk_seg *g)
 {
-    struct wr_wk_obj *o;
-    uint64_t k = w->k;
-    HASH_FIND(hh, st->objs, &k, sizeof k, o);
+    struct wr_wk_obj *o = wr_wk_obj_find(st, w->k);
     if (!o || !o->narr)
         return;
     const struct wr_wk_arrival **in = malloc(o->narr * sizeof *in);

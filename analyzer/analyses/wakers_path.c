@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analyses/wakers.h"
+#include "trace/walk.h"
 
 /* codes of the entries that name no call (a call's code is its function id) */
 enum { P_CPU = 0x100, P_EXIT, P_UNKNOWN };
@@ -39,8 +40,13 @@ struct p_thread {
     size_t n, cap;
 };
 
+/* entries found lately, by a cheap hash of their key: a thread's calls
+ * come from few stacks, so most charges skip the hash table's look-up */
+#define P_CACHE 256
+
 struct p_state {
     struct wr_model *m;
+    struct p_entry *cache[P_CACHE];
     const struct wr_crit_in *in;
     struct p_entry *entries;
     struct p_thread *th; /* by thread index */
@@ -48,10 +54,17 @@ struct p_state {
     int left, oom;       /* left: the path left its thread */
 };
 
-static void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
+/* charge_slot: where the entry of (tid, stack, code) is cached. */
+static inline struct p_entry **charge_slot(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code)
 {
-    if (!ticks)
-        return;
+    uint64_t h = ((uint64_t)tid << 40 ^ (uint64_t)stack << 9 ^ code) * 0x9e3779b97f4a7c15ull;
+    return &ps->cache[h >> 56 & (P_CACHE - 1)];
+}
+
+/* charge_new: charge for an entry not in its cache slot: found in the
+ * table or made there, and cached. */
+static void charge_new(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
+{
     struct p_key k = {tid, stack, code};
     struct p_entry *e;
     HASH_FIND(hh, ps->entries, &k, sizeof k, e);
@@ -63,7 +76,21 @@ static void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned co
         e->k = k;
         HASH_ADD(hh, ps->entries, k, sizeof e->k, e);
     }
+    *charge_slot(ps, tid, stack, code) = e;
     e->ticks += ticks;
+}
+
+/* charge: ticks to the entry (tid, stack, code). Inline: the reading of a
+ * thread's records charges each call twice. */
+static inline void charge(struct p_state *ps, uint32_t tid, uint32_t stack, unsigned code, uint64_t ticks)
+{
+    if (!ticks)
+        return;
+    struct p_entry *e = *charge_slot(ps, tid, stack, code);
+    if (e && e->k.tid == tid && e->k.stack == stack && e->k.code == code)
+        e->ticks += ticks;
+    else
+        charge_new(ps, tid, stack, code, ticks);
 }
 
 static void piece(struct p_state *ps, size_t th, uint64_t lo, uint64_t hi)
@@ -183,10 +210,15 @@ struct p_read {
 
 /* span: [x, y] of the thread, spent at stack on code, charged where it
  * lies on the path. */
-static void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code, uint32_t stack)
+static inline __attribute__((always_inline)) void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code,
+                                                       uint32_t stack)
 {
     while (r->i < r->n && r->p[r->i].hi <= x)
         r->i++;
+    if (r->i < r->n && r->p[r->i].lo <= x && y <= r->p[r->i].hi) { /* the likely case: inside one stretch */
+        charge(r->ps, r->tid, stack, code, y - x);
+        return;
+    }
     for (size_t j = r->i; j < r->n && r->p[j].lo < y; j++) {
         uint64_t lo = x > r->p[j].lo ? x : r->p[j].lo, hi = y < r->p[j].hi ? y : r->p[j].hi;
         if (hi > lo)
@@ -194,16 +226,28 @@ static void span(struct p_read *r, uint64_t x, uint64_t y, unsigned code, uint32
     }
 }
 
-/* on_record: a call of the thread read again: the time since its previous
+/* on_call: a call of the thread read again: the time since its previous
  * call is CPU at this call's stack (the code that ran up to it), the call
  * its own. Calls are taken in the stream's order; a part already charged
  * (overlapping calls of a damaged trace) is not charged twice. */
-static int on_record(void *ctx, const struct wr_event *ev)
+static inline __attribute__((always_inline)) void on_call(struct p_read *r, const struct wr_event *ev)
 {
-    struct p_read *r = ctx;
-    if (!lw_func_info_of(ev->kind) || !ev->tsc || ev->tsc + ev->dur < ev->tsc)
-        return 0;
+    if (!ev->tsc || ev->tsc + ev->dur < ev->tsc)
+        return;
     uint64_t cs = ev->tsc, ce = ev->tsc + ev->dur;
+    const struct p_piece *p = r->i < r->n ? &r->p[r->i] : NULL;
+    if (p && p->lo <= r->prev && r->prev <= cs && cs < p->hi && ce <= p->hi) {
+        /* the likely case: the call and the time before it inside the
+         * stretch at hand, which span would neither leave nor clip */
+        if (cs > r->prev)
+            charge(r->ps, r->tid, ev->stack, P_CPU, cs - r->prev);
+        if (ce > r->prev) {
+            charge(r->ps, r->tid, ev->stack, ev->kind, ce - cs);
+            r->prev = ce;
+        }
+        r->last_stack = ev->stack;
+        return;
+    }
     if (cs > r->prev)
         span(r, r->prev, cs, P_CPU, ev->stack);
     if (ce > r->prev) {
@@ -211,7 +255,22 @@ static int on_record(void *ctx, const struct wr_event *ev)
         r->prev = ce;
     }
     r->last_stack = ev->stack;
+}
+
+/* on_record: on_call as the walk's fn (wr_walk_chunk with calls 1 hands
+ * it call records only). */
+static inline __attribute__((always_inline)) int on_record(void *ctx, const struct wr_event *ev)
+{
+    on_call(ctx, ev);
     return 0;
+}
+
+/* read_chunk: the calls of chunk k of stream si through on_call, decoded
+ * only as far as on_call needs (it stops at the same damage as the model's
+ * walk). */
+static void read_chunk(struct wr_trace *t, size_t si, size_t k, struct p_read *r)
+{
+    wr_walk_chunk(t, si, k, 1, on_record, r);
 }
 
 static int cmp_piece(const void *a, const void *b)
@@ -235,7 +294,7 @@ static void charge_thread(struct p_state *ps, size_t th)
         unsigned w = tr->warnings;
         tr->quiet = 1; /* the model's reading warned about any damage */
         for (size_t k = 0; k < tr->streams[th].count; k++)
-            wr_trace_walk_chunk(tr, th, k, on_record, &r);
+            read_chunk(tr, th, k, &r);
         tr->quiet = q, tr->warnings = w;
     }
     span(&r, r.prev, UINT64_MAX, P_CPU, r.last_stack);

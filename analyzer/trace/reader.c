@@ -335,32 +335,7 @@ void wr_trace_chunk_done(struct wr_trace *t, size_t si, size_t k, int got, const
 
 int wr_trace_walk_chunk(struct wr_trace *t, size_t si, size_t k, wr_event_fn fn, void *ctx)
 {
-    const struct wr_stream *s = &t->streams[si];
-    struct wr_cursor cur;
-    if (!wr_trace_chunk_begin(t, si, k, &cur))
-        return 0;
-    struct wr_event ev;
-    ev.kind = 0;
-    const uint8_t *rec;
-    int got;
-    for (;;) {
-        rec = cur.p;
-        if (rec >= cur.end) {
-            got = WR_NEXT_RECORD; /* past the end: no end marker */
-            break;
-        }
-        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
-        got = wr_cursor_next(&cur, s->stream, s->tid, t->skip_calls, &ev);
-        if (got == WR_NEXT_SKIP)
-            continue;
-        if (got != WR_NEXT_RECORD)
-            break;
-        int r = fn(ctx, &ev);
-        if (r)
-            return r; /* the chunk's pages stay: its walk did not end */
-    }
-    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
-    return 0;
+    return wr_walk_chunk(t, si, k, 0, fn, ctx);
 }
 
 int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx)

@@ -177,4 +177,68 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
     return WR_NEXT_RECORD;
 }
 
+/* wr_cursor_next_call: wr_cursor_next for a walk that wants only the calls'
+ * common part. A call record is framed and decoded as wr_cursor_next does
+ * (its arguments checked and the address state advanced, so damage stops
+ * the walk at the same record), but only ev's kind, stack, tsc and dur are
+ * set; every other record goes through wr_cursor_next, whole. */
+static inline __attribute__((always_inline)) int wr_cursor_next_call(struct wr_cursor *c, uint32_t stream, uint32_t tid,
+                                                                     struct wr_event *ev)
+{
+    unsigned kind = __atomic_load_n(c->p, __ATOMIC_ACQUIRE);
+    const struct lw_func_info *fi = lw_func_info_of(kind);
+    if (!fi)
+        return wr_cursor_next(c, stream, tid, 0, ev);
+    const uint8_t *body, *e;
+    if (!lw_dec_len(c->p, c->end, &body, &e))
+        return WR_NEXT_LONG;
+    ev->kind = kind;
+    if (!lw_dec_call(&body, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) ||
+        !wr_decode_args(fi->schema, body, e, &c->last_addr, ev))
+        return WR_NEXT_BAD;
+    c->p = e;
+    return WR_NEXT_RECORD;
+}
+
+/* wr_walk_chunk: the records of chunk k of stream si, in order, to fn:
+ * the one loop of wr_trace_walk_chunk (calls 0: every record, or only the
+ * meta records when t->skip_calls) and of a reading that wants only the
+ * calls' common part (calls 1: fn sees call records, decoded as
+ * wr_cursor_next_call says). Inline, so that a known fn is too. The walk
+ * stops at the chunk's end or damage (wr_trace_chunk_done reports it),
+ * or when fn returns non-zero: that value, the chunk's pages kept. */
+static inline __attribute__((always_inline)) int wr_walk_chunk(struct wr_trace *t, size_t si, size_t k, int calls,
+                                                               wr_event_fn fn, void *ctx)
+{
+    const struct wr_stream *s = &t->streams[si];
+    struct wr_cursor cur;
+    if (!wr_trace_chunk_begin(t, si, k, &cur))
+        return 0;
+    struct wr_event ev;
+    ev.kind = 0;
+    const uint8_t *rec;
+    int got;
+    for (;;) {
+        rec = cur.p;
+        if (rec >= cur.end) {
+            got = WR_NEXT_RECORD; /* past the end: no end marker */
+            break;
+        }
+        __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
+        got = calls ? wr_cursor_next_call(&cur, s->stream, s->tid, &ev)
+                    : wr_cursor_next(&cur, s->stream, s->tid, t->skip_calls, &ev);
+        if (got == WR_NEXT_SKIP)
+            continue;
+        if (got != WR_NEXT_RECORD)
+            break;
+        if (calls && !lw_func_info_of(ev.kind))
+            continue;
+        int r = fn(ctx, &ev);
+        if (r)
+            return r;
+    }
+    wr_trace_chunk_done(t, si, k, got, rec, ev.kind);
+    return 0;
+}
+
 #endif
