@@ -413,7 +413,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     case LW_F_pthread_cond_timedwait:
     case LW_F_pthread_cond_clockwait:
         if (site)
-            later(st, th, t, g, site, wr_wk_key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0, 0);
+            later(st, th, t, g, site, wr_wk_key(K_COND, ev->ptr), 1, ev->err ? "timeout" : "spurious", 0, st->lag);
         return;
     }
     if (!site)
@@ -421,9 +421,9 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     if (fi->family == LW_FAM_LOCK && f != LW_F_pthread_mutex_trylock && f != LW_F_pthread_rwlock_tryrdlock &&
         f != LW_F_pthread_rwlock_trywrlock && f != LW_F_pthread_spin_trylock) {
         if (contended && !ev->err)
-            later(st, th, t, g, site, wr_wk_key(K_MUTEX, ev->ptr), 0, "outside", 0, 0);
+            later(st, th, t, g, site, wr_wk_key(K_MUTEX, ev->ptr), 0, "outside", 0, st->lag);
     } else if (f == LW_F_sem_wait || f == LW_F_sem_timedwait || f == LW_F_sem_clockwait) {
-        later(st, th, t, g, site, wr_wk_key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, 0);
+        later(st, th, t, g, site, wr_wk_key(K_SEM, ev->ptr), 1, ev->err ? "timeout" : "outside", 0, st->lag);
     } else if (f == LW_F_pthread_barrier_wait) {
         struct wr_wk_obj *o = obj(st, wr_wk_key(K_BAR, ev->ptr));
         if (o)
