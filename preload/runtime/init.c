@@ -309,12 +309,27 @@ static void lw_announce(void)
         lw_warn("trace written to %s; read it with: waitreport %s%s%s", lw_g.path, lw_g.path, also, glob);
 }
 
+/* lw_close_trace: the end of this image's trace, at exit or as the image
+ * ends without its destructors: the calling thread ended (not for an exec,
+ * which may fail and return to it), every thread's counters flushed, the
+ * end stamped and LW_HF_CLOSED set (LW_HF_EXEC too for an exec), and the
+ * trace announced (not for an exec: the next image of this pid speaks). */
+static void lw_close_trace(int exec)
+{
+    if (!exec)
+        lw_thread_exit_current();
+    lw_thread_flush_all();
+    if (exec)
+        __atomic_fetch_or(&lw_g.hdr->flags, LW_HF_EXEC, __ATOMIC_RELAXED);
+    lw_writer_close();
+    if (!exec && (lw_g.renamed || lw_g.default_path) && !lw_g.stopped && !lw_writer_parent_traced())
+        lw_announce();
+}
+
 /* lw_end_image: close the trace as this process image ends without its
- * destructors, as lw_fini would: the calling thread ended (for _exit), the
- * counters of all flushed, the end stamped, LW_HF_EXEC added for an exec,
- * the trace announced (for _exit). Only the process that owns the trace
- * does it: a vfork child shares the parent's memory, and a fork child has
- * a trace of its own only once it made a recorded call. Not from inside
+ * destructors, as lw_fini would (lw_close_trace). Only the process that
+ * owns the trace does it: a vfork child shares the parent's memory, and a
+ * fork child has a trace of its own only once it made a recorded call. Not from inside
  * libwait: a signal handler that ends the image may have interrupted it
  * holding the thread list. 1 when it closed the trace, for an exec that
  * fails to open it again (lw_exec_failed). */
@@ -325,14 +340,7 @@ int lw_end_image(int exec)
         (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & LW_HF_CLOSED))
         return 0;
     int saved = errno;
-    if (!exec)
-        lw_thread_exit_current();
-    lw_thread_flush_all();
-    if (exec)
-        __atomic_fetch_or(&h->flags, LW_HF_EXEC, __ATOMIC_RELAXED);
-    lw_writer_close();
-    if (!exec && (lw_g.renamed || lw_g.default_path) && !lw_g.stopped && !lw_writer_parent_traced())
-        lw_announce();
+    lw_close_trace(exec);
     errno = saved;
     return 1;
 }
@@ -340,12 +348,7 @@ int lw_end_image(int exec)
 __attribute__((destructor(101))) static void lw_fini(void)
 {
     int saved = errno;
-    if (lw_g.ready && lw_g.hdr) {
-        lw_thread_exit_current();
-        lw_thread_flush_all();
-        lw_writer_close();
-        if ((lw_g.renamed || lw_g.default_path) && !lw_g.stopped && !lw_writer_parent_traced())
-            lw_announce();
-    }
+    if (lw_g.ready && lw_g.hdr)
+        lw_close_trace(0);
     errno = saved;
 }
