@@ -14,9 +14,11 @@
  * written (the reader drops the rest of the chunk). They never read at or
  * past e.
  *
- * Delta state is the chunk's (lw_format.h): the last stamp and the last
- * address, which encoder and decoder advance alike, so a body decodes only
- * after every body before it in its chunk. */
+ * Delta state is the chunk's (lw_format.h): the last stamp, the last
+ * address and the last object, which encoder and decoder advance alike, so
+ * a body decodes only after every body before it in its chunk. The LOCK,
+ * SYNC and COND coders take the last object as their base (last_obj), the
+ * others the last address (last_addr). */
 #ifndef LW_CODEC_H
 #define LW_CODEC_H
 
@@ -188,18 +190,18 @@ static inline int lw_dec_memalign(const uint8_t **pp, const uint8_t *e, uint64_t
  * *has_flags to whether the record carries them (a zero written
  * explicitly counts): a record without them came from a recorder that
  * may not know them. */
-static inline uint8_t *lw_enc_obj(uint8_t *b, uint64_t *last_addr, uint64_t obj, uint64_t err, uint64_t flags)
+static inline uint8_t *lw_enc_obj(uint8_t *b, uint64_t *last_obj, uint64_t obj, uint64_t err, uint64_t flags)
 {
-    b = lw_enc_addr(b, last_addr, obj);
+    b = lw_enc_addr(b, last_obj, obj);
     b = lw_put_uv(b, err);
     return flags ? lw_put_uv(b, flags) : b;
 }
 
-static inline __attribute__((always_inline)) int lw_dec_obj(const uint8_t **pp, const uint8_t *e, uint64_t *last_addr,
+static inline __attribute__((always_inline)) int lw_dec_obj(const uint8_t **pp, const uint8_t *e, uint64_t *last_obj,
                                                             uint64_t *obj, uint64_t *err, uint64_t *flags,
                                                             uint64_t *has_flags)
 {
-    if (!lw_dec_addr(pp, e, last_addr, obj) || !lw_dec_uv(pp, e, err))
+    if (!lw_dec_addr(pp, e, last_obj, obj) || !lw_dec_uv(pp, e, err))
         return 0;
     if (*pp < e && lw_dec_uv(pp, e, flags)) /* a damaged trailing field reads as absent */
         *has_flags = 1;
@@ -207,17 +209,17 @@ static inline __attribute__((always_inline)) int lw_dec_obj(const uint8_t **pp, 
 }
 
 /* COND: the condvar, the mutex, the error number. */
-static inline uint8_t *lw_enc_cond(uint8_t *b, uint64_t *last_addr, uint64_t cond, uint64_t mutex, uint64_t err)
+static inline uint8_t *lw_enc_cond(uint8_t *b, uint64_t *last_obj, uint64_t cond, uint64_t mutex, uint64_t err)
 {
-    b = lw_enc_addr(b, last_addr, cond);
-    b = lw_enc_addr(b, last_addr, mutex);
+    b = lw_enc_addr(b, last_obj, cond);
+    b = lw_enc_addr(b, last_obj, mutex);
     return lw_put_uv(b, err);
 }
 
-static inline int lw_dec_cond(const uint8_t **pp, const uint8_t *e, uint64_t *last_addr, uint64_t *cond,
+static inline int lw_dec_cond(const uint8_t **pp, const uint8_t *e, uint64_t *last_obj, uint64_t *cond,
                               uint64_t *mutex, uint64_t *err)
 {
-    return lw_dec_addr(pp, e, last_addr, cond) && lw_dec_addr(pp, e, last_addr, mutex) && lw_dec_uv(pp, e, err);
+    return lw_dec_addr(pp, e, last_obj, cond) && lw_dec_addr(pp, e, last_obj, mutex) && lw_dec_uv(pp, e, err);
 }
 
 /* IO: the fd (as unsigned), bytes moved or -errno. */

@@ -16,9 +16,9 @@
  * A chunk the writer left for a newer one ends with LW_REC_CHUNK_END.
  *
  * All integers in bodies are LEB128 varints; "s" fields are zigzag-encoded.
- * Delta state (last stamp, last address) resets at every chunk start, so each
- * chunk decodes on its own: the stamp base is lw_chunk_header.base_tsc, the
- * address base is 0.
+ * Delta state (last stamp, last address, last object) resets at every chunk
+ * start, so each chunk decodes on its own: the stamp base is
+ * lw_chunk_header.base_tsc, the address and object bases are 0.
  */
 #ifndef LW_FORMAT_H
 #define LW_FORMAT_H
@@ -27,7 +27,8 @@
 #include <stdint.h>
 
 #define LW_MAGIC "LWTRACE"   /* 8 bytes with the NUL */
-#define LW_VERSION 1
+#define LW_VERSION 2
+#define LW_VERSION_MIN 1 /* the oldest version a reader still decodes (see "Address deltas") */
 #define LW_HEADER_SIZE 4096u
 #define LW_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
 #define LW_CHUNK_MIN (4u * 1024)
@@ -333,7 +334,14 @@ enum lw_family {
  * rwlocks and spinlocks are in the lock family with the LOCK schema (their
  * holds are tracked like a mutex's); the other sync calls (condvars, semaphores,
  * joins, barriers) are in the sync family.
- * Address deltas are against the stream's last address (any schema).
+ * Address deltas: the synchronization objects (LOCK's mutex, SYNC's object,
+ * COND's condvar and mutex) are deltas against the stream's last object;
+ * every other address (blocks, mappings) against its last address. A
+ * program that locks a mutex around each allocation (sqlite, glibc's
+ * stdio) so writes a delta of 0 for the mutex and a short one between
+ * neighbouring blocks, where one base for both wrote the distance between
+ * the heap and the mutex, about 7 bytes, twice per call. Version 1 traces
+ * used the last address for every schema; readers decode them so.
  * pthread_create uses SYNC with the object = the new thread's pthread_t
  * (0 when it failed) and err = its returned error number.
  * Function ids 19..69 are kept for polls, I/O, sleeps, mmap and stdio

@@ -130,13 +130,14 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a libwait trace (bad magic)", path);
         goto fail;
     }
-    if (h->version != LW_VERSION || h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN ||
+    if (h->version < LW_VERSION_MIN || h->version > LW_VERSION || h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN ||
         h->chunk_size > LW_CHUNK_MAX || (h->chunk_size & (h->chunk_size - 1))) {
         snprintf(err, errlen, "%s: unsupported or corrupt header (version %u, chunk size %u)", path, h->version,
                  h->chunk_size);
         goto fail;
     }
     l->t.hdr.chunk_size = h->chunk_size;
+    l->t.hdr.version = h->version; /* fixed at open, as the chunk size: the file may change under us */
     read_header(l);
     l->ns_per_tick = l->hdr.tsc_hz_hint >= 100000000ull && l->hdr.tsc_hz_hint <= 20000000000ull
                          ? 1e9 / (double)l->hdr.tsc_hz_hint
@@ -356,7 +357,7 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     s->stuck = 0;
     s->off = sizeof ch;
     s->last_tsc = ch.base_tsc;
-    s->last_addr = 0;
+    s->last_addr = s->last_obj = 0;
     s->base_mono = ch.base_mono_ns;
     note_pair(l, s, ch.base_tsc, ch.base_mono_ns);
     struct wr_event ev;
@@ -424,9 +425,15 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         }
         if (kind == LW_REC_NONE)
             return 0; /* nothing committed here yet */
-        struct wr_cursor c = {p, end, s->last_tsc, s->last_addr, s->base_mono};
+        struct wr_cursor c = {.p = p,
+                              .end = end,
+                              .last_tsc = s->last_tsc,
+                              .last_addr = s->last_addr,
+                              .last_obj = s->last_obj,
+                              .base_mono = s->base_mono,
+                              .one_base = l->t.hdr.version < 2};
         struct wr_event ev;
-        uint64_t save_tsc = s->last_tsc, save_addr = s->last_addr, t = 0;
+        uint64_t save_tsc = s->last_tsc, save_addr = s->last_addr, save_obj = s->last_obj, t = 0;
         int got = wr_cursor_next(&c, s->stream, s->tid, 0, &ev);
         if (got == WR_NEXT_NONE)
             return 0; /* the kind byte read 0 this time: the chunk's reuse shows at the next look */
@@ -448,6 +455,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         }
         s->last_tsc = c.last_tsc;
         s->last_addr = c.last_addr;
+        s->last_obj = c.last_obj;
         int ok = got == WR_NEXT_RECORD;
         if (lw_func_info_of(kind)) {
             t = wr_live_mono(l, s, ev.tsc + ev.dur);
@@ -462,6 +470,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         if (!same_chunk(l, s, base)) {
             s->last_tsc = save_tsc;
             s->last_addr = save_addr;
+            s->last_obj = save_obj;
             l->torn++;
             s->stuck = 1;
             continue;
@@ -474,6 +483,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         if (horizon != UINT64_MAX && t > horizon) {
             s->last_tsc = save_tsc; /* not taken: read it again next time */
             s->last_addr = save_addr;
+            s->last_obj = save_obj;
             return 0;
         }
         if (t > l->last_mono)

@@ -30,7 +30,7 @@ struct wr_live_stream {
     int have_chunk; /* chunk/off are valid */
     uint64_t chunk; /* its index in the file */
     uint32_t off;   /* the next record's offset in it */
-    uint64_t last_tsc, last_addr, base_mono;
+    uint64_t last_tsc, last_addr, last_obj, base_mono;
     uint64_t pair_tsc, pair_ns; /* latest clock pair (chunk header or TIME) */
     int ended;                  /* its THREAD end record was read */
     int stuck;                  /* damage: waiting for the next chunk */

@@ -148,9 +148,9 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a libwait trace (bad magic)", t->path);
         return -1;
     }
-    if (h->version != LW_VERSION) {
-        snprintf(err, errlen, "%s: trace format version %u, this waitreport reads version %u", t->path, h->version,
-                 LW_VERSION);
+    if (h->version < LW_VERSION_MIN || h->version > LW_VERSION) {
+        snprintf(err, errlen, "%s: trace format version %u, this waitreport reads versions %u to %u", t->path,
+                 h->version, LW_VERSION_MIN, LW_VERSION);
         return -1;
     }
     if (h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN || h->chunk_size > LW_CHUNK_MAX ||
@@ -301,7 +301,7 @@ int wr_trace_chunk_begin(struct wr_trace *t, size_t si, size_t k, struct wr_curs
     if (t->mapped)
         madvise((void *)chunk_at(t, c->index), t->hdr.chunk_size, MADV_POPULATE_READ);
 #endif
-    wr_cursor_start(cur, chunk_at(t, c->index), t->hdr.chunk_size);
+    wr_cursor_start(cur, chunk_at(t, c->index), t->hdr.chunk_size, t->hdr.version);
     return 1;
 }
 
@@ -350,11 +350,12 @@ int wr_trace_walk(struct wr_trace *t, wr_event_fn fn, void *ctx)
 }
 
 int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
-                   uint64_t *last_addr, struct wr_event *ev)
+                   uint64_t *last_addr, uint64_t *last_obj, struct wr_event *ev)
 {
-    struct wr_cursor c = {.last_tsc = *last_tsc, .last_addr = *last_addr};
+    struct wr_cursor c = {.last_tsc = *last_tsc, .last_addr = *last_addr, .last_obj = *last_obj};
     int ok = wr_decode_body(fi, 0, p, e, &c, ev);
     *last_tsc = c.last_tsc;
     *last_addr = c.last_addr;
+    *last_obj = c.last_obj;
     return ok;
 }

@@ -112,10 +112,11 @@ struct wr_cursor;
 int wr_trace_chunk_begin(struct wr_trace *t, size_t si, size_t k, struct wr_cursor *cur);
 void wr_trace_chunk_done(struct wr_trace *t, size_t si, size_t k, int got, const uint8_t *rec, unsigned kind);
 
-/* wr_decode_call: one call record's body [p, e) into ev, advancing the
- * stream's stamp and address deltas. 0 when malformed (never reads past e). */
+/* wr_decode_call: one call record's body [p, e) of a current-version
+ * trace into ev, advancing the stream's stamp, address and object deltas
+ * (three distinct variables). 0 when malformed (never reads past e). */
 int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_t *e, uint64_t *last_tsc,
-                   uint64_t *last_addr, struct wr_event *ev);
+                   uint64_t *last_addr, uint64_t *last_obj, struct wr_event *ev);
 
 /* wr_trace_window: a flight trace's window, from *start_ns (ns since the
  * trace's start) to end_ns (the same scale, the end of the run): every call

@@ -16,9 +16,14 @@
 /* wr_cursor: where the walk of one chunk stands. */
 struct wr_cursor {
     const uint8_t *p, *end;       /* the next record; the chunk's end */
-    uint64_t last_tsc, last_addr; /* the chunk's delta state at p */
-    uint64_t base_mono;           /* the chunk header's base_mono_ns */
+    uint64_t last_tsc, last_addr, last_obj; /* the chunk's delta state at p */
+    uint64_t base_mono;                     /* the chunk header's base_mono_ns */
+    int one_base;                           /* a version 1 trace: objects are deltas against last_addr */
 };
+
+/* wr_cursor_obj_base: where the cursor's objects take their deltas from
+ * (lw_format.h, "Address deltas"). */
+static inline uint64_t *wr_cursor_obj_base(struct wr_cursor *c) { return c->one_base ? &c->last_addr : &c->last_obj; }
 
 /* What wr_cursor_next found. */
 enum wr_next {
@@ -51,9 +56,11 @@ static inline void wr_event_init(struct wr_event *ev, unsigned kind, uint32_t st
 
 /* wr_decode_args: the arguments of a call record of schema sch from
  * [p, e) into ev (fields as struct wr_event says), advancing the chunk's
- * address state. 0 when malformed. */
+ * address state: last_obj for the synchronization objects, last_addr for
+ * the rest. 0 when malformed. */
 static inline __attribute__((always_inline)) int wr_decode_args(unsigned sch, const uint8_t *p, const uint8_t *e,
-                                                                uint64_t *last_addr, struct wr_event *ev)
+                                                                uint64_t *last_addr, uint64_t *last_obj,
+                                                                struct wr_event *ev)
 {
     int64_t fd;
     switch (sch) {
@@ -66,10 +73,10 @@ static inline __attribute__((always_inline)) int wr_decode_args(unsigned sch, co
     case LW_S_MEMALIGN:
         return lw_dec_memalign(&p, e, last_addr, &ev->size, &ev->ptr, &ev->err);
     case LW_S_COND: /* ptr = condvar, old = mutex */
-        return lw_dec_cond(&p, e, last_addr, &ev->ptr, &ev->old, &ev->err);
+        return lw_dec_cond(&p, e, last_obj, &ev->ptr, &ev->old, &ev->err);
     case LW_S_SYNC:
     case LW_S_LOCK: /* optional trailing flags: fd = 1 when present */
-        return lw_dec_obj(&p, e, last_addr, &ev->ptr, &ev->err, &ev->aux, &ev->fd);
+        return lw_dec_obj(&p, e, last_obj, &ev->ptr, &ev->err, &ev->aux, &ev->fd);
     case LW_S_IO:
         return lw_dec_io(&p, e, &ev->fd, &ev->ret);
     case LW_S_SELECT:
@@ -103,7 +110,7 @@ static inline __attribute__((always_inline)) int wr_decode_body(const struct lw_
 {
     if (fi)
         return lw_dec_call(&p, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) &&
-               wr_decode_args(fi->schema, p, e, &c->last_addr, ev);
+               wr_decode_args(fi->schema, p, e, &c->last_addr, wr_cursor_obj_base(c), ev);
     struct lw_thread_rec th;
     switch (kind) {
     case LW_REC_THREAD:
@@ -122,16 +129,18 @@ static inline __attribute__((always_inline)) int wr_decode_body(const struct lw_
 }
 
 /* wr_cursor_start: a cursor at the first record of the chunk at base
- * (chunk_size bytes, its header already checked). */
-static inline void wr_cursor_start(struct wr_cursor *c, const uint8_t *base, size_t chunk_size)
+ * (chunk_size bytes, its header already checked) of a trace of format
+ * version (lw_file_header.version, already checked). */
+static inline void wr_cursor_start(struct wr_cursor *c, const uint8_t *base, size_t chunk_size, uint32_t version)
 {
     struct lw_chunk_header ch;
     memcpy(&ch, base, sizeof ch);
     c->p = base + sizeof ch;
     c->end = base + chunk_size;
     c->last_tsc = ch.base_tsc;
-    c->last_addr = 0;
+    c->last_addr = c->last_obj = 0;
     c->base_mono = ch.base_mono_ns;
+    c->one_base = version < 2;
 }
 
 /* wr_cursor_next: the record at c->p, with ev's stream and tid as given.
@@ -194,7 +203,7 @@ static inline __attribute__((always_inline)) int wr_cursor_next_call(struct wr_c
         return WR_NEXT_LONG;
     ev->kind = kind;
     if (!lw_dec_call(&body, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) ||
-        !wr_decode_args(fi->schema, body, e, &c->last_addr, ev))
+        !wr_decode_args(fi->schema, body, e, &c->last_addr, wr_cursor_obj_base(c), ev))
         return WR_NEXT_BAD;
     c->p = e;
     return WR_NEXT_RECORD;

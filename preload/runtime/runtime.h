@@ -50,7 +50,7 @@ struct lw_thread {
     uint64_t next_index;
     uint64_t chunk_index; /* the current chunk's index in the file */
     uint8_t *pop_end;     /* the current chunk is pre-faulted up to here */
-    uint64_t last_tsc, last_addr, last_sync;
+    uint64_t last_tsc, last_addr, last_obj, last_sync; /* the chunk's delta state (lw_codec.h), the last clock pair */
     struct lw_stats st;         /* local counters, flushed to the header */
     struct lw_cache *cache;     /* stack caches, see stack.c */
     int err;                    /* the program's errno, kept across recording */

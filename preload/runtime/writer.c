@@ -429,7 +429,7 @@ static void lw_start_chunk(struct lw_thread *t, uint8_t *c, size_t step)
     t->resv_end = lw_flight_on() ? c + lw_g.chunk_size : t->pop_end;
     lw_set_limit(t);
     t->last_tsc = ch->base_tsc;
-    t->last_addr = 0;
+    t->last_addr = t->last_obj = 0;
     t->last_sync = ch->base_tsc;
 }
 

@@ -255,17 +255,17 @@ static inline int64_t lw_result(const struct lw_thread *t, int64_t r) { return r
 #define LW_ENC_FDOP lw_enc_fdop(b, fd, lw_result(t, r))
 
 /* lw_put_obj: the LOCK and SYNC schemas' arguments (lw_enc_obj) of the
- * object o, against t's last address. */
+ * object o, against t's last object. */
 static inline uint8_t *lw_put_obj(struct lw_thread *t, uint8_t *b, const void *o, unsigned err, unsigned flags)
 {
-    return lw_enc_obj(b, &t->last_addr, (uintptr_t)o, err, flags);
+    return lw_enc_obj(b, &t->last_obj, (uintptr_t)o, err, flags);
 }
 
 /* lw_put_cond: the COND schema's (lw_enc_cond): the condvar c, the mutex
  * m, the error number. */
 static inline uint8_t *lw_put_cond(struct lw_thread *t, uint8_t *b, const void *c, const void *m, unsigned err)
 {
-    return lw_enc_cond(b, &t->last_addr, (uintptr_t)c, (uintptr_t)m, err);
+    return lw_enc_cond(b, &t->last_obj, (uintptr_t)c, (uintptr_t)m, err);
 }
 
 /* lw_wrap_obj: the whole epilogue of a LOCK- or SYNC-schema call. */

@@ -19,7 +19,7 @@ struct tb {
     uint8_t *buf;
     size_t size;
     uint8_t *cur, *end;
-    uint64_t last_tsc, last_addr;
+    uint64_t last_tsc, last_addr, last_obj;
 };
 
 static inline void tb_init(struct tb *b, unsigned nchunks)
@@ -53,7 +53,7 @@ static inline void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, 
     b->cur = c + sizeof ch;
     b->end = c + TB_CHUNK;
     b->last_tsc = ch.base_tsc;
-    b->last_addr = 0;
+    b->last_addr = b->last_obj = 0;
 }
 
 static inline void tb_end(struct tb *b) { b->cur[0] = LW_REC_CHUNK_END; }
@@ -71,6 +71,7 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
     b->last_tsc = tsc;
     p = lw_put_uv(p, dur);
 #define ADDR(a) (p = lw_put_sv(p, (int64_t)((a)-b->last_addr)), b->last_addr = (a))
+#define OBJ(a) (p = lw_put_sv(p, (int64_t)((a) - b->last_obj)), b->last_obj = (a))
     switch (lw_func_info_of(f)->schema) {
     case LW_S_ALLOC:
         p = lw_put_uv(p, a0);
@@ -85,13 +86,13 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
         ADDR(a2);
         break;
     case LW_S_COND:
-        ADDR(a0);
-        ADDR(a1);
+        OBJ(a0);
+        OBJ(a1);
         p = lw_put_uv(p, a2);
         break;
     case LW_S_SYNC:
     case LW_S_LOCK:
-        ADDR(a0);
+        OBJ(a0);
         p = lw_put_uv(p, a1);
         if (a2 != TB_NOFLAGS)
             p = lw_put_uv(p, a2);
@@ -100,6 +101,7 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
         abort();
     }
 #undef ADDR
+#undef OBJ
     size_t len = (size_t)(p - body);
     uint8_t *q = lw_put_uv(b->cur + 1, len);
     memcpy(q, body, len);

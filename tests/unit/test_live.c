@@ -29,7 +29,7 @@ struct lf {
     uint8_t chunk[CHUNK];
     unsigned idx; /* file chunk index being built */
     size_t off;
-    uint64_t last_tsc, last_addr;
+    uint64_t last_tsc, last_obj; /* the chunk's delta state: every call here is a lock */
 };
 
 static void put_header(struct lf *f, uint32_t flags, uint64_t next_chunk)
@@ -69,7 +69,7 @@ static void start_chunk(struct lf *f, unsigned idx, uint32_t stream, uint32_t se
     f->idx = idx;
     f->off = sizeof ch;
     f->last_tsc = T0 + base;
-    f->last_addr = 0;
+    f->last_obj = 0;
 }
 
 /* rec: append a record; commit = 0 leaves its kind byte 0 (not published). */
@@ -90,8 +90,8 @@ static size_t call(struct lf *f, uint64_t start, uint64_t dur, int commit)
     p = lw_put_sv(p, (int64_t)(T0 + start - f->last_tsc));
     f->last_tsc = T0 + start;
     p = lw_put_uv(p, dur);
-    p = lw_put_sv(p, (int64_t)(0x1000 - f->last_addr));
-    f->last_addr = 0x1000;
+    p = lw_put_sv(p, (int64_t)(0x1000 - f->last_obj));
+    f->last_obj = 0x1000;
     p = lw_put_uv(p, 0);
     return rec(f, LW_F_pthread_mutex_lock, b, (size_t)(p - b), commit);
 }

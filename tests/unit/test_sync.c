@@ -31,10 +31,10 @@ static size_t body(unsigned f, uint64_t a0, uint64_t a1, uint64_t a2, uint8_t *o
 
 static int decode(unsigned f, const uint8_t *p, size_t n, struct wr_event *ev)
 {
-    uint64_t tsc = T0, addr = 0;
+    uint64_t tsc = T0, addr = 0, obj = 0;
     memset(ev, 0, sizeof *ev);
     ev->kind = f;
-    return wr_decode_call(lw_func_info_of(f), p, p + n, &tsc, &addr, ev);
+    return wr_decode_call(lw_func_info_of(f), p, p + n, &tsc, &addr, &obj, ev);
 }
 
 static void test_cond_schema(void **st)

@@ -19,7 +19,8 @@ struct tb {
     uint8_t *buf;
     size_t size;
     uint8_t *cur, *end;
-    uint64_t last_tsc, last_addr;
+    uint64_t last_tsc, last_addr, last_obj;
+    int one_base; /* write format version 1: objects are deltas against last_addr */
 };
 
 static void tb_init(struct tb *b, unsigned nchunks)
@@ -53,7 +54,7 @@ static void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, uint32_
     b->cur = c + sizeof ch;
     b->end = c + CHUNK;
     b->last_tsc = ch.base_tsc;
-    b->last_addr = 0;
+    b->last_addr = b->last_obj = 0;
 }
 
 static void tb_rec(struct tb *b, unsigned kind, const uint8_t *body, size_t len)
@@ -87,6 +88,7 @@ static void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint
     b->last_tsc = tsc;
     p = lw_put_uv(p, dur);
 #define ADDR(a) (p = lw_put_sv(p, (int64_t)((a) - b->last_addr)), b->last_addr = (a))
+#define OBJ(a) (b->one_base ? ADDR(a) : (p = lw_put_sv(p, (int64_t)((a) - b->last_obj)), b->last_obj = (a)))
     switch (lw_func_info_of(f)->schema) {
     case LW_S_ALLOC:
         p = lw_put_uv(p, a0);
@@ -96,7 +98,7 @@ static void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint
         ADDR(a0);
         break;
     case LW_S_LOCK:
-        ADDR(a0);
+        OBJ(a0);
         p = lw_put_uv(p, (uint64_t)a1);
         break;
     case LW_S_IO:
@@ -107,6 +109,7 @@ static void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint
         fail_msg("schema not used by these tests");
     }
 #undef ADDR
+#undef OBJ
     (void)a2;
     tb_rec(b, f, body, (size_t)(p - body));
 }
@@ -268,6 +271,64 @@ static void test_bad_headers_are_errors(void **st)
     free(b.buf);
 }
 
+/* collect: a walk's call records' kinds and addresses (ev.ptr). */
+struct collect {
+    unsigned n, kind[8];
+    uint64_t ptr[8];
+};
+
+static int collect_fn(void *ctx, const struct wr_event *ev)
+{
+    struct collect *c = ctx;
+    if (lw_func_info_of(ev->kind) && c->n < 8) {
+        c->kind[c->n] = ev->kind;
+        c->ptr[c->n++] = ev->ptr;
+    }
+    return 0;
+}
+
+/* Blocks and locks take their deltas from two bases (lw_format.h), and a
+ * version 1 trace, which wrote one base for both, still reads the same
+ * addresses. The lock's second record then costs one byte for its mutex,
+ * where a shared base wrote the heap-to-mutex distance. */
+static void test_address_bases(void **st)
+{
+    (void)st;
+    static const unsigned f[] = { LW_F_malloc, LW_F_pthread_mutex_lock, LW_F_free, LW_F_pthread_mutex_unlock };
+    static const uint64_t a[] = { 0x5555deadb000ull, 0x7f1234567040ull, 0x5555deadb000ull, 0x7f1234567040ull };
+    size_t unlock_len[2];
+    for (int v = 1; v <= 2; v++) {
+        struct tb b;
+        tb_init(&b, 1);
+        b.one_base = v == 1;
+        ((struct lw_file_header *)b.buf)->version = (uint32_t)v;
+        tb_chunk(&b, 0, 0, 0, 7);
+        for (unsigned i = 0; i < 4; i++) {
+            const uint8_t *rec = b.cur;
+            if (f[i] == LW_F_malloc)
+                tb_call(&b, f[i], 1, 2000000 + i * 100, 5, 64, (int64_t)a[i], 0);
+            else
+                tb_call(&b, f[i], 1, 2000000 + i * 100, 5, a[i], 0, 0);
+            unlock_len[v - 1] = rec[1];
+        }
+        tb_end(&b);
+        struct wr_trace tr = { .quiet = 1 };
+        char err[256];
+        assert_int_equal(wr_trace_open_mem(&tr, b.buf, b.size, "bases", err, sizeof err), 0);
+        struct collect c = { 0 };
+        assert_int_equal(wr_trace_walk(&tr, collect_fn, &c), 0);
+        assert_int_equal(c.n, 4);
+        for (unsigned i = 0; i < 4; i++) {
+            assert_int_equal(c.kind[i], f[i]);
+            assert_int_equal(c.ptr[i], a[i]);
+        }
+        assert_false(tr.incomplete);
+        wr_trace_close(&tr);
+        free(b.buf);
+    }
+    assert_true(unlock_len[1] + 5 <= unlock_len[0]);
+}
+
 /* A header claiming more chunks than the file holds is clamped. */
 static void test_chunk_count_clamped(void **st)
 {
@@ -341,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_torn_record_is_not_read),
         cmocka_unit_test(test_bad_headers_are_errors),
         cmocka_unit_test(test_chunk_count_clamped),
+        cmocka_unit_test(test_address_bases),
         cmocka_unit_test(test_random_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,9 +35,9 @@ static int decode(unsigned f, const uint8_t *p, size_t n, struct wr_event *ev)
 {
     uint8_t *c = malloc(n ? n : 1);
     memcpy(c, p, n);
-    uint64_t tsc = 1000, addr = 0;
+    uint64_t tsc = 1000, addr = 0, obj = 0;
     memset(ev, 0, sizeof *ev);
-    int ok = wr_decode_call(lw_func_info_of(f), c, c + n, &tsc, &addr, ev);
+    int ok = wr_decode_call(lw_func_info_of(f), c, c + n, &tsc, &addr, &obj, ev);
     free(c);
     return ok;
 }
