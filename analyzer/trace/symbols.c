@@ -13,6 +13,7 @@
  * C++ names are demangled with __cxa_demangle if libstdc++.so.6 can be
  * dlopen()ed at run time (no link-time C++ dependency); else left mangled. */
 #include "trace/debuginfo.h"
+#include "trace/elfsyms.h"
 #include "trace/grow.h"
 #include "trace/symbols.h"
 
@@ -65,6 +66,7 @@ struct lib_mod {
     Dwfl_Module *dm;  /* NULL: missing file, not ELF or build-id mismatch */
     int opened;       /* open_module has run */
     struct centry *cache;
+    struct wr_elfsyms elfsyms; /* its ELF symbols by address, for elf_name */
 };
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
@@ -230,12 +232,25 @@ static const char *die_name(struct wr_symlib *s, Dwarf_Die *die)
     return intern_sym(s, name);
 }
 
-static const char *elf_name(struct wr_symlib *s, Dwfl_Module *dm, uint64_t a)
+/* The ELF symbol's name for address a of m, as dwfl_module_addrinfo gives
+ * it, asked once per isolated symbol (elfsyms.h). */
+static const char *elf_name(struct wr_symlib *s, struct lib_mod *m, uint64_t a)
 {
     GElf_Off off;
     GElf_Sym sym;
+    int unnamed;
+    struct wr_elfsym *e = wr_elfsyms_at(&m->elfsyms, m->dm, a, &unnamed);
 
-    return intern_sym(s, dwfl_module_addrinfo(dm, a, &off, &sym, NULL, NULL, NULL));
+    if (unnamed)
+        return NULL;
+    if (e != NULL && e->name == NULL && e->own != NULL)
+        e->name = intern_sym(s, e->own);
+    if (e != NULL && e->name != NULL)
+        return e->name;
+    const char *name = intern_sym(s, dwfl_module_addrinfo(m->dm, a, &off, &sym, NULL, NULL, NULL));
+    if (e != NULL && name != NULL && a - off == e->lo && sym.st_size == e->hi - e->lo)
+        e->name = name;
+    return name;
 }
 
 /* Store in chain[depth..] the DIEs below parent that contain pc, outermost
@@ -301,8 +316,9 @@ static Dwarf_Die *scan_cus(Dwfl_Module *dm, uint64_t a, Dwarf_Addr *bias)
  * innermost location; each inlined subroutine's DW_AT_call_file/line is the
  * location in the next frame out.  Without DWARF (or without a containing
  * subprogram DIE) the last frame is the ELF symbol. */
-static size_t dwarf_frames(struct wr_symlib *s, Dwfl_Module *dm, uint64_t a, struct wr_frame *fr, size_t max)
+static size_t dwarf_frames(struct wr_symlib *s, struct lib_mod *m, uint64_t a, struct wr_frame *fr, size_t max)
 {
+    Dwfl_Module *dm = m->dm;
     Dwarf_Addr bias = 0;
     Dwarf_Die *cudie, chain[2 * MAX_FRAMES], sub;
     Dwfl_Line *ln;
@@ -339,7 +355,7 @@ static size_t dwarf_frames(struct wr_symlib *s, Dwfl_Module *dm, uint64_t a, str
             continue;
         if (tag != DW_TAG_inlined_subroutine) {
             const char *fn = die_name(s, die);
-            put(&fr[n++], fn != NULL ? fn : elf_name(s, dm, a), file, line, 0);
+            put(&fr[n++], fn != NULL ? fn : elf_name(s, m, a), file, line, 0);
             return n;
         }
         /* an artificial inline (glibc's _FORTIFY_SOURCE wrappers: read ->
@@ -359,7 +375,7 @@ static size_t dwarf_frames(struct wr_symlib *s, Dwfl_Module *dm, uint64_t a, str
             line = val <= INT32_MAX ? (int)val : 0;
     }
     if (n < max)
-        put(&fr[n++], elf_name(s, dm, a), file, line, 0);
+        put(&fr[n++], elf_name(s, m, a), file, line, 0);
     return n;
 }
 
@@ -372,7 +388,7 @@ static size_t compute(struct wr_symlib *l, struct lib_mod *m, uint64_t rel, stru
     memset(fr, 0, MAX_FRAMES * sizeof(fr[0]));
     open_module(m);
     if (m->dm != NULL)
-        n = dwarf_frames(l, m->dm, rel - 1, fr, MAX_FRAMES); /* the call instruction */
+        n = dwarf_frames(l, m, rel - 1, fr, MAX_FRAMES); /* the call instruction */
     for (i = 0; i < n || i == 0; i++) {
         if (fr[i].function == NULL)
             fr[i].function = UNKNOWN_FN;
@@ -401,6 +417,7 @@ void wr_symlib_free(struct wr_symlib *l)
             HASH_DEL(m->cache, e);
             free(e);
         }
+        wr_elfsyms_free(&m->elfsyms);
         free(m->key);
         free(m);
     }
