@@ -41,8 +41,10 @@ static void build(struct wr_elfsyms *x, Dwfl_Module *dm)
         }
         uint64_t hi = addr + sym.st_size;
         /* a TLS symbol's value is an offset, not an address: never an own name */
-        x->sym[x->n++] = (struct wr_elfsym){
-            .lo = addr, .hi = hi < addr ? UINT64_MAX : hi, .own = type == STT_TLS ? NULL : name, .abs = shndx >= SHN_LORESERVE};
+        x->sym[x->n++] = (struct wr_elfsym){.lo = addr,
+                                            .hi = hi < addr ? UINT64_MAX : hi,
+                                            .own = type == STT_TLS ? NULL : name,
+                                            .abs = shndx >= SHN_LORESERVE};
     }
     if (x->n == 0)
         return;
@@ -72,8 +74,9 @@ struct wr_elfsym *wr_elfsyms_at(struct wr_elfsyms *x, Dwfl_Module *dm, uint64_t 
     *unnamed = 0;
     if (!x->built)
         build(x, dm);
+    /* no table, or nothing in it: libdwfl decides */
     if (x->n == 0)
-        return NULL; /* no table, or nothing in it: libdwfl decides */
+        return NULL;
     size_t lo = 0, hi = x->n; /* the first symbol above a is at hi */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

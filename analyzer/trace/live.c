@@ -130,8 +130,8 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a libwait trace (bad magic)", path);
         goto fail;
     }
-    if (h->version < LW_VERSION_MIN || h->version > LW_VERSION || h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN ||
-        h->chunk_size > LW_CHUNK_MAX || (h->chunk_size & (h->chunk_size - 1))) {
+    if (h->version < LW_VERSION_MIN || h->version > LW_VERSION || h->header_size != LW_HEADER_SIZE ||
+        h->chunk_size < LW_CHUNK_MIN || h->chunk_size > LW_CHUNK_MAX || (h->chunk_size & (h->chunk_size - 1))) {
         snprintf(err, errlen, "%s: unsupported or corrupt header (version %u, chunk size %u)", path, h->version,
                  h->chunk_size);
         goto fail;

@@ -15,7 +15,7 @@
 
 /* wr_cursor: where the walk of one chunk stands. */
 struct wr_cursor {
-    const uint8_t *p, *end;       /* the next record; the chunk's end */
+    const uint8_t *p, *end;                 /* the next record; the chunk's end */
     uint64_t last_tsc, last_addr, last_obj; /* the chunk's delta state at p */
     uint64_t base_mono;                     /* the chunk header's base_mono_ns */
     int one_base;                           /* a version 1 trace: objects are deltas against last_addr */
