@@ -20,6 +20,7 @@ struct tb {
     size_t size;
     uint8_t *cur, *end;
     uint64_t last_tsc, last_addr, last_obj;
+    int one_base; /* write format version 1: objects are deltas against last_addr (set version 1 too) */
 };
 
 static inline void tb_init(struct tb *b, unsigned nchunks)
@@ -48,7 +49,12 @@ static inline void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, 
     if (i + 1 > h->next_chunk)
         h->next_chunk = i + 1;
     uint8_t *c = b->buf + LW_HEADER_SIZE + (size_t)i * TB_CHUNK;
-    struct lw_chunk_header ch = {.magic = LW_CHUNK_MAGIC, .stream = s, .seq = seq, .tid = tid, .base_tsc = h->start_tsc, .base_mono_ns = h->start_mono_ns};
+    struct lw_chunk_header ch = {.magic = LW_CHUNK_MAGIC,
+                                 .stream = s,
+                                 .seq = seq,
+                                 .tid = tid,
+                                 .base_tsc = h->start_tsc,
+                                 .base_mono_ns = h->start_mono_ns};
     memcpy(c, &ch, sizeof ch);
     b->cur = c + sizeof ch;
     b->end = c + TB_CHUNK;
@@ -58,10 +64,34 @@ static inline void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, 
 
 static inline void tb_end(struct tb *b) { b->cur[0] = LW_REC_CHUNK_END; }
 
+/* tb_rec: a record of kind with body [body, body + len). */
+static inline void tb_rec(struct tb *b, unsigned kind, const uint8_t *body, size_t len)
+{
+    uint8_t *p = lw_put_uv(b->cur + 1, len);
+    memcpy(p, body, len);
+    b->cur[0] = (uint8_t)kind;
+    b->cur = p + len;
+    if (b->cur > b->end)
+        abort();
+}
+
+/* tb_stack: a STACK record of id with frames f[0..n), innermost first. */
+static inline void tb_stack(struct tb *b, uint32_t id, const uint64_t *f, unsigned n)
+{
+    uint8_t body[512], *p = body;
+    p = lw_put_uv(p, id);
+    p = lw_put_uv(p, n);
+    uint64_t prev = 0;
+    for (unsigned i = 0; i < n; i++)
+        p = lw_put_sv(p, (int64_t)(f[i] - prev)), prev = f[i];
+    tb_rec(b, LW_REC_STACK, body, (size_t)(p - body));
+}
+
 /* tb_call: call record of f at stack, from tsc for dur ticks; args are the
  * schema's: ALLOC (size, ptr), FREE (ptr), REALLOC (old, size, new), LOCK
  * (mutex, err, flags or TB_NOFLAGS), SYNC (object, err, flags or
- * TB_NOFLAGS), COND (condvar, mutex, err). Addresses absolute. */
+ * TB_NOFLAGS), COND (condvar, mutex, err), IO (fd, bytes or -errno as a
+ * two's complement). Addresses absolute. */
 static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint64_t dur, uint64_t a0,
                            uint64_t a1, uint64_t a2)
 {
@@ -71,7 +101,7 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
     b->last_tsc = tsc;
     p = lw_put_uv(p, dur);
 #define ADDR(a) (p = lw_put_sv(p, (int64_t)((a)-b->last_addr)), b->last_addr = (a))
-#define OBJ(a) (p = lw_put_sv(p, (int64_t)((a) - b->last_obj)), b->last_obj = (a))
+#define OBJ(a)  (b->one_base ? ADDR(a) : (p = lw_put_sv(p, (int64_t)((a)-b->last_obj)), b->last_obj = (a)))
     switch (lw_func_info_of(f)->schema) {
     case LW_S_ALLOC:
         p = lw_put_uv(p, a0);
@@ -96,6 +126,10 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
         p = lw_put_uv(p, a1);
         if (a2 != TB_NOFLAGS)
             p = lw_put_uv(p, a2);
+        break;
+    case LW_S_IO:
+        p = lw_put_uv(p, a0);
+        p = lw_put_sv(p, (int64_t)a1);
         break;
     default:
         abort();

@@ -9,112 +9,9 @@
 
 #include <cmocka.h>
 
-#include "model/model.h"
+#include "tb.h"
 
-#define CHUNK 4096u
-#define HZ 2000000000ull /* 2 ticks per ns */
-
-/* A trace under construction, laid out exactly as the recorder does. */
-struct tb {
-    uint8_t *buf;
-    size_t size;
-    uint8_t *cur, *end;
-    uint64_t last_tsc, last_addr, last_obj;
-    int one_base; /* write format version 1: objects are deltas against last_addr */
-};
-
-static void tb_init(struct tb *b, unsigned nchunks)
-{
-    b->size = LW_HEADER_SIZE + (size_t)nchunks * CHUNK;
-    b->buf = calloc(1, b->size);
-    struct lw_file_header *h = (struct lw_file_header *)b->buf;
-    memcpy(h->magic, LW_MAGIC, sizeof LW_MAGIC);
-    h->version = LW_VERSION;
-    h->header_size = LW_HEADER_SIZE;
-    h->chunk_size = CHUNK;
-    h->pid = 42;
-    h->flags = LW_HF_CLOSED;
-    h->start_tsc = 1000000;
-    h->start_mono_ns = 5000000000ull;
-    h->end_tsc = h->start_tsc + HZ;                    /* 1 s later */
-    h->end_mono_ns = h->start_mono_ns + 1000000000ull; /* 1 s: 2 ticks per ns */
-    h->tsc_hz_hint = HZ;
-    strcpy(h->command, "synthetic");
-}
-
-/* tb_chunk: start chunk index i for stream s, sequence seq. */
-static void tb_chunk(struct tb *b, unsigned i, uint32_t s, uint32_t seq, uint32_t tid)
-{
-    struct lw_file_header *h = (struct lw_file_header *)b->buf;
-    if (i + 1 > h->next_chunk)
-        h->next_chunk = i + 1;
-    uint8_t *c = b->buf + LW_HEADER_SIZE + (size_t)i * CHUNK;
-    struct lw_chunk_header ch = {.magic = LW_CHUNK_MAGIC, .stream = s, .seq = seq, .tid = tid, .base_tsc = h->start_tsc, .base_mono_ns = h->start_mono_ns};
-    memcpy(c, &ch, sizeof ch);
-    b->cur = c + sizeof ch;
-    b->end = c + CHUNK;
-    b->last_tsc = ch.base_tsc;
-    b->last_addr = b->last_obj = 0;
-}
-
-static void tb_rec(struct tb *b, unsigned kind, const uint8_t *body, size_t len)
-{
-    uint8_t *p = lw_put_uv(b->cur + 1, len);
-    memcpy(p, body, len);
-    b->cur[0] = (uint8_t)kind;
-    b->cur = p + len;
-    assert_true(b->cur <= b->end);
-}
-
-static void tb_stack(struct tb *b, uint32_t id, const uint64_t *f, unsigned n)
-{
-    uint8_t body[512], *p = body;
-    p = lw_put_uv(p, id);
-    p = lw_put_uv(p, n);
-    uint64_t prev = 0;
-    for (unsigned i = 0; i < n; i++)
-        p = lw_put_sv(p, (int64_t)(f[i] - prev)), prev = f[i];
-    tb_rec(b, LW_REC_STACK, body, (size_t)(p - body));
-}
-
-/* tb_call: a call record of func at stack, starting at tsc, lasting dur,
- * with schema arguments a0..a2 (addresses absolute). */
-static void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t tsc, uint64_t dur, uint64_t a0, int64_t a1,
-                    uint64_t a2)
-{
-    uint8_t body[128], *p = body;
-    p = lw_put_uv(p, stack);
-    p = lw_put_sv(p, (int64_t)(tsc - b->last_tsc));
-    b->last_tsc = tsc;
-    p = lw_put_uv(p, dur);
-#define ADDR(a) (p = lw_put_sv(p, (int64_t)((a) - b->last_addr)), b->last_addr = (a))
-#define OBJ(a) (b->one_base ? ADDR(a) : (p = lw_put_sv(p, (int64_t)((a) - b->last_obj)), b->last_obj = (a)))
-    switch (lw_func_info_of(f)->schema) {
-    case LW_S_ALLOC:
-        p = lw_put_uv(p, a0);
-        ADDR((uint64_t)a1);
-        break;
-    case LW_S_FREE:
-        ADDR(a0);
-        break;
-    case LW_S_LOCK:
-        OBJ(a0);
-        p = lw_put_uv(p, (uint64_t)a1);
-        break;
-    case LW_S_IO:
-        p = lw_put_uv(p, a0);
-        p = lw_put_sv(p, a1);
-        break;
-    default:
-        fail_msg("schema not used by these tests");
-    }
-#undef ADDR
-#undef OBJ
-    (void)a2;
-    tb_rec(b, f, body, (size_t)(p - body));
-}
-
-static void tb_end(struct tb *b) { b->cur[0] = LW_REC_CHUNK_END; }
+#define CHUNK TB_CHUNK
 
 /* open_model: reader + model over b; asserts success. */
 static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
@@ -125,19 +22,11 @@ static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
     assert_int_equal(wr_model_build(m, t), 0);
 }
 
-static struct wr_site *site(struct wr_model *m, unsigned f, uint32_t stack)
-{
-    uint64_t key = (uint64_t)stack << 8 | f;
-    struct wr_site *s;
-    HASH_FIND(hh, m->sites, &key, sizeof key, s);
-    return s;
-}
-
 static void test_varint_roundtrip(void **st)
 {
     (void)st;
-    static const uint64_t u[] = { 0, 1, 127, 128, 300, 1ull << 32, UINT64_MAX };
-    static const int64_t s[] = { 0, -1, 1, -64, 64, INT64_MIN, INT64_MAX };
+    static const uint64_t u[] = {0, 1, 127, 128, 300, 1ull << 32, UINT64_MAX};
+    static const int64_t s[] = {0, -1, 1, -64, 64, INT64_MIN, INT64_MAX};
     uint8_t buf[LW_VARINT_MAX];
     for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
         uint8_t *e = lw_put_uv(buf, u[i]);
@@ -178,7 +67,7 @@ static void test_aggregate_known_answer(void **st)
     (void)st;
     struct tb b;
     tb_init(&b, 3);
-    static const uint64_t f1[] = { 0x401000, 0x402000 }, f2[] = { 0x401100, 0x402000 };
+    static const uint64_t f1[] = {0x401000, 0x402000}, f2[] = {0x401100, 0x402000};
     /* stream 0 (tid 100), chunk 0 then chunk 2 */
     tb_chunk(&b, 0, 0, 0, 100);
     tb_stack(&b, 1, f1, 2);
@@ -193,28 +82,28 @@ static void test_aggregate_known_answer(void **st)
     tb_call(&b, LW_F_malloc, 1, t, 100, 1 << 20, 0, 0); /* failed: NULL */
     /* stream 1 (tid 101), chunk 1: lock waits and reads */
     tb_chunk(&b, 1, 1, 0, 101);
-    tb_call(&b, LW_F_pthread_mutex_lock, 2, 3000000, 2000000, 0x601040, 0, 0); /* 1 ms */
-    tb_call(&b, LW_F_pthread_mutex_lock, 2, 6000000, 6000000, 0x601040, 0, 0); /* 3 ms */
+    tb_call(&b, LW_F_pthread_mutex_lock, 2, 3000000, 2000000, 0x601040, 0, TB_NOFLAGS); /* 1 ms */
+    tb_call(&b, LW_F_pthread_mutex_lock, 2, 6000000, 6000000, 0x601040, 0, TB_NOFLAGS); /* 3 ms */
     tb_call(&b, LW_F_read, 2, 9000000, 10, 3, 4096, 0);
     tb_call(&b, LW_F_read, 2, 9000100, 10, 3, -11, 0); /* -EAGAIN */
-    struct wr_trace tr = { .quiet = 1 };
+    struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
     open_model(&b, &tr, &m);
     assert_int_equal(tr.nstreams, 2);
     assert_int_equal(m.nsites, 3);
     assert_true(m.ns_per_tick > 0.4999 && m.ns_per_tick < 0.5001);
     assert_int_equal(m.rate_estimated, 0);
-    struct wr_site *ms = site(&m, LW_F_malloc, 1);
+    struct wr_site *ms = tb_site(&m, LW_F_malloc, 1);
     assert_non_null(ms);
     assert_int_equal(ms->calls, 101);
     assert_int_equal(ms->bytes, 100 * 64 + (1 << 20));
     assert_int_equal(ms->errors, 1);
     assert_int_equal(ms->max_ticks, 149);
-    struct wr_site *ls = site(&m, LW_F_pthread_mutex_lock, 2);
+    struct wr_site *ls = tb_site(&m, LW_F_pthread_mutex_lock, 2);
     assert_int_equal(ls->calls, 2);
     assert_int_equal(wr_model_ns(&m, ls->total_ticks), 4000000); /* 4 ms */
     assert_int_equal(wr_model_ns(&m, ls->max_ticks), 3000000);
-    struct wr_site *rs = site(&m, LW_F_read, 2);
+    struct wr_site *rs = tb_site(&m, LW_F_read, 2);
     assert_int_equal(rs->bytes, 4096);
     assert_int_equal(rs->errors, 1);
     assert_ptr_equal(m.sorted[0], ls); /* sorted by total time */
@@ -240,7 +129,7 @@ static void test_torn_record_is_not_read(void **st)
     tb_call(&b, LW_F_free, 0, 2000100, 5, 0x2000, 0, 0);
     torn[0] = 0; /* the writer was killed before publishing it */
     ((struct lw_file_header *)b.buf)->flags = 0;
-    struct wr_trace tr = { .quiet = 1 };
+    struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
     open_model(&b, &tr, &m);
     assert_int_equal(m.calls, 1);
@@ -255,7 +144,7 @@ static void test_bad_headers_are_errors(void **st)
     (void)st;
     struct tb b;
     tb_init(&b, 1);
-    struct wr_trace tr = { .quiet = 1 };
+    struct wr_trace tr = {.quiet = 1};
     char err[256];
     assert_int_equal(wr_trace_open_mem(&tr, b.buf, 100, "short", err, sizeof err), -1);
     assert_non_null(strstr(err, "short"));
@@ -294,8 +183,8 @@ static int collect_fn(void *ctx, const struct wr_event *ev)
 static void test_address_bases(void **st)
 {
     (void)st;
-    static const unsigned f[] = { LW_F_malloc, LW_F_pthread_mutex_lock, LW_F_free, LW_F_pthread_mutex_unlock };
-    static const uint64_t a[] = { 0x5555deadb000ull, 0x7f1234567040ull, 0x5555deadb000ull, 0x7f1234567040ull };
+    static const unsigned f[] = {LW_F_malloc, LW_F_pthread_mutex_lock, LW_F_free, LW_F_pthread_mutex_unlock};
+    static const uint64_t a[] = {0x5555deadb000ull, 0x7f1234567040ull, 0x5555deadb000ull, 0x7f1234567040ull};
     size_t unlock_len[2];
     for (int v = 1; v <= 2; v++) {
         struct tb b;
@@ -308,14 +197,14 @@ static void test_address_bases(void **st)
             if (f[i] == LW_F_malloc)
                 tb_call(&b, f[i], 1, 2000000 + i * 100, 5, 64, (int64_t)a[i], 0);
             else
-                tb_call(&b, f[i], 1, 2000000 + i * 100, 5, a[i], 0, 0);
+                tb_call(&b, f[i], 1, 2000000 + i * 100, 5, a[i], 0, TB_NOFLAGS);
             unlock_len[v - 1] = rec[1];
         }
         tb_end(&b);
-        struct wr_trace tr = { .quiet = 1 };
+        struct wr_trace tr = {.quiet = 1};
         char err[256];
         assert_int_equal(wr_trace_open_mem(&tr, b.buf, b.size, "bases", err, sizeof err), 0);
-        struct collect c = { 0 };
+        struct collect c = {0};
         assert_int_equal(wr_trace_walk(&tr, collect_fn, &c), 0);
         assert_int_equal(c.n, 4);
         for (unsigned i = 0; i < 4; i++) {
@@ -338,7 +227,7 @@ static void test_chunk_count_clamped(void **st)
     tb_chunk(&b, 0, 0, 0, 7);
     tb_call(&b, LW_F_free, 0, 2000000, 5, 0x1000, 0, 0);
     ((struct lw_file_header *)b.buf)->next_chunk = 1u << 30;
-    struct wr_trace tr = { .quiet = 1 };
+    struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
     open_model(&b, &tr, &m);
     assert_int_equal(tr.nchunks, 2);
@@ -356,11 +245,11 @@ static void test_random_damage(void **st)
     (void)st;
     struct tb b;
     tb_init(&b, 2);
-    static const uint64_t f1[] = { 0x401000, 0x402000, 0x403000 };
+    static const uint64_t f1[] = {0x401000, 0x402000, 0x403000};
     tb_chunk(&b, 0, 0, 0, 1);
     tb_stack(&b, 1, f1, 3);
     for (int i = 0; i < 100; i++)
-        tb_call(&b, LW_F_pthread_mutex_lock, 1, 2000000 + (uint64_t)i * 50, 20, 0x601040, 0, 0);
+        tb_call(&b, LW_F_pthread_mutex_lock, 1, 2000000 + (uint64_t)i * 50, 20, 0x601040, 0, TB_NOFLAGS);
     tb_end(&b);
     tb_chunk(&b, 1, 0, 1, 1);
     for (int i = 0; i < 100; i++)
@@ -396,14 +285,10 @@ static void test_random_damage(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_varint_roundtrip),
-        cmocka_unit_test(test_func_table),
-        cmocka_unit_test(test_aggregate_known_answer),
-        cmocka_unit_test(test_torn_record_is_not_read),
-        cmocka_unit_test(test_bad_headers_are_errors),
-        cmocka_unit_test(test_chunk_count_clamped),
-        cmocka_unit_test(test_address_bases),
-        cmocka_unit_test(test_random_damage),
+        cmocka_unit_test(test_varint_roundtrip),       cmocka_unit_test(test_func_table),
+        cmocka_unit_test(test_aggregate_known_answer), cmocka_unit_test(test_torn_record_is_not_read),
+        cmocka_unit_test(test_bad_headers_are_errors), cmocka_unit_test(test_chunk_count_clamped),
+        cmocka_unit_test(test_address_bases),          cmocka_unit_test(test_random_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
