@@ -176,6 +176,16 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         if (wr_wk_push(st, &later) == 0)
             return;
     }
+    if (!w->barrier && w->k && g->wth >= 0 && w->b < g->e + st->lag &&
+        wr_wk_waker_pending(st, (size_t)g->wth, g->s, g->wk)) {
+        /* its waker has a wait of its own still undecided: explain this one
+         * once that is, up to lag past its end (two waits pending on each
+         * other end there) */
+        struct wr_wk_wait later = *w;
+        later.b = w->b + (st->lag >= 100 ? st->lag / 100 : 1);
+        if (wr_wk_push(st, &later) == 0)
+            return;
+    }
     g->pend = 0;
     if (w->barrier) {
         wr_wk_barrier(st, w, g);
@@ -185,8 +195,7 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
         if (u && u->ended && u->end >= g->s && u->end <= g->e)
-            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + u->cap - 1) % u->cap].stack : 0,
-                        0);
+            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + u->cap - 1) % u->cap].stack : 0, 0);
         return;
     }
     if (g->wth >= 0) {
@@ -436,7 +445,8 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
         poll_wait(st, th, t, g, site, ev);
     } else if (f == LW_F_fsync || f == LW_F_fdatasync || f == LW_F_sync_file_range) {
         wr_wk_alone(st, th, g, site, "file");
-    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = wr_wk_fd_of(st, ev->fd)) && d->wkey) {
+    } else if (is_write(f) && ev->ret >= (f == LW_F_eventfd_write ? 0 : 1) && (d = wr_wk_fd_of(st, ev->fd)) &&
+               d->wkey) {
         release(st, d->wkey, th, ev);
     } else if (f == LW_F_connect && ev->ret == 0 && (d = wr_wk_fd_of(st, ev->fd)) && d->ckey) {
         release(st, d->ckey, th, ev);

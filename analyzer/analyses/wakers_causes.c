@@ -134,6 +134,22 @@ static uint32_t newest_before(const struct wr_wk_thread *t, uint64_t y)
     return lo;
 }
 
+int wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
+{
+    const struct wr_wk_thread *t = u < st->nth ? st->th[u] : NULL;
+    if (!t)
+        return 0;
+    uint32_t j = newest_before(t, y);
+    for (uint32_t look = 0; j < t->n && look < WK_PEND_LOOK; j++, look++) {
+        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
+        if (g->e <= x)
+            break;
+        if (g->pend && g->wth < 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* explain: hand [x, y] of thread u on to what u did then, walking its
  * kept calls back from y; every tick ends in exactly one cause. */
 static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
