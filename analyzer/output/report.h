@@ -35,10 +35,11 @@ void wr_marks_json(const struct wr_model *m, FILE *f);
 
 /* wakers.c: a site's "wakers" and "causes" JSON fields; its "woken by" and
  * "because of" text lines (none without wakers); the text section "why
- * threads waited" (none without causes: 0, or -1 on out of memory). */
+ * threads waited" (none without causes; its first rows rows, or every
+ * row when rows is 0: 0, or -1 on out of memory). */
 void wr_wakers_json(FILE *f, struct wr_model *m, const struct wr_site *s);
 void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const char *dim, const char *off);
-int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off);
+int wr_wakers_why(FILE *f, struct wr_model *m, size_t rows, const char *bold, const char *off);
 /* wr_wakers_json_top: the top-level "wait_loops" (pairs of threads that
  * woke each other), "wake_cycles" and "wake_cut" (cause chains stopped by a
  * cycle, and by the depth or work bound). */

@@ -505,7 +505,8 @@ int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
         fputc('\n', f);
         mostly_outside(m, t, &ot, f, dim, off);
     }
-    if (wr_wakers_why(f, m, bold, off) != 0 || locks_section(m, o, f, bold, off) != 0)
+    /* "why threads waited": five rows, or all with --top 0 */
+    if (wr_wakers_why(f, m, o->top ? 5 : 0, bold, off) != 0 || locks_section(m, o, f, bold, off) != 0)
         return -1;
     if (wr_crit_text(f, m, bold, off) != 0)
         return -1;

@@ -214,9 +214,7 @@ void wr_wakers_text(FILE *f, struct wr_model *m, const struct wr_site *s, const 
     site_line(f, m, s->causes, s->ncauses, "because of", "", dim, off);
 }
 
-#define WR_WHY_ROWS 5
-
-int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off)
+int wr_wakers_why(FILE *f, struct wr_model *m, size_t rows, const char *bold, const char *off)
 {
     struct wake_group *g = NULL, **a = NULL;
     size_t n = 0;
@@ -236,13 +234,13 @@ int wr_wakers_why(FILE *f, struct wr_model *m, const char *bold, const char *off
     }
     if (n) {
         fprintf(f, "\n%swhy threads waited%s (the waits' time handed on through their wakers)\n", bold, off);
-        for (size_t j = 0; j < n && j < WR_WHY_ROWS; j++) {
+        for (size_t j = 0; j < n && (!rows || j < rows); j++) {
             char line[256], fit[256], t[32];
             wr_fit(fit, sizeof fit, group_line(line, sizeof line, m, a[j]), 90);
             fprintf(f, "  %5.1f%% %9s  %s\n", total ? 100.0 * (double)a[j]->w.ns / (double)total : 0.0,
                     wr_fmt_ns(t, sizeof t, a[j]->w.ns), fit);
         }
-        for (size_t j = 0; j < m->nwake_loops && j < WR_WHY_ROWS; j++) {
+        for (size_t j = 0; j < m->nwake_loops && (!rows || j < rows); j++) {
             char t[32];
             fprintf(f, "  loop: tid %" PRIu32 " and tid %" PRIu32 " woke each other %" PRIu64 " times, %s of waits\n",
                     m->wake_loops[j].tid[0], m->wake_loops[j].tid[1], m->wake_loops[j].waits,
