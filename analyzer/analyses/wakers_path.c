@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analyses/wakers.h"
+#include "model/thcalls.h"
 #include "trace/walk.h"
 
 /* codes of the entries that name no call (a call's code is its function id) */
@@ -279,8 +280,56 @@ static int cmp_piece(const void *a, const void *b)
     return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-/* charge_thread: the stretches of thread index th, from its records; the
- * time after its last call is CPU at that call's stack. */
+/* p_sum: one of a thread's call sums (model/thcalls.h) as a charge. */
+struct p_sum {
+    uint32_t seq, stack;
+    unsigned code;
+    uint64_t ticks;
+};
+
+static int cmp_sum(const void *a, const void *b)
+{
+    const struct p_sum *x = a, *y = b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* charge_sums: thread index th's one stretch p charged from the model's
+ * sums of its calls, when they lie inside it: the charges its reading
+ * would make (on_call, then the time after its last call), in the order
+ * they would first be made. 0 when the sums cannot say (calls that
+ * overlap, or one outside the stretch): the thread is read. */
+static int charge_sums(struct p_state *ps, size_t th, const struct p_piece *p)
+{
+    const struct wr_thcalls *t = &ps->m->threads[th].tc;
+    uint32_t tid = ps->m->threads[th].tid;
+    if (t->overlap || !t->n || p->lo >= t->first_cs || t->prev > p->hi)
+        return 0;
+    size_t n = 0;
+    for (const struct wr_thcall *e = t->list; e; e = e->next)
+        n += (e->ticks != 0) + (e->gap != 0);
+    struct p_sum *a = n ? malloc(n * sizeof *a) : NULL;
+    if (n && !a)
+        return 0;
+    n = 0;
+    for (const struct wr_thcall *e = t->list; e; e = e->next) {
+        if (e->ticks)
+            a[n++] = (struct p_sum){e->seq, e->k.stack, e->k.func, e->ticks};
+        if (e->gap)
+            a[n++] = (struct p_sum){e->gap_seq, e->k.stack, P_CPU, e->gap};
+    }
+    if (n)
+        qsort(a, n, sizeof *a, cmp_sum);
+    charge(ps, tid, t->first_stack, P_CPU, t->first_cs - p->lo); /* the time before its first call */
+    for (size_t i = 0; i < n; i++)
+        charge(ps, tid, a[i].stack, a[i].code, a[i].ticks);
+    charge(ps, tid, t->last_stack, P_CPU, p->hi - t->prev); /* and after its last */
+    free(a);
+    return 1;
+}
+
+/* charge_thread: the stretches of thread index th, from its records (or
+ * their sums, charge_sums); the time after its last call is CPU at that
+ * call's stack. */
 static void charge_thread(struct p_state *ps, size_t th)
 {
     struct p_thread *pt = &ps->th[th];
@@ -288,6 +337,8 @@ static void charge_thread(struct p_state *ps, size_t th)
     if (!pt->n)
         return;
     qsort(pt->p, pt->n, sizeof *pt->p, cmp_piece);
+    if (pt->n == 1 && charge_sums(ps, th, pt->p))
+        return;
     struct p_read r = {ps, pt->p, pt->n, 0, 0, ps->m->threads[th].tid, 0};
     if (th < tr->nstreams) {
         int q = tr->quiet;

@@ -8,6 +8,7 @@
 
 #include "model/analysis.h"
 #include "model/linemerge.h"
+#include "model/thcalls.h"
 #include "model/timeline.h"
 #include "trace/grow.h"
 
@@ -128,6 +129,8 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         *slot = s;
     }
     m->last_site = s;
+    if (wr_thcall_add(m, th, (uint32_t)(th - m->threads), s, ev) != 0)
+        return -1;
     s->calls++;
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
@@ -566,6 +569,7 @@ void wr_model_free(struct wr_model *m)
         free(s);
     }
     wr_stackmap_free(m->stackmap);
+    wr_thcalls_free(m);
     struct wr_stackdef *d, *td;
     HASH_ITER(hh, m->stacks, d, td)
     {

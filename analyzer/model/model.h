@@ -38,6 +38,7 @@ struct wr_site {
      * largest first after the build (at most WR_WAKE_MAX each) */
     struct wr_wake *wakers, *causes;
     size_t nwakers, ncauses;
+    struct wr_thcall *thc; /* the thread sums its last call went to (thcalls.h) */
 };
 
 /* wr_wake: one waker or one cause of a site's waits (analyses/wakers.c,
@@ -194,6 +195,18 @@ struct wr_module {
     uint32_t first_stack; /* its code is in stacks from this id on (lw_format.h) */
 };
 
+/* wr_thcalls: a thread's calls summed for the critical path (thcalls.h):
+ * how many had a stamp, the end of the last one, the first one's start and
+ * stack, the last one's stack, whether any began before its predecessor
+ * ended, the order of the next sum to grow, and the thread's entries. */
+struct wr_thcall;
+struct wr_thcalls {
+    uint64_t n, prev, first_cs;
+    uint32_t first_stack, last_stack, seq;
+    int overlap;
+    struct wr_thcall *list;
+};
+
 struct wr_thread {
     uint32_t stream, tid;
     char name[17];
@@ -211,6 +224,7 @@ struct wr_thread {
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
+    struct wr_thcalls tc;                      /* its calls by (stack, function), for the path */
 };
 
 /* wr_site_th_find: where thread index ti is or would go in s->per_th
@@ -322,6 +336,7 @@ struct wr_model {
     uint64_t wake_links_lost;           /* woken waits past that bound */
     int keep_wake_links;
     struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
+    struct wr_thcall *thcalls; /* hash by (thread, stack, function): thcalls.h */
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */
