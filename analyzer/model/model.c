@@ -163,9 +163,14 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     }
     s->bytes += bytes;
     uint64_t sw = 0, bl = 0, rn = 0;
-    if (m->have_switches) {
-        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur);
-        if (!off_cpu_free(th, a, b)) {
+    uint64_t ce = ev->tsc + ev->dur;
+    if (m->have_switches &&
+        !(th->free_cursor == th->cursor + 1 && ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
+        if (off_cpu_free(th, a, b)) {
+            if (++th->free_tries >= 8) /* such calls keep coming: learn their range */
+                th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
+        } else {
             wr_cpu_split(th, a, b, &bl, &rn, &sw);
             s->blocked_ns += bl;
             s->runnable_ns += rn;

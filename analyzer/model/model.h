@@ -221,6 +221,9 @@ struct wr_thread {
     uint64_t call_ticks;                       /* the durations of its calls, summed */
     uint64_t call_end;                         /* the latest end of its calls so far */
     uint32_t last_stack;                       /* the stack of its last call (as charged) */
+    uint64_t free_lo, free_hi;                 /* calls within these stamps have no off-CPU time */
+    size_t free_cursor;                        /* while cursor + 1 is this (wr_cpu_free_range) */
+    unsigned free_tries;                       /* calls found free the long way since then */
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
@@ -466,6 +469,11 @@ static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
 }
 void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
                   uint64_t *switches);
+/* wr_cpu_free_range: for a call of th at tsc that has no off-CPU time,
+ * the stamps around it between which every call has none either, while
+ * th's cursor stays: [th->free_lo, th->free_hi] with th->free_cursor set
+ * (0 when none can be said), so such calls skip the conversions. */
+void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc);
 void wr_cpu_free(struct wr_model *m);
 
 /* wr_model_cpu_ns: on-CPU ns of a span of total ns with the given off-CPU
