@@ -281,7 +281,7 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, cons
     struct run *r = ctx;
     struct wr_model *m = r->m;
     m->cur_thread = th;
-    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    const struct lw_func_info *fi = wr_funcs[ev->kind & 0xff];
     int rc = on_event(m, &m->threads[th], fi, ev);
     uint32_t want = r->route[ev->kind & 0xff];
     if (rc || !want)

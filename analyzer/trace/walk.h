@@ -13,6 +13,10 @@
 #include "lw_codec.h"
 #include "trace/reader.h"
 
+/* wr_funcs: lw_func_info_of of every kind byte, filled before main (reader.c,
+ * which every walk links): one load per record instead of its checks. */
+extern const struct lw_func_info *wr_funcs[256];
+
 /* wr_cursor: where the walk of one chunk stands. */
 struct wr_cursor {
     const uint8_t *p, *end;       /* the next record; the chunk's end */
@@ -169,7 +173,7 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
         c->p = e;
         return WR_NEXT_SKIP;
     }
-    const struct lw_func_info *fi = lw_func_info_of(kind);
+    const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
     if (!wr_decode_body(fi, kind, body, e, c, ev))
         return WR_NEXT_BAD;
@@ -186,7 +190,7 @@ static inline __attribute__((always_inline)) int wr_cursor_next_call(struct wr_c
                                                                      struct wr_event *ev)
 {
     unsigned kind = __atomic_load_n(c->p, __ATOMIC_ACQUIRE);
-    const struct lw_func_info *fi = lw_func_info_of(kind);
+    const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     if (!fi)
         return wr_cursor_next(c, stream, tid, 0, ev);
     const uint8_t *body, *e;
@@ -231,7 +235,7 @@ static inline __attribute__((always_inline)) int wr_walk_chunk(struct wr_trace *
             continue;
         if (got != WR_NEXT_RECORD)
             break;
-        if (calls && !lw_func_info_of(ev.kind))
+        if (calls && !wr_funcs[ev.kind & 0xff])
             continue;
         int r = fn(ctx, &ev);
         if (r)
