@@ -302,7 +302,7 @@ static int charge_sums(struct p_state *ps, size_t th, const struct p_piece *p)
 {
     const struct wr_thcalls *t = &ps->m->threads[th].tc;
     uint32_t tid = ps->m->threads[th].tid;
-    if (t->overlap || !t->n || p->lo >= t->first_cs || t->prev > p->hi)
+    if (t->overlap || !t->prev || p->lo >= t->first_cs || t->prev > p->hi)
         return 0;
     size_t n = 0;
     for (const struct wr_thcall *e = t->list; e; e = e->next)
@@ -322,7 +322,7 @@ static int charge_sums(struct p_state *ps, size_t th, const struct p_piece *p)
     charge(ps, tid, t->first_stack, P_CPU, t->first_cs - p->lo); /* the time before its first call */
     for (size_t i = 0; i < n; i++)
         charge(ps, tid, a[i].stack, a[i].code, a[i].ticks);
-    charge(ps, tid, t->last_stack, P_CPU, p->hi - t->prev); /* and after its last */
+    charge(ps, tid, t->last->k.stack, P_CPU, p->hi - t->prev); /* and after its last */
     free(a);
     return 1;
 }

@@ -196,15 +196,16 @@ struct wr_module {
 };
 
 /* wr_thcalls: a thread's calls summed for the critical path (thcalls.h):
- * how many had a stamp, the end of the last one, the first one's start and
- * stack, the last one's stack, whether any began before its predecessor
- * ended, the order of the next sum to grow, and the thread's entries. */
+ * the end of the last one with a stamp (0: none yet), the first one's
+ * start and stack, whether any began before its predecessor ended, the
+ * order of the next sum to grow, the entry of the last call, and the
+ * thread's entries. */
 struct wr_thcall;
 struct wr_thcalls {
-    uint64_t n, prev, first_cs;
-    uint32_t first_stack, last_stack, seq;
+    uint64_t prev, first_cs;
+    uint32_t first_stack, seq;
     int overlap;
-    struct wr_thcall *list;
+    struct wr_thcall *last, *list;
 };
 
 struct wr_thread {

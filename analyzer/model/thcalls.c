@@ -13,6 +13,7 @@ struct wr_thcall *wr_thcall_find(struct wr_model *m, uint32_t th, uint32_t stack
     if (!(e = calloc(1, sizeof *e)))
         return NULL;
     e->k = k;
+    e->owner = &m->threads[th];
     HASH_ADD(hh, m->thcalls, k, sizeof e->k, e);
     e->next = m->threads[th].tc.list;
     m->threads[th].tc.list = e;

@@ -30,7 +30,8 @@ struct wr_thcall {
     } k;
     uint64_t ticks, gap;
     uint32_t seq, gap_seq;
-    struct wr_thcall *next; /* the thread's next entry (wr_thcalls.list) */
+    const struct wr_thread *owner; /* &m->threads[k.th] */
+    struct wr_thcall *next;        /* the thread's next entry (wr_thcalls.list) */
 };
 
 /* wr_thcall_find: the entry of (th, stack, func), made when missing and
@@ -50,20 +51,21 @@ static inline __attribute__((always_inline)) int wr_thcall_add(struct wr_model *
     if (!cs || ce < cs)
         return 0;
     struct wr_thcall *e = s->thc;
-    if (__builtin_expect(!e || e->k.th != ti || e->k.stack != ev->stack, 0)) {
+    if (__builtin_expect(!e || e->owner != th || e->k.stack != ev->stack, 0)) {
         if (!(e = wr_thcall_find(m, ti, ev->stack, ev->kind)))
             return -1;
         s->thc = e;
     }
     struct wr_thcalls *t = &th->tc;
-    if (cs < t->prev)
-        t->overlap = 1;
-    if (!t->n++)
+    uint64_t prev = t->prev; /* 0 before the thread's first call (its end is not 0) */
+    if (__builtin_expect(!prev, 0)) {
         t->first_cs = cs, t->first_stack = ev->stack;
-    else if (cs > t->prev) {
+    } else if (cs > prev) {
         if (!e->gap)
             e->gap_seq = t->seq++;
-        e->gap += cs - t->prev;
+        e->gap += cs - prev;
+    } else {
+        t->overlap |= cs < prev;
     }
     if (ce > cs) {
         if (!e->ticks)
@@ -71,7 +73,7 @@ static inline __attribute__((always_inline)) int wr_thcall_add(struct wr_model *
         e->ticks += ce - cs;
     }
     t->prev = ce;
-    t->last_stack = ev->stack;
+    t->last = e;
     return 0;
 }
 
