@@ -152,6 +152,12 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
         /* the likely run: call records with a one-byte length, passed
          * over by their length alone (the checks below, in short) */
         const uint8_t *p = c->p;
+        if (c->end - p > 2 + 0x7f) { /* up to where any such record fits: no length check */
+            const uint8_t *lim = c->end - (2 + 0x7f);
+            while (p <= lim && (unsigned)(__atomic_load_n(p, __ATOMIC_ACQUIRE) - 1) < LW_REC_CHUNK_END - 1 &&
+                   p[1] < 0x80)
+                p += 2 + p[1];
+        }
         while (c->end - p >= 2 && (unsigned)(__atomic_load_n(p, __ATOMIC_ACQUIRE) - 1) < LW_REC_CHUNK_END - 1 &&
                p[1] < 0x80 && p[1] <= c->end - p - 2)
             p += 2 + p[1];
