@@ -270,6 +270,14 @@ void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocke
     }
 }
 
+void wr_cpu_tick_table(struct wr_model *m)
+{
+    for (uint64_t d = 0; d < WR_TICK_TAB; d++) {
+        m->tick_ns[d] = wr_model_ns(m, d);
+        m->tick_bucket[d] = (uint16_t)wr_hist_index(m->tick_ns[d]);
+    }
+}
+
 void wr_cpu_free(struct wr_model *m)
 {
     for (size_t i = 0; i < m->nthreads; i++) {

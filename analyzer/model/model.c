@@ -135,7 +135,10 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
         s->max_ticks = ev->dur;
-    wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
+    if (ev->dur < WR_TICK_TAB)
+        wr_hist_add_at(&s->hist, m->tick_ns[ev->dur], m->tick_bucket[ev->dur]);
+    else
+        wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     uint64_t bytes = wr_call_bytes(fi, ev);
     switch (fi->schema) {
     case LW_S_ALLOC:
@@ -419,6 +422,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
+    wr_cpu_tick_table(m);
     m->window = b ? b->window : NULL;
     wr_window_resolve(m);
     if (model_walk(m) != 0)

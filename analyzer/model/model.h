@@ -278,6 +278,7 @@ struct wr_stackmap {
 };
 
 #define WR_SITE_CACHE 1024 /* a power of two */
+#define WR_TICK_TAB   1024 /* call durations below this many ticks are converted by table */
 
 struct wr_model {
     struct wr_trace *trace;
@@ -346,6 +347,8 @@ struct wr_model {
     struct wr_site *last_site;                 /* the site of the last call aggregated */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;                    /* and its switches out (0 without the split) */
+    uint64_t tick_ns[WR_TICK_TAB];             /* wr_model_ns of each short duration */
+    uint16_t tick_bucket[WR_TICK_TAB];         /* and its histogram bucket (wr_cpu_tick_table) */
 };
 
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of
@@ -476,6 +479,8 @@ void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocke
  * (0 when none can be said), so such calls skip the conversions. */
 void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc);
 void wr_cpu_free(struct wr_model *m);
+/* wr_cpu_tick_table: m->tick_ns and tick_bucket, once ns_per_tick is set. */
+void wr_cpu_tick_table(struct wr_model *m);
 
 /* wr_model_cpu_ns: on-CPU ns of a span of total ns with the given off-CPU
  * time (never below 0: the intervals are clipped to the span, rounding is not). */
