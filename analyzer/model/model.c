@@ -274,6 +274,7 @@ static inline __attribute__((always_inline)) int on_event(struct wr_model *m, st
 struct run {
     struct wr_model *m;
     void *state[WR_MAX_ANALYSES];
+    int (*event[WR_MAX_ANALYSES])(void *state, size_t th, struct wr_site *site, const struct wr_event *ev);
     uint32_t route[256];
 };
 
@@ -292,7 +293,7 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, cons
     struct wr_site *site = fi ? m->last_site : NULL;
     for (; want; want &= want - 1) {
         unsigned i = (unsigned)__builtin_ctz(want);
-        if ((rc = wr_analyses[i]->event(r->state[i], th, site, ev)) != 0)
+        if ((rc = r->event[i](r->state[i], th, site, ev)) != 0)
             return rc;
     }
     return 0;
@@ -312,6 +313,7 @@ static int model_walk(struct wr_model *m)
         const struct wr_analysis *a = wr_analyses[n];
         for (unsigned k = 0; k < 256; k++)
             r.route[k] |= (uint32_t)(a->wants(k) != 0) << n;
+        r.event[n] = a->event;
         if (!(r.state[n] = a->begin(m)))
             rc = -1;
     }
