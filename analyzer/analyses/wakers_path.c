@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "analyses/wakers.h"
-#include "model/thcalls.h"
 #include "trace/walk.h"
 
 /* codes of the entries that name no call (a call's code is its function id) */
@@ -51,6 +50,8 @@ struct p_state {
     const struct wr_crit_in *in;
     struct p_entry *entries;
     struct p_thread *th; /* by thread index */
+    struct wr_site **owned; /* sites called by one thread, by thread and first call (owned) */
+    size_t nowned;
     size_t steps;        /* bound on the steps of one walk */
     int left, oom;       /* left: the path left its thread */
 };
@@ -280,50 +281,56 @@ static int cmp_piece(const void *a, const void *b)
     return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-/* p_sum: one of a thread's call sums (model/thcalls.h) as a charge. */
-struct p_sum {
-    uint32_t seq, stack;
-    unsigned code;
-    uint64_t ticks;
-};
-
-static int cmp_sum(const void *a, const void *b)
+/* owned: the sites of thread index th (each called by it alone), in the
+ * order it first called them; *n of them. NULL when none or out of memory
+ * (ps->owned: every thread's, sorted once). */
+static struct wr_site **owned(struct p_state *ps, size_t th, size_t *n)
 {
-    const struct p_sum *x = a, *y = b;
-    return (x->seq > y->seq) - (x->seq < y->seq);
+    *n = 0;
+    if (!ps->owned && !(ps->owned = wr_path_sites(ps->m, &ps->nowned)))
+        return NULL;
+    size_t lo = 0, hi = ps->nowned;
+    while (lo < hi) { /* the first site of a later owner than th + 1 */
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->owned[mid]->path_owner <= th + 1)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (lo > 0 && ps->owned[lo - 1]->path_owner == th + 1)
+        lo--;
+    *n = end - lo;
+    return ps->owned + lo;
 }
 
-/* charge_sums: thread index th's one stretch p charged from the model's
- * sums of its calls, when they lie inside it: the charges its reading
- * would make (on_call, then the time after its last call), in the order
- * they would first be made. 0 when the sums cannot say (calls that
- * overlap, or one outside the stretch): the thread is read. */
+/* charge_sums: thread index th's one stretch p charged from its sites'
+ * sums (wr_path_sums), when its calls lie inside it: the charges its
+ * reading would make (on_call, then the time after its last call), in the
+ * order it would first make them. Each site's first call made its two
+ * entries, the time before the call and the call, in that order; the
+ * thread's first call's time before it starts at p. 0 when the sums cannot
+ * say (wr_path_sums.bad, calls outside p, sites at one stack, merged
+ * stacks): the thread is read. */
 static int charge_sums(struct p_state *ps, size_t th, const struct p_piece *p)
 {
-    const struct wr_thcalls *t = &ps->m->threads[th].tc;
-    uint32_t tid = ps->m->threads[th].tid;
-    if (t->overlap || !t->prev || p->lo >= t->first_cs || t->prev > p->hi)
+    const struct wr_model *m = ps->m;
+    const struct wr_thread *t = &m->threads[th];
+    size_t n;
+    if (m->stackmap || t->path.bad || !t->path.seq || p->lo >= t->path.first_cs || t->call_end > p->hi)
         return 0;
-    size_t n = 0;
-    for (const struct wr_thcall *e = t->list; e; e = e->next)
-        n += (e->ticks != 0) + (e->gap != 0);
-    struct p_sum *a = n ? malloc(n * sizeof *a) : NULL;
-    if (n && !a)
+    struct wr_site **a = owned(ps, th, &n);
+    /* two sites at one stack share its cpu entry: read */
+    if (!a || n != t->path.seq || a[0]->path_seq != 0 || wr_path_sites_share_stack(a, n))
         return 0;
-    n = 0;
-    for (const struct wr_thcall *e = t->list; e; e = e->next) {
-        if (e->ticks)
-            a[n++] = (struct p_sum){e->seq, e->k.stack, e->k.func, e->ticks};
-        if (e->gap)
-            a[n++] = (struct p_sum){e->gap_seq, e->k.stack, P_CPU, e->gap};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t cpu = a[i]->gap_ticks;
+        if (i == 0)
+            cpu = cpu - t->path.first_gap + (t->path.first_cs - p->lo);
+        charge(ps, t->tid, a[i]->stack, P_CPU, cpu);
+        charge(ps, t->tid, a[i]->stack, a[i]->func, a[i]->total_ticks);
     }
-    if (n)
-        qsort(a, n, sizeof *a, cmp_sum);
-    charge(ps, tid, t->first_stack, P_CPU, t->first_cs - p->lo); /* the time before its first call */
-    for (size_t i = 0; i < n; i++)
-        charge(ps, tid, a[i].stack, a[i].code, a[i].ticks);
-    charge(ps, tid, t->last->k.stack, P_CPU, p->hi - t->prev); /* and after its last */
-    free(a);
+    charge(ps, t->tid, t->last_stack, P_CPU, p->hi - t->call_end); /* after its last call */
     return 1;
 }
 
@@ -509,6 +516,7 @@ static void own_time(struct p_state *ps)
 
 static void free_state(struct p_state *ps)
 {
+    free(ps->owned);
     for (size_t i = 0; ps->th && i < ps->m->nthreads; i++)
         free(ps->th[i].p);
     free(ps->th);

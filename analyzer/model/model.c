@@ -8,7 +8,6 @@
 
 #include "model/analysis.h"
 #include "model/linemerge.h"
-#include "model/thcalls.h"
 #include "model/timeline.h"
 #include "trace/grow.h"
 
@@ -104,6 +103,23 @@ static struct wr_site_th *per_thread(struct wr_site *s, uint32_t ti)
     return &s->per_th[lo];
 }
 
+/* path_site: a call of thread th (index own - 1) at site s that the
+ * thread does not own yet (wr_path_sums). */
+static __attribute__((noinline)) void path_site(struct wr_model *m, struct wr_thread *th, struct wr_site *s,
+                                                uint32_t own, const struct wr_event *ev)
+{
+    if (!s->path_owner) { /* a reading makes the site's entries at this call: its gap, then its duration */
+        s->path_owner = own;
+        s->path_seq = th->path.seq++;
+        if (!ev->dur || (s->path_seq && ev->tsc <= th->call_end))
+            th->path.bad = 1;
+        return;
+    }
+    th->path.bad = 1;
+    if (s->path_owner != UINT32_MAX)
+        m->threads[s->path_owner - 1].path.bad = 1, s->path_owner = UINT32_MAX;
+}
+
 /* on_call: aggregate one call of function fi into its site. */
 static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th,
                                                          const struct lw_func_info *fi, const struct wr_event *ev)
@@ -129,8 +145,9 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         *slot = s;
     }
     m->last_site = s;
-    if (wr_thcall_add(m, th, (uint32_t)(th - m->threads), s, ev) != 0)
-        return -1;
+    uint32_t own = (uint32_t)(th - m->threads) + 1;
+    if (__builtin_expect(s->path_owner != own, 0))
+        path_site(m, th, s, own, ev);
     s->calls++;
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
@@ -203,9 +220,15 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     m->calls_read++;
     th->calls += inwin;
     th->call_ticks += ev->dur;
-    uint64_t from = th->call_end ? th->call_end : th->first_tsc; /* its birth, when the record came first */
+    uint64_t from = th->call_end;
+    if (!from) { /* its first call: from its birth, when the record came first */
+        from = th->first_tsc;
+        th->path.first_cs = ev->tsc;
+        th->path.first_gap = from && ev->tsc > from ? ev->tsc - from : 0;
+    }
     if (from && ev->tsc > from)
         s->gap_ticks += ev->tsc - from;
+    th->path.bad |= ev->tsc < th->call_end;
     if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
         th->call_end = ev->tsc + ev->dur;
     th->last_stack = stack;
@@ -221,6 +244,7 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         if (end > m->last_tsc)
             m->last_tsc = end;
     } else {
+        th->path.bad = 1;
         stamp(m, th, end);
         stamp(m, th, ev->tsc);
     }
@@ -528,7 +552,6 @@ void wr_model_free(struct wr_model *m)
         free(s);
     }
     wr_stackmap_free(m->stackmap);
-    wr_thcalls_free(m);
     struct wr_stackdef *d, *td;
     HASH_ITER(hh, m->stacks, d, td)
     {

@@ -38,7 +38,9 @@ struct wr_site {
      * largest first after the build (at most WR_WAKE_MAX each) */
     struct wr_wake *wakers, *causes;
     size_t nwakers, ncauses;
-    struct wr_thcall *thc; /* the thread sums its last call went to (thcalls.h) */
+    /* the critical path (wr_path_sums): the thread index + 1 of its calls,
+     * UINT32_MAX once two threads made them; its place among its thread's sites */
+    uint32_t path_owner, path_seq;
 };
 
 /* wr_wake: one waker or one cause of a site's waits (analyses/wakers.c,
@@ -195,18 +197,28 @@ struct wr_module {
     uint32_t first_stack; /* its code is in stacks from this id on (lw_format.h) */
 };
 
-/* wr_thcalls: a thread's calls summed for the critical path (thcalls.h):
- * the end of the last one with a stamp (0: none yet), the first one's
- * start and stack, whether any began before its predecessor ended, the
- * order of the next sum to grow, the entry of the last call, and the
- * thread's entries. */
-struct wr_thcall;
-struct wr_thcalls {
-    uint64_t prev, first_cs;
-    uint32_t first_stack, seq;
-    int overlap;
-    struct wr_thcall *last, *list;
+/* wr_path_sums: what the critical path needs to charge a thread's calls
+ * from its sites' sums instead of reading them again (analyses/
+ * wakers_path.c): its first call's start, the part of that call's site's
+ * gap_ticks from before it (from its birth), how many sites it was the
+ * first to call (their path_seq), and bad: the sums cannot say what a
+ * reading would (a call without a stamp or that began before the one
+ * before it ended, a site shared with another thread, or a site whose
+ * first call had no duration or no time before it). */
+struct wr_path_sums {
+    uint64_t first_cs, first_gap;
+    uint32_t seq;
+    int bad;
 };
+
+/* wr_path_sites: every site called by one thread alone, by thread and by
+ * the order its thread first called them (path_owner, path_seq); *n of
+ * them, in an array the caller frees. NULL when none or out of memory.
+ * wr_path_sites_share_stack: whether two of the n sites a are at one stack
+ * (1 on out of memory too: the caller cannot rely on them). */
+struct wr_model;
+struct wr_site **wr_path_sites(const struct wr_model *m, size_t *n);
+int wr_path_sites_share_stack(struct wr_site *const *a, size_t n);
 
 struct wr_thread {
     uint32_t stream, tid;
@@ -228,7 +240,7 @@ struct wr_thread {
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
-    struct wr_thcalls tc;                      /* its calls by (stack, function), for the path */
+    struct wr_path_sums path;
 };
 
 /* wr_site_th_find: where thread index ti is or would go in s->per_th
@@ -341,7 +353,6 @@ struct wr_model {
     uint64_t wake_links_lost;           /* woken waits past that bound */
     int keep_wake_links;
     struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
-    struct wr_thcall *thcalls; /* hash by (thread, stack, function): thcalls.h */
     /* walk state */
     size_t cur_thread;
     struct wr_site *last_site;                 /* the site of the last call aggregated */
