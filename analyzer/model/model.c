@@ -145,9 +145,8 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         *slot = s;
     }
     m->last_site = s;
-    uint32_t own = (uint32_t)(th - m->threads) + 1;
-    if (__builtin_expect(s->path_owner != own, 0))
-        path_site(m, th, s, own, ev);
+    if (__builtin_expect(s->path_owner != th->path.own, 0))
+        path_site(m, th, s, th->path.own, ev);
     s->calls++;
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
@@ -421,6 +420,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     for (size_t i = 0; i < t->nstreams; i++) {
         m->threads[i].stream = t->streams[i].stream;
         m->threads[i].tid = t->streams[i].tid;
+        m->threads[i].path.own = (uint32_t)i + 1;
         for (size_t k = 0; k < t->streams[i].count; k++) {
             struct lw_chunk_header ch;
             memcpy(&ch, t->map + LW_HEADER_SIZE + t->chunks[t->streams[i].first + k].index * t->hdr.chunk_size,

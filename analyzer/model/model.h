@@ -207,7 +207,7 @@ struct wr_module {
  * first call had no duration or no time before it). */
 struct wr_path_sums {
     uint64_t first_cs, first_gap;
-    uint32_t seq;
+    uint32_t own, seq; /* own: its index + 1, as wr_site.path_owner names it */
     int bad;
 };
 
