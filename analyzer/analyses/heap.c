@@ -89,7 +89,7 @@ static int grow(struct wr_live_heap *h)
 
 /* unlink_slot: empty slot i, moving later entries of its probe run back so
  * every entry stays reachable from its home slot. */
-static void unlink_slot(struct wr_live_heap *h, size_t i)
+static __attribute__((noinline)) void unlink_slot(struct wr_live_heap *h, size_t i)
 {
     size_t mask = h->cap - 1;
     for (size_t j = (i + 1) & mask; h->tab[j].ptr; j = (j + 1) & mask) {
@@ -119,19 +119,37 @@ static inline void release(struct wr_live_heap *h, uint64_t ptr)
     unlink_slot(h, i);
 }
 
-/* acquire: ptr becomes live with size, allocated at site s by call ev. */
+/* new_peak: the process's live bytes just rose above their peak, at call ev. */
+static __attribute__((noinline)) void new_peak(struct wr_live_heap *h, const struct wr_event *ev)
+{
+    struct wr_model *m = h->m;
+    struct wr_heap *hp = &m->heap;
+    uint64_t ns = wr_cpu_mono(m, wr_timeline_key(ev)), t0 = m->trace->hdr.start_mono_ns;
+    hp->peak_bytes = hp->live_bytes;
+    hp->peak_count = hp->live_count;
+    hp->peak_ns = ns > t0 ? ns - t0 : 0;
+}
+
+/* replace: the slot for ptr, which is live already (its free was not
+ * recorded): the older block ends first. */
+static __attribute__((noinline)) size_t replace(struct wr_live_heap *h, uint64_t ptr)
+{
+    release(h, ptr);
+    return find(h, ptr);
+}
+
+/* acquire: ptr becomes live with size, allocated at site s by call ev. The
+ * rare steps are out of line: the likely path then needs few registers. */
 static inline __attribute__((always_inline)) int acquire(struct wr_live_heap *h, struct wr_site *s, uint64_t ptr,
                                                          uint64_t size, const struct wr_event *ev)
 {
     struct wr_model *m = h->m;
     struct wr_heap *hp = &m->heap;
-    if (2 * (h->n + 1) > h->cap && grow(h) != 0)
+    if (__builtin_expect(2 * (h->n + 1) > h->cap, 0) && grow(h) != 0)
         return -1;
     size_t i = find(h, ptr);
-    if (h->tab[i].ptr) { /* its free was not recorded */
-        release(h, ptr);
-        i = find(h, ptr);
-    }
+    if (__builtin_expect(h->tab[i].ptr != 0, 0))
+        i = replace(h, ptr);
     h->tab[i] = (struct live){ptr, size, s};
     h->n++;
     s->allocs++;
@@ -141,22 +159,15 @@ static inline __attribute__((always_inline)) int acquire(struct wr_live_heap *h,
         s->peak_bytes = s->live_bytes;
     hp->live_bytes += size;
     hp->live_count++;
-    if (hp->live_bytes > hp->peak_bytes) {
-        uint64_t ns = wr_cpu_mono(m, wr_timeline_key(ev)), t0 = m->trace->hdr.start_mono_ns;
-        hp->peak_bytes = hp->live_bytes;
-        hp->peak_count = hp->live_count;
-        hp->peak_ns = ns > t0 ? ns - t0 : 0;
-    }
+    if (__builtin_expect(hp->live_bytes > hp->peak_bytes, 0))
+        new_peak(h, ev);
     return 0;
 }
 
-static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr_event *ev)
+/* heap_rare: heap_event's calls other than malloc's and free's, out of line. */
+static __attribute__((noinline)) int heap_rare(struct wr_live_heap *h, struct wr_site *s, const struct wr_event *ev)
 {
-    struct wr_live_heap *h = state;
-    (void)th;
     switch (h->schema[ev->kind & 0xff]) {
-    case LW_S_ALLOC:
-        return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
     case LW_S_MEMALIGN:
         return ev->ptr && !ev->err ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
     case LW_S_FREE:
@@ -174,6 +185,21 @@ static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr
         return 0;
     }
     return 0;
+}
+
+static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr_event *ev)
+{
+    struct wr_live_heap *h = state;
+    (void)th;
+    switch (h->schema[ev->kind & 0xff]) {
+    case LW_S_ALLOC:
+        return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
+    case LW_S_FREE:
+        if (ev->ptr)
+            release(h, ev->ptr);
+        return 0;
+    }
+    return heap_rare(h, s, ev);
 }
 
 static int heap_finish(void *state)

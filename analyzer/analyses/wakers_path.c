@@ -50,6 +50,8 @@ struct p_state {
     const struct wr_crit_in *in;
     struct p_entry *entries;
     struct p_thread *th; /* by thread index */
+    struct wr_site **owned; /* sites called by one thread, by thread and first call (owned) */
+    size_t nowned;
     size_t steps;        /* bound on the steps of one walk */
     int left, oom;       /* left: the path left its thread */
 };
@@ -279,8 +281,62 @@ static int cmp_piece(const void *a, const void *b)
     return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-/* charge_thread: the stretches of thread index th, from its records; the
- * time after its last call is CPU at that call's stack. */
+/* owned: the sites of thread index th (each called by it alone), in the
+ * order it first called them; *n of them. NULL when none or out of memory
+ * (ps->owned: every thread's, sorted once). */
+static struct wr_site **owned(struct p_state *ps, size_t th, size_t *n)
+{
+    *n = 0;
+    if (!ps->owned && !(ps->owned = wr_path_sites(ps->m, &ps->nowned)))
+        return NULL;
+    size_t lo = 0, hi = ps->nowned;
+    while (lo < hi) { /* the first site of a later owner than th + 1 */
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->owned[mid]->path_owner <= th + 1)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (lo > 0 && ps->owned[lo - 1]->path_owner == th + 1)
+        lo--;
+    *n = end - lo;
+    return ps->owned + lo;
+}
+
+/* charge_sums: thread index th's one stretch p charged from its sites'
+ * sums (wr_path_sums), when its calls lie inside it: the charges its
+ * reading would make (on_call, then the time after its last call), in the
+ * order it would first make them. Each site's first call made its two
+ * entries, the time before the call and the call, in that order; the
+ * thread's first call's time before it starts at p. 0 when the sums cannot
+ * say (wr_path_sums.bad, calls outside p, sites at one stack, merged
+ * stacks): the thread is read. */
+static int charge_sums(struct p_state *ps, size_t th, const struct p_piece *p)
+{
+    const struct wr_model *m = ps->m;
+    const struct wr_thread *t = &m->threads[th];
+    size_t n;
+    if (m->stackmap || t->path.bad || !t->path.seq || p->lo >= t->path.first_cs || t->call_end > p->hi)
+        return 0;
+    struct wr_site **a = owned(ps, th, &n);
+    /* two sites at one stack share its cpu entry: read */
+    if (!a || n != t->path.seq || a[0]->path_seq != 0 || wr_path_sites_share_stack(a, n))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t cpu = a[i]->gap_ticks;
+        if (i == 0)
+            cpu = cpu - t->path.first_gap + (t->path.first_cs - p->lo);
+        charge(ps, t->tid, a[i]->stack, P_CPU, cpu);
+        charge(ps, t->tid, a[i]->stack, a[i]->func, a[i]->total_ticks);
+    }
+    charge(ps, t->tid, t->last_stack, P_CPU, p->hi - t->call_end); /* after its last call */
+    return 1;
+}
+
+/* charge_thread: the stretches of thread index th, from its records (or
+ * their sums, charge_sums); the time after its last call is CPU at that
+ * call's stack. */
 static void charge_thread(struct p_state *ps, size_t th)
 {
     struct p_thread *pt = &ps->th[th];
@@ -288,6 +344,8 @@ static void charge_thread(struct p_state *ps, size_t th)
     if (!pt->n)
         return;
     qsort(pt->p, pt->n, sizeof *pt->p, cmp_piece);
+    if (pt->n == 1 && charge_sums(ps, th, pt->p))
+        return;
     struct p_read r = {ps, pt->p, pt->n, 0, 0, ps->m->threads[th].tid, 0};
     if (th < tr->nstreams) {
         int q = tr->quiet;
@@ -458,6 +516,7 @@ static void own_time(struct p_state *ps)
 
 static void free_state(struct p_state *ps)
 {
+    free(ps->owned);
     for (size_t i = 0; ps->th && i < ps->m->nthreads; i++)
         free(ps->th[i].p);
     free(ps->th);

@@ -190,6 +190,53 @@ uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
     return a->ns + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - a->tsc) * rate);
 }
 
+/* mono_in: wr_cpu_mono of t in the inline range of m->mono (the same
+ * value, whatever segment was used last: wr_cpu_mono is a function of t). */
+static inline uint64_t mono_in(const struct wr_model *m, uint64_t t)
+{
+    return m->mono.a_ns + (uint64_t)(int64_t)((double)(int64_t)(t - m->mono.a_tsc) * m->mono.rate);
+}
+
+/* The range is searched by bisection over stamps, where the conversion is
+ * monotone: within one inline range with a rate that is not negative, and
+ * whose ns do not wrap (checked at its ends). */
+void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
+{
+    th->free_cursor = 0;
+    (void)wr_cpu_mono(m, tsc); /* m->mono: the segment of tsc, when it has an inline range */
+    uint64_t a = m->mono.a_tsc, z = a + m->mono.span - 1;
+    size_t c = th->cursor;
+    if (!m->mono.span || tsc - a >= m->mono.span || z < a || !(m->mono.rate >= 0) || mono_in(m, z) < mono_in(m, a) ||
+        c > th->noff)
+        return;
+    uint64_t lo = a, hi = z;
+    if (c > 0) { /* from the first stamp at or after the end of the interval before */
+        uint64_t need = th->off[c - 1].end;
+        if (mono_in(m, tsc) < need)
+            return;
+        for (uint64_t h = tsc; lo < h;) {
+            uint64_t mid = lo + (h - lo) / 2;
+            if (mono_in(m, mid) >= need)
+                h = mid;
+            else
+                lo = mid + 1;
+        }
+    }
+    if (c < th->noff) { /* to the last stamp at or before the next one's start (its end is later) */
+        uint64_t start = th->off[c].start;
+        if (th->off[c].end <= start || mono_in(m, tsc) > start)
+            return;
+        for (uint64_t l = tsc; l < hi;) {
+            uint64_t mid = l + (hi - l + 1) / 2;
+            if (mono_in(m, mid) <= start)
+                l = mid;
+            else
+                hi = mid - 1;
+        }
+    }
+    th->free_lo = lo, th->free_hi = hi, th->free_cursor = c + 1;
+}
+
 /* first_after: index of th's first off-CPU interval ending after t. */
 static size_t first_after(struct wr_thread *th, uint64_t t)
 {
@@ -220,6 +267,14 @@ void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocke
         else
             *blocked += b - a;
         *switches += th->off[i].start >= s;
+    }
+}
+
+void wr_cpu_tick_table(struct wr_model *m)
+{
+    for (uint64_t d = 0; d < WR_TICK_TAB; d++) {
+        m->tick_ns[d] = wr_model_ns(m, d);
+        m->tick_bucket[d] = (uint16_t)wr_hist_index(m->tick_ns[d]);
     }
 }
 

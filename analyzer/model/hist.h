@@ -63,4 +63,16 @@ static inline void wr_hist_add(struct wr_hist *h, uint64_t ns)
     h->count[wr_hist_index(ns)]++;
 }
 
+/* wr_hist_add_at: wr_hist_add of ns whose bucket, wr_hist_index(ns), the
+ * caller knew already. */
+static inline void wr_hist_add_at(struct wr_hist *h, uint64_t ns, size_t bucket)
+{
+    if (!h->n || ns < h->min_ns)
+        h->min_ns = ns;
+    if (ns > h->max_ns)
+        h->max_ns = ns;
+    h->n++;
+    h->count[bucket]++;
+}
+
 #endif

@@ -103,6 +103,23 @@ static struct wr_site_th *per_thread(struct wr_site *s, uint32_t ti)
     return &s->per_th[lo];
 }
 
+/* path_site: a call of thread th (index own - 1) at site s that the
+ * thread does not own yet (wr_path_sums). */
+static __attribute__((noinline)) void path_site(struct wr_model *m, struct wr_thread *th, struct wr_site *s,
+                                                uint32_t own, const struct wr_event *ev)
+{
+    if (!s->path_owner) { /* a reading makes the site's entries at this call: its gap, then its duration */
+        s->path_owner = own;
+        s->path_seq = th->path.seq++;
+        if (!ev->dur || (s->path_seq && ev->tsc <= th->call_end))
+            th->path.bad = 1;
+        return;
+    }
+    th->path.bad = 1;
+    if (s->path_owner != UINT32_MAX)
+        m->threads[s->path_owner - 1].path.bad = 1, s->path_owner = UINT32_MAX;
+}
+
 /* on_call: aggregate one call of function fi into its site. */
 static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th,
                                                          const struct lw_func_info *fi, const struct wr_event *ev)
@@ -128,11 +145,16 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         *slot = s;
     }
     m->last_site = s;
+    if (__builtin_expect(s->path_owner != th->path.own, 0))
+        path_site(m, th, s, th->path.own, ev);
     s->calls++;
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
         s->max_ticks = ev->dur;
-    wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
+    if (ev->dur < WR_TICK_TAB)
+        wr_hist_add_at(&s->hist, m->tick_ns[ev->dur], m->tick_bucket[ev->dur]);
+    else
+        wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
     uint64_t bytes = wr_call_bytes(fi, ev);
     switch (fi->schema) {
     case LW_S_ALLOC:
@@ -160,9 +182,14 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     }
     s->bytes += bytes;
     uint64_t sw = 0, bl = 0, rn = 0;
-    if (m->have_switches) {
-        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ev->tsc + ev->dur);
-        if (!off_cpu_free(th, a, b)) {
+    uint64_t ce = ev->tsc + ev->dur;
+    if (m->have_switches &&
+        !(th->free_cursor == th->cursor + 1 && ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
+        if (off_cpu_free(th, a, b)) {
+            if (++th->free_tries >= 8) /* such calls keep coming: learn their range */
+                th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
+        } else {
             wr_cpu_split(th, a, b, &bl, &rn, &sw);
             s->blocked_ns += bl;
             s->runnable_ns += rn;
@@ -192,9 +219,15 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     m->calls_read++;
     th->calls += inwin;
     th->call_ticks += ev->dur;
-    uint64_t from = th->call_end ? th->call_end : th->first_tsc; /* its birth, when the record came first */
+    uint64_t from = th->call_end;
+    if (!from) { /* its first call: from its birth, when the record came first */
+        from = th->first_tsc;
+        th->path.first_cs = ev->tsc;
+        th->path.first_gap = from && ev->tsc > from ? ev->tsc - from : 0;
+    }
     if (from && ev->tsc > from)
         s->gap_ticks += ev->tsc - from;
+    th->path.bad |= ev->tsc < th->call_end;
     if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
         th->call_end = ev->tsc + ev->dur;
     th->last_stack = stack;
@@ -210,6 +243,7 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         if (end > m->last_tsc)
             m->last_tsc = end;
     } else {
+        th->path.bad = 1;
         stamp(m, th, end);
         stamp(m, th, ev->tsc);
     }
@@ -263,6 +297,7 @@ static inline __attribute__((always_inline)) int on_event(struct wr_model *m, st
 struct run {
     struct wr_model *m;
     void *state[WR_MAX_ANALYSES];
+    int (*event[WR_MAX_ANALYSES])(void *state, size_t th, struct wr_site *site, const struct wr_event *ev);
     uint32_t route[256];
 };
 
@@ -273,7 +308,7 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, cons
     struct run *r = ctx;
     struct wr_model *m = r->m;
     m->cur_thread = th;
-    const struct lw_func_info *fi = lw_func_info_of(ev->kind);
+    const struct lw_func_info *fi = wr_funcs[ev->kind & 0xff];
     int rc = on_event(m, &m->threads[th], fi, ev);
     uint32_t want = r->route[ev->kind & 0xff];
     if (rc || !want)
@@ -281,7 +316,7 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, cons
     struct wr_site *site = fi ? m->last_site : NULL;
     for (; want; want &= want - 1) {
         unsigned i = (unsigned)__builtin_ctz(want);
-        if ((rc = wr_analyses[i]->event(r->state[i], th, site, ev)) != 0)
+        if ((rc = r->event[i](r->state[i], th, site, ev)) != 0)
             return rc;
     }
     return 0;
@@ -301,6 +336,7 @@ static int model_walk(struct wr_model *m)
         const struct wr_analysis *a = wr_analyses[n];
         for (unsigned k = 0; k < 256; k++)
             r.route[k] |= (uint32_t)(a->wants(k) != 0) << n;
+        r.event[n] = a->event;
         if (!(r.state[n] = a->begin(m)))
             rc = -1;
     }
@@ -384,6 +420,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     for (size_t i = 0; i < t->nstreams; i++) {
         m->threads[i].stream = t->streams[i].stream;
         m->threads[i].tid = t->streams[i].tid;
+        m->threads[i].path.own = (uint32_t)i + 1;
         for (size_t k = 0; k < t->streams[i].count; k++) {
             struct lw_chunk_header ch;
             memcpy(&ch, t->map + LW_HEADER_SIZE + t->chunks[t->streams[i].first + k].index * t->hdr.chunk_size,
@@ -411,6 +448,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     for (size_t i = 0; i < m->npairs; i++)
         add_pair(m, m->pairs[i].tsc, m->pairs[i].ns);
     fit_rate(m);
+    wr_cpu_tick_table(m);
     m->window = b ? b->window : NULL;
     wr_window_resolve(m);
     if (model_walk(m) != 0)
@@ -477,58 +515,6 @@ const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap)
     for (size_t i = 0; i < f->nnames && o < cap; i++)
         o += (size_t)snprintf(buf + o, cap - o, "%s'%s'", i ? ", " : o ? "; thread " : "thread ", f->names[i]);
     return buf;
-}
-
-/* The denominator is the sum of each thread's traced life (first to last
- * stamp, or from its first switch out when that came earlier): its CPU time
- * plus its blocked and runnable time. libwait's work runs on the program's
- * threads and stretches their lives, and the report's figures (waits, holds,
- * wall) are all drawn from those lives, so this share says how much of what
- * the report measures was libwait's. CPU time alone would be the wrong base:
- * a program that sleeps through most of its run has little CPU time, and
- * libwait's start-up (the first unwinds and the load map, about a
- * millisecond) would be "most of it" although no wait it reports moved. The
- * self estimate is TSC time, so it includes libwait's own preemptions, as
- * the lives do. A sampled estimate can overshoot a life spent almost all in
- * libwait, hence the cap at 1.
- * The counters reach the header when threads flush, the last ones at exit:
- * in an incomplete trace self_ns is a lower bound, so a share over the
- * threshold is still a distortion, but one under it proves nothing
- * (distorted -1). */
-void wr_model_distortion(const struct wr_model *m, struct wr_distortion *d)
-{
-    memset(d, 0, sizeof *d);
-    d->self_ns = wr_model_ns(m, m->trace->hdr.stats.self_ticks);
-    const struct lw_stats *st = &m->trace->hdr.stats;
-    if (m->trace->flight && st->records > m->calls_read) /* the run's self time; the threads' lives are the window's */
-        d->self_ns = (uint64_t)((double)d->self_ns * (double)m->calls_read / (double)st->records);
-    for (size_t i = 0; i < m->nthreads; i++) {
-        const struct wr_thread *th = &m->threads[i];
-        uint64_t life = wr_thread_life_ns(m, th);
-        d->thread_ns = life > UINT64_MAX - d->thread_ns ? UINT64_MAX : d->thread_ns + life;
-    }
-    if (d->thread_ns)
-        d->share = (double)d->self_ns / (double)d->thread_ns;
-    if (d->share > 1.0)
-        d->share = 1.0;
-    d->distorted = d->share > WR_DISTORT_SHARE ? 1 : m->trace->incomplete ? -1 : 0;
-}
-
-uint64_t wr_thread_life_ns(const struct wr_model *m, const struct wr_thread *t)
-{
-    return m->have_switches ? t->life_ns : t->last_tsc > t->first_tsc ? wr_model_ns(m, t->last_tsc - t->first_tsc) : 0;
-}
-
-void wr_thread_outside(const struct wr_model *m, const struct wr_thread *t, struct wr_outside *o)
-{
-    uint64_t life = wr_thread_life_ns(m, t), in = wr_model_ns(m, t->call_ticks);
-    memset(o, 0, sizeof *o);
-    o->ns = life > in ? life - in : 0;
-    if (!(o->split = m->have_switches))
-        return;
-    o->blocked_ns = t->blocked_ns > t->in_blocked_ns ? t->blocked_ns - t->in_blocked_ns : 0;
-    o->runnable_ns = t->runnable_ns > t->in_runnable_ns ? t->runnable_ns - t->in_runnable_ns : 0;
-    o->cpu_ns = wr_model_cpu_ns(o->ns, o->blocked_ns, o->runnable_ns);
 }
 
 size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)

@@ -38,6 +38,9 @@ struct wr_site {
      * largest first after the build (at most WR_WAKE_MAX each) */
     struct wr_wake *wakers, *causes;
     size_t nwakers, ncauses;
+    /* the critical path (wr_path_sums): the thread index + 1 of its calls,
+     * UINT32_MAX once two threads made them; its place among its thread's sites */
+    uint32_t path_owner, path_seq;
 };
 
 /* wr_wake: one waker or one cause of a site's waits (analyses/wakers.c,
@@ -194,6 +197,29 @@ struct wr_module {
     uint32_t first_stack; /* its code is in stacks from this id on (lw_format.h) */
 };
 
+/* wr_path_sums: what the critical path needs to charge a thread's calls
+ * from its sites' sums instead of reading them again (analyses/
+ * wakers_path.c): its first call's start, the part of that call's site's
+ * gap_ticks from before it (from its birth), how many sites it was the
+ * first to call (their path_seq), and bad: the sums cannot say what a
+ * reading would (a call without a stamp or that began before the one
+ * before it ended, a site shared with another thread, or a site whose
+ * first call had no duration or no time before it). */
+struct wr_path_sums {
+    uint64_t first_cs, first_gap;
+    uint32_t own, seq; /* own: its index + 1, as wr_site.path_owner names it */
+    int bad;
+};
+
+/* wr_path_sites: every site called by one thread alone, by thread and by
+ * the order its thread first called them (path_owner, path_seq); *n of
+ * them, in an array the caller frees. NULL when none or out of memory.
+ * wr_path_sites_share_stack: whether two of the n sites a are at one stack
+ * (1 on out of memory too: the caller cannot rely on them). */
+struct wr_model;
+struct wr_site **wr_path_sites(const struct wr_model *m, size_t *n);
+int wr_path_sites_share_stack(struct wr_site *const *a, size_t n);
+
 struct wr_thread {
     uint32_t stream, tid;
     char name[17];
@@ -208,9 +234,13 @@ struct wr_thread {
     uint64_t call_ticks;                       /* the durations of its calls, summed */
     uint64_t call_end;                         /* the latest end of its calls so far */
     uint32_t last_stack;                       /* the stack of its last call (as charged) */
+    uint64_t free_lo, free_hi;                 /* calls within these stamps have no off-CPU time */
+    size_t free_cursor;                        /* while cursor + 1 is this (wr_cpu_free_range) */
+    unsigned free_tries;                       /* calls found free the long way since then */
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
     int kept;                                  /* its calls are counted: no filter, or it passes it */
+    struct wr_path_sums path;
 };
 
 /* wr_site_th_find: where thread index ti is or would go in s->per_th
@@ -260,6 +290,7 @@ struct wr_stackmap {
 };
 
 #define WR_SITE_CACHE 1024 /* a power of two */
+#define WR_TICK_TAB   1024 /* call durations below this many ticks are converted by table */
 
 struct wr_model {
     struct wr_trace *trace;
@@ -327,6 +358,8 @@ struct wr_model {
     struct wr_site *last_site;                 /* the site of the last call aggregated */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;                    /* and its switches out (0 without the split) */
+    uint64_t tick_ns[WR_TICK_TAB];             /* wr_model_ns of each short duration */
+    uint16_t tick_bucket[WR_TICK_TAB];         /* and its histogram bucket (wr_cpu_tick_table) */
 };
 
 /* wr_model_build: aggregate trace t (already open). 0, or -1 on out of
@@ -451,7 +484,14 @@ static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
 }
 void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
                   uint64_t *switches);
+/* wr_cpu_free_range: for a call of th at tsc that has no off-CPU time,
+ * the stamps around it between which every call has none either, while
+ * th's cursor stays: [th->free_lo, th->free_hi] with th->free_cursor set
+ * (0 when none can be said), so such calls skip the conversions. */
+void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc);
 void wr_cpu_free(struct wr_model *m);
+/* wr_cpu_tick_table: m->tick_ns and tick_bucket, once ns_per_tick is set. */
+void wr_cpu_tick_table(struct wr_model *m);
 
 /* wr_model_cpu_ns: on-CPU ns of a span of total ns with the given off-CPU
  * time (never below 0: the intervals are clipped to the span, rounding is not). */

@@ -31,6 +31,14 @@ void wr_warn(struct wr_trace *t, const char *fmt, ...)
         fprintf(stderr, "waitreport: warning: %s: further warnings suppressed\n", t->path);
 }
 
+const struct lw_func_info *wr_funcs[256];
+
+__attribute__((constructor)) static void fill_funcs(void)
+{
+    for (unsigned k = 0; k < 256; k++)
+        wr_funcs[k] = lw_func_info_of(k);
+}
+
 static int cmp_chunk(const void *a, const void *b)
 {
     const struct wr_chunk_ref *x = a, *y = b;

@@ -13,6 +13,10 @@
 #include "lw_codec.h"
 #include "trace/reader.h"
 
+/* wr_funcs: lw_func_info_of of every kind byte, filled before main (reader.c,
+ * which every walk links): one load per record instead of its checks. */
+extern const struct lw_func_info *wr_funcs[256];
+
 /* wr_cursor: where the walk of one chunk stands. */
 struct wr_cursor {
     const uint8_t *p, *end;                 /* the next record; the chunk's end */
@@ -157,6 +161,12 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
         /* the likely run: call records with a one-byte length, passed
          * over by their length alone (the checks below, in short) */
         const uint8_t *p = c->p;
+        if (c->end - p > 2 + 0x7f) { /* up to where any such record fits: no length check */
+            const uint8_t *lim = c->end - (2 + 0x7f);
+            while (p <= lim && (unsigned)(__atomic_load_n(p, __ATOMIC_ACQUIRE) - 1) < LW_REC_CHUNK_END - 1 &&
+                   p[1] < 0x80)
+                p += 2 + p[1];
+        }
         while (c->end - p >= 2 && (unsigned)(__atomic_load_n(p, __ATOMIC_ACQUIRE) - 1) < LW_REC_CHUNK_END - 1 &&
                p[1] < 0x80 && p[1] <= c->end - p - 2)
             p += 2 + p[1];
@@ -178,7 +188,7 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
         c->p = e;
         return WR_NEXT_SKIP;
     }
-    const struct lw_func_info *fi = lw_func_info_of(kind);
+    const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
     if (!wr_decode_body(fi, kind, body, e, c, ev))
         return WR_NEXT_BAD;
@@ -195,7 +205,7 @@ static inline __attribute__((always_inline)) int wr_cursor_next_call(struct wr_c
                                                                      struct wr_event *ev)
 {
     unsigned kind = __atomic_load_n(c->p, __ATOMIC_ACQUIRE);
-    const struct lw_func_info *fi = lw_func_info_of(kind);
+    const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     if (!fi)
         return wr_cursor_next(c, stream, tid, 0, ev);
     const uint8_t *body, *e;
@@ -240,7 +250,7 @@ static inline __attribute__((always_inline)) int wr_walk_chunk(struct wr_trace *
             continue;
         if (got != WR_NEXT_RECORD)
             break;
-        if (calls && !lw_func_info_of(ev.kind))
+        if (calls && !wr_funcs[ev.kind & 0xff])
             continue;
         int r = fn(ctx, &ev);
         if (r)
