@@ -4,10 +4,16 @@
  *              two calls on one source line (two stacks, one file:line
  *              chain: 500 calls each);
  *   lw_alloc:  200 malloc(100) (20,000 bytes) and 200 free.
- * The main thread creates and joins them one after the other. */
+ * The main thread creates and joins them one after the other; the writer
+ * starts writing only once main is about to join it, so that the join
+ * waits for the writes (their time is then the join's cause) however late
+ * main gets there: a first pthread_create can take longer than the
+ * writer's whole work. It waits without a wrapped call, so the counts
+ * above are all the calls the threads make. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,6 +22,7 @@
 #define ALLOCS 200
 
 static int devnull;
+static int go; /* main is about to join the writer */
 static void *volatile sink;
 
 __attribute__((noinline)) static void one_write(void)
@@ -28,6 +35,8 @@ static void *writer(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "lw_writer");
+    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+        sched_yield();
     for (int i = 0; i < WRITES / 2; i++) {
         /* clang-format off */
         one_write(); one_write(); /* two call sites, one line */
@@ -59,8 +68,11 @@ int main(void)
     void *(*fn[2])(void *) = {writer, allocator};
     for (int i = 0; i < 2; i++) {
         pthread_t t;
-        if (pthread_create(&t, NULL, fn[i], NULL) != 0 || pthread_join(t, NULL) != 0)
+        /* create and join on one line: one line, two addresses (--merge line) */
+        /* clang-format off */
+        if (pthread_create(&t, NULL, fn[i], NULL) != 0 || (__atomic_store_n(&go, 1, __ATOMIC_RELEASE), pthread_join(t, NULL)) != 0)
             return 1;
+        /* clang-format on */
     }
     puts("done");
     return 0;
