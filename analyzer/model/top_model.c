@@ -171,6 +171,10 @@ static int on_call(struct wr_top *t, struct wr_top_thread *th, const struct wr_e
     int64_t di = wr_live_d2i((double)ev->dur * t->live.ns_per_tick);
     uint64_t dur = di > 0 ? (uint64_t)di : 0;
     uint64_t bytes = wr_call_bytes(lw_func_info_of(ev->kind), ev);
+    /* the header as read before this poll may predate the thread's perf
+     * ring; the flags now say whether its switches will come */
+    if (!t->have_switches)
+        t->have_switches = (wr_live_header_flags(&t->live) & LW_HF_SWITCHES) != 0;
     if (!t->have_switches) { /* nothing to wait for */
         count(t, s, th, dur, 0, 0, bytes);
         return 0;

@@ -501,6 +501,11 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
     }
 }
 
+uint32_t wr_live_header_flags(const struct wr_live *l)
+{
+    return __atomic_load_n(&((const struct lw_file_header *)l->t.map)->flags, __ATOMIC_ACQUIRE);
+}
+
 int wr_live_poll(struct wr_live *l, uint64_t horizon_ns, wr_event_fn fn, void *ctx)
 {
     if (l->cut)

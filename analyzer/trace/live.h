@@ -83,6 +83,12 @@ static inline int64_t wr_live_d2i(double d)
  * message naming the file in err. */
 int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen);
 
+/* wr_live_header_flags: the header's LW_HF_* flags as the file holds them
+ * now (l->hdr has them as of the last poll). A thread sets LW_HF_SWITCHES
+ * before it writes its first call, so a reader that has taken a call and
+ * then reads the flags here sees whether that thread's switches will come. */
+uint32_t wr_live_header_flags(const struct wr_live *l);
+
 /* wr_live_poll: take every committed record not taken yet whose time is at
  * most horizon_ns (CLOCK_MONOTONIC; UINT64_MAX = all), calling fn for each
  * (and for WR_LIVE_CHUNK). Call records are decoded (ev.tsc, ev.dur...).
