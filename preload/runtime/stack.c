@@ -48,10 +48,9 @@ void lw_stack_init(void)
  * cached stack is verified on the live stack by its checks. Same key and
  * all checks equal means the same chain of frames. A word is read only
  * after the ones below it matched, so it lies within a frame that really is
- * there. Set-associative: one key (one call site at one depth) is often
- * reached along several chains (an allocator wrapper called from
- * everywhere), so a set holds LW_FAST_WAYS of them, most recently added
- * first. */
+ * there. Set-associative, LW_FAST_WAYS keys a set, most recently added
+ * first. A key holds one stack; the others reached at the same key are
+ * found through the branch table (below). */
 #define LW_FAST_SETS 1024
 #define LW_FAST_WAYS 8
 struct lw_fast_way {
@@ -80,6 +79,25 @@ struct lw_cache {
     uint8_t own_stack[LW_OWN_STACK] __attribute__((aligned(16)));
     int32_t chk_off[2 * LW_MAX_DEPTH];
     uintptr_t chk_val[2 * LW_MAX_DEPTH];
+    struct lw_branch *br; /* the branch table (below), mapped at its first use */
+};
+
+/* The branch table. One fast-cache key (a call site at one stack depth) is
+ * often reached along many chains: an allocator wrapper called from
+ * hundreds of callers at the same depth. The fast cache keeps one stack per
+ * key; a stack reached along another chain differs from it first at some
+ * check i, where the live stack holds another word v. An entry (from, i,
+ * v) -> to names the stack whose checks below i are from's, whose check i
+ * has from's offset and the value v, and so carries on the verification
+ * from check i + 1: a stack is found again by reading the live stack only,
+ * without a walk, however many chains share its key. Entries are written
+ * only by their thread; an entry is valid while gen is the thread's
+ * code_gen (the stacks it names may be gone after code changed). */
+#define LW_BR_BITS 16
+struct lw_branch {
+    const struct lw_gstack *from, *to;
+    uintptr_t val;
+    uint32_t idx, gen;
 };
 
 /* lw_caller: the return address and cfa of the outermost libwait frame,
@@ -118,6 +136,94 @@ static inline void lw_cache_check(struct lw_cache *cache)
     memset(cache->set, 0, sizeof cache->set);
     memset(cache->rules, 0, sizeof cache->rules);
     cache->code_gen = gen;
+}
+
+/* lw_live_word: the live stack's word for check i of g: a return
+ * address, or a saved rbp as its distance from cfa. */
+static inline uintptr_t lw_live_word(const struct lw_gstack *g, uintptr_t cfa, uint32_t i)
+{
+    int32_t o = g->chk_off[i];
+    return *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL)) - (cfa & -(uintptr_t)(o & LW_CHECK_REL));
+}
+
+/* lw_checks_match: the index of g's first check from i on that the live
+ * stack at cfa fails, g->nchk when none does. Checks below i must have
+ * matched already: a word is read only after those below it. */
+static inline uint32_t lw_checks_match(const struct lw_gstack *g, uintptr_t cfa, uint32_t i)
+{
+    const int32_t *off = g->chk_off;
+    const uintptr_t *val = g->chk_val;
+    uint32_t m = g->nchk;
+    if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
+        while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
+            i++;
+    } else {
+        while (i < m && lw_live_word(g, cfa, i) == val[i])
+            i++;
+    }
+    return i;
+}
+
+/* lw_branch_slot: the one entry (from, i, v) may take; a new entry
+ * replaces whatever held it. */
+static inline struct lw_branch *lw_branch_slot(struct lw_branch *br, const struct lw_gstack *from, uint32_t i,
+                                               uintptr_t v)
+{
+    uint64_t h = ((uintptr_t)from ^ ((uint64_t)i << 56) ^ (v * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return &br[h >> (64 - LW_BR_BITS)];
+}
+
+/* lw_branch_find: the stack at (ra, cfa) through the branch table, from
+ * the fast cache's stack of that key (in set si), which the live stack
+ * fails. NULL when the branches lead nowhere; then *from, *idx and *val say
+ * where the last one failed (*from NULL when the key is not cached), for
+ * lw_branch_add. */
+static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t ra, uintptr_t cfa, unsigned si,
+                                              const struct lw_gstack **from, uint32_t *idx, uintptr_t *val)
+{
+    const struct lw_fast_set *fs = &cache->set[si];
+    const struct lw_gstack *g = NULL;
+    *from = NULL;
+    for (unsigned w = 0; w < LW_FAST_WAYS && !g; w++)
+        if (fs->way[w].ra == ra && fs->way[w].cfa == cfa)
+            g = fs->way[w].g;
+    if (!g)
+        return NULL;
+    uint32_t i = lw_checks_match(g, cfa, 0);
+    /* each branch passes at least one more check, so this ends */
+    while (i < g->nchk) {
+        uintptr_t v = lw_live_word(g, cfa, i);
+        const struct lw_branch *b = cache->br ? lw_branch_slot(cache->br, g, i, v) : NULL;
+        if (!b || b->from != g || b->idx != i || b->val != v || b->gen != cache->code_gen) {
+            *from = g;
+            *idx = i;
+            *val = v;
+            return NULL;
+        }
+        g = b->to;
+        i = lw_checks_match(g, cfa, i + 1);
+    }
+    return g;
+}
+
+/* lw_branch_add: record that g, just taken by a walk, carries on from
+ * check i of from with the live word v; only when it does (it may be a
+ * stack whose checks differ from from's below i). */
+static void lw_branch_add(struct lw_cache *cache, const struct lw_gstack *from, uint32_t i, uintptr_t v,
+                          const struct lw_gstack *g)
+{
+    if (!cache->br)
+        cache->br = lw_map(sizeof(struct lw_branch) << LW_BR_BITS);
+    if (!cache->br || g == from || g->nchk <= i || g->chk_val[i] != v ||
+        memcmp(g->chk_off, from->chk_off, (i + 1) * sizeof *g->chk_off) ||
+        memcmp(g->chk_val, from->chk_val, i * sizeof *g->chk_val))
+        return;
+    struct lw_branch *b = lw_branch_slot(cache->br, from, i, v);
+    b->from = from;
+    b->to = g;
+    b->val = v;
+    b->idx = i;
+    b->gen = cache->code_gen;
 }
 
 /* lw_stack_slow: walk (or unwind) the stack, then find it in the thread's
@@ -217,21 +323,7 @@ uint32_t lw_stack_id(struct lw_thread *t)
             const struct lw_gstack *g = fs->way[w].g;
             if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
                 continue;
-            const int32_t *off = g->chk_off;
-            const uintptr_t *val = g->chk_val;
-            uint32_t i = 0, m = g->nchk;
-            if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
-                while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
-                    i++;
-            } else {
-                for (; i < m; i++) {
-                    int32_t o = off[i];
-                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
-                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
-                        break;
-                }
-            }
-            if (i == m) {
+            if (lw_checks_match(g, cfa, 0) == g->nchk) {
                 t->st.stack_hits++;
                 return g->id;
             }
@@ -248,6 +340,18 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
                                                         unsigned si)
 {
     struct lw_cache *cache = t->cache;
+    const struct lw_gstack *from = NULL;
+    uint32_t idx = 0;
+    uintptr_t val = 0;
+    unsigned gen = 0;
+    if (have && cache) {
+        const struct lw_gstack *bg = lw_branch_find(cache, ra, cfa, si, &from, &idx, &val);
+        if (bg) {
+            t->st.stack_hits++;
+            return bg->id;
+        }
+        gen = cache->code_gen;
+    }
     int saved = errno;
     lw_slow_begin(t);
     lw_gate_enter();
@@ -260,7 +364,14 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
         g = lw_stack_slow(t, have, ra, cfa);
     }
     lw_gate_leave();
-    if (g && have && cache && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_OK) {
+    if (!g || !have || !cache || __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) != LW_CHECK_OK) {
+        /* not to be cached */
+    } else if (from) {
+        /* the key is cached with another chain: branch from where it failed,
+         * unless code changed during the walk (from may be gone) */
+        if (cache->code_gen == gen)
+            lw_branch_add(cache, from, idx, val, g);
+    } else {
         /* newest first: shift the set down one way, dropping the oldest */
         struct lw_fast_set *fs = &cache->set[si];
         memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
@@ -283,6 +394,8 @@ int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr)
 /* lw_stack_thread_free: release t's cache. */
 void lw_stack_thread_free(struct lw_thread *t)
 {
+    if (t->cache && t->cache->br)
+        real_munmap(t->cache->br, sizeof(struct lw_branch) << LW_BR_BITS);
     if (t->cache)
         real_munmap(t->cache, sizeof(struct lw_cache));
     t->cache = NULL;
