@@ -80,6 +80,8 @@ struct lw_cache {
     int32_t chk_off[2 * LW_MAX_DEPTH];
     uintptr_t chk_val[2 * LW_MAX_DEPTH];
     struct lw_branch *br; /* the branch table (below), mapped at its first use */
+    uint32_t br_bits;     /* it has 1 << br_bits entries */
+    uint32_t br_added;    /* entries written since it was mapped */
 };
 
 /* The branch table. One fast-cache key (a call site at one stack depth) is
@@ -92,8 +94,12 @@ struct lw_cache {
  * from check i + 1: a stack is found again by reading the live stack only,
  * without a walk, however many chains share its key. Entries are written
  * only by their thread; an entry is valid while gen is the thread's
- * code_gen (the stacks it names may be gone after code changed). */
-#define LW_BR_BITS 16
+ * code_gen (the stacks it names may be gone after code changed). The
+ * table starts small and grows fourfold, up to 1 << LW_BR_MAX_BITS entries,
+ * when half as many entries as it has were written: its pages are mapped in
+ * place, since a page first read then written faults twice. */
+#define LW_BR_MIN_BITS 12
+#define LW_BR_MAX_BITS 16
 struct lw_branch {
     const struct lw_gstack *from, *to;
     uintptr_t val;
@@ -166,11 +172,11 @@ static inline uint32_t lw_checks_match(const struct lw_gstack *g, uintptr_t cfa,
 
 /* lw_branch_slot: the one entry (from, i, v) may take; a new entry
  * replaces whatever held it. */
-static inline struct lw_branch *lw_branch_slot(struct lw_branch *br, const struct lw_gstack *from, uint32_t i,
+static inline struct lw_branch *lw_branch_slot(const struct lw_cache *cache, const struct lw_gstack *from, uint32_t i,
                                                uintptr_t v)
 {
     uint64_t h = ((uintptr_t)from ^ ((uint64_t)i << 56) ^ (v * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    return &br[h >> (64 - LW_BR_BITS)];
+    return &cache->br[h >> (64 - cache->br_bits)];
 }
 
 /* lw_branch_find: the stack at (ra, cfa) through the branch table, from
@@ -193,7 +199,7 @@ static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t 
     /* each branch passes at least one more check, so this ends */
     while (i < g->nchk) {
         uintptr_t v = lw_live_word(g, cfa, i);
-        const struct lw_branch *b = cache->br ? lw_branch_slot(cache->br, g, i, v) : NULL;
+        const struct lw_branch *b = cache->br ? lw_branch_slot(cache, g, i, v) : NULL;
         if (!b || b->from != g || b->idx != i || b->val != v || b->gen != cache->code_gen) {
             *from = g;
             *idx = i;
@@ -209,16 +215,41 @@ static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t 
 /* lw_branch_add: record that g, just taken by a walk, carries on from
  * check i of from with the live word v; only when it does (it may be a
  * stack whose checks differ from from's below i). */
+/* lw_branch_grow: map the branch table, or a larger one with the valid
+ * entries of the old one; the old one is kept when no memory is left. */
+static void lw_branch_grow(struct lw_cache *cache)
+{
+    uint32_t bits = cache->br ? cache->br_bits + 2 : LW_BR_MIN_BITS;
+    struct lw_branch *old = cache->br, *nb = lw_map_filled(sizeof(struct lw_branch) << bits);
+    uint32_t old_bits = cache->br_bits;
+    if (!nb)
+        return;
+    cache->br = nb;
+    cache->br_bits = bits;
+    cache->br_added = 0;
+    if (!old)
+        return;
+    for (size_t k = 0; k < (size_t)1 << old_bits; k++) {
+        const struct lw_branch *e = &old[k];
+        if (e->from && e->gen == cache->code_gen) {
+            *lw_branch_slot(cache, e->from, e->idx, e->val) = *e;
+            cache->br_added++;
+        }
+    }
+    real_munmap(old, sizeof(struct lw_branch) << old_bits);
+}
+
 static void lw_branch_add(struct lw_cache *cache, const struct lw_gstack *from, uint32_t i, uintptr_t v,
                           const struct lw_gstack *g)
 {
-    if (!cache->br)
-        cache->br = lw_map(sizeof(struct lw_branch) << LW_BR_BITS);
+    if (!cache->br || (cache->br_added > 1u << (cache->br_bits - 1) && cache->br_bits < LW_BR_MAX_BITS))
+        lw_branch_grow(cache);
     if (!cache->br || g == from || g->nchk <= i || g->chk_val[i] != v ||
         memcmp(g->chk_off, from->chk_off, (i + 1) * sizeof *g->chk_off) ||
         memcmp(g->chk_val, from->chk_val, i * sizeof *g->chk_val))
         return;
-    struct lw_branch *b = lw_branch_slot(cache->br, from, i, v);
+    cache->br_added++;
+    struct lw_branch *b = lw_branch_slot(cache, from, i, v);
     b->from = from;
     b->to = g;
     b->val = v;
@@ -395,7 +426,7 @@ int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr)
 void lw_stack_thread_free(struct lw_thread *t)
 {
     if (t->cache && t->cache->br)
-        real_munmap(t->cache->br, sizeof(struct lw_branch) << LW_BR_BITS);
+        real_munmap(t->cache->br, sizeof(struct lw_branch) << t->cache->br_bits);
     if (t->cache)
         real_munmap(t->cache, sizeof(struct lw_cache));
     t->cache = NULL;

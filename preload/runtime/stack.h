@@ -18,6 +18,9 @@
  * tables come from mmap directly (lw_map) and the stack nodes from mmap'd
  * slabs. */
 void *lw_map(size_t n);
+/* lw_map_filled: like lw_map, with its pages in place, for memory that will
+ * be written soon and all over (a page fault costs microseconds here). */
+void *lw_map_filled(size_t n);
 #define uthash_malloc(sz)  lw_map(sz)
 #define uthash_free(p, sz) real_munmap((p), (sz))
 #define HASH_NONFATAL_OOM  1

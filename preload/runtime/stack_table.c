@@ -22,7 +22,7 @@ void *lw_map(size_t n)
  * slabs of stack nodes): mapped with its pages in place, because a page
  * fault costs several microseconds on a virtual machine, and a program with
  * many stacks would take one every few new stacks. */
-static void *lw_map_filled(size_t n)
+void *lw_map_filled(size_t n)
 {
     void *m = real_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     return m == MAP_FAILED ? NULL : m;
