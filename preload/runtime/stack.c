@@ -148,7 +148,7 @@ static inline void lw_cache_check(struct lw_cache *cache)
  * address, or a saved rbp as its distance from cfa. */
 static inline uintptr_t lw_live_word(const struct lw_gstack *g, uintptr_t cfa, uint32_t i)
 {
-    int32_t o = g->chk_off[i];
+    int32_t o = lw_chk_off(g, i);
     return *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL)) - (cfa & -(uintptr_t)(o & LW_CHECK_REL));
 }
 
@@ -157,13 +157,25 @@ static inline uintptr_t lw_live_word(const struct lw_gstack *g, uintptr_t cfa, u
  * matched already: a word is read only after those below it. */
 static inline uint32_t lw_checks_match(const struct lw_gstack *g, uintptr_t cfa, uint32_t i)
 {
-    const int32_t *off = g->chk_off;
-    const uintptr_t *val = g->chk_val;
     uint32_t m = g->nchk;
-    if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
+    if (LW_LIKELY(g->fmt == LW_FMT_WIDE)) { /* return addresses only: the likely case */
+        const int32_t *off = g->chk_off;
+        const uintptr_t *val = g->chk_val;
         while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
             i++;
+    } else if (g->fmt == LW_FMT_PACKED) {
+        /* the word less what the check is relative to: base[0], cfa (a
+         * saved rbp) or base[1], by the offset's low bits */
+        const struct lw_pchk *c = (const struct lw_pchk *)g->data;
+        const uintptr_t rel[4] = {g->base[0], cfa, g->base[1], cfa};
+        for (; i < m; i++) {
+            int32_t o = c[i].off;
+            uintptr_t w = *(const uintptr_t *)(cfa + (o & ~(LW_CHECK_REL | LW_CHECK_BASE2)));
+            if (w - rel[o & (LW_CHECK_REL | LW_CHECK_BASE2)] != (uintptr_t)(intptr_t)c[i].val)
+                break;
+        }
     } else {
+        const uintptr_t *val = g->chk_val;
         while (i < m && lw_live_word(g, cfa, i) == val[i])
             i++;
     }
@@ -244,10 +256,11 @@ static void lw_branch_add(struct lw_cache *cache, const struct lw_gstack *from, 
 {
     if (!cache->br || (cache->br_added > 1u << (cache->br_bits - 1) && cache->br_bits < LW_BR_MAX_BITS))
         lw_branch_grow(cache);
-    if (!cache->br || g == from || g->nchk <= i || g->chk_val[i] != v ||
-        memcmp(g->chk_off, from->chk_off, (i + 1) * sizeof *g->chk_off) ||
-        memcmp(g->chk_val, from->chk_val, i * sizeof *g->chk_val))
+    if (!cache->br || g == from || g->nchk <= i || lw_chk_val(g, i) != v)
         return;
+    for (uint32_t k = 0; k <= i; k++)
+        if (lw_chk_off(g, k) != lw_chk_off(from, k) || (k < i && lw_chk_val(g, k) != lw_chk_val(from, k)))
+            return;
     cache->br_added++;
     struct lw_branch *b = lw_branch_slot(cache, from, i, v);
     b->from = from;
@@ -294,14 +307,12 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
         g = e->g;
     } else {
-        g = lw_stack_global(t, f, depth, h, have ? nchk : 0);
+        g = lw_stack_global(t, f, depth, h, have ? cache->chk_off : NULL, have ? cache->chk_val : NULL, nchk);
         if (g && e) {
             e->hash = h;
             e->g = g;
         }
     }
-    if (g && have && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_UNKNOWN)
-        lw_stack_fill(g, cache->chk_off, cache->chk_val, nchk);
     lw_signals_release();
     return g;
 }
