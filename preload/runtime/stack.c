@@ -304,7 +304,7 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     uint64_t h = lw_hash(f, depth);
     struct lw_l1_ent *e = cache ? &cache->l1.ent[h & (LW_L1_SIZE - 1)] : NULL;
     const struct lw_gstack *g = NULL;
-    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
+    if (e && e->g && e->hash == h && lw_stack_is(e->g, f, depth)) {
         g = e->g;
     } else {
         g = lw_stack_global(t, f, depth, h, have ? cache->chk_off : NULL, have ? cache->chk_val : NULL, nchk);

@@ -52,10 +52,13 @@ struct lw_gstack {
     uintptr_t base[2];
     const uintptr_t *chk_val;
     const int32_t *chk_off;
-    const uintptr_t *frames; /* the key, depth of them */
-    uint64_t hash;           /* lw_hash of the frames */
+    /* The key: depth frames. LW_FMT_WIDE keeps them (its checks' values);
+     * the other formats have them as ra, then the values of the checks
+     * that are not relative (lw_stack_frames). */
+    const uintptr_t *frames;
+    uintptr_t ra;
     uint32_t depth, pad;
-    uintptr_t data[]; /* the checks, then the frames */
+    uintptr_t data[]; /* the checks, then the frames (LW_FMT_WIDE) */
 };
 
 /* lw_hash: the hash of n frames, the key of both stack tables. */
@@ -67,6 +70,9 @@ uint64_t lw_hash(const uintptr_t *f, uint32_t n);
  * has none). NULL when memory runs out. */
 const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f, uint32_t n, uint64_t h,
                                         const int32_t *off, const uintptr_t *val, uint32_t m);
+
+/* lw_stack_is: whether g's frames are f (n of them). */
+int lw_stack_is(const struct lw_gstack *g, const uintptr_t *f, uint32_t n);
 
 /* lw_chk_off, lw_chk_val: check i of g as a walk gave it, whatever fmt. */
 static inline int32_t lw_chk_off(const struct lw_gstack *g, uint32_t i)

@@ -64,13 +64,14 @@ static struct lw_gslot *lw_gtab;
 static uint32_t lw_gtab_bits, lw_gtab_items;
 #define LW_GTAB_MIN_BITS 12
 
-/* lw_gtab_put: place g in table tab of 1 << bits slots (not there yet). */
-static void lw_gtab_put(struct lw_gslot *tab, uint32_t bits, const struct lw_gstack *g)
+/* lw_gtab_put: place g, whose hash is h, in table tab of 1 << bits slots
+ * (not there yet). */
+static void lw_gtab_put(struct lw_gslot *tab, uint32_t bits, const struct lw_gstack *g, uint64_t h)
 {
-    size_t mask = ((size_t)1 << bits) - 1, s = g->hash & mask;
+    size_t mask = ((size_t)1 << bits) - 1, s = h & mask;
     while (tab[s].g)
         s = (s + 1) & mask;
-    tab[s].hash = g->hash;
+    tab[s].hash = h;
     tab[s].g = g;
 }
 
@@ -88,7 +89,7 @@ static int lw_gtab_resize(uint32_t bits, int (*drop)(const struct lw_gstack *, u
         for (size_t k = 0; k < (size_t)1 << lw_gtab_bits; k++) {
             const struct lw_gstack *g = lw_gtab[k].g;
             if (g && !(drop && drop(g, lo, hi))) {
-                lw_gtab_put(nt, bits, g);
+                lw_gtab_put(nt, bits, g, lw_gtab[k].hash);
                 items++;
             }
         }
@@ -100,6 +101,34 @@ static int lw_gtab_resize(uint32_t bits, int (*drop)(const struct lw_gstack *, u
     return 1;
 }
 
+int lw_stack_is(const struct lw_gstack *g, const uintptr_t *f, uint32_t n)
+{
+    if (g->depth != n)
+        return 0;
+    if (g->frames)
+        return !memcmp(g->frames, f, n * sizeof *f);
+    if (f[0] != g->ra)
+        return 0;
+    for (uint32_t i = 0, k = 1; i < g->nchk; i++)
+        if (!(lw_chk_off(g, i) & LW_CHECK_REL) && lw_chk_val(g, i) != f[k++])
+            return 0;
+    return 1;
+}
+
+/* lw_stack_frames: g's frames, into buf (room for depth) unless g keeps
+ * them. */
+static const uintptr_t *lw_stack_frames(const struct lw_gstack *g, uintptr_t *buf)
+{
+    if (g->frames)
+        return g->frames;
+    uint32_t k = 0;
+    buf[k++] = g->ra;
+    for (uint32_t i = 0; i < g->nchk; i++)
+        if (!(lw_chk_off(g, i) & LW_CHECK_REL))
+            buf[k++] = lw_chk_val(g, i);
+    return buf;
+}
+
 /* lw_gtab_find: the stack of frames f (n of them, hash h), NULL if none. */
 static const struct lw_gstack *lw_gtab_find(const uintptr_t *f, uint32_t n, uint64_t h)
 {
@@ -108,7 +137,7 @@ static const struct lw_gstack *lw_gtab_find(const uintptr_t *f, uint32_t n, uint
     size_t mask = ((size_t)1 << lw_gtab_bits) - 1;
     for (size_t s = h & mask; lw_gtab[s].g; s = (s + 1) & mask) {
         const struct lw_gstack *g = lw_gtab[s].g;
-        if (lw_gtab[s].hash == h && g->depth == n && !memcmp(g->frames, f, n * sizeof *f))
+        if (lw_gtab[s].hash == h && lw_stack_is(g, f, n))
             return g;
     }
     return NULL;
@@ -132,11 +161,12 @@ uint64_t lw_hash(const uintptr_t *f, uint32_t n)
     return h;
 }
 
-/* lw_stack_write: emit the STACK record for g into t's stream. */
-static void lw_stack_write(struct lw_thread *t, const struct lw_gstack *g)
+/* lw_stack_write: emit the STACK record for g, of frames f, into t's
+ * stream. */
+static void lw_stack_write(struct lw_thread *t, const struct lw_gstack *g, const uintptr_t *f)
 {
     uint8_t body[LW_STACK_REC_MAX];
-    uint8_t *p = lw_enc_stack(body, g->id, g->frames, g->depth);
+    uint8_t *p = lw_enc_stack(body, g->id, f, g->depth);
     lw_writer_meta(t, LW_REC_STACK, body, (size_t)(p - body));
 }
 
@@ -169,10 +199,10 @@ static int lw_pack(const int32_t *off, const uintptr_t *val, uint32_t m, struct 
     return 1;
 }
 
-/* lw_stack_new: a node for frames f (n of them, hash h) with the m checks
+/* lw_stack_new: a node for frames f (n of them) with the m checks
  * off and val (off NULL: none), in the smallest fmt that holds them. NULL
  * when no memory is left. */
-static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, uint64_t h, const int32_t *off,
+static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, const int32_t *off,
                                       const uintptr_t *val, uint32_t m)
 {
     size_t klen = n * sizeof *f;
@@ -197,15 +227,23 @@ static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, uint64_t h
         chk = m * (sizeof(uintptr_t) + sizeof(int32_t));
         chk = (chk + 7) & ~(size_t)7;
     }
+    if (fmt != LW_FMT_WIDE) { /* the frames are ra and the checks' (a walk gives them so) */
+        uint32_t k = 1;
+        for (uint32_t i = 0; i < m && k <= n; i++)
+            if (!(off[i] & LW_CHECK_REL) && (k == n || val[i] != f[k++]))
+                k = n + 1;
+        if (k == n)
+            klen = 0;
+    }
     struct lw_gstack *g = lw_node_alloc(sizeof *g + chk + klen);
     if (!g)
         return NULL;
     uint8_t *d = (uint8_t *)g->data;
     uintptr_t *frames = (uintptr_t *)(d + chk);
     memcpy(frames, f, klen);
-    g->frames = frames;
+    g->frames = klen ? frames : NULL;
+    g->ra = f[0];
     g->depth = n;
-    g->hash = h;
     g->nchk = m;
     g->fmt = fmt;
     g->base[0] = base[0];
@@ -240,12 +278,12 @@ const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f,
     /* when no memory is left for a larger table, the one there is fills
      * up, all but a slot (a probe ends at an empty one) */
     if (!found && lw_gtab && lw_gtab_items + 1 < (1u << lw_gtab_bits)) {
-        struct lw_gstack *g = lw_stack_new(f, n, h, off, val, m);
+        struct lw_gstack *g = lw_stack_new(f, n, off, val, m);
         if (g) {
             g->id = lw_next_id++;
-            lw_gtab_put(lw_gtab, lw_gtab_bits, g);
+            lw_gtab_put(lw_gtab, lw_gtab_bits, g, h);
             lw_gtab_items++;
-            lw_stack_write(t, g);
+            lw_stack_write(t, g, f);
             t->st.stacks++;
             found = g;
         }
@@ -263,8 +301,10 @@ const struct lw_gstack *lw_stack_global(struct lw_thread *t, const uintptr_t *f,
  * address follows its call). */
 static int lw_in_range(const struct lw_gstack *g, uintptr_t lo, uintptr_t hi)
 {
+    uintptr_t buf[LW_MAX_DEPTH];
+    const uintptr_t *f = lw_stack_frames(g, buf);
     for (uint32_t i = 0; i < g->depth; i++)
-        if (g->frames[i] > lo && g->frames[i] <= hi)
+        if (f[i] > lo && f[i] <= hi)
             return 1;
     return 0;
 }
