@@ -98,7 +98,7 @@ struct lw_cache {
  * table starts small and grows fourfold, up to 1 << LW_BR_MAX_BITS entries,
  * when half as many entries as it has were written: its pages are mapped in
  * place, since a page first read then written faults twice. */
-#define LW_BR_MIN_BITS 12
+#define LW_BR_MIN_BITS 10
 #define LW_BR_MAX_BITS 16
 struct lw_branch {
     const struct lw_gstack *from, *to;
