@@ -44,21 +44,21 @@ void lw_stack_init(void)
 }
 
 /* The fast cache. Keyed by the program's return address out of the wrapper
- * and the stack pointer it returns to (cfa). On a hit, every frame of the
- * cached stack is verified on the live stack by its checks. Same key and
- * all checks equal means the same chain of frames. A word is read only
- * after the ones below it matched, so it lies within a frame that really is
- * there. Set-associative, LW_FAST_WAYS keys a set, most recently added
- * first. A key holds one stack; the others reached at the same key are
- * found through the branch table (below). */
-#define LW_FAST_SETS 1024
-#define LW_FAST_WAYS 8
-struct lw_fast_way {
-    uintptr_t ra, cfa;
-    const struct lw_gstack *g;
-};
+ * (ra) and the stack pointer it returns to (cfa). On a hit, every frame of
+ * the cached stack is verified on the live stack by its checks. Same ra
+ * and all checks equal means the same chain of frames: a walk from ra that
+ * reads the same words at the same offsets from cfa takes the same frames.
+ * A word is read only after the ones below it matched, so it lies within a
+ * frame that really is there. Set-associative, LW_FAST_WAYS keys a set in
+ * one cache line, most recently added first; a way holds a tag of its key
+ * (cfa's low half xor ra's, so with ra the stack's own it fixes cfa's low
+ * half; never 0) and the key's stack, or tag 0 and nothing. A key holds one stack; the others reached at
+ * the same key are found through the branch table (below). */
+#define LW_FAST_SETS 2048
+#define LW_FAST_WAYS 5
 struct lw_fast_set {
-    struct lw_fast_way way[LW_FAST_WAYS]; /* a hit on the newest reads one line */
+    uint32_t tag[LW_FAST_WAYS], pad;
+    const struct lw_gstack *g[LW_FAST_WAYS];
 };
 /* Frames of libwait's own above the program's, at most: the wrapper, the
  * record's start, lw_stack_id and lw_stack_slow, and room to spare. */
@@ -127,8 +127,12 @@ static inline int lw_caller(uintptr_t *ra, uintptr_t *cfa)
 static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
 {
     uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
-    return h >> 54;
+    return h >> 53;
 }
+
+/* lw_fast_tag: never 0, the tag of an empty way, so a way whose tag
+ * matches holds a stack; bit 0 says nothing of cfa, which is aligned. */
+static inline uint32_t lw_fast_tag(uintptr_t ra, uintptr_t cfa) { return (uint32_t)(ra ^ cfa) | 1; }
 
 /* lw_cache_check: empty the thread's caches when code may have changed
  * since they were filled (lw_code_gen moved): an entry could name a stack
@@ -201,10 +205,11 @@ static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t 
 {
     const struct lw_fast_set *fs = &cache->set[si];
     const struct lw_gstack *g = NULL;
+    uint32_t tag = lw_fast_tag(ra, cfa);
     *from = NULL;
     for (unsigned w = 0; w < LW_FAST_WAYS && !g; w++)
-        if (fs->way[w].ra == ra && fs->way[w].cfa == cfa)
-            g = fs->way[w].g;
+        if (fs->tag[w] == tag && fs->g[w]->ra == ra)
+            g = fs->g[w];
     if (!g)
         return NULL;
     uint32_t i = lw_checks_match(g, cfa, 0);
@@ -361,9 +366,12 @@ uint32_t lw_stack_id(struct lw_thread *t)
         lw_cache_check(cache);
         si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
         const struct lw_fast_set *fs = &cache->set[si];
+        uint32_t tag = lw_fast_tag(ra, cfa);
         for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
-            const struct lw_gstack *g = fs->way[w].g;
-            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
+            if (fs->tag[w] != tag)
+                continue;
+            const struct lw_gstack *g = fs->g[w];
+            if (g->ra != ra)
                 continue;
             if (lw_checks_match(g, cfa, 0) == g->nchk) {
                 t->st.stack_hits++;
@@ -416,10 +424,10 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
     } else {
         /* newest first: shift the set down one way, dropping the oldest */
         struct lw_fast_set *fs = &cache->set[si];
-        memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
-        fs->way[0].ra = ra;
-        fs->way[0].cfa = cfa;
-        fs->way[0].g = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
+        memmove(&fs->tag[1], &fs->tag[0], (LW_FAST_WAYS - 1) * sizeof fs->tag[0]);
+        memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
+        fs->tag[0] = lw_fast_tag(ra, cfa);
+        fs->g[0] = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
     }
     lw_slow_end(t);
     errno = saved;
