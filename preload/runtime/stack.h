@@ -48,17 +48,21 @@ struct lw_pchk {
 };
 struct lw_gstack {
     uint32_t id, nchk;
-    uint32_t fmt, checked;
-    uintptr_t base[2];
-    const uintptr_t *chk_val;
-    const int32_t *chk_off;
-    /* The key: depth frames. LW_FMT_WIDE keeps them (its checks' values);
-     * the other formats have them as ra, then the values of the checks
-     * that are not relative (lw_stack_frames). */
-    const uintptr_t *frames;
-    uintptr_t ra;
-    uint32_t depth, pad;
-    uintptr_t data[]; /* the checks, then the frames (LW_FMT_WIDE) */
+    uint16_t fmt, checked;
+    uint32_t depth;
+    uintptr_t ra; /* frame 0 */
+    /* The key, depth frames: LW_FMT_WIDE keeps them, from chk_val - 1 (its
+     * checks' values are the frames past the first); the other formats
+     * have them as ra, then the values of the checks that are not relative
+     * (lw_stack_is, lw_stack_frames). */
+    union {
+        uintptr_t base[2]; /* LW_FMT_PACKED */
+        struct {           /* LW_FMT_WIDE, LW_FMT_WIDE_REL */
+            const uintptr_t *chk_val;
+            const int32_t *chk_off;
+        };
+    };
+    uintptr_t data[]; /* the checks (then the frames, LW_FMT_WIDE) */
 };
 
 /* lw_hash: the hash of n frames, the key of both stack tables. */

@@ -105,8 +105,8 @@ int lw_stack_is(const struct lw_gstack *g, const uintptr_t *f, uint32_t n)
 {
     if (g->depth != n)
         return 0;
-    if (g->frames)
-        return !memcmp(g->frames, f, n * sizeof *f);
+    if (g->fmt == LW_FMT_WIDE)
+        return !memcmp(g->chk_val - 1, f, n * sizeof *f);
     if (f[0] != g->ra)
         return 0;
     for (uint32_t i = 0, k = 1; i < g->nchk; i++)
@@ -119,8 +119,8 @@ int lw_stack_is(const struct lw_gstack *g, const uintptr_t *f, uint32_t n)
  * them. */
 static const uintptr_t *lw_stack_frames(const struct lw_gstack *g, uintptr_t *buf)
 {
-    if (g->frames)
-        return g->frames;
+    if (g->fmt == LW_FMT_WIDE)
+        return g->chk_val - 1;
     uint32_t k = 0;
     buf[k++] = g->ra;
     for (uint32_t i = 0; i < g->nchk; i++)
@@ -205,7 +205,6 @@ static int lw_pack(const int32_t *off, const uintptr_t *val, uint32_t m, struct 
 static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, const int32_t *off,
                                       const uintptr_t *val, uint32_t m)
 {
-    size_t klen = n * sizeof *f;
     uint32_t fmt = LW_FMT_WIDE, rel = 0;
     if (!off)
         m = 0;
@@ -214,11 +213,20 @@ static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, const int3
     /* without a saved rbp the checks are the frames past the first */
     if (!rel && m && (m != n - 1 || memcmp(val, f + 1, m * sizeof *val)))
         rel = 1;
+    if (rel) { /* the frames must be ra and the checks' (a walk gives them so) */
+        uint32_t k = 1;
+        for (uint32_t i = 0; i < m && k <= n; i++)
+            if (!(off[i] & LW_CHECK_REL) && (k == n || val[i] != f[k++]))
+                k = n + 1;
+        if (k != n) /* never cached, then */
+            off = NULL, m = 0, rel = 0;
+    }
     struct lw_pchk pk[2 * LW_MAX_DEPTH];
     uintptr_t base[2] = {0, 0};
-    size_t chk;
+    size_t chk, klen = 0;
     if (!rel) {
         chk = ((m * sizeof(int32_t)) + 7) & ~(size_t)7;
+        klen = n * sizeof *f;
     } else if (m <= 2 * LW_MAX_DEPTH && lw_pack(off, val, m, pk, base)) {
         fmt = LW_FMT_PACKED;
         chk = m * sizeof(struct lw_pchk);
@@ -227,33 +235,25 @@ static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, const int3
         chk = m * (sizeof(uintptr_t) + sizeof(int32_t));
         chk = (chk + 7) & ~(size_t)7;
     }
-    if (fmt != LW_FMT_WIDE) { /* the frames are ra and the checks' (a walk gives them so) */
-        uint32_t k = 1;
-        for (uint32_t i = 0; i < m && k <= n; i++)
-            if (!(off[i] & LW_CHECK_REL) && (k == n || val[i] != f[k++]))
-                k = n + 1;
-        if (k == n)
-            klen = 0;
-    }
     struct lw_gstack *g = lw_node_alloc(sizeof *g + chk + klen);
     if (!g)
         return NULL;
     uint8_t *d = (uint8_t *)g->data;
-    uintptr_t *frames = (uintptr_t *)(d + chk);
-    memcpy(frames, f, klen);
-    g->frames = klen ? frames : NULL;
     g->ra = f[0];
     g->depth = n;
     g->nchk = m;
-    g->fmt = fmt;
-    g->base[0] = base[0];
-    g->base[1] = base[1];
+    g->fmt = (uint16_t)fmt;
     if (fmt == LW_FMT_WIDE) {
-        memcpy(d, off, m * sizeof *off);
+        uintptr_t *frames = (uintptr_t *)(d + chk);
+        memcpy(frames, f, klen);
+        if (m)
+            memcpy(d, off, m * sizeof *off);
         g->chk_off = (const int32_t *)d;
         g->chk_val = frames + 1;
     } else if (fmt == LW_FMT_PACKED) {
         memcpy(d, pk, m * sizeof *pk);
+        g->base[0] = base[0];
+        g->base[1] = base[1];
     } else {
         memcpy(d, val, m * sizeof *val);
         memcpy(d + m * sizeof *val, off, m * sizeof *off);
