@@ -60,6 +60,30 @@ struct lw_fast_set {
     uint32_t tag[LW_FAST_WAYS], pad;
     const struct lw_gstack *g[LW_FAST_WAYS];
 };
+/* The branch table. One fast-cache key (a call site at one stack depth) is
+ * often reached along many chains: an allocator wrapper called from
+ * hundreds of callers at the same depth. The fast cache keeps one stack per
+ * key; a stack reached along another chain differs from it first at some
+ * check i, where the live stack holds another word v. An entry (from, i,
+ * v) -> to names the stack whose checks below i are from's, whose check i
+ * has from's offset and the value v, and so carries on the verification
+ * from check i + 1: a stack is found again by reading the live stack only,
+ * without a walk, however many chains share its key. Entries are written
+ * only by their thread; an entry is valid while gen is the thread's
+ * code_gen (the stacks it names may be gone after code changed). The
+ * table starts in the thread's cache (br0, no mapping of its own: a
+ * program of many short threads keeps its count of mappings) and grows
+ * fourfold, up to 1 << LW_BR_MAX_BITS entries, when half as many entries as
+ * it has were written; a grown table's pages are mapped in place, since a
+ * page first read then written faults twice. */
+#define LW_BR_MIN_BITS 10
+#define LW_BR_MAX_BITS 16
+struct lw_branch {
+    const struct lw_gstack *from, *to;
+    uintptr_t val;
+    uint32_t idx, gen;
+};
+
 /* Frames of libwait's own above the program's, at most: the wrapper, the
  * record's start, lw_stack_id and lw_stack_slow, and room to spare. */
 #define LW_SELF_FRAMES 8
@@ -79,31 +103,10 @@ struct lw_cache {
     uint8_t own_stack[LW_OWN_STACK] __attribute__((aligned(16)));
     int32_t chk_off[2 * LW_MAX_DEPTH];
     uintptr_t chk_val[2 * LW_MAX_DEPTH];
-    struct lw_branch *br; /* the branch table (below), mapped at its first use */
+    struct lw_branch *br; /* the branch table (above): br0 at its first use */
     uint32_t br_bits;     /* it has 1 << br_bits entries */
-    uint32_t br_added;    /* entries written since it was mapped */
-};
-
-/* The branch table. One fast-cache key (a call site at one stack depth) is
- * often reached along many chains: an allocator wrapper called from
- * hundreds of callers at the same depth. The fast cache keeps one stack per
- * key; a stack reached along another chain differs from it first at some
- * check i, where the live stack holds another word v. An entry (from, i,
- * v) -> to names the stack whose checks below i are from's, whose check i
- * has from's offset and the value v, and so carries on the verification
- * from check i + 1: a stack is found again by reading the live stack only,
- * without a walk, however many chains share its key. Entries are written
- * only by their thread; an entry is valid while gen is the thread's
- * code_gen (the stacks it names may be gone after code changed). The
- * table starts small and grows fourfold, up to 1 << LW_BR_MAX_BITS entries,
- * when half as many entries as it has were written: its pages are mapped in
- * place, since a page first read then written faults twice. */
-#define LW_BR_MIN_BITS 10
-#define LW_BR_MAX_BITS 16
-struct lw_branch {
-    const struct lw_gstack *from, *to;
-    uintptr_t val;
-    uint32_t idx, gen;
+    uint32_t br_added;    /* entries written since it was made */
+    struct lw_branch br0[1 << LW_BR_MIN_BITS];
 };
 
 /* lw_caller: the return address and cfa of the outermost libwait frame,
@@ -232,12 +235,13 @@ static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t 
 /* lw_branch_add: record that g, just taken by a walk, carries on from
  * check i of from with the live word v; only when it does (it may be a
  * stack whose checks differ from from's below i). */
-/* lw_branch_grow: map the branch table, or a larger one with the valid
- * entries of the old one; the old one is kept when no memory is left. */
+/* lw_branch_grow: start the branch table (br0), or map a larger one with
+ * the valid entries of the old one; the old one is kept when no memory is
+ * left. */
 static void lw_branch_grow(struct lw_cache *cache)
 {
     uint32_t bits = cache->br ? cache->br_bits + 2 : LW_BR_MIN_BITS;
-    struct lw_branch *old = cache->br, *nb = lw_map_filled(sizeof(struct lw_branch) << bits);
+    struct lw_branch *old = cache->br, *nb = old ? lw_map_filled(sizeof(struct lw_branch) << bits) : cache->br0;
     uint32_t old_bits = cache->br_bits;
     if (!nb)
         return;
@@ -253,7 +257,8 @@ static void lw_branch_grow(struct lw_cache *cache)
             cache->br_added++;
         }
     }
-    real_munmap(old, sizeof(struct lw_branch) << old_bits);
+    if (old != cache->br0)
+        real_munmap(old, sizeof(struct lw_branch) << old_bits);
 }
 
 static void lw_branch_add(struct lw_cache *cache, const struct lw_gstack *from, uint32_t i, uintptr_t v,
@@ -444,7 +449,7 @@ int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr)
 /* lw_stack_thread_free: release t's cache. */
 void lw_stack_thread_free(struct lw_thread *t)
 {
-    if (t->cache && t->cache->br)
+    if (t->cache && t->cache->br && t->cache->br != t->cache->br0)
         real_munmap(t->cache->br, sizeof(struct lw_branch) << t->cache->br_bits);
     if (t->cache)
         real_munmap(t->cache, sizeof(struct lw_cache));
