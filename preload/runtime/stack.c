@@ -168,13 +168,16 @@ static inline uint32_t lw_checks_match(const struct lw_gstack *g, uintptr_t cfa,
     if (LW_LIKELY(g->fmt == LW_FMT_WIDE)) { /* return addresses only: the likely case */
         const int32_t *off = g->chk_off;
         const uintptr_t *val = g->chk_val;
-        while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
-            i++;
+#pragma GCC unroll 2
+        for (; i < m; i++)
+            if (*(const uintptr_t *)(cfa + off[i]) != val[i])
+                break;
     } else if (g->fmt == LW_FMT_PACKED) {
         /* the word less what the check is relative to: base[0], cfa (a
          * saved rbp) or base[1], by the offset's low bits */
         const struct lw_pchk *c = (const struct lw_pchk *)g->data;
         const uintptr_t rel[4] = {g->base[0], cfa, g->base[1], cfa};
+#pragma GCC unroll 4
         for (; i < m; i++) {
             int32_t o = c[i].off;
             uintptr_t w = *(const uintptr_t *)(cfa + (o & ~(LW_CHECK_REL | LW_CHECK_BASE2)));
