@@ -52,8 +52,9 @@ void lw_stack_init(void)
  * frame that really is there. Set-associative, LW_FAST_WAYS keys a set in
  * one cache line, most recently added first; a way holds a tag of its key
  * (cfa's low half xor ra's, so with ra the stack's own it fixes cfa's low
- * half; never 0) and the key's stack, or tag 0 and nothing. A key holds one stack; the others reached at
- * the same key are found through the branch table (below). */
+ * half; never 0) and the key's stack, or tag 0 and nothing. A key holds
+ * one stack; the others reached at the same key are found through the
+ * branch table (below). */
 #define LW_FAST_SETS 2048
 #define LW_FAST_WAYS 5
 struct lw_fast_set {

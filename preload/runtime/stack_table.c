@@ -202,8 +202,8 @@ static int lw_pack(const int32_t *off, const uintptr_t *val, uint32_t m, struct 
 /* lw_stack_new: a node for frames f (n of them) with the m checks
  * off and val (off NULL: none), in the smallest fmt that holds them. NULL
  * when no memory is left. */
-static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, const int32_t *off,
-                                      const uintptr_t *val, uint32_t m)
+static struct lw_gstack *lw_stack_new(const uintptr_t *f, uint32_t n, const int32_t *off, const uintptr_t *val,
+                                      uint32_t m)
 {
     uint32_t fmt = LW_FMT_WIDE, rel = 0;
     if (!off)
