@@ -44,23 +44,47 @@ void lw_stack_init(void)
 }
 
 /* The fast cache. Keyed by the program's return address out of the wrapper
- * and the stack pointer it returns to (cfa). On a hit, every frame of the
- * cached stack is verified on the live stack by its checks. Same key and
- * all checks equal means the same chain of frames. A word is read only
- * after the ones below it matched, so it lies within a frame that really is
- * there. Set-associative: one key (one call site at one depth) is often
- * reached along several chains (an allocator wrapper called from
- * everywhere), so a set holds LW_FAST_WAYS of them, most recently added
- * first. */
-#define LW_FAST_SETS 1024
-#define LW_FAST_WAYS 8
-struct lw_fast_way {
-    uintptr_t ra, cfa;
-    const struct lw_gstack *g;
-};
+ * (ra) and the stack pointer it returns to (cfa). On a hit, every frame of
+ * the cached stack is verified on the live stack by its checks. Same ra
+ * and all checks equal means the same chain of frames: a walk from ra that
+ * reads the same words at the same offsets from cfa takes the same frames.
+ * A word is read only after the ones below it matched, so it lies within a
+ * frame that really is there. Set-associative, LW_FAST_WAYS keys a set in
+ * one cache line, most recently added first; a way holds a tag of its key
+ * (cfa's low half xor ra's, so with ra the stack's own it fixes cfa's low
+ * half; never 0) and the key's stack, or tag 0 and nothing. A key holds
+ * one stack; the others reached at the same key are found through the
+ * branch table (below). */
+#define LW_FAST_SETS 2048
+#define LW_FAST_WAYS 5
 struct lw_fast_set {
-    struct lw_fast_way way[LW_FAST_WAYS]; /* a hit on the newest reads one line */
+    uint32_t tag[LW_FAST_WAYS], pad;
+    const struct lw_gstack *g[LW_FAST_WAYS];
 };
+/* The branch table. One fast-cache key (a call site at one stack depth) is
+ * often reached along many chains: an allocator wrapper called from
+ * hundreds of callers at the same depth. The fast cache keeps one stack per
+ * key; a stack reached along another chain differs from it first at some
+ * check i, where the live stack holds another word v. An entry (from, i,
+ * v) -> to names the stack whose checks below i are from's, whose check i
+ * has from's offset and the value v, and so carries on the verification
+ * from check i + 1: a stack is found again by reading the live stack only,
+ * without a walk, however many chains share its key. Entries are written
+ * only by their thread; an entry is valid while gen is the thread's
+ * code_gen (the stacks it names may be gone after code changed). The
+ * table starts in the thread's cache (br0, no mapping of its own: a
+ * program of many short threads keeps its count of mappings) and grows
+ * fourfold, up to 1 << LW_BR_MAX_BITS entries, when half as many entries as
+ * it has were written; a grown table's pages are mapped in place, since a
+ * page first read then written faults twice. */
+#define LW_BR_MIN_BITS 10
+#define LW_BR_MAX_BITS 16
+struct lw_branch {
+    const struct lw_gstack *from, *to;
+    uintptr_t val;
+    uint32_t idx, gen;
+};
+
 /* Frames of libwait's own above the program's, at most: the wrapper, the
  * record's start, lw_stack_id and lw_stack_slow, and room to spare. */
 #define LW_SELF_FRAMES 8
@@ -80,6 +104,10 @@ struct lw_cache {
     uint8_t own_stack[LW_OWN_STACK] __attribute__((aligned(16)));
     int32_t chk_off[2 * LW_MAX_DEPTH];
     uintptr_t chk_val[2 * LW_MAX_DEPTH];
+    struct lw_branch *br; /* the branch table (above): br0 at its first use */
+    uint32_t br_bits;     /* it has 1 << br_bits entries */
+    uint32_t br_added;    /* entries written since it was made */
+    struct lw_branch br0[1 << LW_BR_MIN_BITS];
 };
 
 /* lw_caller: the return address and cfa of the outermost libwait frame,
@@ -103,8 +131,12 @@ static inline int lw_caller(uintptr_t *ra, uintptr_t *cfa)
 static inline uint64_t lw_fast_hash(uintptr_t ra, uintptr_t cfa)
 {
     uint64_t h = (ra ^ (cfa << 17) ^ (cfa >> 4)) * 0x9e3779b97f4a7c15ull;
-    return h >> 54;
+    return h >> 53;
 }
+
+/* lw_fast_tag: never 0, the tag of an empty way, so a way whose tag
+ * matches holds a stack; bit 0 says nothing of cfa, which is aligned. */
+static inline uint32_t lw_fast_tag(uintptr_t ra, uintptr_t cfa) { return (uint32_t)(ra ^ cfa) | 1; }
 
 /* lw_cache_check: empty the thread's caches when code may have changed
  * since they were filled (lw_code_gen moved): an entry could name a stack
@@ -118,6 +150,138 @@ static inline void lw_cache_check(struct lw_cache *cache)
     memset(cache->set, 0, sizeof cache->set);
     memset(cache->rules, 0, sizeof cache->rules);
     cache->code_gen = gen;
+}
+
+/* lw_live_word: the live stack's word for check i of g: a return
+ * address, or a saved rbp as its distance from cfa. */
+static inline uintptr_t lw_live_word(const struct lw_gstack *g, uintptr_t cfa, uint32_t i)
+{
+    int32_t o = lw_chk_off(g, i);
+    return *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL)) - (cfa & -(uintptr_t)(o & LW_CHECK_REL));
+}
+
+/* lw_checks_match: the index of g's first check from i on that the live
+ * stack at cfa fails, g->nchk when none does. Checks below i must have
+ * matched already: a word is read only after those below it. */
+static inline uint32_t lw_checks_match(const struct lw_gstack *g, uintptr_t cfa, uint32_t i)
+{
+    uint32_t m = g->nchk;
+    if (LW_LIKELY(g->fmt == LW_FMT_WIDE)) { /* return addresses only: the likely case */
+        const int32_t *off = g->chk_off;
+        const uintptr_t *val = g->chk_val;
+#pragma GCC unroll 2
+        for (; i < m; i++)
+            if (*(const uintptr_t *)(cfa + off[i]) != val[i])
+                break;
+    } else if (g->fmt == LW_FMT_PACKED) {
+        /* the word less what the check is relative to: base[0], cfa (a
+         * saved rbp) or base[1], by the offset's low bits */
+        const struct lw_pchk *c = (const struct lw_pchk *)g->data;
+        const uintptr_t rel[4] = {g->base[0], cfa, g->base[1], cfa};
+#pragma GCC unroll 4
+        for (; i < m; i++) {
+            int32_t o = c[i].off;
+            uintptr_t w = *(const uintptr_t *)(cfa + (o & ~(LW_CHECK_REL | LW_CHECK_BASE2)));
+            if (w - rel[o & (LW_CHECK_REL | LW_CHECK_BASE2)] != (uintptr_t)(intptr_t)c[i].val)
+                break;
+        }
+    } else {
+        const uintptr_t *val = g->chk_val;
+        while (i < m && lw_live_word(g, cfa, i) == val[i])
+            i++;
+    }
+    return i;
+}
+
+/* lw_branch_slot: the one entry (from, i, v) may take; a new entry
+ * replaces whatever held it. */
+static inline struct lw_branch *lw_branch_slot(const struct lw_cache *cache, const struct lw_gstack *from, uint32_t i,
+                                               uintptr_t v)
+{
+    uint64_t h = ((uintptr_t)from ^ ((uint64_t)i << 56) ^ (v * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return &cache->br[h >> (64 - cache->br_bits)];
+}
+
+/* lw_branch_find: the stack at (ra, cfa) through the branch table, from
+ * the fast cache's stack of that key (in set si), which the live stack
+ * fails. NULL when the branches lead nowhere; then *from, *idx and *val say
+ * where the last one failed (*from NULL when the key is not cached), for
+ * lw_branch_add. */
+static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t ra, uintptr_t cfa, unsigned si,
+                                              const struct lw_gstack **from, uint32_t *idx, uintptr_t *val)
+{
+    const struct lw_fast_set *fs = &cache->set[si];
+    const struct lw_gstack *g = NULL;
+    uint32_t tag = lw_fast_tag(ra, cfa);
+    *from = NULL;
+    for (unsigned w = 0; w < LW_FAST_WAYS && !g; w++)
+        if (fs->tag[w] == tag && fs->g[w]->ra == ra)
+            g = fs->g[w];
+    if (!g)
+        return NULL;
+    uint32_t i = lw_checks_match(g, cfa, 0);
+    /* each branch passes at least one more check, so this ends */
+    while (i < g->nchk) {
+        uintptr_t v = lw_live_word(g, cfa, i);
+        const struct lw_branch *b = cache->br ? lw_branch_slot(cache, g, i, v) : NULL;
+        if (!b || b->from != g || b->idx != i || b->val != v || b->gen != cache->code_gen) {
+            *from = g;
+            *idx = i;
+            *val = v;
+            return NULL;
+        }
+        g = b->to;
+        i = lw_checks_match(g, cfa, i + 1);
+    }
+    return g;
+}
+
+/* lw_branch_add: record that g, just taken by a walk, carries on from
+ * check i of from with the live word v; only when it does (it may be a
+ * stack whose checks differ from from's below i). */
+/* lw_branch_grow: start the branch table (br0), or map a larger one with
+ * the valid entries of the old one; the old one is kept when no memory is
+ * left. */
+static void lw_branch_grow(struct lw_cache *cache)
+{
+    uint32_t bits = cache->br ? cache->br_bits + 2 : LW_BR_MIN_BITS;
+    struct lw_branch *old = cache->br, *nb = old ? lw_map_filled(sizeof(struct lw_branch) << bits) : cache->br0;
+    uint32_t old_bits = cache->br_bits;
+    if (!nb)
+        return;
+    cache->br = nb;
+    cache->br_bits = bits;
+    cache->br_added = 0;
+    if (!old)
+        return;
+    for (size_t k = 0; k < (size_t)1 << old_bits; k++) {
+        const struct lw_branch *e = &old[k];
+        if (e->from && e->gen == cache->code_gen) {
+            *lw_branch_slot(cache, e->from, e->idx, e->val) = *e;
+            cache->br_added++;
+        }
+    }
+    if (old != cache->br0)
+        real_munmap(old, sizeof(struct lw_branch) << old_bits);
+}
+
+static void lw_branch_add(struct lw_cache *cache, const struct lw_gstack *from, uint32_t i, uintptr_t v,
+                          const struct lw_gstack *g)
+{
+    if (!cache->br || (cache->br_added > 1u << (cache->br_bits - 1) && cache->br_bits < LW_BR_MAX_BITS))
+        lw_branch_grow(cache);
+    if (!cache->br || g == from || g->nchk <= i || lw_chk_val(g, i) != v)
+        return;
+    for (uint32_t k = 0; k <= i; k++)
+        if (lw_chk_off(g, k) != lw_chk_off(from, k) || (k < i && lw_chk_val(g, k) != lw_chk_val(from, k)))
+            return;
+    cache->br_added++;
+    struct lw_branch *b = lw_branch_slot(cache, from, i, v);
+    b->from = from;
+    b->to = g;
+    b->val = v;
+    b->idx = i;
+    b->gen = cache->code_gen;
 }
 
 /* lw_stack_slow: walk (or unwind) the stack, then find it in the thread's
@@ -154,17 +318,15 @@ static __attribute__((noinline)) const struct lw_gstack *lw_stack_slow(struct lw
     uint64_t h = lw_hash(f, depth);
     struct lw_l1_ent *e = cache ? &cache->l1.ent[h & (LW_L1_SIZE - 1)] : NULL;
     const struct lw_gstack *g = NULL;
-    if (e && e->g && e->hash == h && e->g->depth == depth && !memcmp(e->g->frames, f, depth * sizeof *f)) {
+    if (e && e->g && e->hash == h && lw_stack_is(e->g, f, depth)) {
         g = e->g;
     } else {
-        g = lw_stack_global(t, f, depth, h, have ? nchk : 0);
+        g = lw_stack_global(t, f, depth, h, have ? cache->chk_off : NULL, have ? cache->chk_val : NULL, nchk);
         if (g && e) {
             e->hash = h;
             e->g = g;
         }
     }
-    if (g && have && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_UNKNOWN)
-        lw_stack_fill(g, cache->chk_off, cache->chk_val, nchk);
     lw_signals_release();
     return g;
 }
@@ -213,25 +375,14 @@ uint32_t lw_stack_id(struct lw_thread *t)
         lw_cache_check(cache);
         si = (unsigned)lw_fast_hash(ra, cfa) & (LW_FAST_SETS - 1);
         const struct lw_fast_set *fs = &cache->set[si];
+        uint32_t tag = lw_fast_tag(ra, cfa);
         for (unsigned w = 0; w < LW_FAST_WAYS; w++) {
-            const struct lw_gstack *g = fs->way[w].g;
-            if (fs->way[w].ra != ra || fs->way[w].cfa != cfa || !g)
+            if (fs->tag[w] != tag)
                 continue;
-            const int32_t *off = g->chk_off;
-            const uintptr_t *val = g->chk_val;
-            uint32_t i = 0, m = g->nchk;
-            if (LW_LIKELY(!g->rel)) { /* return addresses only: the likely case */
-                while (i < m && *(const uintptr_t *)(cfa + off[i]) == val[i])
-                    i++;
-            } else {
-                for (; i < m; i++) {
-                    int32_t o = off[i];
-                    uintptr_t w = *(const uintptr_t *)(cfa + (o & ~LW_CHECK_REL));
-                    if (w - (cfa & -(uintptr_t)(o & LW_CHECK_REL)) != val[i])
-                        break;
-                }
-            }
-            if (i == m) {
+            const struct lw_gstack *g = fs->g[w];
+            if (g->ra != ra)
+                continue;
+            if (lw_checks_match(g, cfa, 0) == g->nchk) {
                 t->st.stack_hits++;
                 return g->id;
             }
@@ -248,6 +399,18 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
                                                         unsigned si)
 {
     struct lw_cache *cache = t->cache;
+    const struct lw_gstack *from = NULL;
+    uint32_t idx = 0;
+    uintptr_t val = 0;
+    unsigned gen = 0;
+    if (have && cache) {
+        const struct lw_gstack *bg = lw_branch_find(cache, ra, cfa, si, &from, &idx, &val);
+        if (bg) {
+            t->st.stack_hits++;
+            return bg->id;
+        }
+        gen = cache->code_gen;
+    }
     int saved = errno;
     lw_slow_begin(t);
     lw_gate_enter();
@@ -260,13 +423,20 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
         g = lw_stack_slow(t, have, ra, cfa);
     }
     lw_gate_leave();
-    if (g && have && cache && __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) == LW_CHECK_OK) {
+    if (!g || !have || !cache || __atomic_load_n(&g->checked, __ATOMIC_ACQUIRE) != LW_CHECK_OK) {
+        /* not to be cached */
+    } else if (from) {
+        /* the key is cached with another chain: branch from where it failed,
+         * unless code changed during the walk (from may be gone) */
+        if (cache->code_gen == gen)
+            lw_branch_add(cache, from, idx, val, g);
+    } else {
         /* newest first: shift the set down one way, dropping the oldest */
         struct lw_fast_set *fs = &cache->set[si];
-        memmove(&fs->way[1], &fs->way[0], (LW_FAST_WAYS - 1) * sizeof fs->way[0]);
-        fs->way[0].ra = ra;
-        fs->way[0].cfa = cfa;
-        fs->way[0].g = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
+        memmove(&fs->tag[1], &fs->tag[0], (LW_FAST_WAYS - 1) * sizeof fs->tag[0]);
+        memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
+        fs->tag[0] = lw_fast_tag(ra, cfa);
+        fs->g[0] = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
     }
     lw_slow_end(t);
     errno = saved;
@@ -283,6 +453,8 @@ int lw_stack_on_own(const struct lw_thread *t, uintptr_t addr)
 /* lw_stack_thread_free: release t's cache. */
 void lw_stack_thread_free(struct lw_thread *t)
 {
+    if (t->cache && t->cache->br && t->cache->br != t->cache->br0)
+        real_munmap(t->cache->br, sizeof(struct lw_branch) << t->cache->br_bits);
     if (t->cache)
         real_munmap(t->cache, sizeof(struct lw_cache));
     t->cache = NULL;
