@@ -58,7 +58,8 @@ void lw_stack_init(void)
 #define LW_FAST_SETS 2048
 #define LW_FAST_WAYS 5
 struct lw_fast_set {
-    uint32_t tag[LW_FAST_WAYS], pad;
+    uint32_t tag[LW_FAST_WAYS];
+    uint32_t copied; /* bit w: way w is a copy of a chain the branch table found, never a branch root */
     const struct lw_gstack *g[LW_FAST_WAYS];
 };
 /* The branch table. One fast-cache key (a call site at one stack depth) is
@@ -215,7 +216,7 @@ static const struct lw_gstack *lw_branch_find(struct lw_cache *cache, uintptr_t 
     uint32_t tag = lw_fast_tag(ra, cfa);
     *from = NULL;
     for (unsigned w = 0; w < LW_FAST_WAYS && !g; w++)
-        if (fs->tag[w] == tag && fs->g[w]->ra == ra)
+        if (fs->tag[w] == tag && !(fs->copied >> w & 1) && fs->g[w]->ra == ra)
             g = fs->g[w];
     if (!g)
         return NULL;
@@ -391,6 +392,33 @@ uint32_t lw_stack_id(struct lw_thread *t)
     return lw_stack_miss(t, have, ra, cfa, si);
 }
 
+/* lw_fast_put: g into fast set si under the key (ra, cfa), newest first:
+ * the set shifts down one way, dropping the oldest. Only stacks with checks
+ * go in (checked == LW_CHECK_OK), as a hit verifies them. copy: g is a
+ * chain the branch table found, which branches never start from, so that
+ * the branch table's entries stay keyed by the stack a walk put there.
+ * Copies hold at most LW_FAST_COPIES ways of a set: a key of many chains
+ * (cc1's xmalloc) would otherwise push the walks' stacks out, and each
+ * would cost a walk again. */
+#define LW_FAST_COPIES 3
+static void lw_fast_put(struct lw_cache *cache, unsigned si, uintptr_t ra, uintptr_t cfa, const struct lw_gstack *g,
+                        int copy)
+{
+    struct lw_fast_set *fs = &cache->set[si];
+    if (copy && __builtin_popcount(fs->copied) >= LW_FAST_COPIES) {
+        /* the copies take the place of the oldest copy, never of a root */
+        unsigned w = 31 - (unsigned)__builtin_clz(fs->copied);
+        fs->tag[w] = lw_fast_tag(ra, cfa);
+        fs->g[w] = g;
+        return;
+    }
+    fs->copied = ((fs->copied << 1) | (copy != 0)) & ((1u << LW_FAST_WAYS) - 1);
+    memmove(&fs->tag[1], &fs->tag[0], (LW_FAST_WAYS - 1) * sizeof fs->tag[0]);
+    memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
+    fs->tag[0] = lw_fast_tag(ra, cfa);
+    fs->g[0] = g;
+}
+
 /* lw_stack_miss: lw_stack_id past a fast-cache miss (si: the set of ra and
  * cfa): take the stack on libwait's own stack, and keep it in the fast
  * cache when it has checks. A function apart, so that the hit path
@@ -406,6 +434,13 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
     if (have && cache) {
         const struct lw_gstack *bg = lw_branch_find(cache, ra, cfa, si, &from, &idx, &val);
         if (bg) {
+            /* a chain the branch table knows goes into the fast set too, as
+             * another way of its key: a key reached along a few chains over
+             * and over (sqlite's mutex and allocator wrappers, called from
+             * one frame by many callers) then hits without the branch
+             * table's cache misses, while a key of many chains (cc1) keeps
+             * them in the table */
+            lw_fast_put(cache, si, ra, cfa, bg, 1);
             t->st.stack_hits++;
             return bg->id;
         }
@@ -431,12 +466,7 @@ static __attribute__((noinline)) uint32_t lw_stack_miss(struct lw_thread *t, int
         if (cache->code_gen == gen)
             lw_branch_add(cache, from, idx, val, g);
     } else {
-        /* newest first: shift the set down one way, dropping the oldest */
-        struct lw_fast_set *fs = &cache->set[si];
-        memmove(&fs->tag[1], &fs->tag[0], (LW_FAST_WAYS - 1) * sizeof fs->tag[0]);
-        memmove(&fs->g[1], &fs->g[0], (LW_FAST_WAYS - 1) * sizeof fs->g[0]);
-        fs->tag[0] = lw_fast_tag(ra, cfa);
-        fs->g[0] = g; /* only stacks with checks are added (checked == LW_CHECK_OK) */
+        lw_fast_put(cache, si, ra, cfa, g, 0);
     }
     lw_slow_end(t);
     errno = saved;
