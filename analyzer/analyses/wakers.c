@@ -176,13 +176,14 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         if (wr_wk_push(st, &later) == 0)
             return;
     }
-    if (!w->barrier && w->k && g->wth >= 0 && w->b < g->e + st->lag &&
-        wr_wk_waker_pending(st, (size_t)g->wth, g->s, g->wk)) {
+    uint64_t pe;
+    if (!w->barrier && w->k && !w->deferred && g->wth >= 0 &&
+        (pe = wr_wk_waker_pending(st, (size_t)g->wth, g->s, g->wk)) != 0) {
         /* its waker has a wait of its own still undecided: explain this one
-         * once that is, up to lag past its end (two waits pending on each
-         * other end there) */
+         * once that is final, at most lag past its end */
         struct wr_wk_wait later = *w;
-        later.b = w->b + (st->lag >= 100 ? st->lag / 100 : 1);
+        later.deferred = 1;
+        later.b = pe + st->lag >= pe && pe + st->lag + 1 > w->b ? pe + st->lag + 1 : w->b + 1;
         if (wr_wk_push(st, &later) == 0)
             return;
     }
@@ -234,7 +235,7 @@ static void later_any(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t,
                       struct wr_site *site, const uint64_t *keys, size_t nk, int consume, const char *label,
                       uint64_t self, uint64_t lag)
 {
-    struct wr_wk_wait w = {g->e, nk ? keys[0] : 0, self, th, (uint32_t)(g - t->ring), consume, 0, label, site, lag};
+    struct wr_wk_wait w = {g->e, nk ? keys[0] : 0, self, th, (uint32_t)(g - t->ring), consume, 0, label, site, lag, 0};
     g->consume = (uint8_t)consume;
     for (size_t i = 0; i < nk; i++) { /* the releases seen already, then those still to come */
         struct wr_wk_rel *r = find(st, keys[i], th, g->s, g->e, consume);

@@ -69,6 +69,7 @@ struct wr_wk_wait {
     const char *label;
     struct wr_site *site;
     uint64_t lag;
+    int deferred; /* put off once already for its waker's own pending wait (wr_wk_waker_pending) */
 };
 
 #define WK_LAG_NS 10000000.0
@@ -193,13 +194,16 @@ int64_t wr_wk_ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v);
  * not wait for. */
 enum { K_MUTEX = 1, K_COND, K_SEM, K_PIPE, K_PAIR, K_EFD, K_SOCK, K_BAR, K_HUP, K_LISTEN };
 
-/* wr_wk_waker_pending: whether thread u has, among its WK_PEND_LOOK calls
- * nearest y that end after x, a wait still pending without a waker. A wait
- * woken by u over [x, y] is explained by what u did then, so explaining it
- * now would charge that wait to itself, where its waker, still to come in
- * the walk (a writer preempted before its return), explains it. */
-#define WK_PEND_LOOK 256
-int wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y);
+/* wr_wk_waker_pending: the end of the latest wait still pending without a
+ * waker among thread u's WK_PEND_LOOK calls nearest y that end after x, or
+ * 0. A wait woken by u over [x, y] is explained by what u did then, so
+ * explaining it now would charge that wait to itself, where its waker,
+ * still to come in the walk (a writer preempted before its return), would
+ * explain it: the wait that u released is put off, once, until that one is
+ * final (its end plus lag at the latest). The wait u released most often
+ * follows u's own wait at once (read, then write), so a few calls do. */
+#define WK_PEND_LOOK 8
+uint64_t wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y);
 
 /* wr_wk_push: wait w into the pending heap (its call's pend set by the
  * caller). 0, or -1 on out of memory. */

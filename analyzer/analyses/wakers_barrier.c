@@ -35,7 +35,7 @@ void wr_wk_arrive(struct wr_wk_state *st, struct wr_wk_obj *o, size_t th, struct
     o->narr += o->narr < o->caparr;
     if (o->narr == o->caparr && o->caparr < WK_ARRIVALS) /* grown next time: keep the ring in order */
         o->arrhead = o->narr;
-    struct wr_wk_wait w = {g->e + 10 * st->lag, o->key, 0, th, (uint32_t)(g - t->ring), 0, 1, NULL, site, 0};
+    struct wr_wk_wait w = {g->e + 10 * st->lag, o->key, 0, th, (uint32_t)(g - t->ring), 0, 1, NULL, site, 0, 0};
     if (wr_wk_push(st, &w) == 0)
         g->pend = 1;
 }

@@ -134,7 +134,7 @@ static uint32_t newest_before(const struct wr_wk_thread *t, uint64_t y)
     return lo;
 }
 
-int wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
+uint64_t wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
 {
     const struct wr_wk_thread *t = u < st->nth ? st->th[u] : NULL;
     if (!t)
@@ -145,7 +145,7 @@ int wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x, uint
         if (g->e <= x)
             break;
         if (g->pend && g->wth < 0)
-            return 1;
+            return g->e;
     }
     return 0;
 }
