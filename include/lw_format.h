@@ -29,6 +29,11 @@
 #define LW_MAGIC "LWTRACE"   /* 8 bytes with the NUL */
 #define LW_VERSION 2
 #define LW_VERSION_MIN 1 /* the oldest version a reader still decodes (see "Address deltas") */
+/* LW_VERSION_READABLE(v): whether a reader of this header decodes version v. */
+#define LW_VERSION_READABLE(v) ((v) >= LW_VERSION_MIN && (v) <= LW_VERSION)
+/* LW_VERSION_ONE_BASE(v): whether version v's objects are deltas against
+ * the last address, as blocks are ("Address deltas"). */
+#define LW_VERSION_ONE_BASE(v) ((v) < 2)
 #define LW_HEADER_SIZE 4096u
 #define LW_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
 #define LW_CHUNK_MIN (4u * 1024)

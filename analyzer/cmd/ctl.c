@@ -30,7 +30,7 @@ int wr_ctl_set(const char *path, int paused, int quiet)
         return -1;
     }
     if (fstat(fd, &st) != 0 || st.st_size < (off_t)LW_HEADER_SIZE || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
-        memcmp(h.magic, LW_MAGIC, sizeof LW_MAGIC) != 0 || h.version < LW_VERSION_MIN || h.version > LW_VERSION) {
+        memcmp(h.magic, LW_MAGIC, sizeof LW_MAGIC) != 0 || !LW_VERSION_READABLE(h.version)) {
         if (!quiet)
             fprintf(stderr, "waitreport: %s: not a libwait trace\n", path);
         close(fd);

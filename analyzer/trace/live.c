@@ -130,8 +130,8 @@ int wr_live_open(struct wr_live *l, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a libwait trace (bad magic)", path);
         goto fail;
     }
-    if (h->version < LW_VERSION_MIN || h->version > LW_VERSION || h->header_size != LW_HEADER_SIZE ||
-        h->chunk_size < LW_CHUNK_MIN || h->chunk_size > LW_CHUNK_MAX || (h->chunk_size & (h->chunk_size - 1))) {
+    if (!LW_VERSION_READABLE(h->version) || h->header_size != LW_HEADER_SIZE || h->chunk_size < LW_CHUNK_MIN ||
+        h->chunk_size > LW_CHUNK_MAX || (h->chunk_size & (h->chunk_size - 1))) {
         snprintf(err, errlen, "%s: unsupported or corrupt header (version %u, chunk size %u)", path, h->version,
                  h->chunk_size);
         goto fail;
@@ -431,7 +431,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
                               .last_addr = s->last_addr,
                               .last_obj = s->last_obj,
                               .base_mono = s->base_mono,
-                              .one_base = l->t.hdr.version < 2};
+                              .one_base = LW_VERSION_ONE_BASE(l->t.hdr.version)};
         struct wr_event ev;
         uint64_t save_tsc = s->last_tsc, save_addr = s->last_addr, save_obj = s->last_obj, t = 0;
         int got = wr_cursor_next(&c, s->stream, s->tid, 0, &ev);

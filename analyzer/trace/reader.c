@@ -156,7 +156,7 @@ static int validate(struct wr_trace *t, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not a libwait trace (bad magic)", t->path);
         return -1;
     }
-    if (h->version < LW_VERSION_MIN || h->version > LW_VERSION) {
+    if (!LW_VERSION_READABLE(h->version)) {
         snprintf(err, errlen, "%s: trace format version %u, this waitreport reads versions %u to %u", t->path,
                  h->version, LW_VERSION_MIN, LW_VERSION);
         return -1;

@@ -144,7 +144,7 @@ static inline void wr_cursor_start(struct wr_cursor *c, const uint8_t *base, siz
     c->last_tsc = ch.base_tsc;
     c->last_addr = c->last_obj = 0;
     c->base_mono = ch.base_mono_ns;
-    c->one_base = version < 2;
+    c->one_base = LW_VERSION_ONE_BASE(version);
 }
 
 /* wr_cursor_next: the record at c->p, with ev's stream and tid as given.

@@ -136,13 +136,7 @@ static inline void tb_call(struct tb *b, unsigned f, uint32_t stack, uint64_t ts
     }
 #undef ADDR
 #undef OBJ
-    size_t len = (size_t)(p - body);
-    uint8_t *q = lw_put_uv(b->cur + 1, len);
-    memcpy(q, body, len);
-    b->cur[0] = (uint8_t)f;
-    b->cur = q + len;
-    if (b->cur > b->end)
-        abort();
+    tb_rec(b, f, body, (size_t)(p - body));
 }
 
 /* tb_switch: a context-switch record of the chunk's thread at mono ns
@@ -151,14 +145,8 @@ static inline void tb_switch(struct tb *b, unsigned flags, uint64_t mono)
 {
     struct lw_file_header *h = (struct lw_file_header *)b->buf;
     uint8_t body[32];
-    size_t len = (size_t)(lw_enc_switch(body, h->start_mono_ns, flags, mono) - body);
-    uint8_t *q = lw_put_uv(b->cur + 1, len);
     h->flags |= LW_HF_SWITCHES;
-    memcpy(q, body, len);
-    b->cur[0] = LW_REC_SWITCH;
-    b->cur = q + len;
-    if (b->cur > b->end)
-        abort();
+    tb_rec(b, LW_REC_SWITCH, body, (size_t)(lw_enc_switch(body, h->start_mono_ns, flags, mono) - body));
 }
 
 /* tb_site: the site of f at stack in m, or NULL. */
