@@ -122,9 +122,14 @@ struct lw_file_header {
     char command[LW_CMD_MAX];   /* argv joined by spaces, truncated */
     char exe[LW_PATH_MAX];      /* /proc/self/exe at start */
     struct lw_flight flight;    /* all 0 unless LW_HF_FLIGHT */
+    uint64_t lone_locks;        /* atomic: lock and unlock calls counted, not
+                                   recorded: made while the process had one
+                                   thread, on a lock they found free
+                                   (WAIT_LOCKS); 0 in older traces */
 };
 _Static_assert(offsetof(struct lw_file_header, next_chunk) == 128, "layout");
 _Static_assert(offsetof(struct lw_file_header, flight) == 1872, "layout");
+_Static_assert(offsetof(struct lw_file_header, lone_locks) == 1936, "layout");
 _Static_assert(offsetof(struct lw_file_header, stats) == 256, "layout");
 _Static_assert(sizeof(struct lw_file_header) <= LW_HEADER_SIZE, "layout");
 

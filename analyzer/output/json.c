@@ -238,10 +238,10 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
     fprintf(f,
             ",\"libwait\":{\"records\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"trace_bytes\":%zu,\"stacks\":%" PRIu64
             ",\"unwinds\":%" PRIu64 ",\"stack_cache_hits\":%" PRIu64 ",\"nested\":%" PRIu64 ",\"dropped\":%" PRIu64
-            ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
+            ",\"lone_locks\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"calls_read\":%" PRIu64 ",\"warnings\":%u"
             ",\"self_ns\":%" PRIu64,
             st->records, st->bytes, m->trace->size, st->stacks, st->unwinds, st->stack_hits, st->nested, st->dropped,
-            st->chunks, m->calls_read, m->trace->warnings, d.self_ns);
+            h->lone_locks, st->chunks, m->calls_read, m->trace->warnings, d.self_ns);
     fprintf(f, ",\"call_record_bytes\":%" PRIu64 ",\"stack_record_bytes\":%" PRIu64 ",\"other_record_bytes\":%" PRIu64,
             m->call_bytes, m->stack_bytes, m->other_bytes);
     /* distorted: self_share over WR_DISTORT_SHARE; null when the trace is

@@ -164,6 +164,11 @@ static void summary(struct wr_model *m, const struct wr_opts *o, FILE *f)
             "%" PRIu64 " nested calls not recorded, %" PRIu64 " dropped\n",
             st->stacks, st->unwinds, lookups, lookups ? 100.0 * (double)st->stack_hits / (double)lookups : 0.0,
             st->nested, st->dropped);
+    if (h->lone_locks) /* the recorder's lone-thread rule (WAIT_LOCKS) */
+        fprintf(f,
+                "lone thread: %s lock and unlock calls that found their lock free while the process had one thread "
+                "were counted, not recorded: no other thread could wait for them (WAIT_LOCKS=all records them)\n",
+                wr_fmt_count(a, sizeof a, h->lone_locks));
     if (st->self_ticks) { /* sampled; whole only after a clean exit */
         fprintf(f, "libwait's own time (estimated): %s", wr_fmt_ns(a, sizeof a, wr_model_ns(m, st->self_ticks)));
         if (st->records >= 10000) /* else start-up (unwinds, load map, first chunks) dominates */

@@ -101,6 +101,20 @@ static unsigned lw_env_uint(const char *name, unsigned def, unsigned lo, unsigne
     return (unsigned)v;
 }
 
+/* lw_env_locks: WAIT_LOCKS, 1 when it asks for every lock call to be
+ * recorded ("all"), 0 for the lone-thread rule (runtime.h: "auto", the
+ * default). A bad value is said once and the default kept. */
+static uint32_t lw_env_locks(void)
+{
+    const char *s = getenv("WAIT_LOCKS");
+    if (!s || !*s || !strcmp(s, "auto"))
+        return 0;
+    if (!strcmp(s, "all"))
+        return 1;
+    lw_warn("ignoring WAIT_LOCKS=%s: expected auto or all; using auto", s);
+    return 0;
+}
+
 /* lw_env_size: WAIT_MAX_SIZE, the flight recorder's cap: a whole number
  * of bytes, or of KiB, MiB or GiB with a K, M or G after it. 0 when unset
  * or bad (reported once: recording goes on without a cap). A cap below
@@ -261,6 +275,7 @@ __attribute__((constructor(101))) static void lw_init(void)
     }
     lw_g.depth = lw_env_uint("WAIT_DEPTH", 32, 1, LW_MAX_DEPTH);
     lw_g.switches = (int)lw_env_uint("WAIT_SWITCHES", 1, 0, 1);
+    lw_lone.s.all = lw_env_locks();
     unsigned kb = lw_env_uint("WAIT_CHUNK_KB", 1024, LW_CHUNK_MIN / 1024, LW_CHUNK_MAX / 1024);
     if (kb & (kb - 1)) {
         lw_warn("ignoring WAIT_CHUNK_KB=%u: not a power of two; using 1024", kb);

@@ -51,6 +51,7 @@ struct lw_thread {
     uint64_t chunk_index; /* the current chunk's index in the file */
     uint8_t *pop_end;     /* the current chunk is pre-faulted up to here */
     uint64_t last_tsc, last_addr, last_obj, last_sync; /* the chunk's delta state (lw_codec.h), the last clock pair */
+    uint64_t lone;              /* lock calls counted, not recorded (lw_lone_ok); flushed to the header */
     struct lw_stats st;         /* local counters, flushed to the header */
     struct lw_cache *cache;     /* stack caches, see stack.c */
     int err;                    /* the program's errno, kept across recording */
@@ -100,6 +101,32 @@ extern LW_TLS struct lw_thread *lw_tls;
  * it is mapped (control.c), else at a private word. */
 extern uint32_t *lw_pause_word;
 
+/* The lone-thread rule. While a process has one thread, no other thread
+ * can hold or wait for a lock it makes (a process-shared one aside), so a
+ * lock call that finds its lock free, and an unlock that wakes nobody,
+ * cannot wait and tell nothing about waiting: such calls are counted
+ * (lw_thread.lone, the header's lone_locks) instead of recorded. What is
+ * lost is the per-site count and the hold time of those locks, which no
+ * other thread could feel. A lock found busy (a self-deadlock, a
+ * process-shared lock held elsewhere) is recorded as always.
+ *
+ * others counts what may make a second thread: each pthread_create from
+ * before it runs (undone when it fails or when the thread, started by
+ * libwait, finishes), and for good each thread libwait did not see start.
+ * all is 1 with WAIT_LOCKS=all, which records every lock call. Both are
+ * read as one word, so the hot path's test is one load. A thread that
+ * starts while another holds a lock taken under the rule finds that
+ * lock's acquisition unrecorded: its wait is recorded, its holder's
+ * acquisition is not. */
+union lw_lone {
+    struct {
+        uint32_t others, all;
+    } s;
+    uint64_t word;
+};
+extern union lw_lone lw_lone;
+static inline int lw_lone_ok(void) { return __atomic_load_n(&lw_lone.word, __ATOMIC_RELAXED) == 0; }
+
 /* own_fds.c: libwait's own fds (the trace file, libunwind's pipe) sit high
  * up, out of the program's way (lw_fd_high: -1 when they cannot, and then
  * the fd is closed); close, closefrom and close_range leave them open. lw_own_window is set while this thread runs
@@ -133,6 +160,9 @@ void lw_thread_named(struct lw_thread *t);
  * state; its start record carries them (LW_THR_BORN). */
 extern LW_TLS uint64_t lw_birth_tsc;
 extern LW_TLS uint32_t lw_birth_creator;
+/* 1 in a thread that pthread_create counted in lw_lone.s.others and that
+ * libwait's start routine began: its finish takes it off again. */
+extern LW_TLS int lw_birth_counted;
 
 /* fdid.c: FDID records for fds just made (t's guard taken). lw_fdid_note:
  * one fd of the given LW_FD_* type; lw_fdid_pair: both ends of a pipe or

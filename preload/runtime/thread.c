@@ -50,6 +50,8 @@ void lw_thread_flush_stats(struct lw_thread *t)
     struct lw_stats *g = lw_g.hdr ? &lw_g.hdr->stats : NULL;
     if (!g)
         return;
+    if (t->lone)
+        __atomic_fetch_add(&lw_g.hdr->lone_locks, __atomic_exchange_n(&t->lone, 0, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
     uint64_t *src = (uint64_t *)&t->st, *dst = (uint64_t *)g;
     for (size_t i = 0; i < sizeof t->st / sizeof(uint64_t); i++) {
         uint64_t v = __atomic_exchange_n(&src[i], 0, __ATOMIC_RELAXED);
@@ -69,6 +71,9 @@ void lw_thread_flush_stats(struct lw_thread *t)
  * thread has any state; 0 when the thread was not started through it. */
 LW_TLS uint64_t lw_birth_tsc;
 LW_TLS uint32_t lw_birth_creator;
+LW_TLS int lw_birth_counted;
+
+union lw_lone lw_lone;
 
 /* lw_thread_record: write a THREAD record (start, or end with LW_THR_END)
  * with the name. A start record of a thread whose birth is known carries
@@ -126,6 +131,10 @@ static void lw_thread_finish(struct lw_thread *t)
     }
     lw_switch_forget(t);
     lw_thread_flush_stats(t);
+    if (lw_birth_counted) {
+        lw_birth_counted = 0;
+        __atomic_fetch_sub(&lw_lone.s.others, 1, __ATOMIC_RELAXED);
+    }
     t->dead = 1;
     lw_tls = &lw_dead; /* from here a signal handler's calls pass through */
     lw_writer_release(t);
@@ -205,6 +214,12 @@ static struct lw_thread *lw_thread_new(void)
         return NULL;
     }
     t->st.threads = 1;
+    /* a thread that neither is the main one nor came through libwait's
+     * start routine (a raw clone, a thread started while every spawn slot
+     * was taken): whether it ends is unknown, so the lone-thread rule stays
+     * off from now on */
+    if (!lw_birth_tsc && t->tid != lw_g.hdr->pid)
+        __atomic_fetch_add(&lw_lone.s.others, 1, __ATOMIC_RELAXED);
     lw_spin_lock(&lw_all_spin);
     t->all_next = lw_all;
     lw_all = t;
@@ -376,6 +391,8 @@ void lw_thread_reset_after_fork(void)
     lw_tls = NULL;
     lw_birth_tsc = 0; /* the child's thread is its main thread: born at the fork */
     lw_birth_creator = 0;
+    lw_birth_counted = 0;
+    __atomic_store_n(&lw_lone.s.others, 0, __ATOMIC_RELAXED); /* the child has one thread */
     lw_all = NULL;              /* the parent's threads do not exist here; their states leak */
     lw_spin_init(&lw_all_spin); /* another thread may have held it at the fork */
     if (lw_key_ok)

@@ -54,6 +54,7 @@ static void *lw_thread_begin(void *arg)
     void *(*fn)(void *) = s->fn;
     void *a = s->arg;
     lw_birth_creator = s->creator;
+    lw_birth_counted = 1;
     __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
     lw_birth_tsc = birth;
     if (!lw_tls && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED)) {
@@ -66,15 +67,27 @@ static void *lw_thread_begin(void *arg)
     return fn(a);
 }
 
+/* pthread_create counts the new thread in lw_lone.s.others before it can
+ * run (runtime.h, the lone-thread rule), recorded or not, and takes it off
+ * again only when the thread could not be made. A thread started through
+ * a slot takes itself off when it finishes; one started without a slot
+ * (not recorded, or every slot taken) stays counted for good. */
 LW_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
+    __atomic_fetch_add(&lw_lone.s.others, 1, __ATOMIC_RELAXED);
     struct lw_thread *t = lw_wrap_enter(real_pthread_create != NULL);
-    if (!t)
-        return real_pthread_create(th, attr, fn, arg);
+    if (!t) {
+        int r0 = real_pthread_create(th, attr, fn, arg);
+        if (r0 != 0)
+            __atomic_fetch_sub(&lw_lone.s.others, 1, __ATOMIC_RELAXED);
+        return r0;
+    }
     struct lw_spawn *s = lw_spawn_claim(fn, arg, t->tid);
     uint64_t t0 = lw_rdtsc();
     int r = s ? real_pthread_create(th, attr, lw_thread_begin, s) : real_pthread_create(th, attr, fn, arg);
     uint64_t t1 = lw_rdtsc();
+    if (r != 0)
+        __atomic_fetch_sub(&lw_lone.s.others, 1, __ATOMIC_RELAXED);
     if (r != 0 && s)
         __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE); /* no thread will take it */
     lw_wrap_obj(t, LW_F_pthread_create, t0, t1, r == 0 ? (const void *)*th : NULL, (unsigned)r, 0);

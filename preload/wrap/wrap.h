@@ -196,19 +196,36 @@ static inline void lw_unwound(struct lw_thread **pt)
         LW_WRAP_TAIL_NOTE(rtype, real_##sym args, 0, f, note, encode);                                                 \
     }
 
+/* lw_wrap_lone: the end of a lock call taken under the lone-thread rule
+ * (runtime.h): counted, not recorded, and the guard released. errno is
+ * left alone: the wrapper touched it nowhere, and the real pthread call
+ * reports by its result. */
+static inline void lw_wrap_lone(struct lw_thread *t)
+{
+    t->lone++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->guard = 0;
+}
+
 /* LW_WRAP_TRYFIRST: a lock call sym(params) on the object o, tried first
  * with try(o) when ok says the real call would not refuse its arguments
- * at once: a free lock costs one stamp (duration 0); only a busy one
- * (EBUSY) is timed around the real call, and flagged LW_LOCK_CONTENDED.
- * LOCK schema. */
-#define LW_WRAP_TRYFIRST(sym, try, f, params, args, o, ok)                                                             \
+ * at once. A free lock costs one stamp (duration 0), or none when lone
+ * (an expression of o, tested after the try took the lock) says the
+ * lone-thread rule applies; only a busy one (EBUSY) is timed around the
+ * real call, from after the try, and flagged LW_LOCK_CONTENDED. LOCK
+ * schema. */
+#define LW_WRAP_TRYFIRST(sym, try, f, params, args, o, ok, lone)                                                       \
     LW_EXPORT int sym params                                                                                           \
     {                                                                                                                  \
         struct lw_thread *t = lw_wrap_enter(real_##sym && real_##try);                                                 \
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
         int r = (ok) ? real_##try(o) : EBUSY;                                                                          \
+        if (r == 0 && (lone)) {                                                                                        \
+            lw_wrap_lone(t);                                                                                           \
+            return 0;                                                                                                  \
+        }                                                                                                              \
+        uint64_t t0 = lw_rdtsc();                                                                                      \
         if (LW_LIKELY(r != EBUSY)) {                                                                                   \
             lw_wrap_obj(t, f, t0, t0, (const void *)(o), (unsigned)r, 0);                                              \
             return r;                                                                                                  \
@@ -216,6 +233,31 @@ static inline void lw_unwound(struct lw_thread **pt)
         r = real_##sym args;                                                                                           \
         lw_wrap_obj(t, f, t0, lw_rdtsc(), (const void *)(o), (unsigned)r, LW_LOCK_CONTENDED);                          \
         return r;                                                                                                      \
+    }
+
+/* LW_WRAP_LONE: a lock call sym(params) on the object o that never waits
+ * for long (a trylock, an unlock), recorded with its error number (LOCK
+ * schema). When lone (as in LW_WRAP_TRYFIRST, tested before the call) says
+ * the lone-thread rule applies, a call that returns 0 is counted instead,
+ * and one that fails is recorded with one stamp; otherwise the call is
+ * timed around as LW_WRAP_QUICK's, quick as there. */
+#define LW_WRAP_LONE(sym, f, params, args, o, lone, quick)                                                             \
+    LW_EXPORT int sym params                                                                                           \
+    {                                                                                                                  \
+        struct lw_thread *t = lw_wrap_enter(real_##sym != NULL);                                                       \
+        if (!t)                                                                                                        \
+            return real_##sym args;                                                                                    \
+        if (lone) {                                                                                                    \
+            int r = real_##sym args;                                                                                   \
+            if (LW_LIKELY(r == 0)) {                                                                                   \
+                lw_wrap_lone(t);                                                                                       \
+                return 0;                                                                                              \
+            }                                                                                                          \
+            uint64_t t0 = lw_rdtsc();                                                                                  \
+            lw_wrap_obj(t, f, t0, t0, (const void *)(o), (unsigned)r, 0);                                              \
+            return r;                                                                                                  \
+        }                                                                                                              \
+        LW_WRAP_TAIL(int, real_##sym args, quick, f, lw_put_obj(t, b, (const void *)(o), (unsigned)r, 0));             \
     }
 
 /* LW_WRAP_CANCELLABLE: a sync wait sym(params) that is a cancellation

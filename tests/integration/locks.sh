@@ -13,7 +13,9 @@ locks_relay() { check_relay "$1" "$LOCKS_CHECK" "$3.$2.check" "${@:2}"; }
 
 d=$tmp/locks; mkdir -p "$d"
 native "$d/n" build/tests/lockrows_helper
-traced "$d/p" "$d/t.bin" build/tests/lockrows_helper
+# the quiet locks are taken while the helper has one thread: recorded
+# only with WAIT_LOCKS=all (the lone-thread rule would count them)
+WAIT_LOCKS=all traced "$d/p" "$d/t.bin" build/tests/lockrows_helper
 same_run "locks" "$d/n" "$d/p"
 report "locks" "$d/t.bin"
 "$WR" --no-color --top 0 "$d/t.bin" >"$d/t.txt" 2>"$d/t.err"
@@ -29,7 +31,14 @@ locks_relay "trace bytes" bytes "$d/t.bin.json" "$d/t.txt"
 t "locks: --help names --all-locks" bash -c '"$1" --help | grep -q -- "--all-locks"' _ "$WR"
 
 # a trace with locks but none waited on says so in one line
-traced "$d/q" "$d/q.bin" build/tests/lockrows_helper quiet
+WAIT_LOCKS=all traced "$d/q" "$d/q.bin" build/tests/lockrows_helper quiet
 "$WR" --no-color "$d/q.bin" >"$d/q.txt" 2>/dev/null
 t "locks: 2 locks, none waited on: one line says so" \
   grep -qx "locks: no thread waited on any of the 2 locks (--all-locks lists them)" "$d/q.txt"
+
+# by default the quiet run's one thread takes its locks under the
+# lone-thread rule: counted, and the header says how many
+traced "$d/ql" "$d/ql.bin" build/tests/lockrows_helper quiet
+"$WR" --no-color "$d/ql.bin" >"$d/ql.txt" 2>/dev/null
+t "locks: quiet, by default: the one thread's lock calls are counted, not recorded (the 'lone thread' line)" \
+  grep -q "^lone thread: [0-9,]* lock and unlock calls that found their lock free" "$d/ql.txt"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """sync_check.py MODE REPORT.json [REPORT.txt]: known answers of
-examples/all_sync_waits (MODE all or cancel) and of a python3 run (MODE
+examples/all_sync_waits (MODE all, recorded with WAIT_LOCKS=all; lone, by
+default; or cancel) and of a python3 run (MODE
 python). One `ok - ...` / `not ok - ...` line per check; exit 1 on any
 failure. Standard library only."""
 import json
@@ -183,10 +184,42 @@ def mode_python(d, txt):
             check("threading.Lock: %s wait time > 1 ms" % fn, tot(lk, "wait_ns") > MS, tot(lk, "wait_ns"))
 
 
+LOCK_CALLS = ("pthread_rwlock_", "pthread_spin_", "pthread_mutex_")
+
+
+def mode_lone(d, txt):
+    """the default run, under the lone-thread rule: a lock call is recorded
+    only while another thread lives, so a lock function's count is at most
+    the known one; every other call and every known wait is as with
+    WAIT_LOCKS=all, and so is the contended wrlock and its holder"""
+    for where, fn, n, errs, wait in ALL:
+        ss = at(d, fn, where)
+        if fn.startswith(LOCK_CALLS):
+            check("lone: %s at %s: at most %d calls" % (fn, where, n), tot(ss, "calls") <= n, tot(ss, "calls"))
+        else:
+            check("lone: %s at %s: %d calls" % (fn, where, n), tot(ss, "calls") == n, tot(ss, "calls"))
+        if wait:
+            lo, hi = wait
+            t = tot(ss, "total_ns") / MS
+            check("lone: %s at %s: total %d..%d ms" % (fn, where, lo, hi), lo <= t <= hi, "%.1f ms" % t)
+    w = at(d, "pthread_rwlock_wrlock", "rw_writer")
+    check("lone: rw_writer: 1 contended", tot(w, "contended") == 1, tot(w, "contended"))
+    top = [h for s in w for h in s.get("holders", [])]
+    check("lone: rw_writer's wait is blamed on rw_holder_lock (~30 ms)",
+          any(h["at"].startswith("rw_holder_lock") and 20 * MS <= h["wait_ns"] <= 100 * MS for h in top),
+          [(h["at"], h["wait_ns"]) for h in top])
+    n = d["libwait"].get("lone_locks", 0)
+    check("lone: lock calls counted, not recorded (libwait.lone_locks > 0)", n > 0, n)
+    if txt is not None:
+        line = [l for l in txt.splitlines() if l.startswith("lone thread: ")]
+        check("lone: the text report's header says how many lock calls were counted",
+              len(line) == 1 and "WAIT_LOCKS=all" in line[0], line)
+
+
 def main():
     d = json.load(open(sys.argv[2]))
     txt = open(sys.argv[3]).read() if len(sys.argv) > 3 else None
-    {"all": mode_all, "cancel": mode_cancel, "python": mode_python}[sys.argv[1]](d, txt)
+    {"all": mode_all, "lone": mode_lone, "cancel": mode_cancel, "python": mode_python}[sys.argv[1]](d, txt)
     sys.exit(1 if failed else 0)
 
 

@@ -1,7 +1,10 @@
 /* test_lockflags.c: trylock-first mutex recording under the real preload
  * (tests/helpers/lock_helper): return values unchanged for normal,
  * errorcheck and recursive mutexes; a free mutex is one stamp (duration 0,
- * no flags); a busy one is timed and flagged LW_LOCK_CONTENDED. */
+ * no flags); a busy one is timed and flagged LW_LOCK_CONTENDED. The helper
+ * runs twice: with WAIT_LOCKS=all every lock call is recorded; by default
+ * the lone-thread rule counts the free locks and unlocks that main makes
+ * before its thread starts and after it is joined, and records the rest. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,23 +19,30 @@
 
 #include "model/model.h"
 
-static char trace_path[256];
+static char trace_all[256], trace_lone[256];
+
+static int run_helper(const char *path, const char *env)
+{
+    unlink(path);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s WAIT_OUTPUT=%s LD_PRELOAD=%s/libwait.so build/tests/lock_helper > /dev/null", env,
+             path, getenv("PWD") ? getenv("PWD") : ".");
+    return system(cmd) == 0 ? 0 : -1; /* the helper checks the return values */
+}
 
 static int setup(void **st)
 {
     (void)st;
-    snprintf(trace_path, sizeof trace_path, "/tmp/lw_test_lockflags.%d.bin", (int)getpid());
-    unlink(trace_path);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "WAIT_OUTPUT=%s LD_PRELOAD=%s/libwait.so build/tests/lock_helper > /dev/null", trace_path,
-             getenv("PWD") ? getenv("PWD") : ".");
-    return system(cmd) == 0 ? 0 : -1; /* the helper checks the return values */
+    snprintf(trace_all, sizeof trace_all, "/tmp/lw_test_lockflags.%d.all.bin", (int)getpid());
+    snprintf(trace_lone, sizeof trace_lone, "/tmp/lw_test_lockflags.%d.lone.bin", (int)getpid());
+    return run_helper(trace_all, "WAIT_LOCKS=all") || run_helper(trace_lone, "");
 }
 
 static int teardown(void **st)
 {
     (void)st;
-    unlink(trace_path);
+    unlink(trace_all);
+    unlink(trace_lone);
     return 0;
 }
 
@@ -67,16 +77,24 @@ static int on_ev(void *ctx, const struct wr_event *ev)
     return 0;
 }
 
+/* tally_of: the main thread's lock calls of the trace at path; the trace
+ * stays open in tr. */
+static struct tally tally_of(struct wr_trace *tr, const char *path)
+{
+    char errbuf[512];
+    memset(tr, 0, sizeof *tr);
+    if (wr_trace_open(tr, path, errbuf, sizeof errbuf) != 0)
+        fail_msg("%s", errbuf);
+    struct tally t = {0};
+    assert_int_equal(wr_trace_walk(tr, on_ev, &t), 0);
+    return t;
+}
+
 static void test_flags(void **st)
 {
     (void)st;
     struct wr_trace tr;
-    char errbuf[512];
-    memset(&tr, 0, sizeof tr);
-    if (wr_trace_open(&tr, trace_path, errbuf, sizeof errbuf) != 0)
-        fail_msg("%s", errbuf);
-    struct tally t = {0};
-    assert_int_equal(wr_trace_walk(&tr, on_ev, &t), 0);
+    struct tally t = tally_of(&tr, trace_all);
     /* main: 100 free + errorcheck 1 + recursive 2; holder: 2 (libc may
      * lock a few of its own) */
     assert_true(t.free_locks >= 100 + 1 + 2 + 2);
@@ -87,11 +105,33 @@ static void test_flags(void **st)
     assert_int_equal(t.contended, 3);
     assert_int_equal(t.timed_out, 1);
     assert_true(t.contended_ms >= 100); /* ~170 ms of waiting, in ticks/1e6 */
+    assert_int_equal(tr.hdr.lone_locks, 0);
+    wr_trace_close(&tr);
+}
+
+/* test_lone: the same calls under the lone-thread rule. Main's free locks
+ * come before pthread_create or after the join, so only the holder's 2
+ * (and any libc takes while both threads live) are recorded; main's 100
+ * lock/unlock pairs, the errorcheck lock and unlock and the 2 + 2 of the
+ * recursive mutex are counted (206). What found its mutex busy or failed
+ * is recorded as with WAIT_LOCKS=all. */
+static void test_lone(void **st)
+{
+    (void)st;
+    struct wr_trace tr;
+    struct tally t = tally_of(&tr, trace_lone);
+    assert_true(t.free_locks >= 2 && t.free_locks < 100);
+    assert_int_equal(t.free_with_dur, 0);
+    assert_int_equal(t.edeadlk, 1);
+    assert_int_equal(t.contended, 3);
+    assert_int_equal(t.timed_out, 1);
+    assert_true(t.contended_ms >= 100);
+    assert_true(tr.hdr.lone_locks >= 206 && tr.hdr.lone_locks < 230);
     wr_trace_close(&tr);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_flags)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_flags), cmocka_unit_test(test_lone)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
