@@ -132,7 +132,8 @@ MICRO_CASES = [
     ("malloc+free 64 B, depth 30, 1 thread", "malloc", 2000000, {"SIZE": "64", "DEPTH": "30"}, 2),
     ("malloc+free 64 B, depth 5, 2 threads", "malloc", 2000000, {"SIZE": "64", "DEPTH": "5", "THREADS": "2"}, 2),
     ("malloc+free 64 B, depth 30, 2 threads", "malloc", 2000000, {"SIZE": "64", "DEPTH": "30", "THREADS": "2"}, 2),
-    ("mutex lock+unlock, uncontended, 1 thread", "lock", 2000000, {}, 2),
+    ("mutex lock+unlock, uncontended, 1 thread, WAIT_LOCKS=all (recorded)", "lock", 2000000, {"WAIT_LOCKS": "all"}, 2),
+    ("mutex lock+unlock, uncontended, 1 thread (lone-thread rule: counted)", "lock", 2000000, {}, 2),
     ("mutex lock+unlock, uncontended, 2 threads", "lock", 2000000, {"THREADS": "2"}, 2),
     ("mutex lock+unlock, contended (2 threads, one mutex)", "lockshared", 1000000, {"THREADS": "2"}, 2),
     ("pipe write+read 1 B, 1 thread", "pipe", 200000, {}, 2),
@@ -195,7 +196,9 @@ def bench_callgrind(res):
         return
     for name, mode, n, env, calls in [("malloc+free 64 B, depth 5", "malloc", 100000, {"DEPTH": "5"}, 2),
                                       ("malloc+free 64 B, depth 30", "malloc", 100000, {"DEPTH": "30"}, 2),
-                                      ("mutex lock+unlock, uncontended", "lock", 100000, {}, 2)]:
+                                      ("mutex lock+unlock, uncontended, WAIT_LOCKS=all", "lock", 100000,
+                                       {"WAIT_LOCKS": "all"}, 2),
+                                      ("mutex lock+unlock, uncontended, lone thread (counted)", "lock", 100000, {}, 2)]:
         row = {"name": name}
         for pre in (False, True):
             a = callgrind_ir([MICRO, mode, str(n)], env, pre)
@@ -719,7 +722,7 @@ def write_md(res):
     tg = []
     for key, label in (("malloc+free 64 B, depth 30, 1 thread", "≤ 100 ns added per malloc+free call (depth 30, full stacks, timings)"),
                        ("malloc+free 64 B, depth 5, 1 thread", "≤ 100 ns added per malloc+free call (depth 5)"),
-                       ("mutex lock+unlock, uncontended, 1 thread", "≤ 100 ns added per lock+unlock call")):
+                       ("mutex lock+unlock, uncontended, 1 thread, WAIT_LOCKS=all (recorded)", "≤ 100 ns added per lock+unlock call (recorded)")):
         r = next((x for x in res["micro"] if x["name"] == key), None)
         if r:
             m = statistics.median(r["added_ns_call"])
