@@ -18,9 +18,10 @@
  *         return r;
  *     }
  *
- * LW_WRAP writes exactly that; LW_WRAP_QUICK, LW_WRAP_TRYFIRST and
- * LW_WRAP_CANCELLABLE write it with one variation each (a call that often
- * returns at once, a lock tried first, a recorded cancellation). The few
+ * LW_WRAP writes exactly that; LW_WRAP_QUICK, LW_WRAP_TRYFIRST,
+ * LW_WRAP_LONE and LW_WRAP_CANCELLABLE write it with one variation each (a
+ * call that often returns at once, a lock tried first, a lock call under
+ * the lone-thread rule, a recorded cancellation). The few
  * wrappers with a step of their own before the real call (an arena before
  * the real allocator, open's optional mode, close's own fds) write their
  * prologue and end with LW_WRAP_TAIL.
@@ -196,17 +197,6 @@ static inline void lw_unwound(struct lw_thread **pt)
         LW_WRAP_TAIL_NOTE(rtype, real_##sym args, 0, f, note, encode);                                                 \
     }
 
-/* lw_wrap_lone: the end of a lock call taken under the lone-thread rule
- * (runtime.h): counted, not recorded, and the guard released. errno is
- * left alone: the wrapper touched it nowhere, and the real pthread call
- * reports by its result. */
-static inline void lw_wrap_lone(struct lw_thread *t)
-{
-    t->lone++;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    t->guard = 0;
-}
-
 /* LW_WRAP_TRYFIRST: a lock call sym(params) on the object o, tried first
  * with try(o) when ok says the real call would not refuse its arguments
  * at once. A free lock costs one stamp (duration 0), or none when lone
@@ -225,11 +215,11 @@ static inline void lw_wrap_lone(struct lw_thread *t)
             lw_wrap_lone(t);                                                                                           \
             return 0;                                                                                                  \
         }                                                                                                              \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
         if (LW_LIKELY(r != EBUSY)) {                                                                                   \
-            lw_wrap_obj(t, f, t0, t0, (const void *)(o), (unsigned)r, 0);                                              \
+            lw_wrap_obj_now(t, f, (const void *)(o), (unsigned)r);                                                     \
             return r;                                                                                                  \
         }                                                                                                              \
+        uint64_t t0 = lw_rdtsc();                                                                                      \
         r = real_##sym args;                                                                                           \
         lw_wrap_obj(t, f, t0, lw_rdtsc(), (const void *)(o), (unsigned)r, LW_LOCK_CONTENDED);                          \
         return r;                                                                                                      \
@@ -253,8 +243,7 @@ static inline void lw_wrap_lone(struct lw_thread *t)
                 lw_wrap_lone(t);                                                                                       \
                 return 0;                                                                                              \
             }                                                                                                          \
-            uint64_t t0 = lw_rdtsc();                                                                                  \
-            lw_wrap_obj(t, f, t0, t0, (const void *)(o), (unsigned)r, 0);                                              \
+            lw_wrap_obj_now(t, f, (const void *)(o), (unsigned)r);                                                     \
             return r;                                                                                                  \
         }                                                                                                              \
         LW_WRAP_TAIL(int, real_##sym args, quick, f, lw_put_obj(t, b, (const void *)(o), (unsigned)r, 0));             \
@@ -318,6 +307,26 @@ static inline __attribute__((always_inline)) void lw_wrap_obj(struct lw_thread *
     if (b)
         b = lw_put_obj(t, b, o, err, flags);
     lw_wrap_leave(t, f, b);
+}
+
+/* lw_wrap_lone: the end of a lock call taken under the lone-thread rule
+ * (runtime.h): counted, not recorded, and the guard released. errno is
+ * left alone: the wrapper touched it nowhere, and the real pthread call
+ * reports by its result. */
+static inline void lw_wrap_lone(struct lw_thread *t)
+{
+    t->lone++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t->guard = 0;
+}
+
+/* lw_wrap_obj_now: the whole epilogue of a LOCK- or SYNC-schema call that
+ * returned at once, with err and no flags: one stamp, duration 0. */
+static inline __attribute__((always_inline)) void lw_wrap_obj_now(struct lw_thread *t, unsigned f, const void *o,
+                                                                  unsigned err)
+{
+    uint64_t t0 = lw_rdtsc();
+    lw_wrap_obj(t, f, t0, t0, o, err, 0);
 }
 
 /* A wrapped call that is a cancellation point recorded when cancelled:
