@@ -91,13 +91,14 @@ t "altstack: the handler ran on it" grep -q "handler ran on the alternate stack"
 # ---- fork in a signal handler that interrupts wrapped calls (and libwait
 # itself, holding its stack table's lock or inside libunwind): 20 runs,
 # none hangs; the children of such forks do not record (one line each on
-# stderr) and exit as natively
+# stderr) and exit as natively. WAIT_LOCKS=all: the helper's locks, taken
+# while it has one thread, are recorded (and interrupted) like any call
 d=$tmp/forksig; mkdir -p "$d"
 native "$d/n" "$HH" forksig
 hung=0 differ=0
 for i in $(seq 1 20); do
   mkdir -p "$d/$i"
-  LW_TIMEOUT=20 traced "$d/p$i" "$d/$i/t.%p.bin" "$HH" forksig
+  LW_TIMEOUT=20 WAIT_LOCKS=all traced "$d/p$i" "$d/$i/t.%p.bin" "$HH" forksig
   [ "$(cat "$d/p$i.rc")" = 124 ] || [ "$(cat "$d/p$i.rc")" = 137 ] && hung=$((hung + 1))
   cmp -s "$d/n.out" "$d/p$i.out" || differ=$((differ + 1))
 done

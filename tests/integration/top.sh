@@ -35,7 +35,9 @@ t "api: text report has a marks section naming phase A" grep -A8 '^marks (time s
 t "api: the Chrome trace has the marks as instant events, in order" [ "$(jq_py "$d/api.chrome.json" '",".join(e["name"] for e in d["traceEvents"] if e.get("cat") == "mark" and e["ph"] == "i")')" = "[recording paused (libwait_pause)],start,[recording resumed (libwait_resume)],phase A,phase B,[recording paused (libwait_pause)]" ]
 
 # --- WAIT_START=0 + SIGUSR2 from outside: only the window between the signals ---
-python3 "$TC" stdin_run "$d/sig.out" "$d/sig.bin" "$LIB" examples/phases stdin
+# (WAIT_LOCKS=all here and for ctl: phases has one thread, whose locks the
+# lone-thread rule would count instead of recording)
+WAIT_LOCKS=all python3 "$TC" stdin_run "$d/sig.out" "$d/sig.bin" "$LIB" examples/phases stdin
 t "signal: program ran to the end under WAIT_START=0 (got: $(cat "$d/sig.out"))" [ "$(cat "$d/sig.out")" = "1 2 3" ]
 "$WR" --json "$d/sig.bin" >"$d/sig.json"
 t "signal: 40 locks recorded in second() (the resumed window)" [ "$(calls_at "$d/sig.json" pthread_mutex_lock second)" = 40 ]
@@ -47,7 +49,7 @@ t "signal: resume and pause records from the signal" [ "$(jq_py "$d/sig.json" '"
 printf 'a\nb\n' | env -u LD_PRELOAD examples/phases stdin >"$d/sig.n.out"
 t "signal: the same program runs natively" [ "$(tr '\n' ' ' <"$d/sig.n.out")" = "1 2 3 " ]
 # the same window through the trace header: `waitreport ctl`, no signal
-WR=$WR python3 "$TC" stdin_ctl "$d/ctl.out" "$d/ctl.bin" "$LIB" examples/phases stdin
+WR=$WR WAIT_LOCKS=all python3 "$TC" stdin_ctl "$d/ctl.out" "$d/ctl.bin" "$LIB" examples/phases stdin
 t "ctl: resume/pause from another process (got: $(cat "$d/ctl.out"))" [ "$(cat "$d/ctl.out")" = "1 recording 2 paused 3" ]
 "$WR" --json "$d/ctl.bin" >"$d/ctl.json"
 t "ctl: 40 locks recorded in second()" [ "$(calls_at "$d/ctl.json" pthread_mutex_lock second)" = 40 ]
