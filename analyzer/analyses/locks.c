@@ -25,7 +25,18 @@
  * by hold, the overlap with holds of other threads; the holder's site gets it
  * in the waiter's `holders` (never more than the wait in all: read holds
  * overlap each other). Wait the ring no longer covers is counted as
- * unattributed. Memory: per mutex and per (mutex, site) pair, never per call. */
+ * unattributed. Memory: per mutex and per (mutex, site) pair, never per call.
+ *
+ * Holds whose lock was not recorded: a lock taken before recording began,
+ * or under the recorder's lone-thread rule (runtime.h: while the process
+ * had one thread) and still held when another thread came to wait for it,
+ * opens no hold, and a wait for it finds no holder. Its unlock, unmatched,
+ * is kept (the last WR_LOOSE of them); a wait whose time the holds do not
+ * explain, and that such an unlock of its mutex by another thread ended (the
+ * unlock comes first in the timeline's order: a release by its start, a
+ * lock by its return), is charged to the unlock's site up to the unlock, as
+ * one hold of the mutex from the wait's start: a lower bound, as where it
+ * was locked is not known. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +67,19 @@ struct msite_hint {
     size_t i;
 };
 
+/* An unlock that matched no hold of its thread (its lock was not recorded). */
+#define WR_LOOSE 64
+struct loose_unlock {
+    uint64_t addr, at;
+    struct wr_site *site;
+    size_t th;
+    int held; /* its hold is counted (once, from the first wait it explained) */
+};
+
 struct wr_locks {
     struct wr_model *m;
+    struct loose_unlock loose[WR_LOOSE]; /* a ring */
+    unsigned nloose, loose_next;
     struct open_hold (*open)[WR_OPEN_MAX]; /* per thread */
     uint8_t *nopen;
     struct wr_mutex *last;
@@ -180,6 +202,35 @@ static uint64_t overlap(const struct wr_model *m, uint64_t a0, uint64_t a1, uint
     return e > s ? wr_model_ns(m, e - s) : 0;
 }
 
+/* loose_charge: charge the part left (ns) of thread th's wait [ws, we) at
+ * site w on mu to the kept unmatched unlocks of other threads that ended it
+ * (see the file comment); returns what was charged, or UINT64_MAX on OOM. */
+static uint64_t loose_charge(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_site *w, uint64_t ws,
+                             uint64_t we, uint64_t left)
+{
+    struct wr_model *m = l->m;
+    uint64_t got = 0;
+    for (unsigned i = 0; i < l->nloose && got < left; i++) {
+        struct loose_unlock *u = &l->loose[i];
+        if (u->addr != mu->addr || u->th == th || u->at < ws || u->at > we)
+            continue;
+        uint64_t held = wr_model_ns(m, u->at - ws), ns = held < left - got ? held : left - got;
+        if (ns && charge(l, mu, w, u->site, ns))
+            return UINT64_MAX;
+        got += ns;
+        if (!u->held) {
+            u->held = 1;
+            mu->holds++;
+            mu->hold_ns += held;
+            if (held > mu->hold_max_ns)
+                mu->hold_max_ns = held;
+            if (msite_add(l, &mu->held_by, &mu->nheld, &mu->capheld, u->site, held))
+                return UINT64_MAX;
+        }
+    }
+    return got;
+}
+
 /* blame: charge the wait [ws, we) of thread th at site w on mu to the holds
  * of other threads overlapping it. -1 on OOM. */
 static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_site *w, uint64_t ws, uint64_t we)
@@ -217,6 +268,12 @@ static int blame(struct wr_locks *l, struct wr_mutex *mu, size_t th, struct wr_s
         mu->ring = n;
         mu->rhead = mu->rn;
         mu->rcap *= 2;
+    }
+    if (wait > got && l->nloose) {
+        uint64_t more = loose_charge(l, mu, th, w, ws, we, wait - got);
+        if (more == UINT64_MAX)
+            return -1;
+        got += more;
     }
     if (wait > got)
         m->unattributed_wait_ns += wait - got;
@@ -330,12 +387,17 @@ static int find_open(const struct wr_locks *l, size_t th, uint64_t addr)
     return -1;
 }
 
-/* on_unlock: close the hold of thread th on the unlocked mutex. */
-static int on_unlock(struct wr_locks *l, size_t th, const struct wr_event *ev)
+/* on_unlock: close the hold of thread th (unlocking at site s) on the
+ * unlocked mutex. */
+static int on_unlock(struct wr_locks *l, size_t th, struct wr_site *s, const struct wr_event *ev)
 {
     int i = find_open(l, th, ev->ptr);
     if (i < 0) {
         l->m->unmatched_unlocks++;
+        l->loose[l->loose_next] = (struct loose_unlock){ev->ptr, ev->tsc, s, th, 0};
+        l->loose_next = (l->loose_next + 1) % WR_LOOSE;
+        if (l->nloose < WR_LOOSE)
+            l->nloose++;
         return 0;
     }
     if (--l->open[th][i].depth)
@@ -384,7 +446,7 @@ static int locks_event(void *state, size_t th, struct wr_site *site, const struc
     if (lw_func_info_of(ev->kind)->schema == LW_S_COND)
         return on_cond(l, th, site, ev);
     if (is_unlock(ev->kind))
-        return ev->err ? 0 : on_unlock(l, th, ev);
+        return ev->err ? 0 : on_unlock(l, th, site, ev);
     return on_lock(l, th, site, ev);
 }
 
