@@ -64,3 +64,15 @@ ok = any(x["function"] == sys.argv[2] and x["at"].startswith("hold_then_start") 
 sys.exit(0 if ok else "holders: %s" % [(x["function"], x["at"], x["wait_ns"]) for x in h])
 ' "$d/h$mode.bin.json" "$want"
 done
+
+# threads coming and going: every lock and unlock call is either recorded
+# or counted under the lone-thread rule, exactly once (40,000 in all)
+traced "$d/churn" "$d/churn.bin" build/tests/lone_churn_helper
+report "locks, lone-thread rule as threads come and go" "$d/churn.bin"
+t "locks, lone-thread rule as threads come and go: recorded + counted = the 40,000 calls made" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+rec = sum(s["calls"] for s in d["sites"] if s["function"] in ("pthread_mutex_lock", "pthread_mutex_unlock"))
+lone = d["libwait"]["lone_locks"]
+sys.exit(0 if rec + lone == 40000 and lone >= 10000 else "recorded %d + counted %d" % (rec, lone))
+' "$d/churn.bin.json"
