@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define ROUNDS 2000
-#define FAST 100
+#define FAST   100
 
 static int ping_fd, pong_fd;
 static int pings, pongs;
@@ -27,7 +27,6 @@ static void fail(const char *what)
     perror(what);
     exit(1);
 }
-
 
 __attribute__((noinline)) static int fast_path(void)
 {

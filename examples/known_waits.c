@@ -29,7 +29,7 @@ static double now(void)
 static void *filler(void *a)
 {
     (void)a;
-    struct timespec ts = { 0, 300 * 1000000L };
+    struct timespec ts = {0, 300 * 1000000L};
     nanosleep(&ts, NULL);
     if (write(fds[1], "x", 1) != 1)
         exit(1);

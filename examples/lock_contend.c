@@ -18,8 +18,8 @@
 #include <time.h>
 
 #define THREADS 4
-#define ITERS 20000
-#define ROUNDS 3
+#define ITERS   20000
+#define ROUNDS  3
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t bar;

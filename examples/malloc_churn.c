@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N_MALLOC 1000
-#define N_CALLOC 500
+#define N_MALLOC  1000
+#define N_CALLOC  500
 #define N_REALLOC 200
 #define N_ALIGNED 100
 

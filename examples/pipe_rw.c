@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define BLOCKS 1000
-#define BLOCK 4096
+#define BLOCK  4096
 
 static int fds[2];
 static long total_read;

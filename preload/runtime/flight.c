@@ -27,7 +27,7 @@
  * threads than the cap has chunks for); beyond these recording stops. */
 #define LW_SLOT_EXTRA 4096u
 
-static uint32_t *lw_slots;   /* ring + LW_SLOT_EXTRA states, private memory */
+static uint32_t *lw_slots; /* ring + LW_SLOT_EXTRA states, private memory */
 /* lw_slot_left[i]: when ring slot i's chunk was left, as a count of chunks
  * left (0 = never used). The ring is reused in this order, not in slot
  * order: a chunk claimed early but filled late (a thread's chunk claimed
@@ -193,8 +193,7 @@ void lw_flight_leave(struct lw_thread *t, uint8_t *c, uint64_t i)
     if (__atomic_load_n(&ch->magic, __ATOMIC_RELAXED) == LW_CHUNK_MAGIC)
         ch->end_mono_ns = lw_mono_ns();
     if (i < lw_nslots)
-        __atomic_store_n(&lw_slot_left[i], __atomic_add_fetch(&lw_left_count, 1, __ATOMIC_RELAXED),
-                         __ATOMIC_RELAXED);
+        __atomic_store_n(&lw_slot_left[i], __atomic_add_fetch(&lw_left_count, 1, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
     __atomic_store_n(&lw_slots[i], LW_SLOT_FREE, __ATOMIC_RELEASE);
 }
 

@@ -143,7 +143,7 @@
     X(int, fflush, (FILE *))                                                                                           \
     X(ssize_t, getline, (char **, size_t *, FILE *))                                                                   \
     X(ssize_t, getdelim, (char **, size_t *, int, FILE *))                                                             \
-    /* passed through: the loader, exec and _exit, signal masks, libwait's own fds */                                                  \
+    /* passed through: the loader, exec and _exit, signal masks, libwait's own fds */                                  \
     X(int, dlclose, (void *))                                                                                          \
     X(void, _exit, (int))                                                                                              \
     X(int, execve, (const char *, char *const[], char *const[]))                                                       \

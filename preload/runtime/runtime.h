@@ -48,8 +48,8 @@ struct lw_thread {
     uint8_t *chunk;            /* current chunk base, NULL if none */
     uint8_t *next;             /* next chunk, mapped ahead; NULL until claimed */
     uint64_t next_index;
-    uint64_t chunk_index; /* the current chunk's index in the file */
-    uint8_t *pop_end;     /* the current chunk is pre-faulted up to here */
+    uint64_t chunk_index;                              /* the current chunk's index in the file */
+    uint8_t *pop_end;                                  /* the current chunk is pre-faulted up to here */
     uint64_t last_tsc, last_addr, last_obj, last_sync; /* the chunk's delta state (lw_codec.h), the last clock pair */
     uint64_t lone;              /* lock calls counted, not recorded (lw_lone_ok); flushed to the header */
     struct lw_stats st;         /* local counters, flushed to the header */

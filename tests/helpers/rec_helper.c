@@ -5,12 +5,24 @@
 #include <stdlib.h>
 
 #define THREADS 8
-#define ITER 3000
+#define ITER    3000
 
 static __thread void *volatile sink; /* per thread: threads must not free each other's */
-__attribute__((noinline)) static void site_a(void) { sink = malloc(16); free(sink); }
-__attribute__((noinline)) static void site_b(void) { sink = malloc(32); free(sink); }
-__attribute__((noinline)) static void site_c(void) { sink = malloc(48); free(sink); }
+__attribute__((noinline)) static void site_a(void)
+{
+    sink = malloc(16);
+    free(sink);
+}
+__attribute__((noinline)) static void site_b(void)
+{
+    sink = malloc(32);
+    free(sink);
+}
+__attribute__((noinline)) static void site_c(void)
+{
+    sink = malloc(48);
+    free(sink);
+}
 
 static void *worker(void *arg)
 {

@@ -401,9 +401,9 @@ int main(int argc, char **argv)
         libwait_mark("after");
         compute(50);
     } else {
-        fprintf(stderr,
-                "usage: wake_helper cond|pipe [MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|busy|"
-                "poll|epoll|listen\n");
+        fprintf(stderr, "usage: wake_helper cond|pipe "
+                        "[MS]|join|mutex|sem|eventfd|socketpair|cycle|life|fault|barrier|alone|mark|busy|"
+                        "poll|epoll|listen\n");
         return 2;
     }
     printf("%s: ok\n", m);
