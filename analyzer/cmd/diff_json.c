@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cmd/diff.h"
+#include "output/export.h"
 #include "output/fmt.h"
 
 /* pct_json: the change from a to b in percent, or null from 0. */
@@ -75,12 +76,8 @@ void wr_diff_json(FILE *f, struct drow *rows, size_t n, const struct side d[2], 
     for (size_t i = 0; i < n; i++) {
         const struct drow *r = &rows[i];
         const struct wr_ksite *k = r->n ? r->n : r->o;
-        fputs(i ? ",{\"function\":" : "{\"function\":", f);
-        wr_json_str(f, k->leaf);
-        fputs(",\"family\":", f);
-        wr_json_str(f, wr_model_family(k->func));
-        fputs(",\"key\":", f);
-        wr_json_str(f, k->key);
+        fputs(i ? ",{" : "{", f);
+        wr_json_ksite_id(f, k);
         fprintf(f, ",\"status\":\"%s\",\"regressed\":%s",
                 !r->o   ? "new"
                 : !r->n ? "gone"

@@ -31,6 +31,11 @@ int wr_fold_needs_split(int kind);
 /* wr_fold_weight: the weight of a keyed site for kind (ns or a count). */
 uint64_t wr_fold_weight(const struct wr_ksite *k, int kind);
 
+/* wr_json_ksite_id: the "function", "family" and "key" members of keyed
+ * site k, the ones every JSON object of a keyed site starts with (no
+ * braces, no comma before). */
+void wr_json_ksite_id(FILE *f, const struct wr_ksite *k);
+
 /* wr_export_folded: "frame;frame;...;function N" lines, root first, one
  * per distinct path with a non-zero weight, heaviest first. 0, -1 on a
  * write error or out of memory. */

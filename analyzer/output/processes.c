@@ -20,6 +20,16 @@
 #include "output/export.h"
 #include "output/fmt.h"
 
+void wr_json_ksite_id(FILE *f, const struct wr_ksite *k)
+{
+    fputs("\"function\":", f);
+    wr_json_str(f, k->leaf);
+    fputs(",\"family\":", f);
+    wr_json_str(f, wr_model_family(k->func));
+    fputs(",\"key\":", f);
+    wr_json_str(f, k->key);
+}
+
 /* What the listing at the top keeps of a process, and where its own report
  * sits in the spool. */
 struct wr_mproc {
@@ -241,12 +251,8 @@ static int multi_json(struct wr_procs *x, FILE *f)
     fputs("],\"sites\":[", f);
     for (size_t i = 0; !r && i < t->n; i++) {
         const struct wr_ksite *k = t->sorted[i];
-        fputs(i ? ",{\"function\":" : "{\"function\":", f);
-        wr_json_str(f, k->leaf);
-        fputs(",\"family\":", f);
-        wr_json_str(f, wr_model_family(k->func));
-        fputs(",\"key\":", f);
-        wr_json_str(f, k->key);
+        fputs(i ? ",{" : "{", f);
+        wr_json_ksite_id(f, k);
         fputs(",\"pids\":[", f);
         for (size_t p = 0; p < k->npids; p++)
             fprintf(f, "%s%u", p ? "," : "", k->pids[p]);
