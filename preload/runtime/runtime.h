@@ -123,6 +123,7 @@ union lw_lone {
         uint32_t others, all;
     } s;
     uint64_t word;
+    uint8_t line[64]; /* a cache line of its own (thread.c aligns it) */
 };
 extern union lw_lone lw_lone;
 static inline int lw_lone_ok(void) { return __atomic_load_n(&lw_lone.word, __ATOMIC_RELAXED) == 0; }

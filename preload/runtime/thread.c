@@ -73,7 +73,10 @@ LW_TLS uint64_t lw_birth_tsc;
 LW_TLS uint32_t lw_birth_creator;
 LW_TLS int lw_birth_counted;
 
-union lw_lone lw_lone;
+/* alone on its cache line: read by every lock call of every thread,
+ * written only when a thread starts or finishes, so no other variable's
+ * writes may take the line away from the readers */
+union lw_lone lw_lone __attribute__((aligned(64)));
 
 /* lw_thread_record: write a THREAD record (start, or end with LW_THR_END)
  * with the name. A start record of a thread whose birth is known carries
