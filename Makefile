@@ -161,7 +161,7 @@ fuzz: all $(PROTO_H) build/tests/life_helper build/tests/noperf build/tests/thre
 # missing, so it is quick when nothing is.
 DEPS := build-essential g++ clang libclang-rt-14-dev libunwind-dev uthash-dev libcmocka-dev libdw-dev libelf-dev \
         libncurses-dev libdebuginfod1 pkg-config groff-base python3 tmux chromium pigz sqlite3 redis-server \
-        redis-tools heaptrack protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libzstd-dev zstd golang-go
+        redis-tools heaptrack protobuf-c-compiler libprotobuf-c-dev zlib1g-dev libzstd-dev zstd golang-go clang-format
 deps:
 	@need=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; apt-get update -q >/dev/null && \
