@@ -209,10 +209,11 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
 /* pop: resolve the pending wait that ends first. */
 static void pop(struct wr_wk_state *st)
 {
-    struct wr_wk_wait w = st->heap[0], *h = st->heap;
+    struct wr_wk_hent *h = st->heap;
+    uint32_t top = h[0].slot;
     size_t n = --st->nheap, i = 0;
     if (n) {
-        struct wr_wk_wait last = h[n];
+        struct wr_wk_hent last = h[n];
         for (;;) {
             size_t c = 2 * i + 1;
             if (c >= n)
@@ -225,6 +226,8 @@ static void pop(struct wr_wk_state *st)
         }
         h[i] = last;
     }
+    struct wr_wk_wait w = st->pool[top];
+    st->pool[top].slot = st->freeslot, st->freeslot = top;
     resolve(st, &w);
 }
 
@@ -260,19 +263,28 @@ static void later(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, str
 
 int wr_wk_push(struct wr_wk_state *st, const struct wr_wk_wait *w)
 {
-    if (st->nheap == st->capheap) {
+    if (st->nheap == st->capheap) { /* the pool grows with the heap: a slot is free or unused */
         size_t cap = st->capheap ? 2 * st->capheap : 64;
-        struct wr_wk_wait *a = realloc(st->heap, cap * sizeof *a);
-        if (!a) {
+        struct wr_wk_hent *a = cap <= UINT32_MAX ? realloc(st->heap, cap * sizeof *a) : NULL;
+        if (a)
+            st->heap = a;
+        struct wr_wk_wait *p = a ? realloc(st->pool, cap * sizeof *p) : NULL;
+        if (!p) {
             st->oom = 1;
             return -1;
         }
-        st->heap = a, st->capheap = cap;
+        st->pool = p, st->capheap = cap;
     }
+    uint32_t slot = st->freeslot;
+    if (slot != UINT32_MAX)
+        st->freeslot = st->pool[slot].slot;
+    else
+        slot = st->npool++;
+    st->pool[slot] = *w;
     size_t i = st->nheap++;
     while (i && st->heap[(i - 1) / 2].b > w->b)
         st->heap[i] = st->heap[(i - 1) / 2], i = (i - 1) / 2;
-    st->heap[i] = *w;
+    st->heap[i] = (struct wr_wk_hent){w->b, slot};
     return 0;
 }
 
@@ -477,6 +489,7 @@ static void *wakers_begin(struct wr_model *m)
     struct wr_wk_state *st = calloc(1, sizeof *st);
     if (st) {
         st->m = m;
+        st->freeslot = UINT32_MAX;
         /* a damaged trace's rate can make the lag too large for 64 bits:
          * then it is the largest, not an undefined conversion */
         double lag = m->ns_per_tick > 0 ? WK_LAG_NS / m->ns_per_tick : 100000000;
@@ -524,6 +537,7 @@ static int wakers_finish(void *state)
     while (st->nheap)
         pop(st);
     free(st->heap);
+    free(st->pool);
     loops(st);
     if (wr_wk_keep_path(st) != 0)
         oom = 1;

@@ -45,6 +45,7 @@ struct wr_wk_thread {
     int born, ended;
     struct wr_wk_jump *jumps; /* every wait of it another thread ended, in the order matched */
     size_t njumps, capjumps;
+    size_t cpu_cursor; /* the causes' wr_cpu_split_from cursor in its model thread's intervals */
 };
 
 /* wr_wk_wait: a wait not final yet. A release inside it may come later in
@@ -73,6 +74,13 @@ struct wr_wk_wait {
 };
 
 #define WK_LAG_NS 10000000.0
+
+/* wr_wk_hent: a pending wait in the heap: its deadline, and its slot in
+ * the pool. */
+struct wr_wk_hent {
+    uint64_t b;
+    uint32_t slot;
+};
 
 struct wr_wk_rel {
     uint64_t k;
@@ -138,13 +146,19 @@ struct wr_wk_state {
     struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
     size_t segs; /* ring slots of all threads */
-    struct wr_wk_wait *heap; /* by b, smallest first */
+    /* The pending waits: a binary heap by deadline of small entries that
+     * name their wait in a pool, so that sifting moves 16 bytes, not a
+     * whole wait (a ping-pong keeps a thousand waits pending). */
+    struct wr_wk_hent *heap; /* by b, smallest first */
     size_t nheap, capheap;
+    struct wr_wk_wait *pool; /* the waits of the heap's entries; a free slot's slot is the next free one */
+    uint32_t npool, freeslot; /* freeslot: the first free slot, or UINT32_MAX */
     struct wr_wk_path path[WK_DEPTH];
     size_t depth;
     unsigned budget;
     struct wr_site *site;
     struct wr_wk_edge *edges; /* waiter thread -> waker thread, for the loops */
+    struct wr_mono_at mono;   /* the causes' wr_cpu_mono_at: their stamps trail the walk's */
     int oom;
 };
 
@@ -249,10 +263,13 @@ struct wr_crit_in {
     size_t n, jumps; /* jumps: of every thread */
 };
 
-/* wr_wk_keep_path: the threads' jumps, births and creators into
- * m->crit.in (the jumps move: st's threads lose them). 0, or -1 on out of
- * memory. wr_crit_free: what m->crit holds. */
+/* wakers_jumps.c: wr_wk_keep_path: the threads' jumps, births and
+ * creators into m->crit.in (the jumps move: st's threads lose them). 0, or
+ * -1 on out of memory. wr_crit_free: what m->crit holds. */
 int wr_wk_keep_path(struct wr_wk_state *st);
 void wr_crit_free(struct wr_model *m);
+/* wr_crit_in_free: in (NULL: none) and the jumps it holds
+ * (wakers_jumps.c). */
+void wr_crit_in_free(struct wr_crit_in *in);
 
 #endif

@@ -83,10 +83,11 @@ static uint64_t woken_off(struct wr_wk_state *st, size_t u, const struct wr_wk_s
     if (!m->have_switches || u >= m->nthreads || m->ns_per_tick <= 0 || g->func == LW_F_pthread_cond_wait ||
         g->func == LW_F_pthread_cond_timedwait || g->func == LW_F_pthread_cond_clockwait)
         return 0;
-    uint64_t b, r, n, a = wr_cpu_mono(m, k), e = wr_cpu_mono(m, hi);
+    uint64_t b, r, n, a = wr_cpu_mono_at(m, &st->mono, k), e = wr_cpu_mono_at(m, &st->mono, hi);
     if (e <= a)
         return 0;
-    wr_cpu_split(&m->threads[u], a, e, &b, &r, &n);
+    size_t own = 0, *cursor = u < st->nth && st->th[u] ? &st->th[u]->cpu_cursor : &own;
+    wr_cpu_split_from(&m->threads[u], cursor, a, e, &b, &r, &n);
     uint64_t off = (uint64_t)((double)(b + r) / m->ns_per_tick);
     return off < hi - k ? off : hi - k;
 }
