@@ -196,7 +196,7 @@ static void resolve(struct wr_wk_state *st, const struct wr_wk_wait *w)
         size_t j = joined(st, w->self, g->e, w->th);
         struct wr_wk_thread *u = j == SIZE_MAX ? NULL : st->th[j];
         if (u && u->ended && u->end >= g->s && u->end <= g->e)
-            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? u->ring[(u->head + u->cap - 1) % u->cap].stack : 0, 0);
+            wr_wk_woken(st, w->th, g, w->site, j, u->end, u->n ? wr_wk_newest(u, 0)->stack : 0, 0);
         return;
     }
     if (g->wth >= 0) {
@@ -414,7 +414,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     while (g->pend && st->nheap) /* about to be forgotten: match it (and what ends before it) now */
         pop(st);
     *g = (struct wr_wk_seg){.s = ev->tsc, .e = ev->tsc + ev->dur, .stack = ev->stack, .wth = -1, .func = (uint16_t)f};
-    t->head = (t->head + 1) % t->cap;
+    t->head = (t->head + 1) & (t->cap - 1);
     t->n += t->n < t->cap;
     int contended = ev->fd == 1 ? (ev->aux & LW_LOCK_CONTENDED) != 0 : wr_model_ns(st->m, ev->dur) > WR_CONTENDED_NS;
     struct wr_wk_fd *d;
@@ -473,8 +473,7 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     } else if (f == LW_F_close && ev->ret == 0 && (d = wr_wk_fd_of(st, ev->fd))) {
         if (d->type != LW_FD_EVENTFD && d->type != LW_FD_LISTEN) /* the other end's polls return ready (hang-up) */
             release(st, wr_wk_key(K_HUP, d->wkey), th, ev);
-        HASH_DEL(st->fds, d);
-        free(d);
+        wr_wk_fd_close(st, d);
     }
 }
 

@@ -22,6 +22,11 @@ struct wr_wk_seg {
     uint8_t pend, consume; /* a wait in the pending heap; it takes a signal or post for itself */
 };
 
+/* wr_wk_newest: the call j calls before thread t's newest one (j < t->n).
+ * A ring's size is a power of two (WK_RING, doubled), so the index is a
+ * mask, not a division: the causes look calls up by bisection. */
+#define wr_wk_newest(t, j) (&(t)->ring[((t)->head + (t)->cap - 1 - (j)) & ((t)->cap - 1)])
+
 /* wr_wk_jump: a wait [s, e] of a thread that thread index wth ended at
  * stamp k (its call at wstack; wfunc 0: its end): a step of the critical
  * path from the waiter back to its waker (wakers_path.c). */
@@ -135,6 +140,7 @@ struct wr_wk_path {
 
 /* objects are freed only when the analysis ends, so a cached one stays valid */
 #define WK_OCACHE 64
+#define WK_FCACHE 64
 
 struct wr_wk_state {
     struct wr_model *m;
@@ -143,6 +149,7 @@ struct wr_wk_state {
     struct wr_wk_obj *objs;
     struct wr_wk_obj *ocache[WK_OCACHE]; /* objs found lately, by a hash of their key (wr_wk_obj_find) */
     struct wr_wk_fd *fds;
+    struct wr_wk_fd *fcache[WK_FCACHE]; /* fds found lately, by fd (wr_wk_fd_of); a closed one leaves */
     struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
     size_t segs; /* ring slots of all threads */
@@ -195,12 +202,14 @@ static inline uint64_t wr_wk_key(unsigned kind, uint64_t v)
 
 /* wakers_fds.c: wr_wk_fdid takes an FDID record (ev) into st->fds and
  * wr_wk_epctl an EPCTL record into st->eps; wr_wk_fd_of: the identity of
- * fd, or NULL; wr_wk_ready_fd: the fd that value v of a poll's ready names
- * (v itself, or the fd epoll instance epfd registered with data v; -1 when
- * none is known). */
+ * fd, or NULL; wr_wk_fd_close: forget identity d (its fd was closed);
+ * wr_wk_ready_fd: the fd that value v of a poll's ready names (v itself,
+ * or the fd epoll instance epfd registered with data v; -1 when none is
+ * known). */
 void wr_wk_fdid(struct wr_wk_state *st, const struct wr_event *ev);
 void wr_wk_epctl(struct wr_wk_state *st, const struct wr_event *ev);
 struct wr_wk_fd *wr_wk_fd_of(struct wr_wk_state *st, uint64_t fd);
+void wr_wk_fd_close(struct wr_wk_state *st, struct wr_wk_fd *d);
 int64_t wr_wk_ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v);
 
 /* Object kinds. K_HUP: the close of an fd end, which a poll of the other

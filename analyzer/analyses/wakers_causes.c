@@ -18,8 +18,9 @@ static uint32_t tid_of(const struct wr_wk_state *st, size_t th)
  * (the smallest goes to "other"): a chain explored from its end meets many
  * small entries first (a thread's CPU at many stacks) and its largest
  * (the sleep that began it) last, and would else lose it to "other". */
-static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t tid, uint32_t stack, unsigned func,
-                const char *label, uint64_t ns)
+static inline __attribute__((always_inline)) void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n,
+                                                      uint32_t tid, uint32_t stack, unsigned func, const char *label,
+                                                      uint64_t ns)
 {
     if (!ns && label && !strcmp(label, "cpu"))
         return;
@@ -127,7 +128,7 @@ static uint32_t newest_before(const struct wr_wk_thread *t, uint64_t y)
     uint32_t lo = 0, hi = t->n; /* the answer is in [lo, hi] */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (t->ring[(t->head + t->cap - 1 - mid) % t->cap].s >= y)
+        if (wr_wk_newest(t, mid)->s >= y)
             lo = mid + 1;
         else
             hi = mid;
@@ -142,7 +143,7 @@ uint64_t wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x,
         return 0;
     uint32_t j = newest_before(t, y);
     for (uint32_t look = 0; j < t->n && look < WK_PEND_LOOK; j++, look++) {
-        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
+        const struct wr_wk_seg *g = wr_wk_newest(t, j);
         if (g->e <= x)
             break;
         if (g->pend && g->wth < 0)
@@ -172,9 +173,9 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
     uint64_t cur = y;
     uint32_t j = newest_before(t, cur);
     /* the stack of the first call after y (of the last call, when none is) */
-    uint32_t after = t->n ? t->ring[(t->head + t->cap - (j ? j : 1)) % t->cap].stack : 0;
+    uint32_t after = t->n ? wr_wk_newest(t, j ? j - 1 : 0)->stack : 0;
     for (; j < t->n && cur > x && st->budget; j++, st->budget--) {
-        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
+        const struct wr_wk_seg *g = wr_wk_newest(t, j);
         if (g->s >= cur) {
             after = g->stack;
             continue;
