@@ -211,6 +211,7 @@ static void pop(struct wr_wk_state *st)
 {
     struct wr_wk_hent *h = st->heap;
     uint32_t top = h[0].slot;
+    __builtin_prefetch(&st->pool[top]); /* read once the heap is sifted */
     size_t n = --st->nheap, i = 0;
     if (n) {
         struct wr_wk_hent last = h[n];
@@ -218,8 +219,7 @@ static void pop(struct wr_wk_state *st)
             size_t c = 2 * i + 1;
             if (c >= n)
                 break;
-            if (c + 1 < n && h[c + 1].b < h[c].b)
-                c++;
+            c += c + 1 < n && h[c + 1].b < h[c].b; /* the smaller child, without a branch to mispredict */
             if (h[c].b >= last.b)
                 break;
             h[i] = h[c], i = c;
@@ -413,6 +413,8 @@ static void call(struct wr_wk_state *st, size_t th, struct wr_wk_thread *t, stru
     struct wr_wk_seg *g = &t->ring[t->head];
     while (g->pend && st->nheap) /* about to be forgotten: match it (and what ends before it) now */
         pop(st);
+    if (t->n && ev->tsc < wr_wk_newest(t, 0)->s)
+        t->unordered = 1;
     *g = (struct wr_wk_seg){.s = ev->tsc, .e = ev->tsc + ev->dur, .stack = ev->stack, .wth = -1, .func = (uint16_t)f};
     t->head = (t->head + 1) & (t->cap - 1);
     t->n += t->n < t->cap;

@@ -45,6 +45,7 @@ struct wr_wk_jump {
 struct wr_wk_thread {
     struct wr_wk_seg *ring;
     uint32_t cap, head, n; /* head: the next slot written */
+    int unordered;         /* a call started before the one kept before it (a damaged trace) */
     uint64_t self, birth, end;
     uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
