@@ -331,14 +331,14 @@ struct wr_model {
     int rate_estimated; /* no two clock pairs far enough apart */
     uint64_t first_tsc, last_tsc;
     uint64_t wall_ns;
-    struct wr_symbols *sym;       /* created on first use */
-    struct wr_symlib *symlib;     /* module files shared with other models (set after
-                                     wr_model_build, before sym is made), or NULL: its own */
-    struct wr_pair *pairs;        /* every clock pair, sorted by tsc */
+    struct wr_symbols *sym;   /* created on first use */
+    struct wr_symlib *symlib; /* module files shared with other models (set after
+                                 wr_model_build, before sym is made), or NULL: its own */
+    struct wr_pair *pairs;    /* every clock pair, sorted by tsc */
     size_t npairs, cappairs;
-    struct wr_mono_at mono;       /* where wr_cpu_mono found its last stamp */
-    int have_switches;     /* the wait/CPU split is measured */
-    struct wr_mark *marks; /* by stamp (marks.c) */
+    struct wr_mono_at mono; /* where wr_cpu_mono found its last stamp */
+    int have_switches;      /* the wait/CPU split is measured */
+    struct wr_mark *marks;  /* by stamp (marks.c) */
     size_t nmarks, capmarks;
     uint64_t switches, switches_lost;
     struct wr_mutex *mutexes;       /* hash by address */
