@@ -1,7 +1,8 @@
-/* test_lockflags.c: trylock-first mutex recording under the real preload
- * (tests/helpers/lock_helper): return values unchanged for normal,
- * errorcheck and recursive mutexes; a free mutex is one stamp (duration 0,
- * no flags); a busy one is timed and flagged LW_LOCK_CONTENDED. */
+/* test_mutex.c: the mutex wrappers (preload/wrap/mutex.c) record
+ * trylock-first under the real preload (tests/helpers/lock_helper): return
+ * values unchanged for normal, errorcheck and recursive mutexes; a free
+ * mutex is one stamp (duration 0, no flags); a busy one is timed and
+ * flagged LW_LOCK_CONTENDED. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +22,7 @@ static char trace_path[256];
 static int setup(void **st)
 {
     (void)st;
-    snprintf(trace_path, sizeof trace_path, "/tmp/lw_test_lockflags.%d.bin", (int)getpid());
+    snprintf(trace_path, sizeof trace_path, "/tmp/lw_test_mutex.%d.bin", (int)getpid());
     unlink(trace_path);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "WAIT_OUTPUT=%s LD_PRELOAD=%s/libwait.so build/tests/lock_helper > /dev/null", trace_path,
