@@ -96,9 +96,9 @@ build/tests/secure_helper: tests/helpers/secure_helper.c libwait.so
 	@mkdir -p $(dir $@)
 	$(CC) $(EXAMPLE_CFLAGS) $< -o $@ -L$(CURDIR) -lwait -Wl,-rpath,$(CURDIR)
 
-# test_recorder drives the real preload on a helper program
-build/tests/test_recorder: build/tests/rec_helper libwait.so
-build/tests/test_lockflags: build/tests/lock_helper libwait.so
+# test_writer, test_stack_table and test_mutex drive the real preload on a helper program
+build/tests/test_writer build/tests/test_stack_table: build/tests/rec_helper libwait.so
+build/tests/test_mutex: build/tests/lock_helper libwait.so
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail

@@ -19,7 +19,8 @@ extern const struct wr_analysis wr_locks_analysis, wr_heap_analysis, wr_marks_an
  * waker analysis kept, reading again the records of the threads on it (m's
  * trace must still be open). all 0: only when it is to be shown: a path
  * that stayed in its thread, of a thread's life asked for by no option, is
- * left empty (its threads 1). Computed once. 0, or -1 on out of memory. */
+ * left empty (its threads 1). Computed once: what the waker analysis kept
+ * for it is freed then. 0, or -1 on out of memory. */
 int wr_crit_path(struct wr_model *m, int all);
 
 #endif

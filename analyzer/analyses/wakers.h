@@ -22,6 +22,11 @@ struct wr_wk_seg {
     uint8_t pend, consume; /* a wait in the pending heap; it takes a signal or post for itself */
 };
 
+/* wr_wk_newest: the call j calls before thread t's newest one (j < t->n).
+ * A ring's size is a power of two (WK_RING, doubled), so the index is a
+ * mask, not a division: the causes look calls up by bisection. */
+#define wr_wk_newest(t, j) (&(t)->ring[((t)->head + (t)->cap - 1 - (j)) & ((t)->cap - 1)])
+
 /* wr_wk_jump: a wait [s, e] of a thread that thread index wth ended at
  * stamp k (its call at wstack; wfunc 0: its end): a step of the critical
  * path from the waiter back to its waker (wakers_path.c). */
@@ -40,11 +45,13 @@ struct wr_wk_jump {
 struct wr_wk_thread {
     struct wr_wk_seg *ring;
     uint32_t cap, head, n; /* head: the next slot written */
+    int unordered;         /* a call started before the one kept before it (a damaged trace) */
     uint64_t self, birth, end;
     uint32_t creator; /* the tid whose pthread_create made it (born only; 0: none) */
     int born, ended;
     struct wr_wk_jump *jumps; /* every wait of it another thread ended, in the order matched */
     size_t njumps, capjumps;
+    size_t cpu_cursor; /* the causes' wr_cpu_split_from cursor in its model thread's intervals */
 };
 
 /* wr_wk_wait: a wait not final yet. A release inside it may come later in
@@ -73,6 +80,13 @@ struct wr_wk_wait {
 };
 
 #define WK_LAG_NS 10000000.0
+
+/* wr_wk_hent: a pending wait in the heap: its deadline, and its slot in
+ * the pool. */
+struct wr_wk_hent {
+    uint64_t b;
+    uint32_t slot;
+};
 
 struct wr_wk_rel {
     uint64_t k;
@@ -127,6 +141,7 @@ struct wr_wk_path {
 
 /* objects are freed only when the analysis ends, so a cached one stays valid */
 #define WK_OCACHE 64
+#define WK_FCACHE 64
 
 struct wr_wk_state {
     struct wr_model *m;
@@ -135,16 +150,23 @@ struct wr_wk_state {
     struct wr_wk_obj *objs;
     struct wr_wk_obj *ocache[WK_OCACHE]; /* objs found lately, by a hash of their key (wr_wk_obj_find) */
     struct wr_wk_fd *fds;
+    struct wr_wk_fd *fcache[WK_FCACHE]; /* fds found lately, by fd (wr_wk_fd_of); a closed one leaves */
     struct wr_wk_ep *eps, *epfds;
     uint64_t nfdid, lag;
     size_t segs; /* ring slots of all threads */
-    struct wr_wk_wait *heap; /* by b, smallest first */
+    /* The pending waits: a binary heap by deadline of small entries that
+     * name their wait in a pool, so that sifting moves 16 bytes, not a
+     * whole wait (a ping-pong keeps a thousand waits pending). */
+    struct wr_wk_hent *heap; /* by b, smallest first */
     size_t nheap, capheap;
+    struct wr_wk_wait *pool; /* the waits of the heap's entries; a free slot's slot is the next free one */
+    uint32_t npool, freeslot; /* freeslot: the first free slot, or UINT32_MAX */
     struct wr_wk_path path[WK_DEPTH];
     size_t depth;
     unsigned budget;
     struct wr_site *site;
     struct wr_wk_edge *edges; /* waiter thread -> waker thread, for the loops */
+    struct wr_mono_at mono;   /* the causes' wr_cpu_mono_at: their stamps trail the walk's */
     int oom;
 };
 
@@ -181,12 +203,14 @@ static inline uint64_t wr_wk_key(unsigned kind, uint64_t v)
 
 /* wakers_fds.c: wr_wk_fdid takes an FDID record (ev) into st->fds and
  * wr_wk_epctl an EPCTL record into st->eps; wr_wk_fd_of: the identity of
- * fd, or NULL; wr_wk_ready_fd: the fd that value v of a poll's ready names
- * (v itself, or the fd epoll instance epfd registered with data v; -1 when
- * none is known). */
+ * fd, or NULL; wr_wk_fd_close: forget identity d (its fd was closed);
+ * wr_wk_ready_fd: the fd that value v of a poll's ready names (v itself,
+ * or the fd epoll instance epfd registered with data v; -1 when none is
+ * known). */
 void wr_wk_fdid(struct wr_wk_state *st, const struct wr_event *ev);
 void wr_wk_epctl(struct wr_wk_state *st, const struct wr_event *ev);
 struct wr_wk_fd *wr_wk_fd_of(struct wr_wk_state *st, uint64_t fd);
+void wr_wk_fd_close(struct wr_wk_state *st, struct wr_wk_fd *d);
 int64_t wr_wk_ready_fd(struct wr_wk_state *st, int64_t epfd, uint64_t v);
 
 /* Object kinds. K_HUP: the close of an fd end, which a poll of the other
@@ -249,10 +273,13 @@ struct wr_crit_in {
     size_t n, jumps; /* jumps: of every thread */
 };
 
-/* wr_wk_keep_path: the threads' jumps, births and creators into
- * m->crit.in (the jumps move: st's threads lose them). 0, or -1 on out of
- * memory. wr_crit_free: what m->crit holds. */
+/* wakers_jumps.c: wr_wk_keep_path: the threads' jumps, births and
+ * creators into m->crit.in (the jumps move: st's threads lose them). 0, or
+ * -1 on out of memory. wr_crit_free: what m->crit holds. */
 int wr_wk_keep_path(struct wr_wk_state *st);
 void wr_crit_free(struct wr_model *m);
+/* wr_crit_in_free: in (NULL: none) and the jumps it holds
+ * (wakers_jumps.c). */
+void wr_crit_in_free(struct wr_crit_in *in);
 
 #endif

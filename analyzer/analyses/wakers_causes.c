@@ -18,8 +18,9 @@ static uint32_t tid_of(const struct wr_wk_state *st, size_t th)
  * (the smallest goes to "other"): a chain explored from its end meets many
  * small entries first (a thread's CPU at many stacks) and its largest
  * (the sleep that began it) last, and would else lose it to "other". */
-static void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n, uint32_t tid, uint32_t stack, unsigned func,
-                const char *label, uint64_t ns)
+static inline __attribute__((always_inline)) void add(struct wr_wk_state *st, struct wr_wake **l, size_t *n,
+                                                      uint32_t tid, uint32_t stack, unsigned func, const char *label,
+                                                      uint64_t ns)
 {
     if (!ns && label && !strcmp(label, "cpu"))
         return;
@@ -83,10 +84,11 @@ static uint64_t woken_off(struct wr_wk_state *st, size_t u, const struct wr_wk_s
     if (!m->have_switches || u >= m->nthreads || m->ns_per_tick <= 0 || g->func == LW_F_pthread_cond_wait ||
         g->func == LW_F_pthread_cond_timedwait || g->func == LW_F_pthread_cond_clockwait)
         return 0;
-    uint64_t b, r, n, a = wr_cpu_mono(m, k), e = wr_cpu_mono(m, hi);
+    uint64_t b, r, n, a = wr_cpu_mono_at(m, &st->mono, k), e = wr_cpu_mono_at(m, &st->mono, hi);
     if (e <= a)
         return 0;
-    wr_cpu_split(&m->threads[u], a, e, &b, &r, &n);
+    size_t own = 0, *cursor = u < st->nth && st->th[u] ? &st->th[u]->cpu_cursor : &own;
+    wr_cpu_split_from(&m->threads[u], cursor, a, e, &b, &r, &n);
     uint64_t off = (uint64_t)((double)(b + r) / m->ns_per_tick);
     return off < hi - k ? off : hi - k;
 }
@@ -120,13 +122,24 @@ static void seg_cause(struct wr_wk_state *st, size_t u, const struct wr_wk_seg *
 
 /* newest_before: how many of t's kept calls, newest first, start at or
  * after stamp y: a thread's calls start in order, so the walk back from y
- * skips them by bisection, not one by one within its budget. */
+ * skips them by bisection, not one by one within its budget. The answer
+ * is most often a few calls back, where a bisection of the whole ring
+ * would start with cache misses far from it: when the kept calls are in
+ * order (the answer is then the same whatever the search), the bisection
+ * is narrowed first by doubling steps back from the newest call. */
 static uint32_t newest_before(const struct wr_wk_thread *t, uint64_t y)
 {
     uint32_t lo = 0, hi = t->n; /* the answer is in [lo, hi] */
+    for (uint32_t b = 1; !t->unordered && b <= t->n; b *= 2) {
+        if (wr_wk_newest(t, b - 1)->s < y) {
+            hi = b - 1;
+            break;
+        }
+        lo = b;
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (t->ring[(t->head + t->cap - 1 - mid) % t->cap].s >= y)
+        if (wr_wk_newest(t, mid)->s >= y)
             lo = mid + 1;
         else
             hi = mid;
@@ -141,7 +154,7 @@ uint64_t wr_wk_waker_pending(const struct wr_wk_state *st, size_t u, uint64_t x,
         return 0;
     uint32_t j = newest_before(t, y);
     for (uint32_t look = 0; j < t->n && look < WK_PEND_LOOK; j++, look++) {
-        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
+        const struct wr_wk_seg *g = wr_wk_newest(t, j);
         if (g->e <= x)
             break;
         if (g->pend && g->wth < 0)
@@ -171,9 +184,9 @@ static void explain(struct wr_wk_state *st, size_t u, uint64_t x, uint64_t y)
     uint64_t cur = y;
     uint32_t j = newest_before(t, cur);
     /* the stack of the first call after y (of the last call, when none is) */
-    uint32_t after = t->n ? t->ring[(t->head + t->cap - (j ? j : 1)) % t->cap].stack : 0;
+    uint32_t after = t->n ? wr_wk_newest(t, j ? j - 1 : 0)->stack : 0;
     for (; j < t->n && cur > x && st->budget; j++, st->budget--) {
-        const struct wr_wk_seg *g = &t->ring[(t->head + t->cap - 1 - j) % t->cap];
+        const struct wr_wk_seg *g = wr_wk_newest(t, j);
         if (g->s >= cur) {
             after = g->stack;
             continue;

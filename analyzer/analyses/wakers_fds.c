@@ -52,9 +52,22 @@ void wr_wk_fdid(struct wr_wk_state *st, const struct wr_event *ev)
 
 struct wr_wk_fd *wr_wk_fd_of(struct wr_wk_state *st, uint64_t fd)
 {
-    struct wr_wk_fd *d;
+    struct wr_wk_fd **slot = &st->fcache[fd & (WK_FCACHE - 1)], *d = *slot;
+    if (d && d->fd == fd)
+        return d;
     HASH_FIND(hh, st->fds, &fd, sizeof fd, d);
+    if (d)
+        *slot = d;
     return d;
+}
+
+void wr_wk_fd_close(struct wr_wk_state *st, struct wr_wk_fd *d)
+{
+    struct wr_wk_fd **slot = &st->fcache[d->fd & (WK_FCACHE - 1)];
+    if (*slot == d)
+        *slot = NULL;
+    HASH_DEL(st->fds, d);
+    free(d);
 }
 
 /* wr_wk_epctl: an EPCTL record: the fd an epoll instance's events of a data name

@@ -116,12 +116,6 @@ static void piece(struct p_state *ps, size_t th, uint64_t lo, uint64_t hi)
     t->p[t->n++] = (struct p_piece){lo, hi};
 }
 
-static int cmp_jump(const void *a, const void *b)
-{
-    const struct wr_wk_jump *x = a, *y = b;
-    return (x->s > y->s) - (x->s < y->s);
-}
-
 /* last_before: the latest jump of t that started before stamp c, or NULL
  * (t's jumps sorted by start). */
 static const struct wr_wk_jump *last_before(const struct wr_crit_th *t, uint64_t c)
@@ -281,6 +275,24 @@ static int cmp_piece(const void *a, const void *b)
     return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
+/* sort_pieces: a thread's n stretches by start. The walk goes back in
+ * time, so they most often come latest first: then they are reversed,
+ * which is what sorting them gives (no two start alike), in linear time. */
+static void sort_pieces(struct p_piece *p, size_t n)
+{
+    size_t i = 1;
+    while (i < n && p[i].lo < p[i - 1].lo)
+        i++;
+    if (i == n) {
+        for (size_t a = 0, b = n - 1; a < b; a++, b--) {
+            struct p_piece x = p[a];
+            p[a] = p[b], p[b] = x;
+        }
+        return;
+    }
+    qsort(p, n, sizeof *p, cmp_piece);
+}
+
 /* owned: the sites of thread index th (each called by it alone), in the
  * order it first called them; *n of them. NULL when none or out of memory
  * (ps->owned: every thread's, sorted once). */
@@ -343,7 +355,7 @@ static void charge_thread(struct p_state *ps, size_t th)
     struct wr_trace *tr = ps->m->trace;
     if (!pt->n)
         return;
-    qsort(pt->p, pt->n, sizeof *pt->p, cmp_piece);
+    sort_pieces(pt->p, pt->n);
     if (pt->n == 1 && charge_sums(ps, th, pt->p))
         return;
     struct p_read r = {ps, pt->p, pt->n, 0, 0, ps->m->threads[th].tid, 0};
@@ -553,40 +565,9 @@ int wr_crit_path(struct wr_model *m, int all)
         results(&ps);
     free_state(&ps);
     c->done = ps.oom ? 0 : 2;
+    if (c->done == 2) { /* the path is made once: its input is of no more use */
+        wr_crit_in_free(c->in);
+        c->in = NULL;
+    }
     return ps.oom ? -1 : 0;
-}
-
-int wr_wk_keep_path(struct wr_wk_state *st)
-{
-    struct wr_model *m = st->m;
-    struct wr_crit_in *in = calloc(1, sizeof *in);
-    if (!in || !(in->th = calloc(st->nth ? st->nth : 1, sizeof *in->th))) {
-        free(in);
-        return -1;
-    }
-    in->n = st->nth;
-    for (size_t i = 0; i < st->nth; i++) {
-        struct wr_wk_thread *t = st->th[i];
-        if (!t)
-            continue;
-        in->th[i] = (struct wr_crit_th){t->jumps, t->njumps, t->birth, t->creator, t->born};
-        if (t->njumps)
-            qsort(t->jumps, t->njumps, sizeof *t->jumps, cmp_jump);
-        in->jumps += t->njumps;
-        t->jumps = NULL, t->njumps = 0;
-    }
-    m->crit.in = in;
-    return 0;
-}
-
-void wr_crit_free(struct wr_model *m)
-{
-    struct wr_crit_in *in = m->crit.in;
-    for (size_t i = 0; in && i < in->n; i++)
-        free(in->th[i].jumps);
-    if (in)
-        free(in->th);
-    free(in);
-    free(m->crit.path);
-    m->crit.in = NULL, m->crit.path = NULL, m->crit.n = 0, m->crit.done = 0;
 }

@@ -65,6 +65,18 @@ static int cmp_sw(const void *a, const void *b)
     return x->ns < y->ns ? -1 : x->ns > y->ns;
 }
 
+/* sw_sorted: whether a thread's n switches are in order already (the
+ * kernel writes them in order, so they most often are): then they are not
+ * sorted, which would leave them as they are (glibc's qsort is a merge
+ * sort, so equal stamps keep their order either way). */
+static int sw_sorted(const struct wr_switch *sw, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (sw[i].ns < sw[i - 1].ns)
+            return 0;
+    return 1;
+}
+
 /* intervals: turn a thread's sorted switches into off-CPU intervals, in
  * place (an interval per OUT that an IN closes; an OUT left open at the end
  * of the trace is closed at end_ns). The intervals overwrite the switches'
@@ -121,7 +133,7 @@ int wr_cpu_prepare(struct wr_model *m)
     uint64_t end_ns = h->end_mono_ns;
     for (size_t i = 0; i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
-        if (th->nsw)
+        if (th->nsw && !sw_sorted(th->sw, th->nsw))
             qsort(th->sw, th->nsw, sizeof *th->sw, cmp_sw);
         if (th->nsw && th->sw[th->nsw - 1].ns > end_ns)
             end_ns = th->sw[th->nsw - 1].ns;
@@ -141,16 +153,16 @@ int wr_cpu_prepare(struct wr_model *m)
     return 0;
 }
 
-/* wr_cpu_mono_seek: wr_cpu_mono for any stamp: finds its segment (kept in
- * m->seg for the next stamp) by binary search. */
-uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
+/* wr_cpu_mono_seek: wr_cpu_mono_at for any stamp: finds its segment (kept
+ * in at for the next stamp) by binary search. */
+uint64_t wr_cpu_mono_seek(const struct wr_model *m, struct wr_mono_at *at, uint64_t tsc)
 {
     const struct wr_pair *p = m->pairs;
     size_t n = m->npairs;
     if (n == 0)
         return m->pair_lo[1] + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - m->pair_lo[0]) * m->ns_per_tick);
     size_t lo = 0, hi = n; /* first pair with tsc > the stamp */
-    size_t c = m->seg;     /* stamps come mostly in order: try the last segment */
+    size_t c = at->seg;    /* stamps come mostly in order: try the last segment */
     if (c > 0 && c < n && p[c - 1].tsc <= tsc && tsc < p[c].tsc)
         lo = hi = c;
     while (lo < hi) {
@@ -160,7 +172,7 @@ uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
         else
             hi = mid;
     }
-    m->seg = lo;
+    at->seg = lo;
     const struct wr_pair *a, *b;
     if (lo == 0)
         a = &p[0], b = n > 1 ? &p[1] : NULL;
@@ -177,7 +189,7 @@ uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
     }
     /* the segment from a on, while the product stays far from saturation,
      * is now wr_cpu_mono's inline range */
-    m->mono.span = 0;
+    at->span = 0;
     if (lo > 0 && rate == rate) {
         uint64_t span = (lo < n ? p[lo].tsc : UINT64_MAX) - a->tsc;
         double lim = rate != 0 ? 9.0e18 / (rate < 0 ? -rate : rate) : 4.0e18;
@@ -185,7 +197,7 @@ uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc)
             span = 1ull << 62;
         if (lim < (double)span)
             span = (uint64_t)lim;
-        m->mono.a_tsc = a->tsc, m->mono.a_ns = a->ns, m->mono.rate = rate, m->mono.span = span;
+        at->a_tsc = a->tsc, at->a_ns = a->ns, at->rate = rate, at->span = span;
     }
     return a->ns + (uint64_t)wr_cpu_sat_i64((double)(int64_t)(tsc - a->tsc) * rate);
 }
@@ -237,12 +249,20 @@ void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
     th->free_lo = lo, th->free_hi = hi, th->free_cursor = c + 1;
 }
 
-/* first_after: index of th's first off-CPU interval ending after t. */
-static size_t first_after(struct wr_thread *th, uint64_t t)
+/* first_after: index of th's first off-CPU interval ending after t (kept
+ * in *cursor, where the next search starts). */
+static size_t first_after(const struct wr_thread *th, size_t *cursor, uint64_t t)
 {
-    size_t lo = 0, hi = th->noff, c = th->cursor;
-    if (c <= th->noff && (c == 0 || th->off[c - 1].end <= t) && (c == th->noff || th->off[c].end > t))
-        return c;
+    size_t lo = 0, hi = th->noff, c = *cursor;
+    if (c <= th->noff && (c == 0 || th->off[c - 1].end <= t)) {
+        /* at or after the cursor: most often there, or a few intervals on
+         * (a thread that blocks in each call passes one per call) */
+        for (size_t k = 0; k < 4 && c < th->noff && th->off[c].end <= t; k++)
+            c++;
+        if (c == th->noff || th->off[c].end > t)
+            return *cursor = c;
+        lo = c;
+    }
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (th->off[mid].end <= t)
@@ -250,14 +270,14 @@ static size_t first_after(struct wr_thread *th, uint64_t t)
         else
             hi = mid;
     }
-    return th->cursor = lo;
+    return *cursor = lo;
 }
 
-void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
-                  uint64_t *switches)
+void wr_cpu_split_from(const struct wr_thread *th, size_t *cursor, uint64_t s, uint64_t e, uint64_t *blocked,
+                       uint64_t *runnable, uint64_t *switches)
 {
     *blocked = *runnable = *switches = 0;
-    for (size_t i = first_after(th, s); i < th->noff && th->off[i].start < e; i++) {
+    for (size_t i = first_after(th, cursor, s); i < th->noff && th->off[i].start < e; i++) {
         uint64_t a = th->off[i].start > s ? th->off[i].start : s;
         uint64_t b = th->off[i].end < e ? th->off[i].end : e;
         if (b <= a)

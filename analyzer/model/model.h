@@ -105,7 +105,7 @@ struct wr_crit {
         uint64_t ns;
     } by_thread[WR_CRIT_THREADS];
     size_t nby;
-    struct wr_crit_in *in; /* what the walk needs, kept by the waker analysis */
+    struct wr_crit_in *in; /* what the walk needs, kept by the waker analysis until the path is made */
     int done;              /* 2: path, by_thread and threads are filled (wr_crit_path) */
 };
 
@@ -163,6 +163,13 @@ struct wr_heap {
 struct wr_pair {
     uint64_t tsc, ns;
     double rate; /* ns per tick from the previous pair to this one; 0 = none */
+};
+/* wr_mono_at: the segment of the clock pairs a conversion found last
+ * (wr_cpu_mono_at). */
+struct wr_mono_at {
+    size_t seg;                 /* the first pair after the stamp */
+    uint64_t a_tsc, span, a_ns; /* wr_cpu_mono of tsc in [a_tsc, a_tsc + span) */
+    double rate;                /* is a_ns + (tsc - a_tsc) * rate, never saturated */
 };
 struct wr_switch {
     uint64_t ns;
@@ -324,17 +331,14 @@ struct wr_model {
     int rate_estimated; /* no two clock pairs far enough apart */
     uint64_t first_tsc, last_tsc;
     uint64_t wall_ns;
-    struct wr_symbols *sym;       /* created on first use */
-    struct wr_symlib *symlib;     /* module files shared with other models (set after
-                                     wr_model_build, before sym is made), or NULL: its own */
-    struct wr_pair *pairs;        /* every clock pair, sorted by tsc */
-    size_t npairs, cappairs, seg; /* seg: last segment used by wr_cpu_mono */
-    struct {
-        uint64_t a_tsc, span, a_ns; /* wr_cpu_mono of tsc in [a_tsc, a_tsc + span) */
-        double rate;                /* is a_ns + (tsc - a_tsc) * rate, never saturated */
-    } mono;
-    int have_switches;     /* the wait/CPU split is measured */
-    struct wr_mark *marks; /* by stamp (marks.c) */
+    struct wr_symbols *sym;   /* created on first use */
+    struct wr_symlib *symlib; /* module files shared with other models (set after
+                                 wr_model_build, before sym is made), or NULL: its own */
+    struct wr_pair *pairs;    /* every clock pair, sorted by tsc */
+    size_t npairs, cappairs;
+    struct wr_mono_at mono; /* where wr_cpu_mono found its last stamp */
+    int have_switches;      /* the wait/CPU split is measured */
+    struct wr_mark *marks;  /* by stamp (marks.c) */
     size_t nmarks, capmarks;
     uint64_t switches, switches_lost;
     struct wr_mutex *mutexes;       /* hash by address */
@@ -457,7 +461,7 @@ struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream);
  * wr_cpu_mono maps a TSC stamp to CLOCK_MONOTONIC ns; wr_cpu_split gives
  * the blocked and runnable ns and the switches of th within [s, e). */
 int wr_cpu_prepare(struct wr_model *m);
-uint64_t wr_cpu_mono_seek(struct wr_model *m, uint64_t tsc);
+uint64_t wr_cpu_mono_seek(const struct wr_model *m, struct wr_mono_at *at, uint64_t tsc);
 
 /* wr_cpu_sat_i64: x as int64, saturated (NaN gives 0): a hostile trace can
  * make any clock rate, and an out-of-range conversion is undefined behaviour. */
@@ -472,18 +476,34 @@ static inline int64_t wr_cpu_sat_i64(double x)
     return (int64_t)x;
 }
 
-/* wr_cpu_mono: tsc in CLOCK_MONOTONIC ns. Inline for a stamp in the range
- * of the segment used last (stamps come mostly in order), where the
- * saturation cannot apply (wr_cpu_mono_seek sets it); wr_cpu_mono_seek else. */
+/* wr_cpu_mono_at: tsc in CLOCK_MONOTONIC ns. Inline for a stamp in the
+ * range of the segment at found last (stamps come mostly in order), where
+ * the saturation cannot apply (wr_cpu_mono_seek sets it); wr_cpu_mono_seek
+ * else. The value is a function of tsc alone, whatever at holds.
+ * wr_cpu_mono: the same through the model's own m->mono; a reader of
+ * stamps in another order than the walk's (the wakers, behind it by up
+ * to their lag) keeps its own at, so the two do not keep moving one. */
+static inline uint64_t wr_cpu_mono_at(const struct wr_model *m, struct wr_mono_at *at, uint64_t tsc)
+{
+    uint64_t d = tsc - at->a_tsc;
+    if (d < at->span)
+        return at->a_ns + (uint64_t)(int64_t)((double)(int64_t)d * at->rate);
+    return wr_cpu_mono_seek(m, at, tsc);
+}
 static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
 {
-    uint64_t d = tsc - m->mono.a_tsc;
-    if (d < m->mono.span)
-        return m->mono.a_ns + (uint64_t)(int64_t)((double)(int64_t)d * m->mono.rate);
-    return wr_cpu_mono_seek(m, tsc);
+    return wr_cpu_mono_at(m, &m->mono, tsc);
 }
-void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
-                  uint64_t *switches);
+/* wr_cpu_split_from: wr_cpu_split starting its search at *cursor (an
+ * interval index, updated), which th->cursor is for wr_cpu_split: as with
+ * wr_cpu_mono_at, a reader out of the walk's order keeps its own. */
+void wr_cpu_split_from(const struct wr_thread *th, size_t *cursor, uint64_t s, uint64_t e, uint64_t *blocked,
+                       uint64_t *runnable, uint64_t *switches);
+static inline void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
+                                uint64_t *switches)
+{
+    wr_cpu_split_from(th, &th->cursor, s, e, blocked, runnable, switches);
+}
 /* wr_cpu_free_range: for a call of th at tsc that has no off-CPU time,
  * the stamps around it between which every call has none either, while
  * th's cursor stays: [th->free_lo, th->free_hi] with th->free_cursor set

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyses/analyses.h"
 #include "model/sitekey.h"
 #include "output/fmt.h"
 #include "output/report.h"
@@ -191,6 +192,12 @@ int wr_report_json(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     (void)o;
     const struct lw_file_header *h = &m->trace->hdr;
+    /* The critical path (written last) is computed first: it reads the
+     * trace again and holds the threads' stretches and jumps, which it
+     * frees, before the sites' frames load the modules' debug information,
+     * so the two never add up in memory. A failure is met again where the
+     * path is written. */
+    (void)wr_crit_path(m, 1);
     fputs("{\"version\":1,\"process\":{", f);
     fprintf(f, "\"pid\":%u,\"ppid\":%u,\"command\":", h->pid, h->ppid);
     wr_json_str(f, h->command);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyses/analyses.h"
 #include "output/fmt.h"
 #include "output/report.h"
 
@@ -438,6 +439,9 @@ static void mostly_outside(const struct wr_model *m, const struct wr_thread *t, 
 int wr_report_text(struct wr_model *m, const struct wr_opts *o, FILE *f)
 {
     const char *bold = o->color ? "\033[1m" : "", *dim = o->color ? "\033[2m" : "", *off = o->color ? "\033[0m" : "";
+    /* the critical path first, as for JSON (wr_report_json): its memory is
+     * freed before the sites' frames load their debug information */
+    (void)wr_crit_path(m, 0);
     summary(m, o, f);
     fprintf(f, "\n%s  # %-20s %9s %9s %9s %9s %9s %9s  %s%s\n", bold, "function", "calls", "total", "wait", "p50",
             "p99", "max", m->have_switches ? "cpu/blk/run" : "vs top", off);

@@ -356,8 +356,7 @@ static int enter_chunk(struct wr_live *l, struct wr_live_stream *s, uint32_t seq
     s->have_chunk = 1;
     s->stuck = 0;
     s->off = sizeof ch;
-    s->last_tsc = ch.base_tsc;
-    s->last_addr = s->last_obj = 0;
+    s->delta = (struct wr_live_delta){ch.base_tsc, 0, 0};
     s->base_mono = ch.base_mono_ns;
     note_pair(l, s, ch.base_tsc, ch.base_mono_ns);
     struct wr_event ev;
@@ -425,15 +424,16 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
         }
         if (kind == LW_REC_NONE)
             return 0; /* nothing committed here yet */
+        struct wr_live_delta save = s->delta;
         struct wr_cursor c = {.p = p,
                               .end = end,
-                              .last_tsc = s->last_tsc,
-                              .last_addr = s->last_addr,
-                              .last_obj = s->last_obj,
+                              .last_tsc = save.tsc,
+                              .last_addr = save.addr,
+                              .last_obj = save.obj,
                               .base_mono = s->base_mono,
                               .one_base = LW_VERSION_ONE_BASE(l->t.hdr.version)};
         struct wr_event ev;
-        uint64_t save_tsc = s->last_tsc, save_addr = s->last_addr, save_obj = s->last_obj, t = 0;
+        uint64_t t = 0;
         int got = wr_cursor_next(&c, s->stream, s->tid, 0, &ev);
         if (got == WR_NEXT_NONE)
             return 0; /* the kind byte read 0 this time: the chunk's reuse shows at the next look */
@@ -453,9 +453,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
                 return r;
             continue;
         }
-        s->last_tsc = c.last_tsc;
-        s->last_addr = c.last_addr;
-        s->last_obj = c.last_obj;
+        s->delta = (struct wr_live_delta){c.last_tsc, c.last_addr, c.last_obj};
         int ok = got == WR_NEXT_RECORD;
         if (lw_func_info_of(kind)) {
             t = wr_live_mono(l, s, ev.tsc + ev.dur);
@@ -468,9 +466,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
                 t = 0;
         }
         if (!same_chunk(l, s, base)) {
-            s->last_tsc = save_tsc;
-            s->last_addr = save_addr;
-            s->last_obj = save_obj;
+            s->delta = save;
             l->torn++;
             s->stuck = 1;
             continue;
@@ -481,9 +477,7 @@ static int follow(struct wr_live *l, struct wr_live_stream *s, uint64_t horizon,
             continue;
         }
         if (horizon != UINT64_MAX && t > horizon) {
-            s->last_tsc = save_tsc; /* not taken: read it again next time */
-            s->last_addr = save_addr;
-            s->last_obj = save_obj;
+            s->delta = save; /* not taken: read it again next time */
             return 0;
         }
         if (t > l->last_mono)

@@ -23,14 +23,22 @@ struct wr_live_chunk {
     uint64_t index;
 };
 
+/* wr_live_delta: what a stream's next record is coded against (lw_format.h,
+ * "Address deltas"): the previous stamp, address and object. Kept whole, so
+ * a record read but not taken puts it back in one assignment. */
+struct wr_live_delta {
+    uint64_t tsc, addr, obj;
+};
+
 struct wr_live_stream {
     UT_hash_handle hh;
     uint32_t stream, tid;
-    uint32_t seq;   /* seq of the chunk being read */
-    int have_chunk; /* chunk/off are valid */
-    uint64_t chunk; /* its index in the file */
-    uint32_t off;   /* the next record's offset in it */
-    uint64_t last_tsc, last_addr, last_obj, base_mono;
+    uint32_t seq;               /* seq of the chunk being read */
+    int have_chunk;             /* chunk/off are valid */
+    uint64_t chunk;             /* its index in the file */
+    uint32_t off;               /* the next record's offset in it */
+    struct wr_live_delta delta; /* at off */
+    uint64_t base_mono;
     uint64_t pair_tsc, pair_ns; /* latest clock pair (chunk header or TIME) */
     int ended;                  /* its THREAD end record was read */
     int stuck;                  /* damage: waiting for the next chunk */

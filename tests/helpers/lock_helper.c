@@ -1,4 +1,4 @@
-/* lock_helper: mutex calls with known contention, for test_lockflags.
+/* lock_helper: mutex calls with known contention, for test_mutex.
  * main: 100 lock/unlock of a free normal mutex (uncontended);
  * holder thread holds `busy` for 150 ms while main locks it (1 contended
  * lock); errorcheck relock must return EDEADLK, recursive relock 0, and

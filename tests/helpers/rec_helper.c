@@ -1,5 +1,6 @@
-/* rec_helper.c: a known workload for test_recorder: THREADS threads each
- * make ITER malloc+free pairs from each of three call sites. */
+/* rec_helper.c: a known workload for test_writer and test_stack_table:
+ * THREADS threads each make ITER malloc+free pairs from each of three call
+ * sites. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
-/* test_recorder.c: the real preload on a known workload (tests/helpers/
- * rec_helper) with 4 KiB chunks, so threads cross many chunk boundaries:
- * chunk claiming, per-thread sequences, stack dedup and exact counts. */
+/* test_writer.c: the recorder's trace writer (preload/runtime/writer.c)
+ * under the real preload on a known workload (tests/helpers/rec_helper)
+ * with 4 KiB chunks, so threads cross many chunk boundaries: the file's
+ * mode, chunk claiming and per-thread sequences, and exact counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,12 +23,12 @@ static char trace_path[256];
 static int setup(void **st)
 {
     (void)st;
-    snprintf(trace_path, sizeof trace_path, "/tmp/lw_test_recorder.%d.bin", (int)getpid());
+    snprintf(trace_path, sizeof trace_path, "/tmp/lw_test_writer.%d.bin", (int)getpid());
     unlink(trace_path);
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "WAIT_OUTPUT=%s WAIT_CHUNK_KB=4 LD_PRELOAD=%s/libwait.so build/tests/rec_helper > /dev/null",
-             trace_path, getenv("PWD") ? getenv("PWD") : ".");
+             "WAIT_OUTPUT=%s WAIT_CHUNK_KB=4 LD_PRELOAD=%s/libwait.so build/tests/rec_helper > /dev/null", trace_path,
+             getenv("PWD") ? getenv("PWD") : ".");
     int r = system(cmd);
     return (r == 0) ? 0 : -1;
 }
@@ -80,51 +81,6 @@ static void test_chunk_claiming(void **st)
     wr_trace_close(&t);
 }
 
-struct stack_seen {
-    uint32_t ids[4096];
-    uint64_t hashes[4096];
-    size_t n;
-    int dup_id, dup_frames;
-};
-
-static int on_rec(void *ctx, const struct wr_event *ev)
-{
-    struct stack_seen *s = ctx;
-    if (ev->kind != LW_REC_STACK)
-        return 0;
-    const uint8_t *p = ev->body, *e = p + ev->len;
-    uint64_t id = 0;
-    assert_true(lw_get_uv(&p, e, &id));
-    uint64_t h = 1469598103934665603ull;
-    for (; p < e; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    for (size_t i = 0; i < s->n; i++) {
-        s->dup_id += s->ids[i] == id;
-        s->dup_frames += s->hashes[i] == h;
-    }
-    assert_true(s->n < 4096);
-    s->ids[s->n] = (uint32_t)id;
-    s->hashes[s->n++] = h;
-    return 0;
-}
-
-/* Each distinct stack is written once, under one id. */
-static void test_stack_dedup(void **st)
-{
-    (void)st;
-    struct wr_trace t;
-    open_trace(&t);
-    struct stack_seen *s = calloc(1, sizeof *s);
-    assert_int_equal(wr_trace_walk(&t, on_rec, s), 0);
-    assert_int_equal(s->dup_id, 0);
-    assert_int_equal(s->dup_frames, 0);
-    assert_int_equal(s->n, t.hdr.stats.stacks);
-    /* 8 threads share the six worker stacks: far fewer stacks than calls */
-    assert_true(s->n < 40);
-    free(s);
-    wr_trace_close(&t);
-}
-
 /* Exact counts per site: 8 threads x 3000 per site, and nothing lost. */
 static void test_exact_counts(void **st)
 {
@@ -138,8 +94,8 @@ static void test_exact_counts(void **st)
     unsigned found = 0;
     for (size_t i = 0; i < m.nsites; i++) {
         const struct wr_site *s = m.sorted[i];
-        if (s->func == LW_F_malloc && s->calls == 24000 && (s->bytes == 24000 * 16 || s->bytes == 24000 * 32 ||
-                                                            s->bytes == 24000 * 48))
+        if (s->func == LW_F_malloc && s->calls == 24000 &&
+            (s->bytes == 24000 * 16 || s->bytes == 24000 * 32 || s->bytes == 24000 * 48))
             found++;
     }
     assert_int_equal(found, 3);
@@ -154,7 +110,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_mode_0600),
         cmocka_unit_test(test_chunk_claiming),
-        cmocka_unit_test(test_stack_dedup),
         cmocka_unit_test(test_exact_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,10 +1,11 @@
-/* test_lockflags.c: trylock-first mutex recording under the real preload
- * (tests/helpers/lock_helper): return values unchanged for normal,
- * errorcheck and recursive mutexes; a free mutex is one stamp (duration 0,
- * no flags); a busy one is timed and flagged LW_LOCK_CONTENDED. The helper
- * runs twice: with WAIT_LOCKS=all every lock call is recorded; by default
- * the lone-thread rule counts the free locks and unlocks that main makes
- * before its thread starts and after it is joined, and records the rest. */
+/* test_mutex.c: the mutex wrappers (preload/wrap/mutex.c) record
+ * trylock-first under the real preload (tests/helpers/lock_helper): return
+ * values unchanged for normal, errorcheck and recursive mutexes; a free
+ * mutex is one stamp (duration 0, no flags); a busy one is timed and
+ * flagged LW_LOCK_CONTENDED. The helper runs twice: with WAIT_LOCKS=all
+ * every lock call is recorded; by default the lone-thread rule counts the
+ * free locks and unlocks that main makes before its thread starts and after
+ * it is joined, and records the rest. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,8 +34,8 @@ static int run_helper(const char *path, const char *env)
 static int setup(void **st)
 {
     (void)st;
-    snprintf(trace_all, sizeof trace_all, "/tmp/lw_test_lockflags.%d.all.bin", (int)getpid());
-    snprintf(trace_lone, sizeof trace_lone, "/tmp/lw_test_lockflags.%d.lone.bin", (int)getpid());
+    snprintf(trace_all, sizeof trace_all, "/tmp/lw_test_mutex.%d.all.bin", (int)getpid());
+    snprintf(trace_lone, sizeof trace_lone, "/tmp/lw_test_mutex.%d.lone.bin", (int)getpid());
     return run_helper(trace_all, "WAIT_LOCKS=all") || run_helper(trace_lone, "");
 }
 
