@@ -120,9 +120,9 @@ static __attribute__((noinline)) void path_site(struct wr_model *m, struct wr_th
         m->threads[s->path_owner - 1].path.bad = 1, s->path_owner = UINT32_MAX;
 }
 
-/* on_call: aggregate one call of function fi into its site. */
-static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th,
-                                                         const struct lw_func_info *fi, const struct wr_event *ev)
+/* on_call: aggregate one call, of a function of schema sch, into its site. */
+static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th, unsigned sch,
+                                                         const struct wr_event *ev)
 {
     uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
     int inwin = wr_model_in_window(m, ev), counted = th->kept && inwin; /* else for the analyses only */
@@ -155,8 +155,8 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         wr_hist_add_at(&s->hist, m->tick_ns[ev->dur], m->tick_bucket[ev->dur]);
     else
         wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
-    uint64_t bytes = wr_call_bytes(fi, ev);
-    switch (fi->schema) {
+    uint64_t bytes = wr_call_bytes_as(sch, ev);
+    switch (sch) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
         s->errors += !ev->ptr && ev->size;
@@ -261,15 +261,16 @@ static uint64_t record_bytes(const struct wr_event *ev)
 }
 
 /* on_event: one record of thread th into the model (fi: its function, or
- * NULL for a record that is not a call). */
+ * NULL for a record that is not a call; sch: its schema, or WR_SCH_ANY). */
 static inline __attribute__((always_inline)) int on_event(struct wr_model *m, struct wr_thread *th,
-                                                          const struct lw_func_info *fi, const struct wr_event *ev)
+                                                          const struct lw_func_info *fi, unsigned sch,
+                                                          const struct wr_event *ev)
 {
     m->records++;
     uint64_t rb = record_bytes(ev);
-    if (fi) {
+    if (sch != WR_SCH_ANY || fi) {
         m->call_bytes += rb;
-        return on_call(m, th, fi, ev);
+        return on_call(m, th, sch != WR_SCH_ANY ? sch : fi->schema, ev);
     }
     *(ev->kind == LW_REC_STACK ? &m->stack_bytes : &m->other_bytes) += rb;
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
@@ -303,17 +304,17 @@ struct run {
 
 /* each: a record in timeline order to the model, then to the analyses that
  * want its kind, given the site on_call charged a call to. */
-static inline __attribute__((always_inline)) int each(void *ctx, size_t th, const struct wr_event *ev)
+static inline __attribute__((always_inline)) int each(void *ctx, size_t th, unsigned sch, const struct wr_event *ev)
 {
     struct run *r = ctx;
     struct wr_model *m = r->m;
     m->cur_thread = th;
-    const struct lw_func_info *fi = wr_funcs[ev->kind & 0xff];
-    int rc = on_event(m, &m->threads[th], fi, ev);
+    const struct lw_func_info *fi = sch != WR_SCH_ANY ? NULL : wr_funcs[ev->kind & 0xff];
+    int rc = on_event(m, &m->threads[th], fi, sch, ev);
     uint32_t want = r->route[ev->kind & 0xff];
     if (rc || !want)
         return rc;
-    struct wr_site *site = fi ? m->last_site : NULL;
+    struct wr_site *site = sch != WR_SCH_ANY || fi ? m->last_site : NULL;
     for (; want; want &= want - 1) {
         unsigned i = (unsigned)__builtin_ctz(want);
         if ((rc = r->event[i](r->state[i], th, site, ev)) != 0)

@@ -429,10 +429,12 @@ static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
  * "JSON", a site's bytes): the size asked of a sized allocation (failed
  * ones too), the bytes moved by an I/O call that succeeded, the bytes
  * mapped by a successful mmap, mremap (the new size) or munmap; else 0.
- * The model sums it per site, and exports that split a site use it too. */
-static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct wr_event *ev)
+ * The model sums it per site, and exports that split a site use it too.
+ * wr_call_bytes_as: the same by the function's schema (a constant where the
+ * walk expands a schema alone). */
+static inline __attribute__((always_inline)) uint64_t wr_call_bytes_as(unsigned schema, const struct wr_event *ev)
 {
-    switch (fi->schema) {
+    switch (schema) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
     case LW_S_MEMALIGN:
@@ -444,6 +446,11 @@ static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct
         return ev->err ? 0 : ev->size;
     }
     return 0;
+}
+
+static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct wr_event *ev)
+{
+    return wr_call_bytes_as(fi->schema, ev);
 }
 
 /* wr_model_frames: the symbolized frames of stack id, caller first,

@@ -102,19 +102,26 @@ static inline __attribute__((always_inline)) int wr_decode_args(unsigned sch, co
     return 0;
 }
 
+/* WR_SCH_ANY: a schema argument meaning "the function's own" (fi->schema).
+ * A walk that has already read the schema of the record it is at passes it
+ * instead, as a constant: the decoding is then expanded for that schema
+ * alone, without its switch (model/timeline.h does for the commonest). */
+#define WR_SCH_ANY 0xffu
+
 /* wr_decode_body: the body [p, e) of a record of kind (fi: its function,
- * NULL for a meta record) into ev, advancing the chunk's delta state in c.
+ * NULL for a meta record; sch: fi's schema or WR_SCH_ANY) into ev,
+ * advancing the chunk's delta state in c.
  * Calls: the common part and the arguments. THREAD: ev.tsc its stamp,
  * ev.fd the tid, ev.aux the LW_THR_* flags. SWITCH: ev.aux the LW_SW_*
  * flags, ev.mono its time. LOST: ev.mono the count. Other kinds are left
  * to their consumers. 0 when malformed. */
-static inline __attribute__((always_inline)) int wr_decode_body(const struct lw_func_info *fi, unsigned kind,
-                                                                const uint8_t *p, const uint8_t *e, struct wr_cursor *c,
-                                                                struct wr_event *ev)
+static inline __attribute__((always_inline)) int wr_decode_body(const struct lw_func_info *fi, unsigned sch,
+                                                                unsigned kind, const uint8_t *p, const uint8_t *e,
+                                                                struct wr_cursor *c, struct wr_event *ev)
 {
     if (fi)
         return lw_dec_call(&p, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) &&
-               wr_decode_args(fi->schema, p, e, &c->last_addr, wr_cursor_obj_base(c), ev);
+               wr_decode_args(sch == WR_SCH_ANY ? fi->schema : sch, p, e, &c->last_addr, wr_cursor_obj_base(c), ev);
     struct lw_thread_rec th;
     switch (kind) {
     case LW_REC_THREAD:
@@ -147,14 +154,15 @@ static inline void wr_cursor_start(struct wr_cursor *c, const uint8_t *base, siz
     c->one_base = LW_VERSION_ONE_BASE(version);
 }
 
-/* wr_cursor_next: the record at c->p, with ev's stream and tid as given.
+/* wr_cursor_next_as: the record at c->p, with ev's stream and tid as given
+ * (sch: WR_SCH_ANY, or the schema of the call record at c->p).
  * WR_NEXT_RECORD: decoded into ev, c past it; with skip_calls, a call
  * record is passed over undecoded (WR_NEXT_SKIP). The kind byte is read with acquire order, so a record whose kind is
  * seen was complete (lw_format.h). On WR_NEXT_NONE and WR_NEXT_END c is
  * left at the record; on damage, c's delta state may have moved. The
  * caller checks c->p < c->end first. */
-static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor *c, uint32_t stream, uint32_t tid,
-                                                                int skip_calls, struct wr_event *ev)
+static inline __attribute__((always_inline)) int wr_cursor_next_as(struct wr_cursor *c, uint32_t stream, uint32_t tid,
+                                                                   int skip_calls, unsigned sch, struct wr_event *ev)
 {
     const uint8_t *body, *e;
     if (skip_calls) {
@@ -190,10 +198,17 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
     }
     const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
-    if (!wr_decode_body(fi, kind, body, e, c, ev))
+    if (!wr_decode_body(fi, sch, kind, body, e, c, ev))
         return WR_NEXT_BAD;
     c->p = e;
     return WR_NEXT_RECORD;
+}
+
+/* wr_cursor_next: wr_cursor_next_as for whatever schema the record has. */
+static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor *c, uint32_t stream, uint32_t tid,
+                                                                int skip_calls, struct wr_event *ev)
+{
+    return wr_cursor_next_as(c, stream, tid, skip_calls, WR_SCH_ANY, ev);
 }
 
 /* wr_cursor_next_call: wr_cursor_next for a walk that wants only the calls'
