@@ -39,16 +39,27 @@ struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
     return NULL; /* cannot happen: threads mirror the reader's streams */
 }
 
-static void stamp(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
+/* stamp: a stamp of thread th. The model's first and last stamps are its
+ * threads' (model_stamps), taken once the walk is done. */
+static void stamp(struct wr_thread *th, uint64_t tsc)
 {
     if (!th->first_tsc || tsc < th->first_tsc)
         th->first_tsc = tsc;
     if (tsc > th->last_tsc)
         th->last_tsc = tsc;
-    if (!m->first_tsc || tsc < m->first_tsc)
-        m->first_tsc = tsc;
-    if (tsc > m->last_tsc)
-        m->last_tsc = tsc;
+}
+
+/* model_stamps: the model's first and last stamps from its threads'. */
+static void model_stamps(struct wr_model *m)
+{
+    m->first_tsc = m->last_tsc = 0;
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct wr_thread *th = &m->threads[i];
+        if (th->first_tsc && (!m->first_tsc || th->first_tsc < m->first_tsc))
+            m->first_tsc = th->first_tsc;
+        if (th->last_tsc > m->last_tsc)
+            m->last_tsc = th->last_tsc;
+    }
 }
 
 /* off_cpu_free: 1 when th surely has no off-CPU time in [a, b): the
@@ -238,14 +249,10 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
             th->first_tsc = ev->tsc;
         if (end > th->last_tsc)
             th->last_tsc = end;
-        if (!m->first_tsc || ev->tsc < m->first_tsc)
-            m->first_tsc = ev->tsc;
-        if (end > m->last_tsc)
-            m->last_tsc = end;
     } else {
         th->path.bad = 1;
-        stamp(m, th, end);
-        stamp(m, th, ev->tsc);
+        stamp(th, end);
+        stamp(th, ev->tsc);
     }
     return 0;
 }
@@ -281,7 +288,7 @@ static inline __attribute__((always_inline)) int on_event(struct wr_model *m, st
         return wr_model_meta(m, ev);
     case LW_REC_THREAD:
         if (wr_thread_name(ev, th->name))
-            stamp(m, th, ev->tsc);
+            stamp(th, ev->tsc);
         return 0;
     case LW_REC_DROPPED: {
         uint64_t n;
@@ -454,6 +461,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     wr_window_resolve(m);
     if (model_walk(m) != 0)
         return -1;
+    model_stamps(m);
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
         uint64_t a = wr_cpu_mono(m, th->first_tsc), b = wr_cpu_mono(m, th->last_tsc), sw;
