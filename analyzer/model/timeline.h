@@ -80,14 +80,17 @@ static inline __attribute__((always_inline)) int collect(struct tl *c, struct tl
     return s->n == TL_BATCH ? TL_PAUSE : 0;
 }
 
-/* step: decode the record at s's cursor as a call of schema sch (or any
- * record, WR_SCH_ANY) into ev, and pass it to collect. WR_NEXT_RECORD and
- * collect's value in *r, or wr_cursor_next's other value. */
+/* step: decode the record at s's cursor (of kind; fi: its function, or
+ * NULL; sch: fi's schema as a constant, or WR_SCH_ANY) into ev, and pass it
+ * to collect. WR_NEXT_RECORD and collect's value in *r, or
+ * wr_cursor_next's other value. */
 static inline __attribute__((always_inline)) int step(struct tl *c, struct tl_stream *s, const struct wr_stream *st,
-                                                      unsigned sch, int last, wr_timeline_fn fn, void *ctx,
-                                                      struct wr_event *ev, int *r)
+                                                      unsigned kind, const struct lw_func_info *fi, unsigned sch,
+                                                      int last, wr_timeline_fn fn, void *ctx, struct wr_event *ev,
+                                                      int *r)
 {
-    int got = wr_cursor_next_as(&s->cur, st->stream, st->tid, 0, sch, ev);
+    int got = sch != WR_SCH_ANY ? wr_cursor_next_known(&s->cur, st->stream, st->tid, kind, fi, sch, ev)
+                                : wr_cursor_next(&s->cur, st->stream, st->tid, 0, ev);
     if (got == WR_NEXT_RECORD)
         *r = collect(c, s, ev, sch, last, fn, ctx);
     return got;
@@ -123,15 +126,16 @@ static inline __attribute__((always_inline)) int advance(struct tl *c, struct tl
             /* The commonest calls, the allocator's, are expanded for their
              * schema alone: decoding them and charging them to their site
              * then takes no switch on the schema. */
-            const struct lw_func_info *fi = wr_funcs[__atomic_load_n(rec, __ATOMIC_ACQUIRE)];
+            unsigned kind = __atomic_load_n(rec, __ATOMIC_ACQUIRE);
+            const struct lw_func_info *fi = wr_funcs[kind];
             unsigned sch = fi ? fi->schema : WR_SCH_ANY;
             int r = 0;
             if (sch == LW_S_ALLOC)
-                got = step(c, s, st, LW_S_ALLOC, last, fn, ctx, &ev, &r);
+                got = step(c, s, st, kind, fi, LW_S_ALLOC, last, fn, ctx, &ev, &r);
             else if (sch == LW_S_FREE)
-                got = step(c, s, st, LW_S_FREE, last, fn, ctx, &ev, &r);
+                got = step(c, s, st, kind, fi, LW_S_FREE, last, fn, ctx, &ev, &r);
             else
-                got = step(c, s, st, WR_SCH_ANY, last, fn, ctx, &ev, &r);
+                got = step(c, s, st, kind, fi, WR_SCH_ANY, last, fn, ctx, &ev, &r);
             if (got != WR_NEXT_RECORD)
                 break;
             if (r)

@@ -58,6 +58,30 @@ static inline void wr_event_init(struct wr_event *ev, unsigned kind, uint32_t st
     ev->len = len;
 }
 
+/* wr_event_init_call: wr_event_init for a call record of schema sch
+ * (WR_SCH_ANY: any), less the fields its decoding sets whenever it succeeds
+ * (the common part's, and malloc's and free's arguments); an event that
+ * fails to decode is reported by its kind alone. */
+static inline __attribute__((always_inline)) void wr_event_init_call(struct wr_event *ev, unsigned sch, unsigned kind,
+                                                                     uint32_t stream, uint32_t tid,
+                                                                     const uint8_t *body, size_t len)
+{
+    if (sch != LW_S_ALLOC && sch != LW_S_FREE) {
+        wr_event_init(ev, kind, stream, tid, body, len);
+        return;
+    }
+    ev->kind = kind;
+    ev->stream = stream;
+    ev->tid = tid;
+    if (sch == LW_S_FREE)
+        ev->size = 0;
+    ev->old = 0;
+    ev->ret = 0;
+    ev->err = ev->fd = ev->aux = ev->mono = 0;
+    ev->body = body;
+    ev->len = len;
+}
+
 /* wr_decode_args: the arguments of a call record of schema sch from
  * [p, e) into ev (fields as struct wr_event says), advancing the chunk's
  * address state: last_obj for the synchronization objects, last_addr for
@@ -154,15 +178,14 @@ static inline void wr_cursor_start(struct wr_cursor *c, const uint8_t *base, siz
     c->one_base = LW_VERSION_ONE_BASE(version);
 }
 
-/* wr_cursor_next_as: the record at c->p, with ev's stream and tid as given
- * (sch: WR_SCH_ANY, or the schema of the call record at c->p).
+/* wr_cursor_next: the record at c->p, with ev's stream and tid as given.
  * WR_NEXT_RECORD: decoded into ev, c past it; with skip_calls, a call
  * record is passed over undecoded (WR_NEXT_SKIP). The kind byte is read with acquire order, so a record whose kind is
  * seen was complete (lw_format.h). On WR_NEXT_NONE and WR_NEXT_END c is
  * left at the record; on damage, c's delta state may have moved. The
  * caller checks c->p < c->end first. */
-static inline __attribute__((always_inline)) int wr_cursor_next_as(struct wr_cursor *c, uint32_t stream, uint32_t tid,
-                                                                   int skip_calls, unsigned sch, struct wr_event *ev)
+static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor *c, uint32_t stream, uint32_t tid,
+                                                                int skip_calls, struct wr_event *ev)
 {
     const uint8_t *body, *e;
     if (skip_calls) {
@@ -198,17 +221,32 @@ static inline __attribute__((always_inline)) int wr_cursor_next_as(struct wr_cur
     }
     const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
-    if (!wr_decode_body(fi, sch, kind, body, e, c, ev))
+    if (!wr_decode_body(fi, WR_SCH_ANY, kind, body, e, c, ev))
         return WR_NEXT_BAD;
     c->p = e;
     return WR_NEXT_RECORD;
 }
 
-/* wr_cursor_next: wr_cursor_next_as for whatever schema the record has. */
-static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor *c, uint32_t stream, uint32_t tid,
-                                                                int skip_calls, struct wr_event *ev)
+/* wr_cursor_next_known: wr_cursor_next (skip_calls 0) for the record at
+ * c->p when the caller has read its kind byte (kind, with acquire order)
+ * and found it a call of function fi, of schema sch: the same result and
+ * state, without the checks that kind makes needless (a function's id is
+ * neither LW_REC_NONE nor LW_REC_CHUNK_END), and with the decoding expanded
+ * for sch alone where it is a constant. */
+_Static_assert((int)LW_F_COUNT <= (int)LW_REC_CHUNK_END, "a function's id is below the meta records' kinds");
+static inline __attribute__((always_inline)) int wr_cursor_next_known(struct wr_cursor *c, uint32_t stream,
+                                                                      uint32_t tid, unsigned kind,
+                                                                      const struct lw_func_info *fi, unsigned sch,
+                                                                      struct wr_event *ev)
 {
-    return wr_cursor_next_as(c, stream, tid, skip_calls, WR_SCH_ANY, ev);
+    const uint8_t *body, *e;
+    if (!lw_dec_len(c->p, c->end, &body, &e))
+        return WR_NEXT_LONG;
+    wr_event_init_call(ev, sch, kind, stream, tid, body, (size_t)(e - body));
+    if (!wr_decode_body(fi, sch, kind, body, e, c, ev))
+        return WR_NEXT_BAD;
+    c->p = e;
+    return WR_NEXT_RECORD;
 }
 
 /* wr_cursor_next_call: wr_cursor_next for a walk that wants only the calls'
