@@ -212,10 +212,8 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         }
     }
     m->last_switches = sw;
-    if (sw)
+    if (sw) /* the fast calls are the others (site_sums) */
         s->slow_calls++, s->slow_ticks += ev->dur;
-    else
-        s->fast_calls++, s->fast_ticks += ev->dur;
     if (m->per_thread) {
         struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
         if (!pt)
@@ -226,8 +224,6 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         pt->blocked_ns += bl;
         pt->runnable_ns += rn;
     }
-    m->calls += counted;
-    m->calls_read++;
     th->calls += inwin;
     th->call_ticks += ev->dur;
     uint64_t from = th->call_end;
@@ -356,6 +352,18 @@ static int model_walk(struct wr_model *m)
     return rc;
 }
 
+/* site_sums: what the walk left to be summed once it is done: s's calls
+ * without a switch (the others), and s's calls into the model's counts
+ * (every call read; those of the kept threads, whose sites are shown). */
+static void site_sums(struct wr_model *m, struct wr_site *s)
+{
+    s->fast_calls = s->calls - s->slow_calls;
+    s->fast_ticks = s->total_ticks - s->slow_ticks;
+    m->calls_read += s->calls;
+    if (!s->hidden)
+        m->calls += s->calls;
+}
+
 static int cmp_site(const void *a, const void *b)
 {
     const struct wr_site *x = *(struct wr_site *const *)a, *y = *(struct wr_site *const *)b;
@@ -476,9 +484,11 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     if (!m->sorted)
         return -1;
     size_t i = 0;
-    for (struct wr_site *s = m->sites; s; s = s->hh.next)
+    for (struct wr_site *s = m->sites; s; s = s->hh.next) {
+        site_sums(m, s);
         if (!s->hidden)
             m->sorted[i++] = s;
+    }
     qsort(m->sorted, m->nsites, sizeof *m->sorted, cmp_site);
     const struct lw_file_header *h = &t->hdr;
     if ((h->flags & LW_HF_CLOSED) && h->end_mono_ns > h->start_mono_ns)
