@@ -150,6 +150,7 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
             s->func = ev->kind;
             s->stack = stack;
             s->hidden = !counted;
+            s->min_ticks = UINT64_MAX;
             HASH_ADD(hh, m->sites, key, sizeof s->key, s);
             m->nsites += counted;
         }
@@ -162,10 +163,11 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
         s->max_ticks = ev->dur;
-    if (ev->dur < WR_TICK_TAB)
-        wr_hist_add_at(&s->hist, m->tick_ns[ev->dur], m->tick_bucket[ev->dur]);
-    else
-        wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
+    if (ev->dur < s->min_ticks)
+        s->min_ticks = ev->dur;
+    /* the histogram's count and extremes are the site's (site_sums) */
+    wr_hist_add_bucket(&s->hist,
+                       ev->dur < WR_TICK_TAB ? m->tick_bucket[ev->dur] : wr_hist_index(wr_model_ns(m, ev->dur)));
     uint64_t bytes = wr_call_bytes_as(sch, ev);
     switch (sch) {
     case LW_S_ALLOC:
@@ -318,11 +320,11 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, unsi
     if (rc || !want)
         return rc;
     struct wr_site *site = sch != WR_SCH_ANY || fi ? m->last_site : NULL;
-    for (; want; want &= want - 1) {
+    do {
         unsigned i = (unsigned)__builtin_ctz(want);
         if ((rc = r->event[i](r->state[i], th, site, ev)) != 0)
             return rc;
-    }
+    } while (want &= want - 1);
     return 0;
 }
 
@@ -353,10 +355,17 @@ static int model_walk(struct wr_model *m)
 }
 
 /* site_sums: what the walk left to be summed once it is done: s's calls
- * without a switch (the others), and s's calls into the model's counts
- * (every call read; those of the kept threads, whose sites are shown). */
+ * without a switch (the others), its histogram's count and extremes (a
+ * duration's ns grow with its ticks, so the extremes' ns are the extreme
+ * ticks'), and s's calls into the model's counts (every call read; those
+ * of the kept threads, whose sites are shown). */
 static void site_sums(struct wr_model *m, struct wr_site *s)
 {
+    s->hist.n = s->calls;
+    if (s->calls) {
+        s->hist.min_ns = wr_model_ns(m, s->min_ticks);
+        s->hist.max_ns = wr_model_ns(m, s->max_ticks);
+    }
     s->fast_calls = s->calls - s->slow_calls;
     s->fast_ticks = s->total_ticks - s->slow_ticks;
     m->calls_read += s->calls;

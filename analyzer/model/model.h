@@ -15,6 +15,7 @@ struct wr_site {
     unsigned func;
     uint32_t stack;
     uint64_t calls, total_ticks, max_ticks, bytes, errors;
+    uint64_t min_ticks; /* the shortest call's (UINT64_MAX before the first) */
     /* from context switches (when the trace has them), in ns */
     uint64_t blocked_ns, runnable_ns, switches;
     uint64_t fast_calls, fast_ticks, slow_calls, slow_ticks; /* no switch / switched */
