@@ -131,6 +131,37 @@ static __attribute__((noinline)) void path_site(struct wr_model *m, struct wr_th
         m->threads[s->path_owner - 1].path.bad = 1, s->path_owner = UINT32_MAX;
 }
 
+/* call_times: the times call ev of thread th (at site s) adds: the gap
+ * since the thread's last call to s, the thread's end of calls and stamps,
+ * and whether the path can use the thread's sums (wr_path_sums). */
+static __attribute__((noinline)) int call_times(struct wr_thread *th, struct wr_site *s, const struct wr_event *ev)
+{
+    uint64_t from = th->call_end;
+    if (!from) { /* its first call: from its birth, when the record came first */
+        from = th->first_tsc;
+        th->path.first_cs = ev->tsc;
+        th->path.first_gap = from && ev->tsc > from ? ev->tsc - from : 0;
+    }
+    if (from && ev->tsc > from)
+        s->gap_ticks += ev->tsc - from;
+    th->path.bad |= ev->tsc < th->call_end;
+    if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
+        th->call_end = ev->tsc + ev->dur;
+    uint64_t end = ev->tsc + ev->dur;
+    if (end >= ev->tsc && ev->tsc) {
+        /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
+        if (!th->first_tsc || ev->tsc < th->first_tsc)
+            th->first_tsc = ev->tsc;
+        if (end > th->last_tsc)
+            th->last_tsc = end;
+    } else {
+        th->path.bad = 1;
+        stamp(th, end);
+        stamp(th, ev->tsc);
+    }
+    return 0;
+}
+
 /* on_call: aggregate one call, of a function of schema sch, into its site. */
 static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th, unsigned sch,
                                                          const struct wr_event *ev)
@@ -228,30 +259,16 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     }
     th->calls += inwin;
     th->call_ticks += ev->dur;
-    uint64_t from = th->call_end;
-    if (!from) { /* its first call: from its birth, when the record came first */
-        from = th->first_tsc;
-        th->path.first_cs = ev->tsc;
-        th->path.first_gap = from && ev->tsc > from ? ev->tsc - from : 0;
-    }
-    if (from && ev->tsc > from)
-        s->gap_ticks += ev->tsc - from;
-    th->path.bad |= ev->tsc < th->call_end;
-    if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
-        th->call_end = ev->tsc + ev->dur;
     th->last_stack = stack;
-    uint64_t end = ev->tsc + ev->dur;
-    if (end >= ev->tsc && ev->tsc) {
-        /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
-        if (!th->first_tsc || ev->tsc < th->first_tsc)
-            th->first_tsc = ev->tsc;
-        if (end > th->last_tsc)
-            th->last_tsc = end;
-    } else {
-        th->path.bad = 1;
-        stamp(th, end);
-        stamp(th, ev->tsc);
-    }
+    uint64_t t = ev->tsc, end = t + ev->dur, last = th->call_end;
+    if (__builtin_expect(!last || t < last || end < t || !th->first_tsc || t < th->first_tsc, 0))
+        return call_times(th, s, ev);
+    /* the likely call, after the thread's last and within its stamps'
+     * start: call_times's steps reduce to these */
+    s->gap_ticks += t - last;
+    th->call_end = end;
+    if (end > th->last_tsc)
+        th->last_tsc = end;
     return 0;
 }
 
