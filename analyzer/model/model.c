@@ -131,6 +131,48 @@ static __attribute__((noinline)) void path_site(struct wr_model *m, struct wr_th
         m->threads[s->path_owner - 1].path.bad = 1, s->path_owner = UINT32_MAX;
 }
 
+/* call_split: the part of call ev of thread th (at site s) spent blocked,
+ * runnable and switched out, once the thread's known range free of off-CPU
+ * time does not hold it, and its thread's part of s (wr_build.per_thread).
+ * 0, or -1 on out of memory. */
+static __attribute__((noinline)) int call_split(struct wr_model *m, struct wr_thread *th, struct wr_site *s,
+                                                const struct wr_event *ev, int counted, uint64_t bytes)
+{
+    uint64_t sw = 0, bl = 0, rn = 0;
+    uint64_t ce = ev->tsc + ev->dur;
+    if (m->have_switches &&
+        !(th->free_cursor == th->cursor + 1 && ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
+        if (off_cpu_free(th, a, b)) {
+            if (++th->free_tries >= 8) /* such calls keep coming: learn their range */
+                th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
+        } else {
+            wr_cpu_split(th, a, b, &bl, &rn, &sw);
+            s->blocked_ns += bl;
+            s->runnable_ns += rn;
+            s->switches += sw;
+            if (counted) { /* the thread's life is the window's */
+                th->in_blocked_ns += bl;
+                th->in_runnable_ns += rn;
+            }
+        }
+    }
+    m->last_switches = sw;
+    if (sw) /* the fast calls are the others (site_sums) */
+        s->slow_calls++, s->slow_ticks += ev->dur;
+    if (m->per_thread) {
+        struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
+        if (!pt)
+            return -1;
+        pt->calls++;
+        pt->ticks += ev->dur;
+        pt->bytes += bytes;
+        pt->blocked_ns += bl;
+        pt->runnable_ns += rn;
+    }
+    return 0;
+}
+
 /* call_times: the times call ev of thread th (at site s) adds: the gap
  * since the thread's last call to s, the thread's end of calls and stamps,
  * and whether the path can use the thread's sums (wr_path_sums). */
@@ -225,37 +267,15 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         break;
     }
     s->bytes += bytes;
-    uint64_t sw = 0, bl = 0, rn = 0;
     uint64_t ce = ev->tsc + ev->dur;
-    if (m->have_switches &&
-        !(th->free_cursor == th->cursor + 1 && ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
-        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
-        if (off_cpu_free(th, a, b)) {
-            if (++th->free_tries >= 8) /* such calls keep coming: learn their range */
-                th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
-        } else {
-            wr_cpu_split(th, a, b, &bl, &rn, &sw);
-            s->blocked_ns += bl;
-            s->runnable_ns += rn;
-            s->switches += sw;
-            if (counted) { /* the thread's life is the window's */
-                th->in_blocked_ns += bl;
-                th->in_runnable_ns += rn;
-            }
-        }
-    }
-    m->last_switches = sw;
-    if (sw) /* the fast calls are the others (site_sums) */
-        s->slow_calls++, s->slow_ticks += ev->dur;
-    if (m->per_thread) {
-        struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
-        if (!pt)
+    if (__builtin_expect(m->per_thread || (m->have_switches && !(th->free_cursor == th->cursor + 1 &&
+                                                                 ev->tsc >= th->free_lo && ce <= th->free_hi &&
+                                                                 ce >= ev->tsc)),
+                         0)) {
+        if (call_split(m, th, s, ev, counted, bytes) != 0)
             return -1;
-        pt->calls++;
-        pt->ticks += ev->dur;
-        pt->bytes += bytes;
-        pt->blocked_ns += bl;
-        pt->runnable_ns += rn;
+    } else {
+        m->last_switches = 0; /* no switch inside it: call_split would find none */
     }
     th->calls += inwin;
     th->call_ticks += ev->dur;
