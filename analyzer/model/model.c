@@ -140,11 +140,13 @@ static __attribute__((noinline)) int call_split(struct wr_model *m, struct wr_th
 {
     uint64_t sw = 0, bl = 0, rn = 0;
     uint64_t ce = ev->tsc + ev->dur;
-    if (m->have_switches &&
-        !(th->free_cursor == th->cursor + 1 && ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
+    if (m->have_switches && !(ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
         uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
         if (off_cpu_free(th, a, b)) {
-            if (++th->free_tries >= 8) /* such calls keep coming: learn their range */
+            /* such calls keep coming: learn their range (not with per-thread
+             * parts, which every call takes here: on_call's check is then
+             * whether the range holds alone) */
+            if (++th->free_tries >= 8 && !m->per_thread)
                 th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
         } else {
             wr_cpu_split(th, a, b, &bl, &rn, &sw);
@@ -268,9 +270,8 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     }
     s->bytes += bytes;
     uint64_t ce = ev->tsc + ev->dur;
-    if (__builtin_expect(m->per_thread || (m->have_switches && !(th->free_cursor == th->cursor + 1 &&
-                                                                 ev->tsc >= th->free_lo && ce <= th->free_hi &&
-                                                                 ce >= ev->tsc)),
+    if (__builtin_expect(m->have_switches ? !(ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)
+                                          : m->per_thread,
                          0)) {
         if (call_split(m, th, s, ev, counted, bytes) != 0)
             return -1;

@@ -235,8 +235,8 @@ struct wr_thread {
     uint64_t call_ticks;                       /* the durations of its calls, summed */
     uint64_t call_end;                         /* the latest end of its calls so far */
     uint32_t last_stack;                       /* the stack of its last call (as charged) */
-    uint64_t free_lo, free_hi;                 /* calls within these stamps have no off-CPU time */
-    size_t free_cursor;                        /* while cursor + 1 is this (wr_cpu_free_range) */
+    uint64_t free_lo, free_hi;                 /* calls within these stamps have no off-CPU time
+                                                  (wr_cpu_free_range; empty, lo > hi, when not known) */
     unsigned free_tries;                       /* calls found free the long way since then */
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
@@ -494,8 +494,9 @@ void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocke
                   uint64_t *switches);
 /* wr_cpu_free_range: for a call of th at tsc that has no off-CPU time,
  * the stamps around it between which every call has none either, while
- * th's cursor stays: [th->free_lo, th->free_hi] with th->free_cursor set
- * (0 when none can be said), so such calls skip the conversions. */
+ * th's cursor stays: [th->free_lo, th->free_hi] (empty, lo > hi, when none
+ * can be said, and again once the cursor moves), so such calls skip the
+ * conversions. */
 void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc);
 void wr_cpu_free(struct wr_model *m);
 /* wr_cpu_tick_table: m->tick_ns and tick_bucket, once ns_per_tick is set. */
