@@ -52,6 +52,7 @@ struct tl {
     int rc;
     uint8_t at_start[256]; /* by kind: a call whose key is its start (wr_timeline_key) */
     uint8_t is_call[256];
+    uint8_t schema[256]; /* by kind: its function's schema, WR_SCH_ANY for the other records */
 };
 
 /* collect: a record of s just decoded: to fn at once, or kept with its key
@@ -80,16 +81,15 @@ static inline __attribute__((always_inline)) int collect(struct tl *c, struct tl
     return s->n == TL_BATCH ? TL_PAUSE : 0;
 }
 
-/* step: decode the record at s's cursor (of kind; fi: its function, or
- * NULL; sch: fi's schema as a constant, or WR_SCH_ANY) into ev, and pass it
- * to collect. WR_NEXT_RECORD and collect's value in *r, or
- * wr_cursor_next's other value. */
+/* step: decode the record at s's cursor (of kind; sch: the schema of its
+ * function as a constant, or WR_SCH_ANY) into ev, and pass it to collect.
+ * WR_NEXT_RECORD and collect's value in *r, or wr_cursor_next's other
+ * value. */
 static inline __attribute__((always_inline)) int step(struct tl *c, struct tl_stream *s, const struct wr_stream *st,
-                                                      unsigned kind, const struct lw_func_info *fi, unsigned sch,
-                                                      int last, wr_timeline_fn fn, void *ctx, struct wr_event *ev,
-                                                      int *r)
+                                                      unsigned kind, unsigned sch, int last, wr_timeline_fn fn,
+                                                      void *ctx, struct wr_event *ev, int *r)
 {
-    int got = sch != WR_SCH_ANY ? wr_cursor_next_known(&s->cur, st->stream, st->tid, kind, fi, sch, ev)
+    int got = sch != WR_SCH_ANY ? wr_cursor_next_known(&s->cur, st->stream, st->tid, kind, sch, ev)
                                 : wr_cursor_next(&s->cur, st->stream, st->tid, 0, ev);
     if (got == WR_NEXT_RECORD)
         *r = collect(c, s, ev, sch, last, fn, ctx);
@@ -127,15 +127,14 @@ static inline __attribute__((always_inline)) int advance(struct tl *c, struct tl
              * schema alone: decoding them and charging them to their site
              * then takes no switch on the schema. */
             unsigned kind = __atomic_load_n(rec, __ATOMIC_ACQUIRE);
-            const struct lw_func_info *fi = wr_funcs[kind];
-            unsigned sch = fi ? fi->schema : WR_SCH_ANY;
+            unsigned sch = c->schema[kind];
             int r = 0;
             if (sch == LW_S_ALLOC)
-                got = step(c, s, st, kind, fi, LW_S_ALLOC, last, fn, ctx, &ev, &r);
+                got = step(c, s, st, kind, LW_S_ALLOC, last, fn, ctx, &ev, &r);
             else if (sch == LW_S_FREE)
-                got = step(c, s, st, kind, fi, LW_S_FREE, last, fn, ctx, &ev, &r);
+                got = step(c, s, st, kind, LW_S_FREE, last, fn, ctx, &ev, &r);
             else
-                got = step(c, s, st, kind, fi, WR_SCH_ANY, last, fn, ctx, &ev, &r);
+                got = step(c, s, st, kind, WR_SCH_ANY, last, fn, ctx, &ev, &r);
             if (got != WR_NEXT_RECORD)
                 break;
             if (r)
@@ -192,6 +191,7 @@ static inline __attribute__((always_inline)) int wr_timeline_walk(struct wr_mode
         const struct lw_func_info *fi = lw_func_info_of(k);
         struct wr_event probe = {.kind = k, .tsc = 0, .dur = 1};
         c.is_call[k] = fi != NULL;
+        c.schema[k] = fi ? fi->schema : WR_SCH_ANY;
         c.at_start[k] = fi && wr_timeline_key(&probe) == 0;
     }
     struct tl_stream *ss = calloc(t->nstreams ? t->nstreams : 1, sizeof *ss);

@@ -361,7 +361,7 @@ int wr_decode_call(const struct lw_func_info *fi, const uint8_t *p, const uint8_
                    uint64_t *last_addr, uint64_t *last_obj, struct wr_event *ev)
 {
     struct wr_cursor c = {.last_tsc = *last_tsc, .last_addr = *last_addr, .last_obj = *last_obj};
-    int ok = wr_decode_body(fi, WR_SCH_ANY, 0, p, e, &c, ev);
+    int ok = wr_decode_body(fi, 0, p, e, &c, ev);
     *last_tsc = c.last_tsc;
     *last_addr = c.last_addr;
     *last_obj = c.last_obj;

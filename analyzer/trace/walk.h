@@ -126,26 +126,25 @@ static inline __attribute__((always_inline)) int wr_decode_args(unsigned sch, co
     return 0;
 }
 
-/* WR_SCH_ANY: a schema argument meaning "the function's own" (fi->schema).
- * A walk that has already read the schema of the record it is at passes it
- * instead, as a constant: the decoding is then expanded for that schema
- * alone, without its switch (model/timeline.h does for the commonest). */
+/* WR_SCH_ANY: a schema argument meaning "any record", where a walk that
+ * has read the schema of the call it is at passes that schema instead, as
+ * a constant: the decoding is then expanded for that schema alone, without
+ * its switch (wr_cursor_next_known; model/timeline.h does for the commonest). */
 #define WR_SCH_ANY 0xffu
 
 /* wr_decode_body: the body [p, e) of a record of kind (fi: its function,
- * NULL for a meta record; sch: fi's schema or WR_SCH_ANY) into ev,
- * advancing the chunk's delta state in c.
+ * NULL for a meta record) into ev, advancing the chunk's delta state in c.
  * Calls: the common part and the arguments. THREAD: ev.tsc its stamp,
  * ev.fd the tid, ev.aux the LW_THR_* flags. SWITCH: ev.aux the LW_SW_*
  * flags, ev.mono its time. LOST: ev.mono the count. Other kinds are left
  * to their consumers. 0 when malformed. */
-static inline __attribute__((always_inline)) int wr_decode_body(const struct lw_func_info *fi, unsigned sch,
-                                                                unsigned kind, const uint8_t *p, const uint8_t *e,
-                                                                struct wr_cursor *c, struct wr_event *ev)
+static inline __attribute__((always_inline)) int wr_decode_body(const struct lw_func_info *fi, unsigned kind,
+                                                                const uint8_t *p, const uint8_t *e, struct wr_cursor *c,
+                                                                struct wr_event *ev)
 {
     if (fi)
         return lw_dec_call(&p, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) &&
-               wr_decode_args(sch == WR_SCH_ANY ? fi->schema : sch, p, e, &c->last_addr, wr_cursor_obj_base(c), ev);
+               wr_decode_args(fi->schema, p, e, &c->last_addr, wr_cursor_obj_base(c), ev);
     struct lw_thread_rec th;
     switch (kind) {
     case LW_REC_THREAD:
@@ -221,7 +220,7 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
     }
     const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
-    if (!wr_decode_body(fi, WR_SCH_ANY, kind, body, e, c, ev))
+    if (!wr_decode_body(fi, kind, body, e, c, ev))
         return WR_NEXT_BAD;
     c->p = e;
     return WR_NEXT_RECORD;
@@ -229,21 +228,22 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
 
 /* wr_cursor_next_known: wr_cursor_next (skip_calls 0) for the record at
  * c->p when the caller has read its kind byte (kind, with acquire order)
- * and found it a call of function fi, of schema sch: the same result and
+ * and found it a call of a function of schema sch: the same result and
  * state, without the checks that kind makes needless (a function's id is
  * neither LW_REC_NONE nor LW_REC_CHUNK_END), and with the decoding expanded
  * for sch alone where it is a constant. */
 _Static_assert((int)LW_F_COUNT <= (int)LW_REC_CHUNK_END, "a function's id is below the meta records' kinds");
 static inline __attribute__((always_inline)) int wr_cursor_next_known(struct wr_cursor *c, uint32_t stream,
-                                                                      uint32_t tid, unsigned kind,
-                                                                      const struct lw_func_info *fi, unsigned sch,
+                                                                      uint32_t tid, unsigned kind, unsigned sch,
                                                                       struct wr_event *ev)
 {
     const uint8_t *body, *e;
     if (!lw_dec_len(c->p, c->end, &body, &e))
         return WR_NEXT_LONG;
     wr_event_init_call(ev, sch, kind, stream, tid, body, (size_t)(e - body));
-    if (!wr_decode_body(fi, sch, kind, body, e, c, ev))
+    const uint8_t *p = body;
+    if (!lw_dec_call(&p, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) ||
+        !wr_decode_args(sch, p, e, &c->last_addr, wr_cursor_obj_base(c), ev))
         return WR_NEXT_BAD;
     c->p = e;
     return WR_NEXT_RECORD;
