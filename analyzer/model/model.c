@@ -206,9 +206,10 @@ static __attribute__((noinline)) int call_times(struct wr_thread *th, struct wr_
     return 0;
 }
 
-/* on_call: aggregate one call, of a function of schema sch, into its site. */
+/* on_call: aggregate one call, of a function of schema sch, into its site
+ * (into *site too, for the analyses). */
 static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th, unsigned sch,
-                                                         const struct wr_event *ev)
+                                                         const struct wr_event *ev, struct wr_site **site)
 {
     uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
     int inwin = wr_model_in_window(m, ev), counted = th->kept && inwin; /* else for the analyses only */
@@ -231,7 +232,7 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         }
         *slot = s;
     }
-    m->last_site = s;
+    *site = s;
     if (__builtin_expect(s->path_owner != th->path.own, 0))
         path_site(m, th, s, th->path.own, ev);
     s->calls++;
@@ -304,17 +305,18 @@ static uint64_t record_bytes(const struct wr_event *ev)
 }
 
 /* on_event: one record of thread th into the model (fi: its function, or
- * NULL for a record that is not a call; sch: its schema, or WR_SCH_ANY). */
+ * NULL for a record that is not a call; sch: its schema, or WR_SCH_ANY);
+ * a call's site into *site. */
 static inline __attribute__((always_inline)) int on_event(struct wr_model *m, struct wr_thread *th,
                                                           const struct lw_func_info *fi, unsigned sch,
-                                                          const struct wr_event *ev)
+                                                          const struct wr_event *ev, struct wr_site **site)
 {
-    m->records++;
     uint64_t rb = record_bytes(ev);
-    if (sch != WR_SCH_ANY || fi) {
+    if (sch != WR_SCH_ANY || fi) { /* counted in m->records from m->calls_read (site_sums) */
         m->call_bytes += rb;
-        return on_call(m, th, sch != WR_SCH_ANY ? sch : fi->schema, ev);
+        return on_call(m, th, sch != WR_SCH_ANY ? sch : fi->schema, ev, site);
     }
+    m->records++;
     *(ev->kind == LW_REC_STACK ? &m->stack_bytes : &m->other_bytes) += rb;
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
     switch (ev->kind) {
@@ -353,11 +355,11 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, unsi
     struct wr_model *m = r->m;
     m->cur_thread = th;
     const struct lw_func_info *fi = sch != WR_SCH_ANY ? NULL : wr_funcs[ev->kind & 0xff];
-    int rc = on_event(m, &m->threads[th], fi, sch, ev);
+    struct wr_site *site = NULL;
+    int rc = on_event(m, &m->threads[th], fi, sch, ev, &site);
     uint32_t want = r->route[ev->kind & 0xff];
     if (rc || !want)
         return rc;
-    struct wr_site *site = sch != WR_SCH_ANY || fi ? m->last_site : NULL;
     do {
         unsigned i = (unsigned)__builtin_ctz(want);
         if ((rc = r->event[i](r->state[i], th, site, ev)) != 0)
@@ -395,8 +397,8 @@ static int model_walk(struct wr_model *m)
 /* site_sums: what the walk left to be summed once it is done: s's calls
  * without a switch (the others), its histogram's count and extremes (a
  * duration's ns grow with its ticks, so the extremes' ns are the extreme
- * ticks'), and s's calls into the model's counts (every call read; those
- * of the kept threads, whose sites are shown). */
+ * ticks'), and s's calls into the model's counts (every call read, and
+ * so every record; those of the kept threads, whose sites are shown). */
 static void site_sums(struct wr_model *m, struct wr_site *s)
 {
     s->hist.n = s->calls;
@@ -407,6 +409,7 @@ static void site_sums(struct wr_model *m, struct wr_site *s)
     s->fast_calls = s->calls - s->slow_calls;
     s->fast_ticks = s->total_ticks - s->slow_ticks;
     m->calls_read += s->calls;
+    m->records += s->calls;
     if (!s->hidden)
         m->calls += s->calls;
 }

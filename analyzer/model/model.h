@@ -356,7 +356,6 @@ struct wr_model {
     struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
     /* walk state */
     size_t cur_thread;
-    struct wr_site *last_site;                 /* the site of the last call aggregated */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;                    /* and its switches out (0 without the split) */
     uint64_t tick_ns[WR_TICK_TAB];             /* wr_model_ns of each short duration */
