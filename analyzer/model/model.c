@@ -1,8 +1,6 @@
 /* model.c: aggregation of decoded events into sites, threads and stacks. */
 #define _GNU_SOURCE
 #include <fnmatch.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +8,6 @@
 #include "model/linemerge.h"
 #include "model/timeline.h"
 #include "trace/grow.h"
-
-const char *wr_model_family(unsigned f)
-{
-    static const char *names[LW_FAM_COUNT] = LW_FAMILY_NAMES;
-    const struct lw_func_info *fi = lw_func_info_of(f);
-    return fi && fi->family < LW_FAM_COUNT ? names[fi->family] : "unknown";
-}
 
 /* add_pair: note a (tsc, CLOCK_MONOTONIC ns) pair for the rate fit. */
 static void add_pair(struct wr_model *m, uint64_t tsc, uint64_t ns)
@@ -573,39 +564,6 @@ int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_
     t->quiet = q;
     m->stacks_merged = n;
     return r;
-}
-
-const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap)
-{
-    size_t o = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < f->ntids && o < cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s%u", i ? "," : "tid ", f->tids[i]);
-    for (size_t i = 0; i < f->nnames && o < cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s'%s'", i ? ", " : o ? "; thread " : "thread ", f->names[i]);
-    return buf;
-}
-
-size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)
-{
-    struct wr_stackdef *s;
-    HASH_FIND(hh, m->stacks, &stack, sizeof stack, s);
-    if (!s || !max)
-        return 0;
-    if (!m->sym) {
-        m->sym = m->symlib ? wr_symbols_new_in(m->symlib) : wr_symbols_new();
-        if (!m->sym)
-            return 0;
-        for (size_t i = 0; i < m->nmods; i++) {
-            struct wr_module *mod = &m->mods[i];
-            wr_symbols_add_module(m->sym, mod->path, mod->base, mod->build_id, mod->build_id_len,
-                                  (const uint64_t(*)[2])mod->ranges, mod->nranges, mod->first_stack);
-        }
-    }
-    size_t n = 0;
-    for (uint32_t i = 0; i < s->depth && n < max; i++)
-        n += wr_symbols_resolve(m->sym, stack, s->frames[i], out + n, max - n);
-    return n;
 }
 
 void wr_model_free(struct wr_model *m)
