@@ -167,8 +167,9 @@ static __attribute__((noinline)) int call_split(struct wr_model *m, struct wr_th
 }
 
 /* call_times: the times call ev of thread th (at site s) adds: the gap
- * since the thread's last call to s, the thread's end of calls and stamps,
- * and whether the path can use the thread's sums (wr_path_sums). */
+ * since the end of the thread's calls so far, charged to s; that end and
+ * the thread's stamps; and whether the path can use the thread's sums
+ * (wr_path_sums). */
 static __attribute__((noinline)) int call_times(struct wr_thread *th, struct wr_site *s, const struct wr_event *ev)
 {
     uint64_t from = th->call_end;

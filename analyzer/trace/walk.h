@@ -126,10 +126,11 @@ static inline __attribute__((always_inline)) int wr_decode_args(unsigned sch, co
     return 0;
 }
 
-/* WR_SCH_ANY: a schema argument meaning "any record", where a walk that
- * has read the schema of the call it is at passes that schema instead, as
- * a constant: the decoding is then expanded for that schema alone, without
- * its switch (wr_cursor_next_known; model/timeline.h does for the commonest). */
+/* WR_SCH_ANY: in place of a schema, "not known here". A walk that has read
+ * the schema of the call it is at passes that schema on instead, as a
+ * constant, so that what it passes it to is expanded for that schema alone,
+ * without a switch on it (wr_cursor_next_known, which needs a schema;
+ * model/timeline.h does so for the commonest calls). */
 #define WR_SCH_ANY 0xffu
 
 /* wr_decode_body: the body [p, e) of a record of kind (fi: its function,
