@@ -187,16 +187,75 @@ static __attribute__((noinline)) int heap_rare(struct wr_live_heap *h, struct wr
     return 0;
 }
 
+/* acquire_out: acquire, out of line. */
+static __attribute__((noinline)) int acquire_out(struct wr_live_heap *h, struct wr_site *s, const struct wr_event *ev)
+{
+    return acquire(h, s, ev->ptr, ev->size, ev);
+}
+
+/* release_out: the rest of release once ptr was found live at slot i. */
+static __attribute__((noinline)) int release_out(struct wr_live_heap *h, size_t i)
+{
+    unlink_slot(h, i);
+    return 0;
+}
+
+/* new_peak_out: new_peak as heap_event's last step. */
+static __attribute__((noinline)) int new_peak_out(struct wr_live_heap *h, const struct wr_event *ev)
+{
+    new_peak(h, ev);
+    return 0;
+}
+
+/* heap_event: malloc's and free's steps are acquire's and release's likely
+ * paths written out, where every step off them is a call as the last thing
+ * done (a jump): the function then needs no register saved across a call,
+ * so its entry and exit save none; it runs on every call of the family. */
 static int heap_event(void *state, size_t th, struct wr_site *s, const struct wr_event *ev)
 {
     struct wr_live_heap *h = state;
     (void)th;
-    switch (h->schema[ev->kind & 0xff]) {
-    case LW_S_ALLOC:
-        return ev->ptr ? acquire(h, s, ev->ptr, ev->size, ev) : 0;
-    case LW_S_FREE:
-        if (ev->ptr)
-            release(h, ev->ptr);
+    unsigned sch = h->schema[ev->kind & 0xff];
+    uint64_t ptr = ev->ptr;
+    if (sch == LW_S_ALLOC) {
+        if (!ptr)
+            return 0;
+        if (__builtin_expect(2 * (h->n + 1) > h->cap, 0))
+            return acquire_out(h, s, ev);
+        size_t i = find(h, ptr);
+        if (__builtin_expect(h->tab[i].ptr != 0, 0)) /* live already: acquire replaces it */
+            return acquire_out(h, s, ev);
+        uint64_t size = ev->size;
+        h->tab[i] = (struct live){ptr, size, s};
+        h->n++;
+        s->allocs++;
+        s->alloc_bytes += size;
+        s->live_bytes += size;
+        if (s->live_bytes > s->peak_bytes)
+            s->peak_bytes = s->live_bytes;
+        struct wr_heap *hp = &h->m->heap;
+        hp->live_bytes += size;
+        hp->live_count++;
+        if (__builtin_expect(hp->live_bytes > hp->peak_bytes, 0))
+            return new_peak_out(h, ev);
+        return 0;
+    }
+    if (sch == LW_S_FREE) {
+        if (!ptr)
+            return 0;
+        size_t i = find(h, ptr);
+        struct live *e = &h->tab[i];
+        if (!e->ptr) {
+            h->m->heap.foreign_frees++;
+            return 0;
+        }
+        h->m->heap.live_bytes -= e->size;
+        h->m->heap.live_count--;
+        e->site->live_bytes -= e->size;
+        if (h->tab[(i + 1) & (h->cap - 1)].ptr) /* a probe run goes on: unlink_slot moves it */
+            return release_out(h, i);
+        e->ptr = 0;
+        h->n--;
         return 0;
     }
     return heap_rare(h, s, ev);

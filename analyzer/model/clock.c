@@ -140,6 +140,7 @@ int wr_cpu_prepare(struct wr_model *m)
     }
     for (size_t i = 0; i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
+        th->free_lo = 1, th->free_hi = 0; /* no free range known */
         if (!th->sw) { /* no switches: an empty list, never NULL */
             th->off = calloc(1, sizeof *th->off);
             if (!th->off)
@@ -214,7 +215,7 @@ static inline uint64_t mono_in(const struct wr_model *m, uint64_t t)
  * whose ns do not wrap (checked at its ends). */
 void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
 {
-    th->free_cursor = 0;
+    th->free_lo = 1, th->free_hi = 0;
     (void)wr_cpu_mono(m, tsc); /* m->mono: the segment of tsc, when it has an inline range */
     uint64_t a = m->mono.a_tsc, z = a + m->mono.span - 1;
     size_t c = th->cursor;
@@ -246,7 +247,7 @@ void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
                 hi = mid - 1;
         }
     }
-    th->free_lo = lo, th->free_hi = hi, th->free_cursor = c + 1;
+    th->free_lo = lo, th->free_hi = hi;
 }
 
 /* first_after: index of th's first off-CPU interval ending after t (kept

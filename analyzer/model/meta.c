@@ -1,6 +1,8 @@
 /* meta.c: the records that describe a trace rather than calls: stacks,
  * modules (the load map) and thread names, decoded for the model and for
- * top's live model alike. Bodies are untrusted: every length is checked. */
+ * top's live model alike. Bodies are untrusted: every length is checked.
+ * Also what the model's stacks and functions are called: a stack's frames
+ * (symbolized on first use) and a function's family. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +98,33 @@ void wr_name_printable(char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             s[i] = '?';
+}
+
+const char *wr_model_family(unsigned f)
+{
+    static const char *names[LW_FAM_COUNT] = LW_FAMILY_NAMES;
+    const struct lw_func_info *fi = lw_func_info_of(f);
+    return fi && fi->family < LW_FAM_COUNT ? names[fi->family] : "unknown";
+}
+
+size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)
+{
+    struct wr_stackdef *s;
+    HASH_FIND(hh, m->stacks, &stack, sizeof stack, s);
+    if (!s || !max)
+        return 0;
+    if (!m->sym) {
+        m->sym = m->symlib ? wr_symbols_new_in(m->symlib) : wr_symbols_new();
+        if (!m->sym)
+            return 0;
+        for (size_t i = 0; i < m->nmods; i++) {
+            struct wr_module *mod = &m->mods[i];
+            wr_symbols_add_module(m->sym, mod->path, mod->base, mod->build_id, mod->build_id_len,
+                                  (const uint64_t(*)[2])mod->ranges, mod->nranges, mod->first_stack);
+        }
+    }
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->depth && n < max; i++)
+        n += wr_symbols_resolve(m->sym, stack, s->frames[i], out + n, max - n);
+    return n;
 }

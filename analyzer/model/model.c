@@ -1,8 +1,6 @@
 /* model.c: aggregation of decoded events into sites, threads and stacks. */
 #define _GNU_SOURCE
 #include <fnmatch.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +8,6 @@
 #include "model/linemerge.h"
 #include "model/timeline.h"
 #include "trace/grow.h"
-
-const char *wr_model_family(unsigned f)
-{
-    static const char *names[LW_FAM_COUNT] = LW_FAMILY_NAMES;
-    const struct lw_func_info *fi = lw_func_info_of(f);
-    return fi && fi->family < LW_FAM_COUNT ? names[fi->family] : "unknown";
-}
 
 /* add_pair: note a (tsc, CLOCK_MONOTONIC ns) pair for the rate fit. */
 static void add_pair(struct wr_model *m, uint64_t tsc, uint64_t ns)
@@ -39,16 +30,27 @@ struct wr_thread *wr_model_thread(struct wr_model *m, uint32_t stream)
     return NULL; /* cannot happen: threads mirror the reader's streams */
 }
 
-static void stamp(struct wr_model *m, struct wr_thread *th, uint64_t tsc)
+/* stamp: a stamp of thread th. The model's first and last stamps are its
+ * threads' (model_stamps), taken once the walk is done. */
+static void stamp(struct wr_thread *th, uint64_t tsc)
 {
     if (!th->first_tsc || tsc < th->first_tsc)
         th->first_tsc = tsc;
     if (tsc > th->last_tsc)
         th->last_tsc = tsc;
-    if (!m->first_tsc || tsc < m->first_tsc)
-        m->first_tsc = tsc;
-    if (tsc > m->last_tsc)
-        m->last_tsc = tsc;
+}
+
+/* model_stamps: the model's first and last stamps from its threads'. */
+static void model_stamps(struct wr_model *m)
+{
+    m->first_tsc = m->last_tsc = 0;
+    for (size_t i = 0; i < m->nthreads; i++) {
+        const struct wr_thread *th = &m->threads[i];
+        if (th->first_tsc && (!m->first_tsc || th->first_tsc < m->first_tsc))
+            m->first_tsc = th->first_tsc;
+        if (th->last_tsc > m->last_tsc)
+            m->last_tsc = th->last_tsc;
+    }
 }
 
 /* off_cpu_free: 1 when th surely has no off-CPU time in [a, b): the
@@ -120,9 +122,86 @@ static __attribute__((noinline)) void path_site(struct wr_model *m, struct wr_th
         m->threads[s->path_owner - 1].path.bad = 1, s->path_owner = UINT32_MAX;
 }
 
-/* on_call: aggregate one call of function fi into its site. */
-static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th,
-                                                         const struct lw_func_info *fi, const struct wr_event *ev)
+/* call_split: the part of call ev of thread th (at site s) spent blocked,
+ * runnable and switched out, once the thread's known range free of off-CPU
+ * time does not hold it, and its thread's part of s (wr_build.per_thread).
+ * 0, or -1 on out of memory. */
+static __attribute__((noinline)) int call_split(struct wr_model *m, struct wr_thread *th, struct wr_site *s,
+                                                const struct wr_event *ev, int counted, uint64_t bytes)
+{
+    uint64_t sw = 0, bl = 0, rn = 0;
+    uint64_t ce = ev->tsc + ev->dur;
+    if (m->have_switches && !(ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
+        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
+        if (off_cpu_free(th, a, b)) {
+            /* such calls keep coming: learn their range (not with per-thread
+             * parts, which every call takes here: on_call's check is then
+             * whether the range holds alone) */
+            if (++th->free_tries >= 8 && !m->per_thread)
+                th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
+        } else {
+            wr_cpu_split(th, a, b, &bl, &rn, &sw);
+            s->blocked_ns += bl;
+            s->runnable_ns += rn;
+            s->switches += sw;
+            if (counted) { /* the thread's life is the window's */
+                th->in_blocked_ns += bl;
+                th->in_runnable_ns += rn;
+            }
+        }
+    }
+    m->last_switches = sw;
+    if (sw) /* the fast calls are the others (site_sums) */
+        s->slow_calls++, s->slow_ticks += ev->dur;
+    if (m->per_thread) {
+        struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
+        if (!pt)
+            return -1;
+        pt->calls++;
+        pt->ticks += ev->dur;
+        pt->bytes += bytes;
+        pt->blocked_ns += bl;
+        pt->runnable_ns += rn;
+    }
+    return 0;
+}
+
+/* call_times: the times call ev of thread th (at site s) adds: the gap
+ * since the end of the thread's calls so far, charged to s; that end and
+ * the thread's stamps; and whether the path can use the thread's sums
+ * (wr_path_sums). */
+static __attribute__((noinline)) int call_times(struct wr_thread *th, struct wr_site *s, const struct wr_event *ev)
+{
+    uint64_t from = th->call_end;
+    if (!from) { /* its first call: from its birth, when the record came first */
+        from = th->first_tsc;
+        th->path.first_cs = ev->tsc;
+        th->path.first_gap = from && ev->tsc > from ? ev->tsc - from : 0;
+    }
+    if (from && ev->tsc > from)
+        s->gap_ticks += ev->tsc - from;
+    th->path.bad |= ev->tsc < th->call_end;
+    if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
+        th->call_end = ev->tsc + ev->dur;
+    uint64_t end = ev->tsc + ev->dur;
+    if (end >= ev->tsc && ev->tsc) {
+        /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
+        if (!th->first_tsc || ev->tsc < th->first_tsc)
+            th->first_tsc = ev->tsc;
+        if (end > th->last_tsc)
+            th->last_tsc = end;
+    } else {
+        th->path.bad = 1;
+        stamp(th, end);
+        stamp(th, ev->tsc);
+    }
+    return 0;
+}
+
+/* on_call: aggregate one call, of a function of schema sch, into its site
+ * (into *site too, for the analyses). */
+static inline __attribute__((always_inline)) int on_call(struct wr_model *m, struct wr_thread *th, unsigned sch,
+                                                         const struct wr_event *ev, struct wr_site **site)
 {
     uint32_t stack = m->stackmap ? map_stack(m, ev->stack) : ev->stack;
     int inwin = wr_model_in_window(m, ev), counted = th->kept && inwin; /* else for the analyses only */
@@ -139,24 +218,26 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
             s->func = ev->kind;
             s->stack = stack;
             s->hidden = !counted;
+            s->min_ticks = UINT64_MAX;
             HASH_ADD(hh, m->sites, key, sizeof s->key, s);
             m->nsites += counted;
         }
         *slot = s;
     }
-    m->last_site = s;
+    *site = s;
     if (__builtin_expect(s->path_owner != th->path.own, 0))
         path_site(m, th, s, th->path.own, ev);
     s->calls++;
     s->total_ticks += ev->dur;
     if (ev->dur > s->max_ticks)
         s->max_ticks = ev->dur;
-    if (ev->dur < WR_TICK_TAB)
-        wr_hist_add_at(&s->hist, m->tick_ns[ev->dur], m->tick_bucket[ev->dur]);
-    else
-        wr_hist_add(&s->hist, wr_model_ns(m, ev->dur));
-    uint64_t bytes = wr_call_bytes(fi, ev);
-    switch (fi->schema) {
+    if (ev->dur < s->min_ticks)
+        s->min_ticks = ev->dur;
+    /* the histogram's count and extremes are the site's (site_sums) */
+    wr_hist_add_bucket(&s->hist,
+                       ev->dur < WR_TICK_TAB ? m->tick_bucket[ev->dur] : wr_hist_index(wr_model_ns(m, ev->dur)));
+    uint64_t bytes = wr_call_bytes_as(sch, ev);
+    switch (sch) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
         s->errors += !ev->ptr && ev->size;
@@ -181,72 +262,27 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
         break;
     }
     s->bytes += bytes;
-    uint64_t sw = 0, bl = 0, rn = 0;
     uint64_t ce = ev->tsc + ev->dur;
-    if (m->have_switches &&
-        !(th->free_cursor == th->cursor + 1 && ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)) {
-        uint64_t a = wr_cpu_mono(m, ev->tsc), b = wr_cpu_mono(m, ce);
-        if (off_cpu_free(th, a, b)) {
-            if (++th->free_tries >= 8) /* such calls keep coming: learn their range */
-                th->free_tries = 0, wr_cpu_free_range(m, th, ev->tsc);
-        } else {
-            wr_cpu_split(th, a, b, &bl, &rn, &sw);
-            s->blocked_ns += bl;
-            s->runnable_ns += rn;
-            s->switches += sw;
-            if (counted) { /* the thread's life is the window's */
-                th->in_blocked_ns += bl;
-                th->in_runnable_ns += rn;
-            }
-        }
-    }
-    m->last_switches = sw;
-    if (sw)
-        s->slow_calls++, s->slow_ticks += ev->dur;
-    else
-        s->fast_calls++, s->fast_ticks += ev->dur;
-    if (m->per_thread) {
-        struct wr_site_th *pt = per_thread(s, (uint32_t)(th - m->threads));
-        if (!pt)
+    if (__builtin_expect(m->have_switches ? !(ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)
+                                          : m->per_thread,
+                         0)) {
+        if (call_split(m, th, s, ev, counted, bytes) != 0)
             return -1;
-        pt->calls++;
-        pt->ticks += ev->dur;
-        pt->bytes += bytes;
-        pt->blocked_ns += bl;
-        pt->runnable_ns += rn;
+    } else {
+        m->last_switches = 0; /* no switch inside it: call_split would find none */
     }
-    m->calls += counted;
-    m->calls_read++;
     th->calls += inwin;
     th->call_ticks += ev->dur;
-    uint64_t from = th->call_end;
-    if (!from) { /* its first call: from its birth, when the record came first */
-        from = th->first_tsc;
-        th->path.first_cs = ev->tsc;
-        th->path.first_gap = from && ev->tsc > from ? ev->tsc - from : 0;
-    }
-    if (from && ev->tsc > from)
-        s->gap_ticks += ev->tsc - from;
-    th->path.bad |= ev->tsc < th->call_end;
-    if (ev->tsc + ev->dur > th->call_end && ev->tsc + ev->dur >= ev->tsc)
-        th->call_end = ev->tsc + ev->dur;
     th->last_stack = stack;
-    uint64_t end = ev->tsc + ev->dur;
-    if (end >= ev->tsc && ev->tsc) {
-        /* stamp(end) then stamp(tsc) with tsc <= end, both non-zero */
-        if (!th->first_tsc || ev->tsc < th->first_tsc)
-            th->first_tsc = ev->tsc;
-        if (end > th->last_tsc)
-            th->last_tsc = end;
-        if (!m->first_tsc || ev->tsc < m->first_tsc)
-            m->first_tsc = ev->tsc;
-        if (end > m->last_tsc)
-            m->last_tsc = end;
-    } else {
-        th->path.bad = 1;
-        stamp(m, th, end);
-        stamp(m, th, ev->tsc);
-    }
+    uint64_t t = ev->tsc, end = t + ev->dur, last = th->call_end;
+    if (__builtin_expect(!last || t < last || end < t || !th->first_tsc || t < th->first_tsc, 0))
+        return call_times(th, s, ev);
+    /* the likely call, after the thread's last and within its stamps'
+     * start: call_times's steps reduce to these */
+    s->gap_ticks += t - last;
+    th->call_end = end;
+    if (end > th->last_tsc)
+        th->last_tsc = end;
     return 0;
 }
 
@@ -261,16 +297,18 @@ static uint64_t record_bytes(const struct wr_event *ev)
 }
 
 /* on_event: one record of thread th into the model (fi: its function, or
- * NULL for a record that is not a call). */
+ * NULL for a record that is not a call; sch: its schema, or WR_SCH_ANY);
+ * a call's site into *site. */
 static inline __attribute__((always_inline)) int on_event(struct wr_model *m, struct wr_thread *th,
-                                                          const struct lw_func_info *fi, const struct wr_event *ev)
+                                                          const struct lw_func_info *fi, unsigned sch,
+                                                          const struct wr_event *ev, struct wr_site **site)
 {
-    m->records++;
     uint64_t rb = record_bytes(ev);
-    if (fi) {
+    if (sch != WR_SCH_ANY || fi) { /* counted in m->records from m->calls_read (site_sums) */
         m->call_bytes += rb;
-        return on_call(m, th, fi, ev);
+        return on_call(m, th, sch != WR_SCH_ANY ? sch : fi->schema, ev, site);
     }
+    m->records++;
     *(ev->kind == LW_REC_STACK ? &m->stack_bytes : &m->other_bytes) += rb;
     const uint8_t *p = ev->body, *e = ev->body + ev->len;
     switch (ev->kind) {
@@ -280,7 +318,7 @@ static inline __attribute__((always_inline)) int on_event(struct wr_model *m, st
         return wr_model_meta(m, ev);
     case LW_REC_THREAD:
         if (wr_thread_name(ev, th->name))
-            stamp(m, th, ev->tsc);
+            stamp(th, ev->tsc);
         return 0;
     case LW_REC_DROPPED: {
         uint64_t n;
@@ -303,22 +341,22 @@ struct run {
 
 /* each: a record in timeline order to the model, then to the analyses that
  * want its kind, given the site on_call charged a call to. */
-static inline __attribute__((always_inline)) int each(void *ctx, size_t th, const struct wr_event *ev)
+static inline __attribute__((always_inline)) int each(void *ctx, size_t th, unsigned sch, const struct wr_event *ev)
 {
     struct run *r = ctx;
     struct wr_model *m = r->m;
     m->cur_thread = th;
-    const struct lw_func_info *fi = wr_funcs[ev->kind & 0xff];
-    int rc = on_event(m, &m->threads[th], fi, ev);
+    const struct lw_func_info *fi = sch != WR_SCH_ANY ? NULL : wr_funcs[ev->kind & 0xff];
+    struct wr_site *site = NULL;
+    int rc = on_event(m, &m->threads[th], fi, sch, ev, &site);
     uint32_t want = r->route[ev->kind & 0xff];
     if (rc || !want)
         return rc;
-    struct wr_site *site = fi ? m->last_site : NULL;
-    for (; want; want &= want - 1) {
+    do {
         unsigned i = (unsigned)__builtin_ctz(want);
         if ((rc = r->event[i](r->state[i], th, site, ev)) != 0)
             return rc;
-    }
+    } while (want &= want - 1);
     return 0;
 }
 
@@ -346,6 +384,26 @@ static int model_walk(struct wr_model *m)
         if (r.state[i] && wr_analyses[i]->finish(r.state[i]) != 0)
             rc = -1;
     return rc;
+}
+
+/* site_sums: what the walk left to be summed once it is done: s's calls
+ * without a switch (the others), its histogram's count and extremes (a
+ * duration's ns grow with its ticks, so the extremes' ns are the extreme
+ * ticks'), and s's calls into the model's counts (every call read, and
+ * so every record; those of the kept threads, whose sites are shown). */
+static void site_sums(struct wr_model *m, struct wr_site *s)
+{
+    s->hist.n = s->calls;
+    if (s->calls) {
+        s->hist.min_ns = wr_model_ns(m, s->min_ticks);
+        s->hist.max_ns = wr_model_ns(m, s->max_ticks);
+    }
+    s->fast_calls = s->calls - s->slow_calls;
+    s->fast_ticks = s->total_ticks - s->slow_ticks;
+    m->calls_read += s->calls;
+    m->records += s->calls;
+    if (!s->hidden)
+        m->calls += s->calls;
 }
 
 static int cmp_site(const void *a, const void *b)
@@ -453,6 +511,7 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     wr_window_resolve(m);
     if (model_walk(m) != 0)
         return -1;
+    model_stamps(m);
     for (size_t i = 0; m->have_switches && i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
         uint64_t a = wr_cpu_mono(m, th->first_tsc), b = wr_cpu_mono(m, th->last_tsc), sw;
@@ -467,9 +526,11 @@ static int build(struct wr_model *m, struct wr_trace *t, const struct wr_build *
     if (!m->sorted)
         return -1;
     size_t i = 0;
-    for (struct wr_site *s = m->sites; s; s = s->hh.next)
+    for (struct wr_site *s = m->sites; s; s = s->hh.next) {
+        site_sums(m, s);
         if (!s->hidden)
             m->sorted[i++] = s;
+    }
     qsort(m->sorted, m->nsites, sizeof *m->sorted, cmp_site);
     const struct lw_file_header *h = &t->hdr;
     if ((h->flags & LW_HF_CLOSED) && h->end_mono_ns > h->start_mono_ns)
@@ -504,39 +565,6 @@ int wr_model_build_with(struct wr_model *m, struct wr_trace *t, const struct wr_
     t->quiet = q;
     m->stacks_merged = n;
     return r;
-}
-
-const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap)
-{
-    size_t o = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < f->ntids && o < cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s%u", i ? "," : "tid ", f->tids[i]);
-    for (size_t i = 0; i < f->nnames && o < cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s'%s'", i ? ", " : o ? "; thread " : "thread ", f->names[i]);
-    return buf;
-}
-
-size_t wr_model_frames(struct wr_model *m, uint32_t stack, struct wr_frame *out, size_t max)
-{
-    struct wr_stackdef *s;
-    HASH_FIND(hh, m->stacks, &stack, sizeof stack, s);
-    if (!s || !max)
-        return 0;
-    if (!m->sym) {
-        m->sym = m->symlib ? wr_symbols_new_in(m->symlib) : wr_symbols_new();
-        if (!m->sym)
-            return 0;
-        for (size_t i = 0; i < m->nmods; i++) {
-            struct wr_module *mod = &m->mods[i];
-            wr_symbols_add_module(m->sym, mod->path, mod->base, mod->build_id, mod->build_id_len,
-                                  (const uint64_t(*)[2])mod->ranges, mod->nranges, mod->first_stack);
-        }
-    }
-    size_t n = 0;
-    for (uint32_t i = 0; i < s->depth && n < max; i++)
-        n += wr_symbols_resolve(m->sym, stack, s->frames[i], out + n, max - n);
-    return n;
 }
 
 void wr_model_free(struct wr_model *m)

@@ -15,6 +15,7 @@ struct wr_site {
     unsigned func;
     uint32_t stack;
     uint64_t calls, total_ticks, max_ticks, bytes, errors;
+    uint64_t min_ticks; /* the shortest call's (UINT64_MAX before the first) */
     /* from context switches (when the trace has them), in ns */
     uint64_t blocked_ns, runnable_ns, switches;
     uint64_t fast_calls, fast_ticks, slow_calls, slow_ticks; /* no switch / switched */
@@ -241,8 +242,8 @@ struct wr_thread {
     uint64_t call_ticks;                       /* the durations of its calls, summed */
     uint64_t call_end;                         /* the latest end of its calls so far */
     uint32_t last_stack;                       /* the stack of its last call (as charged) */
-    uint64_t free_lo, free_hi;                 /* calls within these stamps have no off-CPU time */
-    size_t free_cursor;                        /* while cursor + 1 is this (wr_cpu_free_range) */
+    uint64_t free_lo, free_hi;                 /* calls within these stamps have no off-CPU time
+                                                  (wr_cpu_free_range; empty, lo > hi, when not known) */
     unsigned free_tries;                       /* calls found free the long way since then */
     uint64_t minflt, majflt;                   /* page faults of its life (its end record) */
     int faults;                                /* minflt and majflt are known */
@@ -359,7 +360,6 @@ struct wr_model {
     struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
     /* walk state */
     size_t cur_thread;
-    struct wr_site *last_site;                 /* the site of the last call aggregated */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;                    /* and its switches out (0 without the split) */
     uint64_t tick_ns[WR_TICK_TAB];             /* wr_model_ns of each short duration */
@@ -433,10 +433,12 @@ static inline uint64_t wr_model_ns(const struct wr_model *m, uint64_t ticks)
  * "JSON", a site's bytes): the size asked of a sized allocation (failed
  * ones too), the bytes moved by an I/O call that succeeded, the bytes
  * mapped by a successful mmap, mremap (the new size) or munmap; else 0.
- * The model sums it per site, and exports that split a site use it too. */
-static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct wr_event *ev)
+ * The model sums it per site, and exports that split a site use it too.
+ * wr_call_bytes_as: the same by the function's schema (a constant where the
+ * walk expands a schema alone). */
+static inline __attribute__((always_inline)) uint64_t wr_call_bytes_as(unsigned schema, const struct wr_event *ev)
 {
-    switch (fi->schema) {
+    switch (schema) {
     case LW_S_ALLOC:
     case LW_S_REALLOC:
     case LW_S_MEMALIGN:
@@ -448,6 +450,11 @@ static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct
         return ev->err ? 0 : ev->size;
     }
     return 0;
+}
+
+static inline uint64_t wr_call_bytes(const struct lw_func_info *fi, const struct wr_event *ev)
+{
+    return wr_call_bytes_as(fi->schema, ev);
 }
 
 /* wr_model_frames: the symbolized frames of stack id, caller first,
@@ -502,12 +509,16 @@ void wr_cpu_split_from(const struct wr_thread *th, size_t *cursor, uint64_t s, u
 static inline void wr_cpu_split(struct wr_thread *th, uint64_t s, uint64_t e, uint64_t *blocked, uint64_t *runnable,
                                 uint64_t *switches)
 {
+    size_t c = th->cursor;
     wr_cpu_split_from(th, &th->cursor, s, e, blocked, runnable, switches);
+    if (th->cursor != c) /* the free range was learned at the cursor: it is dropped with it */
+        th->free_lo = 1, th->free_hi = 0;
 }
 /* wr_cpu_free_range: for a call of th at tsc that has no off-CPU time,
  * the stamps around it between which every call has none either, while
- * th's cursor stays: [th->free_lo, th->free_hi] with th->free_cursor set
- * (0 when none can be said), so such calls skip the conversions. */
+ * th's cursor stays: [th->free_lo, th->free_hi] (empty, lo > hi, when none
+ * can be said, and again once the cursor moves), so such calls skip the
+ * conversions. */
 void wr_cpu_free_range(struct wr_model *m, struct wr_thread *th, uint64_t tsc);
 void wr_cpu_free(struct wr_model *m);
 /* wr_cpu_tick_table: m->tick_ns and tick_bucket, once ns_per_tick is set. */

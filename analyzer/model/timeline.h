@@ -52,6 +52,7 @@ struct tl {
     int rc;
     uint8_t at_start[256]; /* by kind: a call whose key is its start (wr_timeline_key) */
     uint8_t is_call[256];
+    uint8_t schema[256]; /* by kind: its function's schema, WR_SCH_ANY for the other records */
 };
 
 /* collect: a record of s just decoded: to fn at once, or kept with its key
@@ -59,14 +60,14 @@ struct tl {
  * every record goes to fn. 0, TL_PAUSE, or fn's non-zero value (also in
  * c->rc). */
 static inline __attribute__((always_inline)) int collect(struct tl *c, struct tl_stream *s, const struct wr_event *ev,
-                                                         int last, wr_timeline_fn fn, void *ctx)
+                                                         unsigned sch, int last, wr_timeline_fn fn, void *ctx)
 {
     if (last)
-        return c->rc = fn(ctx, s->idx, ev);
-    if (c->is_call[ev->kind & 0xff])
+        return c->rc = fn(ctx, s->idx, sch, ev);
+    if (sch != WR_SCH_ANY || c->is_call[ev->kind & 0xff])
         s->last_key = ev->tsc + (c->at_start[ev->kind & 0xff] ? 0 : ev->dur); /* wr_timeline_key */
     if (c->direct && !s->n && s->last_key <= c->lim)
-        return c->rc = fn(ctx, s->idx, ev);
+        return c->rc = fn(ctx, s->idx, sch, ev);
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 1024;
         struct tl_ev *n = realloc(s->ev, cap * sizeof *n);
@@ -78,6 +79,21 @@ static inline __attribute__((always_inline)) int collect(struct tl *c, struct tl
     s->ev[s->n].key = s->last_key;
     s->ev[s->n++].ev = *ev;
     return s->n == TL_BATCH ? TL_PAUSE : 0;
+}
+
+/* step: decode the record at s's cursor (of kind; sch: the schema of its
+ * function as a constant, or WR_SCH_ANY) into ev, and pass it to collect.
+ * WR_NEXT_RECORD and collect's value in *r, or wr_cursor_next's other
+ * value. */
+static inline __attribute__((always_inline)) int step(struct tl *c, struct tl_stream *s, const struct wr_stream *st,
+                                                      unsigned kind, unsigned sch, int last, wr_timeline_fn fn,
+                                                      void *ctx, struct wr_event *ev, int *r)
+{
+    int got = sch != WR_SCH_ANY ? wr_cursor_next_known(&s->cur, st->stream, st->tid, kind, sch, ev)
+                                : wr_cursor_next(&s->cur, st->stream, st->tid, 0, ev);
+    if (got == WR_NEXT_RECORD)
+        *r = collect(c, s, ev, sch, last, fn, ctx);
+    return got;
 }
 
 /* advance: walk s on from where it stands, each record through collect.
@@ -107,10 +123,20 @@ static inline __attribute__((always_inline)) int advance(struct tl *c, struct tl
                 break;
             }
             __builtin_prefetch(rec + 768); /* the hardware prefetcher stops at page ends */
-            got = wr_cursor_next(&s->cur, st->stream, st->tid, 0, &ev);
+            /* The commonest calls, the allocator's, are expanded for their
+             * schema alone: decoding them and charging them to their site
+             * then takes no switch on the schema. */
+            unsigned kind = __atomic_load_n(rec, __ATOMIC_ACQUIRE);
+            unsigned sch = c->schema[kind];
+            int r = 0;
+            if (sch == LW_S_ALLOC)
+                got = step(c, s, st, kind, LW_S_ALLOC, last, fn, ctx, &ev, &r);
+            else if (sch == LW_S_FREE)
+                got = step(c, s, st, kind, LW_S_FREE, last, fn, ctx, &ev, &r);
+            else
+                got = step(c, s, st, kind, WR_SCH_ANY, last, fn, ctx, &ev, &r);
             if (got != WR_NEXT_RECORD)
                 break;
-            int r = collect(c, s, &ev, last, fn, ctx);
             if (r)
                 return r;
         }
@@ -165,6 +191,7 @@ static inline __attribute__((always_inline)) int wr_timeline_walk(struct wr_mode
         const struct lw_func_info *fi = lw_func_info_of(k);
         struct wr_event probe = {.kind = k, .tsc = 0, .dur = 1};
         c.is_call[k] = fi != NULL;
+        c.schema[k] = fi ? fi->schema : WR_SCH_ANY;
         c.at_start[k] = fi && wr_timeline_key(&probe) == 0;
     }
     struct tl_stream *ss = calloc(t->nstreams ? t->nstreams : 1, sizeof *ss);
@@ -196,7 +223,7 @@ static inline __attribute__((always_inline)) int wr_timeline_walk(struct wr_mode
         if (n > 2 && head(h[2]) < lim)
             lim = head(h[2]);
         do {
-            if ((r = fn(ctx, s->idx, &s->ev[s->pos++].ev)) != 0)
+            if ((r = fn(ctx, s->idx, WR_SCH_ANY, &s->ev[s->pos++].ev)) != 0)
                 goto out;
         } while (s->pos < s->n && head(s) <= lim);
         if (s->pos == s->n && n == 1) {

@@ -5,7 +5,8 @@
  * not count. Consecutive windows thus split the calls of a trace exactly,
  * each call in one of them. Calls outside the window are still seen by the
  * analyses (locks, heap, wakers), like the threads a --tid filter leaves
- * out, so a wait in the window is blamed on a hold that began before it. */
+ * out, so a wait in the window is blamed on a hold that began before it.
+ * The window's text and the thread filter's, for the reports, are here too. */
 #include <stdio.h>
 #include <string.h>
 
@@ -151,4 +152,15 @@ int wr_window_missed(const struct wr_model *m)
     fprintf(stderr, "waitreport: %s: %s is outside the trace, which is %s long: no call ended in it\n", m->trace->path,
             wr_window_arg(m->window, a, sizeof a), secs(b, sizeof b, m->span_ns));
     return 1;
+}
+
+const char *wr_filter_text(const struct wr_filter *f, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < f->ntids && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%u", i ? "," : "tid ", f->tids[i]);
+    for (size_t i = 0; i < f->nnames && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s'%s'", i ? ", " : o ? "; thread " : "thread ", f->names[i]);
+    return buf;
 }

@@ -58,6 +58,30 @@ static inline void wr_event_init(struct wr_event *ev, unsigned kind, uint32_t st
     ev->len = len;
 }
 
+/* wr_event_init_call: wr_event_init for a call record of schema sch
+ * (WR_SCH_ANY: any), less the fields its decoding sets whenever it succeeds
+ * (the common part's, and malloc's and free's arguments); an event that
+ * fails to decode is reported by its kind alone. */
+static inline __attribute__((always_inline)) void wr_event_init_call(struct wr_event *ev, unsigned sch, unsigned kind,
+                                                                     uint32_t stream, uint32_t tid,
+                                                                     const uint8_t *body, size_t len)
+{
+    if (sch != LW_S_ALLOC && sch != LW_S_FREE) {
+        wr_event_init(ev, kind, stream, tid, body, len);
+        return;
+    }
+    ev->kind = kind;
+    ev->stream = stream;
+    ev->tid = tid;
+    if (sch == LW_S_FREE)
+        ev->size = 0;
+    ev->old = 0;
+    ev->ret = 0;
+    ev->err = ev->fd = ev->aux = ev->mono = 0;
+    ev->body = body;
+    ev->len = len;
+}
+
 /* wr_decode_args: the arguments of a call record of schema sch from
  * [p, e) into ev (fields as struct wr_event says), advancing the chunk's
  * address state: last_obj for the synchronization objects, last_addr for
@@ -101,6 +125,13 @@ static inline __attribute__((always_inline)) int wr_decode_args(unsigned sch, co
     }
     return 0;
 }
+
+/* WR_SCH_ANY: in place of a schema, "not known here". A walk that has read
+ * the schema of the call it is at passes that schema on instead, as a
+ * constant, so that what it passes it to is expanded for that schema alone,
+ * without a switch on it (wr_cursor_next_known, which needs a schema;
+ * model/timeline.h does so for the commonest calls). */
+#define WR_SCH_ANY 0xffu
 
 /* wr_decode_body: the body [p, e) of a record of kind (fi: its function,
  * NULL for a meta record) into ev, advancing the chunk's delta state in c.
@@ -191,6 +222,29 @@ static inline __attribute__((always_inline)) int wr_cursor_next(struct wr_cursor
     const struct lw_func_info *fi = wr_funcs[kind & 0xff];
     wr_event_init(ev, kind, stream, tid, body, (size_t)(e - body));
     if (!wr_decode_body(fi, kind, body, e, c, ev))
+        return WR_NEXT_BAD;
+    c->p = e;
+    return WR_NEXT_RECORD;
+}
+
+/* wr_cursor_next_known: wr_cursor_next (skip_calls 0) for the record at
+ * c->p when the caller has read its kind byte (kind, with acquire order)
+ * and found it a call of a function of schema sch: the same result and
+ * state, without the checks that kind makes needless (a function's id is
+ * neither LW_REC_NONE nor LW_REC_CHUNK_END), and with the decoding expanded
+ * for sch alone where it is a constant. */
+_Static_assert((int)LW_F_COUNT <= (int)LW_REC_CHUNK_END, "a function's id is below the meta records' kinds");
+static inline __attribute__((always_inline)) int wr_cursor_next_known(struct wr_cursor *c, uint32_t stream,
+                                                                      uint32_t tid, unsigned kind, unsigned sch,
+                                                                      struct wr_event *ev)
+{
+    const uint8_t *body, *e;
+    if (!lw_dec_len(c->p, c->end, &body, &e))
+        return WR_NEXT_LONG;
+    wr_event_init_call(ev, sch, kind, stream, tid, body, (size_t)(e - body));
+    const uint8_t *p = body;
+    if (!lw_dec_call(&p, e, &c->last_tsc, &ev->stack, &ev->tsc, &ev->dur) ||
+        !wr_decode_args(sch, p, e, &c->last_addr, wr_cursor_obj_base(c), ev))
         return WR_NEXT_BAD;
     c->p = e;
     return WR_NEXT_RECORD;
