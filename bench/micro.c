@@ -1,6 +1,7 @@
 /* micro.c: per-call cost of intercepted calls. `micro MODE N` runs N
- * operations of MODE on THREADS threads (env, default 1) at a call depth of
- * DEPTH frames (env, default 5) and prints the wall ns per operation.
+ * operations of MODE on THREADS threads (env, default 1; 0: on the main
+ * thread, so that the process has one thread) at a call depth of DEPTH
+ * frames (env, default 5) and prints the wall ns per operation.
  * MODE:
  *   malloc     malloc(SIZE) + free (env SIZE, default 64): 2 calls
  *   lock       lock + unlock of a per-thread mutex (uncontended): 2 calls
@@ -142,6 +143,11 @@ int main(int argc, char **argv)
     }
     pthread_t t[64];
     double t0 = now_ns();
+    if (nt == 0) { /* THREADS=0: the main thread runs it, and the process has one thread */
+        run(0);
+        printf("%.2f\n", (now_ns() - t0) / (double)iters);
+        return 0;
+    }
     for (int i = 0; i < nt && i < 64; i++)
         pthread_create(&t[i], NULL, run, (void *)(intptr_t)i);
     for (int i = 0; i < nt && i < 64; i++)

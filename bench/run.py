@@ -134,7 +134,8 @@ MICRO_CASES = [
     ("malloc+free 64 B, depth 5, 2 threads", "malloc", 2000000, {"SIZE": "64", "DEPTH": "5", "THREADS": "2"}, 2),
     ("malloc+free 64 B, depth 30, 2 threads", "malloc", 2000000, {"SIZE": "64", "DEPTH": "30", "THREADS": "2"}, 2),
     ("mutex lock+unlock, uncontended, 1 thread, WAIT_LOCKS=all (recorded)", "lock", 2000000, {"WAIT_LOCKS": "all"}, 2),
-    ("mutex lock+unlock, uncontended, 1 thread (lone-thread rule: counted)", "lock", 2000000, {}, 2),
+    ("mutex lock+unlock, uncontended, main thread alone (lone-thread rule: counted)", "lock", 2000000,
+     {"THREADS": "0"}, 2),
     ("mutex lock+unlock, uncontended, 2 threads", "lock", 2000000, {"THREADS": "2"}, 2),
     ("mutex lock+unlock, contended (2 threads, one mutex)", "lockshared", 1000000, {"THREADS": "2"}, 2),
     ("pipe write+read 1 B, 1 thread", "pipe", 200000, {}, 2),
@@ -199,7 +200,8 @@ def bench_callgrind(res):
                                       ("malloc+free 64 B, depth 30", "malloc", 100000, {"DEPTH": "30"}, 2),
                                       ("mutex lock+unlock, uncontended, WAIT_LOCKS=all", "lock", 100000,
                                        {"WAIT_LOCKS": "all"}, 2),
-                                      ("mutex lock+unlock, uncontended, lone thread (counted)", "lock", 100000, {}, 2)]:
+                                      ("mutex lock+unlock, uncontended, main thread alone (counted)", "lock", 100000,
+                                       {"THREADS": "0"}, 2)]:
         row = {"name": name}
         for pre in (False, True):
             a = callgrind_ir([MICRO, mode, str(n)], env, pre)
