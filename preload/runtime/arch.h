@@ -26,6 +26,11 @@ static inline uint64_t lw_rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* lw_count_one: add 1 to a counter of the calling thread in one
+ * instruction, so that a signal handler that interrupts it and counts too
+ * cannot lose either add (no lock prefix: no other thread writes it). */
+static inline void lw_count_one(uint64_t *c) { __asm__ volatile("incq %0" : "+m"(*c)); }
+
 /* lw_cpu_relax: the hint inside a spin-wait loop: it spares the sibling
  * hyper-thread and the memory bus while the word is unchanged. */
 static inline void lw_cpu_relax(void) { __builtin_ia32_pause(); }

@@ -6,8 +6,10 @@
  * for every mutex type except EBUSY (errorcheck: the caller's own mutex;
  * lock then says EDEADLK, and the record is flagged contended: the mutex
  * was not free), so results are unchanged. Under the lone-thread rule
- * (runtime.h) a process-private mutex found free, and its unlock, are
- * counted instead of recorded. */
+ * (runtime.h) a lock, trylock or unlock of a process-private mutex that
+ * returns 0 is counted instead of recorded (timedlock: once the try found
+ * it free). lw_lone_failed, for every family of locks, records a call of
+ * that path that failed. */
 #define _GNU_SOURCE
 #include <pthread.h>
 
@@ -18,6 +20,15 @@
 #define LW_MUTEX_KIND_ODD    (16 | 32 | 64)
 #define LW_MUTEX_KIND_SHARED 128
 
+void lw_lone_failed(unsigned f, const void *o, unsigned err, unsigned flags)
+{
+    struct lw_thread *t = lw_wrap_enter(1);
+    if (!t)
+        return;
+    uint64_t t0 = lw_rdtsc();
+    lw_wrap_obj(t, f, t0, t0, o, err, flags);
+}
+
 /* lw_mutex_lone: the lone-thread rule applies to m: the process has one
  * thread and m is not process-shared (another process may hold it). */
 static inline int lw_mutex_lone(pthread_mutex_t *m)
@@ -25,8 +36,8 @@ static inline int lw_mutex_lone(pthread_mutex_t *m)
     return lw_lone_ok() && !(m->__data.__kind & LW_MUTEX_KIND_SHARED);
 }
 
-LW_WRAP_TRYFIRST(pthread_mutex_lock, pthread_mutex_trylock, LW_F_pthread_mutex_lock, (pthread_mutex_t * m), (m), m, 1,
-                 lw_mutex_lone(m))
+LW_WRAP_LOCK(pthread_mutex_lock, pthread_mutex_trylock, LW_F_pthread_mutex_lock, (pthread_mutex_t * m), (m), m,
+             lw_mutex_lone(m))
 LW_WRAP_TRYFIRST(pthread_mutex_timedlock, pthread_mutex_trylock, LW_F_pthread_mutex_timedlock,
                  (pthread_mutex_t * m, const struct timespec *ts), (m, ts), m, 1, lw_mutex_lone(m))
 LW_WRAP_LONE(pthread_mutex_trylock, LW_F_pthread_mutex_trylock, (pthread_mutex_t * m), (m), m, lw_mutex_lone(m), 0)

@@ -28,10 +28,8 @@ static inline int lw_rwlock_lone(pthread_rwlock_t *l) { return lw_lone_ok() && !
 #define P1 (pthread_rwlock_t * l)
 #define PT (pthread_rwlock_t * l, const struct timespec *ts)
 #define PC (pthread_rwlock_t * l, clockid_t clk, const struct timespec *ts)
-LW_WRAP_TRYFIRST(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_rdlock, P1, (l), l, 1,
-                 lw_rwlock_lone(l))
-LW_WRAP_TRYFIRST(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_wrlock, P1, (l), l, 1,
-                 lw_rwlock_lone(l))
+LW_WRAP_LOCK(pthread_rwlock_rdlock, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_rdlock, P1, (l), l, lw_rwlock_lone(l))
+LW_WRAP_LOCK(pthread_rwlock_wrlock, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_wrlock, P1, (l), l, lw_rwlock_lone(l))
 LW_WRAP_TRYFIRST(pthread_rwlock_timedrdlock, pthread_rwlock_tryrdlock, LW_F_pthread_rwlock_timedrdlock, PT, (l, ts), l,
                  lw_ts_ok(CLOCK_REALTIME, ts), lw_rwlock_lone(l))
 LW_WRAP_TRYFIRST(pthread_rwlock_timedwrlock, pthread_rwlock_trywrlock, LW_F_pthread_rwlock_timedwrlock, PT, (l, ts), l,

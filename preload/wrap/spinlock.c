@@ -11,7 +11,7 @@
 
 #include "wrap/wrap.h"
 
-LW_WRAP_TRYFIRST(pthread_spin_lock, pthread_spin_trylock, LW_F_pthread_spin_lock, (pthread_spinlock_t * l), (l), l, 1,
-                 lw_lone_ok())
+LW_WRAP_LOCK(pthread_spin_lock, pthread_spin_trylock, LW_F_pthread_spin_lock, (pthread_spinlock_t * l), (l), l,
+             lw_lone_ok())
 LW_WRAP_LONE(pthread_spin_trylock, LW_F_pthread_spin_trylock, (pthread_spinlock_t * l), (l), l, lw_lone_ok(), 0)
 LW_WRAP_LONE(pthread_spin_unlock, LW_F_pthread_spin_unlock, (pthread_spinlock_t * l), (l), l, lw_lone_ok(), 1)

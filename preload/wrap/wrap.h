@@ -81,6 +81,21 @@ static inline __attribute__((always_inline)) struct lw_thread *lw_wrap_enter(int
     return lw_enter_slow((uintptr_t)__builtin_frame_address(0));
 }
 
+/* lw_lone_thread: the calling thread's state when a lock call may take the
+ * lone-thread rule's path (runtime.h): recording on and not paused, and
+ * the thread not inside libwait or a wrapped call; else NULL, and the call
+ * takes the wrapper's usual path. No guard is taken, because the path makes
+ * no record: it calls the real function and counts the call in t->lone
+ * (lw_count_one, which a signal handler's own counting cannot tear), so a
+ * signal handler that runs meanwhile is recorded like any other code. */
+static inline __attribute__((always_inline)) struct lw_thread *lw_lone_thread(int resolved)
+{
+    struct lw_thread *t = lw_tls;
+    if (LW_LIKELY(resolved && t != NULL && !t->guard && !__atomic_load_n(lw_pause_word, __ATOMIC_RELAXED)))
+        return t;
+    return NULL;
+}
+
 /* lw_wrap_record: the epilogue's first half, for a call that ran over
  * [t0, t1): keeps errno (the errno rule), takes the stack, makes room and
  * writes the common part of the call record. Returns where the arguments
@@ -199,53 +214,76 @@ static inline void lw_unwound(struct lw_thread **pt)
 
 /* LW_WRAP_TRYFIRST: a lock call sym(params) on the object o, tried first
  * with try(o) when ok says the real call would not refuse its arguments
- * at once. A free lock costs one stamp (duration 0), or none when lone
+ * at once. A free lock costs one stamp (duration 0), or none when alone
  * (an expression of o, tested after the try took the lock) says the
  * lone-thread rule applies; only a busy one (EBUSY) is timed around the
  * real call, from after the try, and flagged LW_LOCK_CONTENDED. LOCK
- * schema. */
-#define LW_WRAP_TRYFIRST(sym, try, f, params, args, o, ok, lone)                                                       \
+ * schema. The timed variants take this shape: for them, a lock the thread
+ * holds itself is a wait, until the timeout. */
+#define LW_WRAP_TRYFIRST(sym, try, f, params, args, o, ok, alone)                                                      \
+    LW_EXPORT int sym params { LW_TRYFIRST_BODY(sym, try, f, args, o, ok, alone); }
+
+/* LW_WRAP_LOCK: LW_WRAP_TRYFIRST for a lock call that waits for nothing
+ * but another thread (a lock it holds itself never comes free: an error,
+ * a relock of a recursive mutex, or a hang, natively too). Under the
+ * lone-thread rule (alone, tested before the call) it is the real call
+ * alone, counted when it returns 0 (lw_lone_thread); a failure is recorded
+ * with one stamp, flagged LW_LOCK_CONTENDED when it is EDEADLK (the lock
+ * was not free). */
+#define LW_WRAP_LOCK(sym, try, f, params, args, o, alone)                                                              \
     LW_EXPORT int sym params                                                                                           \
     {                                                                                                                  \
-        struct lw_thread *t = lw_wrap_enter(real_##sym && real_##try);                                                 \
-        if (!t)                                                                                                        \
-            return real_##sym args;                                                                                    \
-        int r = (ok) ? real_##try(o) : EBUSY;                                                                          \
-        if (r == 0 && (lone)) {                                                                                        \
-            lw_wrap_lone(t);                                                                                           \
-            return 0;                                                                                                  \
-        }                                                                                                              \
-        if (LW_LIKELY(r != EBUSY)) {                                                                                   \
-            lw_wrap_obj_now(t, f, (const void *)(o), (unsigned)r);                                                     \
-            return r;                                                                                                  \
-        }                                                                                                              \
-        uint64_t t0 = lw_rdtsc();                                                                                      \
-        r = real_##sym args;                                                                                           \
-        lw_wrap_obj(t, f, t0, lw_rdtsc(), (const void *)(o), (unsigned)r, LW_LOCK_CONTENDED);                          \
+        LW_LONE_PATH(sym, f, args, o, alone, r == EDEADLK ? LW_LOCK_CONTENDED : 0);                                    \
+        LW_TRYFIRST_BODY(sym, try, f, args, o, 1, alone);                                                              \
+    }
+
+/* LW_LONE_PATH: the lone-thread rule's path of a lock call sym(args) of
+ * function id f on o, taken when alone (tested first) says the rule
+ * applies: the real call, counted when it returns 0, else recorded by
+ * lw_lone_failed with flags (an expression of its result r). */
+#define LW_LONE_PATH(sym, f, args, o, alone, flags)                                                                    \
+    struct lw_thread *lt = lw_lone_thread(real_##sym != NULL);                                                         \
+    if (lt && (alone)) {                                                                                               \
+        int r = real_##sym args;                                                                                       \
+        if (LW_LIKELY(r == 0))                                                                                         \
+            lw_count_one(&lt->lone);                                                                                   \
+        else                                                                                                           \
+            lw_lone_failed(f, (const void *)(o), (unsigned)r, (flags));                                                \
         return r;                                                                                                      \
     }
 
+/* LW_TRYFIRST_BODY: the body of LW_WRAP_TRYFIRST. */
+#define LW_TRYFIRST_BODY(sym, try, f, args, o, ok, alone)                                                              \
+    struct lw_thread *t = lw_wrap_enter(real_##sym && real_##try);                                                     \
+    if (!t)                                                                                                            \
+        return real_##sym args;                                                                                        \
+    int r = (ok) ? real_##try(o) : EBUSY;                                                                              \
+    if (r == 0 && (alone)) {                                                                                           \
+        lw_wrap_lone(t);                                                                                               \
+        return 0;                                                                                                      \
+    }                                                                                                                  \
+    if (LW_LIKELY(r != EBUSY)) {                                                                                       \
+        lw_wrap_obj_now(t, f, (const void *)(o), (unsigned)r);                                                         \
+        return r;                                                                                                      \
+    }                                                                                                                  \
+    uint64_t t0 = lw_rdtsc();                                                                                          \
+    r = real_##sym args;                                                                                               \
+    lw_wrap_obj(t, f, t0, lw_rdtsc(), (const void *)(o), (unsigned)r, LW_LOCK_CONTENDED);                              \
+    return r
+
 /* LW_WRAP_LONE: a lock call sym(params) on the object o that never waits
  * for long (a trylock, an unlock), recorded with its error number (LOCK
- * schema). When lone (as in LW_WRAP_TRYFIRST, tested before the call) says
- * the lone-thread rule applies, a call that returns 0 is counted instead,
- * and one that fails is recorded with one stamp; otherwise the call is
- * timed around as LW_WRAP_QUICK's, quick as there. */
-#define LW_WRAP_LONE(sym, f, params, args, o, lone, quick)                                                             \
+ * schema). Under the lone-thread rule (alone, tested before the call) it is
+ * the real call alone, counted when it returns 0 (lw_lone_thread), and a
+ * failure is recorded with one stamp; otherwise the call is timed around
+ * as LW_WRAP_QUICK's, quick as there. */
+#define LW_WRAP_LONE(sym, f, params, args, o, alone, quick)                                                            \
     LW_EXPORT int sym params                                                                                           \
     {                                                                                                                  \
+        LW_LONE_PATH(sym, f, args, o, alone, 0);                                                                       \
         struct lw_thread *t = lw_wrap_enter(real_##sym != NULL);                                                       \
         if (!t)                                                                                                        \
             return real_##sym args;                                                                                    \
-        if (lone) {                                                                                                    \
-            int r = real_##sym args;                                                                                   \
-            if (LW_LIKELY(r == 0)) {                                                                                   \
-                lw_wrap_lone(t);                                                                                       \
-                return 0;                                                                                              \
-            }                                                                                                          \
-            lw_wrap_obj_now(t, f, (const void *)(o), (unsigned)r);                                                     \
-            return r;                                                                                                  \
-        }                                                                                                              \
         LW_WRAP_TAIL(int, real_##sym args, quick, f, lw_put_obj(t, b, (const void *)(o), (unsigned)r, 0));             \
     }
 
@@ -315,7 +353,7 @@ static inline __attribute__((always_inline)) void lw_wrap_obj(struct lw_thread *
  * reports by its result. */
 static inline void lw_wrap_lone(struct lw_thread *t)
 {
-    t->lone++;
+    lw_count_one(&t->lone);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->guard = 0;
 }
@@ -328,6 +366,12 @@ static inline __attribute__((always_inline)) void lw_wrap_obj_now(struct lw_thre
     uint64_t t0 = lw_rdtsc();
     lw_wrap_obj(t, f, t0, t0, o, err, 0);
 }
+
+/* lw_lone_failed: record a lock call of function id f on o that failed
+ * with err (flags: LW_LOCK_*) on the lone-thread rule's path, which made
+ * it without the guard: one stamp, duration 0, the guard taken for the
+ * record only. Out of line: failures are rare. */
+void lw_lone_failed(unsigned f, const void *o, unsigned err, unsigned flags);
 
 /* A wrapped call that is a cancellation point recorded when cancelled:
  * what lw_cancelled needs to record it. */
