@@ -14,8 +14,7 @@ LW_REAL_FUNCS(LW_REAL_DEFINE, LW_REAL_DEFINE_V)
 
 /* ---- bootstrap arena: serves allocations made while dlsym runs ---- */
 
-#define LW_ARENA_SIZE (64 * 1024)
-static _Alignas(4096) unsigned char lw_arena[LW_ARENA_SIZE];
+_Alignas(4096) unsigned char lw_arena[LW_ARENA_SIZE];
 static size_t lw_arena_used;
 static int lw_resolve_state; /* 0 not started, 1 running, 2 done */
 
@@ -30,11 +29,6 @@ void *lw_arena_alloc(size_t n, size_t align)
     ((size_t *)(lw_arena + off))[-1] = n;
     lw_arena_used = off + n;
     return lw_arena + off;
-}
-
-int lw_arena_owns(const void *p)
-{
-    return (const unsigned char *)p >= lw_arena && (const unsigned char *)p < lw_arena + LW_ARENA_SIZE;
 }
 
 size_t lw_arena_size(const void *p) { return ((const size_t *)p)[-1]; }

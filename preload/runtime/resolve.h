@@ -185,9 +185,15 @@ void *lw_real_sym(const char *name, const char *version);
  * power of two, at most 4096), NULL when the arena is full. free must
  * ignore arena pointers (lw_arena_owns); realloc copies lw_arena_size
  * bytes out of them. */
+#define LW_ARENA_SIZE (64 * 1024)
+extern unsigned char lw_arena[LW_ARENA_SIZE];
 void *lw_arena_alloc(size_t n, size_t align);
-int lw_arena_owns(const void *p);
 size_t lw_arena_size(const void *p);
+/* lw_arena_owns: inline, as free and realloc ask it on every call. */
+static inline int lw_arena_owns(const void *p)
+{
+    return (const unsigned char *)p >= lw_arena && (const unsigned char *)p < lw_arena + LW_ARENA_SIZE;
+}
 
 #pragma GCC visibility pop
 
