@@ -43,6 +43,11 @@ static inline __attribute__((always_inline)) int lw_dec_uv(const uint8_t **pp, c
         *pp = p + 1;
         return 1;
     }
+    if (__builtin_expect(e - p >= 2 && !(p[1] & 0x80), 1)) { /* two bytes: sizes, stack ids past 127, near addresses */
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
+        return 1;
+    }
     return lw_get_uv(pp, e, out);
 }
 
