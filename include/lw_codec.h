@@ -31,16 +31,22 @@
 /* ---- fields ---- */
 
 /* lw_dec_uv, lw_dec_sv: lw_get_uv and lw_get_sv with the one-byte case
- * (most fields of most records) first: the same results and bounds. The
- * longer ones (addresses that jump between the heap and a lock, stamps
- * after a long call) are inline too (lw_get_uv always is), as the
- * analyzer's hot loop meets them on most lock records. */
+ * (most fields of most records) first, then the two-byte one (sizes, stack
+ * ids past 127, near addresses) without lw_get_uv's loop: the same results
+ * and bounds. The longer ones (addresses that jump between the heap and a
+ * lock, stamps after a long call) are inline too (lw_get_uv always is), as
+ * the analyzer's hot loop meets them on most lock records. */
 static inline __attribute__((always_inline)) int lw_dec_uv(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 {
     const uint8_t *p = *pp;
     if (__builtin_expect(p < e && !(*p & 0x80), 1)) {
         *out = *p;
         *pp = p + 1;
+        return 1;
+    }
+    if (__builtin_expect(e - p >= 2 && !(p[1] & 0x80), 1)) { /* p[0] has its continuation bit here */
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
         return 1;
     }
     return lw_get_uv(pp, e, out);

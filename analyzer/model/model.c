@@ -345,7 +345,6 @@ static inline __attribute__((always_inline)) int each(void *ctx, size_t th, unsi
 {
     struct run *r = ctx;
     struct wr_model *m = r->m;
-    m->cur_thread = th;
     const struct lw_func_info *fi = sch != WR_SCH_ANY ? NULL : wr_funcs[ev->kind & 0xff];
     struct wr_site *site = NULL;
     int rc = on_event(m, &m->threads[th], fi, sch, ev, &site);

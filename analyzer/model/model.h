@@ -359,7 +359,7 @@ struct wr_model {
     int keep_wake_links;
     struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
     /* walk state */
-    size_t cur_thread;
+    size_t cur_thread; /* wr_model_thread's last answer, tried first */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;                    /* and its switches out (0 without the split) */
     uint64_t tick_ns[WR_TICK_TAB];             /* wr_model_ns of each short duration */
