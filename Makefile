@@ -117,6 +117,7 @@ integration: all $(HELPERS)
 # (tests/layers/check.sh); a copy with an include of a later layer must fail it.
 layers:
 	bash tests/layers/check.sh
+	bash tests/layers/format.sh
 	@d=$$(mktemp -d) && cp -r analyzer/. $$d && echo '#include "cmd/options.h"' >>$$d/model/hist.h && \
 	  if bash tests/layers/check.sh $$d >/dev/null; then rm -rf $$d; echo "layers: check.sh missed a breach"; exit 1; fi; \
 	  rm -rf $$d

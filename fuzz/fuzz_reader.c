@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!buf)
         return 0;
     memcpy(buf, data, size);
-    struct wr_trace t = { .quiet = 1 };
+    struct wr_trace t = {.quiet = 1};
     char err[256];
     if (wr_trace_open_mem(&t, buf, size, "fuzz", err, sizeof err) == 0) {
         struct wr_model m;

@@ -222,8 +222,8 @@ static inline uint8_t *lw_enc_cond(uint8_t *b, uint64_t *last_obj, uint64_t cond
     return lw_put_uv(b, err);
 }
 
-static inline int lw_dec_cond(const uint8_t **pp, const uint8_t *e, uint64_t *last_obj, uint64_t *cond,
-                              uint64_t *mutex, uint64_t *err)
+static inline int lw_dec_cond(const uint8_t **pp, const uint8_t *e, uint64_t *last_obj, uint64_t *cond, uint64_t *mutex,
+                              uint64_t *err)
 {
     return lw_dec_addr(pp, e, last_obj, cond) && lw_dec_addr(pp, e, last_obj, mutex) && lw_dec_uv(pp, e, err);
 }

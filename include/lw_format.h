@@ -26,42 +26,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LW_MAGIC "LWTRACE"   /* 8 bytes with the NUL */
-#define LW_VERSION 2
+#define LW_MAGIC       "LWTRACE" /* 8 bytes with the NUL */
+#define LW_VERSION     2
 #define LW_VERSION_MIN 1 /* the oldest version a reader still decodes (see "Address deltas") */
 /* LW_VERSION_READABLE(v): whether a reader of this header decodes version v. */
 #define LW_VERSION_READABLE(v) ((v) >= LW_VERSION_MIN && (v) <= LW_VERSION)
 /* LW_VERSION_ONE_BASE(v): whether version v's objects are deltas against
  * the last address, as blocks are ("Address deltas"). */
 #define LW_VERSION_ONE_BASE(v) ((v) < 2)
-#define LW_HEADER_SIZE 4096u
-#define LW_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
-#define LW_CHUNK_MIN (4u * 1024)
-#define LW_CHUNK_MAX (64u * 1024 * 1024)
-#define LW_MAX_DEPTH 256
-#define LW_CMD_MAX 1024
-#define LW_PATH_MAX 512
+#define LW_HEADER_SIZE         4096u
+#define LW_CHUNK_MAGIC         0x4b4e4843u /* "CHNK" */
+#define LW_CHUNK_MIN           (4u * 1024)
+#define LW_CHUNK_MAX           (64u * 1024 * 1024)
+#define LW_MAX_DEPTH           256
+#define LW_CMD_MAX             1024
+#define LW_PATH_MAX            512
 
 /* lw_file_header.flags */
-#define LW_HF_CLOSED 0x1u      /* process ran its exit path */
-#define LW_HF_SWITCHES 0x2u    /* per-thread context-switch collection on */
-#define LW_HF_NO_PERF 0x4u     /* perf_event_open was refused */
-#define LW_HF_STOPPED 0x8u     /* recording stopped early (error) */
-#define LW_HF_FLIGHT 0x10u     /* flight recorder: chunks are recycled (below) */
-#define LW_HF_EXEC 0x20u       /* the image ended in an exec (with LW_HF_CLOSED; end_* are its time) */
+#define LW_HF_CLOSED   0x1u  /* process ran its exit path */
+#define LW_HF_SWITCHES 0x2u  /* per-thread context-switch collection on */
+#define LW_HF_NO_PERF  0x4u  /* perf_event_open was refused */
+#define LW_HF_STOPPED  0x8u  /* recording stopped early (error) */
+#define LW_HF_FLIGHT   0x10u /* flight recorder: chunks are recycled (below) */
+#define LW_HF_EXEC     0x20u /* the image ended in an exec (with LW_HF_CLOSED; end_* are its time) */
 
 /* Monitor-the-monitor counters, summed by threads as they flush. */
 struct lw_stats {
-    uint64_t records;       /* call records written */
-    uint64_t bytes;         /* record bytes written (all kinds) */
-    uint64_t stacks;        /* distinct stacks written */
-    uint64_t unwinds;       /* full unwinds performed (fast-cache misses) */
-    uint64_t stack_hits;    /* stacks served by the verified fast cache, no unwind */
-    uint64_t nested;        /* calls made inside a wrapped call, not recorded */
-    uint64_t dropped;       /* calls not recorded because recording failed */
-    uint64_t self_ticks;    /* TSC ticks spent in libwait outside real calls */
-    uint64_t chunks;        /* chunks claimed */
-    uint64_t threads;       /* threads seen */
+    uint64_t records;    /* call records written */
+    uint64_t bytes;      /* record bytes written (all kinds) */
+    uint64_t stacks;     /* distinct stacks written */
+    uint64_t unwinds;    /* full unwinds performed (fast-cache misses) */
+    uint64_t stack_hits; /* stacks served by the verified fast cache, no unwind */
+    uint64_t nested;     /* calls made inside a wrapped call, not recorded */
+    uint64_t dropped;    /* calls not recorded because recording failed */
+    uint64_t self_ticks; /* TSC ticks spent in libwait outside real calls */
+    uint64_t chunks;     /* chunks claimed */
+    uint64_t threads;    /* threads seen */
 };
 
 /* The flight recorder (WAIT_MAX_SIZE, LW_HF_FLIGHT). The file is a ring
@@ -91,41 +91,41 @@ struct lw_stats {
  * 0) with its name at the start of each of its chunks, so a thread whose
  * first chunks were overwritten keeps its name. */
 struct lw_flight {
-    uint64_t max_size;      /* WAIT_MAX_SIZE in force, bytes */
-    uint64_t ring_chunks;   /* chunk slots in max_size */
-    uint64_t dropped_calls; /* atomic: call records lost with reused chunks */
-    uint64_t dropped_chunks;/* atomic: chunks reused (their records lost) */
-    uint64_t lost_until_ns; /* atomic max: CLOCK_MONOTONIC end of the newest
-                               chunk reused; every call that started after it
-                               is kept (the window's start) */
+    uint64_t max_size;       /* WAIT_MAX_SIZE in force, bytes */
+    uint64_t ring_chunks;    /* chunk slots in max_size */
+    uint64_t dropped_calls;  /* atomic: call records lost with reused chunks */
+    uint64_t dropped_chunks; /* atomic: chunks reused (their records lost) */
+    uint64_t lost_until_ns;  /* atomic max: CLOCK_MONOTONIC end of the newest
+                                chunk reused; every call that started after it
+                                is kept (the window's start) */
     uint64_t pad[3];
 };
 
 struct lw_file_header {
-    char magic[8];              /* LW_MAGIC */
-    uint32_t version;           /* LW_VERSION */
-    uint32_t header_size;       /* LW_HEADER_SIZE */
-    uint32_t chunk_size;        /* power of two, LW_CHUNK_MIN..LW_CHUNK_MAX */
-    uint32_t flags;             /* LW_HF_* */
+    char magic[8];        /* LW_MAGIC */
+    uint32_t version;     /* LW_VERSION */
+    uint32_t header_size; /* LW_HEADER_SIZE */
+    uint32_t chunk_size;  /* power of two, LW_CHUNK_MIN..LW_CHUNK_MAX */
+    uint32_t flags;       /* LW_HF_* */
     uint32_t pid, ppid;
-    uint32_t depth;             /* WAIT_DEPTH in force */
+    uint32_t depth; /* WAIT_DEPTH in force */
     uint32_t pad0;
     uint64_t start_tsc, start_mono_ns, start_real_ns;
     uint64_t end_tsc, end_mono_ns; /* 0 until the exit path ran */
-    uint64_t tsc_hz_hint;       /* short start-up calibration; fallback only */
-    uint8_t pad1[40];           /* next_chunk sits alone on its cache line */
-    uint64_t next_chunk;        /* atomic: chunks claimed so far */
+    uint64_t tsc_hz_hint;          /* short start-up calibration; fallback only */
+    uint8_t pad1[40];              /* next_chunk sits alone on its cache line */
+    uint64_t next_chunk;           /* atomic: chunks claimed so far */
     uint8_t pad2[56];
-    uint64_t next_stream;       /* atomic: thread serials handed out */
+    uint64_t next_stream; /* atomic: thread serials handed out */
     uint8_t pad3[56];
     struct lw_stats stats;
-    char command[LW_CMD_MAX];   /* argv joined by spaces, truncated */
-    char exe[LW_PATH_MAX];      /* /proc/self/exe at start */
-    struct lw_flight flight;    /* all 0 unless LW_HF_FLIGHT */
-    uint64_t lone_locks;        /* atomic: lock and unlock calls counted, not
-                                   recorded: made while the process had one
-                                   thread, on a lock they found free
-                                   (WAIT_LOCKS); 0 in older traces */
+    char command[LW_CMD_MAX]; /* argv joined by spaces, truncated */
+    char exe[LW_PATH_MAX];    /* /proc/self/exe at start */
+    struct lw_flight flight;  /* all 0 unless LW_HF_FLIGHT */
+    uint64_t lone_locks;      /* atomic: lock and unlock calls counted, not
+                                 recorded: made while the process had one
+                                 thread, on a lock they found free
+                                 (WAIT_LOCKS); 0 in older traces */
 };
 _Static_assert(offsetof(struct lw_file_header, next_chunk) == 128, "layout");
 _Static_assert(offsetof(struct lw_file_header, flight) == 1872, "layout");
@@ -145,17 +145,17 @@ struct lw_control {
 _Static_assert(sizeof(struct lw_file_header) <= LW_CONTROL_OFFSET, "layout");
 
 struct lw_chunk_header {
-    uint32_t magic;             /* LW_CHUNK_MAGIC, stored last */
-    uint32_t stream;            /* thread serial, unique in the process */
-    uint32_t seq;               /* index of this chunk within its stream */
+    uint32_t magic;  /* LW_CHUNK_MAGIC, stored last */
+    uint32_t stream; /* thread serial, unique in the process */
+    uint32_t seq;    /* index of this chunk within its stream */
     uint32_t tid;
-    uint64_t base_tsc;          /* stamp base of the chunk, paired with: */
-    uint64_t base_mono_ns;      /* CLOCK_MONOTONIC read next to base_tsc */
-    uint32_t flags;             /* LW_CH_* (flight recorder only, else 0) */
-    uint32_t calls;             /* flight recorder: call records in the chunk,
-                                   set when its thread leaves it, else 0 */
-    uint64_t end_mono_ns;       /* flight recorder: CLOCK_MONOTONIC when its
-                                   thread left it, else 0 */
+    uint64_t base_tsc;     /* stamp base of the chunk, paired with: */
+    uint64_t base_mono_ns; /* CLOCK_MONOTONIC read next to base_tsc */
+    uint32_t flags;        /* LW_CH_* (flight recorder only, else 0) */
+    uint32_t calls;        /* flight recorder: call records in the chunk,
+                              set when its thread leaves it, else 0 */
+    uint64_t end_mono_ns;  /* flight recorder: CLOCK_MONOTONIC when its
+                              thread left it, else 0 */
     uint64_t pad[2];
 };
 #define LW_CH_META 0x1u /* a meta chunk of a flight trace (lw_flight) */
@@ -164,14 +164,14 @@ _Static_assert(sizeof(struct lw_chunk_header) == 64, "layout");
 /* Record kinds. 1..0x7f are calls: the kind is the function id. */
 enum lw_rec_kind {
     LW_REC_NONE = 0,
-    LW_REC_CHUNK_END = 0x80,    /* empty body */
-    LW_REC_THREAD = 0x81,       /* tid, flags (LW_THR_*), s(stamp delta), name, [by flag] (below) */
-    LW_REC_TIME = 0x82,         /* tsc, mono_ns (absolute) */
-    LW_REC_STACK = 0x83,        /* id, depth, depth x s(frame delta) */
-    LW_REC_MODULE = 0x84,       /* base, path, build_id, n, n x (lo, hi), [first] (below) */
-    LW_REC_DROPPED = 0x85,      /* count of calls lost since the last one */
-    LW_REC_SWITCH = 0x86,       /* flags (LW_SW_*), s(mono ns - chunk base_mono_ns) */
-    LW_REC_LOST = 0x87,         /* switch records the kernel dropped (ring full) */
+    LW_REC_CHUNK_END = 0x80, /* empty body */
+    LW_REC_THREAD = 0x81,    /* tid, flags (LW_THR_*), s(stamp delta), name, [by flag] (below) */
+    LW_REC_TIME = 0x82,      /* tsc, mono_ns (absolute) */
+    LW_REC_STACK = 0x83,     /* id, depth, depth x s(frame delta) */
+    LW_REC_MODULE = 0x84,    /* base, path, build_id, n, n x (lo, hi), [first] (below) */
+    LW_REC_DROPPED = 0x85,   /* count of calls lost since the last one */
+    LW_REC_SWITCH = 0x86,    /* flags (LW_SW_*), s(mono ns - chunk base_mono_ns) */
+    LW_REC_LOST = 0x87,      /* switch records the kernel dropped (ring full) */
 };
 
 /* MODULE: first (optional, absent = 0) is the first stack id that may hold
@@ -190,11 +190,11 @@ enum lw_rec_kind {
  * a thread with no stream yet) is written later, with its own stamp, by the
  * next thread that starts or syncs its clock. A change made from outside
  * the process (lw_control) has no record. */
-#define LW_REC_MARK 0x88
-#define LW_REC_PAUSE 0x89
+#define LW_REC_MARK   0x88
+#define LW_REC_PAUSE  0x89
 #define LW_REC_RESUME 0x8a
-#define LW_MARK_MAX 64
-#define LW_CTL_API 1    /* libwait_pause()/libwait_resume() */
+#define LW_MARK_MAX   64
+#define LW_CTL_API    1 /* libwait_pause()/libwait_resume() */
 #define LW_CTL_SIGNAL 2 /* SIGUSR2 */
 
 /* Kind 0x8b is a control record too (absolute stamp, skipped by length
@@ -217,12 +217,12 @@ enum lw_rec_kind {
  * until the fd's close record or the next FDID for the same number; an fd
  * closed where libwait does not see it (fclose, dup2 onto it) keeps a stale
  * identity until then. */
-#define LW_REC_FDID 0x8b
-#define LW_FD_PIPE 1     /* a pipe or FIFO */
+#define LW_REC_FDID    0x8b
+#define LW_FD_PIPE     1 /* a pipe or FIFO */
 #define LW_FD_SOCKPAIR 2 /* one end of a socketpair */
-#define LW_FD_EVENTFD 3
-#define LW_FD_SOCKET 4   /* a connected socket (accept, accept4, connect) */
-#define LW_FD_LISTEN 5   /* a listening socket (listen): ready when a peer connects */
+#define LW_FD_EVENTFD  3
+#define LW_FD_SOCKET   4 /* a connected socket (accept, accept4, connect) */
+#define LW_FD_LISTEN   5 /* a listening socket (listen): ready when a peer connects */
 
 /* Kind 0x8c is a control record too (absolute stamp, skipped by length
  * where unknown): an fd registered with an epoll instance, so that a
@@ -256,8 +256,8 @@ enum lw_rec_kind {
  *                  after it): its delta is then negative.
  *   LW_THR_FAULTS  end only: followed by minor, major: the page faults of
  *                  the thread's whole life (getrusage RUSAGE_THREAD) */
-#define LW_THR_END 0x1u
-#define LW_THR_BORN 0x2u
+#define LW_THR_END    0x1u
+#define LW_THR_BORN   0x2u
 #define LW_THR_FAULTS 0x4u
 
 /* LOCK record flags: the mutex was not free at the first attempt, so the
@@ -269,7 +269,7 @@ enum lw_rec_kind {
 
 /* LW_REC_SWITCH flags: the thread left the CPU (else it came back), and
  * whether it left because it was preempted (runnable) or blocked. */
-#define LW_SW_OUT 0x1u
+#define LW_SW_OUT     0x1u
 #define LW_SW_PREEMPT 0x2u
 
 /* Families, as reported ("family" in JSON). lock: mutexes, rwlocks and
@@ -278,10 +278,19 @@ enum lw_rec_kind {
  * condition variables, semaphores, joins and barriers (waits for an
  * event). */
 enum lw_family {
-    LW_FAM_MALLOC, LW_FAM_LOCK, LW_FAM_IO, LW_FAM_EVENT,
-    LW_FAM_SLEEP, LW_FAM_MMAP, LW_FAM_SYNC, LW_FAM_COUNT
+    LW_FAM_MALLOC,
+    LW_FAM_LOCK,
+    LW_FAM_IO,
+    LW_FAM_EVENT,
+    LW_FAM_SLEEP,
+    LW_FAM_MMAP,
+    LW_FAM_SYNC,
+    LW_FAM_COUNT
 };
-#define LW_FAMILY_NAMES { "malloc", "lock", "io", "event", "sleep", "mmap", "sync" }
+#define LW_FAMILY_NAMES                                                                                                \
+    {                                                                                                                  \
+        "malloc", "lock", "io", "event", "sleep", "mmap", "sync"                                                       \
+    }
 
 /* Argument schemas of call records, after the common part
  * [stack_id][s start_delta][duration]:
@@ -361,113 +370,123 @@ enum lw_family {
 #define LW_READY_MAX 4 /* SELECT's ready: fds (or epoll data) at most */
 
 enum lw_schema {
-    LW_S_ALLOC, LW_S_REALLOC, LW_S_FREE, LW_S_MEMALIGN,
-    LW_S_LOCK, LW_S_IO, LW_S_SELECT, LW_S_EVENTFD,
-    LW_S_FDOP, LW_S_SLEEP, LW_S_MMAP, LW_S_MREMAP,
-    LW_S_COND, LW_S_SYNC
+    LW_S_ALLOC,
+    LW_S_REALLOC,
+    LW_S_FREE,
+    LW_S_MEMALIGN,
+    LW_S_LOCK,
+    LW_S_IO,
+    LW_S_SELECT,
+    LW_S_EVENTFD,
+    LW_S_FDOP,
+    LW_S_SLEEP,
+    LW_S_MMAP,
+    LW_S_MREMAP,
+    LW_S_COND,
+    LW_S_SYNC
 };
 
 /* X(id, name, family, schema): every wrapped function, ids never reused. */
-#define LW_FUNCS(X)                                         \
-    X(1, malloc, LW_FAM_MALLOC, LW_S_ALLOC)                 \
-    X(2, free, LW_FAM_MALLOC, LW_S_FREE)                    \
-    X(3, calloc, LW_FAM_MALLOC, LW_S_ALLOC)                 \
-    X(4, realloc, LW_FAM_MALLOC, LW_S_REALLOC)              \
-    X(5, posix_memalign, LW_FAM_MALLOC, LW_S_MEMALIGN)      \
-    X(6, aligned_alloc, LW_FAM_MALLOC, LW_S_ALLOC)          \
-    X(7, memalign, LW_FAM_MALLOC, LW_S_ALLOC)               \
-    X(8, valloc, LW_FAM_MALLOC, LW_S_ALLOC)                 \
-    X(9, pthread_mutex_lock, LW_FAM_LOCK, LW_S_LOCK)        \
-    X(10, pthread_mutex_trylock, LW_FAM_LOCK, LW_S_LOCK)    \
-    X(11, pthread_mutex_timedlock, LW_FAM_LOCK, LW_S_LOCK)  \
-    X(12, pthread_mutex_unlock, LW_FAM_LOCK, LW_S_LOCK)     \
-    X(13, read, LW_FAM_IO, LW_S_IO)                         \
-    X(14, write, LW_FAM_IO, LW_S_IO)                        \
-    X(15, select, LW_FAM_EVENT, LW_S_SELECT)                \
-    X(16, eventfd, LW_FAM_EVENT, LW_S_EVENTFD)              \
-    X(17, eventfd_read, LW_FAM_EVENT, LW_S_IO)              \
-    X(18, eventfd_write, LW_FAM_EVENT, LW_S_IO)             \
-    X(19, poll, LW_FAM_EVENT, LW_S_SELECT)                  \
-    X(20, ppoll, LW_FAM_EVENT, LW_S_SELECT)                 \
-    X(21, epoll_wait, LW_FAM_EVENT, LW_S_SELECT)            \
-    X(22, epoll_pwait, LW_FAM_EVENT, LW_S_SELECT)           \
-    X(23, epoll_pwait2, LW_FAM_EVENT, LW_S_SELECT)          \
-    X(24, pselect, LW_FAM_EVENT, LW_S_SELECT)               \
-    X(25, pread, LW_FAM_IO, LW_S_IO)                        \
-    X(26, pwrite, LW_FAM_IO, LW_S_IO)                       \
-    X(27, readv, LW_FAM_IO, LW_S_IO)                        \
-    X(28, writev, LW_FAM_IO, LW_S_IO)                       \
-    X(29, preadv, LW_FAM_IO, LW_S_IO)                       \
-    X(30, pwritev, LW_FAM_IO, LW_S_IO)                      \
-    X(31, preadv2, LW_FAM_IO, LW_S_IO)                      \
-    X(32, pwritev2, LW_FAM_IO, LW_S_IO)                     \
-    X(33, recv, LW_FAM_IO, LW_S_IO)                         \
-    X(34, recvfrom, LW_FAM_IO, LW_S_IO)                     \
-    X(35, recvmsg, LW_FAM_IO, LW_S_IO)                      \
-    X(36, send, LW_FAM_IO, LW_S_IO)                         \
-    X(37, sendto, LW_FAM_IO, LW_S_IO)                       \
-    X(38, sendmsg, LW_FAM_IO, LW_S_IO)                      \
-    X(39, accept, LW_FAM_IO, LW_S_FDOP)                     \
-    X(40, accept4, LW_FAM_IO, LW_S_FDOP)                    \
-    X(41, connect, LW_FAM_IO, LW_S_FDOP)                    \
-    X(42, fsync, LW_FAM_IO, LW_S_FDOP)                      \
-    X(43, fdatasync, LW_FAM_IO, LW_S_FDOP)                  \
-    X(44, sync_file_range, LW_FAM_IO, LW_S_FDOP)            \
-    X(45, open, LW_FAM_IO, LW_S_FDOP)                       \
-    X(46, openat, LW_FAM_IO, LW_S_FDOP)                     \
-    X(47, creat, LW_FAM_IO, LW_S_FDOP)                      \
-    X(48, close, LW_FAM_IO, LW_S_FDOP)                      \
-    X(49, nanosleep, LW_FAM_SLEEP, LW_S_SLEEP)              \
-    X(50, clock_nanosleep, LW_FAM_SLEEP, LW_S_SLEEP)        \
-    X(51, usleep, LW_FAM_SLEEP, LW_S_SLEEP)                 \
-    X(52, sleep, LW_FAM_SLEEP, LW_S_SLEEP)                  \
-    X(53, mmap, LW_FAM_MMAP, LW_S_MMAP)                     \
-    X(54, munmap, LW_FAM_MMAP, LW_S_MMAP)                   \
-    X(55, mremap, LW_FAM_MMAP, LW_S_MREMAP)                 \
-    X(56, fread, LW_FAM_IO, LW_S_IO)                        \
-    X(57, fwrite, LW_FAM_IO, LW_S_IO)                       \
-    X(58, fgets, LW_FAM_IO, LW_S_IO)                        \
-    X(59, fputs, LW_FAM_IO, LW_S_IO)                        \
-    X(60, fflush, LW_FAM_IO, LW_S_IO)                       \
-    X(61, getline, LW_FAM_IO, LW_S_IO)                      \
-    X(62, getdelim, LW_FAM_IO, LW_S_IO)                     \
+#define LW_FUNCS(X)                                                                                                    \
+    X(1, malloc, LW_FAM_MALLOC, LW_S_ALLOC)                                                                            \
+    X(2, free, LW_FAM_MALLOC, LW_S_FREE)                                                                               \
+    X(3, calloc, LW_FAM_MALLOC, LW_S_ALLOC)                                                                            \
+    X(4, realloc, LW_FAM_MALLOC, LW_S_REALLOC)                                                                         \
+    X(5, posix_memalign, LW_FAM_MALLOC, LW_S_MEMALIGN)                                                                 \
+    X(6, aligned_alloc, LW_FAM_MALLOC, LW_S_ALLOC)                                                                     \
+    X(7, memalign, LW_FAM_MALLOC, LW_S_ALLOC)                                                                          \
+    X(8, valloc, LW_FAM_MALLOC, LW_S_ALLOC)                                                                            \
+    X(9, pthread_mutex_lock, LW_FAM_LOCK, LW_S_LOCK)                                                                   \
+    X(10, pthread_mutex_trylock, LW_FAM_LOCK, LW_S_LOCK)                                                               \
+    X(11, pthread_mutex_timedlock, LW_FAM_LOCK, LW_S_LOCK)                                                             \
+    X(12, pthread_mutex_unlock, LW_FAM_LOCK, LW_S_LOCK)                                                                \
+    X(13, read, LW_FAM_IO, LW_S_IO)                                                                                    \
+    X(14, write, LW_FAM_IO, LW_S_IO)                                                                                   \
+    X(15, select, LW_FAM_EVENT, LW_S_SELECT)                                                                           \
+    X(16, eventfd, LW_FAM_EVENT, LW_S_EVENTFD)                                                                         \
+    X(17, eventfd_read, LW_FAM_EVENT, LW_S_IO)                                                                         \
+    X(18, eventfd_write, LW_FAM_EVENT, LW_S_IO)                                                                        \
+    X(19, poll, LW_FAM_EVENT, LW_S_SELECT)                                                                             \
+    X(20, ppoll, LW_FAM_EVENT, LW_S_SELECT)                                                                            \
+    X(21, epoll_wait, LW_FAM_EVENT, LW_S_SELECT)                                                                       \
+    X(22, epoll_pwait, LW_FAM_EVENT, LW_S_SELECT)                                                                      \
+    X(23, epoll_pwait2, LW_FAM_EVENT, LW_S_SELECT)                                                                     \
+    X(24, pselect, LW_FAM_EVENT, LW_S_SELECT)                                                                          \
+    X(25, pread, LW_FAM_IO, LW_S_IO)                                                                                   \
+    X(26, pwrite, LW_FAM_IO, LW_S_IO)                                                                                  \
+    X(27, readv, LW_FAM_IO, LW_S_IO)                                                                                   \
+    X(28, writev, LW_FAM_IO, LW_S_IO)                                                                                  \
+    X(29, preadv, LW_FAM_IO, LW_S_IO)                                                                                  \
+    X(30, pwritev, LW_FAM_IO, LW_S_IO)                                                                                 \
+    X(31, preadv2, LW_FAM_IO, LW_S_IO)                                                                                 \
+    X(32, pwritev2, LW_FAM_IO, LW_S_IO)                                                                                \
+    X(33, recv, LW_FAM_IO, LW_S_IO)                                                                                    \
+    X(34, recvfrom, LW_FAM_IO, LW_S_IO)                                                                                \
+    X(35, recvmsg, LW_FAM_IO, LW_S_IO)                                                                                 \
+    X(36, send, LW_FAM_IO, LW_S_IO)                                                                                    \
+    X(37, sendto, LW_FAM_IO, LW_S_IO)                                                                                  \
+    X(38, sendmsg, LW_FAM_IO, LW_S_IO)                                                                                 \
+    X(39, accept, LW_FAM_IO, LW_S_FDOP)                                                                                \
+    X(40, accept4, LW_FAM_IO, LW_S_FDOP)                                                                               \
+    X(41, connect, LW_FAM_IO, LW_S_FDOP)                                                                               \
+    X(42, fsync, LW_FAM_IO, LW_S_FDOP)                                                                                 \
+    X(43, fdatasync, LW_FAM_IO, LW_S_FDOP)                                                                             \
+    X(44, sync_file_range, LW_FAM_IO, LW_S_FDOP)                                                                       \
+    X(45, open, LW_FAM_IO, LW_S_FDOP)                                                                                  \
+    X(46, openat, LW_FAM_IO, LW_S_FDOP)                                                                                \
+    X(47, creat, LW_FAM_IO, LW_S_FDOP)                                                                                 \
+    X(48, close, LW_FAM_IO, LW_S_FDOP)                                                                                 \
+    X(49, nanosleep, LW_FAM_SLEEP, LW_S_SLEEP)                                                                         \
+    X(50, clock_nanosleep, LW_FAM_SLEEP, LW_S_SLEEP)                                                                   \
+    X(51, usleep, LW_FAM_SLEEP, LW_S_SLEEP)                                                                            \
+    X(52, sleep, LW_FAM_SLEEP, LW_S_SLEEP)                                                                             \
+    X(53, mmap, LW_FAM_MMAP, LW_S_MMAP)                                                                                \
+    X(54, munmap, LW_FAM_MMAP, LW_S_MMAP)                                                                              \
+    X(55, mremap, LW_FAM_MMAP, LW_S_MREMAP)                                                                            \
+    X(56, fread, LW_FAM_IO, LW_S_IO)                                                                                   \
+    X(57, fwrite, LW_FAM_IO, LW_S_IO)                                                                                  \
+    X(58, fgets, LW_FAM_IO, LW_S_IO)                                                                                   \
+    X(59, fputs, LW_FAM_IO, LW_S_IO)                                                                                   \
+    X(60, fflush, LW_FAM_IO, LW_S_IO)                                                                                  \
+    X(61, getline, LW_FAM_IO, LW_S_IO)                                                                                 \
+    X(62, getdelim, LW_FAM_IO, LW_S_IO)                                                                                \
     LW_FUNCS_SYNC(X)
 
 /* ids 70..99: condition variables, rwlocks, semaphores, spinlocks, joins,
  * barriers, thread creation (preload/wrap/cond.c, rwlock.c, sem.c,
  * spinlock.c, join_barrier.c, thread_create.c) */
-#define LW_FUNCS_SYNC(X)                                          \
-    X(70, pthread_cond_wait, LW_FAM_SYNC, LW_S_COND)              \
-    X(71, pthread_cond_timedwait, LW_FAM_SYNC, LW_S_COND)         \
-    X(72, pthread_cond_clockwait, LW_FAM_SYNC, LW_S_COND)         \
-    X(73, pthread_cond_signal, LW_FAM_SYNC, LW_S_SYNC)            \
-    X(74, pthread_cond_broadcast, LW_FAM_SYNC, LW_S_SYNC)         \
-    X(75, pthread_rwlock_rdlock, LW_FAM_LOCK, LW_S_LOCK)          \
-    X(76, pthread_rwlock_wrlock, LW_FAM_LOCK, LW_S_LOCK)          \
-    X(77, pthread_rwlock_tryrdlock, LW_FAM_LOCK, LW_S_LOCK)       \
-    X(78, pthread_rwlock_trywrlock, LW_FAM_LOCK, LW_S_LOCK)       \
-    X(79, pthread_rwlock_timedrdlock, LW_FAM_LOCK, LW_S_LOCK)     \
-    X(80, pthread_rwlock_timedwrlock, LW_FAM_LOCK, LW_S_LOCK)     \
-    X(81, pthread_rwlock_clockrdlock, LW_FAM_LOCK, LW_S_LOCK)     \
-    X(82, pthread_rwlock_clockwrlock, LW_FAM_LOCK, LW_S_LOCK)     \
-    X(83, pthread_rwlock_unlock, LW_FAM_LOCK, LW_S_LOCK)          \
-    X(84, sem_wait, LW_FAM_SYNC, LW_S_SYNC)                       \
-    X(85, sem_timedwait, LW_FAM_SYNC, LW_S_SYNC)                  \
-    X(86, sem_clockwait, LW_FAM_SYNC, LW_S_SYNC)                  \
-    X(87, sem_trywait, LW_FAM_SYNC, LW_S_SYNC)                    \
-    X(88, sem_post, LW_FAM_SYNC, LW_S_SYNC)                       \
-    X(89, pthread_spin_lock, LW_FAM_LOCK, LW_S_LOCK)              \
-    X(90, pthread_spin_trylock, LW_FAM_LOCK, LW_S_LOCK)           \
-    X(91, pthread_spin_unlock, LW_FAM_LOCK, LW_S_LOCK)            \
-    X(92, pthread_join, LW_FAM_SYNC, LW_S_SYNC)                   \
-    X(93, pthread_barrier_wait, LW_FAM_SYNC, LW_S_SYNC)           \
+#define LW_FUNCS_SYNC(X)                                                                                               \
+    X(70, pthread_cond_wait, LW_FAM_SYNC, LW_S_COND)                                                                   \
+    X(71, pthread_cond_timedwait, LW_FAM_SYNC, LW_S_COND)                                                              \
+    X(72, pthread_cond_clockwait, LW_FAM_SYNC, LW_S_COND)                                                              \
+    X(73, pthread_cond_signal, LW_FAM_SYNC, LW_S_SYNC)                                                                 \
+    X(74, pthread_cond_broadcast, LW_FAM_SYNC, LW_S_SYNC)                                                              \
+    X(75, pthread_rwlock_rdlock, LW_FAM_LOCK, LW_S_LOCK)                                                               \
+    X(76, pthread_rwlock_wrlock, LW_FAM_LOCK, LW_S_LOCK)                                                               \
+    X(77, pthread_rwlock_tryrdlock, LW_FAM_LOCK, LW_S_LOCK)                                                            \
+    X(78, pthread_rwlock_trywrlock, LW_FAM_LOCK, LW_S_LOCK)                                                            \
+    X(79, pthread_rwlock_timedrdlock, LW_FAM_LOCK, LW_S_LOCK)                                                          \
+    X(80, pthread_rwlock_timedwrlock, LW_FAM_LOCK, LW_S_LOCK)                                                          \
+    X(81, pthread_rwlock_clockrdlock, LW_FAM_LOCK, LW_S_LOCK)                                                          \
+    X(82, pthread_rwlock_clockwrlock, LW_FAM_LOCK, LW_S_LOCK)                                                          \
+    X(83, pthread_rwlock_unlock, LW_FAM_LOCK, LW_S_LOCK)                                                               \
+    X(84, sem_wait, LW_FAM_SYNC, LW_S_SYNC)                                                                            \
+    X(85, sem_timedwait, LW_FAM_SYNC, LW_S_SYNC)                                                                       \
+    X(86, sem_clockwait, LW_FAM_SYNC, LW_S_SYNC)                                                                       \
+    X(87, sem_trywait, LW_FAM_SYNC, LW_S_SYNC)                                                                         \
+    X(88, sem_post, LW_FAM_SYNC, LW_S_SYNC)                                                                            \
+    X(89, pthread_spin_lock, LW_FAM_LOCK, LW_S_LOCK)                                                                   \
+    X(90, pthread_spin_trylock, LW_FAM_LOCK, LW_S_LOCK)                                                                \
+    X(91, pthread_spin_unlock, LW_FAM_LOCK, LW_S_LOCK)                                                                 \
+    X(92, pthread_join, LW_FAM_SYNC, LW_S_SYNC)                                                                        \
+    X(93, pthread_barrier_wait, LW_FAM_SYNC, LW_S_SYNC)                                                                \
     X(94, pthread_create, LW_FAM_SYNC, LW_S_SYNC)
 
 enum lw_func {
 #define LW_ENUM_(id, name, fam, sch) LW_F_##name = id,
     LW_FUNCS(LW_ENUM_)
 #undef LW_ENUM_
-    LW_F_COUNT
+        LW_F_COUNT
 };
 
 struct lw_func_info {
@@ -480,7 +499,7 @@ struct lw_func_info {
 static inline const struct lw_func_info *lw_func_info_of(unsigned f)
 {
     static const struct lw_func_info tab[LW_F_COUNT] = {
-#define LW_INFO_(id, nm, fam, sch) [id] = { #nm, fam, sch },
+#define LW_INFO_(id, nm, fam, sch) [id] = {#nm, fam, sch},
         LW_FUNCS(LW_INFO_)
 #undef LW_INFO_
     };

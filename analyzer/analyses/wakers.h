@@ -5,12 +5,12 @@
 
 #include "analyses/analyses.h"
 
-#define WK_RING   1024    /* calls kept per thread for the causes, at least */
-#define WK_RING_MAX 65536 /* and at most, */
-#define WK_SEGS   1048576 /* while all threads together keep no more than this */
-#define WK_RELS   16   /* releases kept per object */
-#define WK_DEPTH  64   /* threads a cause chain may pass through */
-#define WK_BUDGET 4096 /* calls one wait's causes may visit */
+#define WK_RING     1024    /* calls kept per thread for the causes, at least */
+#define WK_RING_MAX 65536   /* and at most, */
+#define WK_SEGS     1048576 /* while all threads together keep no more than this */
+#define WK_RELS     16      /* releases kept per object */
+#define WK_DEPTH    64      /* threads a cause chain may pass through */
+#define WK_BUDGET   4096    /* calls one wait's causes may visit */
 
 /* wr_wk_seg: one recorded call of a thread, with its waker once matched
  * (wth < 0: none; wfunc 0: the end of a joined thread). */
@@ -159,7 +159,7 @@ struct wr_wk_state {
      * whole wait (a ping-pong keeps a thousand waits pending). */
     struct wr_wk_hent *heap; /* by b, smallest first */
     size_t nheap, capheap;
-    struct wr_wk_wait *pool; /* the waits of the heap's entries; a free slot's slot is the next free one */
+    struct wr_wk_wait *pool;  /* the waits of the heap's entries; a free slot's slot is the next free one */
     uint32_t npool, freeslot; /* freeslot: the first free slot, or UINT32_MAX */
     struct wr_wk_path path[WK_DEPTH];
     size_t depth;

@@ -49,11 +49,11 @@ struct p_state {
     struct p_entry *cache[P_CACHE];
     const struct wr_crit_in *in;
     struct p_entry *entries;
-    struct p_thread *th; /* by thread index */
+    struct p_thread *th;    /* by thread index */
     struct wr_site **owned; /* sites called by one thread, by thread and first call (owned) */
     size_t nowned;
-    size_t steps;        /* bound on the steps of one walk */
-    int left, oom;       /* left: the path left its thread */
+    size_t steps;  /* bound on the steps of one walk */
+    int left, oom; /* left: the path left its thread */
 };
 
 /* charge_slot: where the entry of (tid, stack, code) is cached. */

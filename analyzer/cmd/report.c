@@ -99,7 +99,7 @@ static int report(const struct wr_cli *c)
         }
     }
     if (kind < 0 && !c->chrome && !c->html && !c->pprof) {
-        struct wr_processes_req q = {c->paths,      c->npaths, c->have_pid, c->pid,    &c->filter,
+        struct wr_processes_req q = {c->paths,      c->npaths, c->have_pid, c->pid,     &c->filter,
                                      c->merge_line, &c->o,     c->json,     &c->window, c->crit_mark};
         int r = wr_report_processes(&q, stdout);
         return r == 2 ? 2 : r != 0 || close_out(stdout, "the report") != 0 ? 2 : 0;

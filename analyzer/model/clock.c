@@ -141,7 +141,7 @@ int wr_cpu_prepare(struct wr_model *m)
     for (size_t i = 0; i < m->nthreads; i++) {
         struct wr_thread *th = &m->threads[i];
         th->free_lo = 1, th->free_hi = 0; /* no free range known */
-        if (!th->sw) { /* no switches: an empty list, never NULL */
+        if (!th->sw) {                    /* no switches: an empty list, never NULL */
             th->off = calloc(1, sizeof *th->off);
             if (!th->off)
                 return -1;

@@ -23,7 +23,6 @@ struct wr_hist {
     uint64_t count[WR_HIST_NBUCKETS]; /* per bucket */
 };
 
-
 /* wr_hist_merge: add every value counted in src to dst. */
 void wr_hist_merge(struct wr_hist *dst, const struct wr_hist *src);
 

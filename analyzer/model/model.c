@@ -263,9 +263,8 @@ static inline __attribute__((always_inline)) int on_call(struct wr_model *m, str
     }
     s->bytes += bytes;
     uint64_t ce = ev->tsc + ev->dur;
-    if (__builtin_expect(m->have_switches ? !(ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc)
-                                          : m->per_thread,
-                         0)) {
+    if (__builtin_expect(
+            m->have_switches ? !(ev->tsc >= th->free_lo && ce <= th->free_hi && ce >= ev->tsc) : m->per_thread, 0)) {
         if (call_split(m, th, s, ev, counted, bytes) != 0)
             return -1;
     } else {

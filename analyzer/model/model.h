@@ -352,14 +352,14 @@ struct wr_model {
     uint64_t woken_waits, wake_cycles, wake_cut;
     struct wr_wake_loop *wake_loops; /* largest first */
     size_t nwake_loops;
-    struct wr_wait_edge *wait_edges;    /* hash by key */
-    struct wr_wake_link *wake_links;    /* in the order the waits were matched, when keep_wake_links */
-    size_t nwake_links, capwake_links;  /* at most WR_WAKE_LINKS_MAX */
-    uint64_t wake_links_lost;           /* woken waits past that bound */
+    struct wr_wait_edge *wait_edges;   /* hash by key */
+    struct wr_wake_link *wake_links;   /* in the order the waits were matched, when keep_wake_links */
+    size_t nwake_links, capwake_links; /* at most WR_WAKE_LINKS_MAX */
+    uint64_t wake_links_lost;          /* woken waits past that bound */
     int keep_wake_links;
     struct wr_crit crit; /* crit.mark: wr_build.crit_mark, set before the walk */
     /* walk state */
-    size_t cur_thread; /* wr_model_thread's last answer, tried first */
+    size_t cur_thread;                         /* wr_model_thread's last answer, tried first */
     struct wr_site *site_cache[WR_SITE_CACHE]; /* sites by a hash of key: hits skip the uthash lookup */
     uint64_t last_switches;                    /* and its switches out (0 without the split) */
     uint64_t tick_ns[WR_TICK_TAB];             /* wr_model_ns of each short duration */
@@ -497,10 +497,7 @@ static inline uint64_t wr_cpu_mono_at(const struct wr_model *m, struct wr_mono_a
         return at->a_ns + (uint64_t)(int64_t)((double)(int64_t)d * at->rate);
     return wr_cpu_mono_seek(m, at, tsc);
 }
-static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc)
-{
-    return wr_cpu_mono_at(m, &m->mono, tsc);
-}
+static inline uint64_t wr_cpu_mono(struct wr_model *m, uint64_t tsc) { return wr_cpu_mono_at(m, &m->mono, tsc); }
 /* wr_cpu_split_from: wr_cpu_split starting its search at *cursor (an
  * interval index, updated), which th->cursor is for wr_cpu_split: as with
  * wr_cpu_mono_at, a reader out of the walk's order keeps its own. */

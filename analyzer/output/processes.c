@@ -38,8 +38,8 @@ struct wr_mproc {
     char *name;       /* the command line, else the executable */
     uint64_t wall_ns;
     int incomplete, exec, distorted; /* exec: the image ended in an exec */
-    double share; /* libwait's share of the threads' time, when distorted */
-    size_t len;   /* bytes of its report in the spool */
+    double share;                    /* libwait's share of the threads' time, when distorted */
+    size_t len;                      /* bytes of its report in the spool */
 };
 
 /* The state of a multi-process report while its traces are read. */
@@ -204,7 +204,11 @@ static int multi_text(struct wr_procs *x, FILE *f)
         if (p->distorted) /* the process's own report says more, at its top */
             snprintf(dist, sizeof dist, " [WARNING: timings distorted, libwait %.0f%%]", 100.0 * p->share);
         fprintf(f, "  pid %-7u ppid %-7u %-10s %s%s%s  (%s)\n", p->pid, p->ppid, wr_fmt_ns(w, sizeof w, p->wall_ns),
-                p->name, p->incomplete ? " [incomplete]" : p->exec ? " [exec'd]" : "", dist, p->path);
+                p->name,
+                p->incomplete ? " [incomplete]"
+                : p->exec     ? " [exec'd]"
+                              : "",
+                dist, p->path);
     }
     int split = x->split;
     fprintf(f, "\n%sall processes%s\n%s  # %-20s %9s %10s %10s %10s %10s  %s%s\n", bold, off, bold, "function", "calls",
@@ -316,8 +320,11 @@ int wr_report_processes(const struct wr_processes_req *c, FILE *out)
             memset(t, 0, sizeof *t);
             continue;
         }
-        struct wr_build b = {
-            .filter = c->filter, .window = c->window, .merge_line = c->merge_line, .lib = lib, .crit_mark = c->crit_mark};
+        struct wr_build b = {.filter = c->filter,
+                             .window = c->window,
+                             .merge_line = c->merge_line,
+                             .lib = lib,
+                             .crit_mark = c->crit_mark};
         if (wr_model_build_with(m, t, &b) != 0) {
             fprintf(stderr, "waitreport: %s: out of memory\n", v[i]);
             release(m, t);

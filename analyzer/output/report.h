@@ -7,10 +7,10 @@
 #include "model/model.h"
 
 struct wr_opts {
-    int color;      /* ANSI colour (tty and no NO_COLOR) */
-    size_t top;     /* sites to print in text, 0 = all */
-    size_t frames;  /* frames per site in text */
-    int all_locks;  /* text, HTML: list every lock, not only those that made a thread wait */
+    int color;     /* ANSI colour (tty and no NO_COLOR) */
+    size_t top;    /* sites to print in text, 0 = all */
+    size_t frames; /* frames per site in text */
+    int all_locks; /* text, HTML: list every lock, not only those that made a thread wait */
 };
 
 /* wr_report_text: the human report; 0, or -1 on a write error. */
@@ -26,7 +26,6 @@ int wr_func_has_bytes(unsigned func);
 /* wr_io_verb: what an I/O function did with its bytes: "read", "written",
  * "received" or "sent". */
 const char *wr_io_verb(unsigned func);
-
 
 /* marks.c: the marks section (text), the "marks" array (JSON). */
 const char *wr_mark_label(const struct wr_mark *k, char *buf, size_t cap);

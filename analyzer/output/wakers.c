@@ -69,7 +69,8 @@ static const char *wake_line(char *buf, size_t cap, struct wr_model *m, const st
     struct wr_frame fr[1];
     char at[160], name[24], who[64] = "";
     /* "runnable" alone would read as a call: say what the time was */
-    const char *what = !w->func && w->label && !strcmp(w->label, "runnable") ? "CPU contention (runnable)" : wake_name(w);
+    const char *what =
+        !w->func && w->label && !strcmp(w->label, "runnable") ? "CPU contention (runnable)" : wake_name(w);
     if (threads > 1)
         snprintf(who, sizeof who, ", %zu threads", threads);
     else if (threads && w->tid)
@@ -197,7 +198,8 @@ static void site_line(FILE *f, struct wr_model *m, const struct wr_wake *l, size
         return;
     uint64_t t = sum(l, n);
     wr_fit(fit, sizeof fit, group_line(line, sizeof line, m, a[0]), 90);
-    fprintf(f, "    %s%s %s: %.0f%%%s%s\n", dim, what, fit, t ? 100.0 * (double)a[0]->w.ns / (double)t : 0.0, tail, off);
+    fprintf(f, "    %s%s %s: %.0f%%%s%s\n", dim, what, fit, t ? 100.0 * (double)a[0]->w.ns / (double)t : 0.0, tail,
+            off);
     group_free(a, ng);
 }
 

@@ -94,7 +94,6 @@ struct wr_symbols {
     int sorted;
 };
 
-
 /* Intern str; NULL if str is NULL or on out of memory. */
 static const char *intern(struct wr_symlib *s, const char *str)
 {

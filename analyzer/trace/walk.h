@@ -63,8 +63,8 @@ static inline void wr_event_init(struct wr_event *ev, unsigned kind, uint32_t st
  * (the common part's, and malloc's and free's arguments); an event that
  * fails to decode is reported by its kind alone. */
 static inline __attribute__((always_inline)) void wr_event_init_call(struct wr_event *ev, unsigned sch, unsigned kind,
-                                                                     uint32_t stream, uint32_t tid,
-                                                                     const uint8_t *body, size_t len)
+                                                                     uint32_t stream, uint32_t tid, const uint8_t *body,
+                                                                     size_t len)
 {
     if (sch != LW_S_ALLOC && sch != LW_S_FREE) {
         wr_event_init(ev, kind, stream, tid, body, len);

@@ -1,7 +1,7 @@
 #!/bin/bash
-# format.sh: every C file and header git tracks is as .clang-format lays it
-# out (clang-format --dry-run). Prints each file that is not, with the
-# command that fixes it, and exits 1 on any. Without clang-format (`make
+# format.sh (make layers): every C file and header git tracks is as
+# .clang-format lays it out (clang-format --dry-run). Prints each file that
+# is not, with the command that fixes it, and exits 1 on any. Without clang-format (`make
 # deps` installs it) it says so and passes: formatting is not behaviour.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -64,7 +64,12 @@ static void flush(struct lf *f)
 static void start_chunk(struct lf *f, unsigned idx, uint32_t stream, uint32_t seq, uint64_t base)
 {
     memset(f->chunk, 0, sizeof f->chunk);
-    struct lw_chunk_header ch = {.magic = LW_CHUNK_MAGIC, .stream = stream, .seq = seq, .tid = 100 + stream, .base_tsc = T0 + base, .base_mono_ns = M0 + base};
+    struct lw_chunk_header ch = {.magic = LW_CHUNK_MAGIC,
+                                 .stream = stream,
+                                 .seq = seq,
+                                 .tid = 100 + stream,
+                                 .base_tsc = T0 + base,
+                                 .base_mono_ns = M0 + base};
     memcpy(f->chunk, &ch, sizeof ch);
     f->idx = idx;
     f->off = sizeof ch;

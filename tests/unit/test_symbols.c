@@ -15,7 +15,7 @@
 
 #include "trace/symbols.h"
 
-#define MAX_MODS 64
+#define MAX_MODS   64
 #define MAX_RANGES 16
 
 struct tmod {
@@ -43,20 +43,23 @@ static __attribute__((noinline, noclone)) uint64_t get_ret(void)
 
 static __attribute__((noinline, noclone)) void known_caller(void)
 {
-    ret_known = get_ret(); line_known = __LINE__;
+    ret_known = get_ret();
+    line_known = __LINE__;
 }
 
 static inline __attribute__((always_inline)) void inl_fn(void)
 {
-    ret_inl = get_ret(); line_inl = __LINE__;
+    ret_inl = get_ret();
+    line_inl = __LINE__;
 }
 
 static __attribute__((noinline, noclone)) void outer_fn(void)
 {
-    inl_fn(); line_outer = __LINE__;
+    inl_fn();
+    line_outer = __LINE__;
 }
 
-static void note_build_id(struct tmod *m, const ElfW(Phdr) *ph, ElfW(Addr) base)
+static void note_build_id(struct tmod *m, const ElfW(Phdr) * ph, ElfW(Addr) base)
 {
     const uint8_t *p = (const uint8_t *)(uintptr_t)(base + ph->p_vaddr);
     const uint8_t *end = p + ph->p_memsz;
@@ -65,8 +68,8 @@ static void note_build_id(struct tmod *m, const ElfW(Phdr) *ph, ElfW(Addr) base)
         const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
         const uint8_t *name = p + sizeof(*nh);
         const uint8_t *desc = name + ((nh->n_namesz + 3) & ~3u);
-        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-            memcmp(name, "GNU", 4) == 0 && nh->n_descsz <= sizeof(m->build_id)) {
+        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+            nh->n_descsz <= sizeof(m->build_id)) {
             memcpy(m->build_id, desc, nh->n_descsz);
             m->build_id_len = nh->n_descsz;
             return;
@@ -110,8 +113,8 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 static void add(struct wr_symbols *s, const struct tmod *m)
 {
-    wr_symbols_add_module(s, m->path, m->base, m->build_id_len ? m->build_id : NULL,
-                          m->build_id_len, (const uint64_t(*)[2])m->ranges, m->nranges, 0);
+    wr_symbols_add_module(s, m->path, m->base, m->build_id_len ? m->build_id : NULL, m->build_id_len,
+                          (const uint64_t(*)[2])m->ranges, m->nranges, 0);
 }
 
 static struct wr_symbols *load_all(void)
@@ -389,14 +392,10 @@ static void test_reused_addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_caller),
-        cmocka_unit_test(test_inlined),
-        cmocka_unit_test(test_unmapped),
-        cmocka_unit_test(test_missing_path),
-        cmocka_unit_test(test_build_id_mismatch),
-        cmocka_unit_test(test_late_registration),
-        cmocka_unit_test(test_garbage_in_modules),
-        cmocka_unit_test(test_shared_library),
+        cmocka_unit_test(test_known_caller),       cmocka_unit_test(test_inlined),
+        cmocka_unit_test(test_unmapped),           cmocka_unit_test(test_missing_path),
+        cmocka_unit_test(test_build_id_mismatch),  cmocka_unit_test(test_late_registration),
+        cmocka_unit_test(test_garbage_in_modules), cmocka_unit_test(test_shared_library),
         cmocka_unit_test(test_reused_addresses),
     };
     dl_iterate_phdr(phdr_cb, NULL);
