@@ -1,8 +1,9 @@
 #!/bin/bash
 # format.sh (make layers): every C file and header git tracks is as
 # .clang-format lays it out (clang-format --dry-run). Prints each file that
-# is not, with the command that fixes it, and exits 1 on any. Without clang-format (`make
-# deps` installs it) it says so and passes: formatting is not behaviour.
+# is not, with the command that fixes it, and exits 1 on any. Without
+# clang-format (`make deps` installs it) it says so and passes: formatting
+# is not behaviour.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
