@@ -41,23 +41,24 @@ static __attribute__((noinline, noclone)) uint64_t get_ret(void)
     return r;
 }
 
+/* Each call below shares its line with the __LINE__ that names it, which
+ * is the line the symbolizer must give for the call's return address. */
+// clang-format off
 static __attribute__((noinline, noclone)) void known_caller(void)
 {
-    ret_known = get_ret();
-    line_known = __LINE__;
+    ret_known = get_ret(); line_known = __LINE__;
 }
 
 static inline __attribute__((always_inline)) void inl_fn(void)
 {
-    ret_inl = get_ret();
-    line_inl = __LINE__;
+    ret_inl = get_ret(); line_inl = __LINE__;
 }
 
 static __attribute__((noinline, noclone)) void outer_fn(void)
 {
-    inl_fn();
-    line_outer = __LINE__;
+    inl_fn(); line_outer = __LINE__;
 }
+// clang-format on
 
 static void note_build_id(struct tmod *m, const ElfW(Phdr) * ph, ElfW(Addr) base)
 {
