@@ -10,7 +10,7 @@ HDR = open(os.path.join(ROOT, 'include', 'lw_format.h')).read()
 FUNCS = {int(i): (n, s) for i, n, s in re.findall(r'X\((\d+), (\w+), LW_FAM_\w+, LW_S_(\w+)\)', HDR)}
 ID = {n: i for i, (n, s) in FUNCS.items()}
 def define(name):
-    return int(re.search(r'#define %s (0x[0-9a-f]+|\d+)' % name, HDR).group(1), 0)
+    return int(re.search(r'#define %s +(0x[0-9a-f]+|\d+)' % name, HDR).group(1), 0)
 REC_THREAD, REC_TIME, REC_FDID, REC_EPCTL = 0x81, 0x82, define('LW_REC_FDID'), define('LW_REC_EPCTL')
 READY_MAX = define('LW_READY_MAX')
 THR_END, THR_BORN, THR_FAULTS = define('LW_THR_END'), define('LW_THR_BORN'), define('LW_THR_FAULTS')
