@@ -42,7 +42,7 @@ LW_UNWIND_OBJ := $(addprefix build/preload/wrap/,readwrite.o files.o event.o sle
 $(LW_UNWIND_OBJ): PRELOAD_CFLAGS += -fexceptions
 
 # Includes name their layer: "runtime/runtime.h", "wrap/wrap.h".
-build/preload/%.o: preload/%.c $(PRELOAD_HDR) include/lw_format.h include/lw_codec.h
+build/preload/%.o: preload/%.c $(PRELOAD_HDR) include/lw_format.h include/lw_codec.h include/lw_codec_meta.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ipreload $(PRELOAD_CFLAGS) -c $< -o $@
 
@@ -63,7 +63,7 @@ build/analyzer/output/pprof.o: $(PROTO_H)
 
 # Includes name their layer: "model/model.h", "output/proto/profile.pb-c.h".
 WR_CPPFLAGS := $(CPPFLAGS) -Ianalyzer -Ibuild/analyzer
-build/analyzer/%.o: analyzer/%.c $(WR_HDR) include/lw_format.h include/lw_codec.h
+build/analyzer/%.o: analyzer/%.c $(WR_HDR) include/lw_format.h include/lw_codec.h include/lw_codec_meta.h
 	@mkdir -p $(dir $@)
 	$(CC) $(WR_CPPFLAGS) $(WARN) $(CFLAGS) $(WR_HOT) -c $< -o $@
 
