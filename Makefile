@@ -80,7 +80,7 @@ examples/%: examples/%.cpp
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
 
 # unit tests link the analyzer's library
-build/tests/test_%: tests/unit/test_%.c tests/unit/tb.h $(WR_LIB)
+build/tests/test_%: tests/unit/test_%.c tests/unit/tb.h tests/unit/tb_model.h $(WR_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(WR_CPPFLAGS) -Ipreload $(WARN) $(CFLAGS) $(SAN) $< $(WR_LIB) -o $@ $(ANALYZER_LIBS) -lcmocka -pthread
 

@@ -10,25 +10,9 @@
 
 #include <cmocka.h>
 
-#include "tb.h"
+#include "tb_model.h"
 
 #define T0 TB_T0
-
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
-
-static void close_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    assert_int_equal(t->warnings, 0);
-    wr_model_free(m);
-    wr_trace_close(t);
-    free(b->buf);
-}
 
 static uint64_t rng_state = 88172645463325252ull;
 
@@ -65,7 +49,7 @@ static void test_heap(void **st)
     tb_end(&b);
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     assert_int_equal(m.heap.peak_bytes, 1450);
     assert_int_equal(m.heap.peak_count, 3);
     assert_int_equal(m.heap.peak_ns, 9010 / 2);
@@ -85,7 +69,7 @@ static void test_heap(void **st)
     assert_int_equal(s4->leaked, 0);
     assert_int_equal(s7->leaked_bytes, 64);
     assert_int_equal(tb_site(&m, LW_F_calloc, 2)->leaked, 0);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 /* Blocks that stay live at once: 6000 > the table's first size; freed in a

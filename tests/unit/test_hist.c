@@ -10,25 +10,9 @@
 #include <cmocka.h>
 
 #include "model/hist.h"
-#include "tb.h"
+#include "tb_model.h"
 
 #define T0 TB_T0
-
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
-
-static void close_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    assert_int_equal(t->warnings, 0);
-    wr_model_free(m);
-    wr_trace_close(t);
-    free(b->buf);
-}
 
 /* within: |v - want| <= pct% of want */
 static int within(uint64_t v, uint64_t want, double pct)
@@ -115,13 +99,13 @@ static void test_site_quantiles(void **st)
     tb_end(&b);
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     struct wr_site *s = tb_site(&m, LW_F_malloc, 1);
     assert_int_equal(s->hist.n, 100);
     assert_true(within(wr_hist_quantile(&s->hist, 0.5), 50000, 7));
     assert_true(within(wr_hist_quantile(&s->hist, 0.99), 99000, 7));
     assert_int_equal(wr_hist_quantile(&s->hist, 1), 100000);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 int main(void)

@@ -11,25 +11,9 @@
 
 #include <cmocka.h>
 
-#include "tb.h"
+#include "tb_model.h"
 
 #define T0 TB_T0
-
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
-
-static void close_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    assert_int_equal(t->warnings, 0);
-    wr_model_free(m);
-    wr_trace_close(t);
-    free(b->buf);
-}
 
 /* Holds: recursion, interleaved mutexes, trylock/timedlock, unmatched. */
 static void test_hold_matching(void **st)
@@ -56,7 +40,7 @@ static void test_hold_matching(void **st)
     tb_end(&b);
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     struct wr_site *s1 = tb_site(&m, LW_F_pthread_mutex_lock, 1), *s2 = tb_site(&m, LW_F_pthread_mutex_lock, 2),
                    *s4 = tb_site(&m, LW_F_pthread_mutex_lock, 4), *s5 = tb_site(&m, LW_F_pthread_mutex_trylock, 5),
                    *s6 = tb_site(&m, LW_F_pthread_mutex_trylock, 6), *s7 = tb_site(&m, LW_F_pthread_mutex_timedlock, 7),
@@ -83,7 +67,7 @@ static void test_hold_matching(void **st)
     assert_int_equal(mu->holds, 3);
     assert_int_equal(mu->hold_ns, 1950 + 480 + 450);
     assert_int_equal(mu->contended, 2);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 /* A waiter (stream 0, walked first) waits while A then B hold the mutex. */
@@ -111,7 +95,7 @@ static void test_holder_blame(void **st)
     tb_end(&b);
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     struct wr_site *w = tb_site(&m, LW_F_pthread_mutex_lock, 20), *a = tb_site(&m, LW_F_pthread_mutex_lock, 10),
                    *bs = tb_site(&m, LW_F_pthread_mutex_lock, 12);
     assert_int_equal(w->contended, 1);
@@ -138,7 +122,7 @@ static void test_holder_blame(void **st)
     assert_int_equal(mu->nwaited, 1);
     assert_ptr_equal(mu->waited_by[0].site, w);
     assert_int_equal(mu->waited_by[0].ns, 1250150);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 /* Thread A: lock M at T0 (stack 1), cond_wait on C/M from +2000 ticks for
@@ -164,7 +148,7 @@ static void test_cond_wait_splits_the_hold(void **st)
     tb_call(&b, LW_F_pthread_mutex_lock, 4, T0 + 4000, 2000, M, 0, LW_LOCK_CONTENDED);
     tb_call(&b, LW_F_pthread_mutex_unlock, 5, T0 + 8000, 0, M, 0, TB_NOFLAGS);
     tb_end(&b);
-    open_model(&b, &t, &m);
+    tb_open_model(&b, &t, &m);
     assert_int_equal(t.warnings, 0);
     struct wr_site *lk = tb_site(&m, LW_F_pthread_mutex_lock, 1), *cw = tb_site(&m, LW_F_pthread_cond_timedwait, 2);
     struct wr_site *bl = tb_site(&m, LW_F_pthread_mutex_lock, 4);
@@ -204,7 +188,7 @@ static void test_cond_wait_errors(void **st)
     tb_call(&b, LW_F_pthread_cond_wait, 4, T0 + 600, 100, 0x20, 0x10, ECANCELED);
     tb_call(&b, LW_F_pthread_mutex_unlock, 5, T0 + 1000, 0, 0x10, 0, TB_NOFLAGS);
     tb_end(&b);
-    open_model(&b, &t, &m);
+    tb_open_model(&b, &t, &m);
     assert_int_equal(t.warnings, 0);
     assert_int_equal(m.unmatched_unlocks, 1);
     struct wr_site *c = tb_site(&m, LW_F_pthread_cond_wait, 4);
@@ -240,7 +224,7 @@ static void test_rwlock_holds_and_blame(void **st)
     tb_call(&b, LW_F_pthread_rwlock_wrlock, 4, T0 + 2000, 8100, L, 0, LW_LOCK_CONTENDED);
     tb_call(&b, LW_F_pthread_rwlock_unlock, 2, T0 + 12000, 0, L, 0, TB_NOFLAGS);
     tb_end(&b);
-    open_model(&b, &t, &m);
+    tb_open_model(&b, &t, &m);
     assert_int_equal(t.warnings, 0);
     struct wr_site *r1 = tb_site(&m, LW_F_pthread_rwlock_rdlock, 1), *w = tb_site(&m, LW_F_pthread_rwlock_wrlock, 4);
     assert_non_null(r1);

@@ -13,18 +13,9 @@
 
 #include <cmocka.h>
 
-#include "tb.h"
+#include "tb_model.h"
 
 #define T0 TB_T0
-
-/* open_model: reader + model over b; asserts success. */
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
 
 /* Two threads over three chunks: exact calls, bytes, errors and times. */
 static void test_aggregate_known_answer(void **st)
@@ -53,7 +44,7 @@ static void test_aggregate_known_answer(void **st)
     tb_call(&b, LW_F_read, 2, 9000100, 10, 3, -11, 0); /* -EAGAIN */
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     assert_int_equal(tr.nstreams, 2);
     assert_int_equal(m.nsites, 3);
     assert_true(m.ns_per_tick > 0.4999 && m.ns_per_tick < 0.5001);

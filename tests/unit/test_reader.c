@@ -15,20 +15,11 @@
 
 #include <cmocka.h>
 
-#include "tb.h"
+#include "tb_model.h"
 
 #define T0 TB_T0
 
 #define CHUNK TB_CHUNK
-
-/* open_model: reader + model over b; asserts success. */
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
 
 /* body: a call body [stack][s start delta][duration][args] as the preload
  * writes it (wrap/wrap.h, wrap/sleep.c, wrap/mmap.c), the address delta against 0. */
@@ -269,7 +260,7 @@ static void test_torn_record_is_not_read(void **st)
     ((struct lw_file_header *)b.buf)->flags = 0;
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     assert_int_equal(m.calls, 1);
     assert_true(tr.incomplete);
     wr_model_free(&m);
@@ -367,7 +358,7 @@ static void test_chunk_count_clamped(void **st)
     ((struct lw_file_header *)b.buf)->next_chunk = 1u << 30;
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     assert_int_equal(tr.nchunks, 2);
     assert_int_equal(m.calls, 1);
     assert_true(tr.incomplete);

@@ -10,25 +10,9 @@
 
 #include <cmocka.h>
 
-#include "tb.h"
+#include "tb_model.h"
 
 #define T0 TB_T0
-
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
-
-static void close_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    assert_int_equal(t->warnings, 0);
-    wr_model_free(m);
-    wr_trace_close(t);
-    free(b->buf);
-}
 
 /* The merge across several chunks per thread: p1 (chunk 0 of thread 0) is
  * freed by thread 1 before p2 (chunk 2, thread 0's second) exists, so the
@@ -50,7 +34,7 @@ static void test_merge_chunks(void **st)
     tb_end(&b);
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     assert_int_equal(m.heap.peak_bytes, 300);
     assert_int_equal(m.heap.peak_ns, 1010 / 2);
     assert_int_equal(m.heap.leaked, 0);
@@ -58,7 +42,7 @@ static void test_merge_chunks(void **st)
     assert_int_equal(tb_site(&m, LW_F_malloc, 1)->calls, 2);
     assert_int_equal(m.threads[0].calls, 2);
     assert_int_equal(m.threads[1].calls, 2);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 /* tb_room: start the stream's next chunk when this one is nearly full. */
@@ -97,7 +81,7 @@ static void test_merge_batches(void **st)
     assert_true(chunk < 80);
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     assert_int_equal(tb_site(&m, LW_F_malloc, 1)->calls, N);
     assert_int_equal(tb_site(&m, LW_F_free, 2)->calls, N);
     assert_int_equal(m.heap.peak_bytes, 16);
@@ -105,7 +89,7 @@ static void test_merge_batches(void **st)
     assert_int_equal(m.heap.leaked, 0);
     assert_int_equal(m.heap.foreign_frees, 0);
     assert_int_equal(tb_site(&m, LW_F_malloc, 1)->peak_bytes, 16);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 int main(void)

@@ -10,23 +10,7 @@
 
 #include <cmocka.h>
 
-#include "tb.h"
-
-static void open_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    char err[256];
-    t->quiet = 1;
-    assert_int_equal(wr_trace_open_mem(t, b->buf, b->size, "synthetic", err, sizeof err), 0);
-    assert_int_equal(wr_model_build(m, t), 0);
-}
-
-static void close_model(struct tb *b, struct wr_trace *t, struct wr_model *m)
-{
-    assert_int_equal(t->warnings, 0);
-    wr_model_free(m);
-    wr_trace_close(t);
-    free(b->buf);
-}
+#include "tb_model.h"
 
 /* A wait whose waiter, once woken, waits for a CPU: from the post to its
  * return it was off the CPU (its switch back in came 4.9 ms after the post),
@@ -49,7 +33,7 @@ static void test_woken_runnable(void **st)
 #undef NS
     struct wr_trace tr = {.quiet = 1};
     struct wr_model m;
-    open_model(&b, &tr, &m);
+    tb_open_model(&b, &tr, &m);
     struct wr_site *w = tb_site(&m, LW_F_sem_wait, 30);
     assert_non_null(w);
     assert_int_equal(w->nwakers, 1);
@@ -64,7 +48,7 @@ static void test_woken_runnable(void **st)
     }
     assert_int_equal(all, 10 * MS);
     assert_true(runnable >= 4900000 - 1000 && runnable <= 4900000 + 1000);
-    close_model(&b, &tr, &m);
+    tb_close_model(&b, &tr, &m);
 }
 
 int main(void)
